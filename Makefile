@@ -1,0 +1,70 @@
+# needle: the user's entry point.
+#   sudo make run    install what is missing, build, start collecting
+#   sudo make test   install what is missing, build, run every test suite
+#   make bench       run the benchmarks
+#
+# Packages are Debian's; only the missing ones are installed (apt-get, non-interactive).
+
+BUILD      ?= build
+BUILD_TSAN ?= build-tsan
+BUILD_ASAN ?= build-asan
+MESON_OPTS ?= --buildtype=debugoptimized
+
+# What building needs, and what the tests need on top of that.
+DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev liblz4-dev
+DEPS_TEST  := libgcc-12-dev
+
+APT_ENV := DEBIAN_FRONTEND=noninteractive
+
+.PHONY: all deps deps-test build run test test-quick bench clean
+
+all: build
+
+# dpkg-query tells what is installed; apt-get update only runs when something is missing.
+define install_missing
+	@missing=""; \
+	for p in $(1); do \
+		dpkg-query -W -f='$${Status}\n' "$$p" 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "needle: missing Debian packages:$$missing"; \
+			echo "needle: run as root (sudo make ...) so they can be installed"; exit 1; \
+		fi; \
+		echo "needle: installing$$missing"; \
+		$(APT_ENV) apt-get update -q >/dev/null && \
+		$(APT_ENV) apt-get install -y -q --no-install-recommends $$missing >/dev/null || \
+			{ echo "needle: apt-get install failed for:$$missing"; exit 1; }; \
+	fi
+endef
+
+deps:
+	$(call install_missing,$(DEPS_BUILD))
+
+deps-test: deps
+	$(call install_missing,$(DEPS_TEST))
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(MESON_OPTS) $(BUILD)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+run: build
+	$(BUILD)/collector/needle run --foreground
+
+# Every suite in the normal build, then the stress suite again under
+# ThreadSanitizer and under AddressSanitizer+UBSan, each in its own build
+# directory. The summary line adds up all of them.
+test: deps-test build
+	@bash tests/run-all.sh "$(BUILD)" "$(BUILD_TSAN)" "$(BUILD_ASAN)"
+
+# Fast suite only, for the edit-compile loop.
+test-quick: build
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+bench: build
+	meson test -C $(BUILD) --benchmark --verbose --timeout-multiplier 0
+
+clean:
+	rm -rf $(BUILD) $(BUILD_TSAN) $(BUILD_ASAN)

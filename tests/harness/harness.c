@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum outcome { OUTCOME_PASS, OUTCOME_FAIL, OUTCOME_SKIP };
+
+static jmp_buf case_exit;
+static char case_message[1024];
+
+#define DEFER_MAX 32
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} deferred[DEFER_MAX];
+static size_t deferred_count;
+
+void harness_defer(void (*fn)(void *), void *arg)
+{
+	if (deferred_count == DEFER_MAX) {
+		/* Run it now rather than lose it: better early than never. */
+		fn(arg);
+		harness_fail(__FILE__, __LINE__, "more than %d deferred cleanups", DEFER_MAX);
+	}
+	deferred[deferred_count].fn = fn;
+	deferred[deferred_count].arg = arg;
+	deferred_count++;
+}
+
+static void run_deferred(void)
+{
+	while (deferred_count > 0) {
+		deferred_count--;
+		deferred[deferred_count].fn(deferred[deferred_count].arg);
+	}
+}
+
+void harness_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int off = snprintf(case_message, sizeof(case_message), "%s:%d: ", file, line);
+
+	va_start(ap, fmt);
+	vsnprintf(case_message + off, sizeof(case_message) - (size_t)off, fmt, ap);
+	va_end(ap);
+	longjmp(case_exit, OUTCOME_FAIL);
+}
+
+void harness_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(case_message, sizeof(case_message), fmt, ap);
+	va_end(ap);
+	longjmp(case_exit, OUTCOME_SKIP);
+}
+
+void harness_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+int harness_main(int argc, char **argv, const struct harness_case *cases, size_t n)
+{
+	const char *only = argc > 1 ? argv[1] : NULL;
+	volatile size_t planned = 0;
+	volatile size_t failed = 0, skipped = 0, number = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (size_t i = 0; i < n; i++)
+		planned += !only || strcmp(only, cases[i].name) == 0;
+	if (planned == 0) {
+		fprintf(stderr, "%s: no test case named %s\n", argv[0], only);
+		return 2;
+	}
+	printf("TAP version 13\n1..%zu\n", planned);
+	for (size_t i = 0; i < n; i++) {
+		volatile int outcome;
+
+		if (only && strcmp(only, cases[i].name) != 0)
+			continue;
+		number++;
+		case_message[0] = '\0';
+		outcome = setjmp(case_exit);
+		if (outcome == OUTCOME_PASS)
+			cases[i].fn();
+		run_deferred();
+		switch (outcome) {
+		case OUTCOME_PASS:
+			printf("ok %zu - %s\n", number, cases[i].name);
+			break;
+		case OUTCOME_SKIP:
+			skipped++;
+			printf("ok %zu - %s # SKIP %s\n", number, cases[i].name, case_message);
+			break;
+		default:
+			failed++;
+			printf("not ok %zu - %s\n# %s\n", number, cases[i].name, case_message);
+			break;
+		}
+	}
+	if (failed)
+		return 1;
+	return skipped == planned ? 77 : 0;
+}

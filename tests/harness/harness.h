@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A tiny test harness in the spirit of PipeWire's pwtest: a test program
+ * lists its cases, the harness runs them in order and prints TAP, which
+ * meson reads (protocol: 'tap'). The first failed check ends its case and
+ * prints file:line, the expression and the values; later cases still run.
+ *
+ *   TEST(ring_empty) { CHECK(...); CHECK_EQ(a, b); }
+ *   int main(int argc, char **argv) { return harness_main(argc, argv, CASES(ring_empty)); }
+ *
+ * A case can call SKIP("why") (e.g. not root). A program whose cases are all
+ * skipped reports as skipped. `prog NAME` runs only the case NAME.
+ * harness_defer() registers cleanups that run however the case ends.
+ */
+#ifndef NEEDLE_HARNESS_H
+#define NEEDLE_HARNESS_H
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct harness_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define TEST(name) static void name(void)
+#define CASE(name) { #name, name }
+#define CASES(...)                                                        \
+	(const struct harness_case[]){ __VA_ARGS__ },                     \
+		sizeof((const struct harness_case[]){ __VA_ARGS__ }) /    \
+			sizeof(struct harness_case)
+
+_Noreturn void harness_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+_Noreturn void harness_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void harness_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Runs fn(arg) when the current case ends, passed, failed or skipped, in
+ * reverse order of registration: how a case undoes what it did to the
+ * kernel even when a check fails half-way. */
+void harness_defer(void (*fn)(void *), void *arg);
+int harness_main(int argc, char **argv, const struct harness_case *cases, size_t n);
+
+#define CHECK(cond)                                                       \
+	do {                                                              \
+		if (!(cond))                                              \
+			harness_fail(__FILE__, __LINE__, "CHECK(%s)", #cond); \
+	} while (0)
+
+#define CHECK_EQ(a, b)                                                              \
+	do {                                                                        \
+		intmax_t a_ = (intmax_t)(a), b_ = (intmax_t)(b);                    \
+		if (a_ != b_)                                                       \
+			harness_fail(__FILE__, __LINE__, "CHECK_EQ(%s, %s): %jd != %jd", \
+				     #a, #b, a_, b_);                               \
+	} while (0)
+
+#define CHECK_STR(a, b)                                                               \
+	do {                                                                          \
+		const char *a_ = (a), *b_ = (b);                                      \
+		if (!a_ || !b_ || strcmp(a_, b_) != 0)                                \
+			harness_fail(__FILE__, __LINE__, "CHECK_STR(%s, %s): \"%s\" != \"%s\"", \
+				     #a, #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");     \
+	} while (0)
+
+#define FAIL(...) harness_fail(__FILE__, __LINE__, __VA_ARGS__)
+#define SKIP(...) harness_skip(__VA_ARGS__)
+#define NOTE(...) harness_note(__VA_ARGS__)
+
+#endif

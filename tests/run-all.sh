@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs every test suite and ends with one line: "N passed, N failed".
+#   build   all suites (unit, live, stress) in the normal build
+#   tsan    unit and stress under ThreadSanitizer
+#   asan    unit and stress under AddressSanitizer + UndefinedBehaviorSanitizer
+# Sanitized runs push fewer stress records (they run 5-20x slower).
+set -u
+build=${1:-build} tsan=${2:-build-tsan} asan=${3:-build-asan}
+sanitizer_records=${NEEDLE_SANITIZER_STRESS_RECORDS:-5000000}
+passed=0 failed=0 skipped=0 broken=0
+
+# Adds the results of one meson test run, read from its JSON log: each
+# TAP test case counts once.
+count() {
+	local dir=$1 label=$2 line
+	line=$(python3 - "$dir/meson-logs/testlog.json" "$label" <<'PY'
+import json, re, sys
+# Counts test cases: the TAP lines of each test program, or the program
+# itself when it printed no TAP (or crashed before finishing its plan).
+path, label = sys.argv[1], sys.argv[2]
+p = f = s = 0
+try:
+    for raw in open(path):
+        t = json.loads(raw)
+        r = t.get("result")
+        out = t.get("stdout") or ""
+        ok = re.findall(r"^ok \d+ - (.*)$", out, re.M)
+        bad = re.findall(r"^not ok \d+ - (.*)$", out, re.M)
+        skips = [c for c in ok if "# SKIP" in c]
+        p += len(ok) - len(skips)
+        s += len(skips)
+        f += len(bad)
+        for c in bad:
+            print(f"FAILED [{label}] {t.get('name')}: {c}", file=sys.stderr)
+        if r not in ("OK", "EXPECTEDFAIL", "SKIP") and not bad:
+            f += 1
+            print(f"FAILED [{label}] {t.get('name')}: {r}", file=sys.stderr)
+        elif not ok and not bad:
+            if r == "SKIP":
+                s += 1
+            elif r in ("OK", "EXPECTEDFAIL"):
+                p += 1
+except FileNotFoundError:
+    print(f"FAILED [{label}] no test log at {path}", file=sys.stderr)
+    f += 1
+print(p, f, s)
+PY
+)
+	set -- $line
+	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+}
+
+# Configures (once) and builds a sanitizer build directory.
+sanitized_build() {
+	local dir=$1 sanitize=$2
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" --buildtype=debugoptimized -Db_sanitize="$sanitize" \
+			-Db_lundef=false -Dc_args=-fno-sanitize-recover=all >/dev/null ||
+			{ echo "run-all: meson setup $dir failed"; return 1; }
+	fi
+	ninja -C "$dir" >/dev/null || { echo "run-all: build of $dir failed"; return 1; }
+}
+
+run() {
+	local dir=$1 label=$2; shift 2
+	echo "== $label: meson test -C $dir $*"
+	rm -f "$dir/meson-logs/testlog.json"
+	meson test -C "$dir" --no-rebuild --print-errorlogs "$@"
+	count "$dir" "$label"
+}
+
+run "$build" normal
+
+if sanitized_build "$tsan" thread; then
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	NEEDLE_STRESS_RECORDS=$sanitizer_records \
+		run "$tsan" tsan --suite unit --suite stress
+else
+	broken=$((broken + 1))
+fi
+
+if sanitized_build "$asan" address,undefined; then
+	ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1" \
+	NEEDLE_STRESS_RECORDS=$sanitizer_records \
+		run "$asan" asan+ubsan --suite unit --suite stress
+else
+	broken=$((broken + 1))
+fi
+
+failed=$((failed + broken))
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
