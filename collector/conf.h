@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conf: needle's configuration, auditd.conf style (`key = value`, `#`
+ * comments). Parsing touches nothing outside the struct: a bad file is
+ * refused before anything in the kernel changes.
+ *
+ * Kernel settings take a number or `keep` (leave the kernel's value alone).
+ */
+#ifndef NEEDLE_CONF_H
+#define NEEDLE_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum conf_mode { CONF_MODE_UNICAST, CONF_MODE_MULTICAST };
+enum conf_ring_full { CONF_RING_BLOCK, CONF_RING_DROP };
+
+#define CONF_KEEP INT64_MIN /* kernel setting left as the kernel has it */
+
+struct conf {
+	enum conf_mode mode;
+	unsigned listener_threads;
+	unsigned decoder_threads;   /* 0: one per online CPU */
+	uint64_t socket_buffer;     /* bytes */
+	uint64_t ring_size;         /* bytes per decoder ring */
+	enum conf_ring_full ring_full;
+	int64_t enabled;            /* 0, 1 or CONF_KEEP */
+	int64_t backlog_limit;
+	int64_t backlog_wait_time;  /* jiffies, as auditctl */
+	int64_t rate_limit;
+	int64_t failure;            /* 0 or 1; 2 (panic) is refused */
+	bool default_rules;
+	char log_dir[256];
+	/* Which keys the file set, for the checks between keys. */
+	uint32_t set_mask;
+};
+
+/* The configuration `needle run` uses when no file is given. */
+extern const char conf_embedded_default[];
+
+/* Fills *conf with built-in values (those of a file with no keys). */
+void conf_init(struct conf *conf);
+
+/* Parses text (len bytes) named origin (a path, or "<embedded>") into conf,
+ * on top of what conf holds. Returns 0, or -EINVAL with a message
+ * "origin:line: what is wrong" in err. */
+int conf_parse(struct conf *conf, const char *origin, const char *text, size_t len, char *err,
+	       size_t err_size);
+
+/* Reads and parses a file; -errno (with a message in err) if unreadable. */
+int conf_load_file(struct conf *conf, const char *path, char *err, size_t err_size);
+
+/* Writes the effective configuration as a config file would say it. */
+void conf_format(const struct conf *conf, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * listener: drains the audit socket into the rings.
+ *
+ * One recvmmsg() takes up to LISTENER_BATCH datagrams; their records are
+ * grouped by shard (serial % decoders) and each shard's group is copied into
+ * its ring under one reservation and one commit. No syscall, allocation or
+ * lock per record. Lengths come from recvmmsg, never from nlmsg_len, which
+ * the kernel sets to the payload length only on audit records.
+ */
+#include "pipeline.h"
+#include "stamp.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/netlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define LISTENER_BATCH 64
+
+#define relaxed memory_order_relaxed
+
+static inline void count(_Atomic uint64_t *c, uint64_t v)
+{
+	/* Single writer (this thread); relaxed: read only for display. */
+	atomic_store_explicit(c, atomic_load_explicit(c, relaxed) + v, relaxed);
+}
+
+struct pending {
+	const char *text;
+	uint32_t len;
+	struct wire_record w;
+};
+
+static bool reserve(struct pipeline *p, struct ring *r, size_t bytes, struct ring_span *span)
+{
+	if (p->conf->ring_full == CONF_RING_DROP)
+		return (p->mpsc ? ring_reserve_mpsc_try : ring_reserve_spsc_try)(r, bytes, span);
+	return (p->mpsc ? ring_reserve_mpsc_blocking : ring_reserve_spsc_blocking)(
+		r, bytes, span, &p->abort_blocking);
+}
+
+/* Copies n records into ring r, as few reservations as the ring allows
+ * (usually one); returns how many were dropped. */
+static unsigned push_shard(struct pipeline *p, struct ring *r, const struct pending *recs,
+			   const unsigned *idx, unsigned n)
+{
+	unsigned dropped = 0, first = 0;
+
+	while (first < n) {
+		struct ring_span span;
+		size_t bytes = 0;
+		unsigned last;
+
+		for (last = first; last < n; last++) {
+			size_t sz = ring_record_size(sizeof(struct wire_record) + recs[idx[last]].len);
+
+			if (bytes + sz > ring_max_reserve(r))
+				break;
+			bytes += sz;
+		}
+		if (!reserve(p, r, bytes, &span)) {
+			uint64_t lost = 0;
+
+			for (unsigned i = first; i < last; i++)
+				lost += recs[idx[i]].len;
+			ring_count_drop(r, last - first, lost);
+			dropped += last - first;
+			first = last;
+			continue;
+		}
+		for (unsigned i = first; i < last; i++) {
+			const struct pending *rec = &recs[idx[i]];
+			unsigned char *dst = ring_span_add(r, &span, sizeof(rec->w) + rec->len);
+
+			memcpy(dst, &rec->w, sizeof(rec->w));
+			memcpy(dst + sizeof(rec->w), rec->text, rec->len);
+		}
+		(p->mpsc ? ring_commit_mpsc : ring_commit_spsc)(r, &span);
+		first = last;
+	}
+	return dropped;
+}
+
+/* An NLMSG_ERROR: the ack (or refusal) of a request sent on this socket. */
+static void take_ack(struct pipeline *p, const unsigned char *buf, size_t len)
+{
+	const struct nlmsgerr *e = (const void *)(buf + NLMSG_HDRLEN);
+
+	if (len < NLMSG_HDRLEN + sizeof(*e))
+		return;
+	if ((int64_t)e->msg.nlmsg_seq != atomic_load(&p->ack_seq))
+		return;
+	atomic_store(&p->ack_error, e->error);
+	atomic_store(&p->ack_seen, true);
+}
+
+void *listener_main(void *arg)
+{
+	struct pipeline_worker *wk = arg;
+	struct pipeline *p = wk->p;
+	struct listener_stats *st = &p->lstats[wk->id];
+	struct mmsghdr msgs[LISTENER_BATCH];
+	struct iovec iov[LISTENER_BATCH];
+	struct sockaddr_nl from[LISTENER_BATCH];
+	struct pending recs[LISTENER_BATCH];
+	unsigned shard_idx[PIPELINE_MAX_DECODERS][LISTENER_BATCH];
+	unsigned shard_n[PIPELINE_MAX_DECODERS];
+	unsigned char *bufs = malloc((size_t)LISTENER_BATCH * RECV_BUFFER_SIZE);
+
+	if (!bufs)
+		return NULL;
+	for (;;) {
+		int n, flags = MSG_WAITFORONE;
+		unsigned nrec = 0;
+
+		for (unsigned i = 0; i < LISTENER_BATCH; i++) {
+			iov[i] = (struct iovec){ bufs + (size_t)i * RECV_BUFFER_SIZE, RECV_BUFFER_SIZE };
+			msgs[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+							   .msg_namelen = sizeof(from[i]),
+							   .msg_iov = &iov[i],
+							   .msg_iovlen = 1 };
+		}
+		/* Once asked to stop, take what is queued without waiting. */
+		if (atomic_load_explicit(&p->stop_listeners, memory_order_acquire))
+			flags |= MSG_DONTWAIT;
+		n = recvmmsg(p->data_fd, msgs, LISTENER_BATCH, flags, NULL);
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				/* The kernel dropped records on our socket: lost. */
+				count(&st->enobufs, 1);
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (atomic_load_explicit(&p->stop_listeners, memory_order_acquire) &&
+				    (flags & MSG_DONTWAIT))
+					break;
+				continue; /* receive timeout: look at the stop flag */
+			}
+			break; /* EBADF and the like: the daemon is closing */
+		}
+		count(&st->batches, 1);
+		memset(shard_n, 0, sizeof(unsigned) * p->decoders);
+		for (int i = 0; i < n; i++) {
+			unsigned char *buf = iov[i].iov_base;
+			size_t len = msgs[i].msg_len;
+			const struct nlmsghdr *h = (const void *)buf;
+			struct audit_stamp stamp;
+			struct pending *rec;
+			unsigned shard;
+
+			count(&st->datagrams, 1);
+			count(&st->bytes, len);
+			/* Only the kernel (port 0) speaks for audit. */
+			if (from[i].nl_pid != 0) {
+				count(&st->foreign, 1);
+				continue;
+			}
+			if (len < NLMSG_HDRLEN)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				count(&st->control, 1);
+				take_ack(p, buf, len);
+				continue;
+			}
+			/* Audit records are types 1000 and up; below is netlink's own.
+			 * AUDIT_REPLACE is the kernel asking whether we are alive. */
+			if (h->nlmsg_type < 1000 || h->nlmsg_type == AUDIT_REPLACE) {
+				count(&st->control, 1);
+				continue;
+			}
+			rec = &recs[nrec];
+			rec->text = (const char *)buf + NLMSG_HDRLEN;
+			rec->len = (uint32_t)(len - NLMSG_HDRLEN);
+			/* The kernel may end the text with NUL or newline. */
+			while (rec->len && (rec->text[rec->len - 1] == '\0' ||
+					    rec->text[rec->len - 1] == '\n'))
+				rec->len--;
+			rec->w = (struct wire_record){ .type = h->nlmsg_type };
+			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				rec->w.flags |= WIRE_TRUNCATED;
+				count(&st->truncated, 1);
+			}
+			if (decode_stamp(rec->text, rec->len, &stamp) >= 0) {
+				rec->w.serial = stamp.serial;
+			} else {
+				rec->w.flags |= WIRE_NO_STAMP;
+				count(&st->no_stamp, 1);
+			}
+			shard = rec->w.serial % p->decoders;
+			shard_idx[shard][shard_n[shard]++] = nrec++;
+		}
+		for (unsigned s = 0; s < p->decoders; s++) {
+			unsigned dropped;
+
+			if (!shard_n[s])
+				continue;
+			dropped = push_shard(p, p->ring[s], recs, shard_idx[s], shard_n[s]);
+			count(&st->records, shard_n[s] - dropped);
+			if (dropped)
+				count(&st->ring_drops, dropped);
+		}
+	}
+	free(bufs);
+	return NULL;
+}
+
+void pipeline_sum_listeners(const struct pipeline *p, struct listener_stats *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	for (unsigned i = 0; i < p->listeners; i++) {
+#define X(name, help) \
+	ret->name += atomic_load_explicit(&p->lstats[i].name, relaxed);
+		LISTENER_COUNTERS(X)
+#undef X
+	}
+}

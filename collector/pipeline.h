@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pipeline: what the listener and decoder threads share.
+ *
+ *   data socket --recvmmsg--> listener[L] --serial % D--> ring[D] --> decoder[D] --> sink
+ *
+ * A record travels as a struct wire_record followed by the record's text
+ * (no NUL). With one listener the rings are spsc; with more, mpsc.
+ * Counters are per thread, on their own cache lines, summed when read.
+ */
+#ifndef NEEDLE_PIPELINE_H
+#define NEEDLE_PIPELINE_H
+
+#include "conf.h"
+#include "ring.h"
+
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define PIPELINE_MAX_LISTENERS 16
+#define PIPELINE_MAX_DECODERS 64
+
+/* The kernel's largest audit message (MAX_AUDIT_MESSAGE_LENGTH) plus the
+ * netlink header; a datagram larger than the buffer is counted truncated. */
+#define AUDIT_DATAGRAM_MAX 8986
+#define RECV_BUFFER_SIZE 9216
+
+struct wire_record {
+	uint16_t type;   /* nlmsg_type: the audit record type */
+	uint16_t flags;  /* WIRE_* */
+	uint32_t serial; /* from "audit(S.MS:SERIAL)", 0 if unreadable */
+};
+#define WIRE_TRUNCATED 1u /* the datagram did not fit the receive buffer */
+#define WIRE_NO_STAMP 2u  /* no readable stamp: sent to decoder 0 */
+
+/* Listener counters. X-macro: one name list for the struct and printing. */
+#define LISTENER_COUNTERS(X)                                                         \
+	X(datagrams, "datagrams received")                                           \
+	X(bytes, "bytes received")                                                   \
+	X(batches, "recvmmsg calls that returned data")                               \
+	X(records, "audit records passed to the rings")                               \
+	X(enobufs, "receive buffer overruns (ENOBUFS): records lost in the socket")  \
+	X(foreign, "datagrams not from the kernel, dropped")                         \
+	X(truncated, "datagrams larger than the receive buffer")                     \
+	X(no_stamp, "records without a readable audit(...) stamp")                   \
+	X(ring_drops, "records dropped because a ring was full (ring_full = drop)")  \
+	X(control, "netlink control messages (acks, errors)")
+
+struct listener_stats {
+	alignas(64)
+#define X(name, help) _Atomic uint64_t name;
+	LISTENER_COUNTERS(X)
+#undef X
+};
+
+#define DECODER_COUNTERS(X)                                          \
+	X(records, "records taken from the ring")                  \
+	X(lines, "lines written")                                  \
+	X(eoe, "end-of-event records (not written, as auditd)")    \
+	X(write_errors, "failed writes to the log (records lost)") \
+	X(lost_records, "records lost to failed writes")
+
+struct decoder_stats {
+	alignas(64)
+#define X(name, help) _Atomic uint64_t name;
+	DECODER_COUNTERS(X)
+#undef X
+};
+
+struct pipeline {
+	const struct conf *conf;
+	int data_fd;                    /* netlink socket the records arrive on */
+	unsigned listeners, decoders;
+	bool mpsc;
+	struct ring *ring[PIPELINE_MAX_DECODERS];
+	int sink_fd;                    /* raw log, O_APPEND: whole lines per write */
+
+	atomic_bool stop_listeners;     /* drain the socket, then exit */
+	atomic_bool stop_decoders;      /* drain the rings, then exit */
+	atomic_bool abort_blocking;     /* give up waiting on a full ring */
+
+	/* The ack of our AUDIT_SET pid, seen by a listener among the records. */
+	_Atomic int64_t ack_seq;        /* sequence to watch, -1 for none */
+	_Atomic int ack_error;          /* the kernel's answer once ack_seen */
+	atomic_bool ack_seen;
+
+	struct listener_stats lstats[PIPELINE_MAX_LISTENERS];
+	struct decoder_stats dstats[PIPELINE_MAX_DECODERS];
+	pthread_t listener_thread[PIPELINE_MAX_LISTENERS];
+	pthread_t decoder_thread[PIPELINE_MAX_DECODERS];
+};
+
+/* Thread bodies; arg is a struct pipeline_worker. */
+struct pipeline_worker {
+	struct pipeline *p;
+	unsigned id;
+};
+void *listener_main(void *arg);
+void *decoder_main(void *arg);
+
+/* Sums of the per-thread counters. */
+void pipeline_sum_listeners(const struct pipeline *p, struct listener_stats *ret);
+void pipeline_sum_decoders(const struct pipeline *p, struct decoder_stats *ret);
+
+#endif
