@@ -210,27 +210,40 @@ out:
 	return r;
 }
 
-static int copy_status(const struct nlmsghdr *h, void *arg)
+/* A fixed-size reply copied into dst. Older kernels send shorter structs:
+ * keep what they sent, zero the rest. */
+struct reply_copy {
+	void *dst;
+	size_t size;
+};
+
+static int copy_reply(const struct nlmsghdr *h, void *arg)
 {
-	struct audit_status *st = arg;
+	const struct reply_copy *c = arg;
 	size_t len = h->nlmsg_len >= NLMSG_HDRLEN ? h->nlmsg_len - NLMSG_HDRLEN : 0;
 
-	/* Older kernels send a shorter struct: keep what they sent. */
-	memset(st, 0, sizeof(*st));
-	memcpy(st, NLMSG_DATA(h), len < sizeof(*st) ? len : sizeof(*st));
+	memset(c->dst, 0, c->size);
+	memcpy(c->dst, NLMSG_DATA(h), len < c->size ? len : c->size);
 	return 0;
+}
+
+static int get_struct(struct audit_ctl *ctl, uint16_t type, void *dst, size_t size)
+{
+	struct reply_copy copy = { dst, size };
+	struct request req = { .end = END_AT_REPLY, .reply_type = type, .on_reply = copy_reply,
+			       .arg = &copy };
+
+	return request(ctl, type, 0, NULL, 0, &req);
 }
 
 int audit_ctl_get_status(struct audit_ctl *ctl, struct audit_status *ret_status)
 {
 	struct audit_status st;
-	struct request req = { .end = END_AT_REPLY, .reply_type = AUDIT_GET, .on_reply = copy_status, .arg = &st };
-	int r = request(ctl, AUDIT_GET, 0, NULL, 0, &req);
+	int r = get_struct(ctl, AUDIT_GET, &st, sizeof(st));
 
-	if (r < 0)
-		return r;
-	*ret_status = st;
-	return 0;
+	if (r == 0)
+		*ret_status = st;
+	return r;
 }
 
 int audit_ctl_set(struct audit_ctl *ctl, const struct audit_status *status)
@@ -284,6 +297,16 @@ int64_t audit_ctl_set_rcvbuf(struct audit_ctl *ctl, uint64_t bytes)
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) < 0)
 		return -errno;
 	return v;
+}
+
+int audit_ctl_get_features(struct audit_ctl *ctl, struct audit_features *ret_features)
+{
+	struct audit_features f;
+	int r = get_struct(ctl, AUDIT_GET_FEATURE, &f, sizeof(f));
+
+	if (r == 0)
+		*ret_features = f;
+	return r;
 }
 
 static int count_rule(const struct nlmsghdr *h, void *arg)

@@ -50,6 +50,9 @@ int audit_ctl_join_readlog(struct audit_ctl *ctl);
  * (SO_RCVBUFFORCE). Returns the size the kernel granted (>= 0) or -errno. */
 int64_t audit_ctl_set_rcvbuf(struct audit_ctl *ctl, uint64_t bytes);
 
+/* AUDIT_GET_FEATURE: the kernel's feature bits (loginuid immutability). */
+int audit_ctl_get_features(struct audit_ctl *ctl, struct audit_features *ret_features);
+
 /* AUDIT_LIST_RULES: how many rules the kernel has loaded. */
 int audit_ctl_count_rules(struct audit_ctl *ctl, unsigned *ret_count);
 

@@ -2,21 +2,25 @@
 /*
  * daemon.c: start-up and shut-down around the pipeline.
  *
- * Start:  read the kernel's status and keep it; refuse if another live
- *         process is the audit daemon; open the log; start decoders and
- *         listeners; register (AUDIT_SET pid on the data socket, ack read
- *         by a listener); apply the configured kernel settings.
- * Run:    the main thread waits for signals; once a second it reads the
- *         kernel status for the live status line.
- * Stop:   restore the settings it changed, unregister (pid 0) so the kernel
- *         stops sending, let the listeners drain what the socket still
- *         holds, let the decoders drain the rings to the log, close.
- *         Every record the kernel handed needle before unregistering is
- *         written.
+ * Start:  read the kernel's status and keep it; in unicast mode refuse if
+ *         another live process is the audit daemon; open the log; start
+ *         decoders and listeners; register (AUDIT_SET pid on the data
+ *         socket, its ack read by a listener among the records); apply the
+ *         configured kernel settings; load the default rules when the
+ *         kernel has none and the config asks. In multicast mode join the
+ *         read-only group and change nothing in the kernel.
+ * Run:    the main thread waits for signals. SIGHUP reloads what can change
+ *         live. On a terminal (--foreground) a status line every second.
+ * Stop:   remove the rules needle added, restore the settings it changed,
+ *         unregister (pid 0) so the kernel stops sending, let the listeners
+ *         drain what the socket still holds and the decoders drain the
+ *         rings to the log. Every record the kernel handed needle before
+ *         unregistering is written.
  */
 #include "daemon.h"
 #include "audit-ctl.h"
 #include "pipeline.h"
+#include "rules.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,21 +33,42 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #define REGISTER_TIMEOUT_MS 5000
+
+struct daemon {
+	const char *conf_path; /* re-read on SIGHUP; NULL: the embedded one */
+	struct conf conf;
+	bool foreground, tty;
+	struct audit_ctl *ctl;  /* requests */
+	struct audit_ctl *data; /* records arrive here */
+	struct audit_status saved; /* the kernel's settings before needle */
+	uint32_t changed;          /* AUDIT_STATUS_* bits needle changed */
+	bool registered;
+	struct rule_set rules;     /* rules needle added, removed at stop */
+	struct pipeline *p;
+	int ready_fd;              /* detached: tells the parent start-up worked */
+};
+
+static bool log_to_syslog;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("needle: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (log_to_syslog) {
+		vsyslog(LOG_NOTICE, fmt, ap);
+	} else {
+		fputs("needle: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void read_comm(pid_t pid, char *buf, size_t size)
@@ -61,72 +86,147 @@ static void read_comm(pid_t pid, char *buf, size_t size)
 	fclose(f);
 }
 
-/* The kernel settings needle changes, from the config against the saved
- * status; mask 0 when there is nothing to change. */
-static struct audit_status settings_to_apply(const struct conf *c, const struct audit_status *now)
-{
-	struct audit_status s = { 0 };
+/* The kernel settings needle manages, with their config values. */
+static const struct {
+	uint32_t bit;
+	const char *name;
+	size_t conf_offset;
+} kernel_fields[] = {
+	{ AUDIT_STATUS_ENABLED, "enabled", offsetof(struct conf, enabled) },
+	{ AUDIT_STATUS_FAILURE, "failure", offsetof(struct conf, failure) },
+	{ AUDIT_STATUS_RATE_LIMIT, "rate_limit", offsetof(struct conf, rate_limit) },
+	{ AUDIT_STATUS_BACKLOG_LIMIT, "backlog_limit", offsetof(struct conf, backlog_limit) },
+	{ AUDIT_STATUS_BACKLOG_WAIT_TIME, "backlog_wait_time",
+	  offsetof(struct conf, backlog_wait_time) },
+};
+#define KERNEL_FIELDS (sizeof(kernel_fields) / sizeof(kernel_fields[0]))
 
-#define APPLY(field, bit)                                                     \
-	if (c->field != CONF_KEEP && (uint64_t)c->field != (uint64_t)now->field) { \
-		s.mask |= bit;                                                \
-		s.field = (uint32_t)c->field;                                 \
+static uint32_t *status_field(struct audit_status *s, uint32_t bit)
+{
+	switch (bit) {
+	case AUDIT_STATUS_ENABLED: return &s->enabled;
+	case AUDIT_STATUS_FAILURE: return &s->failure;
+	case AUDIT_STATUS_RATE_LIMIT: return &s->rate_limit;
+	case AUDIT_STATUS_BACKLOG_LIMIT: return &s->backlog_limit;
+	default: return &s->backlog_wait_time;
 	}
-	APPLY(enabled, AUDIT_STATUS_ENABLED)
-	APPLY(failure, AUDIT_STATUS_FAILURE)
-	APPLY(rate_limit, AUDIT_STATUS_RATE_LIMIT)
-	APPLY(backlog_limit, AUDIT_STATUS_BACKLOG_LIMIT)
-	APPLY(backlog_wait_time, AUDIT_STATUS_BACKLOG_WAIT_TIME)
-#undef APPLY
-	return s;
 }
 
-/* The same fields, back to their saved values. */
-static struct audit_status settings_to_restore(const struct audit_status *applied,
-					       const struct audit_status *saved)
+static int64_t conf_field(const struct conf *c, size_t offset)
 {
-	struct audit_status s = { .mask = applied->mask };
-
-	s.enabled = saved->enabled;
-	s.failure = saved->failure;
-	s.rate_limit = saved->rate_limit;
-	s.backlog_limit = saved->backlog_limit;
-	s.backlog_wait_time = saved->backlog_wait_time;
-	return s;
+	return *(const int64_t *)((const char *)c + offset);
 }
 
-/* Restores field by field, so that one refusal does not leave the others
- * changed, and names the field the kernel refused. */
-static int restore_settings(struct audit_ctl *ctl, const struct audit_status *applied,
-			    const struct audit_status *saved)
+/* Sets one kernel field; names it when the kernel refuses. */
+static int set_field(struct daemon *d, unsigned i, uint32_t value, const char *why)
 {
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} fields[] = {
-		{ AUDIT_STATUS_ENABLED, "enabled" },
-		{ AUDIT_STATUS_FAILURE, "failure" },
-		{ AUDIT_STATUS_RATE_LIMIT, "rate_limit" },
-		{ AUDIT_STATUS_BACKLOG_LIMIT, "backlog_limit" },
-		{ AUDIT_STATUS_BACKLOG_WAIT_TIME, "backlog_wait_time" },
-	};
-	struct audit_status back = settings_to_restore(applied, saved);
-	int status = 0;
+	struct audit_status s = { .mask = kernel_fields[i].bit };
+	int r;
 
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		int r;
+	*status_field(&s, kernel_fields[i].bit) = value;
+	r = audit_ctl_set(d->ctl, &s);
+	if (r < 0)
+		say("could not %s %s = %u: %s", why, kernel_fields[i].name, value,
+		    audit_ctl_strerror(r));
+	return r;
+}
 
-		if (!(applied->mask & fields[i].bit))
-			continue;
-		back.mask = fields[i].bit;
-		r = audit_ctl_set(ctl, &back);
-		if (r < 0) {
-			say("could not restore %s: %s; set it by hand (auditctl -s shows it)",
-			    fields[i].name, audit_ctl_strerror(r));
-			status = r;
+/* Brings the kernel to what d->conf asks: a field set to keep goes back to
+ * its saved value if needle had changed it. Field by field, so one refusal
+ * leaves the others right. */
+static int apply_settings(struct daemon *d)
+{
+	struct audit_status now;
+	int r = audit_ctl_get_status(d->ctl, &now), status = 0;
+
+	if (r < 0) {
+		say("cannot read the kernel's audit status: %s", audit_ctl_strerror(r));
+		return r;
+	}
+	for (unsigned i = 0; i < KERNEL_FIELDS; i++) {
+		uint32_t bit = kernel_fields[i].bit, cur = *status_field(&now, bit);
+		int64_t want = conf_field(&d->conf, kernel_fields[i].conf_offset);
+
+		if (want == CONF_KEEP) {
+			if (!(d->changed & bit))
+				continue;
+			want = *status_field(&d->saved, bit);
 		}
+		if ((uint64_t)want == cur)
+			continue;
+		d->changed |= bit; /* even if refused: it may have half-applied */
+		if (set_field(d, i, (uint32_t)want, "set") < 0)
+			status = -EINVAL;
 	}
 	return status;
+}
+
+static int restore_settings(struct daemon *d)
+{
+	int status = 0;
+
+	for (unsigned i = 0; i < KERNEL_FIELDS; i++)
+		if ((d->changed & kernel_fields[i].bit) &&
+		    set_field(d, i, *status_field(&d->saved, kernel_fields[i].bit), "restore") < 0)
+			status = -EINVAL;
+	if (status < 0)
+		say("set what could not be restored by hand ('auditctl -s' shows the state)");
+	d->changed = 0;
+	return status;
+}
+
+/* Loads the built-in rules when the kernel has none; a rule the kernel
+ * refuses is named and skipped, the others still load. */
+static void load_default_rules(struct daemon *d)
+{
+	struct rule_set set;
+	unsigned count, loaded = 0;
+	char err[512];
+	int r = audit_ctl_count_rules(d->ctl, &count);
+
+	if (r < 0) {
+		say("cannot list the kernel's rules (%s); default rules not loaded",
+		    audit_ctl_strerror(r));
+		return;
+	}
+	if (count > 0) {
+		say("%u audit rule(s) already loaded: default rules not added", count);
+		return;
+	}
+	if (rules_build_default(&set, err, sizeof(err)) < 0) {
+		say("default rules not loaded: %s", err);
+		return;
+	}
+	d->rules = (struct rule_set){ .rule = calloc(set.count, sizeof(void *)),
+				      .text = calloc(set.count, sizeof(char *)) };
+	for (unsigned i = 0; i < set.count; i++) {
+		r = audit_ctl_add_rule(d->ctl, set.rule[i], rules_size(set.rule[i]));
+		if (r < 0) {
+			say("the kernel refused default rule '%s': %s", set.text[i],
+			    audit_ctl_strerror(r));
+			continue;
+		}
+		/* Keep it to delete it at stop. */
+		d->rules.rule[loaded] = set.rule[i];
+		d->rules.text[loaded] = set.text[i];
+		set.rule[i] = NULL;
+		set.text[i] = NULL;
+		d->rules.count = ++loaded;
+	}
+	rules_free(&set); /* what the kernel refused; the loaded ones moved out */
+	say("loaded %u default rule(s) with key %s", loaded, RULES_DEFAULT_KEY);
+}
+
+static void remove_rules(struct daemon *d)
+{
+	for (unsigned i = d->rules.count; i-- > 0;) {
+		int r = audit_ctl_del_rule(d->ctl, d->rules.rule[i], rules_size(d->rules.rule[i]));
+
+		if (r < 0 && r != -ENOENT)
+			say("could not remove rule '%s': %s; remove it with auditctl -D -k %s",
+			    d->rules.text[i], audit_ctl_strerror(r), RULES_DEFAULT_KEY);
+	}
+	rules_free(&d->rules);
 }
 
 static int wait_for_ack(struct pipeline *p)
@@ -139,6 +239,41 @@ static int wait_for_ack(struct pipeline *p)
 		nanosleep(&ts, NULL);
 	}
 	return -ETIMEDOUT;
+}
+
+static int register_daemon(struct daemon *d)
+{
+	struct pipeline *p = d->p;
+	uint32_t seq = audit_ctl_next_seq(d->data);
+	int r;
+
+	/* Published before the send: the ack may come back at once. */
+	atomic_store(&p->ack_seq, seq);
+	r = audit_ctl_send_set_pid(d->data, (uint32_t)getpid(), seq);
+	if (r == 0)
+		r = wait_for_ack(p);
+	if (r == 0) {
+		d->registered = true;
+		return 0;
+	}
+	say("cannot register as the audit daemon: %s", audit_ctl_strerror(r));
+	return r;
+}
+
+static void unregister_daemon(struct daemon *d)
+{
+	struct audit_status off = { .mask = AUDIT_STATUS_PID, .pid = 0 }, now;
+	int r;
+
+	/* After a timed-out ack the kernel may have registered us anyway. */
+	if (!d->registered && !(audit_ctl_get_status(d->ctl, &now) == 0 &&
+				now.pid == (uint32_t)getpid()))
+		return;
+	r = audit_ctl_set(d->ctl, &off);
+	if (r < 0)
+		say("could not unregister: %s (the kernel unregisters a dead socket by itself)",
+		    audit_ctl_strerror(r));
+	d->registered = false;
 }
 
 static unsigned online_cpus(void)
@@ -164,24 +299,85 @@ static int open_log(const struct conf *c)
 	return fd;
 }
 
-static void print_status_line(const struct pipeline *p, const struct audit_status *k,
-			      uint64_t *last_records, bool tty)
+/* Rings, log and data socket; threads are started separately. */
+static int pipeline_open(struct daemon *d)
 {
-	struct listener_stats ls;
-	uint64_t fill = 0, cap = 0;
+	struct pipeline *p = calloc(1, sizeof(*p));
+	int64_t granted;
+	struct timeval tv = { 0, 100000 };
 
-	pipeline_sum_listeners(p, &ls);
-	for (unsigned i = 0; i < p->decoders; i++) {
-		struct ring_stats rs;
-
-		ring_get_stats(p->ring[i], &rs);
-		fill += rs.occupancy;
-		cap += rs.capacity;
+	if (!p) {
+		say("out of memory");
+		return -ENOMEM;
 	}
-	fprintf(stderr, "%srecords/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u%s",
-		tty ? "\r" : "", ls.records - *last_records, cap ? 100.0 * (double)fill / (double)cap : 0,
-		k->backlog, k->backlog_limit, k->lost, tty ? "   " : "\n");
-	*last_records = ls.records;
+	d->p = p;
+	p->conf = &d->conf;
+	p->sink_fd = -1;
+	p->listeners = d->conf.listener_threads;
+	p->decoders = d->conf.decoder_threads ? d->conf.decoder_threads : online_cpus();
+	p->mpsc = p->listeners > 1;
+	atomic_store(&p->ring_full, d->conf.ring_full);
+	atomic_store(&p->ack_seq, -1);
+	for (unsigned i = 0; i < p->decoders; i++) {
+		p->ring[i] = ring_create(d->conf.ring_size);
+		if (!p->ring[i]) {
+			say("cannot allocate a ring of %" PRIu64 " bytes: %s", d->conf.ring_size,
+			    strerror(errno));
+			return -ENOMEM;
+		}
+	}
+	p->sink_fd = open_log(&d->conf);
+	if (p->sink_fd < 0)
+		return -EIO;
+	d->data = audit_ctl_open();
+	if (!d->data) {
+		say("cannot open the audit data socket: %s", audit_ctl_strerror(-errno));
+		return -EIO;
+	}
+	p->data_fd = audit_ctl_fd(d->data);
+	if (d->conf.mode == CONF_MODE_MULTICAST) {
+		int r = audit_ctl_join_readlog(d->data);
+
+		if (r < 0) {
+			say("cannot join the audit multicast group: %s (needs CAP_AUDIT_READ)",
+			    audit_ctl_strerror(r));
+			return r;
+		}
+	}
+	granted = audit_ctl_set_rcvbuf(d->data, d->conf.socket_buffer);
+	if (granted < 0)
+		say("socket_buffer: cannot set the receive buffer: %s", strerror((int)-granted));
+	else if ((uint64_t)granted < d->conf.socket_buffer)
+		say("socket_buffer: asked for %" PRIu64 " bytes, the kernel granted %" PRId64,
+		    d->conf.socket_buffer, granted);
+	/* Listeners wake up this often to look at their stop flag. */
+	setsockopt(p->data_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return 0;
+}
+
+static int pipeline_start(struct daemon *d, struct pipeline_worker *lw, struct pipeline_worker *dw)
+{
+	struct pipeline *p = d->p;
+
+	for (; p->decoders_started < p->decoders; p->decoders_started++) {
+		unsigned i = p->decoders_started;
+
+		dw[i] = (struct pipeline_worker){ p, i };
+		if (pthread_create(&p->decoder_thread[i], NULL, decoder_main, &dw[i])) {
+			say("cannot start decoder thread %u", i);
+			return -EAGAIN;
+		}
+	}
+	for (; p->listeners_started < p->listeners; p->listeners_started++) {
+		unsigned i = p->listeners_started;
+
+		lw[i] = (struct pipeline_worker){ p, i };
+		if (pthread_create(&p->listener_thread[i], NULL, listener_main, &lw[i])) {
+			say("cannot start listener thread %u", i);
+			return -EAGAIN;
+		}
+	}
+	return 0;
 }
 
 static void print_summary(const struct pipeline *p)
@@ -204,93 +400,201 @@ static void print_summary(const struct pipeline *p)
 	    ls.records + ls.ring_drops, ds.lines, ds.eoe, ls.enobufs, ring_drops, ds.lost_records);
 }
 
-int daemon_run(const struct conf *conf, bool foreground)
+/* Drains and frees the pipeline (threads, rings, log, data socket). */
+static void pipeline_close(struct daemon *d, bool abort_waits)
 {
-	struct pipeline *p = NULL;
-	struct pipeline_worker lw[PIPELINE_MAX_LISTENERS], dw[PIPELINE_MAX_DECODERS];
-	struct audit_ctl *ctl = NULL, *data = NULL;
-	struct audit_status saved, applied = { 0 }, k;
-	sigset_t sigs;
-	int64_t seq, granted;
-	int r, status = EXIT_RUN_FAILED;
-	unsigned started_l = 0, started_d = 0;
-	bool registered = false, tty = foreground && isatty(STDERR_FILENO);
-	uint64_t last_records = 0;
+	struct pipeline *p = d->p;
 
-	if (conf->mode != CONF_MODE_UNICAST) {
-		say("mode = multicast is not available yet; use mode = unicast");
-		return EXIT_RUN_CONFIG;
+	if (!p)
+		return;
+	atomic_store_explicit(&p->stop_listeners, true, memory_order_release);
+	if (abort_waits)
+		atomic_store(&p->abort_blocking, true);
+	for (unsigned i = 0; i < p->listeners_started; i++)
+		pthread_join(p->listener_thread[i], NULL);
+	/* release: decoders see everything the listeners pushed. */
+	atomic_store_explicit(&p->stop_decoders, true, memory_order_release);
+	for (unsigned i = 0; i < p->decoders_started; i++)
+		pthread_join(p->decoder_thread[i], NULL);
+	if (p->listeners_started)
+		print_summary(p);
+	audit_ctl_close(d->data);
+	d->data = NULL;
+	if (p->sink_fd >= 0) {
+		if (fsync(p->sink_fd) < 0 && errno != EINVAL)
+			say("fsync of the log failed: %s", strerror(errno));
+		close(p->sink_fd);
 	}
+	for (unsigned i = 0; i < p->decoders; i++)
+		ring_destroy(p->ring[i]);
+	free(p);
+	d->p = NULL;
+}
+
+static void print_status_line(struct daemon *d, uint64_t *last_records)
+{
+	const struct pipeline *p = d->p;
+	struct listener_stats ls;
+	struct audit_status k;
+	uint64_t fill = 0, cap = 0;
+
+	if (audit_ctl_get_status(d->ctl, &k) < 0)
+		return;
+	pipeline_sum_listeners(p, &ls);
+	for (unsigned i = 0; i < p->decoders; i++) {
+		struct ring_stats rs;
+
+		ring_get_stats(p->ring[i], &rs);
+		fill += rs.occupancy;
+		cap += rs.capacity;
+	}
+	fprintf(stderr,
+		"\rrecords/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u | "
+		"socket overruns %" PRIu64 "   ",
+		ls.records - *last_records, cap ? 100.0 * (double)fill / (double)cap : 0, k.backlog,
+		k.backlog_limit, k.lost, ls.enobufs);
+	*last_records = ls.records;
+}
+
+/* SIGHUP: re-read the configuration; apply what can change live, name
+ * what needs a restart, keep everything if the file is bad. */
+static void reload(struct daemon *d)
+{
+	struct conf next;
+	char err[512];
+	int r;
+
+	conf_init(&next);
+	r = d->conf_path ? conf_load_file(&next, d->conf_path, err, sizeof(err))
+			 : conf_parse(&next, "<embedded>", conf_embedded_default,
+				      strlen(conf_embedded_default), err, sizeof(err));
+	if (r < 0) {
+		say("SIGHUP: %s; configuration unchanged", err);
+		return;
+	}
+#define NEEDS_RESTART(field, name)                                              \
+	if (memcmp(&next.field, &d->conf.field, sizeof(next.field)) != 0) {     \
+		say("SIGHUP: %s changed; it takes effect at the next start", name); \
+		memcpy(&next.field, &d->conf.field, sizeof(next.field));      \
+	}
+	NEEDS_RESTART(mode, "mode")
+	NEEDS_RESTART(listener_threads, "listener_threads")
+	NEEDS_RESTART(decoder_threads, "decoder_threads")
+	NEEDS_RESTART(socket_buffer, "socket_buffer")
+	NEEDS_RESTART(ring_size, "ring_size")
+	NEEDS_RESTART(log_dir, "log_dir")
+	NEEDS_RESTART(default_rules, "default_rules")
+#undef NEEDS_RESTART
+	d->conf = next;
+	atomic_store(&d->p->ring_full, next.ring_full);
+	if (next.mode == CONF_MODE_UNICAST)
+		apply_settings(d);
+	say("SIGHUP: configuration reloaded");
+}
+
+/* Detaching: the parent waits until the child is collecting (or failed,
+ * having said why on the shared stderr) and exits with that status. */
+static int detach(struct daemon *d)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		say("cannot detach: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		say("cannot detach: %s", strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		if (read(fds[0], &c, 1) == 1 && c == '0') {
+			printf("needle: collecting in the background, pid %d\n", (int)pid);
+			fflush(stdout);
+			_exit(EXIT_RUN_OK);
+		}
+		_exit(EXIT_RUN_FAILED);
+	}
+	close(fds[0]);
+	setsid();
+	d->ready_fd = fds[1];
+	return 0;
+}
+
+/* In the detached child, once collecting: release the parent, leave the
+ * terminal, log to syslog. */
+static void detached_ready(struct daemon *d)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (write(d->ready_fd, "0", 1) < 0) {
+		/* The parent is gone; nothing to tell. */
+	}
+	close(d->ready_fd);
+	d->ready_fd = -1;
+	openlog("needle", LOG_PID, LOG_DAEMON);
+	log_to_syslog = true;
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+}
+
+static int refuse_other_daemon(const struct audit_status *k)
+{
+	char comm[64];
+
+	if (k->pid == 0 || (kill((pid_t)k->pid, 0) < 0 && errno == ESRCH))
+		return 0;
+	read_comm((pid_t)k->pid, comm, sizeof(comm));
+	say("process %u (%s) is registered as the audit daemon. Stop it first "
+	    "(e.g. 'service auditd stop' or 'kill %u'), or run needle beside it with "
+	    "mode = multicast. needle does not take the socket over.",
+	    k->pid, comm, k->pid);
+	return -EEXIST;
+}
+
+int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
+{
+	struct daemon d = { .conf_path = conf_path, .conf = *conf, .foreground = foreground,
+			    .ready_fd = -1 };
+	struct pipeline_worker lw[PIPELINE_MAX_LISTENERS], dw[PIPELINE_MAX_DECODERS];
+	struct audit_features features;
+	uint64_t last_records = 0;
+	bool unicast = conf->mode == CONF_MODE_UNICAST;
+	sigset_t sigs;
+	int status = EXIT_RUN_FAILED;
+
 	if (geteuid() != 0) {
 		say("'needle run' needs root (CAP_AUDIT_CONTROL and CAP_AUDIT_READ); run it with sudo");
 		return EXIT_RUN_FAILED;
 	}
-	ctl = audit_ctl_open();
-	if (!ctl) {
+	d.tty = foreground && isatty(STDERR_FILENO);
+	if (!foreground && detach(&d) < 0)
+		return EXIT_RUN_FAILED;
+
+	d.ctl = audit_ctl_open();
+	if (!d.ctl) {
 		say("cannot open the audit netlink socket: %s", audit_ctl_strerror(-errno));
 		return EXIT_RUN_FAILED;
 	}
-	r = audit_ctl_get_status(ctl, &saved);
-	if (r < 0) {
-		say("cannot read the kernel's audit status: %s", audit_ctl_strerror(r));
+	if (audit_ctl_get_status(d.ctl, &d.saved) < 0) {
+		say("cannot read the kernel's audit status");
 		goto close_ctl;
 	}
-	if (saved.enabled == 2) {
+	if (unicast && d.saved.enabled == 2) {
 		say("the kernel's audit configuration is locked (enabled 2) until reboot; needle "
-		    "cannot register. Reboot without '-e 2' in the audit rules.");
+		    "cannot register. Reboot without '-e 2' in the audit rules, or use mode = "
+		    "multicast.");
 		goto close_ctl;
 	}
-	if (saved.pid != 0 && (kill((pid_t)saved.pid, 0) == 0 || errno == EPERM)) {
-		char comm[64];
-
-		read_comm((pid_t)saved.pid, comm, sizeof(comm));
-		say("process %u (%s) is registered as the audit daemon. Stop it first "
-		    "(e.g. 'service auditd stop' or 'kill %u'), or run needle beside it with "
-		    "mode = multicast. needle does not take the socket over.",
-		    saved.pid, comm, saved.pid);
+	if (unicast && refuse_other_daemon(&d.saved) < 0)
 		goto close_ctl;
-	}
-
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		say("out of memory");
-		goto close_ctl;
-	}
-	p->conf = conf;
-	p->listeners = conf->listener_threads;
-	p->decoders = conf->decoder_threads ? conf->decoder_threads : online_cpus();
-	p->mpsc = p->listeners > 1;
-	atomic_store(&p->ack_seq, -1);
-	for (unsigned i = 0; i < p->decoders; i++) {
-		p->ring[i] = ring_create(conf->ring_size);
-		if (!p->ring[i]) {
-			say("cannot allocate a ring of %" PRIu64 " bytes: %s", conf->ring_size,
-			    strerror(errno));
-			goto free_pipeline;
-		}
-	}
-	p->sink_fd = open_log(conf);
-	if (p->sink_fd < 0)
-		goto free_pipeline;
-
-	data = audit_ctl_open();
-	if (!data) {
-		say("cannot open the audit data socket: %s", audit_ctl_strerror(-errno));
-		goto close_sink;
-	}
-	p->data_fd = audit_ctl_fd(data);
-	granted = audit_ctl_set_rcvbuf(data, conf->socket_buffer);
-	if (granted < 0)
-		say("socket_buffer: cannot set the receive buffer: %s", strerror((int)-granted));
-	else if ((uint64_t)granted < conf->socket_buffer)
-		say("socket_buffer: asked for %" PRIu64 " bytes, the kernel granted %" PRId64,
-		    conf->socket_buffer, granted);
-	{
-		/* Listeners wake up this often to look at their stop flag. */
-		struct timeval tv = { 0, 100000 };
-
-		setsockopt(p->data_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	}
 
 	/* Signals go to the main thread only: block them before any thread. */
 	sigemptyset(&sigs);
@@ -299,46 +603,23 @@ int daemon_run(const struct conf *conf, bool foreground)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	for (; started_d < p->decoders; started_d++) {
-		dw[started_d] = (struct pipeline_worker){ p, started_d };
-		if (pthread_create(&p->decoder_thread[started_d], NULL, decoder_main, &dw[started_d])) {
-			say("cannot start decoder thread %u", started_d);
-			goto stop_threads;
-		}
+	if (pipeline_open(&d) < 0 || pipeline_start(&d, lw, dw) < 0)
+		goto stop;
+	if (unicast) {
+		if (register_daemon(&d) < 0 || apply_settings(&d) < 0)
+			goto stop;
+		if (d.conf.default_rules)
+			load_default_rules(&d);
 	}
-	for (; started_l < p->listeners; started_l++) {
-		lw[started_l] = (struct pipeline_worker){ p, started_l };
-		if (pthread_create(&p->listener_thread[started_l], NULL, listener_main, &lw[started_l])) {
-			say("cannot start listener thread %u", started_l);
-			goto stop_threads;
-		}
-	}
-
-	/* Register on the data socket: the kernel sends records to the port
-	 * that asked. The ack arrives among the records; a listener takes it. */
-	seq = audit_ctl_next_seq(data);
-	atomic_store(&p->ack_seq, seq);
-	r = audit_ctl_send_set_pid(data, (uint32_t)getpid(), (uint32_t)seq);
-	if (r == 0)
-		r = wait_for_ack(p);
-	if (r < 0) {
-		say("cannot register as the audit daemon: %s", audit_ctl_strerror(r));
-		goto stop_threads;
-	}
-	registered = true;
-
-	applied = settings_to_apply(conf, &saved);
-	if (applied.mask) {
-		r = audit_ctl_set(ctl, &applied);
-		if (r < 0) {
-			/* Some fields may have changed: restore them all. */
-			say("cannot apply the kernel settings: %s", audit_ctl_strerror(r));
-			goto stop_threads;
-		}
-	}
-	say("collecting: pid %d, %u listener(s), %u decoder(s), ring %" PRIu64
+	say("collecting (%s): pid %d, %u listener(s), %u decoder(s), ring %" PRIu64
 	    " bytes each, log %s/needle.log",
-	    (int)getpid(), p->listeners, p->decoders, conf->ring_size, conf->log_dir);
+	    unicast ? "unicast" : "multicast", (int)getpid(), d.p->listeners, d.p->decoders,
+	    d.conf.ring_size, d.conf.log_dir);
+	if (audit_ctl_get_features(d.ctl, &features) == 0 &&
+	    (features.features & (1u << AUDIT_FEATURE_LOGINUID_IMMUTABLE)))
+		say("kernel feature: loginuid is immutable");
+	if (d.ready_fd >= 0)
+		detached_ready(&d);
 
 	for (;;) {
 		struct timespec tick = { 1, 0 };
@@ -347,51 +628,21 @@ int daemon_run(const struct conf *conf, bool foreground)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		if (sig == SIGHUP)
-			say("SIGHUP: configuration reload is not available yet; restart needle to "
-			    "apply a new configuration");
-		if (foreground && audit_ctl_get_status(ctl, &k) == 0)
-			print_status_line(p, &k, &last_records, tty);
+			reload(&d);
+		if (d.tty)
+			print_status_line(&d, &last_records);
 	}
-	if (tty)
+	if (d.tty)
 		fputc('\n', stderr);
 	status = EXIT_RUN_OK;
 
-stop_threads:
-	if (applied.mask && restore_settings(ctl, &applied, &saved) < 0)
+stop:
+	remove_rules(&d);
+	if (restore_settings(&d) < 0)
 		status = EXIT_RUN_FAILED;
-	/* After a timed-out ack the kernel may still have registered us. */
-	if (!registered && audit_ctl_get_status(ctl, &k) == 0 && k.pid == (uint32_t)getpid())
-		registered = true;
-	if (registered) {
-		struct audit_status off = { .mask = AUDIT_STATUS_PID, .pid = 0 };
-
-		r = audit_ctl_set(ctl, &off);
-		if (r < 0) {
-			say("could not unregister: %s", audit_ctl_strerror(r));
-			status = EXIT_RUN_FAILED;
-		}
-	}
-	/* Listeners drain the socket, then decoders drain the rings. */
-	atomic_store_explicit(&p->stop_listeners, true, memory_order_release);
-	if (status != EXIT_RUN_OK)
-		atomic_store(&p->abort_blocking, true);
-	for (unsigned i = 0; i < started_l; i++)
-		pthread_join(p->listener_thread[i], NULL);
-	atomic_store_explicit(&p->stop_decoders, true, memory_order_release);
-	for (unsigned i = 0; i < started_d; i++)
-		pthread_join(p->decoder_thread[i], NULL);
-	if (started_l)
-		print_summary(p);
-	audit_ctl_close(data);
-close_sink:
-	if (fsync(p->sink_fd) < 0 && errno != EINVAL)
-		say("fsync of the log failed: %s", strerror(errno));
-	close(p->sink_fd);
-free_pipeline:
-	for (unsigned i = 0; i < p->decoders; i++)
-		ring_destroy(p->ring[i]);
-	free(p);
+	unregister_daemon(&d);
+	pipeline_close(&d, status != EXIT_RUN_OK);
 close_ctl:
-	audit_ctl_close(ctl);
+	audit_ctl_close(d.ctl);
 	return status;
 }

@@ -15,6 +15,8 @@ enum {
 	EXIT_RUN_CONFIG = 2,  /* bad configuration or command line */
 };
 
-int daemon_run(const struct conf *conf, bool foreground);
+/* Runs until SIGTERM or SIGINT. conf_path is re-read on SIGHUP (NULL: the
+ * embedded configuration). Without foreground, detaches once collecting. */
+int daemon_run(const struct conf *conf, const char *conf_path, bool foreground);
 
 #endif

@@ -36,7 +36,8 @@ struct pending {
 
 static bool reserve(struct pipeline *p, struct ring *r, size_t bytes, struct ring_span *span)
 {
-	if (p->conf->ring_full == CONF_RING_DROP)
+	/* relaxed: a policy switch; either policy is safe for any batch. */
+	if (atomic_load_explicit(&p->ring_full, relaxed) == CONF_RING_DROP)
 		return (p->mpsc ? ring_reserve_mpsc_try : ring_reserve_spsc_try)(r, bytes, span);
 	return (p->mpsc ? ring_reserve_mpsc_blocking : ring_reserve_spsc_blocking)(
 		r, bytes, span, &p->abort_blocking);

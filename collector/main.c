@@ -16,8 +16,9 @@ static void usage(FILE *f)
 		"       needle --version\n"
 		"\n"
 		"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
-		"  -f, --foreground   show a live status line every second (needle stays in\n"
-		"                     the foreground either way; it does not detach yet)\n");
+		"  -f, --foreground   stay in the foreground, log to stderr and, on a terminal,\n"
+		"                     show a live status line; without it needle detaches once\n"
+		"                     collecting and logs to syslog\n");
 }
 
 /* Loads the embedded configuration or FILE; exit status 2 on error. */
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
 	if (strcmp(command, "run") == 0) {
 		if (load_conf(path, &conf))
 			return EXIT_RUN_CONFIG;
-		return daemon_run(&conf, foreground);
+		return daemon_run(&conf, path, foreground);
 	}
 	if (strcmp(command, "config") == 0) {
 		char text[2048];

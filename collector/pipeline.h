@@ -73,7 +73,9 @@ struct pipeline {
 	const struct conf *conf;
 	int data_fd;                    /* netlink socket the records arrive on */
 	unsigned listeners, decoders;
+	unsigned listeners_started, decoders_started;
 	bool mpsc;
+	_Atomic int ring_full;          /* enum conf_ring_full; SIGHUP may change it */
 	struct ring *ring[PIPELINE_MAX_DECODERS];
 	int sink_fd;                    /* raw log, O_APPEND: whole lines per write */
 

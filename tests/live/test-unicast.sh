@@ -35,7 +35,7 @@ decoder_threads = $decoders
 backlog_wait_time = 100
 ring_size = 1M
 CONF
-"$needle" run -c "$dir/needle.conf" 2> "$dir/stderr" &
+"$needle" run --foreground -c "$dir/needle.conf" 2> "$dir/stderr" &
 needle_pid=$!
 for _ in $(seq 50); do grep -q collecting "$dir/stderr" && break; sleep 0.1; done
 grep -q collecting "$dir/stderr" || { echo "needle did not start:"; cat "$dir/stderr"; exit 1; }

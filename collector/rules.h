@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rules: needle's built-in rule set (key "needle-default"), loaded when the
+ * kernel has no rule at all and default_rules = yes, removed at stop.
+ * Users' own rules stay theirs: auditctl -R / augenrules as with auditd.
+ *
+ * Rules are built with libaudit's auditctl-style field parser and sent by
+ * audit-ctl (libnl), so they are exactly what auditctl would have sent.
+ */
+#ifndef NEEDLE_RULES_H
+#define NEEDLE_RULES_H
+
+#include <linux/audit.h>
+#include <stddef.h>
+
+#define RULES_DEFAULT_KEY "needle-default"
+
+struct rule_set {
+	struct audit_rule_data **rule;
+	char **text;     /* each rule as auditctl would write it, for messages */
+	unsigned count;
+};
+
+/* Builds the default rules for this machine: execve/execveat and connect
+ * (b64, and b32 on x86_64), reads of /etc/shadow, and reads under each
+ * existing /root/.ssh and /home/ * /.ssh. Returns 0, or -EINVAL with the
+ * rule that libaudit refused in err. */
+int rules_build_default(struct rule_set *set, char *err, size_t err_size);
+
+/* Bytes of a rule as the kernel takes it. */
+size_t rules_size(const struct audit_rule_data *rule);
+
+void rules_free(struct rule_set *set);
+
+#endif
