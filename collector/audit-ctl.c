@@ -19,6 +19,15 @@
 #define AUDIT_NLGRP_READLOG 1
 #endif
 
+const struct audit_setting audit_settings[AUDIT_SETTINGS] = {
+	{ AUDIT_STATUS_ENABLED, "enabled", offsetof(struct audit_status, enabled) },
+	{ AUDIT_STATUS_FAILURE, "failure", offsetof(struct audit_status, failure) },
+	{ AUDIT_STATUS_RATE_LIMIT, "rate_limit", offsetof(struct audit_status, rate_limit) },
+	{ AUDIT_STATUS_BACKLOG_LIMIT, "backlog_limit", offsetof(struct audit_status, backlog_limit) },
+	{ AUDIT_STATUS_BACKLOG_WAIT_TIME, "backlog_wait_time",
+	  offsetof(struct audit_status, backlog_wait_time) },
+};
+
 struct audit_ctl {
 	struct nl_sock *sock;
 };
@@ -327,6 +336,97 @@ int audit_ctl_count_rules(struct audit_ctl *ctl, unsigned *ret_count)
 		return r;
 	*ret_count = count;
 	return 0;
+}
+
+/* Rules listed by the kernel whose key matches, copied for deletion. */
+struct keyed_rules {
+	const char *key;
+	struct audit_rule_data **rule;
+	size_t *size;
+	unsigned count;
+	int error;
+};
+
+static bool rule_has_key(const struct audit_rule_data *rule, size_t size, const char *key)
+{
+	size_t off = 0, klen = strlen(key);
+
+	for (uint32_t i = 0; i < rule->field_count && i < AUDIT_MAX_FIELDS; i++) {
+		uint32_t f = rule->fields[i];
+		bool is_string = f == AUDIT_FILTERKEY || f == AUDIT_WATCH || f == AUDIT_DIR ||
+				 f == AUDIT_EXE || f == AUDIT_SUBJ_USER || f == AUDIT_SUBJ_ROLE ||
+				 f == AUDIT_SUBJ_TYPE || f == AUDIT_SUBJ_SEN || f == AUDIT_SUBJ_CLR ||
+				 f == AUDIT_OBJ_USER || f == AUDIT_OBJ_ROLE || f == AUDIT_OBJ_TYPE ||
+				 f == AUDIT_OBJ_LEV_LOW || f == AUDIT_OBJ_LEV_HIGH;
+
+		if (!is_string)
+			continue;
+		if (off + rule->values[i] > rule->buflen || sizeof(*rule) + rule->buflen > size)
+			return false;
+		/* Several keys are joined with \x01 in one field. */
+		if (f == AUDIT_FILTERKEY) {
+			const char *k = rule->buf + off, *end = k + rule->values[i];
+
+			while (k < end) {
+				const char *sep = memchr(k, 1, (size_t)(end - k));
+				size_t len = sep ? (size_t)(sep - k) : (size_t)(end - k);
+
+				if (len == klen && memcmp(k, key, klen) == 0)
+					return true;
+				k += len + 1;
+			}
+		}
+		off += rule->values[i];
+	}
+	return false;
+}
+
+static int collect_keyed(const struct nlmsghdr *h, void *arg)
+{
+	struct keyed_rules *kr = arg;
+	size_t size = h->nlmsg_len >= NLMSG_HDRLEN ? h->nlmsg_len - NLMSG_HDRLEN : 0;
+	const struct audit_rule_data *rule = NLMSG_DATA(h);
+	struct audit_rule_data *copy;
+
+	if (size < sizeof(*rule) || !rule_has_key(rule, size, kr->key))
+		return 0;
+	copy = malloc(size);
+	kr->rule = realloc(kr->rule, sizeof(*kr->rule) * (kr->count + 1));
+	kr->size = realloc(kr->size, sizeof(*kr->size) * (kr->count + 1));
+	if (!copy || !kr->rule || !kr->size) {
+		free(copy);
+		kr->error = -ENOMEM;
+		return -ENOMEM;
+	}
+	memcpy(copy, rule, size);
+	kr->rule[kr->count] = copy;
+	kr->size[kr->count] = size;
+	kr->count++;
+	return 0;
+}
+
+int audit_ctl_del_rules_with_key(struct audit_ctl *ctl, const char *key, unsigned *ret_deleted)
+{
+	struct keyed_rules kr = { .key = key };
+	struct request req = { .end = END_AT_DONE, .reply_type = AUDIT_LIST_RULES,
+			       .on_reply = collect_keyed, .arg = &kr };
+	unsigned deleted = 0;
+	int r = request(ctl, AUDIT_LIST_RULES, 0, NULL, 0, &req);
+
+	/* Delete only after the list is complete: the kernel sends it from
+	 * a snapshot, but one request at a time on this socket. */
+	for (unsigned i = 0; r == 0 && i < kr.count; i++) {
+		r = audit_ctl_del_rule(ctl, kr.rule[i], kr.size[i]);
+		if (r == 0)
+			deleted++;
+	}
+	for (unsigned i = 0; i < kr.count; i++)
+		free(kr.rule[i]);
+	free(kr.rule);
+	free(kr.size);
+	if (r == 0)
+		*ret_deleted = deleted;
+	return r;
 }
 
 int audit_ctl_add_rule(struct audit_ctl *ctl, const struct audit_rule_data *rule, size_t size)

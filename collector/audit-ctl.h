@@ -18,6 +18,20 @@
 
 struct audit_ctl;
 
+/* The settings of struct audit_status that needle sets and restores. */
+struct audit_setting {
+	uint32_t bit;      /* AUDIT_STATUS_* */
+	const char *name;  /* as auditctl -s and needle's config name it */
+	size_t offset;     /* of the uint32_t in struct audit_status */
+};
+#define AUDIT_SETTINGS 5
+extern const struct audit_setting audit_settings[AUDIT_SETTINGS];
+
+static inline uint32_t *audit_setting_field(struct audit_status *s, unsigned i)
+{
+	return (uint32_t *)((char *)s + audit_settings[i].offset);
+}
+
 /* Opens a control socket. NULL with errno set on failure. */
 struct audit_ctl *audit_ctl_open(void);
 void audit_ctl_close(struct audit_ctl *ctl);
@@ -55,6 +69,10 @@ int audit_ctl_get_features(struct audit_ctl *ctl, struct audit_features *ret_fea
 
 /* AUDIT_LIST_RULES: how many rules the kernel has loaded. */
 int audit_ctl_count_rules(struct audit_ctl *ctl, unsigned *ret_count);
+
+/* Deletes every loaded rule whose key (-k) is key; *ret_deleted counts
+ * them. For rules a killed needle left behind. */
+int audit_ctl_del_rules_with_key(struct audit_ctl *ctl, const char *key, unsigned *ret_deleted);
 
 /* AUDIT_ADD_RULE / AUDIT_DEL_RULE of a rule in the kernel's binary form
  * (struct audit_rule_data followed by its string buffer). */

@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "audit-ctl.h"
 #include "pipeline.h"
+#include "recovery.h"
 #include "rules.h"
 
 #include <errno.h>
@@ -86,47 +87,30 @@ static void read_comm(pid_t pid, char *buf, size_t size)
 	fclose(f);
 }
 
-/* The kernel settings needle manages, with their config values. */
-static const struct {
-	uint32_t bit;
-	const char *name;
-	size_t conf_offset;
-} kernel_fields[] = {
-	{ AUDIT_STATUS_ENABLED, "enabled", offsetof(struct conf, enabled) },
-	{ AUDIT_STATUS_FAILURE, "failure", offsetof(struct conf, failure) },
-	{ AUDIT_STATUS_RATE_LIMIT, "rate_limit", offsetof(struct conf, rate_limit) },
-	{ AUDIT_STATUS_BACKLOG_LIMIT, "backlog_limit", offsetof(struct conf, backlog_limit) },
-	{ AUDIT_STATUS_BACKLOG_WAIT_TIME, "backlog_wait_time",
-	  offsetof(struct conf, backlog_wait_time) },
+/* Where each of audit_settings[] (same order) sits in struct conf. */
+static const size_t conf_offset[AUDIT_SETTINGS] = {
+	offsetof(struct conf, enabled),
+	offsetof(struct conf, failure),
+	offsetof(struct conf, rate_limit),
+	offsetof(struct conf, backlog_limit),
+	offsetof(struct conf, backlog_wait_time),
 };
-#define KERNEL_FIELDS (sizeof(kernel_fields) / sizeof(kernel_fields[0]))
 
-static uint32_t *status_field(struct audit_status *s, uint32_t bit)
+static int64_t conf_field(const struct conf *c, unsigned i)
 {
-	switch (bit) {
-	case AUDIT_STATUS_ENABLED: return &s->enabled;
-	case AUDIT_STATUS_FAILURE: return &s->failure;
-	case AUDIT_STATUS_RATE_LIMIT: return &s->rate_limit;
-	case AUDIT_STATUS_BACKLOG_LIMIT: return &s->backlog_limit;
-	default: return &s->backlog_wait_time;
-	}
-}
-
-static int64_t conf_field(const struct conf *c, size_t offset)
-{
-	return *(const int64_t *)((const char *)c + offset);
+	return *(const int64_t *)((const char *)c + conf_offset[i]);
 }
 
 /* Sets one kernel field; names it when the kernel refuses. */
 static int set_field(struct daemon *d, unsigned i, uint32_t value, const char *why)
 {
-	struct audit_status s = { .mask = kernel_fields[i].bit };
+	struct audit_status s = { .mask = audit_settings[i].bit };
 	int r;
 
-	*status_field(&s, kernel_fields[i].bit) = value;
+	*audit_setting_field(&s, i) = value;
 	r = audit_ctl_set(d->ctl, &s);
 	if (r < 0)
-		say("could not %s %s = %u: %s", why, kernel_fields[i].name, value,
+		say("could not %s %s = %u: %s", why, audit_settings[i].name, value,
 		    audit_ctl_strerror(r));
 	return r;
 }
@@ -143,14 +127,14 @@ static int apply_settings(struct daemon *d)
 		say("cannot read the kernel's audit status: %s", audit_ctl_strerror(r));
 		return r;
 	}
-	for (unsigned i = 0; i < KERNEL_FIELDS; i++) {
-		uint32_t bit = kernel_fields[i].bit, cur = *status_field(&now, bit);
-		int64_t want = conf_field(&d->conf, kernel_fields[i].conf_offset);
+	for (unsigned i = 0; i < AUDIT_SETTINGS; i++) {
+		uint32_t bit = audit_settings[i].bit, cur = *audit_setting_field(&now, i);
+		int64_t want = conf_field(&d->conf, i);
 
 		if (want == CONF_KEEP) {
 			if (!(d->changed & bit))
 				continue;
-			want = *status_field(&d->saved, bit);
+			want = *audit_setting_field(&d->saved, i);
 		}
 		if ((uint64_t)want == cur)
 			continue;
@@ -165,9 +149,9 @@ static int restore_settings(struct daemon *d)
 {
 	int status = 0;
 
-	for (unsigned i = 0; i < KERNEL_FIELDS; i++)
-		if ((d->changed & kernel_fields[i].bit) &&
-		    set_field(d, i, *status_field(&d->saved, kernel_fields[i].bit), "restore") < 0)
+	for (unsigned i = 0; i < AUDIT_SETTINGS; i++)
+		if ((d->changed & audit_settings[i].bit) &&
+		    set_field(d, i, *audit_setting_field(&d->saved, i), "restore") < 0)
 			status = -EINVAL;
 	if (status < 0)
 		say("set what could not be restored by hand ('auditctl -s' shows the state)");
@@ -545,6 +529,36 @@ static void detached_ready(struct daemon *d)
 	}
 }
 
+/* A needle killed before it could restore left its note: put the kernel
+ * back as that needle found it and remove its default rules. */
+static void recover_killed_needle(struct daemon *d)
+{
+	struct audit_status old;
+	unsigned deleted = 0;
+	char err[512];
+	pid_t pid;
+	int r = recovery_load(RECOVERY_PATH, &pid, &old, err, sizeof(err));
+
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		say("%s; not restoring from it", err);
+		recovery_clear(RECOVERY_PATH);
+		return;
+	}
+	say("needle pid %d stopped without restoring the kernel (killed?): restoring the settings "
+	    "it found, from %s",
+	    (int)pid, RECOVERY_PATH);
+	d->saved = old;
+	d->changed = 0;
+	for (unsigned i = 0; i < AUDIT_SETTINGS; i++)
+		d->changed |= audit_settings[i].bit;
+	restore_settings(d);
+	if (audit_ctl_del_rules_with_key(d->ctl, RULES_DEFAULT_KEY, &deleted) == 0 && deleted)
+		say("removed %u %s rule(s) it left", deleted, RULES_DEFAULT_KEY);
+	recovery_clear(RECOVERY_PATH);
+}
+
 static int refuse_other_daemon(const struct audit_status *k)
 {
 	char comm[64];
@@ -566,9 +580,9 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	struct pipeline_worker lw[PIPELINE_MAX_LISTENERS], dw[PIPELINE_MAX_DECODERS];
 	struct audit_features features;
 	uint64_t last_records = 0;
-	bool unicast = conf->mode == CONF_MODE_UNICAST;
+	bool unicast = conf->mode == CONF_MODE_UNICAST, restored;
 	sigset_t sigs;
-	int status = EXIT_RUN_FAILED;
+	int r, status = EXIT_RUN_FAILED;
 
 	if (geteuid() != 0) {
 		say("'needle run' needs root (CAP_AUDIT_CONTROL and CAP_AUDIT_READ); run it with sudo");
@@ -593,8 +607,21 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 		    "multicast.");
 		goto close_ctl;
 	}
-	if (unicast && refuse_other_daemon(&d.saved) < 0)
-		goto close_ctl;
+	if (unicast) {
+		if (refuse_other_daemon(&d.saved) < 0)
+			goto close_ctl;
+		recover_killed_needle(&d);
+		if (audit_ctl_get_status(d.ctl, &d.saved) < 0) {
+			say("cannot read the kernel's audit status");
+			goto close_ctl;
+		}
+		/* Before the first change, so a killed needle can be undone. */
+		r = recovery_save(RECOVERY_PATH, getpid(), &d.saved);
+		if (r < 0)
+			say("cannot write %s (%s): if needle is killed, the next start cannot "
+			    "restore the kernel settings",
+			    RECOVERY_PATH, strerror(-r));
+	}
 
 	/* Signals go to the main thread only: block them before any thread. */
 	sigemptyset(&sigs);
@@ -638,9 +665,13 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 
 stop:
 	remove_rules(&d);
-	if (restore_settings(&d) < 0)
+	restored = restore_settings(&d) == 0;
+	if (!restored)
 		status = EXIT_RUN_FAILED;
 	unregister_daemon(&d);
+	/* Kept when a setting could not be restored: the next start retries. */
+	if (unicast && restored)
+		recovery_clear(RECOVERY_PATH);
 	pipeline_close(&d, status != EXIT_RUN_OK);
 close_ctl:
 	audit_ctl_close(d.ctl);
