@@ -59,7 +59,7 @@ del_rule() { auditctl -D -k "$key" >/dev/null; }
 serials() { grep "^type=SYSCALL .*key=\"$key\"" "$1" | sed 's/.*audit([0-9.]*:\([0-9]*\)).*/\1/' | sort -u; }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 
 # 1. A second unicast needle refuses, names the holder, exits 1.
 if start_needle holder "backlog_wait_time = 100"; then
@@ -185,6 +185,18 @@ backlog_wait_time = 100"; then
 	fi
 else
 	not_ok "SIGHUP applies backlog_limit live" "$(cat "$top/hup/stderr")"
+fi
+
+# 7. Without root: a clear message, exit 1, nothing touched.
+before=$(ks_settings)
+printf 'log_dir = %s\n' "$top/nobody" > "$top/nobody.conf"
+chmod 755 "$top"; chmod 644 "$top/nobody.conf"
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$needle" run --foreground -c "$top/nobody.conf" 2> "$top/nobody.err"
+status=$?
+if [ $status = 1 ] && grep -q "needs root" "$top/nobody.err" && [ "$before" = "$(ks_settings)" ]; then
+	ok "without root: exit 1 with a clear message, kernel untouched"
+else
+	not_ok "without root: exit 1 with a clear message" "exit $status" "$(cat "$top/nobody.err")"
 fi
 
 [ "$failed" = 0 ]
