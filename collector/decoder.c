@@ -24,12 +24,6 @@
 
 #define relaxed memory_order_relaxed
 
-static inline void count(_Atomic uint64_t *c, uint64_t v)
-{
-	/* Single writer (this thread); relaxed: read only for display. */
-	atomic_store_explicit(c, atomic_load_explicit(c, relaxed) + v, relaxed);
-}
-
 struct sink_buffer {
 	char *data;
 	size_t len;
@@ -47,14 +41,14 @@ static void flush(struct pipeline *p, struct decoder_stats *st, struct sink_buff
 			continue;
 		if (n <= 0) {
 			/* Disk full or I/O error: these lines are lost, and said so. */
-			count(&st->write_errors, 1);
-			count(&st->lost_records, b->lines);
+			stat_add(&st->write_errors, 1);
+			stat_add(&st->lost_records, b->lines);
 			break;
 		}
 		off += (size_t)n;
 	}
 	if (off == b->len)
-		count(&st->lines, b->lines);
+		stat_add(&st->lines, b->lines);
 	b->len = 0;
 	b->lines = 0;
 }
@@ -107,7 +101,7 @@ void *decoder_main(void *arg)
 
 			memcpy(&w, recs[i].data, sizeof(w));
 			if (w.type == AUDIT_EOE) {
-				count(&st->eoe, 1);
+				stat_add(&st->eoe, 1);
 				continue;
 			}
 			if (SINK_BUFFER - b.len < DECODE_RAW_MAX(len))
@@ -115,7 +109,7 @@ void *decoder_main(void *arg)
 			b.len += decode_format_raw(w.type, text, len, b.data + b.len);
 			b.lines++;
 		}
-		count(&st->records, n);
+		stat_add(&st->records, n);
 		ring_release(r, recs, n);
 	}
 	free(b.data);

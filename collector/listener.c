@@ -22,12 +22,6 @@
 
 #define relaxed memory_order_relaxed
 
-static inline void count(_Atomic uint64_t *c, uint64_t v)
-{
-	/* Single writer (this thread); relaxed: read only for display. */
-	atomic_store_explicit(c, atomic_load_explicit(c, relaxed) + v, relaxed);
-}
-
 struct pending {
 	const char *text;
 	uint32_t len;
@@ -131,7 +125,7 @@ void *listener_main(void *arg)
 		if (n < 0) {
 			if (errno == ENOBUFS) {
 				/* The kernel dropped records on our socket: lost. */
-				count(&st->enobufs, 1);
+				stat_add(&st->enobufs, 1);
 				continue;
 			}
 			if (errno == EINTR)
@@ -144,7 +138,7 @@ void *listener_main(void *arg)
 			}
 			break; /* EBADF and the like: the daemon is closing */
 		}
-		count(&st->batches, 1);
+		stat_add(&st->batches, 1);
 		memset(shard_n, 0, sizeof(unsigned) * p->decoders);
 		for (int i = 0; i < n; i++) {
 			unsigned char *buf = iov[i].iov_base;
@@ -154,24 +148,24 @@ void *listener_main(void *arg)
 			struct pending *rec;
 			unsigned shard;
 
-			count(&st->datagrams, 1);
-			count(&st->bytes, len);
+			stat_add(&st->datagrams, 1);
+			stat_add(&st->bytes, len);
 			/* Only the kernel (port 0) speaks for audit. */
 			if (from[i].nl_pid != 0) {
-				count(&st->foreign, 1);
+				stat_add(&st->foreign, 1);
 				continue;
 			}
 			if (len < NLMSG_HDRLEN)
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR) {
-				count(&st->control, 1);
+				stat_add(&st->control, 1);
 				take_ack(p, buf, len);
 				continue;
 			}
 			/* Audit records are types 1000 and up; below is netlink's own.
 			 * AUDIT_REPLACE is the kernel asking whether we are alive. */
 			if (h->nlmsg_type < 1000 || h->nlmsg_type == AUDIT_REPLACE) {
-				count(&st->control, 1);
+				stat_add(&st->control, 1);
 				continue;
 			}
 			rec = &recs[nrec];
@@ -184,13 +178,13 @@ void *listener_main(void *arg)
 			rec->w = (struct wire_record){ .type = h->nlmsg_type };
 			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				rec->w.flags |= WIRE_TRUNCATED;
-				count(&st->truncated, 1);
+				stat_add(&st->truncated, 1);
 			}
 			if (decode_stamp(rec->text, rec->len, &stamp) >= 0) {
 				rec->w.serial = stamp.serial;
 			} else {
 				rec->w.flags |= WIRE_NO_STAMP;
-				count(&st->no_stamp, 1);
+				stat_add(&st->no_stamp, 1);
 			}
 			shard = rec->w.serial % p->decoders;
 			shard_idx[shard][shard_n[shard]++] = nrec++;
@@ -201,9 +195,9 @@ void *listener_main(void *arg)
 			if (!shard_n[s])
 				continue;
 			dropped = push_shard(p, p->ring[s], recs, shard_idx[s], shard_n[s]);
-			count(&st->records, shard_n[s] - dropped);
+			stat_add(&st->records, shard_n[s] - dropped);
 			if (dropped)
-				count(&st->ring_drops, dropped);
+				stat_add(&st->ring_drops, dropped);
 		}
 	}
 	free(bufs);

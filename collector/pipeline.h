@@ -69,6 +69,14 @@ struct decoder_stats {
 #undef X
 };
 
+/* Adds to a counter of this thread's own: one writer, so a plain add; the
+ * atomic type makes the relaxed reads of other threads (sums) defined. */
+static inline void stat_add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+			      memory_order_relaxed);
+}
+
 struct pipeline {
 	const struct conf *conf;
 	int data_fd;                    /* netlink socket the records arrive on */

@@ -2,61 +2,24 @@
 # Live: how needle behaves towards the kernel and other daemons.
 # usage: test-daemon.sh NEEDLE HELPER   (TAP output; root; one at a time)
 set -u
-needle=$1 helper=$(readlink -f "$2")
-here=$(dirname "$0")
-
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root for the kernel's audit socket"; exit 77; fi
-command -v auditctl >/dev/null || { echo "auditctl missing (Debian package auditd)"; exit 1; }
-. "$here/kernel-state.sh"
-
-holder=$(auditctl -s | awk '$1=="pid"{print $2}')
-if [ "$holder" != 0 ] && kill -0 "$holder" 2>/dev/null; then
-	echo "process $holder ($(cat /proc/$holder/comm)) holds the audit socket; stop it to run live tests"
-	exit 1
-fi
-
-top=$(mktemp -d)
-key=needle-live-$$
-pids=()
-ks_save
-settings_before=$(ks_settings)
-cleanup() {
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	auditctl -D -k needle-default >/dev/null 2>&1
-	ks_restore "$key"
-	# The recovery note of a needle this test killed is ours to remove.
-	for p in "${pids[@]}"; do
-		grep -qx "pid $p" /run/needle/kernel-state 2>/dev/null && rm -f /run/needle/kernel-state
-	done
-	# A registration left by a killed needle: the kernel drops it at its
-	# next send; the rule changes above have made one.
-	rm -rf "$top"
-}
-trap cleanup EXIT
+NEEDLE=$1 helper=$(readlink -f "$2")
+needle=$NEEDLE
+. "$(dirname "$0")/lib.sh"
+live_require
+live_setup "needle-live-$$"
+key=$LIVE_KEY top=$LIVE_TOP settings_before=$SETTINGS_BEFORE
 
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 
-# Starts needle in the foreground with a config; sets $started_pid.
-start_needle() {
-	local name=$1 conf=$2
-	mkdir -p "$top/$name"
-	printf '%s\n' "log_dir = $top/$name/log" "$conf" > "$top/$name/needle.conf"
-	"$needle" run --foreground -c "$top/$name/needle.conf" 2> "$top/$name/stderr" &
-	started_pid=$!
-	pids+=("$started_pid")
-	for _ in $(seq 50); do grep -q collecting "$top/$name/stderr" && return 0; sleep 0.1; done
-	return 1
-}
-
-stop_needle() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+start_needle() { live_start "$@"; }
+stop_needle() { live_stop "$1"; }
 
 add_rule() { auditctl -a always,exit -F arch=b64 -S openat -F exe="$helper" -F exit=-ENOENT -k "$key" >/dev/null; }
 del_rule() { auditctl -D -k "$key" >/dev/null; }
 
-serials() { grep "^type=SYSCALL .*key=\"$key\"" "$1" | sed 's/.*audit([0-9.]*:\([0-9]*\)).*/\1/' | sort -u; }
+serials() { live_serials "$1"; }
 
 echo "TAP version 13"
 echo "1..7"
@@ -131,7 +94,7 @@ enabled = keep"; then
 			"pid after kill $pid_after, backlog_wait_time left $wait_left, rules left $rules_left" \
 			"$(cat "$top/after-kill/stderr" 2>/dev/null)"
 	fi
-	ks_restore "$key"
+	ks_restore
 else
 	not_ok "after SIGKILL the kernel unregisters needle" "$(cat "$top/killed/stderr")"
 fi

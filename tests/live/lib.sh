@@ -1,0 +1,80 @@
+# Shared by the live tests (sourced). They touch the kernel's audit state,
+# so they follow DESIGN.md's safety rules: save the state first, put it back
+# on exit whatever happens, add only narrow rules under a key of their own,
+# keep backlog_wait_time short, fail clearly if another daemon holds the
+# socket.
+#
+#   live_require            root (else skip, 77), auditctl, a free socket
+#   live_setup KEY          temporary dir $LIVE_TOP, saved state, exit trap
+#   live_start NAME CONF    needle --foreground with CONF lines; $started_pid
+#   live_stop PID           SIGTERM and wait; $? is needle's status
+#   ks_settings             the settings a test may change, as auditctl -s prints
+
+ks_field() { printf '%s\n' "$1" | awk -v k="$2" '$1==k{print $2}'; }
+
+ks_settings() {
+	auditctl -s | awk '$1=="enabled"||$1=="failure"||$1=="pid"||$1=="rate_limit"||$1=="backlog_limit"||$1=="backlog_wait_time"'
+}
+
+live_require() {
+	if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root for the kernel's audit socket"; exit 77; fi
+	command -v auditctl >/dev/null || { echo "auditctl missing (Debian package auditd)"; exit 1; }
+	local holder
+	holder=$(auditctl -s | awk '$1=="pid"{print $2}')
+	if [ "$holder" != 0 ] && kill -0 "$holder" 2>/dev/null; then
+		echo "process $holder ($(cat /proc/$holder/comm)) holds the audit socket; stop it to run live tests"
+		exit 1
+	fi
+}
+
+ks_restore() {
+	local en f
+	# Our rules go first, so nothing more is generated for them.
+	auditctl -D -k "$LIVE_KEY" >/dev/null 2>&1
+	auditctl -D -k needle-default >/dev/null 2>&1
+	en=$(ks_field "$KS_SAVED" enabled)
+	[ "$en" = 2 ] || auditctl -e "$en" >/dev/null
+	auditctl -b "$(ks_field "$KS_SAVED" backlog_limit)" \
+		--backlog_wait_time "$(ks_field "$KS_SAVED" backlog_wait_time)" \
+		-r "$(ks_field "$KS_SAVED" rate_limit)" >/dev/null
+	f=$(ks_field "$KS_SAVED" failure)
+	[ "$f" = 2 ] || auditctl -f "$f" >/dev/null
+}
+
+live_cleanup() {
+	local p
+	for p in "${LIVE_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${LIVE_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	ks_restore
+	# The recovery note of a needle this test killed is ours to remove.
+	for p in "${LIVE_PIDS[@]}"; do
+		grep -qx "pid $p" /run/needle/kernel-state 2>/dev/null && rm -f /run/needle/kernel-state
+	done
+	rm -rf "$LIVE_TOP"
+}
+
+live_setup() {
+	LIVE_KEY=$1
+	LIVE_TOP=$(mktemp -d)
+	LIVE_PIDS=()
+	KS_SAVED=$(auditctl -s)
+	SETTINGS_BEFORE=$(ks_settings)
+	trap live_cleanup EXIT
+}
+
+live_start() {
+	local name=$1 conf=$2
+	mkdir -p "$LIVE_TOP/$name"
+	printf '%s\n' "log_dir = $LIVE_TOP/$name/log" "$conf" > "$LIVE_TOP/$name/needle.conf"
+	"$NEEDLE" run --foreground -c "$LIVE_TOP/$name/needle.conf" 2> "$LIVE_TOP/$name/stderr" &
+	started_pid=$!
+	LIVE_PIDS+=("$started_pid")
+	for _ in $(seq 50); do grep -q collecting "$LIVE_TOP/$name/stderr" && return 0; sleep 0.1; done
+	echo "needle $name did not start:"; cat "$LIVE_TOP/$name/stderr"
+	return 1
+}
+
+live_stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+# Serials of the SYSCALL records carrying the test's key in a log.
+live_serials() { grep "^type=SYSCALL .*key=\"$LIVE_KEY\"" "$1" | sed 's/.*audit([0-9.]*:\([0-9]*\)).*/\1/' | sort -u; }
