@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: MIT */
+#include "record.h"
+
+#include <libaudit.h>
+#include <string.h>
+
+const char *decode_record_strerror(int error)
+{
+	switch (error) {
+	case RECORD_OK: return "ok";
+	case RECORD_NO_TYPE: return "no type= field";
+	case RECORD_NO_MSG: return "no msg= after the type";
+	case RECORD_BAD_STAMP: return "no well-formed audit(SEC.MS:SERIAL) stamp";
+	default: return "unknown error";
+	}
+}
+
+/* The number in "1234]", or -1. */
+static int unknown_type_number(const char *s)
+{
+	int v = 0, digits = 0;
+
+	for (; *s >= '0' && *s <= '9' && digits < 6; s++, digits++)
+		v = v * 10 + (*s - '0');
+	return digits && *s == ']' && s[1] == '\0' ? v : -1;
+}
+
+static void add_field(struct audit_record *rec, unsigned cap, struct audit_field f)
+{
+	if (rec->nfields == cap) {
+		rec->fields_truncated = true;
+		return;
+	}
+	rec->fields[rec->nfields++] = f;
+}
+
+void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_record *rec,
+		   unsigned cap)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		struct audit_field f = { .flags = flags };
+		size_t start, eq;
+
+		while (i < len && text[i] == ' ')
+			i++;
+		if (i >= len)
+			break;
+		start = i;
+		/* A name runs to '=' or a space, whichever comes first. */
+		while (i < len && text[i] != '=' && text[i] != ' ')
+			i++;
+		if (i >= len || text[i] == ' ') {
+			/* A bare word: keep it, nameless. */
+			f.value = text + start;
+			f.value_len = (uint32_t)(i - start);
+			add_field(rec, cap, f);
+			continue;
+		}
+		eq = i++;
+		f.name = text + start;
+		f.name_len = (uint32_t)(eq - start);
+		if (i < len && (text[i] == '"' || text[i] == '\'')) {
+			char q = text[i++];
+			size_t vstart = i;
+			const char *close = memchr(text + i, q, len - i);
+
+			/* A single quote closes only where a space, the end or
+			 * 0x1d follows: nested values may hold a lone quote. */
+			while (close && q == '\'' && (size_t)(close - text) + 1 < len &&
+			       close[1] != ' ' && close[1] != 0x1d) {
+				size_t next = (size_t)(close - text) + 1;
+
+				close = memchr(text + next, q, len - next);
+			}
+			f.quote = (uint8_t)q;
+			f.value = text + vstart;
+			if (close) {
+				f.value_len = (uint32_t)((size_t)(close - text) - vstart);
+				i = (size_t)(close - text) + 1;
+			} else {
+				f.value_len = (uint32_t)(len - vstart);
+				f.flags |= FIELD_OPEN;
+				i = len;
+			}
+			add_field(rec, cap, f);
+			if (q == '\'')
+				decode_fields(f.value, f.value_len, (uint8_t)(flags | FIELD_NESTED), rec,
+					      cap);
+			continue;
+		}
+		f.value = text + i;
+		while (i < len && text[i] != ' ')
+			i++;
+		f.value_len = (uint32_t)(i - (size_t)(f.value - text));
+		add_field(rec, cap, f);
+	}
+}
+
+/* Splits body and ENRICHED part at 0x1d, then fields of both. */
+static void parse_body(const char *text, size_t len, struct audit_record *rec, unsigned cap)
+{
+	const char *gs = memchr(text, 0x1d, len);
+
+	rec->body = text;
+	rec->body_len = gs ? (size_t)(gs - text) : len;
+	if (gs) {
+		rec->enriched = gs + 1;
+		rec->enriched_len = len - rec->body_len - 1;
+	}
+	decode_fields(rec->body, rec->body_len, 0, rec, cap);
+	if (gs)
+		decode_fields(rec->enriched, rec->enriched_len, FIELD_ENRICHED, rec, cap);
+}
+
+static void record_init(struct audit_record *rec, struct audit_field *fields)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->fields = fields;
+}
+
+int decode_record_kernel(unsigned type, const char *text, size_t len, struct audit_field *fields,
+			 unsigned cap, struct audit_record *ret)
+{
+	int n;
+
+	record_init(ret, fields);
+	ret->type = type;
+	n = decode_stamp(text, len, &ret->stamp);
+	if (n < 0) {
+		parse_body(text, len, ret, cap);
+		return RECORD_BAD_STAMP;
+	}
+	parse_body(text + n, len - (size_t)n, ret, cap);
+	return RECORD_OK;
+}
+
+static bool starts_with(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+int decode_record_line(const char *line, size_t len, struct audit_field *fields, unsigned cap,
+		       struct audit_record *ret)
+{
+	size_t i = 0, start;
+	char name[64];
+	int n, t;
+
+	record_init(ret, fields);
+	/* Strip what a CRLF file or a trailing NUL leaves. */
+	while (len && (line[len - 1] == '\r' || line[len - 1] == '\n' || line[len - 1] == '\0'))
+		len--;
+	if (starts_with(line, len, "node=")) {
+		i = 5;
+		start = i;
+		while (i < len && line[i] != ' ')
+			i++;
+		ret->node = line + start;
+		ret->node_len = (uint32_t)(i - start);
+		while (i < len && line[i] == ' ')
+			i++;
+	}
+	if (!starts_with(line + i, len - i, "type="))
+		return RECORD_NO_TYPE;
+	i += 5;
+	start = i;
+	while (i < len && line[i] != ' ')
+		i++;
+	ret->type_name = line + start;
+	ret->type_name_len = (uint32_t)(i - start);
+	if (ret->type_name_len < sizeof(name)) {
+		memcpy(name, ret->type_name, ret->type_name_len);
+		name[ret->type_name_len] = '\0';
+		t = audit_name_to_msg_type(name);
+		/* auditd writes unknown types as UNKNOWN[1234]. */
+		if (t < 0 && strncmp(name, "UNKNOWN[", 8) == 0)
+			t = unknown_type_number(name + 8);
+		ret->type = t > 0 ? (unsigned)t : 0;
+	}
+	while (i < len && line[i] == ' ')
+		i++;
+	if (!starts_with(line + i, len - i, "msg="))
+		return RECORD_NO_MSG;
+	i += 4;
+	n = decode_stamp(line + i, len - i, &ret->stamp);
+	if (n < 0) {
+		parse_body(line + i, len - i, ret, cap);
+		return RECORD_BAD_STAMP;
+	}
+	i += (size_t)n;
+	parse_body(line + i, len - i, ret, cap);
+	return RECORD_OK;
+}
+
+const struct audit_field *record_field(const struct audit_record *rec, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (unsigned i = 0; i < rec->nfields; i++) {
+		const struct audit_field *f = &rec->fields[i];
+
+		if (f->flags == 0 && f->name_len == n && memcmp(f->name, name, n) == 0)
+			return f;
+	}
+	return NULL;
+}
