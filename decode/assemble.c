@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * assemble.c: open events live in an open-addressing hash table (linear
+ * probing, backward-shift deletion) and on a list in arrival order, which
+ * is also timeout and eviction order. Ended events go to a FIFO; finished
+ * ones to a free list that keeps their buffers.
+ */
+#include "assemble.h"
+
+#include <errno.h>
+#include <libaudit.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef AUDIT_EOE
+#define AUDIT_EOE 1320
+#endif
+
+struct slot {
+	struct audit_event ev;  /* the caller's view, filled when the event ends */
+	uint64_t hash;
+	uint64_t started_ms;
+	char *buf;
+	size_t used, cap;
+	struct event_record *recs;
+	unsigned nrecs, rcap;
+	struct slot *prev, *next;
+};
+
+struct list {
+	struct slot *head, *tail;
+};
+
+struct assembler {
+	struct assemble_config cfg;
+	struct assemble_stats stats;
+	struct slot **table;
+	size_t table_mask;
+	struct list open, ready;
+	struct slot *free;
+};
+
+/*
+ * Which records end an event by themselves. This is auditd's rule
+ * (audit_is_last_record() in audit-userspace common.c): user-space and
+ * daemon messages (between LOGIN and the first syscall-event type, and
+ * USER), anomaly and later messages, KERNEL, and the MAC_UNLBL/CALIPSO
+ * range are one-record events. EOE and, in logs, PROCTITLE are handled by
+ * the caller of this function.
+ */
+bool assemble_is_single_record(unsigned type)
+{
+	return (type > AUDIT_LOGIN && type < AUDIT_FIRST_EVENT) || type == AUDIT_USER ||
+	       type >= AUDIT_FIRST_ANOM_MSG || type == AUDIT_KERNEL ||
+	       (type >= AUDIT_MAC_UNLBL_ALLOW && type <= AUDIT_MAC_CALIPSO_DEL);
+}
+
+static void list_remove(struct list *l, struct slot *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		l->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		l->tail = s->prev;
+	s->prev = s->next = NULL;
+}
+
+static void list_append(struct list *l, struct slot *s)
+{
+	s->next = NULL;
+	s->prev = l->tail;
+	if (l->tail)
+		l->tail->next = s;
+	else
+		l->head = s;
+	l->tail = s;
+}
+
+struct assembler *assembler_new(const struct assemble_config *cfg)
+{
+	struct assembler *a = calloc(1, sizeof(*a));
+	size_t size = 16;
+
+	if (!a)
+		return NULL;
+	if (cfg)
+		a->cfg = *cfg;
+	if (!a->cfg.max_open)
+		a->cfg.max_open = 4096;
+	if (!a->cfg.timeout_ms)
+		a->cfg.timeout_ms = 2000;
+	if (!a->cfg.max_event_bytes)
+		a->cfg.max_event_bytes = 1u << 20;
+	while (size < (size_t)a->cfg.max_open * 2)
+		size *= 2;
+	a->table = calloc(size, sizeof(*a->table));
+	if (!a->table) {
+		free(a);
+		errno = ENOMEM;
+		return NULL;
+	}
+	a->table_mask = size - 1;
+	return a;
+}
+
+static void slot_free(struct slot *s)
+{
+	free(s->buf);
+	free(s->recs);
+	free(s);
+}
+
+void assembler_free(struct assembler *a)
+{
+	struct slot *s, *next;
+
+	if (!a)
+		return;
+	for (s = a->open.head; s; s = next) {
+		next = s->next;
+		slot_free(s);
+	}
+	for (s = a->ready.head; s; s = next) {
+		next = s->next;
+		slot_free(s);
+	}
+	for (s = a->free; s; s = next) {
+		next = s->next;
+		slot_free(s);
+	}
+	free(a->table);
+	free(a);
+}
+
+static uint64_t key_hash(const struct audit_stamp *st, const char *node, size_t node_len)
+{
+	uint64_t h = st->serial * 0x9e3779b97f4a7c15ull ^ (st->sec * 1000 + st->msec);
+
+	for (size_t i = 0; i < node_len; i++)
+		h = (h ^ (unsigned char)node[i]) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+static bool same_key(const struct slot *s, const struct audit_stamp *st, const char *node,
+		     size_t node_len)
+{
+	return s->ev.stamp.serial == st->serial && s->ev.stamp.sec == st->sec &&
+	       s->ev.stamp.msec == st->msec && s->ev.node_len == node_len &&
+	       (node_len == 0 || memcmp(s->buf, node, node_len) == 0);
+}
+
+static size_t find_index(const struct assembler *a, uint64_t hash, const struct audit_stamp *st,
+			 const char *node, size_t node_len, bool *ret_found)
+{
+	size_t i = hash & a->table_mask;
+
+	while (a->table[i]) {
+		if (a->table[i]->hash == hash && same_key(a->table[i], st, node, node_len)) {
+			*ret_found = true;
+			return i;
+		}
+		i = (i + 1) & a->table_mask;
+	}
+	*ret_found = false;
+	return i;
+}
+
+/* Backward-shift deletion keeps every probe chain unbroken. */
+static void table_remove(struct assembler *a, const struct slot *s)
+{
+	size_t i = s->hash & a->table_mask, j;
+
+	while (a->table[i] != s)
+		i = (i + 1) & a->table_mask;
+	a->table[i] = NULL;
+	for (j = (i + 1) & a->table_mask; a->table[j]; j = (j + 1) & a->table_mask) {
+		size_t home = a->table[j]->hash & a->table_mask;
+
+		/* Move j back to i when its home is not in (i, j]. */
+		if (((j - home) & a->table_mask) >= ((j - i) & a->table_mask)) {
+			a->table[i] = a->table[j];
+			a->table[j] = NULL;
+			i = j;
+		}
+	}
+}
+
+static void end_event(struct assembler *a, struct slot *s, enum event_end why)
+{
+	table_remove(a, s);
+	list_remove(&a->open, s);
+	s->ev.records = s->recs;
+	s->ev.nrecords = s->nrecs;
+	s->ev.text = s->buf;
+	s->ev.node = s->ev.node_len ? s->buf : NULL;
+	s->ev.end = why;
+	a->stats.open--;
+	switch (why) {
+	case EVENT_END_RULE: a->stats.events++; break;
+	case EVENT_END_TIMEOUT: a->stats.partial_timeout++; break;
+	case EVENT_END_EVICTED: a->stats.partial_evicted++; break;
+	default: a->stats.partial_flush++; break;
+	}
+	list_append(&a->ready, s);
+}
+
+static bool reserve_text(struct slot *s, size_t more)
+{
+	if (s->used + more > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		char *buf;
+
+		while (cap < s->used + more)
+			cap *= 2;
+		buf = realloc(s->buf, cap);
+		if (!buf)
+			return false;
+		s->buf = buf;
+		s->cap = cap;
+	}
+	return true;
+}
+
+static struct slot *open_event(struct assembler *a, size_t index, uint64_t hash,
+			       const struct audit_stamp *st, const char *node, size_t node_len,
+			       uint64_t now_ms)
+{
+	struct slot *s = a->free;
+
+	if (s) {
+		a->free = s->next;
+	} else {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return NULL;
+	}
+	s->used = 0;
+	s->nrecs = 0;
+	s->ev = (struct audit_event){ .stamp = *st, .node_len = (uint32_t)node_len };
+	if (node_len) {
+		if (!reserve_text(s, node_len)) {
+			s->next = a->free;
+			a->free = s;
+			return NULL;
+		}
+		memcpy(s->buf, node, node_len);
+		s->used = node_len;
+	}
+	s->hash = hash;
+	s->started_ms = now_ms;
+	a->table[index] = s;
+	list_append(&a->open, s);
+	a->stats.open++;
+	return s;
+}
+
+void assembler_tick(struct assembler *a, uint64_t now_ms)
+{
+	while (a->open.head && a->open.head->started_ms + a->cfg.timeout_ms <= now_ms)
+		end_event(a, a->open.head, EVENT_END_TIMEOUT);
+}
+
+int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *stamp,
+		  const char *node, size_t node_len, const char *body, size_t len, uint64_t now_ms)
+{
+	uint64_t hash = key_hash(stamp, node, node_len);
+	bool found;
+	size_t index;
+	struct slot *s;
+
+	a->stats.records++;
+	assembler_tick(a, now_ms);
+	index = find_index(a, hash, stamp, node, node_len, &found);
+	if (type == AUDIT_EOE) {
+		/* The end of an event still open; an EOE for one already ended
+		 * (single-record type, timeout) has nothing left to end. */
+		if (found) {
+			a->table[index]->ev.saw_eoe = true;
+			end_event(a, a->table[index], EVENT_END_RULE);
+		}
+		return 0;
+	}
+	if (found) {
+		s = a->table[index];
+	} else {
+		if (a->stats.open >= a->cfg.max_open) {
+			end_event(a, a->open.head, EVENT_END_EVICTED);
+			index = find_index(a, hash, stamp, node, node_len, &found);
+		}
+		s = open_event(a, index, hash, stamp, node, node_len, now_ms);
+		if (!s) {
+			a->stats.dropped_records++;
+			return -ENOMEM;
+		}
+	}
+	if (s->used + len > a->cfg.max_event_bytes) {
+		s->ev.truncated = true;
+		a->stats.dropped_records++;
+	} else {
+		if (s->nrecs == s->rcap) {
+			unsigned rcap = s->rcap ? s->rcap * 2 : 8;
+			struct event_record *recs = realloc(s->recs, rcap * sizeof(*recs));
+
+			if (!recs) {
+				a->stats.dropped_records++;
+				return -ENOMEM;
+			}
+			s->recs = recs;
+			s->rcap = rcap;
+		}
+		if (!reserve_text(s, len)) {
+			a->stats.dropped_records++;
+			return -ENOMEM;
+		}
+		memcpy(s->buf + s->used, body, len);
+		s->recs[s->nrecs++] = (struct event_record){ .type = type,
+							     .offset = (uint32_t)s->used,
+							     .len = (uint32_t)len };
+		s->used += len;
+	}
+	if (assemble_is_single_record(type) || (a->cfg.end_at_proctitle && type == AUDIT_PROCTITLE))
+		end_event(a, s, EVENT_END_RULE);
+	return 0;
+}
+
+void assembler_flush(struct assembler *a)
+{
+	while (a->open.head)
+		end_event(a, a->open.head, EVENT_END_FLUSH);
+}
+
+struct audit_event *assembler_pop(struct assembler *a)
+{
+	struct slot *s = a->ready.head;
+
+	if (!s)
+		return NULL;
+	list_remove(&a->ready, s);
+	return &s->ev;
+}
+
+void assembler_done(struct assembler *a, struct audit_event *ev)
+{
+	/* ev is the first member of its slot. */
+	struct slot *s = (struct slot *)ev;
+
+	s->next = a->free;
+	a->free = s;
+}
+
+void assembler_get_stats(const struct assembler *a, struct assemble_stats *ret)
+{
+	*ret = a->stats;
+}

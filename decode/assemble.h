@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * assemble: records in, whole events out.
+ *
+ *   add(record) --> open events, keyed by (node, sec, msec, serial)
+ *                      | ends at EOE, at a record complete by itself, or
+ *                      | (log input) at PROCTITLE; else by timeout or eviction
+ *                      v
+ *                   ready queue --> pop() --> caller formats --> done()
+ *
+ * Records of different events may interleave, and records within an event
+ * may come in any order: an event keeps them in arrival order and ends on
+ * a rule, not on a position. Memory is bounded: at most max_open events
+ * are open; adding one more ends the oldest as partial (evicted). Each
+ * event's text is capped at max_event_bytes; records past it are dropped
+ * and counted, and the event is marked partial.
+ *
+ * Time is the caller's: for log input pass the record's own timestamp (so a
+ * replayed file times out the same way whatever the disk speed), for live
+ * input the wall clock. Event objects and their buffers are reused: no
+ * allocation per record once warm.
+ *
+ * Pure: no I/O, no threads, no global state; one assembler per thread.
+ */
+#ifndef NEEDLE_DECODE_ASSEMBLE_H
+#define NEEDLE_DECODE_ASSEMBLE_H
+
+#include "stamp.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum event_end {
+	EVENT_END_RULE = 0,  /* EOE, a single-record type, or PROCTITLE in logs */
+	EVENT_END_TIMEOUT,   /* no end seen within the timeout: partial */
+	EVENT_END_EVICTED,   /* pushed out by max_open: partial */
+	EVENT_END_FLUSH,     /* still open at the end of the input: partial */
+};
+
+struct event_record {
+	unsigned type;
+	uint32_t offset; /* of the record's body in the event's text */
+	uint32_t len;
+};
+
+struct audit_event {
+	struct audit_stamp stamp;
+	const char *node;          /* NULL when none; points into text */
+	uint32_t node_len;
+	unsigned nrecords;
+	struct event_record *records;
+	const char *text;          /* bodies of all records, back to back */
+	enum event_end end;
+	bool truncated;            /* records dropped past max_event_bytes */
+	bool saw_eoe;
+};
+
+struct assemble_config {
+	unsigned max_open;         /* default 4096 */
+	uint64_t timeout_ms;       /* default 2000 */
+	size_t max_event_bytes;    /* default 1 MiB */
+	bool end_at_proctitle;     /* log input: auditd writes no EOE */
+};
+
+struct assemble_stats {
+	uint64_t records;          /* records added */
+	uint64_t events;           /* events that ended by a rule */
+	uint64_t partial_timeout;
+	uint64_t partial_evicted;
+	uint64_t partial_flush;
+	uint64_t dropped_records;  /* past max_event_bytes */
+	uint64_t open;             /* events open now */
+};
+
+struct assembler;
+
+/* NULL with errno ENOMEM. cfg may be NULL for the defaults. */
+struct assembler *assembler_new(const struct assemble_config *cfg);
+void assembler_free(struct assembler *a);
+
+/* Adds a record: its type, stamp, node (NULL/0 for none) and body (the
+ * text after "): "). now_ms is the caller's clock (see above). Returns 0
+ * or -ENOMEM (the record is then counted dropped). */
+int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *stamp,
+		  const char *node, size_t node_len, const char *body, size_t len, uint64_t now_ms);
+
+/* Ends events older than the timeout at now_ms. */
+void assembler_tick(struct assembler *a, uint64_t now_ms);
+
+/* Ends every open event (end of input, shutdown). */
+void assembler_flush(struct assembler *a);
+
+/* The next ended event, oldest first, or NULL. Valid until done(). */
+struct audit_event *assembler_pop(struct assembler *a);
+void assembler_done(struct assembler *a, struct audit_event *ev);
+
+void assembler_get_stats(const struct assembler *a, struct assemble_stats *ret);
+
+/* True when a record of this type is an event by itself (auditd's rule). */
+bool assemble_is_single_record(unsigned type);
+
+#endif
