@@ -3,6 +3,7 @@
 #include "config.h"
 #include "conf.h"
 #include "daemon.h"
+#include "decode-cmd.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: needle run [-c FILE] [--foreground]\n"
 		"       needle config [-c FILE]    print the effective configuration\n"
+		"       needle decode [-f json|raw|summary] [FILE...]\n"
 		"       needle --version\n"
 		"\n"
 		"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
 		return EXIT_RUN_CONFIG;
 	}
 	command = argv[1];
+	if (strcmp(command, "decode") == 0)
+		return decode_cmd_main(argc - 1, argv + 1);
 	argc--;
 	argv++;
 	while ((c = getopt_long(argc, argv, "c:fh", opts, NULL)) != -1) {

@@ -23,4 +23,10 @@ const char *decode_type_name(unsigned type);
  * returns the bytes written. */
 size_t decode_format_raw(unsigned type, const char *text, size_t len, char *out);
 
+/* The same for a record whose body is kept apart from its stamp text
+ * ("audit(S.MS:N): "), as in an assembled event. out needs
+ * DECODE_RAW_MAX(stamp_len + len) bytes. */
+size_t decode_format_raw_stamped(unsigned type, const char *stamp, size_t stamp_len,
+				 const char *body, size_t len, char *out);
+
 #endif

@@ -136,6 +136,14 @@ int decode_record_kernel(unsigned type, const char *text, size_t len, struct aud
 	return RECORD_OK;
 }
 
+void decode_record_body(unsigned type, const char *body, size_t len, struct audit_field *fields,
+			unsigned cap, struct audit_record *ret)
+{
+	record_init(ret, fields);
+	ret->type = type;
+	parse_body(body, len, ret, cap);
+}
+
 static bool starts_with(const char *s, size_t len, const char *prefix)
 {
 	size_t n = strlen(prefix);

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+/* `needle decode`: auditd log files (or stdin) to JSON, RAW or summary. */
+#ifndef NEEDLE_DECODE_CMD_H
+#define NEEDLE_DECODE_CMD_H
+
+int decode_cmd_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,828 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * format.c: parse every record of an event once into the context's field
+ * pool, then write the records, then the summary blocks from them.
+ */
+#include "format.h"
+#include "interpret.h"
+#include "raw.h"
+
+#include <libaudit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Types that may occur more than once in an event: always arrays, so a
+ * consumer finds them at the same path whether there is one or several. */
+static bool always_array(unsigned type)
+{
+	switch (type) {
+	case AUDIT_PATH:
+	case AUDIT_SOCKADDR:
+	case AUDIT_AVC:
+	case AUDIT_AVC_PATH:
+	case AUDIT_OBJ_PID:
+	case AUDIT_USER_AVC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void type_name(unsigned type, char *buf, size_t size)
+{
+	const char *name = decode_type_name(type);
+
+	if (name)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "UNKNOWN[%u]", type);
+}
+
+static bool name_is(const struct audit_field *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	return f->name_len == n && memcmp(f->name, name, n) == 0;
+}
+
+void format_ctx_free(struct format_ctx *ctx)
+{
+	free(ctx->fields);
+	free(ctx->recs);
+	outbuf_free(&ctx->value);
+	outbuf_free(&ctx->value2);
+	outbuf_free(&ctx->path);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+/* Parses every record of ev; false when memory ran out. */
+static bool parse_event(struct format_ctx *ctx, const struct audit_event *ev)
+{
+	size_t need = 0, used = 0;
+
+	for (unsigned i = 0; i < ev->nrecords; i++)
+		need += ev->records[i].len / 2 + 2; /* a field takes at least 2 bytes */
+	if (need > ctx->fields_cap) {
+		struct audit_field *f = realloc(ctx->fields, need * sizeof(*f));
+
+		if (!f)
+			return false;
+		ctx->fields = f;
+		ctx->fields_cap = (unsigned)need;
+	}
+	if (ev->nrecords > ctx->recs_cap) {
+		struct audit_record *r = realloc(ctx->recs, ev->nrecords * sizeof(*r));
+
+		if (!r)
+			return false;
+		ctx->recs = r;
+		ctx->recs_cap = ev->nrecords;
+	}
+	for (unsigned i = 0; i < ev->nrecords; i++) {
+		const struct event_record *er = &ev->records[i];
+		unsigned cap = (unsigned)(er->len / 2 + 2);
+
+		decode_record_body(er->type, ev->text + er->offset, er->len, ctx->fields + used, cap,
+				   &ctx->recs[i]);
+		used += cap;
+	}
+	return true;
+}
+
+static const struct audit_record *find_record(const struct format_ctx *ctx,
+					      const struct audit_event *ev, unsigned type)
+{
+	for (unsigned i = 0; i < ev->nrecords; i++)
+		if (ctx->recs[i].type == type)
+			return &ctx->recs[i];
+	return NULL;
+}
+
+/* A field by name: top level first, then nested (user-space msg='...'). */
+static const struct audit_field *find_field(const struct audit_record *r, const char *name)
+{
+	const struct audit_field *nested = NULL;
+
+	if (!r)
+		return NULL;
+	for (unsigned i = 0; i < r->nfields; i++) {
+		const struct audit_field *f = &r->fields[i];
+
+		if (!(f->flags & FIELD_ENRICHED) && name_is(f, name)) {
+			if (!(f->flags & FIELD_NESTED))
+				return f;
+			if (!nested)
+				nested = f;
+		}
+	}
+	return nested;
+}
+
+/* Writes a field's (decoded) value as a JSON string. */
+static void put_value(struct format_ctx *ctx, const struct audit_field *f, struct outbuf *out)
+{
+	interp_field_value(f, &ctx->value);
+	outbuf_json_string(out, ctx->value.data, ctx->value.len);
+}
+
+/* Writes "name":number when the value is a decimal number, else a string. */
+static void put_number_field(struct outbuf *out, bool *first, const char *name,
+			     const struct audit_field *f)
+{
+	long long v;
+
+	if (!f)
+		return;
+	outbuf_puts(out, *first ? "\"" : ",\"");
+	*first = false;
+	outbuf_puts(out, name);
+	outbuf_puts(out, "\":");
+	if (interp_number(f->value, f->value_len, false, &v))
+		outbuf_put_i64(out, v);
+	else
+		outbuf_json_string(out, f->value, f->value_len);
+}
+
+static void put_string_field(struct format_ctx *ctx, struct outbuf *out, bool *first,
+			     const char *name, const struct audit_field *f)
+{
+	if (!f)
+		return;
+	outbuf_puts(out, *first ? "\"" : ",\"");
+	*first = false;
+	outbuf_puts(out, name);
+	outbuf_puts(out, "\":");
+	put_value(ctx, f, out);
+}
+
+/* A JSON array of the NUL-separated strings in p[0..n). */
+static void put_nul_split_array(struct outbuf *out, const char *p, size_t n)
+{
+	size_t start = 0;
+	bool first = true;
+
+	while (n > 0 && p[n - 1] == '\0')
+		n--;
+	outbuf_putc(out, '[');
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || p[i] == '\0') {
+			if (!first)
+				outbuf_putc(out, ',');
+			first = false;
+			outbuf_json_string(out, p + start, i - start);
+			start = i + 1;
+		}
+	}
+	outbuf_putc(out, ']');
+}
+
+/* The argv of the EXECVE records (aN, or aN_len with aN[k] pieces split
+ * over several records) as NUL-separated strings in ctx->value2. Records
+ * may be out of order: pieces are placed by their index. Returns false if
+ * the event has no EXECVE. */
+static bool build_execve_argv(struct format_ctx *ctx, const struct audit_event *ev)
+{
+	long long argc = -1, done = 0;
+	bool any = false;
+
+	ctx->value2.len = 0;
+	for (unsigned i = 0; i < ev->nrecords; i++) {
+		const struct audit_field *f = find_field(&ctx->recs[i], "argc");
+
+		if (ctx->recs[i].type == AUDIT_EXECVE) {
+			any = true;
+			if (f && f->flags == 0)
+				interp_number(f->value, f->value_len, false, &argc);
+		}
+	}
+	if (!any)
+		return false;
+	/* Argument by argument, in index order, looking through all records:
+	 * EXECVE records are few, so the quadratic walk stays small. */
+	for (long long arg = 0; argc < 0 ? arg < 100000 : arg < argc; arg++) {
+		bool found = false;
+		char whole[24], piece_prefix[24];
+		size_t wl = (size_t)snprintf(whole, sizeof(whole), "a%lld", arg);
+		size_t pl = (size_t)snprintf(piece_prefix, sizeof(piece_prefix), "a%lld[", arg);
+
+		for (long long piece = -1; piece < 1000000; piece++) {
+			bool got = false;
+
+			for (unsigned r = 0; r < ev->nrecords && !got; r++) {
+				const struct audit_record *rec = &ctx->recs[r];
+
+				if (rec->type != AUDIT_EXECVE)
+					continue;
+				for (unsigned k = 0; k < rec->nfields; k++) {
+					const struct audit_field *f = &rec->fields[k];
+					long long idx;
+
+					if (piece < 0 ? !(f->name_len == wl && memcmp(f->name, whole, wl) == 0)
+						      : !(f->name_len > pl + 1 &&
+							  memcmp(f->name, piece_prefix, pl) == 0 &&
+							  interp_number(f->name + pl, f->name_len - pl - 1,
+									false, &idx) &&
+							  idx == piece))
+						continue;
+					interp_field_value(f, &ctx->value);
+					outbuf_put(&ctx->value2, ctx->value.data, ctx->value.len);
+					got = found = true;
+					break;
+				}
+			}
+			if (piece < 0 && got)
+				break; /* a whole argument: no pieces follow */
+			if (piece >= 0 && !got)
+				break;
+		}
+		if (!found) {
+			if (argc < 0)
+				break; /* no argc: stop at the first gap */
+			continue;  /* an argument the kernel did not log */
+		}
+		outbuf_putc(&ctx->value2, '\0');
+		done++;
+	}
+	(void)done;
+	return true;
+}
+
+/* One record's fields as the members of a JSON object (no braces). */
+static void put_record_members(struct format_ctx *ctx, const struct audit_record *r,
+			       struct outbuf *out, bool *first)
+{
+	bool words = false, enriched = false;
+
+	for (unsigned i = 0; i < r->nfields; i++) {
+		const struct audit_field *f = &r->fields[i];
+
+		if (f->flags & (FIELD_NESTED | FIELD_ENRICHED))
+			continue;
+		if (f->name_len == 0) {
+			words = true;
+			continue;
+		}
+		if (!*first)
+			outbuf_putc(out, ',');
+		*first = false;
+		outbuf_json_key(out, f->name, f->name_len);
+		if (f->quote == FIELD_SINGLE) {
+			/* msg='k=v ...': its fields, as an object. */
+			bool nfirst = true, nwords = false;
+
+			outbuf_putc(out, '{');
+			for (unsigned j = i + 1; j < r->nfields && (r->fields[j].flags & FIELD_NESTED);
+			     j++) {
+				const struct audit_field *n = &r->fields[j];
+
+				if (n->name_len == 0) {
+					nwords = true;
+					continue;
+				}
+				if (!nfirst)
+					outbuf_putc(out, ',');
+				nfirst = false;
+				outbuf_json_key(out, n->name, n->name_len);
+				put_value(ctx, n, out);
+			}
+			if (nwords) {
+				/* Words without '=' inside msg='...', joined. */
+				ctx->value2.len = 0;
+				for (unsigned j = i + 1;
+				     j < r->nfields && (r->fields[j].flags & FIELD_NESTED); j++)
+					if (r->fields[j].name_len == 0) {
+						if (ctx->value2.len)
+							outbuf_putc(&ctx->value2, ' ');
+						outbuf_put(&ctx->value2, r->fields[j].value,
+							   r->fields[j].value_len);
+					}
+				outbuf_puts(out, nfirst ? "\"_text\":" : ",\"_text\":");
+				outbuf_json_string(out, ctx->value2.data, ctx->value2.len);
+			}
+			outbuf_putc(out, '}');
+		} else if (r->type == AUDIT_PROCTITLE && name_is(f, "proctitle")) {
+			interp_field_value(f, &ctx->value);
+			ctx->value2.len = 0;
+			outbuf_put(&ctx->value2, ctx->value.data, ctx->value.len);
+			while (ctx->value2.len && ctx->value2.data[ctx->value2.len - 1] == '\0')
+				ctx->value2.len--;
+			for (size_t k = 0; k < ctx->value2.len; k++)
+				if (ctx->value2.data[k] == '\0')
+					ctx->value2.data[k] = ' ';
+			outbuf_json_string(out, ctx->value2.data, ctx->value2.len);
+			outbuf_puts(out, ",\"argv\":");
+			put_nul_split_array(out, ctx->value.data, ctx->value.len);
+		} else if (r->type == AUDIT_SOCKADDR && name_is(f, "saddr")) {
+			struct sockaddr_info sa;
+
+			if (interp_field_value(f, &ctx->value) &&
+			    interp_sockaddr((const unsigned char *)ctx->value.data, ctx->value.len, &sa))
+				interp_sockaddr_json(out, &sa);
+			else
+				outbuf_json_string(out, f->value, f->value_len);
+		} else {
+			put_value(ctx, f, out);
+		}
+	}
+	if (words) {
+		ctx->value2.len = 0;
+		for (unsigned i = 0; i < r->nfields; i++)
+			if (r->fields[i].name_len == 0 && r->fields[i].flags == 0) {
+				if (ctx->value2.len)
+					outbuf_putc(&ctx->value2, ' ');
+				outbuf_put(&ctx->value2, r->fields[i].value, r->fields[i].value_len);
+			}
+		outbuf_puts(out, *first ? "\"_text\":" : ",\"_text\":");
+		*first = false;
+		outbuf_json_string(out, ctx->value2.data, ctx->value2.len);
+	}
+	for (unsigned i = 0; i < r->nfields; i++)
+		if (r->fields[i].flags & FIELD_ENRICHED && r->fields[i].name_len) {
+			outbuf_puts(out, enriched ? "," : (*first ? "\"enriched\":{" : ",\"enriched\":{"));
+			*first = false;
+			enriched = true;
+			outbuf_json_key(out, r->fields[i].name, r->fields[i].name_len);
+			outbuf_json_string(out, r->fields[i].value, r->fields[i].value_len);
+		}
+	if (enriched)
+		outbuf_putc(out, '}');
+	if (r->fields_truncated) {
+		outbuf_puts(out, *first ? "\"_truncated\":true" : ",\"_truncated\":true");
+		*first = false;
+	}
+}
+
+static void put_records(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
+{
+	bool first_type = true;
+
+	outbuf_puts(out, "\"records\":{");
+	for (unsigned i = 0; i < ev->nrecords; i++) {
+		unsigned type = ctx->recs[i].type, count = 0;
+		bool seen_before = false, array, first = true;
+		char name[32];
+
+		for (unsigned j = 0; j < i && !seen_before; j++)
+			seen_before = ctx->recs[j].type == type;
+		if (seen_before)
+			continue;
+		for (unsigned j = i; j < ev->nrecords; j++)
+			count += ctx->recs[j].type == type;
+		array = always_array(type) || (count > 1 && type != AUDIT_EXECVE);
+		if (!first_type)
+			outbuf_putc(out, ',');
+		first_type = false;
+		type_name(type, name, sizeof(name));
+		outbuf_json_key(out, name, strlen(name));
+		if (type == AUDIT_EXECVE) {
+			/* Split over several records: one object, and the argv. */
+			outbuf_putc(out, '{');
+			for (unsigned j = i; j < ev->nrecords; j++)
+				if (ctx->recs[j].type == type)
+					put_record_members(ctx, &ctx->recs[j], out, &first);
+			if (build_execve_argv(ctx, ev)) {
+				outbuf_puts(out, first ? "\"argv\":" : ",\"argv\":");
+				put_nul_split_array(out, ctx->value2.data, ctx->value2.len);
+			}
+			outbuf_putc(out, '}');
+			continue;
+		}
+		if (array)
+			outbuf_putc(out, '[');
+		for (unsigned j = i, n = 0; j < ev->nrecords; j++) {
+			if (ctx->recs[j].type != type)
+				continue;
+			if (n++)
+				outbuf_putc(out, ',');
+			first = true;
+			outbuf_putc(out, '{');
+			put_record_members(ctx, &ctx->recs[j], out, &first);
+			outbuf_putc(out, '}');
+			if (!array)
+				break;
+		}
+		if (array)
+			outbuf_putc(out, ']');
+	}
+	outbuf_putc(out, '}');
+}
+
+static void put_id_name(struct format_ctx *ctx, struct outbuf *out, bool *first, const char *key,
+			const struct audit_field *f, format_id_name_fn fn)
+{
+	long long v;
+	const char *name;
+
+	if (!f || !fn || !interp_number(f->value, f->value_len, false, &v) || v < 0 ||
+	    v >= 4294967295LL)
+		return;
+	name = fn(ctx->id_arg, (uint32_t)v);
+	if (!name)
+		return;
+	outbuf_puts(out, *first ? "\"" : ",\"");
+	*first = false;
+	outbuf_puts(out, key);
+	outbuf_puts(out, "\":");
+	outbuf_json_string(out, name, strlen(name));
+}
+
+/* The record the summary reads who/where/how from: SYSCALL, else the first. */
+static const struct audit_record *subject_record(struct format_ctx *ctx,
+						 const struct audit_event *ev)
+{
+	const struct audit_record *r = find_record(ctx, ev, AUDIT_SYSCALL);
+
+	return r ? r : ev->nrecords ? &ctx->recs[0] : NULL;
+}
+
+static void put_who(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
+{
+	static const char *const ids[] = { "auid", "uid", "euid", "suid", "fsuid",
+					   "gid", "egid", "sgid", "fsgid" };
+	const struct audit_record *r = subject_record(ctx, ev);
+	bool first = true;
+
+	outbuf_puts(out, ",\"who\":{");
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		put_number_field(out, &first, ids[i], find_field(r, ids[i]));
+	if (ctx->uid_name) {
+		static const char *const users[] = { "auid", "uid", "euid" };
+		char key[16];
+
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(key, sizeof(key), "%s_name", users[i]);
+			put_id_name(ctx, out, &first, key, find_field(r, users[i]), ctx->uid_name);
+		}
+	}
+	if (ctx->gid_name)
+		put_id_name(ctx, out, &first, "gid_name", find_field(r, "gid"), ctx->gid_name);
+	outbuf_putc(out, '}');
+}
+
+static void put_what(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
+{
+	const struct audit_record *sys = find_record(ctx, ev, AUDIT_SYSCALL);
+	const struct audit_field *arch, *nr, *success, *exit_f, *res;
+	long long n, x;
+	int machine = -1;
+	bool first = true;
+	char name[32];
+
+	outbuf_puts(out, ",\"what\":{");
+	if (!sys) {
+		/* No syscall: the event is what its first record type says. */
+		type_name(ev->nrecords ? ctx->recs[0].type : 0, name, sizeof(name));
+		outbuf_puts(out, "\"type\":");
+		outbuf_json_string(out, name, strlen(name));
+		res = find_field(ev->nrecords ? &ctx->recs[0] : NULL, "res");
+		if (res) {
+			outbuf_puts(out, ",\"result\":");
+			put_value(ctx, res, out);
+		}
+		outbuf_putc(out, '}');
+		return;
+	}
+	arch = find_field(sys, "arch");
+	nr = find_field(sys, "syscall");
+	if (arch)
+		machine = interp_arch_machine(arch->value, arch->value_len);
+	if (nr && interp_number(nr->value, nr->value_len, false, &n)) {
+		const char *sc = interp_syscall_name(machine, (long)n);
+
+		outbuf_puts(out, "\"syscall\":");
+		if (sc)
+			outbuf_json_string(out, sc, strlen(sc));
+		else
+			outbuf_put_i64(out, n);
+		outbuf_puts(out, ",\"syscall_nr\":");
+		outbuf_put_i64(out, n);
+		first = false;
+	}
+	if (interp_machine_name(machine)) {
+		const char *m = interp_machine_name(machine);
+
+		outbuf_puts(out, first ? "\"arch\":" : ",\"arch\":");
+		outbuf_json_string(out, m, strlen(m));
+		first = false;
+	}
+	success = find_field(sys, "success");
+	if (success) {
+		outbuf_puts(out, first ? "\"success\":" : ",\"success\":");
+		outbuf_puts(out, success->value_len == 3 && memcmp(success->value, "yes", 3) == 0
+					 ? "true"
+					 : "false");
+		first = false;
+	}
+	exit_f = find_field(sys, "exit");
+	if (exit_f && interp_number(exit_f->value, exit_f->value_len, false, &x)) {
+		const char *e = interp_errno_name((long)x);
+
+		outbuf_puts(out, first ? "\"exit\":" : ",\"exit\":");
+		outbuf_put_i64(out, x);
+		if (e) {
+			outbuf_puts(out, ",\"exit_name\":");
+			outbuf_json_string(out, e, strlen(e));
+		}
+	}
+	outbuf_putc(out, '}');
+}
+
+static void put_where(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
+{
+	const struct audit_record *r = subject_record(ctx, ev);
+	const struct audit_field *cwd = find_field(find_record(ctx, ev, AUDIT_CWD), "cwd");
+	bool first = true;
+
+	outbuf_puts(out, ",\"where\":{");
+	put_number_field(out, &first, "pid", find_field(r, "pid"));
+	put_number_field(out, &first, "ppid", find_field(r, "ppid"));
+	put_number_field(out, &first, "ses", find_field(r, "ses"));
+	put_string_field(ctx, out, &first, "tty", find_field(r, "tty"));
+	if (!find_field(r, "tty"))
+		put_string_field(ctx, out, &first, "terminal", find_field(r, "terminal"));
+	put_string_field(ctx, out, &first, "cwd", cwd);
+	put_string_field(ctx, out, &first, "hostname", find_field(r, "hostname"));
+	put_string_field(ctx, out, &first, "addr", find_field(r, "addr"));
+	if (ev->node) {
+		outbuf_puts(out, first ? "\"node\":" : ",\"node\":");
+		outbuf_json_string(out, ev->node, ev->node_len);
+	}
+	outbuf_putc(out, '}');
+}
+
+static void put_how(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
+{
+	const struct audit_record *r = subject_record(ctx, ev);
+	const struct audit_field *title = find_field(find_record(ctx, ev, AUDIT_PROCTITLE),
+						     "proctitle");
+	bool first = true;
+
+	outbuf_puts(out, ",\"how\":{");
+	put_string_field(ctx, out, &first, "comm", find_field(r, "comm"));
+	put_string_field(ctx, out, &first, "exe", find_field(r, "exe"));
+	if (build_execve_argv(ctx, ev)) {
+		outbuf_puts(out, first ? "\"argv\":" : ",\"argv\":");
+		put_nul_split_array(out, ctx->value2.data, ctx->value2.len);
+	} else if (title) {
+		interp_field_value(title, &ctx->value);
+		outbuf_puts(out, first ? "\"argv\":" : ",\"argv\":");
+		put_nul_split_array(out, ctx->value.data, ctx->value.len);
+	}
+	outbuf_putc(out, '}');
+}
+
+static void put_why(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
+{
+	const struct audit_field *key = find_field(subject_record(ctx, ev), "key");
+	size_t start = 0;
+	bool first = true;
+
+	outbuf_puts(out, ",\"why\":{");
+	if (key && !(key->value_len == 6 && memcmp(key->value, "(null)", 6) == 0)) {
+		/* Several keys are joined by 0x01. */
+		interp_field_value(key, &ctx->value);
+		outbuf_puts(out, "\"keys\":[");
+		for (size_t i = 0; i <= ctx->value.len; i++)
+			if (i == ctx->value.len || ctx->value.data[i] == 1) {
+				if (!first)
+					outbuf_putc(out, ',');
+				first = false;
+				outbuf_json_string(out, ctx->value.data + start, i - start);
+				start = i + 1;
+			}
+		outbuf_putc(out, ']');
+	}
+	outbuf_putc(out, '}');
+}
+
+static void put_objects(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
+{
+	const struct audit_field *cwd = find_field(find_record(ctx, ev, AUDIT_CWD), "cwd");
+	bool first = true;
+
+	/* The cwd, decoded, stays in ctx->value2's place of its own: path. */
+	outbuf_puts(out, ",\"objects\":[");
+	for (unsigned i = 0; i < ev->nrecords; i++) {
+		const struct audit_record *r = &ctx->recs[i];
+
+		if (r->type == AUDIT_PATH) {
+			const struct audit_field *name = find_field(r, "name");
+			bool ofirst = false;
+
+			outbuf_puts(out, first ? "{\"type\":\"path\"" : ",{\"type\":\"path\"");
+			first = false;
+			if (name && !(name->value_len == 6 && memcmp(name->value, "(null)", 6) == 0)) {
+				interp_field_value(name, &ctx->value);
+				ctx->value2.len = 0;
+				if (cwd)
+					interp_field_value(cwd, &ctx->value2);
+				interp_resolve_path(ctx->value2.data, cwd ? ctx->value2.len : 0,
+						    ctx->value.data, ctx->value.len, &ctx->path);
+				outbuf_puts(out, ",\"path\":");
+				outbuf_json_string(out, ctx->path.data, ctx->path.len);
+				outbuf_puts(out, ",\"name\":");
+				outbuf_json_string(out, ctx->value.data, ctx->value.len);
+			}
+			put_string_field(ctx, out, &ofirst, "nametype", find_field(r, "nametype"));
+			put_number_field(out, &ofirst, "inode", find_field(r, "inode"));
+			put_string_field(ctx, out, &ofirst, "mode", find_field(r, "mode"));
+			put_number_field(out, &ofirst, "ouid", find_field(r, "ouid"));
+			put_number_field(out, &ofirst, "ogid", find_field(r, "ogid"));
+			if (ctx->uid_name)
+				put_id_name(ctx, out, &ofirst, "owner", find_field(r, "ouid"),
+					    ctx->uid_name);
+			outbuf_putc(out, '}');
+		} else if (r->type == AUDIT_SOCKADDR) {
+			const struct audit_field *saddr = find_field(r, "saddr");
+			struct sockaddr_info sa;
+
+			if (!saddr || !interp_field_value(saddr, &ctx->value) ||
+			    !interp_sockaddr((const unsigned char *)ctx->value.data, ctx->value.len,
+					     &sa))
+				continue;
+			outbuf_puts(out, first ? "{\"type\":\"socket\",\"addr\":"
+					       : ",{\"type\":\"socket\",\"addr\":");
+			first = false;
+			interp_sockaddr_json(out, &sa);
+			outbuf_putc(out, '}');
+		}
+	}
+	outbuf_putc(out, ']');
+}
+
+static const char *end_name(enum event_end end)
+{
+	switch (end) {
+	case EVENT_END_TIMEOUT: return "timeout";
+	case EVENT_END_EVICTED: return "evicted";
+	case EVENT_END_FLUSH: return "end of input";
+	default: return NULL;
+	}
+}
+
+void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
+{
+	char id[64];
+	int n;
+
+	if (!parse_event(ctx, ev)) {
+		out->failed = true;
+		return;
+	}
+	n = snprintf(id, sizeof(id), "%llu.%03u:%u", (unsigned long long)ev->stamp.sec,
+		     ev->stamp.msec, ev->stamp.serial);
+	outbuf_puts(out, "{\"id\":");
+	outbuf_json_string(out, id, (size_t)n);
+	outbuf_puts(out, ",\"serial\":");
+	outbuf_put_u64(out, ev->stamp.serial);
+	outbuf_puts(out, ",\"time\":");
+	interp_time_rfc3339(out, ev->stamp.sec, ev->stamp.msec);
+	if (ev->node) {
+		outbuf_puts(out, ",\"node\":");
+		outbuf_json_string(out, ev->node, ev->node_len);
+	}
+	if (end_name(ev->end)) {
+		outbuf_puts(out, ",\"partial\":true,\"partial_reason\":\"");
+		outbuf_puts(out, end_name(ev->end));
+		outbuf_putc(out, '"');
+	}
+	if (ev->truncated)
+		outbuf_puts(out, ",\"truncated\":true");
+	outbuf_putc(out, ',');
+	put_records(ctx, ev, out);
+	put_who(ctx, ev, out);
+	put_what(ctx, ev, out);
+	put_where(ctx, ev, out);
+	put_how(ctx, ev, out);
+	put_why(ctx, ev, out);
+	put_objects(ctx, ev, out);
+	outbuf_puts(out, "}\n");
+}
+
+void format_event_raw(const struct audit_event *ev, struct outbuf *out)
+{
+	char stamp[64];
+	int n = snprintf(stamp, sizeof(stamp), "audit(%llu.%03u:%u): ",
+			 (unsigned long long)ev->stamp.sec, ev->stamp.msec, ev->stamp.serial);
+
+	for (unsigned i = 0; i < ev->nrecords; i++) {
+		const struct event_record *r = &ev->records[i];
+
+		if (!outbuf_reserve(out, DECODE_RAW_MAX(r->len + (size_t)n) + ev->node_len + 8))
+			return;
+		if (ev->node) {
+			outbuf_puts(out, "node=");
+			/* A node name never holds a space or control byte. */
+			for (uint32_t k = 0; k < ev->node_len; k++)
+				outbuf_putc(out, (unsigned char)ev->node[k] > 0x20 &&
+							 ev->node[k] != 0x7f ? ev->node[k] : '_');
+			outbuf_putc(out, ' ');
+		}
+		out->len += decode_format_raw_stamped(r->type, stamp, (size_t)n,
+						      ev->text + r->offset, r->len,
+						      out->data + out->len);
+	}
+}
+
+void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
+			  struct outbuf *out)
+{
+	struct outbuf json = { 0 };
+	const struct audit_record *sys;
+	const struct audit_field *f;
+	long long v;
+	char name[32];
+
+	if (!parse_event(ctx, ev)) {
+		out->failed = true;
+		return;
+	}
+	sys = subject_record(ctx, ev);
+	interp_time_rfc3339(&json, ev->stamp.sec, ev->stamp.msec);
+	/* The time without its JSON quotes. */
+	outbuf_put(out, json.data + 1, json.len > 2 ? json.len - 2 : 0);
+	outbuf_free(&json);
+	outbuf_puts(out, " ");
+	f = find_field(sys, "auid");
+	if (f && interp_number(f->value, f->value_len, false, &v) && v >= 0 && v < 4294967295LL) {
+		const char *nm = ctx->uid_name ? ctx->uid_name(ctx->id_arg, (uint32_t)v) : NULL;
+
+		outbuf_puts(out, "login ");
+		if (nm)
+			outbuf_puts(out, nm);
+		else
+			outbuf_put_i64(out, v);
+		outbuf_puts(out, " as ");
+	}
+	f = find_field(sys, "euid");
+	if (!f)
+		f = find_field(sys, "uid");
+	if (f) {
+		outbuf_puts(out, "uid ");
+		outbuf_put(out, f->value, f->value_len);
+		outbuf_putc(out, ' ');
+	}
+	if (sys && sys->type == AUDIT_SYSCALL) {
+		const struct audit_field *arch = find_field(sys, "arch"), *nr = find_field(sys, "syscall");
+		int machine = arch ? interp_arch_machine(arch->value, arch->value_len) : -1;
+		const char *sc = nr && interp_number(nr->value, nr->value_len, false, &v)
+					 ? interp_syscall_name(machine, (long)v)
+					 : NULL;
+
+		outbuf_puts(out, "called ");
+		if (sc)
+			outbuf_puts(out, sc);
+		else if (nr)
+			outbuf_put(out, nr->value, nr->value_len);
+		f = find_field(sys, "exit");
+		if (f && interp_number(f->value, f->value_len, false, &v)) {
+			const char *e = interp_errno_name((long)v);
+
+			outbuf_puts(out, v < 0 ? " -> failed " : " -> ");
+			if (e)
+				outbuf_puts(out, e);
+			else
+				outbuf_put_i64(out, v);
+		}
+	} else {
+		type_name(ev->nrecords ? ctx->recs[0].type : 0, name, sizeof(name));
+		outbuf_puts(out, name);
+		f = find_field(sys, "res");
+		if (f) {
+			outbuf_puts(out, " res=");
+			interp_field_value(f, &ctx->value);
+			/* Through the JSON escaper, minus quotes: one safe line. */
+			json = (struct outbuf){ 0 };
+			outbuf_json_string(&json, ctx->value.data, ctx->value.len);
+			outbuf_put(out, json.data + 1, json.len - 2);
+			outbuf_free(&json);
+		}
+	}
+	f = find_field(sys, "pid");
+	if (f) {
+		outbuf_puts(out, " pid ");
+		outbuf_put(out, f->value, f->value_len);
+	}
+	if (ev->node) {
+		outbuf_puts(out, " on ");
+		json = (struct outbuf){ 0 };
+		outbuf_json_string(&json, ev->node, ev->node_len);
+		outbuf_put(out, json.data, json.len);
+		outbuf_free(&json);
+	}
+	/* how, why, objects: reuse the JSON blocks, which are escaped. */
+	json = (struct outbuf){ 0 };
+	put_how(ctx, ev, &json);
+	put_why(ctx, ev, &json);
+	put_objects(ctx, ev, &json);
+	outbuf_putc(out, ' ');
+	outbuf_put(out, json.data + 1, json.len ? json.len - 1 : 0);
+	outbuf_free(&json);
+	if (end_name(ev->end)) {
+		outbuf_puts(out, " (partial: ");
+		outbuf_puts(out, end_name(ev->end));
+		outbuf_putc(out, ')');
+	}
+	outbuf_putc(out, '\n');
+}

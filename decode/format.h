@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * format: an assembled event as one JSON line, or as a one-line summary.
+ *
+ * JSON (README.md, Outputs, has the full schema):
+ *   {"id":"SEC.MS:SERIAL","serial":N,"time":"RFC 3339","node":"...",
+ *    "partial":true,"partial_reason":"timeout",       (only when partial)
+ *    "records":{"SYSCALL":{...},"PATH":[{...}],...},  every field of every record
+ *    "who":{...},"what":{...},"where":{...},"how":{...},"why":{...},"objects":[...]}
+ *
+ * A struct format_ctx holds reusable scratch memory: one per thread.
+ */
+#ifndef NEEDLE_DECODE_FORMAT_H
+#define NEEDLE_DECODE_FORMAT_H
+
+#include "assemble.h"
+#include "outbuf.h"
+#include "record.h"
+
+#include <stdint.h>
+
+/* Optional uid/gid to name lookup, called with the caller's arg; returns
+ * NULL when the id has no name. Lets decode/ stay free of I/O. */
+typedef const char *(*format_id_name_fn)(void *arg, uint32_t id);
+
+struct format_ctx {
+	struct audit_field *fields;
+	unsigned fields_cap;
+	struct audit_record *recs;
+	unsigned recs_cap;
+	struct outbuf value, value2, path;
+	format_id_name_fn uid_name, gid_name;
+	void *id_arg;
+};
+
+void format_ctx_free(struct format_ctx *ctx);
+
+/* Appends the event as one JSON line (newline included) to out. */
+void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out);
+
+/* Appends a one-line human summary: time, who (login and effective user),
+ * what (syscall or record type, result), where (pid, node), how (exe, argv),
+ * why (key), and the objects. */
+void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
+			  struct outbuf *out);
+
+/* Appends the event's records as auditd RAW lines (EOE not written). */
+void format_event_raw(const struct audit_event *ev, struct outbuf *out);
+
+#endif

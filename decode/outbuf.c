@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+#include "outbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void outbuf_free(struct outbuf *b)
+{
+	free(b->data);
+	*b = (struct outbuf){ 0 };
+}
+
+bool outbuf_reserve(struct outbuf *b, size_t n)
+{
+	size_t cap;
+	char *data;
+
+	if (b->len + n <= b->cap)
+		return true;
+	if (b->failed)
+		return false;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n)
+		cap *= 2;
+	data = realloc(b->data, cap);
+	if (!data) {
+		b->failed = true;
+		return false;
+	}
+	b->data = data;
+	b->cap = cap;
+	return true;
+}
+
+void outbuf_put(struct outbuf *b, const void *p, size_t n)
+{
+	if (!outbuf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+void outbuf_puts(struct outbuf *b, const char *s)
+{
+	outbuf_put(b, s, strlen(s));
+}
+
+void outbuf_putc(struct outbuf *b, char c)
+{
+	if (!outbuf_reserve(b, 1))
+		return;
+	b->data[b->len++] = c;
+}
+
+void outbuf_put_u64(struct outbuf *b, uint64_t v)
+{
+	char tmp[24];
+	size_t n = sizeof(tmp);
+
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	outbuf_put(b, tmp + n, sizeof(tmp) - n);
+}
+
+void outbuf_put_i64(struct outbuf *b, int64_t v)
+{
+	if (v < 0) {
+		outbuf_putc(b, '-');
+		outbuf_put_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		outbuf_put_u64(b, (uint64_t)v);
+	}
+}
+
+/* Length of the valid UTF-8 sequence at p (1 to 4), or 0 if there is none
+ * (overlong forms, surrogates and values past U+10FFFF are invalid). */
+static size_t utf8_sequence(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+void outbuf_json_string(struct outbuf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	/* Worst case: every byte becomes %XX; one reservation for the lot. */
+	if (!outbuf_reserve(b, n * 3 + 2))
+		return;
+	b->data[b->len++] = '"';
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t seq;
+
+		if (c >= 0x20 && c < 0x7f && c != '%' && c != '"' && c != '\\') {
+			b->data[b->len++] = (char)c;
+			i++;
+		} else if (c == '"' || c == '\\') {
+			b->data[b->len++] = '\\';
+			b->data[b->len++] = (char)c;
+			i++;
+		} else if (c >= 0x80 && (seq = utf8_sequence(p + i, n - i)) > 0) {
+			memcpy(b->data + b->len, p + i, seq);
+			b->len += seq;
+			i += seq;
+		} else {
+			b->data[b->len++] = '%';
+			b->data[b->len++] = hex[c >> 4];
+			b->data[b->len++] = hex[c & 15];
+			i++;
+		}
+	}
+	b->data[b->len++] = '"';
+}
+
+void outbuf_json_key(struct outbuf *b, const char *name, size_t n)
+{
+	outbuf_json_string(b, name, n);
+	outbuf_putc(b, ':');
+}
