@@ -123,10 +123,11 @@ static int decode_stream(struct decode_run *d, FILE *f, const char *name)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: needle decode [-f json|raw|summary] [--no-names] [FILE...]\n"
+	fprintf(f, "usage: needle decode [-f json|raw|summary] [--no-names] [--stats] [FILE...]\n"
 		   "  Reads auditd log files (stdin when no FILE or FILE is -) and writes one\n"
 		   "  event per line: json (default), raw (auditd RAW lines) or summary.\n"
-		   "  --no-names  do not look uid/gid names up on this machine\n");
+		   "  --no-names  do not look uid/gid names up on this machine\n"
+		   "  --stats     print record, event and partial-event counts to stderr\n");
 }
 
 int decode_cmd_main(int argc, char **argv)
@@ -134,13 +135,14 @@ int decode_cmd_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "no-names", no_argument, NULL, 'N' },
+		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct assemble_config cfg = { .end_at_proctitle = true };
+	struct assemble_config cfg = { .log_input = true };
 	struct decode_run d = { .format = OUT_JSON };
 	struct idcache *ids = NULL;
-	bool names = true;
+	bool names = true, stats = false;
 	int c, status = 0;
 
 	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
@@ -159,6 +161,7 @@ int decode_cmd_main(int argc, char **argv)
 			}
 			break;
 		case 'N': names = false; break;
+		case 'S': stats = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -198,6 +201,19 @@ int decode_cmd_main(int argc, char **argv)
 			d.bad_lines - BAD_LINES_SHOWN);
 	if (d.bad_lines)
 		status = 1;
+	if (stats) {
+		struct assemble_stats st;
+
+		assembler_get_stats(d.asm_, &st);
+		fprintf(stderr,
+			"needle decode: stats: lines_not_records %llu records %llu eoe %llu "
+			"events %llu partial_timeout %llu partial_evicted %llu partial_end %llu "
+			"dropped_records %llu\n",
+			d.bad_lines, (unsigned long long)st.records, (unsigned long long)st.eoe,
+			(unsigned long long)st.events, (unsigned long long)st.partial_timeout,
+			(unsigned long long)st.partial_evicted, (unsigned long long)st.partial_flush,
+			(unsigned long long)st.dropped_records);
+	}
 	if (d.write_error) {
 		fprintf(stderr, "needle decode: writing the output failed: %s\n",
 			strerror(d.write_error));

@@ -197,6 +197,8 @@ static void end_event(struct assembler *a, struct slot *s, enum event_end why)
 	s->ev.text = s->buf;
 	s->ev.node = s->ev.node_len ? s->buf : NULL;
 	s->ev.end = why;
+	s->ev.partial = why == EVENT_END_EVICTED || (why != EVENT_END_RULE && !a->cfg.log_input) ||
+			s->ev.truncated;
 	a->stats.open--;
 	switch (why) {
 	case EVENT_END_RULE: a->stats.events++; break;
@@ -275,6 +277,7 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 	assembler_tick(a, now_ms);
 	index = find_index(a, hash, stamp, node, node_len, &found);
 	if (type == AUDIT_EOE) {
+		a->stats.eoe++;
 		/* The end of an event still open; an EOE for one already ended
 		 * (single-record type, timeout) has nothing left to end. */
 		if (found) {
@@ -321,7 +324,7 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 							     .len = (uint32_t)len };
 		s->used += len;
 	}
-	if (assemble_is_single_record(type) || (a->cfg.end_at_proctitle && type == AUDIT_PROCTITLE))
+	if (assemble_is_single_record(type) || (a->cfg.log_input && type == AUDIT_PROCTITLE))
 		end_event(a, s, EVENT_END_RULE);
 	return 0;
 }

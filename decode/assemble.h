@@ -52,6 +52,7 @@ struct audit_event {
 	struct event_record *records;
 	const char *text;          /* bodies of all records, back to back */
 	enum event_end end;
+	bool partial;              /* records may be missing (see log_input) */
 	bool truncated;            /* records dropped past max_event_bytes */
 	bool saw_eoe;
 };
@@ -60,11 +61,15 @@ struct assemble_config {
 	unsigned max_open;         /* default 4096 */
 	uint64_t timeout_ms;       /* default 2000 */
 	size_t max_event_bytes;    /* default 1 MiB */
-	bool end_at_proctitle;     /* log input: auditd writes no EOE */
+	/* Log input: auditd writes no EOE, so PROCTITLE ends a syscall event,
+	 * and an event ended by timeout or end of input is taken as whole
+	 * (as auparse does). Live input has EOE: such an event is partial. */
+	bool log_input;
 };
 
 struct assemble_stats {
-	uint64_t records;          /* records added */
+	uint64_t records;          /* records added (EOE included) */
+	uint64_t eoe;              /* EOE records: they end an event, none is kept */
 	uint64_t events;           /* events that ended by a rule */
 	uint64_t partial_timeout;
 	uint64_t partial_evicted;

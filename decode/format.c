@@ -657,7 +657,7 @@ static const char *end_name(enum event_end end)
 	case EVENT_END_TIMEOUT: return "timeout";
 	case EVENT_END_EVICTED: return "evicted";
 	case EVENT_END_FLUSH: return "end of input";
-	default: return NULL;
+	default: return "whole";
 	}
 }
 
@@ -682,13 +682,15 @@ void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, str
 		outbuf_puts(out, ",\"node\":");
 		outbuf_json_string(out, ev->node, ev->node_len);
 	}
-	if (end_name(ev->end)) {
+	if (ev->partial) {
 		outbuf_puts(out, ",\"partial\":true,\"partial_reason\":\"");
-		outbuf_puts(out, end_name(ev->end));
+		outbuf_puts(out, ev->truncated ? "too large" : end_name(ev->end));
 		outbuf_putc(out, '"');
 	}
 	if (ev->truncated)
 		outbuf_puts(out, ",\"truncated\":true");
+	outbuf_puts(out, ",\"record_count\":");
+	outbuf_put_u64(out, ev->nrecords);
 	outbuf_putc(out, ',');
 	put_records(ctx, ev, out);
 	put_who(ctx, ev, out);
@@ -722,6 +724,91 @@ void format_event_raw(const struct audit_event *ev, struct outbuf *out)
 		out->len += decode_format_raw_stamped(r->type, stamp, (size_t)n,
 						      ev->text + r->offset, r->len,
 						      out->data + out->len);
+	}
+}
+
+/* A value for a summary line: bare when it is a plain word, else in
+ * quotes through the JSON escaper, so it can never break the line. */
+static void put_summary_value(struct outbuf *out, const char *p, size_t n)
+{
+	bool plain = n > 0;
+
+	for (size_t i = 0; i < n && plain; i++)
+		plain = (unsigned char)p[i] > 0x20 && (unsigned char)p[i] < 0x7f && p[i] != '"' &&
+			p[i] != '\\' && p[i] != '%';
+	if (plain)
+		outbuf_put(out, p, n);
+	else
+		outbuf_json_string(out, p, n);
+}
+
+/* " exe=... argv=... key=... objects: a b" */
+static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *ev,
+			     const struct audit_record *sys, struct outbuf *out)
+{
+	const struct audit_field *f = find_field(sys, "exe");
+	const struct audit_field *cwd = find_field(find_record(ctx, ev, AUDIT_CWD), "cwd");
+	const struct audit_field *title = find_field(find_record(ctx, ev, AUDIT_PROCTITLE),
+						     "proctitle");
+	bool first = true;
+
+	if (f) {
+		outbuf_puts(out, " exe=");
+		interp_field_value(f, &ctx->value);
+		put_summary_value(out, ctx->value.data, ctx->value.len);
+	}
+	/* argv, joined by spaces, each part escaped on its own. */
+	if (build_execve_argv(ctx, ev) || (title && (interp_field_value(title, &ctx->value2), true))) {
+		size_t n = ctx->value2.len, start = 0;
+
+		while (n > 0 && ctx->value2.data[n - 1] == '\0')
+			n--;
+		outbuf_puts(out, " argv=[");
+		for (size_t i = 0; i <= n; i++)
+			if (i == n || ctx->value2.data[i] == '\0') {
+				if (start)
+					outbuf_putc(out, ' ');
+				put_summary_value(out, ctx->value2.data + start, i - start);
+				start = i + 1;
+			}
+		outbuf_putc(out, ']');
+	}
+	f = find_field(sys, "key");
+	if (f && !(f->value_len == 6 && memcmp(f->value, "(null)", 6) == 0)) {
+		outbuf_puts(out, " key=");
+		interp_field_value(f, &ctx->value);
+		put_summary_value(out, ctx->value.data, ctx->value.len);
+	}
+	for (unsigned i = 0; i < ev->nrecords; i++) {
+		const struct audit_record *r = &ctx->recs[i];
+		const struct audit_field *name = find_field(r, "name");
+		struct sockaddr_info sa;
+
+		if (r->type == AUDIT_PATH && name &&
+		    !(name->value_len == 6 && memcmp(name->value, "(null)", 6) == 0)) {
+			outbuf_puts(out, first ? " objects: " : " ");
+			first = false;
+			interp_field_value(name, &ctx->value);
+			ctx->value2.len = 0;
+			if (cwd)
+				interp_field_value(cwd, &ctx->value2);
+			interp_resolve_path(ctx->value2.data, cwd ? ctx->value2.len : 0,
+					    ctx->value.data, ctx->value.len, &ctx->path);
+			put_summary_value(out, ctx->path.data, ctx->path.len);
+		} else if (r->type == AUDIT_SOCKADDR && (f = find_field(r, "saddr")) &&
+			   interp_field_value(f, &ctx->value) &&
+			   interp_sockaddr((const unsigned char *)ctx->value.data, ctx->value.len,
+					   &sa)) {
+			outbuf_puts(out, first ? " objects: " : " ");
+			first = false;
+			outbuf_puts(out, sa.family);
+			outbuf_putc(out, ':');
+			put_summary_value(out, sa.addr, sa.addr_len);
+			if (sa.port >= 0) {
+				outbuf_putc(out, ':');
+				outbuf_put_u64(out, (uint64_t)sa.port);
+			}
+		}
 	}
 }
 
@@ -811,17 +898,10 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 		outbuf_put(out, json.data, json.len);
 		outbuf_free(&json);
 	}
-	/* how, why, objects: reuse the JSON blocks, which are escaped. */
-	json = (struct outbuf){ 0 };
-	put_how(ctx, ev, &json);
-	put_why(ctx, ev, &json);
-	put_objects(ctx, ev, &json);
-	outbuf_putc(out, ' ');
-	outbuf_put(out, json.data + 1, json.len ? json.len - 1 : 0);
-	outbuf_free(&json);
-	if (end_name(ev->end)) {
+	put_summary_tail(ctx, ev, sys, out);
+	if (ev->partial) {
 		outbuf_puts(out, " (partial: ");
-		outbuf_puts(out, end_name(ev->end));
+		outbuf_puts(out, ev->truncated ? "too large" : end_name(ev->end));
 		outbuf_putc(out, ')');
 	}
 	outbuf_putc(out, '\n');

@@ -10,7 +10,7 @@
 static struct assembler *new_assembler(unsigned max_open, uint64_t timeout, bool proctitle)
 {
 	struct assemble_config cfg = { .max_open = max_open, .timeout_ms = timeout,
-				       .end_at_proctitle = proctitle };
+				       .log_input = proctitle };
 	struct assembler *a = assembler_new(&cfg);
 
 	CHECK(a != NULL);
@@ -106,6 +106,14 @@ TEST(log_input_ends_at_proctitle)
 	CHECK(ev != NULL);
 	CHECK_EQ(ev->nrecords, 2);
 	CHECK(!ev->saw_eoe);
+	CHECK(!ev->partial);
+	assembler_done(a, ev);
+	/* A log event with no end marker is taken as whole at the end. */
+	add(a, AUDIT_SYSCALL, 10, "s", 0);
+	assembler_flush(a);
+	ev = assembler_pop(a);
+	CHECK_EQ(ev->end, EVENT_END_FLUSH);
+	CHECK(!ev->partial);
 	assembler_done(a, ev);
 }
 
@@ -122,6 +130,7 @@ TEST(timeout_makes_partial)
 	ev = assembler_pop(a);
 	CHECK(ev != NULL);
 	CHECK_EQ(ev->end, EVENT_END_TIMEOUT);
+	CHECK(ev->partial); /* live input: no EOE seen */
 	assembler_done(a, ev);
 	assembler_get_stats(a, &st);
 	CHECK_EQ(st.partial_timeout, 1);
@@ -143,6 +152,7 @@ TEST(eviction_bounds_memory)
 		ev = assembler_pop(a);
 		CHECK_EQ(ev->stamp.serial, want); /* oldest first */
 		CHECK_EQ(ev->end, EVENT_END_EVICTED);
+		CHECK(ev->partial);
 		assembler_done(a, ev);
 	}
 	assembler_flush(a);
