@@ -29,7 +29,11 @@ const char conf_embedded_default[] =
 	"rate_limit = keep\n"
 	"failure = keep\n"
 	"default_rules = yes\n"
-	"log_dir = /var/log/needle\n";
+	"log_dir = /var/log/needle\n"
+	"output = json,raw\n"
+	"max_log_file = 100M\n"
+	"num_logs = 5\n"
+	"compress = none\n";
 
 enum key_id {
 	KEY_MODE,
@@ -45,6 +49,10 @@ enum key_id {
 	KEY_FAILURE,
 	KEY_DEFAULT_RULES,
 	KEY_LOG_DIR,
+	KEY_OUTPUT,
+	KEY_MAX_LOG_FILE,
+	KEY_NUM_LOGS,
+	KEY_COMPRESS,
 	KEY_COUNT,
 };
 
@@ -62,6 +70,10 @@ static const char *const key_name[KEY_COUNT] = {
 	[KEY_FAILURE] = "failure",
 	[KEY_DEFAULT_RULES] = "default_rules",
 	[KEY_LOG_DIR] = "log_dir",
+	[KEY_OUTPUT] = "output",
+	[KEY_MAX_LOG_FILE] = "max_log_file",
+	[KEY_NUM_LOGS] = "num_logs",
+	[KEY_COMPRESS] = "compress",
 };
 
 void conf_init(struct conf *conf)
@@ -80,6 +92,10 @@ void conf_init(struct conf *conf)
 		.failure = CONF_KEEP,
 		.default_rules = false,
 		.log_dir = "/var/log/needle",
+		.output_json = true,
+		.output_raw = true,
+		.max_log_file = 100ull << 20,
+		.num_logs = 5,
 	};
 }
 
@@ -175,6 +191,39 @@ static int parse_choice(const struct where *w, const char *key, const char *v,
 	return fail(w, "%s: '%s' is not %s", key, v, list);
 }
 
+/* output = json,raw,stdout: a comma-separated list, at least one. */
+static int parse_outputs(struct conf *c, const char *v, const struct where *w)
+{
+	bool json = false, raw = false, out = false;
+	const char *p = v;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		while (n && p[n - 1] == ' ')
+			n--;
+		if (n == 4 && strncmp(p, "json", 4) == 0)
+			json = true;
+		else if (n == 3 && strncmp(p, "raw", 3) == 0)
+			raw = true;
+		else if (n == 6 && strncmp(p, "stdout", 6) == 0)
+			out = true;
+		else if (n == 8 && strncmp(p, "enriched", 8) == 0)
+			return fail(w, "output: 'enriched' is not available yet; use json, raw or stdout");
+		else
+			return fail(w, "output: '%.*s' is not json, raw or stdout", (int)n, p);
+		p += strcspn(p, ",");
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	if (!json && !raw && !out)
+		return fail(w, "output: name at least one of json, raw, stdout");
+	c->output_json = json;
+	c->output_raw = raw;
+	c->output_stdout = out;
+	return 0;
+}
+
 static int set_key(struct conf *c, enum key_id id, const char *v, const struct where *w)
 {
 	static const char *const modes[] = { "unicast", "multicast", NULL };
@@ -244,6 +293,24 @@ static int set_key(struct conf *c, enum key_id id, const char *v, const struct w
 			return fail(w, "log_dir: longer than %zu bytes", sizeof(c->log_dir) - 1);
 		strcpy(c->log_dir, v);
 		break;
+	case KEY_OUTPUT:
+		r = parse_outputs(c, v, w);
+		break;
+	case KEY_MAX_LOG_FILE:
+		r = parse_range(w, key, v, 0, 1ull << 40, &n);
+		c->max_log_file = n;
+		break;
+	case KEY_NUM_LOGS:
+		r = parse_range(w, key, v, 1, 999, &n);
+		c->num_logs = (unsigned)n;
+		break;
+	case KEY_COMPRESS: {
+		static const char *const comps[] = { "none", "lz4", NULL };
+
+		r = parse_choice(w, key, v, comps, &choice);
+		c->compress_lz4 = choice == 1;
+		break;
+	}
 	default:
 		break;
 	}
@@ -409,6 +476,7 @@ static void format_kernel(char *buf, size_t size, size_t *off, const char *key, 
 
 void conf_format(const struct conf *c, char *buf, size_t size)
 {
+	char outputs[32];
 	size_t off = 0;
 	int n = snprintf(buf, size,
 			 "mode = %s\nlistener_threads = %u\ndecoder_threads = %u\n"
@@ -425,6 +493,16 @@ void conf_format(const struct conf *c, char *buf, size_t size)
 	format_kernel(buf, size, &off, "backlog_wait_time", c->backlog_wait_time);
 	format_kernel(buf, size, &off, "rate_limit", c->rate_limit);
 	format_kernel(buf, size, &off, "failure", c->failure);
-	snprintf(buf + off, size - off, "default_rules = %s\nlog_dir = %s\n",
-		 c->default_rules ? "yes" : "no", c->log_dir);
+	outputs[0] = '\0';
+	if (c->output_json)
+		strcat(outputs, ",json");
+	if (c->output_raw)
+		strcat(outputs, ",raw");
+	if (c->output_stdout)
+		strcat(outputs, ",stdout");
+	snprintf(buf + off, size - off,
+		 "default_rules = %s\nlog_dir = %s\noutput = %s\nmax_log_file = %" PRIu64
+		 "\nnum_logs = %u\ncompress = %s\n",
+		 c->default_rules ? "yes" : "no", c->log_dir, outputs + 1, c->max_log_file,
+		 c->num_logs, c->compress_lz4 ? "lz4" : "none");
 }

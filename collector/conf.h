@@ -32,6 +32,12 @@ struct conf {
 	int64_t failure;            /* 0 or 1; 2 (panic) is refused */
 	bool default_rules;
 	char log_dir[256];
+	bool output_json;           /* log_dir/needle.json */
+	bool output_raw;            /* log_dir/needle.log, auditd RAW */
+	bool output_stdout;         /* JSON lines on standard output */
+	uint64_t max_log_file;      /* bytes; rotate past it (0: never) */
+	unsigned num_logs;          /* generations kept, current included */
+	bool compress_lz4;          /* LZ4 frames, files named .lz4 */
 	/* Which keys the file set, for the checks between keys. */
 	uint32_t set_mask;
 };

@@ -267,20 +267,49 @@ static unsigned online_cpus(void)
 	return n < 1 ? 1 : n > PIPELINE_MAX_DECODERS ? PIPELINE_MAX_DECODERS : (unsigned)n;
 }
 
-static int open_log(const struct conf *c)
+static struct sink sinks[3];
+
+/* Opens one output; NULL and a message when it cannot. */
+static struct sink *open_sink(struct sink *s, const struct conf *c, const char *name)
 {
 	char path[512];
-	int fd;
+	int r;
 
-	if (mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
-		say("cannot create log_dir %s: %s", c->log_dir, strerror(errno));
-		return -1;
+	if (!name) {
+		r = sink_open(s, NULL, false, 0, 1);
+	} else {
+		snprintf(path, sizeof(path), "%s/%s%s", c->log_dir, name, c->compress_lz4 ? ".lz4" : "");
+		r = sink_open(s, path, c->compress_lz4, c->max_log_file, c->num_logs);
 	}
-	snprintf(path, sizeof(path), "%s/needle.log", c->log_dir);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		say("cannot open %s: %s", path, strerror(errno));
-	return fd;
+	if (r < 0) {
+		say("cannot open %s/%s: %s", c->log_dir, name ? name : "stdout", strerror(-r));
+		return NULL;
+	}
+	return s;
+}
+
+static int open_outputs(struct pipeline *p, const struct conf *c)
+{
+	if ((c->output_json || c->output_raw) && mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
+		say("cannot create log_dir %s: %s", c->log_dir, strerror(errno));
+		return -EIO;
+	}
+	if (c->output_json && !(p->json_sink = open_sink(&sinks[0], c, "needle.json")))
+		return -EIO;
+	if (c->output_raw && !(p->raw_sink = open_sink(&sinks[1], c, "needle.log")))
+		return -EIO;
+	if (c->output_stdout && !(p->stdout_sink = open_sink(&sinks[2], c, NULL)))
+		return -EIO;
+	return 0;
+}
+
+static void close_outputs(struct pipeline *p)
+{
+	struct sink *all[] = { p->json_sink, p->raw_sink, p->stdout_sink };
+
+	for (size_t i = 0; i < 3; i++)
+		if (all[i])
+			sink_close(all[i]);
 }
 
 /* Rings, log and data socket; threads are started separately. */
@@ -296,7 +325,6 @@ static int pipeline_open(struct daemon *d)
 	}
 	d->p = p;
 	p->conf = &d->conf;
-	p->sink_fd = -1;
 	p->listeners = d->conf.listener_threads;
 	p->decoders = d->conf.decoder_threads ? d->conf.decoder_threads : online_cpus();
 	p->mpsc = p->listeners > 1;
@@ -310,8 +338,7 @@ static int pipeline_open(struct daemon *d)
 			return -ENOMEM;
 		}
 	}
-	p->sink_fd = open_log(&d->conf);
-	if (p->sink_fd < 0)
+	if (open_outputs(p, &d->conf) < 0)
 		return -EIO;
 	d->data = audit_ctl_open();
 	if (!d->data) {
@@ -368,7 +395,8 @@ static void print_summary(const struct pipeline *p)
 {
 	struct listener_stats ls;
 	struct decoder_stats ds;
-	uint64_t ring_drops = 0;
+	uint64_t ring_drops = 0, written = 0, lost = 0;
+	struct sink *all[] = { p->json_sink, p->raw_sink, p->stdout_sink };
 
 	pipeline_sum_listeners(p, &ls);
 	pipeline_sum_decoders(p, &ds);
@@ -378,10 +406,16 @@ static void print_summary(const struct pipeline *p)
 		ring_get_stats(p->ring[i], &rs);
 		ring_drops += rs.drops;
 	}
-	say("stopped: %" PRIu64 " records received, %" PRIu64 " lines written, %" PRIu64
-	    " end-of-event markers, lost: %" PRIu64 " socket overruns, %" PRIu64
-	    " ring drops, %" PRIu64 " records in failed writes",
-	    ls.records + ls.ring_drops, ds.lines, ds.eoe, ls.enobufs, ring_drops, ds.lost_records);
+	for (size_t i = 0; i < 3; i++)
+		if (all[i]) {
+			written += atomic_load(&all[i]->stats.events);
+			lost += atomic_load(&all[i]->stats.lost_events);
+		}
+	say("stopped: %" PRIu64 " records received, %" PRIu64 " events (%" PRIu64
+	    " partial), %" PRIu64 " event writes; lost: %" PRIu64 " socket overruns, %" PRIu64
+	    " ring drops, %" PRIu64 " events in failed writes",
+	    ls.records + ls.ring_drops, ds.events + ds.partial_events, ds.partial_events, written,
+	    ls.enobufs, ring_drops, lost);
 }
 
 /* Drains and frees the pipeline (threads, rings, log, data socket). */
@@ -404,11 +438,7 @@ static void pipeline_close(struct daemon *d, bool abort_waits)
 		print_summary(p);
 	audit_ctl_close(d->data);
 	d->data = NULL;
-	if (p->sink_fd >= 0) {
-		if (fsync(p->sink_fd) < 0 && errno != EINVAL)
-			say("fsync of the log failed: %s", strerror(errno));
-		close(p->sink_fd);
-	}
+	close_outputs(p);
 	for (unsigned i = 0; i < p->decoders; i++)
 		ring_destroy(p->ring[i]);
 	free(p);
@@ -468,6 +498,12 @@ static void reload(struct daemon *d)
 	NEEDS_RESTART(ring_size, "ring_size")
 	NEEDS_RESTART(log_dir, "log_dir")
 	NEEDS_RESTART(default_rules, "default_rules")
+	NEEDS_RESTART(output_json, "output")
+	NEEDS_RESTART(output_raw, "output")
+	NEEDS_RESTART(output_stdout, "output")
+	NEEDS_RESTART(max_log_file, "max_log_file")
+	NEEDS_RESTART(num_logs, "num_logs")
+	NEEDS_RESTART(compress_lz4, "compress")
 #undef NEEDS_RESTART
 	d->conf = next;
 	atomic_store(&d->p->ring_full, next.ring_full);
@@ -639,9 +675,9 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 			load_default_rules(&d);
 	}
 	say("collecting (%s): pid %d, %u listener(s), %u decoder(s), ring %" PRIu64
-	    " bytes each, log %s/needle.log",
+	    " bytes each, output to %s",
 	    unicast ? "unicast" : "multicast", (int)getpid(), d.p->listeners, d.p->decoders,
-	    d.conf.ring_size, d.conf.log_dir);
+	    d.conf.ring_size, d.conf.output_json || d.conf.output_raw ? d.conf.log_dir : "stdout");
 	if (audit_ctl_get_features(d.ctl, &features) == 0 &&
 	    (features.features & (1u << AUDIT_FEATURE_LOGINUID_IMMUTABLE)))
 		say("kernel feature: loginuid is immutable");

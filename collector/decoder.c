@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * decoder: takes records from its ring and writes them to the log.
+ * decoder: takes records from its ring, reassembles events, writes them.
  *
- * For now each record becomes one auditd RAW line (EOE records are not
- * written, as auditd does not); reassembly and decoding come with decode/.
- * Lines collect in a buffer written with one write() of whole lines to an
- * O_APPEND file, so decoders sharing the file never split each other's
- * lines. The buffer goes out when it is nearly full or the ring is empty.
+ *   ring --peek batch--> assembler --events--> JSON / RAW buffers --> sinks
+ *
+ * All records of one event come to the same decoder (the listener shards
+ * by serial), so each decoder has its own assembler and no state is shared
+ * but the sinks. Output collects in per-decoder buffers of whole lines,
+ * written when large or when the ring goes idle; with compress = lz4 each
+ * buffer becomes one LZ4 frame. The clock is read once per batch.
  */
 #include "pipeline.h"
-#include "raw.h"
+#include "format.h"
+#include "stamp.h"
 
 #include <errno.h>
-#include <linux/audit.h>
+#include <lz4frame.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,37 +23,188 @@
 #include <unistd.h>
 
 #define DECODER_PEEK 256
-#define SINK_BUFFER (512u << 10)
+#define FLUSH_AT (256u << 10)
 
 #define relaxed memory_order_relaxed
 
-struct sink_buffer {
-	char *data;
-	size_t len;
-	uint64_t lines; /* lines in data, lost if the write fails */
+struct out {
+	struct sink *sink;
+	struct outbuf buf;
+	uint64_t events;
 };
 
-static void flush(struct pipeline *p, struct decoder_stats *st, struct sink_buffer *b)
+/*
+ * With several listeners, records of one event can land after its EOE.
+ * An event is held after its EOE until every listener that might have
+ * held some of its records then has finished that batch. Each round the
+ * decoder reads the listeners' batch_seq; a snapshot with an odd value is
+ * kept until each odd listener has moved on. Equal snapshots share one
+ * entry, so an idle listener blocked in recvmmsg costs one entry.
+ */
+#define PROGRESS_QUEUE 64
+
+struct progress_snapshot {
+	uint64_t first_round, last_round; /* the rounds peeked under it */
+	uint64_t seq[PIPELINE_MAX_LISTENERS];
+};
+
+struct progress {
+	struct progress_snapshot q[PROGRESS_QUEUE];
+	unsigned head, count;
+	uint64_t round;
+};
+
+struct decoder {
+	struct pipeline *p;
+	struct progress prog;
+	struct decoder_stats *st;
+	struct assembler *asm_;
+	struct format_ctx fmt;
+	struct out json, raw, out;
+	struct outbuf frame; /* lz4 scratch */
+};
+
+static uint64_t now_ms(void)
 {
-	size_t off = 0;
+	struct timespec ts;
 
-	while (off < b->len) {
-		ssize_t n = write(p->sink_fd, b->data + off, b->len - off);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* Disk full or I/O error: these lines are lost, and said so. */
-			stat_add(&st->write_errors, 1);
-			stat_add(&st->lost_records, b->lines);
-			break;
+static void flush_out(struct decoder *d, struct out *o)
+{
+	if (!o->sink || o->buf.len == 0)
+		return;
+	if (o->buf.failed) {
+		/* Out of memory while formatting: these events are lost. */
+		stat_add(&d->st->format_errors, 1);
+		atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events, relaxed);
+	} else if (o->sink->lz4) {
+		size_t bound = LZ4F_compressFrameBound(o->buf.len, NULL), n;
+
+		d->frame.len = 0;
+		if (!outbuf_reserve(&d->frame, bound)) {
+			stat_add(&d->st->format_errors, 1);
+			atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events, relaxed);
+		} else {
+			n = LZ4F_compressFrame(d->frame.data, bound, o->buf.data, o->buf.len, NULL);
+			if (LZ4F_isError(n)) {
+				stat_add(&d->st->format_errors, 1);
+				atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events,
+							  relaxed);
+			} else {
+				sink_write(o->sink, d->frame.data, n, o->buf.len, o->events);
+			}
 		}
-		off += (size_t)n;
+	} else {
+		sink_write(o->sink, o->buf.data, o->buf.len, o->buf.len, o->events);
 	}
-	if (off == b->len)
-		stat_add(&st->lines, b->lines);
-	b->len = 0;
-	b->lines = 0;
+	o->buf.len = 0;
+	o->buf.failed = false;
+	o->events = 0;
+}
+
+static void flush_all(struct decoder *d)
+{
+	flush_out(d, &d->json);
+	flush_out(d, &d->raw);
+	flush_out(d, &d->out);
+}
+
+/* Formats every event the assembler has ended. */
+static void emit_events(struct decoder *d)
+{
+	struct audit_event *ev;
+
+	while ((ev = assembler_pop(d->asm_))) {
+		size_t json_start = d->json.buf.len;
+
+		if (d->json.sink || d->out.sink) {
+			struct out *j = d->json.sink ? &d->json : &d->out;
+
+			json_start = j->buf.len;
+			format_event_json(&d->fmt, ev, &j->buf);
+			j->events++;
+			/* stdout gets the same line; uncompressed. */
+			if (d->json.sink && d->out.sink) {
+				outbuf_put(&d->out.buf, d->json.buf.data + json_start,
+					   d->json.buf.len - json_start);
+				d->out.events++;
+			}
+		}
+		if (d->raw.sink) {
+			format_event_raw(ev, &d->raw.buf);
+			d->raw.events++;
+		}
+		stat_add(ev->partial ? &d->st->partial_events : &d->st->events, 1);
+		assembler_done(d->asm_, ev);
+	}
+	if (d->json.buf.len >= FLUSH_AT || d->raw.buf.len >= FLUSH_AT ||
+	    d->out.buf.len >= FLUSH_AT)
+		flush_all(d);
+}
+
+static bool moved_past(const struct pipeline *p, const struct progress_snapshot *snap,
+		       const uint64_t *cur)
+{
+	for (unsigned l = 0; l < p->listeners; l++)
+		if ((snap->seq[l] & 1) && cur[l] == snap->seq[l])
+			return false;
+	return true;
+}
+
+/* Starts a round; returns the newest round whose stragglers are all in
+ * the rings now, so that this round's peek sees them: every round before
+ * the first one an unfinished snapshot covers. */
+static uint64_t progress_round(struct decoder *d)
+{
+	struct progress *pr = &d->prog;
+	uint64_t cur[PIPELINE_MAX_LISTENERS];
+	size_t bytes = sizeof(uint64_t) * d->p->listeners;
+	bool busy = false;
+
+	pr->round++;
+	for (unsigned l = 0; l < d->p->listeners; l++) {
+		/* acquire: pairs with the listener's release after its commits. */
+		cur[l] = atomic_load_explicit(&d->p->lstats[l].batch_seq, memory_order_acquire);
+		busy |= cur[l] & 1;
+	}
+	while (pr->count && moved_past(d->p, &pr->q[pr->head], cur)) {
+		pr->head = (pr->head + 1) % PROGRESS_QUEUE;
+		pr->count--;
+	}
+	if (busy) {
+		struct progress_snapshot *tail =
+			pr->count ? &pr->q[(pr->head + pr->count - 1) % PROGRESS_QUEUE] : NULL;
+
+		if (tail && memcmp(tail->seq, cur, bytes) == 0) {
+			tail->last_round = pr->round;
+		} else {
+			if (pr->count == PROGRESS_QUEUE) {
+				/* Full: stop holding for the oldest (the timeout
+				 * after EOE would end those events anyway). */
+				pr->head = (pr->head + 1) % PROGRESS_QUEUE;
+				pr->count--;
+			}
+			tail = &pr->q[(pr->head + pr->count) % PROGRESS_QUEUE];
+			memcpy(tail->seq, cur, bytes);
+			tail->first_round = tail->last_round = pr->round;
+			pr->count++;
+		}
+	}
+	return pr->count ? pr->q[pr->head].first_round - 1 : pr->round;
+}
+
+/* The assembler's own counters, mirrored where other threads read them. */
+static void publish_stats(struct decoder *d)
+{
+	struct assemble_stats a;
+
+	assembler_get_stats(d->asm_, &a);
+	atomic_store_explicit(&d->st->late_records, a.late_records, relaxed);
+	atomic_store_explicit(&d->st->dropped_records, a.dropped_records, relaxed);
+	atomic_store_explicit(&d->st->open_events, a.open, relaxed);
 }
 
 /* Sleeps a little longer each time the ring is found empty, up to 1 ms:
@@ -68,24 +222,61 @@ static void idle(unsigned *rounds)
 	}
 }
 
+static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t now)
+{
+	struct wire_record w;
+	const char *text = (const char *)rec->data + sizeof(w);
+	size_t len = rec->len - sizeof(w);
+	struct audit_stamp stamp = { 0 };
+	int n;
+
+	memcpy(&w, rec->data, sizeof(w));
+	n = decode_stamp(text, len, &stamp);
+	if (n < 0) {
+		/* No stamp: the record is its own event, with serial 0. */
+		n = 0;
+		stat_add(&d->st->no_stamp, 1);
+	}
+	assembler_add(d->asm_, w.type, &stamp, NULL, 0, text + n, len - (size_t)n, now);
+}
+
 void *decoder_main(void *arg)
 {
 	struct pipeline_worker *wk = arg;
 	struct pipeline *p = wk->p;
 	struct ring *r = p->ring[wk->id];
-	struct decoder_stats *st = &p->dstats[wk->id];
 	struct ring_rec recs[DECODER_PEEK];
-	struct sink_buffer b = { .data = malloc(SINK_BUFFER) };
+	struct assemble_config cfg = {
+		.max_open = 16384,
+		.timeout_ms = 2000,
+		/* Several listeners may hand over records after their EOE. */
+		.hold_after_eoe = p->listeners > 1,
+	};
+	struct decoder d = {
+		.p = p,
+		.st = &p->dstats[wk->id],
+		.asm_ = assembler_new(&cfg),
+		.json.sink = p->json_sink,
+		.raw.sink = p->raw_sink,
+		.out.sink = p->stdout_sink,
+	};
 	unsigned rounds = 0;
 
-	if (!b.data)
+	if (!d.asm_)
 		return NULL;
 	for (;;) {
+		uint64_t stable = cfg.hold_after_eoe ? progress_round(&d) : 0;
 		size_t n = ring_peek(r, recs, DECODER_PEEK);
+		uint64_t now;
 
+		assembler_set_round(d.asm_, d.prog.round);
 		if (n == 0) {
-			if (b.len)
-				flush(p, st, &b);
+			now = now_ms();
+			assembler_release(d.asm_, stable);
+			assembler_tick(d.asm_, now);
+			emit_events(&d);
+			flush_all(&d);
+			publish_stats(&d);
 			/* acquire: the listeners have finished before stop_decoders. */
 			if (atomic_load_explicit(&p->stop_decoders, memory_order_acquire) &&
 			    ring_peek(r, recs, 1) == 0)
@@ -94,25 +285,28 @@ void *decoder_main(void *arg)
 			continue;
 		}
 		rounds = 0;
-		for (size_t i = 0; i < n; i++) {
-			struct wire_record w;
-			const char *text = (const char *)recs[i].data + sizeof(w);
-			size_t len = recs[i].len - sizeof(w);
-
-			memcpy(&w, recs[i].data, sizeof(w));
-			if (w.type == AUDIT_EOE) {
-				stat_add(&st->eoe, 1);
-				continue;
-			}
-			if (SINK_BUFFER - b.len < DECODE_RAW_MAX(len))
-				flush(p, st, &b);
-			b.len += decode_format_raw(w.type, text, len, b.data + b.len);
-			b.lines++;
-		}
-		stat_add(&st->records, n);
+		now = now_ms();
+		for (size_t i = 0; i < n; i++)
+			take_record(&d, &recs[i], now);
+		stat_add(&d.st->records, n);
 		ring_release(r, recs, n);
+		/* A short peek read the ring to its end, as committed after the
+		 * progress snapshot: only then have the stragglers been added. */
+		if (cfg.hold_after_eoe && n < DECODER_PEEK)
+			assembler_release(d.asm_, stable);
+		emit_events(&d);
 	}
-	free(b.data);
+	/* Stopping: what is still open goes out, marked partial. */
+	assembler_flush(d.asm_);
+	emit_events(&d);
+	flush_all(&d);
+	publish_stats(&d);
+	assembler_free(d.asm_);
+	format_ctx_free(&d.fmt);
+	outbuf_free(&d.json.buf);
+	outbuf_free(&d.raw.buf);
+	outbuf_free(&d.out.buf);
+	outbuf_free(&d.frame);
 	return NULL;
 }
 

@@ -104,6 +104,7 @@ void *listener_main(void *arg)
 	unsigned shard_idx[PIPELINE_MAX_DECODERS][LISTENER_BATCH];
 	unsigned shard_n[PIPELINE_MAX_DECODERS];
 	unsigned char *bufs = malloc((size_t)LISTENER_BATCH * RECV_BUFFER_SIZE);
+	uint64_t batch_seq = 0;
 
 	if (!bufs)
 		return NULL;
@@ -121,7 +122,12 @@ void *listener_main(void *arg)
 		/* Once asked to stop, take what is queued without waiting. */
 		if (atomic_load_explicit(&p->stop_listeners, memory_order_acquire))
 			flags |= MSG_DONTWAIT;
+		/* release: odd from before the receive until after the commits
+		 * (pairs with the decoders' acquire loads). */
+		atomic_store_explicit(&st->batch_seq, ++batch_seq, memory_order_release);
 		n = recvmmsg(p->data_fd, msgs, LISTENER_BATCH, flags, NULL);
+		if (n <= 0)
+			atomic_store_explicit(&st->batch_seq, ++batch_seq, memory_order_release);
 		if (n < 0) {
 			if (errno == ENOBUFS) {
 				/* The kernel dropped records on our socket: lost. */
@@ -199,6 +205,8 @@ void *listener_main(void *arg)
 			if (dropped)
 				stat_add(&st->ring_drops, dropped);
 		}
+		/* release: every record of this batch is committed. */
+		atomic_store_explicit(&st->batch_seq, ++batch_seq, memory_order_release);
 	}
 	free(bufs);
 	return NULL;

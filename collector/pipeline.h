@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "ring.h"
+#include "sink.h"
 
 #include <pthread.h>
 #include <stdalign.h>
@@ -53,14 +54,21 @@ struct listener_stats {
 #define X(name, help) _Atomic uint64_t name;
 	LISTENER_COUNTERS(X)
 #undef X
+	/* Odd while the listener may hold records not yet in a ring (from
+	 * just before recvmmsg() to after its commits), even otherwise.
+	 * Decoders read it to know when stragglers of an event have landed. */
+	_Atomic uint64_t batch_seq;
 };
 
-#define DECODER_COUNTERS(X)                                          \
-	X(records, "records taken from the ring")                  \
-	X(lines, "lines written")                                  \
-	X(eoe, "end-of-event records (not written, as auditd)")    \
-	X(write_errors, "failed writes to the log (records lost)") \
-	X(lost_records, "records lost to failed writes")
+#define DECODER_COUNTERS(X)                                                         \
+	X(records, "records taken from the ring")                                 \
+	X(events, "whole events written")                                         \
+	X(partial_events, "events written as partial (timeout, eviction, stop)") \
+	X(late_records, "records that joined an event after its EOE")            \
+	X(dropped_records, "records dropped from events over the size cap")      \
+	X(open_events, "events being assembled now")                             \
+	X(no_stamp, "records without a readable stamp")                          \
+	X(format_errors, "output batches lost to memory or compression errors")
 
 struct decoder_stats {
 	alignas(64)
@@ -85,7 +93,9 @@ struct pipeline {
 	bool mpsc;
 	_Atomic int ring_full;          /* enum conf_ring_full; SIGHUP may change it */
 	struct ring *ring[PIPELINE_MAX_DECODERS];
-	int sink_fd;                    /* raw log, O_APPEND: whole lines per write */
+	struct sink *json_sink;         /* NULL when that output is off */
+	struct sink *raw_sink;
+	struct sink *stdout_sink;
 
 	atomic_bool stop_listeners;     /* drain the socket, then exit */
 	atomic_bool stop_decoders;      /* drain the rings, then exit */

@@ -20,6 +20,8 @@ struct slot {
 	struct audit_event ev;  /* the caller's view, filled when the event ends */
 	uint64_t hash;
 	uint64_t started_ms;
+	uint64_t grace_until_ms;   /* held after EOE (hold_after_eoe): backstop */
+	uint64_t eoe_round;        /* the caller's round of the EOE */
 	char *buf;
 	size_t used, cap;
 	struct event_record *recs;
@@ -36,8 +38,9 @@ struct assembler {
 	struct assemble_stats stats;
 	struct slot **table;
 	size_t table_mask;
-	struct list open, ready;
+	struct list open, grace, ready;
 	struct slot *free;
+	uint64_t round;
 };
 
 /*
@@ -123,6 +126,10 @@ void assembler_free(struct assembler *a)
 		next = s->next;
 		slot_free(s);
 	}
+	for (s = a->grace.head; s; s = next) {
+		next = s->next;
+		slot_free(s);
+	}
 	for (s = a->ready.head; s; s = next) {
 		next = s->next;
 		slot_free(s);
@@ -191,7 +198,16 @@ static void table_remove(struct assembler *a, const struct slot *s)
 static void end_event(struct assembler *a, struct slot *s, enum event_end why)
 {
 	table_remove(a, s);
-	list_remove(&a->open, s);
+	list_remove(s->grace_until_ms ? &a->grace : &a->open, s);
+	if (s->nrecs == 0) {
+		/* An EOE whose records never came (their event had ended
+		 * already): nothing to emit. */
+		a->stats.open--;
+		a->stats.orphan_eoe++;
+		s->next = a->free;
+		a->free = s;
+		return;
+	}
 	s->ev.records = s->recs;
 	s->ev.nrecords = s->nrecs;
 	s->ev.text = s->buf;
@@ -253,6 +269,7 @@ static struct slot *open_event(struct assembler *a, size_t index, uint64_t hash,
 	}
 	s->hash = hash;
 	s->started_ms = now_ms;
+	s->grace_until_ms = 0;
 	a->table[index] = s;
 	list_append(&a->open, s);
 	a->stats.open++;
@@ -263,6 +280,20 @@ void assembler_tick(struct assembler *a, uint64_t now_ms)
 {
 	while (a->open.head && a->open.head->started_ms + a->cfg.timeout_ms <= now_ms)
 		end_event(a, a->open.head, EVENT_END_TIMEOUT);
+	/* Held events are in EOE order, so their backstops are in order. */
+	while (a->grace.head && a->grace.head->grace_until_ms <= now_ms)
+		end_event(a, a->grace.head, EVENT_END_RULE);
+}
+
+void assembler_set_round(struct assembler *a, uint64_t round)
+{
+	a->round = round;
+}
+
+void assembler_release(struct assembler *a, uint64_t stable_round)
+{
+	while (a->grace.head && a->grace.head->eoe_round <= stable_round)
+		end_event(a, a->grace.head, EVENT_END_RULE);
 }
 
 int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *stamp,
@@ -278,19 +309,45 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 	index = find_index(a, hash, stamp, node, node_len, &found);
 	if (type == AUDIT_EOE) {
 		a->stats.eoe++;
+		if (!found && a->cfg.hold_after_eoe) {
+			/* Another listener may still be handing over the records
+			 * this EOE ends: open the event now, records join it. */
+			if (a->stats.open >= a->cfg.max_open) {
+				end_event(a, a->grace.head ? a->grace.head : a->open.head,
+					  a->grace.head ? EVENT_END_RULE : EVENT_END_EVICTED);
+				index = find_index(a, hash, stamp, node, node_len, &found);
+			}
+			if (!open_event(a, index, hash, stamp, node, node_len, now_ms))
+				return -ENOMEM;
+			found = true;
+		}
 		/* The end of an event still open; an EOE for one already ended
 		 * (single-record type, timeout) has nothing left to end. */
-		if (found) {
-			a->table[index]->ev.saw_eoe = true;
-			end_event(a, a->table[index], EVENT_END_RULE);
+		if (found && !a->table[index]->ev.saw_eoe) {
+			s = a->table[index];
+			s->ev.saw_eoe = true;
+			if (!a->cfg.hold_after_eoe) {
+				end_event(a, s, EVENT_END_RULE);
+			} else {
+				list_remove(&a->open, s);
+				s->grace_until_ms = now_ms + a->cfg.timeout_ms;
+				s->eoe_round = a->round;
+				list_append(&a->grace, s);
+			}
 		}
 		return 0;
 	}
 	if (found) {
 		s = a->table[index];
+		if (s->ev.saw_eoe)
+			a->stats.late_records++;
 	} else {
 		if (a->stats.open >= a->cfg.max_open) {
-			end_event(a, a->open.head, EVENT_END_EVICTED);
+			/* The oldest: in grace (it is whole) before still open. */
+			if (a->grace.head)
+				end_event(a, a->grace.head, EVENT_END_RULE);
+			else
+				end_event(a, a->open.head, EVENT_END_EVICTED);
 			index = find_index(a, hash, stamp, node, node_len, &found);
 		}
 		s = open_event(a, index, hash, stamp, node, node_len, now_ms);
@@ -331,6 +388,8 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 
 void assembler_flush(struct assembler *a)
 {
+	while (a->grace.head)
+		end_event(a, a->grace.head, EVENT_END_RULE);
 	while (a->open.head)
 		end_event(a, a->open.head, EVENT_END_FLUSH);
 }

@@ -65,6 +65,13 @@ struct assemble_config {
 	 * and an event ended by timeout or end of input is taken as whole
 	 * (as auparse does). Live input has EOE: such an event is partial. */
 	bool log_input;
+	/* With several listener threads a record can reach the decoder after
+	 * its event's EOE. With hold_after_eoe, an event that saw its EOE is
+	 * held (still taking records) until the caller says, through
+	 * assembler_release(), that every record received before that EOE has
+	 * been added; the caller numbers its rounds with assembler_set_round().
+	 * timeout_ms after the EOE it ends regardless. */
+	bool hold_after_eoe;
 };
 
 struct assemble_stats {
@@ -75,7 +82,9 @@ struct assemble_stats {
 	uint64_t partial_evicted;
 	uint64_t partial_flush;
 	uint64_t dropped_records;  /* past max_event_bytes */
-	uint64_t open;             /* events open now */
+	uint64_t open;             /* events open now (grace included) */
+	uint64_t late_records;     /* records that joined an event after its EOE */
+	uint64_t orphan_eoe;       /* EOEs whose event had already ended */
 };
 
 struct assembler;
@@ -89,6 +98,13 @@ void assembler_free(struct assembler *a);
  * or -ENOMEM (the record is then counted dropped). */
 int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *stamp,
 		  const char *node, size_t node_len, const char *body, size_t len, uint64_t now_ms);
+
+/* The caller's round number for the records added from now on (used with
+ * hold_after_eoe; rounds only grow). */
+void assembler_set_round(struct assembler *a, uint64_t round);
+
+/* Ends the held events whose EOE came in a round <= stable_round. */
+void assembler_release(struct assembler *a, uint64_t stable_round);
 
 /* Ends events older than the timeout at now_ms. */
 void assembler_tick(struct assembler *a, uint64_t now_ms);

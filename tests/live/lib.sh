@@ -50,6 +50,7 @@ live_cleanup() {
 	for p in "${LIVE_PIDS[@]}"; do
 		grep -qx "pid $p" /run/needle/kernel-state 2>/dev/null && rm -f /run/needle/kernel-state
 	done
+	[ -n "${LIVE_KEEP:-}" ] && { echo "kept $LIVE_TOP"; return; }
 	rm -rf "$LIVE_TOP"
 }
 

@@ -12,7 +12,8 @@ key=$LIVE_KEY
 
 live_start load "listener_threads = $listeners
 decoder_threads = $decoders
-backlog_wait_time = 100" || exit 1
+backlog_wait_time = 100
+max_log_file = 0" || exit 1
 needle_pid=$started_pid
 dir=$LIVE_TOP/load
 lost_before=$(auditctl -s | awk '$1=="lost"{print $2}')
@@ -36,5 +37,7 @@ whole=$(grep -F "/nonexistent/$key" "$log" | grep '^type=PATH' | sed 's/.*audit(
 	"$dir/serials" "$log")
 echo "events expected $expected, SYSCALL records $syscalls, whole events $whole, kernel lost $lost_before -> $lost_after"
 [ "$syscalls" = "$expected" ] && [ "$whole" = "$expected" ] && [ "$lost_before" = "$lost_after" ] || exit 1
+python3 "$(dirname "$0")/check_json.py" "$dir/log/needle.json" "$key" "$expected" \
+	openat "/nonexistent/$key" "$loadgen" || exit 1
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] || { echo "kernel state changed"; exit 1; }
 echo "kernel state restored"

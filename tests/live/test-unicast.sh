@@ -26,6 +26,9 @@ paths=$(grep -c "^type=PATH .*name=\"/nonexistent/$LIVE_KEY/" "$log")
 serials=$(live_serials "$log" | wc -l)
 echo "SYSCALL records: $got, PATH records: $paths, distinct serials: $serials (expected $runs each)"
 [ "$got" = "$runs" ] && [ "$paths" = "$runs" ] && [ "$serials" = "$runs" ] || exit 1
+# The same events decoded: whole, openat, the helper's path and argv.
+python3 "$(dirname "$0")/check_json.py" "$LIVE_TOP/unicast/log/needle.json" "$LIVE_KEY" "$runs" \
+	openat "/nonexistent/$LIVE_KEY/" "$helper" || exit 1
 
 if [ "$SETTINGS_BEFORE" != "$(ks_settings)" ]; then
 	echo "kernel state changed:"; diff <(echo "$SETTINGS_BEFORE") <(ks_settings); exit 1

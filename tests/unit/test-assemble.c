@@ -200,6 +200,42 @@ TEST(nodes_keep_events_apart)
 	assembler_done(a, ev);
 }
 
+TEST(held_after_eoe_takes_stragglers)
+{
+	struct assemble_config cfg = { .hold_after_eoe = true, .timeout_ms = 1000 };
+	struct assembler *a = assembler_new(&cfg);
+	struct assemble_stats st;
+	struct audit_event *ev;
+
+	harness_defer((void (*)(void *))assembler_free, a);
+	assembler_set_round(a, 5);
+	add(a, AUDIT_SYSCALL, 1, "s", 100);
+	add(a, AUDIT_EOE, 1, "", 100);
+	assembler_set_round(a, 6);
+	add(a, AUDIT_PATH, 1, "late path", 110); /* a second listener was slower */
+	assembler_release(a, 4);
+	CHECK(assembler_pop(a) == NULL);
+	assembler_release(a, 5);
+	ev = assembler_pop(a);
+	CHECK(ev != NULL);
+	CHECK_EQ(ev->nrecords, 2);
+	CHECK_EQ(ev->end, EVENT_END_RULE);
+	CHECK(!ev->partial);
+	assembler_done(a, ev);
+	assembler_get_stats(a, &st);
+	CHECK_EQ(st.late_records, 1);
+	CHECK_EQ(st.events, 1);
+	/* Never released: the timeout after the EOE ends it all the same. */
+	add(a, AUDIT_SYSCALL, 2, "s", 200);
+	add(a, AUDIT_EOE, 2, "", 200);
+	assembler_tick(a, 1199);
+	CHECK(assembler_pop(a) == NULL);
+	assembler_tick(a, 1200);
+	ev = assembler_pop(a);
+	CHECK(ev != NULL && ev->end == EVENT_END_RULE);
+	assembler_done(a, ev);
+}
+
 /* Random interleaving of many events through a small table: every event
  * comes out whole, exactly once; exercises the hash table's deletions. */
 TEST(random_interleaving_many_events)
@@ -256,5 +292,6 @@ int main(int argc, char **argv)
 				  CASE(single_record_types_end_at_once), CASE(log_input_ends_at_proctitle),
 				  CASE(timeout_makes_partial), CASE(eviction_bounds_memory),
 				  CASE(event_bytes_are_capped), CASE(nodes_keep_events_apart),
+				  CASE(held_after_eoe_takes_stragglers),
 				  CASE(random_interleaving_many_events)));
 }
