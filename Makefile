@@ -13,8 +13,9 @@ MESON_OPTS ?= --buildtype=debugoptimized
 # What building needs, and what the tests need on top of that.
 DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev liblz4-dev libaudit-dev
 # auditd brings auditctl, which the live tests use to add their narrow rules
-# and to read the kernel state; its service is never started by this install.
-DEPS_TEST  := libgcc-12-dev auditd
+# and to read the kernel state (its service is never started by this
+# install); lz4 reads back compressed logs; python3 checks JSON output.
+DEPS_TEST  := libgcc-12-dev auditd lz4 python3
 
 APT_ENV := DEBIAN_FRONTEND=noninteractive
 
