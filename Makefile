@@ -17,9 +17,15 @@ DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev libl
 # install); lz4 reads back compressed logs; python3 checks JSON output.
 DEPS_TEST  := libgcc-12-dev auditd lz4 python3
 
+# make fuzz: libFuzzer comes with clang's runtime.
+DEPS_FUZZ  := clang libclang-rt-14-dev
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := fuzz-record fuzz-assemble
+
 APT_ENV := DEBIAN_FRONTEND=noninteractive
 
-.PHONY: all deps deps-test build run test test-quick bench clean
+.PHONY: all deps deps-test deps-fuzz build run test test-quick bench fuzz clean
 
 all: build
 
@@ -73,8 +79,25 @@ test: deps-test build
 test-quick: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs
 
+# Each target runs FUZZ_SECONDS on a corpus seeded from the test logs; a
+# crash lands in tests/fuzz/regressions/, which the unit suite replays.
+deps-fuzz: deps
+	$(call install_missing,$(DEPS_FUZZ))
+
+fuzz: deps-fuzz
+	@[ -f $(BUILD_FUZZ)/build.ninja ] || CC=clang meson setup $(BUILD_FUZZ) --buildtype=debugoptimized \
+		-Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	ninja -C $(BUILD_FUZZ)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD_FUZZ)/corpus-$$t; \
+		echo "== $$t for $(FUZZ_SECONDS) s"; \
+		$(BUILD_FUZZ)/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			-artifact_prefix=tests/fuzz/regressions/$$t- \
+			$(BUILD_FUZZ)/corpus-$$t tests/data/corpora/*/ || exit 1; \
+	done
+
 bench: build
 	meson test -C $(BUILD) --benchmark --verbose --timeout-multiplier 0
 
 clean:
-	rm -rf $(BUILD) $(BUILD_TSAN) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_TSAN) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -52,7 +52,9 @@ void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_rec
 		while (i < len && text[i] != '=' && text[i] != ' ')
 			i++;
 		if (i >= len || text[i] == ' ') {
-			/* A bare word: keep it, nameless. */
+			/* A bare word: keep it, nameless (an empty name that
+			 * still points into the text, never NULL). */
+			f.name = text + start;
 			f.value = text + start;
 			f.value_len = (uint32_t)(i - start);
 			add_field(rec, cap, f);

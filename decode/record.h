@@ -38,7 +38,7 @@ enum field_flag {
 struct audit_field {
 	const char *name;
 	const char *value;
-	uint32_t name_len; /* 0: a word without '=' */
+	uint32_t name_len; /* 0: a word without '=' (name still points into the text) */
 	uint32_t value_len;
 	uint8_t quote;     /* enum field_quote */
 	uint8_t flags;     /* enum field_flag */
