@@ -258,6 +258,13 @@ static struct slot *open_event(struct assembler *a, size_t index, uint64_t hash,
 	s->used = 0;
 	s->nrecs = 0;
 	s->ev = (struct audit_event){ .stamp = *st, .node_len = (uint32_t)node_len };
+	/* At least one byte: the text pointer is never NULL, even when every
+	 * record is empty. */
+	if (!reserve_text(s, node_len + 1)) {
+		s->next = a->free;
+		a->free = s;
+		return NULL;
+	}
 	if (node_len) {
 		if (!reserve_text(s, node_len)) {
 			s->next = a->free;
@@ -375,7 +382,8 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 			a->stats.dropped_records++;
 			return -ENOMEM;
 		}
-		memcpy(s->buf + s->used, body, len);
+		if (len)
+			memcpy(s->buf + s->used, body, len);
 		s->recs[s->nrecs++] = (struct event_record){ .type = type,
 							     .offset = (uint32_t)s->used,
 							     .len = (uint32_t)len };

@@ -59,7 +59,13 @@ void format_ctx_free(struct format_ctx *ctx)
 /* Parses every record of ev; false when memory ran out. */
 static bool parse_event(struct format_ctx *ctx, const struct audit_event *ev)
 {
-	size_t need = 0, used = 0;
+	size_t need = 2, used = 0;
+
+	/* Scratch buffers are never NULL, so pointer arithmetic on an empty
+	 * one stays defined. */
+	if (!outbuf_reserve(&ctx->value, 1) || !outbuf_reserve(&ctx->value2, 1) ||
+	    !outbuf_reserve(&ctx->path, 1))
+		return false;
 
 	for (unsigned i = 0; i < ev->nrecords; i++)
 		need += ev->records[i].len / 2 + 2; /* a field takes at least 2 bytes */
@@ -71,13 +77,13 @@ static bool parse_event(struct format_ctx *ctx, const struct audit_event *ev)
 		ctx->fields = f;
 		ctx->fields_cap = (unsigned)need;
 	}
-	if (ev->nrecords > ctx->recs_cap) {
-		struct audit_record *r = realloc(ctx->recs, ev->nrecords * sizeof(*r));
+	if (ev->nrecords >= ctx->recs_cap) {
+		struct audit_record *r = realloc(ctx->recs, (ev->nrecords + 1) * sizeof(*r));
 
 		if (!r)
 			return false;
 		ctx->recs = r;
-		ctx->recs_cap = ev->nrecords;
+		ctx->recs_cap = ev->nrecords + 1;
 	}
 	for (unsigned i = 0; i < ev->nrecords; i++) {
 		const struct event_record *er = &ev->records[i];

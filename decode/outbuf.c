@@ -34,6 +34,8 @@ bool outbuf_reserve(struct outbuf *b, size_t n)
 
 void outbuf_put(struct outbuf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (!outbuf_reserve(b, n))
 		return;
 	memcpy(b->data + b->len, p, n);
