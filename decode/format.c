@@ -183,74 +183,174 @@ static void put_nul_split_array(struct outbuf *out, const char *p, size_t n)
 	outbuf_putc(out, ']');
 }
 
-/* The argv of the EXECVE records (aN, or aN_len with aN[k] pieces split
- * over several records) as NUL-separated strings in ctx->value2. Records
- * may be out of order: pieces are placed by their index. Returns false if
- * the event has no EXECVE. */
-static bool build_execve_argv(struct format_ctx *ctx, const struct audit_event *ev)
+/*
+ * EXECVE arguments. The kernel logs argument N as aN, or, when it is long,
+ * as aN_len=LEN followed by pieces aN[0], aN[1]... spread over several
+ * EXECVE records; when the record budget runs out, arguments or pieces are
+ * missing. One pass indexes every aN / aN[k] / aN_len field, a sort puts
+ * them in (argument, piece) order, and the argv is rebuilt from that:
+ *   a whole argument                -> "text"
+ *   an argument the kernel left out -> null
+ *   pieces with gaps                -> {"pieces": ["01", null, "34"]}
+ * Pieces without aN_len cannot be known complete and count as missing, as
+ * auoms (OMS) does; the pieces themselves stay in the record's fields.
+ */
+struct arg_part {
+	long long arg;
+	long long piece; /* -1: whole aN, -2: aN_len, else the piece index */
+	const struct audit_field *f;
+};
+
+static int cmp_arg_part(const void *x, const void *y)
 {
-	long long argc = -1, done = 0;
+	const struct arg_part *a = x, *b = y;
+
+	if (a->arg != b->arg)
+		return a->arg < b->arg ? -1 : 1;
+	return (a->piece > b->piece) - (a->piece < b->piece);
+}
+
+/* Parses aN, aN[k] or aN_len; false for any other name. */
+static bool arg_name(const struct audit_field *f, long long *ret_arg, long long *ret_piece)
+{
+	size_t n = f->name_len, i = 1;
+	const char *s = f->name;
+
+	if (n < 2 || s[0] != 'a' || s[1] < '0' || s[1] > '9')
+		return false;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (!interp_number(s + 1, i - 1, false, ret_arg))
+		return false;
+	if (i == n) {
+		*ret_piece = -1;
+		return true;
+	}
+	if (n - i == 4 && memcmp(s + i, "_len", 4) == 0) {
+		*ret_piece = -2;
+		return true;
+	}
+	if (s[i] == '[' && s[n - 1] == ']' && interp_number(s + i + 1, n - i - 2, false, ret_piece))
+		return *ret_piece >= 0;
+	return false;
+}
+
+/* Writes the EXECVE argv as a JSON array; false when the event has no
+ * EXECVE. */
+static bool put_execve_argv(struct format_ctx *ctx, const struct audit_event *ev,
+			    struct outbuf *out)
+{
+	struct arg_part *parts;
+	size_t nparts = 0, cap = 0, i;
+	long long argc = -1, next_arg = 0;
 	bool any = false;
 
-	ctx->value2.len = 0;
-	for (unsigned i = 0; i < ev->nrecords; i++) {
-		const struct audit_field *f = find_field(&ctx->recs[i], "argc");
-
-		if (ctx->recs[i].type == AUDIT_EXECVE) {
+	for (unsigned r = 0; r < ev->nrecords; r++)
+		if (ctx->recs[r].type == AUDIT_EXECVE) {
 			any = true;
-			if (f && f->flags == 0)
-				interp_number(f->value, f->value_len, false, &argc);
+			cap += ctx->recs[r].nfields;
 		}
-	}
 	if (!any)
 		return false;
-	/* Argument by argument, in index order, looking through all records:
-	 * EXECVE records are few, so the quadratic walk stays small. */
-	for (long long arg = 0; argc < 0 ? arg < 100000 : arg < argc; arg++) {
-		bool found = false;
-		char whole[24], piece_prefix[24];
-		size_t wl = (size_t)snprintf(whole, sizeof(whole), "a%lld", arg);
-		size_t pl = (size_t)snprintf(piece_prefix, sizeof(piece_prefix), "a%lld[", arg);
-
-		for (long long piece = -1; piece < 1000000; piece++) {
-			bool got = false;
-
-			for (unsigned r = 0; r < ev->nrecords && !got; r++) {
-				const struct audit_record *rec = &ctx->recs[r];
-
-				if (rec->type != AUDIT_EXECVE)
-					continue;
-				for (unsigned k = 0; k < rec->nfields; k++) {
-					const struct audit_field *f = &rec->fields[k];
-					long long idx;
-
-					if (piece < 0 ? !(f->name_len == wl && memcmp(f->name, whole, wl) == 0)
-						      : !(f->name_len > pl + 1 &&
-							  memcmp(f->name, piece_prefix, pl) == 0 &&
-							  interp_number(f->name + pl, f->name_len - pl - 1,
-									false, &idx) &&
-							  idx == piece))
-						continue;
-					interp_field_value(f, &ctx->value);
-					outbuf_put(&ctx->value2, ctx->value.data, ctx->value.len);
-					got = found = true;
-					break;
-				}
-			}
-			if (piece < 0 && got)
-				break; /* a whole argument: no pieces follow */
-			if (piece >= 0 && !got)
-				break;
-		}
-		if (!found) {
-			if (argc < 0)
-				break; /* no argc: stop at the first gap */
-			continue;  /* an argument the kernel did not log */
-		}
-		outbuf_putc(&ctx->value2, '\0');
-		done++;
+	parts = malloc((cap ? cap : 1) * sizeof(*parts));
+	if (!parts) {
+		out->failed = true;
+		return true;
 	}
-	(void)done;
+	for (unsigned r = 0; r < ev->nrecords; r++) {
+		const struct audit_record *rec = &ctx->recs[r];
+
+		if (rec->type != AUDIT_EXECVE)
+			continue;
+		for (unsigned k = 0; k < rec->nfields; k++) {
+			const struct audit_field *f = &rec->fields[k];
+			struct arg_part p = { .f = f };
+
+			if (f->flags)
+				continue;
+			if (name_is(f, "argc"))
+				interp_number(f->value, f->value_len, false, &argc);
+			else if (arg_name(f, &p.arg, &p.piece))
+				parts[nparts++] = p;
+		}
+	}
+	qsort(parts, nparts, sizeof(*parts), cmp_arg_part);
+	outbuf_putc(out, '[');
+	for (i = 0; i < nparts || (argc >= 0 && next_arg < argc);) {
+		long long arg = i < nparts ? parts[i].arg : argc;
+		size_t j = i;
+		const struct arg_part *whole = NULL, *len = NULL;
+		bool has_pieces = false;
+
+		if (argc >= 0 && arg >= argc)
+			arg = argc; /* fields past argc: ignored in the argv */
+		/* Arguments the kernel left out before this one. */
+		for (; next_arg < arg; next_arg++)
+			outbuf_puts(out, next_arg ? ",null" : "null");
+		if (i >= nparts || (argc >= 0 && parts[i].arg >= argc))
+			break;
+		for (; j < nparts && parts[j].arg == arg; j++) {
+			if (parts[j].piece == -1 && !whole)
+				whole = &parts[j];
+			else if (parts[j].piece == -2 && !len)
+				len = &parts[j];
+			else if (parts[j].piece >= 0)
+				has_pieces = true;
+		}
+		if (arg)
+			outbuf_putc(out, ',');
+		if (whole) {
+			interp_field_value(whole->f, &ctx->value);
+			outbuf_json_string(out, ctx->value.data, ctx->value.len);
+		} else if (!len || !has_pieces) {
+			outbuf_puts(out, "null");
+		} else {
+			long long total = 0, want = -1, expect = 0;
+			bool gap = false;
+			size_t mark = out->len;
+
+			interp_number(len->f->value, len->f->value_len, false, &want);
+			outbuf_puts(out, "{\"pieces\":[");
+			for (size_t k = i; k < j; k++) {
+				long long piece = parts[k].piece;
+
+				if (piece < expect)
+					continue; /* aN_len, aN, or a repeated piece */
+				if (piece > expect) {
+					/* Pieces the kernel left out: one null. */
+					outbuf_puts(out, expect || gap ? ",null" : "null");
+					gap = true;
+				}
+				if (expect || gap)
+					outbuf_putc(out, ',');
+				interp_field_value(parts[k].f, &ctx->value);
+				outbuf_json_string(out, ctx->value.data, ctx->value.len);
+				total += (long long)ctx->value.len;
+				expect = piece + 1;
+			}
+			/* Short with no gap seen: what is missing is the end. */
+			if (!gap && want >= 0 && total < want) {
+				outbuf_puts(out, ",null");
+				gap = true;
+			}
+			outbuf_puts(out, "]}");
+			if (!gap) {
+				/* Every piece is there: one string, like a short argument. */
+				out->len = mark;
+				ctx->value2.len = 0;
+				for (size_t k = i; k < j; k++)
+					if (parts[k].piece >= 0 && (k == i || parts[k].piece != parts[k - 1].piece)) {
+						interp_field_value(parts[k].f, &ctx->value);
+						outbuf_put(&ctx->value2, ctx->value.data, ctx->value.len);
+					}
+				outbuf_json_string(out, ctx->value2.data, ctx->value2.len);
+			}
+		}
+		next_arg = arg + 1;
+		i = j;
+	}
+	outbuf_putc(out, ']');
+	free(parts);
 	return true;
 }
 
@@ -387,9 +487,9 @@ static void put_records(struct format_ctx *ctx, const struct audit_event *ev, st
 			for (unsigned j = i; j < ev->nrecords; j++)
 				if (ctx->recs[j].type == type)
 					put_record_members(ctx, &ctx->recs[j], out, &first);
-			if (build_execve_argv(ctx, ev)) {
+			if (find_record(ctx, ev, AUDIT_EXECVE)) {
 				outbuf_puts(out, first ? "\"argv\":" : ",\"argv\":");
-				put_nul_split_array(out, ctx->value2.data, ctx->value2.len);
+				put_execve_argv(ctx, ev, out);
 			}
 			outbuf_putc(out, '}');
 			continue;
@@ -567,9 +667,9 @@ static void put_how(struct format_ctx *ctx, const struct audit_event *ev, struct
 	outbuf_puts(out, ",\"how\":{");
 	put_string_field(ctx, out, &first, "comm", find_field(r, "comm"));
 	put_string_field(ctx, out, &first, "exe", find_field(r, "exe"));
-	if (build_execve_argv(ctx, ev)) {
+	if (find_record(ctx, ev, AUDIT_EXECVE)) {
 		outbuf_puts(out, first ? "\"argv\":" : ",\"argv\":");
-		put_nul_split_array(out, ctx->value2.data, ctx->value2.len);
+		put_execve_argv(ctx, ev, out);
 	} else if (title) {
 		interp_field_value(title, &ctx->value);
 		outbuf_puts(out, first ? "\"argv\":" : ",\"argv\":");
@@ -763,21 +863,14 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 		interp_field_value(f, &ctx->value);
 		put_summary_value(out, ctx->value.data, ctx->value.len);
 	}
-	/* argv, joined by spaces, each part escaped on its own. */
-	if (build_execve_argv(ctx, ev) || (title && (interp_field_value(title, &ctx->value2), true))) {
-		size_t n = ctx->value2.len, start = 0;
-
-		while (n > 0 && ctx->value2.data[n - 1] == '\0')
-			n--;
-		outbuf_puts(out, " argv=[");
-		for (size_t i = 0; i <= n; i++)
-			if (i == n || ctx->value2.data[i] == '\0') {
-				if (start)
-					outbuf_putc(out, ' ');
-				put_summary_value(out, ctx->value2.data + start, i - start);
-				start = i + 1;
-			}
-		outbuf_putc(out, ']');
+	/* argv as a JSON array: escaped, so it cannot break the line. */
+	if (find_record(ctx, ev, AUDIT_EXECVE)) {
+		outbuf_puts(out, " argv=");
+		put_execve_argv(ctx, ev, out);
+	} else if (title) {
+		interp_field_value(title, &ctx->value);
+		outbuf_puts(out, " argv=");
+		put_nul_split_array(out, ctx->value.data, ctx->value.len);
 	}
 	f = find_field(sys, "key");
 	if (f && !(f->value_len == 6 && memcmp(f->value, "(null)", 6) == 0)) {
