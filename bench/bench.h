@@ -20,5 +20,6 @@ int bench_parse_double(const char *name, const char *text, double min, double ma
 		       double *ret_value);
 
 int bench_ring_main(int argc, char **argv);
+int bench_replay_main(int argc, char **argv);
 
 #endif

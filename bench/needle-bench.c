@@ -12,6 +12,7 @@ static const struct {
 	const char *what;
 } commands[] = {
 	{ "ring", bench_ring_main, "records/s through the ring against mutex and wfcqueue baselines" },
+	{ "replay", bench_replay_main, "records/s through decoding (no kernel), laurel beside it" },
 };
 
 static void usage(FILE *f)

@@ -33,18 +33,20 @@ static void type_name(unsigned type, char *buf, size_t size)
 {
 	const char *name = decode_type_name(type);
 
-	if (name)
-		snprintf(buf, size, "%s", name);
+	if (name && strlen(name) < size)
+		strcpy(buf, name);
 	else
 		snprintf(buf, size, "UNKNOWN[%u]", type);
 }
 
-static bool name_is(const struct audit_field *f, const char *name)
+static inline bool name_is_n(const struct audit_field *f, const char *name, size_t n)
 {
-	size_t n = strlen(name);
-
-	return f->name_len == n && memcmp(f->name, name, n) == 0;
+	/* Length and first byte reject nearly all, without a call. */
+	return f->name_len == n && n > 0 && f->name[0] == name[0] && memcmp(f->name, name, n) == 0;
 }
+
+/* Names are literals: their length is known at compile time. */
+#define name_is(f, lit) name_is_n((f), (lit), sizeof(lit) - 1)
 
 void format_ctx_free(struct format_ctx *ctx)
 {
@@ -106,7 +108,8 @@ static const struct audit_record *find_record(const struct format_ctx *ctx,
 }
 
 /* A field by name: top level first, then nested (user-space msg='...'). */
-static const struct audit_field *find_field(const struct audit_record *r, const char *name)
+static const struct audit_field *find_field_n(const struct audit_record *r, const char *name,
+					      size_t n)
 {
 	const struct audit_field *nested = NULL;
 
@@ -115,7 +118,7 @@ static const struct audit_field *find_field(const struct audit_record *r, const 
 	for (unsigned i = 0; i < r->nfields; i++) {
 		const struct audit_field *f = &r->fields[i];
 
-		if (!(f->flags & FIELD_ENRICHED) && name_is(f, name)) {
+		if (!(f->flags & FIELD_ENRICHED) && name_is_n(f, name, n)) {
 			if (!(f->flags & FIELD_NESTED))
 				return f;
 			if (!nested)
@@ -125,6 +128,76 @@ static const struct audit_field *find_field(const struct audit_record *r, const 
 	return nested;
 }
 
+#define find_field(r, lit) find_field_n((r), (lit), strlen(lit))
+
+/*
+ * The summary reads some twenty fields of one record (the SYSCALL, or the
+ * first record). One pass indexes them, instead of a scan per lookup.
+ */
+enum subject_field {
+	S_AUID, S_UID, S_EUID, S_SUID, S_FSUID, S_GID, S_EGID, S_SGID, S_FSGID,
+	S_PID, S_PPID, S_SES, S_TTY, S_TERMINAL, S_HOSTNAME, S_ADDR, S_COMM, S_EXE,
+	S_KEY, S_ARCH, S_SYSCALL, S_SUCCESS, S_EXIT, S_RES, S_COUNT
+};
+
+static int subject_slot(const char *n, size_t len)
+{
+#define IS(lit, slot) if (memcmp(n, lit, len) == 0) return slot
+	switch (len) {
+	case 3:
+		IS("uid", S_UID); IS("gid", S_GID); IS("pid", S_PID); IS("ses", S_SES);
+		IS("tty", S_TTY); IS("exe", S_EXE); IS("key", S_KEY); IS("res", S_RES);
+		break;
+	case 4:
+		IS("auid", S_AUID); IS("euid", S_EUID); IS("suid", S_SUID); IS("egid", S_EGID);
+		IS("sgid", S_SGID); IS("ppid", S_PPID); IS("addr", S_ADDR); IS("comm", S_COMM);
+		IS("arch", S_ARCH); IS("exit", S_EXIT);
+		break;
+	case 5:
+		IS("fsuid", S_FSUID); IS("fsgid", S_FSGID);
+		break;
+	case 7:
+		IS("syscall", S_SYSCALL); IS("success", S_SUCCESS);
+		break;
+	case 8:
+		IS("terminal", S_TERMINAL); IS("hostname", S_HOSTNAME);
+		break;
+	default:
+		break;
+	}
+#undef IS
+	return -1;
+}
+
+/* Top-level fields win over nested ones (user-space msg='...'), as in
+ * find_field(). */
+static void index_subject(struct format_ctx *ctx, const struct audit_record *r)
+{
+	const struct audit_field *nested[S_COUNT] = { 0 };
+
+	memset(ctx->subject, 0, sizeof(ctx->subject));
+	for (unsigned i = 0; r && i < r->nfields; i++) {
+		const struct audit_field *f = &r->fields[i];
+		int slot;
+
+		if ((f->flags & FIELD_ENRICHED) || (slot = subject_slot(f->name, f->name_len)) < 0)
+			continue;
+		if (!(f->flags & FIELD_NESTED)) {
+			if (!ctx->subject[slot])
+				ctx->subject[slot] = f;
+		} else if (!nested[slot]) {
+			nested[slot] = f;
+		}
+	}
+	for (int k = 0; k < S_COUNT; k++)
+		if (!ctx->subject[k])
+			ctx->subject[k] = nested[k];
+}
+
+#define SUBJ(ctx, slot) ((ctx)->subject[slot])
+_Static_assert(S_COUNT <= sizeof(((struct format_ctx *)0)->subject) / sizeof(void *),
+	       "format_ctx.subject holds every subject field");
+
 /* Writes a field's (decoded) value as a JSON string. */
 static void put_value(struct format_ctx *ctx, const struct audit_field *f, struct outbuf *out)
 {
@@ -133,19 +206,31 @@ static void put_value(struct format_ctx *ctx, const struct audit_field *f, struc
 }
 
 /* Writes "name":number when the value is a decimal number, else a string. */
+/* True when s is a JSON integer as it stands: -?(0|[1-9][0-9]*), at most
+ * 19 digits, so it can be copied instead of parsed and printed again. */
+static bool json_integer(const char *s, size_t n)
+{
+	size_t i = n && s[0] == '-';
+
+	if (i == n || n - i > 19 || (s[i] == '0' && n - i > 1))
+		return false;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
 static void put_number_field(struct outbuf *out, bool *first, const char *name,
 			     const struct audit_field *f)
 {
-	long long v;
-
 	if (!f)
 		return;
 	outbuf_puts(out, *first ? "\"" : ",\"");
 	*first = false;
 	outbuf_puts(out, name);
 	outbuf_puts(out, "\":");
-	if (interp_number(f->value, f->value_len, false, &v))
-		outbuf_put_i64(out, v);
+	if (json_integer(f->value, f->value_len))
+		outbuf_put(out, f->value, f->value_len);
 	else
 		outbuf_json_string(out, f->value, f->value_len);
 }
@@ -266,7 +351,7 @@ static bool put_execve_argv(struct format_ctx *ctx, const struct audit_event *ev
 			const struct audit_field *f = &rec->fields[k];
 			struct arg_part p = { .f = f };
 
-			if (f->flags)
+			if (f->flags & (FIELD_NESTED | FIELD_ENRICHED))
 				continue;
 			if (name_is(f, "argc"))
 				interp_number(f->value, f->value_len, false, &argc);
@@ -434,7 +519,8 @@ static void put_record_members(struct format_ctx *ctx, const struct audit_record
 	if (words) {
 		ctx->value2.len = 0;
 		for (unsigned i = 0; i < r->nfields; i++)
-			if (r->fields[i].name_len == 0 && r->fields[i].flags == 0) {
+			if (r->fields[i].name_len == 0 &&
+			    !(r->fields[i].flags & (FIELD_NESTED | FIELD_ENRICHED))) {
 				if (ctx->value2.len)
 					outbuf_putc(&ctx->value2, ' ');
 				outbuf_put(&ctx->value2, r->fields[i].value, r->fields[i].value_len);
@@ -544,25 +630,25 @@ static const struct audit_record *subject_record(struct format_ctx *ctx,
 
 static void put_who(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
 {
-	static const char *const ids[] = { "auid", "uid", "euid", "suid", "fsuid",
-					   "gid", "egid", "sgid", "fsgid" };
-	const struct audit_record *r = subject_record(ctx, ev);
+	static const struct {
+		const char *name;
+		enum subject_field slot;
+	} ids[] = { { "auid", S_AUID }, { "uid", S_UID },     { "euid", S_EUID },
+		    { "suid", S_SUID }, { "fsuid", S_FSUID }, { "gid", S_GID },
+		    { "egid", S_EGID }, { "sgid", S_SGID },   { "fsgid", S_FSGID } };
 	bool first = true;
 
+	(void)ev;
 	outbuf_puts(out, ",\"who\":{");
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		put_number_field(out, &first, ids[i], find_field(r, ids[i]));
+		put_number_field(out, &first, ids[i].name, SUBJ(ctx, ids[i].slot));
 	if (ctx->uid_name) {
-		static const char *const users[] = { "auid", "uid", "euid" };
-		char key[16];
-
-		for (size_t i = 0; i < 3; i++) {
-			snprintf(key, sizeof(key), "%s_name", users[i]);
-			put_id_name(ctx, out, &first, key, find_field(r, users[i]), ctx->uid_name);
-		}
+		put_id_name(ctx, out, &first, "auid_name", SUBJ(ctx, S_AUID), ctx->uid_name);
+		put_id_name(ctx, out, &first, "uid_name", SUBJ(ctx, S_UID), ctx->uid_name);
+		put_id_name(ctx, out, &first, "euid_name", SUBJ(ctx, S_EUID), ctx->uid_name);
 	}
 	if (ctx->gid_name)
-		put_id_name(ctx, out, &first, "gid_name", find_field(r, "gid"), ctx->gid_name);
+		put_id_name(ctx, out, &first, "gid_name", SUBJ(ctx, S_GID), ctx->gid_name);
 	outbuf_putc(out, '}');
 }
 
@@ -581,7 +667,7 @@ static void put_what(struct format_ctx *ctx, const struct audit_event *ev, struc
 		type_name(ev->nrecords ? ctx->recs[0].type : 0, name, sizeof(name));
 		outbuf_puts(out, "\"type\":");
 		outbuf_json_string(out, name, strlen(name));
-		res = find_field(ev->nrecords ? &ctx->recs[0] : NULL, "res");
+		res = SUBJ(ctx, S_RES);
 		if (res) {
 			outbuf_puts(out, ",\"result\":");
 			put_value(ctx, res, out);
@@ -589,8 +675,8 @@ static void put_what(struct format_ctx *ctx, const struct audit_event *ev, struc
 		outbuf_putc(out, '}');
 		return;
 	}
-	arch = find_field(sys, "arch");
-	nr = find_field(sys, "syscall");
+	arch = SUBJ(ctx, S_ARCH);
+	nr = SUBJ(ctx, S_SYSCALL);
 	if (arch)
 		machine = interp_arch_machine(arch->value, arch->value_len);
 	if (nr && interp_number(nr->value, nr->value_len, false, &n)) {
@@ -612,7 +698,7 @@ static void put_what(struct format_ctx *ctx, const struct audit_event *ev, struc
 		outbuf_json_string(out, m, strlen(m));
 		first = false;
 	}
-	success = find_field(sys, "success");
+	success = SUBJ(ctx, S_SUCCESS);
 	if (success) {
 		outbuf_puts(out, first ? "\"success\":" : ",\"success\":");
 		outbuf_puts(out, success->value_len == 3 && memcmp(success->value, "yes", 3) == 0
@@ -620,7 +706,7 @@ static void put_what(struct format_ctx *ctx, const struct audit_event *ev, struc
 					 : "false");
 		first = false;
 	}
-	exit_f = find_field(sys, "exit");
+	exit_f = SUBJ(ctx, S_EXIT);
 	if (exit_f && interp_number(exit_f->value, exit_f->value_len, false, &x)) {
 		const char *e = interp_errno_name((long)x);
 
@@ -636,20 +722,19 @@ static void put_what(struct format_ctx *ctx, const struct audit_event *ev, struc
 
 static void put_where(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
 {
-	const struct audit_record *r = subject_record(ctx, ev);
 	const struct audit_field *cwd = find_field(find_record(ctx, ev, AUDIT_CWD), "cwd");
 	bool first = true;
 
 	outbuf_puts(out, ",\"where\":{");
-	put_number_field(out, &first, "pid", find_field(r, "pid"));
-	put_number_field(out, &first, "ppid", find_field(r, "ppid"));
-	put_number_field(out, &first, "ses", find_field(r, "ses"));
-	put_string_field(ctx, out, &first, "tty", find_field(r, "tty"));
-	if (!find_field(r, "tty"))
-		put_string_field(ctx, out, &first, "terminal", find_field(r, "terminal"));
+	put_number_field(out, &first, "pid", SUBJ(ctx, S_PID));
+	put_number_field(out, &first, "ppid", SUBJ(ctx, S_PPID));
+	put_number_field(out, &first, "ses", SUBJ(ctx, S_SES));
+	put_string_field(ctx, out, &first, "tty", SUBJ(ctx, S_TTY));
+	if (!SUBJ(ctx, S_TTY))
+		put_string_field(ctx, out, &first, "terminal", SUBJ(ctx, S_TERMINAL));
 	put_string_field(ctx, out, &first, "cwd", cwd);
-	put_string_field(ctx, out, &first, "hostname", find_field(r, "hostname"));
-	put_string_field(ctx, out, &first, "addr", find_field(r, "addr"));
+	put_string_field(ctx, out, &first, "hostname", SUBJ(ctx, S_HOSTNAME));
+	put_string_field(ctx, out, &first, "addr", SUBJ(ctx, S_ADDR));
 	if (ev->node) {
 		outbuf_puts(out, first ? "\"node\":" : ",\"node\":");
 		outbuf_json_string(out, ev->node, ev->node_len);
@@ -659,14 +744,13 @@ static void put_where(struct format_ctx *ctx, const struct audit_event *ev, stru
 
 static void put_how(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
 {
-	const struct audit_record *r = subject_record(ctx, ev);
 	const struct audit_field *title = find_field(find_record(ctx, ev, AUDIT_PROCTITLE),
 						     "proctitle");
 	bool first = true;
 
 	outbuf_puts(out, ",\"how\":{");
-	put_string_field(ctx, out, &first, "comm", find_field(r, "comm"));
-	put_string_field(ctx, out, &first, "exe", find_field(r, "exe"));
+	put_string_field(ctx, out, &first, "comm", SUBJ(ctx, S_COMM));
+	put_string_field(ctx, out, &first, "exe", SUBJ(ctx, S_EXE));
 	if (find_record(ctx, ev, AUDIT_EXECVE)) {
 		outbuf_puts(out, first ? "\"argv\":" : ",\"argv\":");
 		put_execve_argv(ctx, ev, out);
@@ -680,7 +764,7 @@ static void put_how(struct format_ctx *ctx, const struct audit_event *ev, struct
 
 static void put_why(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
 {
-	const struct audit_field *key = find_field(subject_record(ctx, ev), "key");
+	const struct audit_field *key = SUBJ(ctx, S_KEY);
 	size_t start = 0;
 	bool first = true;
 
@@ -769,17 +853,21 @@ static const char *end_name(enum event_end end)
 
 void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
 {
-	char id[64];
-	int n;
+	char ms[4] = { (char)('0' + ev->stamp.msec / 100 % 10), (char)('0' + ev->stamp.msec / 10 % 10),
+		       (char)('0' + ev->stamp.msec % 10), '\0' };
 
 	if (!parse_event(ctx, ev)) {
 		out->failed = true;
 		return;
 	}
-	n = snprintf(id, sizeof(id), "%llu.%03u:%u", (unsigned long long)ev->stamp.sec,
-		     ev->stamp.msec, ev->stamp.serial);
-	outbuf_puts(out, "{\"id\":");
-	outbuf_json_string(out, id, (size_t)n);
+	index_subject(ctx, subject_record(ctx, ev));
+	outbuf_puts(out, "{\"id\":\"");
+	outbuf_put_u64(out, ev->stamp.sec);
+	outbuf_putc(out, '.');
+	outbuf_put(out, ms, 3);
+	outbuf_putc(out, ':');
+	outbuf_put_u64(out, ev->stamp.serial);
+	outbuf_putc(out, '"');
 	outbuf_puts(out, ",\"serial\":");
 	outbuf_put_u64(out, ev->stamp.serial);
 	outbuf_puts(out, ",\"time\":");
@@ -852,7 +940,7 @@ static void put_summary_value(struct outbuf *out, const char *p, size_t n)
 static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *ev,
 			     const struct audit_record *sys, struct outbuf *out)
 {
-	const struct audit_field *f = find_field(sys, "exe");
+	const struct audit_field *f = SUBJ(ctx, S_EXE);
 	const struct audit_field *cwd = find_field(find_record(ctx, ev, AUDIT_CWD), "cwd");
 	const struct audit_field *title = find_field(find_record(ctx, ev, AUDIT_PROCTITLE),
 						     "proctitle");
@@ -872,7 +960,7 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 		outbuf_puts(out, " argv=");
 		put_nul_split_array(out, ctx->value.data, ctx->value.len);
 	}
-	f = find_field(sys, "key");
+	f = SUBJ(ctx, S_KEY);
 	if (f && !(f->value_len == 6 && memcmp(f->value, "(null)", 6) == 0)) {
 		outbuf_puts(out, " key=");
 		interp_field_value(f, &ctx->value);
@@ -925,12 +1013,13 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 		return;
 	}
 	sys = subject_record(ctx, ev);
+	index_subject(ctx, sys);
 	interp_time_rfc3339(&json, ev->stamp.sec, ev->stamp.msec);
 	/* The time without its JSON quotes. */
 	outbuf_put(out, json.data + 1, json.len > 2 ? json.len - 2 : 0);
 	outbuf_free(&json);
 	outbuf_puts(out, " ");
-	f = find_field(sys, "auid");
+	f = SUBJ(ctx, S_AUID);
 	if (f && interp_number(f->value, f->value_len, false, &v) && v >= 0 && v < 4294967295LL) {
 		const char *nm = ctx->uid_name ? ctx->uid_name(ctx->id_arg, (uint32_t)v) : NULL;
 
@@ -941,16 +1030,16 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 			outbuf_put_i64(out, v);
 		outbuf_puts(out, " as ");
 	}
-	f = find_field(sys, "euid");
+	f = SUBJ(ctx, S_EUID);
 	if (!f)
-		f = find_field(sys, "uid");
+		f = SUBJ(ctx, S_UID);
 	if (f) {
 		outbuf_puts(out, "uid ");
 		outbuf_put(out, f->value, f->value_len);
 		outbuf_putc(out, ' ');
 	}
 	if (sys && sys->type == AUDIT_SYSCALL) {
-		const struct audit_field *arch = find_field(sys, "arch"), *nr = find_field(sys, "syscall");
+		const struct audit_field *arch = SUBJ(ctx, S_ARCH), *nr = SUBJ(ctx, S_SYSCALL);
 		int machine = arch ? interp_arch_machine(arch->value, arch->value_len) : -1;
 		const char *sc = nr && interp_number(nr->value, nr->value_len, false, &v)
 					 ? interp_syscall_name(machine, (long)v)
@@ -961,7 +1050,7 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 			outbuf_puts(out, sc);
 		else if (nr)
 			outbuf_put(out, nr->value, nr->value_len);
-		f = find_field(sys, "exit");
+		f = SUBJ(ctx, S_EXIT);
 		if (f && interp_number(f->value, f->value_len, false, &v)) {
 			const char *e = interp_errno_name((long)v);
 
@@ -974,7 +1063,7 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 	} else {
 		type_name(ev->nrecords ? ctx->recs[0].type : 0, name, sizeof(name));
 		outbuf_puts(out, name);
-		f = find_field(sys, "res");
+		f = SUBJ(ctx, S_RES);
 		if (f) {
 			outbuf_puts(out, " res=");
 			interp_field_value(f, &ctx->value);
@@ -985,7 +1074,7 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 			outbuf_free(&json);
 		}
 	}
-	f = find_field(sys, "pid");
+	f = SUBJ(ctx, S_PID);
 	if (f) {
 		outbuf_puts(out, " pid ");
 		outbuf_put(out, f->value, f->value_len);

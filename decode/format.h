@@ -29,6 +29,7 @@ struct format_ctx {
 	struct audit_record *recs;
 	unsigned recs_cap;
 	struct outbuf value, value2, path;
+	const struct audit_field *subject[24]; /* see enum subject_field */
 	format_id_name_fn uid_name, gid_name;
 	void *id_arg;
 };

@@ -9,12 +9,6 @@
 /* Field names the kernel and user-space write with untrusted-string
  * encoding (auparse's AUPARSE_TYPE_ESCAPED family). EXECVE's a0, a1[2]... and
  * the like are recognised by shape. */
-static const char *const encodable[] = {
-	"acct", "cmd", "comm", "cwd", "data", "dir", "exe", "file", "grp", "key", "name",
-	"new", "new_group", "ocomm", "old", "old_group", "path", "proctitle", "root_dir",
-	"saddr", "vm", "watch", "new-disk", "old-disk", "new-chardev", "old-chardev",
-	"new-fs", "old-fs", "new-net", "old-net", "new-rng", "old-rng", "device", "cgroup",
-};
 
 static bool is_exec_arg(const char *name, size_t len)
 {
@@ -36,11 +30,23 @@ static bool is_exec_arg(const char *name, size_t len)
 
 bool interp_is_encodable(const char *name, size_t len)
 {
-	if (is_exec_arg(name, len))
-		return true;
-	for (size_t i = 0; i < sizeof(encodable) / sizeof(encodable[0]); i++)
-		if (strlen(encodable[i]) == len && memcmp(encodable[i], name, len) == 0)
-			return true;
+	/* By length, so a name is compared with at most a handful. */
+#define IS(lit) (memcmp(name, lit, len) == 0)
+	switch (len) {
+	case 2: return IS("vm");
+	case 3: return IS("cmd") || IS("cwd") || IS("dir") || IS("exe") || IS("grp") || IS("key") ||
+		       IS("new") || IS("old");
+	case 4: return IS("acct") || IS("comm") || IS("data") || IS("file") || IS("name") ||
+		       IS("path");
+	case 5: return IS("ocomm") || IS("saddr") || IS("watch");
+	case 6: return IS("cgroup") || IS("device") || IS("new-fs") || IS("old-fs");
+	case 7: return IS("new-net") || IS("old-net") || IS("new-rng") || IS("old-rng");
+	case 8: return IS("root_dir") || IS("new-disk") || IS("old-disk");
+	case 9: return IS("new_group") || IS("old_group") || IS("proctitle");
+	case 11: return IS("new-chardev") || IS("old-chardev");
+	default: break;
+	}
+#undef IS
 	return false;
 }
 
@@ -55,25 +61,43 @@ static int hex_digit(char c)
 	return -1;
 }
 
+/* Hex digit values, -1 for anything else. */
+static const signed char hex_value[256] = {
+	['0'] = 0,  ['1'] = 1,	['2'] = 2,  ['3'] = 3,	['4'] = 4,  ['5'] = 5,	['6'] = 6,
+	['7'] = 7,  ['8'] = 8,	['9'] = 9,  ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13,
+	['E'] = 14, ['F'] = 15, ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14,
+	['f'] = 15,
+};
+
 bool interp_hex_decode(const char *hex, size_t len, struct outbuf *out)
 {
+	const unsigned char *h = (const unsigned char *)hex;
+	size_t start;
+
 	if (len % 2)
 		return false;
-	for (size_t i = 0; i < len; i++)
-		if (hex_digit(hex[i]) < 0)
-			return false;
-	out->len = 0;
-	if (!outbuf_reserve(out, len / 2))
+	if (!outbuf_reserve(out, len / 2 + 1))
 		return false;
-	for (size_t i = 0; i < len; i += 2)
-		out->data[out->len++] = (char)(hex_digit(hex[i]) << 4 | hex_digit(hex[i + 1]));
+	/* Decode in one pass; on a non-hex digit, give the bytes back. */
+	start = out->len = 0;
+	for (size_t i = 0; i < len; i += 2) {
+		int hi = h[i] == '0' ? 0 : hex_value[h[i]], lo = h[i + 1] == '0' ? 0 : hex_value[h[i + 1]];
+
+		if ((hi == 0 && h[i] != '0') || (lo == 0 && h[i + 1] != '0')) {
+			out->len = start;
+			return false;
+		}
+		out->data[out->len++] = (char)(hi << 4 | lo);
+	}
 	return true;
 }
 
 bool interp_field_value(const struct audit_field *f, struct outbuf *out)
 {
 	out->len = 0;
-	if (f->quote == FIELD_PLAIN && f->value_len > 0 && interp_is_encodable(f->name, f->name_len) &&
+	if (f->quote == FIELD_PLAIN && f->value_len > 0 &&
+	    (interp_is_encodable(f->name, f->name_len) ||
+	     ((f->flags & FIELD_EXECVE) && is_exec_arg(f->name, f->name_len))) &&
 	    interp_hex_decode(f->value, f->value_len, out))
 		return true;
 	out->len = 0;
@@ -227,20 +251,49 @@ const char *interp_errno_name(long exit_value)
 	return exit_value < 0 && exit_value > -4096 ? audit_errno_to_name((int)-exit_value) : NULL;
 }
 
+static void put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 void interp_time_rfc3339(struct outbuf *b, uint64_t sec, unsigned msec)
 {
-	time_t t = (time_t)sec;
-	struct tm tm;
-	char tmp[40];
-	int n;
+	/* "YYYY-MM-DDTHH:MM:SS" changes once a second: keep the last one. */
+	static _Thread_local uint64_t cached_sec = UINT64_MAX;
+	static _Thread_local char cached[20];
+	char tmp[28];
 
-	if (!gmtime_r(&t, &tm)) {
-		outbuf_puts(b, "\"invalid\"");
-		return;
+	if (sec != cached_sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
+			outbuf_puts(b, "\"invalid\"");
+			return;
+		}
+		put2(cached, (unsigned)(tm.tm_year + 1900) / 100);
+		put2(cached + 2, (unsigned)(tm.tm_year + 1900) % 100);
+		cached[4] = '-';
+		put2(cached + 5, (unsigned)tm.tm_mon + 1);
+		cached[7] = '-';
+		put2(cached + 8, (unsigned)tm.tm_mday);
+		cached[10] = 'T';
+		put2(cached + 11, (unsigned)tm.tm_hour);
+		cached[13] = ':';
+		put2(cached + 14, (unsigned)tm.tm_min);
+		cached[16] = ':';
+		put2(cached + 17, (unsigned)tm.tm_sec);
+		cached_sec = sec;
 	}
-	n = snprintf(tmp, sizeof(tmp), "\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\"", tm.tm_year + 1900,
-		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msec % 1000);
-	outbuf_put(b, tmp, (size_t)n);
+	tmp[0] = '"';
+	memcpy(tmp + 1, cached, 19);
+	tmp[20] = '.';
+	tmp[21] = (char)('0' + msec / 100 % 10);
+	put2(tmp + 22, msec % 100);
+	tmp[24] = 'Z';
+	tmp[25] = '"';
+	outbuf_put(b, tmp, 26);
 }
 
 void interp_resolve_path(const char *cwd, size_t cwd_len, const char *name, size_t name_len,

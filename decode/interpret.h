@@ -18,7 +18,8 @@
 
 /* True for fields the kernel writes with audit_log_untrustedstring(): in
  * double quotes when printable, else hex-encoded (comm, exe, name, cwd,
- * proctitle, key, EXECVE's aN...). */
+ * proctitle, key...). EXECVE's aN and aN[k] are too, but only in EXECVE
+ * records (FIELD_EXECVE): a SYSCALL's a0..a3 are hex numbers. */
 bool interp_is_encodable(const char *name, size_t len);
 
 /* Writes the bytes a field stands for into out (cleared first): hex

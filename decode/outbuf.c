@@ -10,12 +10,12 @@ void outbuf_free(struct outbuf *b)
 	*b = (struct outbuf){ 0 };
 }
 
-bool outbuf_reserve(struct outbuf *b, size_t n)
+bool outbuf_grow(struct outbuf *b, size_t n)
 {
 	size_t cap;
 	char *data;
 
-	if (b->len + n <= b->cap)
+	if (b->len + n <= b->cap && b->data)
 		return true;
 	if (b->failed)
 		return false;
@@ -30,28 +30,6 @@ bool outbuf_reserve(struct outbuf *b, size_t n)
 	b->data = data;
 	b->cap = cap;
 	return true;
-}
-
-void outbuf_put(struct outbuf *b, const void *p, size_t n)
-{
-	if (n == 0)
-		return;
-	if (!outbuf_reserve(b, n))
-		return;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-void outbuf_puts(struct outbuf *b, const char *s)
-{
-	outbuf_put(b, s, strlen(s));
-}
-
-void outbuf_putc(struct outbuf *b, char c)
-{
-	if (!outbuf_reserve(b, 1))
-		return;
-	b->data[b->len++] = c;
 }
 
 void outbuf_put_u64(struct outbuf *b, uint64_t v)
@@ -102,6 +80,12 @@ static size_t utf8_sequence(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* Printable ASCII that needs no escape: copied in runs. */
+static inline bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '%' && c != '"' && c != '\\';
+}
+
 void outbuf_json_string(struct outbuf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -112,13 +96,34 @@ void outbuf_json_string(struct outbuf *b, const char *s, size_t n)
 	if (!outbuf_reserve(b, n * 3 + 2))
 		return;
 	b->data[b->len++] = '"';
+	/* Eight bytes at a time while none needs escaping (SWAR: a byte below
+	 * 0x20 or above 0x7e, or '"', '%', '\\' sets its high bit). */
+	while (i + 8 <= n) {
+		const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+		uint64_t w, low, hi, q, pc, bs;
+
+		memcpy(&w, p + i, 8);
+		low = (w - ones * 0x20) & ~w;             /* byte < 0x20 */
+		hi = (w + ones * 0x01) | w;               /* byte >= 0x7f */
+		q = ((w ^ (ones * '"')) - ones) & ~(w ^ (ones * '"'));
+		pc = ((w ^ (ones * '%')) - ones) & ~(w ^ (ones * '%'));
+		bs = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
+		if ((low | hi | q | pc | bs) & highs)
+			break;
+		memcpy(b->data + b->len, p + i, 8);
+		b->len += 8;
+		i += 8;
+	}
 	while (i < n) {
 		unsigned char c = p[i];
-		size_t seq;
+		size_t seq, run;
 
-		if (c >= 0x20 && c < 0x7f && c != '%' && c != '"' && c != '\\') {
-			b->data[b->len++] = (char)c;
-			i++;
+		if (plain(c)) {
+			for (run = i + 1; run < n && plain(p[run]); run++)
+				;
+			memcpy(b->data + b->len, p + i, run - i);
+			b->len += run - i;
+			i = run;
 		} else if (c == '"' || c == '\\') {
 			b->data[b->len++] = '\\';
 			b->data[b->len++] = (char)c;

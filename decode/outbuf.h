@@ -26,12 +26,36 @@ struct outbuf {
 
 void outbuf_free(struct outbuf *b);
 
-/* Makes room for n more bytes; false (and failed set) if it cannot. */
-bool outbuf_reserve(struct outbuf *b, size_t n);
+#include <string.h>
 
-void outbuf_put(struct outbuf *b, const void *p, size_t n);
-void outbuf_puts(struct outbuf *b, const char *s);
-void outbuf_putc(struct outbuf *b, char c);
+/* Makes room for n more bytes; false (and failed set) if it cannot. */
+bool outbuf_grow(struct outbuf *b, size_t n);
+
+/* Hot path inline: formatters call these a few dozen times per event. */
+static inline bool outbuf_reserve(struct outbuf *b, size_t n)
+{
+	return b->len + n <= b->cap || outbuf_grow(b, n);
+}
+
+static inline void outbuf_put(struct outbuf *b, const void *p, size_t n)
+{
+	if (n == 0 || !outbuf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static inline void outbuf_puts(struct outbuf *b, const char *s)
+{
+	outbuf_put(b, s, strlen(s));
+}
+
+static inline void outbuf_putc(struct outbuf *b, char c)
+{
+	if (!outbuf_reserve(b, 1))
+		return;
+	b->data[b->len++] = c;
+}
 void outbuf_put_u64(struct outbuf *b, uint64_t v);
 void outbuf_put_i64(struct outbuf *b, int64_t v);
 

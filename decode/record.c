@@ -101,6 +101,17 @@ void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_rec
 }
 
 /* Splits body and ENRICHED part at 0x1d, then fields of both. */
+static void parse_body(const char *text, size_t len, struct audit_record *rec, unsigned cap);
+
+/* EXECVE's aN are strings; a SYSCALL's a0..a3 are numbers. Mark which. */
+static void mark_execve(struct audit_record *rec)
+{
+	if (rec->type != 1309 /* AUDIT_EXECVE */)
+		return;
+	for (unsigned i = 0; i < rec->nfields; i++)
+		rec->fields[i].flags |= FIELD_EXECVE;
+}
+
 static void parse_body(const char *text, size_t len, struct audit_record *rec, unsigned cap)
 {
 	const char *gs = memchr(text, 0x1d, len);
@@ -114,6 +125,7 @@ static void parse_body(const char *text, size_t len, struct audit_record *rec, u
 	decode_fields(rec->body, rec->body_len, 0, rec, cap);
 	if (gs)
 		decode_fields(rec->enriched, rec->enriched_len, FIELD_ENRICHED, rec, cap);
+	mark_execve(rec);
 }
 
 static void record_init(struct audit_record *rec, struct audit_field *fields)
@@ -213,7 +225,8 @@ const struct audit_field *record_field(const struct audit_record *rec, const cha
 	for (unsigned i = 0; i < rec->nfields; i++) {
 		const struct audit_field *f = &rec->fields[i];
 
-		if (f->flags == 0 && f->name_len == n && memcmp(f->name, name, n) == 0)
+		if (!(f->flags & (FIELD_NESTED | FIELD_ENRICHED)) && f->name_len == n &&
+		    memcmp(f->name, name, n) == 0)
 			return f;
 	}
 	return NULL;

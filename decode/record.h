@@ -33,6 +33,7 @@ enum field_flag {
 	FIELD_NESTED = 1,   /* inside msg='...' */
 	FIELD_ENRICHED = 2, /* after the 0x1d separator: auditd's interpretation */
 	FIELD_OPEN = 4,     /* a quote that never closed: value runs to the end */
+	FIELD_EXECVE = 8,   /* in an EXECVE record: aN and aN[k] are encoded strings */
 };
 
 struct audit_field {

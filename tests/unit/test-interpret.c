@@ -74,8 +74,11 @@ TEST(hex_and_field_values)
 	CHECK_EQ(buf.len, 8);
 	f = (struct audit_field){ .name = "inode", .name_len = 5, .value = "2F74", .value_len = 4 };
 	CHECK(!interp_field_value(&f, &buf)); /* not an encodable field */
-	f = (struct audit_field){ .name = "a12[3]", .name_len = 6, .value = "41", .value_len = 2 };
+	f = (struct audit_field){ .name = "a12[3]", .name_len = 6, .value = "41", .value_len = 2,
+				  .flags = FIELD_EXECVE };
 	CHECK(interp_field_value(&f, &buf));
+	f.flags = 0; /* a SYSCALL's a1=41 is a number */
+	CHECK(!interp_field_value(&f, &buf));
 	f = (struct audit_field){ .name = "a1_len", .name_len = 6, .value = "41", .value_len = 2 };
 	CHECK(!interp_field_value(&f, &buf));
 	f = (struct audit_field){ .name = "name", .name_len = 4, .value = "ABC", .value_len = 3 };

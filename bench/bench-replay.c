@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * needle-bench replay: the decoding pipeline without the kernel.
+ *
+ * Generates realistic kernel records (the load generator's events: SYSCALL
+ * openat, CWD, PATH, PROCTITLE, EOE, five records each, with neighbouring
+ * events interleaved as several CPUs produce them), then, per decoder
+ * thread, does what a needle decoder does with each record: read the stamp,
+ * reassemble, format JSON (and optionally compress each 256 KiB batch with
+ * LZ4). Events are sharded by serial as the listener shards them. Output
+ * goes nowhere: this measures the CPU cost, not the disk.
+ *
+ * With --laurel, the same events are written as an auditd log and fed to
+ * laurel (a Rust audit log enricher) on stdin; its events/s is printed
+ * beside needle's, as a ratio of the same event count.
+ */
+#include "assemble.h"
+#include "bench.h"
+#include "format.h"
+#include "stamp.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <libaudit.h>
+#include <lz4frame.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct rec {
+	unsigned type;
+	uint32_t serial;
+	uint32_t off, len; /* in the text arena */
+};
+
+struct corpus {
+	char *text;
+	size_t text_len;
+	struct rec *recs;
+	size_t nrecs;
+	size_t events;
+};
+
+struct worker {
+	const struct corpus *c;
+	unsigned id, threads;
+	bool lz4;
+	uint64_t events, json_bytes, out_bytes;
+};
+
+static void append(struct corpus *c, size_t *cap, unsigned type, uint32_t serial, const char *fmt,
+		   ...) __attribute__((format(printf, 5, 6)));
+static void append(struct corpus *c, size_t *cap, unsigned type, uint32_t serial, const char *fmt,
+		   ...)
+{
+	va_list ap;
+	int n;
+
+	if (c->text_len + 1024 > *cap) {
+		*cap = *cap ? *cap * 2 : 1 << 20;
+		c->text = realloc(c->text, *cap);
+		if (!c->text)
+			exit(1);
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(c->text + c->text_len, 1024, fmt, ap);
+	va_end(ap);
+	c->recs[c->nrecs++] = (struct rec){ type, serial, (uint32_t)c->text_len, (uint32_t)n };
+	c->text_len += (size_t)n;
+}
+
+/* Records of events, two events in flight at a time, as two CPUs would
+ * interleave them. */
+static void generate(struct corpus *c, size_t events)
+{
+	static const unsigned types[] = { AUDIT_SYSCALL, AUDIT_CWD, AUDIT_PATH, AUDIT_PROCTITLE,
+					  AUDIT_EOE };
+	size_t cap = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->recs = malloc(events * 5 * sizeof(*c->recs));
+	if (!c->recs)
+		exit(1);
+	c->events = events;
+	for (size_t e = 0; e < events; e += 2) {
+		for (unsigned r = 0; r < 5; r++)
+			for (size_t k = e; k < e + 2 && k < events; k++) {
+				uint32_t serial = 1000000 + (uint32_t)k;
+				unsigned long sec = 1764259200 + k / 50000, ms = (k / 50) % 1000;
+				unsigned pid = 4000 + (unsigned)(k % 2);
+
+				switch (types[r]) {
+				case AUDIT_SYSCALL:
+					append(c, &cap, types[r], serial,
+					       "audit(%lu.%03lu:%u): arch=c000003e syscall=257 "
+					       "success=no exit=-2 a0=ffffff9c a1=7ffd%08zx a2=0 a3=0 "
+					       "items=1 ppid=3999 pid=%u auid=1000 uid=1000 gid=1000 "
+					       "euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 "
+					       "fsgid=1000 tty=pts0 ses=3 comm=\"needle-loadgen\" "
+					       "exe=\"/usr/local/bin/needle-loadgen\" "
+					       "subj=unconfined key=\"bench\"",
+					       sec, ms, serial, k * 16, pid);
+					break;
+				case AUDIT_CWD:
+					append(c, &cap, types[r], serial,
+					       "audit(%lu.%03lu:%u): cwd=\"/home/alice\"", sec, ms, serial);
+					break;
+				case AUDIT_PATH:
+					append(c, &cap, types[r], serial,
+					       "audit(%lu.%03lu:%u): item=0 "
+					       "name=\"/nonexistent/needle-load\" nametype=UNKNOWN "
+					       "cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0",
+					       sec, ms, serial);
+					break;
+				case AUDIT_PROCTITLE:
+					append(c, &cap, types[r], serial,
+					       "audit(%lu.%03lu:%u): proctitle=2F7573722F6C6F63616C2F"
+					       "62696E2F6E6565646C652D6C6F616467656E0032003130303030",
+					       sec, ms, serial);
+					break;
+				default:
+					append(c, &cap, types[r], serial, "audit(%lu.%03lu:%u): ", sec,
+					       ms, serial);
+					break;
+				}
+			}
+	}
+}
+
+static void *decode_share(void *arg)
+{
+	struct worker *w = arg;
+	const struct corpus *c = w->c;
+	struct assemble_config cfg = { .max_open = 16384, .timeout_ms = 2000 };
+	struct assembler *a = assembler_new(&cfg);
+	struct format_ctx ctx = { 0 };
+	struct outbuf json = { 0 }, frame = { 0 };
+	struct audit_event *ev;
+
+	if (!a)
+		exit(1);
+	for (size_t i = 0; i < c->nrecs; i++) {
+		const struct rec *r = &c->recs[i];
+		const char *text = c->text + r->off;
+		struct audit_stamp st;
+		int n;
+
+		if (r->serial % w->threads != w->id)
+			continue; /* another decoder's shard */
+		n = decode_stamp(text, r->len, &st);
+		if (n < 0)
+			n = 0;
+		assembler_add(a, r->type, &st, NULL, 0, text + n, r->len - (size_t)n, 0);
+		while ((ev = assembler_pop(a))) {
+			format_event_json(&ctx, ev, &json);
+			w->events++;
+			assembler_done(a, ev);
+		}
+		if (json.len >= (256u << 10)) {
+			w->json_bytes += json.len;
+			if (w->lz4) {
+				size_t bound = LZ4F_compressFrameBound(json.len, NULL);
+
+				frame.len = 0;
+				if (!outbuf_reserve(&frame, bound))
+					exit(1);
+				w->out_bytes += LZ4F_compressFrame(frame.data, bound, json.data, json.len,
+								   NULL);
+			} else {
+				w->out_bytes += json.len;
+			}
+			json.len = 0;
+		}
+	}
+	assembler_flush(a);
+	while ((ev = assembler_pop(a))) {
+		format_event_json(&ctx, ev, &json);
+		w->events++;
+		assembler_done(a, ev);
+	}
+	w->json_bytes += json.len;
+	w->out_bytes += json.len;
+	assembler_free(a);
+	format_ctx_free(&ctx);
+	outbuf_free(&json);
+	outbuf_free(&frame);
+	return NULL;
+}
+
+/* Returns records/s for one configuration; fills events and bytes. */
+static double run(const struct corpus *c, unsigned threads, bool lz4, uint64_t *ret_events,
+		  double *ret_ratio)
+{
+	struct worker w[8];
+	pthread_t t[8];
+	double start = bench_now(), secs;
+	uint64_t events = 0, json = 0, out = 0;
+
+	for (unsigned i = 0; i < threads; i++) {
+		w[i] = (struct worker){ .c = c, .id = i, .threads = threads, .lz4 = lz4 };
+		pthread_create(&t[i], NULL, decode_share, &w[i]);
+	}
+	for (unsigned i = 0; i < threads; i++) {
+		pthread_join(t[i], NULL);
+		events += w[i].events;
+		json += w[i].json_bytes;
+		out += w[i].out_bytes;
+	}
+	secs = bench_now() - start;
+	*ret_events = events;
+	*ret_ratio = out ? (double)json / (double)out : 1;
+	return (double)c->nrecs / secs;
+}
+
+/* Writes the corpus as an auditd log (type names, no EOE: as auditd). */
+static int write_log(const struct corpus *c, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	for (size_t i = 0; i < c->nrecs; i++) {
+		const struct rec *r = &c->recs[i];
+
+		if (r->type == AUDIT_EOE)
+			continue;
+		fprintf(f, "type=%s msg=%.*s\n", audit_msg_type_to_name((int)r->type), (int)r->len,
+			c->text + r->off);
+	}
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+/* laurel reads the log on stdin and writes JSON to a directory; returns
+ * its events/s, or a negative number when it could not run. */
+static double run_laurel(const struct corpus *c, const char *dir)
+{
+	char log[512], conf[512], cmd[2048];
+	FILE *f;
+	double start, secs;
+	int status;
+
+	snprintf(log, sizeof(log), "%s/replay.log", dir);
+	snprintf(conf, sizeof(conf), "%s/laurel.toml", dir);
+	if (write_log(c, log) < 0)
+		return -1;
+	f = fopen(conf, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "directory = \"%s\"\nuser = \"root\"\n[auditlog]\nfile = \"laurel.log\"\n"
+		   "size = 100000000000\ngenerations = 1\n",
+		dir);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "laurel -c %s < %s > %s/laurel.out 2>&1", conf, log, dir);
+	start = bench_now();
+	status = system(cmd);
+	secs = bench_now() - start;
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "needle-bench replay: laurel failed (exit %d); see %s/laurel.out\n",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1, dir);
+		return -1;
+	}
+	return (double)c->events / secs;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: needle-bench replay [--events N] [--rounds N] [--laurel]\n"
+		   "  Decodes generated kernel records (5 per event) to JSON on 1 and 2\n"
+		   "  decoder threads, with and without LZ4, and prints records/s.\n"
+		   "  --events N  events per run (default 400000)\n"
+		   "  --rounds N  interleaved rounds; figures are medians (default 3)\n"
+		   "  --laurel    also time laurel on the same events (needs laurel)\n");
+}
+
+int bench_replay_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "events", required_argument, NULL, 'e' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "laurel", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct {
+		unsigned threads;
+		bool lz4;
+		const char *name;
+	} configs[] = { { 1, false, "1 decoder, JSON" },
+			{ 1, true, "1 decoder, JSON + LZ4" },
+			{ 2, false, "2 decoders, JSON" },
+			{ 2, true, "2 decoders, JSON + LZ4" } };
+	enum { NCONF = 4 };
+	double rate[NCONF][BENCH_MAX_ROUNDS], med[NCONF], ratio = 1, v;
+	double events = 400000;
+	unsigned rounds = 3;
+	bool laurel = false;
+	struct corpus c;
+	uint64_t got = 0;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "e:r:lh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'e':
+			if (bench_parse_double("--events", optarg, 2, 1e8, &events) < 0)
+				return 2;
+			break;
+		case 'r':
+			if (bench_parse_double("--rounds", optarg, 1, BENCH_MAX_ROUNDS, &v) < 0)
+				return 2;
+			rounds = (unsigned)v;
+			break;
+		case 'l': laurel = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	generate(&c, (size_t)events);
+	fprintf(stderr, "needle-bench replay: %zu events, %zu records, %u rounds\n", c.events,
+		c.nrecs, rounds);
+	for (unsigned r = 0; r < rounds; r++)
+		for (int k = 0; k < NCONF; k++) {
+			rate[k][r] = run(&c, configs[k].threads, configs[k].lz4, &got, &v);
+			if (got != c.events) {
+				fprintf(stderr, "needle-bench replay: %s decoded %llu events of %zu\n",
+					configs[k].name, (unsigned long long)got, c.events);
+				return 1;
+			}
+			if (configs[k].lz4)
+				ratio = v;
+		}
+	for (int k = 0; k < NCONF; k++)
+		med[k] = bench_median(rate[k], rounds);
+	printf("| configuration | records/s | events/s |\n|---|---:|---:|\n");
+	for (int k = 0; k < NCONF; k++)
+		printf("| %s | %.0f | %.0f |\n", configs[k].name, med[k], med[k] / 5);
+	printf("\nLZ4 compression ratio %.1fx; 2 decoders / 1 decoder: %.2fx (JSON), %.2fx (LZ4)\n",
+	       ratio, med[2] / med[0], med[3] / med[1]);
+	printf("targets: 1 decoder JSON >= 1,000,000 records/s: %s; with LZ4 >= 700,000: %s; "
+	       "2 decoders >= 1.7x: %s\n",
+	       med[0] >= 1e6 ? "met" : "MISSED", med[1] >= 7e5 ? "met" : "MISSED",
+	       med[2] >= 1.7 * med[0] ? "met" : "MISSED");
+	if (laurel) {
+		char dir[] = "/tmp/needle-bench-laurel-XXXXXX";
+		double l;
+
+		if (!mkdtemp(dir)) {
+			perror("mkdtemp");
+			return 1;
+		}
+		l = run_laurel(&c, dir);
+		if (l > 0)
+			printf("laurel on the same %zu events: %.0f events/s; needle (1 decoder, JSON) "
+			       "is %.1fx faster\n",
+			       c.events, l, med[0] / 5 / l);
+		{
+			char cmd[128];
+
+			snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+			if (system(cmd) != 0)
+				fprintf(stderr, "needle-bench replay: could not remove %s\n", dir);
+		}
+	}
+	free(c.text);
+	free(c.recs);
+	return 0;
+}
