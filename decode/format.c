@@ -201,8 +201,12 @@ _Static_assert(S_COUNT <= sizeof(((struct format_ctx *)0)->subject) / sizeof(voi
 /* Writes a field's (decoded) value as a JSON string. */
 static void put_value(struct format_ctx *ctx, const struct audit_field *f, struct outbuf *out)
 {
-	interp_field_value(f, &ctx->value);
-	outbuf_json_string(out, ctx->value.data, ctx->value.len);
+	/* Most values are not encoded: escape them straight from the record,
+	 * without the copy into ctx->value. */
+	if (interp_field_is_hex(f) && interp_field_value(f, &ctx->value))
+		outbuf_json_string(out, ctx->value.data, ctx->value.len);
+	else
+		outbuf_json_string(out, f->value, f->value_len);
 }
 
 /* Writes "name":number when the value is a decimal number, else a string. */

@@ -105,6 +105,13 @@ bool interp_field_value(const struct audit_field *f, struct outbuf *out)
 	return false;
 }
 
+bool interp_field_is_hex(const struct audit_field *f)
+{
+	return f->quote == FIELD_PLAIN && f->value_len > 0 && f->value_len % 2 == 0 &&
+	       (interp_is_encodable(f->name, f->name_len) ||
+		((f->flags & FIELD_EXECVE) && is_exec_arg(f->name, f->name_len)));
+}
+
 static uint16_t get16(const unsigned char *p, bool big_endian)
 {
 	return big_endian ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);

@@ -27,6 +27,10 @@ bool interp_is_encodable(const char *name, size_t len);
  * the value as written. Returns true when it decoded hex. */
 bool interp_field_value(const struct audit_field *f, struct outbuf *out);
 
+/* True when interp_field_value() would try to hex-decode the field (an
+ * encodable field, unquoted, of even length). */
+bool interp_field_is_hex(const struct audit_field *f);
+
 /* Hex digits to bytes; false (out unchanged) when len is odd or a
  * character is not a hex digit. */
 bool interp_hex_decode(const char *hex, size_t len, struct outbuf *out);
