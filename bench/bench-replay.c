@@ -263,6 +263,24 @@ static double run_laurel(const struct corpus *c, const char *dir)
 			WIFEXITED(status) ? WEXITSTATUS(status) : -1, dir);
 		return -1;
 	}
+	/* A fair comparison needs laurel to have written every event. */
+	{
+		char path[600], *line = NULL;
+		size_t cap = 0, lines = 0;
+
+		snprintf(path, sizeof(path), "%s/laurel.log", dir);
+		f = fopen(path, "r");
+		while (f && getline(&line, &cap, f) > 0)
+			lines++;
+		free(line);
+		if (f)
+			fclose(f);
+		if (lines != c->events) {
+			fprintf(stderr, "needle-bench replay: laurel wrote %zu events of %zu\n", lines,
+				c->events);
+			return -1;
+		}
+	}
 	return (double)c->events / secs;
 }
 

@@ -93,8 +93,12 @@ void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_rec
 			continue;
 		}
 		f.value = text + i;
-		while (i < len && text[i] != ' ')
-			i++;
+		{
+			/* Long values (hex PROCTITLE, EXECVE args): memchr. */
+			const char *sp = memchr(text + i, ' ', len - i);
+
+			i = sp ? (size_t)(sp - text) : len;
+		}
 		f.value_len = (uint32_t)(i - (size_t)(f.value - text));
 		add_field(rec, cap, f);
 	}
