@@ -191,10 +191,10 @@ static int parse_choice(const struct where *w, const char *key, const char *v,
 	return fail(w, "%s: '%s' is not %s", key, v, list);
 }
 
-/* output = json,raw,stdout: a comma-separated list, at least one. */
+/* output = json,raw,enriched,stdout: a comma-separated list, at least one. */
 static int parse_outputs(struct conf *c, const char *v, const struct where *w)
 {
-	bool json = false, raw = false, out = false;
+	bool json = false, raw = false, enriched = false, out = false;
 	const char *p = v;
 
 	while (*p) {
@@ -209,17 +209,18 @@ static int parse_outputs(struct conf *c, const char *v, const struct where *w)
 		else if (n == 6 && strncmp(p, "stdout", 6) == 0)
 			out = true;
 		else if (n == 8 && strncmp(p, "enriched", 8) == 0)
-			return fail(w, "output: 'enriched' is not available yet; use json, raw or stdout");
+			enriched = true;
 		else
-			return fail(w, "output: '%.*s' is not json, raw or stdout", (int)n, p);
+			return fail(w, "output: '%.*s' is not json, raw, enriched or stdout", (int)n, p);
 		p += strcspn(p, ",");
 		while (*p == ',' || *p == ' ')
 			p++;
 	}
-	if (!json && !raw && !out)
-		return fail(w, "output: name at least one of json, raw, stdout");
+	if (!json && !raw && !enriched && !out)
+		return fail(w, "output: name at least one of json, raw, enriched, stdout");
 	c->output_json = json;
 	c->output_raw = raw;
+	c->output_enriched = enriched;
 	c->output_stdout = out;
 	return 0;
 }
@@ -498,6 +499,8 @@ void conf_format(const struct conf *c, char *buf, size_t size)
 		strcat(outputs, ",json");
 	if (c->output_raw)
 		strcat(outputs, ",raw");
+	if (c->output_enriched)
+		strcat(outputs, ",enriched");
 	if (c->output_stdout)
 		strcat(outputs, ",stdout");
 	snprintf(buf + off, size - off,

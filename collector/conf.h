@@ -34,6 +34,7 @@ struct conf {
 	char log_dir[256];
 	bool output_json;           /* log_dir/needle.json */
 	bool output_raw;            /* log_dir/needle.log, auditd RAW */
+	bool output_enriched;       /* log_dir/needle.enriched.log, auditd ENRICHED */
 	bool output_stdout;         /* JSON lines on standard output */
 	uint64_t max_log_file;      /* bytes; rotate past it (0: never) */
 	unsigned num_logs;          /* generations kept, current included */

@@ -267,7 +267,7 @@ static unsigned online_cpus(void)
 	return n < 1 ? 1 : n > PIPELINE_MAX_DECODERS ? PIPELINE_MAX_DECODERS : (unsigned)n;
 }
 
-static struct sink sinks[3];
+static struct sink sinks[4];
 
 /* Opens one output; NULL and a message when it cannot. */
 static struct sink *open_sink(struct sink *s, const struct conf *c, const char *name)
@@ -290,7 +290,8 @@ static struct sink *open_sink(struct sink *s, const struct conf *c, const char *
 
 static int open_outputs(struct pipeline *p, const struct conf *c)
 {
-	if ((c->output_json || c->output_raw) && mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
+	if ((c->output_json || c->output_raw || c->output_enriched) && mkdir(c->log_dir, 0700) < 0 &&
+	    errno != EEXIST) {
 		say("cannot create log_dir %s: %s", c->log_dir, strerror(errno));
 		return -EIO;
 	}
@@ -300,14 +301,16 @@ static int open_outputs(struct pipeline *p, const struct conf *c)
 		return -EIO;
 	if (c->output_stdout && !(p->stdout_sink = open_sink(&sinks[2], c, NULL)))
 		return -EIO;
+	if (c->output_enriched && !(p->enriched_sink = open_sink(&sinks[3], c, "needle.enriched.log")))
+		return -EIO;
 	return 0;
 }
 
 static void close_outputs(struct pipeline *p)
 {
-	struct sink *all[] = { p->json_sink, p->raw_sink, p->stdout_sink };
+	struct sink *all[] = { p->json_sink, p->raw_sink, p->stdout_sink, p->enriched_sink };
 
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		if (all[i])
 			sink_close(all[i]);
 }
@@ -396,7 +399,7 @@ static void print_summary(const struct pipeline *p)
 	struct listener_stats ls;
 	struct decoder_stats ds;
 	uint64_t ring_drops = 0, written = 0, lost = 0;
-	struct sink *all[] = { p->json_sink, p->raw_sink, p->stdout_sink };
+	struct sink *all[] = { p->json_sink, p->raw_sink, p->stdout_sink, p->enriched_sink };
 
 	pipeline_sum_listeners(p, &ls);
 	pipeline_sum_decoders(p, &ds);
@@ -406,7 +409,7 @@ static void print_summary(const struct pipeline *p)
 		ring_get_stats(p->ring[i], &rs);
 		ring_drops += rs.drops;
 	}
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		if (all[i]) {
 			written += atomic_load(&all[i]->stats.events);
 			lost += atomic_load(&all[i]->stats.lost_events);
@@ -501,6 +504,7 @@ static void reload(struct daemon *d)
 	NEEDS_RESTART(output_json, "output")
 	NEEDS_RESTART(output_raw, "output")
 	NEEDS_RESTART(output_stdout, "output")
+	NEEDS_RESTART(output_enriched, "output")
 	NEEDS_RESTART(max_log_file, "max_log_file")
 	NEEDS_RESTART(num_logs, "num_logs")
 	NEEDS_RESTART(compress_lz4, "compress")
@@ -677,7 +681,8 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	say("collecting (%s): pid %d, %u listener(s), %u decoder(s), ring %" PRIu64
 	    " bytes each, output to %s",
 	    unicast ? "unicast" : "multicast", (int)getpid(), d.p->listeners, d.p->decoders,
-	    d.conf.ring_size, d.conf.output_json || d.conf.output_raw ? d.conf.log_dir : "stdout");
+	    d.conf.ring_size, d.conf.output_json || d.conf.output_raw || d.conf.output_enriched ? d.conf.log_dir
+											  : "stdout");
 	if (audit_ctl_get_features(d.ctl, &features) == 0 &&
 	    (features.features & (1u << AUDIT_FEATURE_LOGINUID_IMMUTABLE)))
 		say("kernel feature: loginuid is immutable");

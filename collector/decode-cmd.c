@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * needle decode [-f json|raw|summary] [--no-names] [FILE...]
+ * needle decode [-f json|raw|enriched|summary] [--no-names] [--stats] [FILE...]
  *
  * Reads auditd log lines (files, or stdin when none or "-"), reassembles
  * events (timeouts in event time, so a file decodes the same way at any
@@ -23,7 +23,7 @@
 
 #define BAD_LINES_SHOWN 20
 
-enum output_format { OUT_JSON, OUT_RAW, OUT_SUMMARY };
+enum output_format { OUT_JSON, OUT_RAW, OUT_ENRICHED, OUT_SUMMARY };
 
 struct decode_run {
 	enum output_format format;
@@ -64,6 +64,7 @@ static void drain(struct decode_run *d)
 		switch (d->format) {
 		case OUT_JSON: format_event_json(&d->fmt, ev, &d->out); break;
 		case OUT_RAW: format_event_raw(ev, &d->out); break;
+		case OUT_ENRICHED: format_event_enriched(&d->fmt, ev, &d->out); break;
 		default: format_event_summary(&d->fmt, ev, &d->out); break;
 		}
 		d->events++;
@@ -123,9 +124,10 @@ static int decode_stream(struct decode_run *d, FILE *f, const char *name)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: needle decode [-f json|raw|summary] [--no-names] [--stats] [FILE...]\n"
+	fprintf(f, "usage: needle decode [-f json|raw|enriched|summary] [--no-names] [--stats] [FILE...]\n"
 		   "  Reads auditd log files (stdin when no FILE or FILE is -) and writes one\n"
-		   "  event per line: json (default), raw (auditd RAW lines) or summary.\n"
+		   "  event per line: json (default), raw or enriched (auditd's formats,\n"
+		   "  one record per line) or summary.\n"
 		   "  --no-names  do not look uid/gid names up on this machine\n"
 		   "  --stats     print record, event and partial-event counts to stderr\n");
 }
@@ -152,10 +154,13 @@ int decode_cmd_main(int argc, char **argv)
 				d.format = OUT_JSON;
 			else if (strcmp(optarg, "raw") == 0)
 				d.format = OUT_RAW;
+			else if (strcmp(optarg, "enriched") == 0)
+				d.format = OUT_ENRICHED;
 			else if (strcmp(optarg, "summary") == 0)
 				d.format = OUT_SUMMARY;
 			else {
-				fprintf(stderr, "needle decode: -f %s: expected json, raw or summary\n",
+				fprintf(stderr,
+					"needle decode: -f %s: expected json, raw, enriched or summary\n",
 					optarg);
 				return 2;
 			}

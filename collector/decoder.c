@@ -12,6 +12,7 @@
  */
 #include "pipeline.h"
 #include "format.h"
+#include "idcache.h"
 #include "stamp.h"
 
 #include <errno.h>
@@ -60,7 +61,8 @@ struct decoder {
 	struct decoder_stats *st;
 	struct assembler *asm_;
 	struct format_ctx fmt;
-	struct out json, raw, out;
+	struct out json, raw, enriched, out;
+	struct idcache *ids; /* names for ENRICHED */
 	struct outbuf frame; /* lz4 scratch */
 };
 
@@ -109,6 +111,7 @@ static void flush_all(struct decoder *d)
 {
 	flush_out(d, &d->json);
 	flush_out(d, &d->raw);
+	flush_out(d, &d->enriched);
 	flush_out(d, &d->out);
 }
 
@@ -137,11 +140,15 @@ static void emit_events(struct decoder *d)
 			format_event_raw(ev, &d->raw.buf);
 			d->raw.events++;
 		}
+		if (d->enriched.sink) {
+			format_event_enriched(&d->fmt, ev, &d->enriched.buf);
+			d->enriched.events++;
+		}
 		stat_add(ev->partial ? &d->st->partial_events : &d->st->events, 1);
 		assembler_done(d->asm_, ev);
 	}
 	if (d->json.buf.len >= FLUSH_AT || d->raw.buf.len >= FLUSH_AT ||
-	    d->out.buf.len >= FLUSH_AT)
+	    d->enriched.buf.len >= FLUSH_AT || d->out.buf.len >= FLUSH_AT)
 		flush_all(d);
 }
 
@@ -258,12 +265,19 @@ void *decoder_main(void *arg)
 		.asm_ = assembler_new(&cfg),
 		.json.sink = p->json_sink,
 		.raw.sink = p->raw_sink,
+		.enriched.sink = p->enriched_sink,
 		.out.sink = p->stdout_sink,
 	};
 	unsigned rounds = 0;
 
 	if (!d.asm_)
 		return NULL;
+	if (d.enriched.sink && (d.ids = idcache_new())) {
+		/* Names only where ENRICHED asks: JSON stays host-independent. */
+		d.fmt.uid_name = idcache_user;
+		d.fmt.gid_name = idcache_group;
+		d.fmt.id_arg = d.ids;
+	}
 	for (;;) {
 		uint64_t stable = cfg.hold_after_eoe ? progress_round(&d) : 0;
 		size_t n = ring_peek(r, recs, DECODER_PEEK);
@@ -305,6 +319,8 @@ void *decoder_main(void *arg)
 	format_ctx_free(&d.fmt);
 	outbuf_free(&d.json.buf);
 	outbuf_free(&d.raw.buf);
+	outbuf_free(&d.enriched.buf);
+	idcache_free(d.ids);
 	outbuf_free(&d.out.buf);
 	outbuf_free(&d.frame);
 	return NULL;

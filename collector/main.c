@@ -14,7 +14,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: needle run [-c FILE] [--foreground]\n"
 		"       needle config [-c FILE]    print the effective configuration\n"
-		"       needle decode [-f json|raw|summary] [FILE...]\n"
+		"       needle decode [-f json|raw|enriched|summary] [FILE...]\n"
 		"       needle --version\n"
 		"\n"
 		"  -c, --config FILE  configuration file (default: the embedded configuration)\n"

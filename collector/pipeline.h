@@ -95,6 +95,7 @@ struct pipeline {
 	struct ring *ring[PIPELINE_MAX_DECODERS];
 	struct sink *json_sink;         /* NULL when that output is off */
 	struct sink *raw_sink;
+	struct sink *enriched_sink;
 	struct sink *stdout_sink;
 
 	atomic_bool stop_listeners;     /* drain the socket, then exit */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""auditd's own tools read needle's RAW output: for every input log of the
-corpus, `ausearch --raw` finds the same records in `needle decode -f raw`
-output as in the input: the same stamps with the same multiplicity, and
+"""auditd's own tools read needle's RAW and ENRICHED output: for every
+input log of the corpus, `ausearch --raw` finds the same records in
+`needle decode -f raw` and `-f enriched` output as in the input: the same stamps with the same multiplicity, and
 the same type for every record whose type the input names (needle writes
 libaudit's name where the input had UNKNOWN[n]). EOE records are left out:
 needle, like auditd, does not write them.
@@ -28,22 +28,23 @@ def stamps(c):
     return out
 
 print("TAP version 13")
-print(f"1..{len(rows)}")
+print(f"1..{2 * len(rows)}")
 failed = 0
+cases = [(fmt, row) for fmt in ("raw", "enriched") for row in rows]
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, "needle.log")
-    for n, row in enumerate(rows, 1):
+    for n, (fmt, row) in enumerate(cases, 1):
         path = os.path.join(corpus, row["file"])
         with open(out, "wb") as f:
-            subprocess.run([needle, "decode", "--no-names", "-f", "raw", path], stdout=f,
+            subprocess.run([needle, "decode", "--no-names", "-f", fmt, path], stdout=f,
                            stderr=subprocess.DEVNULL)
         a, b = records(path), records(out)
         named = collections.Counter({k: v for k, v in a.items() if not k[0].startswith(b"UNKNOWN[")})
         if stamps(a) != stamps(b) or named - b:
             failed += 1
-            print(f"not ok {n} - {row['file']}")
+            print(f"not ok {n} - {fmt} {row['file']}")
             print(f"# ausearch: input {sum(a.values())} records, needle's {sum(b.values())}; "
                   f"differ: {list((a - b).items())[:3]} / {list((b - a).items())[:3]}")
         else:
-            print(f"ok {n} - {row['file']} ({sum(a.values())} records found by ausearch in both)")
+            print(f"ok {n} - {fmt} {row['file']} ({sum(a.values())} records found by ausearch in both)")
 sys.exit(1 if failed else 0)

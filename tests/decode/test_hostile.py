@@ -85,6 +85,11 @@ check("raw: one line per record", len(raw_lines) == len(lines), f"{len(raw_lines
 check("raw: every line starts with type=", all(l.startswith(b"type=") for l in raw_lines))
 check("raw: no line starts with the forged record", not any(b"9.999:666" in l.split(b" msg=")[1][:20] for l in raw_lines if b" msg=" in l))
 
+p = run("enriched")
+enr_lines = p.stdout.split(b"\n")[:-1]
+check("enriched: one line per record", len(enr_lines) == len(lines), f"{len(enr_lines)} lines")
+check("enriched: every line starts with type=", all(l.startswith(b"type=") for l in enr_lines))
+
 p = run("summary")
 sum_lines = p.stdout.split(b"\n")[:-1]
 check("summary: one line per event", len(sum_lines) == 5, f"{len(sum_lines)} lines")

@@ -11,6 +11,7 @@ live_setup "needle-live-$$"
 
 live_start unicast "listener_threads = $listeners
 decoder_threads = $decoders
+output = json,raw,enriched
 backlog_wait_time = 100
 ring_size = 1M" || exit 1
 auditctl -a always,exit -F arch=b64 -S openat -F exe="$helper" -F exit=-ENOENT -k "$LIVE_KEY" >/dev/null
@@ -26,6 +27,11 @@ paths=$(grep -c "^type=PATH .*name=\"/nonexistent/$LIVE_KEY/" "$log")
 serials=$(live_serials "$log" | wc -l)
 echo "SYSCALL records: $got, PATH records: $paths, distinct serials: $serials (expected $runs each)"
 [ "$got" = "$runs" ] && [ "$paths" = "$runs" ] && [ "$serials" = "$runs" ] || exit 1
+# auditd's ausearch finds them all in the ENRICHED log, by key.
+enriched=$(ausearch -if "$LIVE_TOP/unicast/log/needle.enriched.log" -k "$LIVE_KEY" --raw 2>/dev/null |
+	grep '^type=SYSCALL' | grep -c "key=\"$LIVE_KEY\"")
+echo "ausearch -k $LIVE_KEY in the ENRICHED log: $enriched SYSCALL records"
+[ "$enriched" = "$runs" ] || exit 1
 # The same events decoded: whole, openat, the helper's path and argv.
 python3 "$(dirname "$0")/check_json.py" "$LIVE_TOP/unicast/log/needle.json" "$LIVE_KEY" "$runs" \
 	openat "/nonexistent/$LIVE_KEY/" "$helper" || exit 1
