@@ -75,6 +75,46 @@ for name in sorted(os.listdir(gl)):
     results.append((f"go-libaudit {name}: {checked} decoded values equal", not bad,
                     "; ".join(bad[:3])))
 
+# audit-userspace auparse_test.ref: auparse's walk of its own test logs.
+# Host-independent parts are compared: how many records each event has
+# (reassembly), and the interpretations of arch and syscall names.
+au = os.path.join(corpus, "linux-audit__audit-userspace")
+ref = open(os.path.join(au, "auparse__test__auparse_test.ref"), encoding="utf-8").read()
+needle_events = {}
+for log in ("auparse__test__auparse_test.c.buf.log", "auparse__test__test.log",
+            "auparse__test__test2.log", "auparse__test__test3.log", "auparse__test__test4.log"):
+    text = open(os.path.join(au, log), encoding="utf-8", errors="surrogateescape").read()
+    for ev in decode(text):
+        needle_events.setdefault((ev["id"], ev.get("node")), []).append(ev)
+ref_events = re.findall(r"event \d+ has (\d+) records\n(.*?)(?=\nevent \d+ has|\n\S|\Z)", ref, re.S)
+counts_ok = counts = interp_ok = interps = 0
+bad = []
+for nrec, body in ref_events:
+    m = re.search(r"event time: (\d+\.\d+:\d+), host=(\S+)", body)
+    if not m:
+        continue
+    key = (m.group(1), None if m.group(2) == "?" else m.group(2))
+    evs = needle_events.get(key)
+    if not evs:
+        bad.append(f"no needle event {key}")
+        continue
+    counts += 1
+    if any(e["record_count"] == int(nrec) for e in evs):
+        counts_ok += 1
+    else:
+        bad.append(f"{key}: auparse {nrec} records, needle {[e['record_count'] for e in evs]}")
+    for field, raw, interp in re.findall(r"^\s+(arch|syscall)=(\S+) \((\S+)\)$", body, re.M):
+        what = evs[0].get("what", {})
+        got = what.get("arch") if field == "arch" else what.get("syscall")
+        interps += 1
+        if str(got) == interp:
+            interp_ok += 1
+        else:
+            bad.append(f"{key} {field}={raw}: auparse {interp}, needle {got}")
+results.append((f"auparse_test.ref: {counts_ok}/{counts} events with auparse's record count, "
+                f"{interp_ok}/{interps} arch/syscall names",
+                counts > 0 and counts_ok == counts and interp_ok == interps, "; ".join(bad[:4])))
+
 print("TAP version 13")
 print(f"1..{len(results)}")
 for i, (name, ok, why) in enumerate(results, 1):

@@ -125,6 +125,14 @@ TEST(names_from_libaudit_tables)
 	CHECK_STR(interp_syscall_name(x86_64, 59), "execve");
 	CHECK_STR(interp_syscall_name(aarch64, 221), "execve");
 	CHECK_STR(interp_syscall_name(i386, 11), "execve");
+	int arm = interp_arch_machine("40000028", 8);
+	int ppc64 = interp_arch_machine("80000015", 8);
+	int ppc64le = interp_arch_machine("c0000015", 8);
+	CHECK(interp_machine_name(arm) != NULL);
+	CHECK_STR(interp_syscall_name(arm, 11), "execve");
+	CHECK_STR(interp_syscall_name(ppc64, 11), "execve");
+	CHECK_STR(interp_syscall_name(ppc64le, 11), "execve");
+	CHECK(interp_machine_name(ppc64) != NULL);
 	CHECK_STR(interp_errno_name(-2), "ENOENT");
 	CHECK(interp_errno_name(0) == NULL);
 	CHECK_EQ(interp_arch_machine("zz", 2), -1);
