@@ -33,7 +33,10 @@ const char conf_embedded_default[] =
 	"output = json,raw\n"
 	"max_log_file = 100M\n"
 	"num_logs = 5\n"
-	"compress = none\n";
+	"compress = none\n"
+	"event_timeout = 2000\n"
+	"max_open_events = 16384\n"
+	"resolve_ids = yes\n";
 
 enum key_id {
 	KEY_MODE,
@@ -53,6 +56,9 @@ enum key_id {
 	KEY_MAX_LOG_FILE,
 	KEY_NUM_LOGS,
 	KEY_COMPRESS,
+	KEY_EVENT_TIMEOUT,
+	KEY_MAX_OPEN_EVENTS,
+	KEY_RESOLVE_IDS,
 	KEY_COUNT,
 };
 
@@ -74,6 +80,9 @@ static const char *const key_name[KEY_COUNT] = {
 	[KEY_MAX_LOG_FILE] = "max_log_file",
 	[KEY_NUM_LOGS] = "num_logs",
 	[KEY_COMPRESS] = "compress",
+	[KEY_EVENT_TIMEOUT] = "event_timeout",
+	[KEY_MAX_OPEN_EVENTS] = "max_open_events",
+	[KEY_RESOLVE_IDS] = "resolve_ids",
 };
 
 void conf_init(struct conf *conf)
@@ -96,6 +105,9 @@ void conf_init(struct conf *conf)
 		.output_raw = true,
 		.max_log_file = 100ull << 20,
 		.num_logs = 5,
+		.event_timeout_ms = 2000,
+		.max_open_events = 16384,
+		.resolve_ids = true,
 	};
 }
 
@@ -305,6 +317,18 @@ static int set_key(struct conf *c, enum key_id id, const char *v, const struct w
 		r = parse_range(w, key, v, 1, 999, &n);
 		c->num_logs = (unsigned)n;
 		break;
+	case KEY_EVENT_TIMEOUT:
+		r = parse_range(w, key, v, 10, 600000, &n);
+		c->event_timeout_ms = n;
+		break;
+	case KEY_MAX_OPEN_EVENTS:
+		r = parse_range(w, key, v, 16, 1u << 22, &n);
+		c->max_open_events = (unsigned)n;
+		break;
+	case KEY_RESOLVE_IDS:
+		r = parse_choice(w, key, v, bools, &choice);
+		c->resolve_ids = choice == 1;
+		break;
 	case KEY_COMPRESS: {
 		static const char *const comps[] = { "none", "lz4", NULL };
 
@@ -505,7 +529,9 @@ void conf_format(const struct conf *c, char *buf, size_t size)
 		strcat(outputs, ",stdout");
 	snprintf(buf + off, size - off,
 		 "default_rules = %s\nlog_dir = %s\noutput = %s\nmax_log_file = %" PRIu64
-		 "\nnum_logs = %u\ncompress = %s\n",
+		 "\nnum_logs = %u\ncompress = %s\nevent_timeout = %" PRIu64
+		 "\nmax_open_events = %u\nresolve_ids = %s\n",
 		 c->default_rules ? "yes" : "no", c->log_dir, outputs + 1, c->max_log_file,
-		 c->num_logs, c->compress_lz4 ? "lz4" : "none");
+		 c->num_logs, c->compress_lz4 ? "lz4" : "none", c->event_timeout_ms,
+		 c->max_open_events, c->resolve_ids ? "yes" : "no");
 }

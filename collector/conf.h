@@ -39,6 +39,9 @@ struct conf {
 	uint64_t max_log_file;      /* bytes; rotate past it (0: never) */
 	unsigned num_logs;          /* generations kept, current included */
 	bool compress_lz4;          /* LZ4 frames, files named .lz4 */
+	uint64_t event_timeout_ms;  /* an event without its end is written after this */
+	unsigned max_open_events;   /* per decoder; past it the oldest is written partial */
+	bool resolve_ids;           /* uid/gid names in JSON (who.*_name, owner) */
 	/* Which keys the file set, for the checks between keys. */
 	uint32_t set_mask;
 };

@@ -508,6 +508,9 @@ static void reload(struct daemon *d)
 	NEEDS_RESTART(max_log_file, "max_log_file")
 	NEEDS_RESTART(num_logs, "num_logs")
 	NEEDS_RESTART(compress_lz4, "compress")
+	NEEDS_RESTART(event_timeout_ms, "event_timeout")
+	NEEDS_RESTART(max_open_events, "max_open_events")
+	NEEDS_RESTART(resolve_ids, "resolve_ids")
 #undef NEEDS_RESTART
 	d->conf = next;
 	atomic_store(&d->p->ring_full, next.ring_full);

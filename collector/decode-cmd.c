@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define BAD_LINES_SHOWN 20
@@ -34,6 +35,7 @@ struct decode_run {
 	unsigned fields_cap;
 	unsigned long long bad_lines, events, records;
 	int write_error;
+	bool stream; /* input is a pipe or socket: write each event at once */
 };
 
 static void write_out(struct decode_run *d, bool force)
@@ -69,7 +71,7 @@ static void drain(struct decode_run *d)
 		}
 		d->events++;
 		assembler_done(d->asm_, ev);
-		write_out(d, false);
+		write_out(d, d->stream);
 	}
 }
 
@@ -85,7 +87,11 @@ static int decode_stream(struct decode_run *d, FILE *f, const char *name)
 	size_t cap = 0;
 	ssize_t len;
 	unsigned long lineno = 0;
+	struct stat st;
 
+	/* Behind auditd (af_unix or stdin plugin) events must not wait for a
+	 * full buffer; from a file they may. */
+	d->stream = fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode);
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		struct audit_record rec;
 		int r;
@@ -124,12 +130,15 @@ static int decode_stream(struct decode_run *d, FILE *f, const char *name)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: needle decode [-f json|raw|enriched|summary] [--no-names] [--stats] [FILE...]\n"
+	fprintf(f, "usage: needle decode [-f json|raw|enriched|summary] [--no-names] [--stats]\n"
+		   "                    [--timeout MS] [FILE...]\n"
 		   "  Reads auditd log files (stdin when no FILE or FILE is -) and writes one\n"
 		   "  event per line: json (default), raw or enriched (auditd's formats,\n"
 		   "  one record per line) or summary.\n"
 		   "  --no-names  do not look uid/gid names up on this machine\n"
-		   "  --stats     print record, event and partial-event counts to stderr\n");
+		   "  --stats     print record, event and partial-event counts to stderr\n"
+		   "  --timeout MS  end an event without an end record after MS of event\n"
+		   "              time (default 2000)\n");
 }
 
 int decode_cmd_main(int argc, char **argv)
@@ -138,6 +147,7 @@ int decode_cmd_main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "no-names", no_argument, NULL, 'N' },
 		{ "stats", no_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,6 +177,19 @@ int decode_cmd_main(int argc, char **argv)
 			break;
 		case 'N': names = false; break;
 		case 'S': stats = true; break;
+		case 't': {
+			char *end;
+			unsigned long ms = strtoul(optarg, &end, 10);
+
+			if (*end || ms < 1 || ms > 3600000) {
+				fprintf(stderr, "needle decode: --timeout %s: expected milliseconds, "
+						"1 to 3600000\n",
+					optarg);
+				return 2;
+			}
+			cfg.timeout_ms = ms;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -60,7 +60,8 @@ struct decoder {
 	struct progress prog;
 	struct decoder_stats *st;
 	struct assembler *asm_;
-	struct format_ctx fmt;
+	struct format_ctx fmt;      /* JSON: names when resolve_ids */
+	struct format_ctx fmt_enr;  /* ENRICHED: names always */
 	struct out json, raw, enriched, out;
 	struct idcache *ids; /* names for ENRICHED */
 	struct outbuf frame; /* lz4 scratch */
@@ -141,7 +142,7 @@ static void emit_events(struct decoder *d)
 			d->raw.events++;
 		}
 		if (d->enriched.sink) {
-			format_event_enriched(&d->fmt, ev, &d->enriched.buf);
+			format_event_enriched(&d->fmt_enr, ev, &d->enriched.buf);
 			d->enriched.events++;
 		}
 		stat_add(ev->partial ? &d->st->partial_events : &d->st->events, 1);
@@ -254,8 +255,8 @@ void *decoder_main(void *arg)
 	struct ring *r = p->ring[wk->id];
 	struct ring_rec recs[DECODER_PEEK];
 	struct assemble_config cfg = {
-		.max_open = 16384,
-		.timeout_ms = 2000,
+		.max_open = p->conf->max_open_events,
+		.timeout_ms = p->conf->event_timeout_ms,
 		/* Several listeners may hand over records after their EOE. */
 		.hold_after_eoe = p->listeners > 1,
 	};
@@ -272,11 +273,15 @@ void *decoder_main(void *arg)
 
 	if (!d.asm_)
 		return NULL;
-	if (d.enriched.sink && (d.ids = idcache_new())) {
-		/* Names only where ENRICHED asks: JSON stays host-independent. */
-		d.fmt.uid_name = idcache_user;
-		d.fmt.gid_name = idcache_group;
-		d.fmt.id_arg = d.ids;
+	if ((d.enriched.sink || p->conf->resolve_ids) && (d.ids = idcache_new())) {
+		d.fmt_enr.uid_name = idcache_user;
+		d.fmt_enr.gid_name = idcache_group;
+		d.fmt_enr.id_arg = d.ids;
+		if (p->conf->resolve_ids) {
+			d.fmt.uid_name = idcache_user;
+			d.fmt.gid_name = idcache_group;
+			d.fmt.id_arg = d.ids;
+		}
 	}
 	for (;;) {
 		uint64_t stable = cfg.hold_after_eoe ? progress_round(&d) : 0;
@@ -317,6 +322,7 @@ void *decoder_main(void *arg)
 	publish_stats(&d);
 	assembler_free(d.asm_);
 	format_ctx_free(&d.fmt);
+	format_ctx_free(&d.fmt_enr);
 	outbuf_free(&d.json.buf);
 	outbuf_free(&d.raw.buf);
 	outbuf_free(&d.enriched.buf);
