@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """auditd's own tools read needle's RAW and ENRICHED output: for every
 input log of the corpus, `ausearch --raw` finds the same records in
-`needle decode -f raw` and `-f enriched` output as in the input: the same stamps with the same multiplicity, and
+`needle decode -f raw` and `-f enriched` output as in the input, and
+aureport counts the same events (except in the files listed below, for the
+reasons given; YAML and JSON fixtures are not logs): the same stamps with the same multiplicity, and
 the same type for every record whose type the input names (needle writes
 libaudit's name where the input had UNKNOWN[n]). EOE records are left out:
 needle, like auditd, does not write them.
@@ -20,6 +22,22 @@ def records(path):
     p = subprocess.run(["ausearch", "-if", path, "--raw"], capture_output=True)
     return collections.Counter(m.groups() for m in map(key.match, p.stdout.splitlines())
                                if m and m.group(1) != b"EOE")
+
+def aureport_events(path):
+    p = subprocess.run(["aureport", "-if", path, "--summary"], capture_output=True)
+    m = re.search(rb"Number of events: (\d+)", p.stdout)
+    return int(m.group(1)) if m else 0
+
+# Where aureport counts events differently, and why (checked by hand).
+AUREPORT_DIFFERENT = {
+    "elastic__go-libaudit/auparse__testdata__audit-rhel7.log":
+        "records sorted by type in the file: one event's records are apart there, together in needle's",
+    "SELinuxProject__selinux/python__audit2allow__test.log":
+        "a line of two records glued together (host= prefix); needle skips it as not one record",
+    "microsoft__OMS-Auditd-Plugin/TestEventData.cpp.raw_test_events.log":
+        "one record of an event names node=test and the others no node: needle keys events "
+        "by node, so that record is an event of its own",
+}
 
 def stamps(c):
     out = collections.Counter()
@@ -40,6 +58,12 @@ with tempfile.TemporaryDirectory() as tmp:
                            stderr=subprocess.DEVNULL)
         a, b = records(path), records(out)
         named = collections.Counter({k: v for k, v in a.items() if not k[0].startswith(b"UNKNOWN[")})
+        why = AUREPORT_DIFFERENT.get(row["file"])
+        if not row["file"].endswith((".yaml", ".json")) and not why:
+            ea, eb = aureport_events(path), aureport_events(out)
+            if ea != eb:
+                b = collections.Counter({(b"aureport events", str(eb).encode()): 1})
+                a = collections.Counter({(b"aureport events", str(ea).encode()): 1})
         if stamps(a) != stamps(b) or named - b:
             failed += 1
             print(f"not ok {n} - {fmt} {row['file']}")
