@@ -198,6 +198,28 @@ static void index_subject(struct format_ctx *ctx, const struct audit_record *r)
 _Static_assert(S_COUNT <= sizeof(((struct format_ctx *)0)->subject) / sizeof(void *),
 	       "format_ctx.subject holds every subject field");
 
+/* The kernel writes a missing string as (null). */
+static bool is_null_value(const struct audit_field *f)
+{
+	return !f || (f->value_len == 6 && memcmp(f->value, "(null)", 6) == 0);
+}
+
+/* A PATH record's name, decoded into ctx->value, and made absolute
+ * against the event's cwd into ctx->path. False when it has no name. */
+static bool resolve_name(struct format_ctx *ctx, const struct audit_field *name,
+			 const struct audit_field *cwd)
+{
+	if (is_null_value(name))
+		return false;
+	interp_field_value(name, &ctx->value);
+	ctx->value2.len = 0;
+	if (cwd)
+		interp_field_value(cwd, &ctx->value2);
+	interp_resolve_path(ctx->value2.data, cwd ? ctx->value2.len : 0, ctx->value.data,
+			    ctx->value.len, &ctx->path);
+	return true;
+}
+
 /* Writes a field's (decoded) value as a JSON string. */
 static void put_value(struct format_ctx *ctx, const struct audit_field *f, struct outbuf *out)
 {
@@ -773,7 +795,7 @@ static void put_why(struct format_ctx *ctx, const struct audit_event *ev, struct
 	bool first = true;
 
 	outbuf_puts(out, ",\"why\":{");
-	if (key && !(key->value_len == 6 && memcmp(key->value, "(null)", 6) == 0)) {
+	if (!is_null_value(key)) {
 		/* Several keys are joined by 0x01. */
 		interp_field_value(key, &ctx->value);
 		outbuf_puts(out, "\"keys\":[");
@@ -806,13 +828,7 @@ static void put_objects(struct format_ctx *ctx, const struct audit_event *ev, st
 
 			outbuf_puts(out, first ? "{\"type\":\"path\"" : ",{\"type\":\"path\"");
 			first = false;
-			if (name && !(name->value_len == 6 && memcmp(name->value, "(null)", 6) == 0)) {
-				interp_field_value(name, &ctx->value);
-				ctx->value2.len = 0;
-				if (cwd)
-					interp_field_value(cwd, &ctx->value2);
-				interp_resolve_path(ctx->value2.data, cwd ? ctx->value2.len : 0,
-						    ctx->value.data, ctx->value.len, &ctx->path);
+			if (resolve_name(ctx, name, cwd)) {
 				outbuf_puts(out, ",\"path\":");
 				outbuf_json_string(out, ctx->path.data, ctx->path.len);
 				outbuf_puts(out, ",\"name\":");
@@ -1128,7 +1144,7 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 		put_nul_split_array(out, ctx->value.data, ctx->value.len);
 	}
 	f = SUBJ(ctx, S_KEY);
-	if (f && !(f->value_len == 6 && memcmp(f->value, "(null)", 6) == 0)) {
+	if (!is_null_value(f)) {
 		outbuf_puts(out, " key=");
 		interp_field_value(f, &ctx->value);
 		put_summary_value(out, ctx->value.data, ctx->value.len);
@@ -1138,16 +1154,9 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 		const struct audit_field *name = find_field(r, "name");
 		struct sockaddr_info sa;
 
-		if (r->type == AUDIT_PATH && name &&
-		    !(name->value_len == 6 && memcmp(name->value, "(null)", 6) == 0)) {
+		if (r->type == AUDIT_PATH && resolve_name(ctx, name, cwd)) {
 			outbuf_puts(out, first ? " objects: " : " ");
 			first = false;
-			interp_field_value(name, &ctx->value);
-			ctx->value2.len = 0;
-			if (cwd)
-				interp_field_value(cwd, &ctx->value2);
-			interp_resolve_path(ctx->value2.data, cwd ? ctx->value2.len : 0,
-					    ctx->value.data, ctx->value.len, &ctx->path);
 			put_summary_value(out, ctx->path.data, ctx->path.len);
 		} else if (r->type == AUDIT_SOCKADDR && (f = find_field(r, "saddr")) &&
 			   interp_field_value(f, &ctx->value) &&
