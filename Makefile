@@ -11,11 +11,13 @@ BUILD_ASAN ?= build-asan
 MESON_OPTS ?= --buildtype=debugoptimized
 
 # What building needs, and what the tests need on top of that.
-DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev liblz4-dev libaudit-dev
+DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev liblz4-dev libaudit-dev \
+              libmicrohttpd-dev
 # auditd brings auditctl, which the live tests use to add their narrow rules
 # and to read the kernel state (its service is never started by this
-# install); lz4 reads back compressed logs; python3 checks JSON output.
-DEPS_TEST  := libgcc-12-dev auditd lz4 python3
+# install); lz4 reads back compressed logs; python3 checks JSON output, and
+# its prometheus-client parses the metrics endpoint.
+DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client
 
 # make fuzz: libFuzzer comes with clang's runtime.
 DEPS_FUZZ  := clang libclang-rt-14-dev

@@ -3,6 +3,7 @@
  * conf.c: a table of keys, each with a parser; file:line on every error.
  */
 #include "conf.h"
+#include "metrics.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,7 +38,8 @@ const char conf_embedded_default[] =
 	"compress = none\n"
 	"event_timeout = 2000\n"
 	"max_open_events = 16384\n"
-	"resolve_ids = yes\n";
+	"resolve_ids = yes\n"
+	"metrics_listen = " CONF_METRICS_LISTEN "\n";
 
 enum key_id {
 	KEY_MODE,
@@ -59,6 +62,7 @@ enum key_id {
 	KEY_EVENT_TIMEOUT,
 	KEY_MAX_OPEN_EVENTS,
 	KEY_RESOLVE_IDS,
+	KEY_METRICS_LISTEN,
 	KEY_COUNT,
 };
 
@@ -83,6 +87,7 @@ static const char *const key_name[KEY_COUNT] = {
 	[KEY_EVENT_TIMEOUT] = "event_timeout",
 	[KEY_MAX_OPEN_EVENTS] = "max_open_events",
 	[KEY_RESOLVE_IDS] = "resolve_ids",
+	[KEY_METRICS_LISTEN] = "metrics_listen",
 };
 
 void conf_init(struct conf *conf)
@@ -108,6 +113,7 @@ void conf_init(struct conf *conf)
 		.event_timeout_ms = 2000,
 		.max_open_events = 16384,
 		.resolve_ids = true,
+		.metrics_listen = CONF_METRICS_LISTEN,
 	};
 }
 
@@ -329,6 +335,19 @@ static int set_key(struct conf *c, enum key_id id, const char *v, const struct w
 		r = parse_choice(w, key, v, bools, &choice);
 		c->resolve_ids = choice == 1;
 		break;
+	case KEY_METRICS_LISTEN: {
+		struct sockaddr_storage addr;
+		unsigned len;
+
+		if (*v && metrics_parse_listen(v, &addr, &len) < 0)
+			return fail(w, "metrics_listen: '%s' is not HOST:PORT (127.0.0.1:9477, "
+				       "[::1]:9477) or empty for off",
+				    v);
+		if (strlen(v) >= sizeof(c->metrics_listen))
+			return fail(w, "metrics_listen: too long");
+		strcpy(c->metrics_listen, v);
+		break;
+	}
 	case KEY_COMPRESS: {
 		static const char *const comps[] = { "none", "lz4", NULL };
 
@@ -428,7 +447,7 @@ int conf_parse(struct conf *conf, const char *origin, const char *text, size_t l
 		if (seen & (1u << id))
 			return fail(&w, "%s is set twice", key);
 		seen |= 1u << id;
-		if (!*value)
+		if (!*value && id != KEY_METRICS_LISTEN)
 			return fail(&w, "%s has no value", key);
 		if (set_key(&c, (enum key_id)id, value, &w) < 0)
 			return -EINVAL;
@@ -530,8 +549,8 @@ void conf_format(const struct conf *c, char *buf, size_t size)
 	snprintf(buf + off, size - off,
 		 "default_rules = %s\nlog_dir = %s\noutput = %s\nmax_log_file = %" PRIu64
 		 "\nnum_logs = %u\ncompress = %s\nevent_timeout = %" PRIu64
-		 "\nmax_open_events = %u\nresolve_ids = %s\n",
+		 "\nmax_open_events = %u\nresolve_ids = %s\nmetrics_listen = %s\n",
 		 c->default_rules ? "yes" : "no", c->log_dir, outputs + 1, c->max_log_file,
 		 c->num_logs, c->compress_lz4 ? "lz4" : "none", c->event_timeout_ms,
-		 c->max_open_events, c->resolve_ids ? "yes" : "no");
+		 c->max_open_events, c->resolve_ids ? "yes" : "no", c->metrics_listen);
 }

@@ -16,7 +16,8 @@
 enum conf_mode { CONF_MODE_UNICAST, CONF_MODE_MULTICAST };
 enum conf_ring_full { CONF_RING_BLOCK, CONF_RING_DROP };
 
-#define CONF_KEEP INT64_MIN /* kernel setting left as the kernel has it */
+#define CONF_KEEP INT64_MIN
+#define CONF_METRICS_LISTEN "127.0.0.1:9477" /* the default endpoint */ /* kernel setting left as the kernel has it */
 
 struct conf {
 	enum conf_mode mode;
@@ -42,6 +43,7 @@ struct conf {
 	uint64_t event_timeout_ms;  /* an event without its end is written after this */
 	unsigned max_open_events;   /* per decoder; past it the oldest is written partial */
 	bool resolve_ids;           /* uid/gid names in JSON (who.*_name, owner) */
+	char metrics_listen[128];   /* HOST:PORT of the Prometheus endpoint; "" off */
 	/* Which keys the file set, for the checks between keys. */
 	uint32_t set_mask;
 };

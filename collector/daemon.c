@@ -19,6 +19,7 @@
  */
 #include "daemon.h"
 #include "audit-ctl.h"
+#include "metrics.h"
 #include "pipeline.h"
 #include "recovery.h"
 #include "rules.h"
@@ -52,6 +53,8 @@ struct daemon {
 	struct rule_set rules;     /* rules needle added, removed at stop */
 	struct pipeline *p;
 	int ready_fd;              /* detached: tells the parent start-up worked */
+	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */
+	struct metrics_server *metrics;
 };
 
 static bool log_to_syslog;
@@ -359,6 +362,9 @@ static int pipeline_open(struct daemon *d)
 		}
 	}
 	granted = audit_ctl_set_rcvbuf(d->data, d->conf.socket_buffer);
+	pthread_mutex_lock(&d->kernel.lock);
+	d->kernel.rcvbuf = granted > 0 ? granted : 0;
+	pthread_mutex_unlock(&d->kernel.lock);
 	if (granted < 0)
 		say("socket_buffer: cannot set the receive buffer: %s", strerror((int)-granted));
 	else if ((uint64_t)granted < d->conf.socket_buffer)
@@ -448,6 +454,19 @@ static void pipeline_close(struct daemon *d, bool abort_waits)
 	d->p = NULL;
 }
 
+/* The kernel's status, once a second: metrics and the status line. */
+static void poll_kernel(struct daemon *d)
+{
+	struct audit_status k;
+
+	if (audit_ctl_get_status(d->ctl, &k) < 0)
+		return;
+	pthread_mutex_lock(&d->kernel.lock);
+	d->kernel.status = k;
+	d->kernel.valid = true;
+	pthread_mutex_unlock(&d->kernel.lock);
+}
+
 static void print_status_line(struct daemon *d, uint64_t *last_records)
 {
 	const struct pipeline *p = d->p;
@@ -455,8 +474,9 @@ static void print_status_line(struct daemon *d, uint64_t *last_records)
 	struct audit_status k;
 	uint64_t fill = 0, cap = 0;
 
-	if (audit_ctl_get_status(d->ctl, &k) < 0)
-		return;
+	pthread_mutex_lock(&d->kernel.lock);
+	k = d->kernel.status;
+	pthread_mutex_unlock(&d->kernel.lock);
 	pipeline_sum_listeners(p, &ls);
 	for (unsigned i = 0; i < p->decoders; i++) {
 		struct ring_stats rs;
@@ -511,6 +531,7 @@ static void reload(struct daemon *d)
 	NEEDS_RESTART(event_timeout_ms, "event_timeout")
 	NEEDS_RESTART(max_open_events, "max_open_events")
 	NEEDS_RESTART(resolve_ids, "resolve_ids")
+	NEEDS_RESTART(metrics_listen, "metrics_listen")
 #undef NEEDS_RESTART
 	d->conf = next;
 	atomic_store(&d->p->ring_full, next.ring_full);
@@ -619,7 +640,7 @@ static int refuse_other_daemon(const struct audit_status *k)
 int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 {
 	struct daemon d = { .conf_path = conf_path, .conf = *conf, .foreground = foreground,
-			    .ready_fd = -1 };
+			    .ready_fd = -1, .kernel.lock = PTHREAD_MUTEX_INITIALIZER };
 	struct pipeline_worker lw[PIPELINE_MAX_LISTENERS], dw[PIPELINE_MAX_DECODERS];
 	struct audit_features features;
 	uint64_t last_records = 0;
@@ -681,6 +702,18 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 		if (d.conf.default_rules)
 			load_default_rules(&d);
 	}
+	poll_kernel(&d);
+	if (d.conf.metrics_listen[0]) {
+		char err[256];
+
+		d.metrics = metrics_server_start(d.conf.metrics_listen, d.p, &d.kernel, err,
+						 sizeof(err));
+		if (!d.metrics) {
+			/* Collecting matters more than the endpoint: go on. */
+			say("%s; metrics are off (set metrics_listen to a free address, or empty)",
+			    err);
+		}
+	}
 	say("collecting (%s): pid %d, %u listener(s), %u decoder(s), ring %" PRIu64
 	    " bytes each, output to %s",
 	    unicast ? "unicast" : "multicast", (int)getpid(), d.p->listeners, d.p->decoders,
@@ -700,6 +733,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 			break;
 		if (sig == SIGHUP)
 			reload(&d);
+		poll_kernel(&d);
 		if (d.tty)
 			print_status_line(&d, &last_records);
 	}
@@ -708,6 +742,8 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	status = EXIT_RUN_OK;
 
 stop:
+	metrics_server_stop(d.metrics);
+	d.metrics = NULL;
 	remove_rules(&d);
 	restored = restore_settings(&d) == 0;
 	if (!restored)

@@ -3,6 +3,7 @@
 # usage: test-daemon.sh NEEDLE HELPER   (TAP output; root; one at a time)
 set -u
 NEEDLE=$1 helper=$(readlink -f "$2")
+here=$(dirname "$0")
 needle=$NEEDLE
 . "$(dirname "$0")/lib.sh"
 live_require
@@ -22,7 +23,7 @@ del_rule() { auditctl -D -k "$key" >/dev/null; }
 serials() { live_serials "$1"; }
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 
 # 1. A second unicast needle refuses, names the holder, exits 1.
 if start_needle holder "backlog_wait_time = 100"; then
@@ -160,6 +161,34 @@ if [ $status = 1 ] && grep -q "needs root" "$top/nobody.err" && [ "$before" = "$
 	ok "without root: exit 1 with a clear message, kernel untouched"
 else
 	not_ok "without root: exit 1 with a clear message" "exit $status" "$(cat "$top/nobody.err")"
+fi
+
+# 8. The metrics endpoint parses with Prometheus' own parser and counts
+#    the events a narrow rule caused.
+port=$((20000 + $$ % 20000))
+if start_needle metrics "metrics_listen = 127.0.0.1:$port
+backlog_wait_time = 100
+backlog_limit = 7777"; then
+	p=$started_pid
+	add_rule
+	for i in $(seq 30); do "$helper" "/nonexistent/$key/m$i"; done
+	del_rule
+	sleep 1.5 # decoders write within a few ms; the kernel poll is each second
+	/usr/bin/python3 "$here/check_metrics.py" "http://127.0.0.1:$port/metrics" \
+		> "$top/metrics.txt" 2> "$top/metrics.err"
+	status=$?
+	stop_needle "$p"
+	whole=$(awk -F' ' '$1=="needle_decoder_events_total{state=\"whole\"}"{print $2}' "$top/metrics.txt")
+	limit=$(awk -F' ' '$1=="needle_kernel_backlog_limit{}"{print $2}' "$top/metrics.txt")
+	json=$(awk -F' ' '$1=="needle_sink_events_total{output=\"json\"}"{print $2}' "$top/metrics.txt")
+	if [ $status = 0 ] && [ "${whole:-0}" -ge 30 ] && [ "$limit" = 7777 ] && [ "${json:-0}" -ge 30 ]; then
+		ok "metrics parse (prometheus_client), count >= 30 events, show backlog_limit 7777"
+	else
+		not_ok "metrics endpoint" "parse status $status, whole events ${whole:-none}, json ${json:-none}, backlog_limit ${limit:-none}" \
+			"$(cat "$top/metrics.err")"
+	fi
+else
+	not_ok "metrics endpoint" "$(cat "$top/metrics/stderr")"
 fi
 
 [ "$failed" = 0 ]

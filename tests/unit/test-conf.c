@@ -65,6 +65,23 @@ TEST(errors_name_file_line_and_field)
 		     "test.conf:1: backlog_limit: 'lots' is not 'keep' or a number from 0 to 4294967295");
 }
 
+TEST(metrics_listen_values)
+{
+	struct conf c;
+	char err[512];
+
+	CHECK_EQ(parse(&c, "metrics_listen =\n", err), 0);
+	CHECK_STR(c.metrics_listen, ""); /* off */
+	CHECK_EQ(parse(&c, "metrics_listen = [::1]:9100\n", err), 0);
+	CHECK_EQ(parse(&c, "metrics_listen = localhost:9100\n", err), 0);
+	expect_error("metrics_listen = 127.0.0.1\n",
+		     "test.conf:1: metrics_listen: '127.0.0.1' is not HOST:PORT (127.0.0.1:9477, "
+		     "[::1]:9477) or empty for off");
+	expect_error("metrics_listen = 127.0.0.1:99999\n",
+		     "test.conf:1: metrics_listen: '127.0.0.1:99999' is not HOST:PORT (127.0.0.1:9477, "
+		     "[::1]:9477) or empty for off");
+}
+
 TEST(refuses_dangerous_kernel_settings)
 {
 	expect_error("failure = 2\n", "test.conf:1: failure: 2 makes the kernel panic on audit "
@@ -102,7 +119,7 @@ int main(int argc, char **argv)
 	return harness_main(argc, argv,
 			    CASES(CASE(embedded_default_parses), CASE(values_comments_and_sizes),
 				  CASE(errors_name_file_line_and_field),
-				  CASE(refuses_dangerous_kernel_settings),
+				  CASE(metrics_listen_values), CASE(refuses_dangerous_kernel_settings),
 				  CASE(multicast_changes_no_kernel_setting),
 				  CASE(failed_parse_leaves_conf_untouched)));
 }

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+#include "metrics.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define relaxed memory_order_relaxed
+
+static void header(struct outbuf *o, const char *name, const char *type, const char *help)
+{
+	outbuf_puts(o, "# HELP ");
+	outbuf_puts(o, name);
+	outbuf_putc(o, ' ');
+	outbuf_puts(o, help);
+	outbuf_puts(o, "\n# TYPE ");
+	outbuf_puts(o, name);
+	outbuf_putc(o, ' ');
+	outbuf_puts(o, type);
+	outbuf_putc(o, '\n');
+}
+
+static void sample(struct outbuf *o, const char *name, const char *labels, double v)
+{
+	char num[48];
+
+	outbuf_puts(o, name);
+	if (labels && *labels) {
+		outbuf_putc(o, '{');
+		outbuf_puts(o, labels);
+		outbuf_putc(o, '}');
+	}
+	snprintf(num, sizeof(num), " %.17g\n", v);
+	outbuf_puts(o, num);
+}
+
+static void one(struct outbuf *o, const char *name, const char *type, const char *help, double v)
+{
+	header(o, name, type, help);
+	sample(o, name, NULL, v);
+}
+
+static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
+{
+	struct audit_status s;
+	int64_t rcvbuf;
+	bool valid;
+
+	pthread_mutex_lock(&k->lock);
+	valid = k->valid;
+	s = k->status;
+	rcvbuf = k->rcvbuf;
+	pthread_mutex_unlock(&k->lock);
+	one(o, "needle_socket_receive_buffer_bytes", "gauge",
+	    "Receive buffer the kernel granted to the audit socket.", (double)rcvbuf);
+	if (!valid)
+		return;
+	one(o, "needle_kernel_enabled", "gauge", "Kernel audit enabled (0 off, 1 on, 2 locked).",
+	    s.enabled);
+	one(o, "needle_kernel_failure", "gauge", "Kernel audit failure mode (0 silent, 1 printk, 2 panic).",
+	    s.failure);
+	one(o, "needle_kernel_daemon_pid", "gauge", "Pid registered as the audit daemon (0: none).",
+	    s.pid);
+	one(o, "needle_kernel_rate_limit", "gauge", "Kernel audit rate limit, records per second (0: none).",
+	    s.rate_limit);
+	one(o, "needle_kernel_backlog_limit", "gauge", "Kernel audit backlog limit, records.",
+	    s.backlog_limit);
+	one(o, "needle_kernel_backlog", "gauge", "Records waiting in the kernel's audit backlog.",
+	    s.backlog);
+	one(o, "needle_kernel_lost_records_total", "counter",
+	    "Records the kernel lost (rate limit, backlog overflow, memory): its lost counter.",
+	    s.lost);
+	one(o, "needle_kernel_backlog_wait_time_jiffies", "gauge",
+	    "How long an audited process waits on a full backlog before the kernel drops.",
+	    s.backlog_wait_time);
+	one(o, "needle_kernel_backlog_wait_time_actual_total", "counter",
+	    "Time audited processes spent waiting on a full backlog, as the kernel reports it.",
+	    s.backlog_wait_time_actual);
+}
+
+static void render_socket(const struct pipeline *p, struct outbuf *o)
+{
+	struct listener_stats ls;
+
+	pipeline_sum_listeners(p, &ls);
+	one(o, "needle_socket_datagrams_total", "counter", "Datagrams received from the audit socket.",
+	    (double)ls.datagrams);
+	one(o, "needle_socket_received_bytes_total", "counter", "Bytes received from the audit socket.",
+	    (double)ls.bytes);
+	one(o, "needle_socket_recv_batches_total", "counter", "recvmmsg() calls that returned data.",
+	    (double)ls.batches);
+	one(o, "needle_socket_records_total", "counter", "Audit records passed to the rings.",
+	    (double)ls.records);
+	one(o, "needle_socket_overruns_total", "counter",
+	    "Receive buffer overruns (ENOBUFS): records were lost in the socket.",
+	    (double)ls.enobufs);
+	one(o, "needle_socket_foreign_datagrams_total", "counter",
+	    "Datagrams not from the kernel, dropped.", (double)ls.foreign);
+	one(o, "needle_socket_truncated_datagrams_total", "counter",
+	    "Datagrams larger than the receive buffer.", (double)ls.truncated);
+}
+
+static void render_rings(const struct pipeline *p, struct outbuf *o)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "needle_ring_occupancy_bytes", "gauge", "Bytes in the ring now." },
+		{ "needle_ring_capacity_bytes", "gauge", "Capacity of the ring." },
+		{ "needle_ring_high_water_bytes", "gauge", "Highest occupancy seen." },
+		{ "needle_ring_full_stalls_total", "counter", "Times a listener found the ring full." },
+		{ "needle_ring_stall_seconds_total", "counter", "Time listeners waited on a full ring." },
+		{ "needle_ring_dropped_records_total", "counter",
+		  "Records dropped because the ring was full (ring_full = drop)." },
+	};
+
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		header(o, m[k].name, m[k].type, m[k].help);
+		for (unsigned i = 0; i < p->decoders; i++) {
+			struct ring_stats rs;
+			char label[32];
+			double v;
+
+			ring_get_stats(p->ring[i], &rs);
+			v = k == 0   ? (double)rs.occupancy
+			    : k == 1 ? (double)rs.capacity
+			    : k == 2 ? (double)rs.high_water
+			    : k == 3 ? (double)rs.full_stalls
+			    : k == 4 ? (double)rs.stall_ns / 1e9
+				     : (double)rs.drops;
+			snprintf(label, sizeof(label), "shard=\"%u\"", i);
+			sample(o, m[k].name, label, v);
+		}
+	}
+}
+
+static void render_decoders(const struct pipeline *p, struct outbuf *o)
+{
+	struct decoder_stats ds;
+
+	pipeline_sum_decoders(p, &ds);
+	one(o, "needle_decoder_records_total", "counter", "Records the decoders took from the rings.",
+	    (double)ds.records);
+	header(o, "needle_decoder_events_total", "counter",
+	       "Events written, whole or partial (timeout, eviction, stop).");
+	sample(o, "needle_decoder_events_total", "state=\"whole\"", (double)ds.events);
+	sample(o, "needle_decoder_events_total", "state=\"partial\"", (double)ds.partial_events);
+	one(o, "needle_decoder_late_records_total", "counter",
+	    "Records that reached their event after its EOE.", (double)ds.late_records);
+	one(o, "needle_decoder_dropped_records_total", "counter",
+	    "Records dropped from events over the size cap.", (double)ds.dropped_records);
+	one(o, "needle_decoder_open_events", "gauge", "Events being assembled now.",
+	    (double)ds.open_events);
+}
+
+static void render_sinks(const struct pipeline *p, struct outbuf *o)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "needle_sink_events_total", "counter", "Events written to the output." },
+		{ "needle_sink_written_bytes_total", "counter", "Bytes written (compressed with lz4)." },
+		{ "needle_sink_uncompressed_bytes_total", "counter", "Bytes before compression." },
+		{ "needle_sink_write_errors_total", "counter", "Failed writes (disk full, I/O error)." },
+		{ "needle_sink_lost_events_total", "counter", "Events lost in failed writes." },
+		{ "needle_sink_rotations_total", "counter", "Log file rotations." },
+		{ "needle_sink_rotation_errors_total", "counter", "Failed rotations." },
+	};
+	const struct {
+		const char *name;
+		const struct sink *s;
+	} sinks[] = { { "json", p->json_sink },
+		      { "raw", p->raw_sink },
+		      { "enriched", p->enriched_sink },
+		      { "stdout", p->stdout_sink } };
+
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		header(o, m[k].name, m[k].type, m[k].help);
+		for (size_t i = 0; i < sizeof(sinks) / sizeof(sinks[0]); i++) {
+			const struct sink_stats *st;
+			char label[32];
+			uint64_t v;
+
+			if (!sinks[i].s)
+				continue;
+			st = &sinks[i].s->stats;
+			v = atomic_load_explicit(k == 0   ? &st->events
+						 : k == 1 ? &st->bytes
+						 : k == 2 ? &st->raw_bytes
+						 : k == 3 ? &st->write_errors
+						 : k == 4 ? &st->lost_events
+						 : k == 5 ? &st->rotations
+							  : &st->rotate_errors,
+						 relaxed);
+			snprintf(label, sizeof(label), "output=\"%s\"", sinks[i].name);
+			sample(o, m[k].name, label, (double)v);
+		}
+	}
+}
+
+void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *out)
+{
+	render_kernel(k, out);
+	render_socket(p, out);
+	render_rings(p, out);
+	render_decoders(p, out);
+	render_sinks(p, out);
+}
+
+struct metrics_server {
+	struct MHD_Daemon *mhd;
+	const struct pipeline *p;
+	struct kernel_snapshot *k;
+};
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *data,
+				  size_t *data_size, void **state)
+{
+	struct metrics_server *s = cls;
+	struct MHD_Response *resp;
+	struct outbuf body = { 0 };
+	enum MHD_Result r;
+	unsigned code = MHD_HTTP_OK;
+
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		code = MHD_HTTP_METHOD_NOT_ALLOWED;
+	else if (strcmp(url, "/metrics") != 0)
+		code = MHD_HTTP_NOT_FOUND;
+	if (code == MHD_HTTP_OK)
+		metrics_render(s->p, s->k, &body);
+	else
+		outbuf_puts(&body, code == MHD_HTTP_NOT_FOUND ? "not found: try /metrics\n"
+							      : "only GET\n");
+	if (body.failed) {
+		outbuf_free(&body);
+		return MHD_NO;
+	}
+	resp = MHD_create_response_from_buffer(body.len, body.data, MHD_RESPMEM_MUST_COPY);
+	outbuf_free(&body);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	r = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+int metrics_parse_listen(const char *listen, void *ret_sockaddr, unsigned *ret_len)
+{
+	char host[128];
+	const char *colon;
+	char *end;
+	unsigned long port;
+
+	if (listen[0] == '[') {
+		const char *close = strchr(listen, ']');
+
+		if (!close || close[1] != ':' || (size_t)(close - listen - 1) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, listen + 1, (size_t)(close - listen - 1));
+		host[close - listen - 1] = '\0';
+		colon = close + 1;
+	} else {
+		colon = strrchr(listen, ':');
+		if (!colon || (size_t)(colon - listen) >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, listen, (size_t)(colon - listen));
+		host[colon - listen] = '\0';
+	}
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || colon[1] == '\0' || port == 0 || port > 65535)
+		return -EINVAL;
+	if (strcmp(host, "localhost") == 0)
+		strcpy(host, "127.0.0.1");
+	{
+		struct sockaddr_in v4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+		struct sockaddr_in6 v6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+
+		if (inet_pton(AF_INET, host, &v4.sin_addr) == 1) {
+			memcpy(ret_sockaddr, &v4, sizeof(v4));
+			*ret_len = sizeof(v4);
+			return 0;
+		}
+		if (inet_pton(AF_INET6, host, &v6.sin6_addr) == 1) {
+			memcpy(ret_sockaddr, &v6, sizeof(v6));
+			*ret_len = sizeof(v6);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+struct metrics_server *metrics_server_start(const char *listen, const struct pipeline *p,
+					    struct kernel_snapshot *k, char *err, size_t err_size)
+{
+	struct sockaddr_storage addr;
+	unsigned len;
+	struct metrics_server *s;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
+
+	if (metrics_parse_listen(listen, &addr, &len) < 0) {
+		snprintf(err, err_size, "metrics_listen: '%s' is not HOST:PORT", listen);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, err_size, "out of memory");
+		return NULL;
+	}
+	s->p = p;
+	s->k = k;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->mhd = MHD_start_daemon(flags, ntohs(((struct sockaddr_in *)&addr)->sin_port), NULL, NULL,
+				  on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+				  MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				  MHD_OPTION_END);
+	if (!s->mhd) {
+		snprintf(err, err_size, "metrics_listen: cannot serve on %s (in use, or no such address)",
+			 listen);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void metrics_server_stop(struct metrics_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->mhd);
+	free(s);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * metrics: the pipeline's counters, stage by stage, as Prometheus text
+ * exposition, served over HTTP (libmicrohttpd) at metrics_listen.
+ *
+ *   kernel   AUDIT_GET, polled once a second by the main thread
+ *   socket   listener counters (summed over threads)
+ *   ring     per shard: occupancy, capacity, high water, stalls, drops
+ *   decoder  records, events whole/partial, late records, open events
+ *   sink     per output: events, bytes, errors, rotations
+ *
+ * Rendering reads atomics only, plus the kernel snapshot under its mutex,
+ * so a scrape never stops the data path.
+ */
+#ifndef NEEDLE_METRICS_H
+#define NEEDLE_METRICS_H
+
+#include "outbuf.h"
+#include "pipeline.h"
+
+#include <linux/audit.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+struct kernel_snapshot {
+	pthread_mutex_t lock;
+	bool valid;
+	struct audit_status status;
+	int64_t rcvbuf;   /* receive buffer the kernel granted, bytes */
+};
+
+/* Appends the exposition of everything to out. */
+void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *out);
+
+struct metrics_server;
+
+/* Serves GET /metrics on listen ("127.0.0.1:9477", "[::1]:9477"). NULL and
+ * a message in err when the address is bad or cannot be bound. */
+struct metrics_server *metrics_server_start(const char *listen, const struct pipeline *p,
+					    struct kernel_snapshot *k, char *err, size_t err_size);
+void metrics_server_stop(struct metrics_server *s);
+
+/* Parses "HOST:PORT" for metrics_listen; 0 or -EINVAL. */
+int metrics_parse_listen(const char *listen, void *ret_sockaddr, unsigned *ret_len);
+
+#endif
