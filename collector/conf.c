@@ -39,7 +39,8 @@ const char conf_embedded_default[] =
 	"event_timeout = 2000\n"
 	"max_open_events = 16384\n"
 	"resolve_ids = yes\n"
-	"metrics_listen = " CONF_METRICS_LISTEN "\n";
+	"metrics_listen = " CONF_METRICS_LISTEN "\n"
+	"control_socket = /run/needle/control\n";
 
 enum key_id {
 	KEY_MODE,
@@ -63,6 +64,7 @@ enum key_id {
 	KEY_MAX_OPEN_EVENTS,
 	KEY_RESOLVE_IDS,
 	KEY_METRICS_LISTEN,
+	KEY_CONTROL_SOCKET,
 	KEY_COUNT,
 };
 
@@ -88,6 +90,7 @@ static const char *const key_name[KEY_COUNT] = {
 	[KEY_MAX_OPEN_EVENTS] = "max_open_events",
 	[KEY_RESOLVE_IDS] = "resolve_ids",
 	[KEY_METRICS_LISTEN] = "metrics_listen",
+	[KEY_CONTROL_SOCKET] = "control_socket",
 };
 
 void conf_init(struct conf *conf)
@@ -114,6 +117,7 @@ void conf_init(struct conf *conf)
 		.max_open_events = 16384,
 		.resolve_ids = true,
 		.metrics_listen = CONF_METRICS_LISTEN,
+		.control_socket = "/run/needle/control",
 	};
 }
 
@@ -348,6 +352,14 @@ static int set_key(struct conf *c, enum key_id id, const char *v, const struct w
 		strcpy(c->metrics_listen, v);
 		break;
 	}
+	case KEY_CONTROL_SOCKET:
+		if (*v && v[0] != '/')
+			return fail(w, "control_socket: '%s' is not an absolute path (or empty for off)", v);
+		if (strlen(v) >= sizeof(c->control_socket))
+			return fail(w, "control_socket: longer than %zu bytes",
+				    sizeof(c->control_socket) - 1);
+		strcpy(c->control_socket, v);
+		break;
 	case KEY_COMPRESS: {
 		static const char *const comps[] = { "none", "lz4", NULL };
 
@@ -447,7 +459,7 @@ int conf_parse(struct conf *conf, const char *origin, const char *text, size_t l
 		if (seen & (1u << id))
 			return fail(&w, "%s is set twice", key);
 		seen |= 1u << id;
-		if (!*value && id != KEY_METRICS_LISTEN)
+		if (!*value && id != KEY_METRICS_LISTEN && id != KEY_CONTROL_SOCKET)
 			return fail(&w, "%s has no value", key);
 		if (set_key(&c, (enum key_id)id, value, &w) < 0)
 			return -EINVAL;
@@ -549,8 +561,10 @@ void conf_format(const struct conf *c, char *buf, size_t size)
 	snprintf(buf + off, size - off,
 		 "default_rules = %s\nlog_dir = %s\noutput = %s\nmax_log_file = %" PRIu64
 		 "\nnum_logs = %u\ncompress = %s\nevent_timeout = %" PRIu64
-		 "\nmax_open_events = %u\nresolve_ids = %s\nmetrics_listen = %s\n",
+		 "\nmax_open_events = %u\nresolve_ids = %s\nmetrics_listen = %s\n"
+		 "control_socket = %s\n",
 		 c->default_rules ? "yes" : "no", c->log_dir, outputs + 1, c->max_log_file,
 		 c->num_logs, c->compress_lz4 ? "lz4" : "none", c->event_timeout_ms,
-		 c->max_open_events, c->resolve_ids ? "yes" : "no", c->metrics_listen);
+		 c->max_open_events, c->resolve_ids ? "yes" : "no", c->metrics_listen,
+		 c->control_socket);
 }

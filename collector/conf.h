@@ -44,6 +44,7 @@ struct conf {
 	unsigned max_open_events;   /* per decoder; past it the oldest is written partial */
 	bool resolve_ids;           /* uid/gid names in JSON (who.*_name, owner) */
 	char metrics_listen[128];   /* HOST:PORT of the Prometheus endpoint; "" off */
+	char control_socket[108];   /* unix socket for needle stat; "" off */
 	/* Which keys the file set, for the checks between keys. */
 	uint32_t set_mask;
 };

@@ -19,6 +19,7 @@
  */
 #include "daemon.h"
 #include "audit-ctl.h"
+#include "control.h"
 #include "metrics.h"
 #include "pipeline.h"
 #include "recovery.h"
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -55,6 +57,7 @@ struct daemon {
 	int ready_fd;              /* detached: tells the parent start-up worked */
 	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */
 	struct metrics_server *metrics;
+	struct control_server *control;
 };
 
 static bool log_to_syslog;
@@ -458,12 +461,21 @@ static void pipeline_close(struct daemon *d, bool abort_waits)
 static void poll_kernel(struct daemon *d)
 {
 	struct audit_status k;
+	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
+	socklen_t len = sizeof(mem);
+	bool have_mem = d->p && d->data &&
+			getsockopt(audit_ctl_fd(d->data), SOL_SOCKET, SO_MEMINFO, mem, &len) == 0;
+	bool have_status = audit_ctl_get_status(d->ctl, &k) == 0;
 
-	if (audit_ctl_get_status(d->ctl, &k) < 0)
-		return;
 	pthread_mutex_lock(&d->kernel.lock);
-	d->kernel.status = k;
-	d->kernel.valid = true;
+	if (have_status) {
+		d->kernel.status = k;
+		d->kernel.valid = true;
+	}
+	if (have_mem) {
+		d->kernel.socket_queued = mem[SK_MEMINFO_RMEM_ALLOC];
+		d->kernel.socket_limit = mem[SK_MEMINFO_RCVBUF];
+	}
 	pthread_mutex_unlock(&d->kernel.lock);
 }
 
@@ -532,6 +544,7 @@ static void reload(struct daemon *d)
 	NEEDS_RESTART(max_open_events, "max_open_events")
 	NEEDS_RESTART(resolve_ids, "resolve_ids")
 	NEEDS_RESTART(metrics_listen, "metrics_listen")
+	NEEDS_RESTART(control_socket, "control_socket")
 #undef NEEDS_RESTART
 	d->conf = next;
 	atomic_store(&d->p->ring_full, next.ring_full);
@@ -714,6 +727,13 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 			    err);
 		}
 	}
+	if (d.conf.control_socket[0]) {
+		char err[256];
+
+		d.control = control_start(d.conf.control_socket, d.p, &d.kernel, err, sizeof(err));
+		if (!d.control)
+			say("%s; 'needle stat' cannot reach this needle (set control_socket)", err);
+	}
 	say("collecting (%s): pid %d, %u listener(s), %u decoder(s), ring %" PRIu64
 	    " bytes each, output to %s",
 	    unicast ? "unicast" : "multicast", (int)getpid(), d.p->listeners, d.p->decoders,
@@ -744,6 +764,8 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 stop:
 	metrics_server_stop(d.metrics);
 	d.metrics = NULL;
+	control_stop(d.control);
+	d.control = NULL;
 	remove_rules(&d);
 	restored = restore_settings(&d) == 0;
 	if (!restored)

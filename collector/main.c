@@ -4,6 +4,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "decode-cmd.h"
+#include "stat-cmd.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@ static void usage(FILE *f)
 		"usage: needle run [-c FILE] [--foreground]\n"
 		"       needle config [-c FILE]    print the effective configuration\n"
 		"       needle decode [-f json|raw|enriched|summary] [FILE...]\n"
+		"       needle stat [--json] [--watch] [--socket PATH]\n"
 		"       needle --version\n"
 		"\n"
 		"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
@@ -71,6 +73,8 @@ int main(int argc, char **argv)
 	command = argv[1];
 	if (strcmp(command, "decode") == 0)
 		return decode_cmd_main(argc - 1, argv + 1);
+	if (strcmp(command, "stat") == 0)
+		return stat_cmd_main(argc - 1, argv + 1);
 	argc--;
 	argv++;
 	while ((c = getopt_long(argc, argv, "c:fh", opts, NULL)) != -1) {

@@ -203,8 +203,57 @@ static void render_sinks(const struct pipeline *p, struct outbuf *o)
 	}
 }
 
+double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
+			 const char **ret_stage)
+{
+	double risk = 0, v;
+	const char *stage = "none";
+
+	pthread_mutex_lock(&k->lock);
+	if (k->valid && k->status.backlog_limit) {
+		v = (double)k->status.backlog / (double)k->status.backlog_limit;
+		if (v > risk) {
+			risk = v;
+			stage = "kernel";
+		}
+	}
+	if (k->socket_limit) {
+		v = (double)k->socket_queued / (double)k->socket_limit;
+		if (v > risk) {
+			risk = v;
+			stage = "socket";
+		}
+	}
+	pthread_mutex_unlock(&k->lock);
+	for (unsigned i = 0; i < p->decoders; i++) {
+		struct ring_stats rs;
+
+		ring_get_stats(p->ring[i], &rs);
+		v = rs.capacity ? (double)rs.occupancy / (double)rs.capacity : 0;
+		if (v > risk) {
+			risk = v;
+			stage = "ring";
+		}
+	}
+	if (ret_stage)
+		*ret_stage = stage;
+	return risk > 1 ? 1 : risk;
+}
+
 void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *out)
 {
+	const char *stage;
+	double risk = metrics_loss_risk(p, k, &stage);
+	char label[48];
+
+	header(out, "needle_loss_risk", "gauge",
+	       "How full the fullest stage is (0 to 1): kernel backlog, socket buffer or ring.");
+	snprintf(label, sizeof(label), "stage=\"%s\"", stage);
+	sample(out, "needle_loss_risk", label, risk);
+	pthread_mutex_lock(&k->lock);
+	one(out, "needle_socket_queued_bytes", "gauge",
+	    "Bytes waiting in the audit socket's receive queue.", (double)k->socket_queued);
+	pthread_mutex_unlock(&k->lock);
 	render_kernel(k, out);
 	render_socket(p, out);
 	render_rings(p, out);

@@ -27,7 +27,15 @@ struct kernel_snapshot {
 	bool valid;
 	struct audit_status status;
 	int64_t rcvbuf;   /* receive buffer the kernel granted, bytes */
+	uint64_t socket_queued; /* bytes waiting in the socket (SO_MEMINFO) */
+	uint64_t socket_limit;  /* what the socket may hold before it overruns */
 };
+
+/* How close the fullest stage is to losing events, in [0, 1]: the kernel
+ * backlog against its limit, the socket's queued bytes against its buffer,
+ * the fullest ring against its capacity. Names the stage in *ret_stage. */
+double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
+			 const char **ret_stage);
 
 /* Appends the exposition of everything to out. */
 void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *out);

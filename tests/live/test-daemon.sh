@@ -167,6 +167,7 @@ fi
 #    the events a narrow rule caused.
 port=$((20000 + $$ % 20000))
 if start_needle metrics "metrics_listen = 127.0.0.1:$port
+control_socket = $top/control.sock
 backlog_wait_time = 100
 backlog_limit = 7777"; then
 	p=$started_pid
@@ -177,14 +178,18 @@ backlog_limit = 7777"; then
 	/usr/bin/python3 "$here/check_metrics.py" "http://127.0.0.1:$port/metrics" \
 		> "$top/metrics.txt" 2> "$top/metrics.err"
 	status=$?
+	"$NEEDLE" stat --json --socket "$top/control.sock" > "$top/stat.json" 2>> "$top/metrics.err"
+	stat_whole=$(/usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["needle_decoder_events_total{state=\"whole\"}"]))' "$top/stat.json" 2>>"$top/metrics.err")
+	"$NEEDLE" stat --socket "$top/control.sock" > "$top/stat.txt" 2>> "$top/metrics.err"
 	stop_needle "$p"
 	whole=$(awk -F' ' '$1=="needle_decoder_events_total{state=\"whole\"}"{print $2}' "$top/metrics.txt")
 	limit=$(awk -F' ' '$1=="needle_kernel_backlog_limit{}"{print $2}' "$top/metrics.txt")
 	json=$(awk -F' ' '$1=="needle_sink_events_total{output=\"json\"}"{print $2}' "$top/metrics.txt")
-	if [ $status = 0 ] && [ "${whole:-0}" -ge 30 ] && [ "$limit" = 7777 ] && [ "${json:-0}" -ge 30 ]; then
-		ok "metrics parse (prometheus_client), count >= 30 events, show backlog_limit 7777"
+	if [ $status = 0 ] && [ "${whole:-0}" -ge 30 ] && [ "$limit" = 7777 ] && [ "${json:-0}" -ge 30 ] &&
+		[ "$stat_whole" = "$whole" ] && grep -q "^kernel    backlog [0-9]*/7777" "$top/stat.txt"; then
+		ok "metrics parse (prometheus_client), count >= 30 events, show backlog_limit 7777; needle stat agrees"
 	else
-		not_ok "metrics endpoint" "parse status $status, whole events ${whole:-none}, json ${json:-none}, backlog_limit ${limit:-none}" \
+		not_ok "metrics endpoint" "parse status $status, whole events ${whole:-none} (stat ${stat_whole:-none}), json ${json:-none}, backlog_limit ${limit:-none}" \
 			"$(cat "$top/metrics.err")"
 	fi
 else
