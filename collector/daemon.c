@@ -479,6 +479,111 @@ static void poll_kernel(struct daemon *d)
 	pthread_mutex_unlock(&d->kernel.lock);
 }
 
+/*
+ * The daemon's own watch, once a second: a warning when the fullest stage
+ * passes LOSS_RISK_WARN or a loss counter moves (each at most every
+ * WARN_EVERY seconds, with what was lost in between), and a status line
+ * every STATUS_EVERY seconds. Each warning names the stage and the fix.
+ */
+#define LOSS_RISK_WARN 0.8
+#define WARN_EVERY 10
+#define STATUS_EVERY 60
+
+enum loss_cause { LOSS_KERNEL, LOSS_SOCKET, LOSS_RING, LOSS_DECODER, LOSS_SINK, LOSS_CAUSES };
+
+struct watch {
+	uint64_t seconds;
+	uint64_t start[LOSS_CAUSES];     /* counter values when needle started */
+	uint64_t last[LOSS_CAUSES];      /* counter values at the last warning */
+	uint64_t warned_at[LOSS_CAUSES]; /* second of the last warning, 0: never */
+	uint64_t risk_warned_at;
+	uint64_t status_events;          /* events at the last status line */
+};
+
+static const struct {
+	const char *what, *fix;
+} loss_text[LOSS_CAUSES] = {
+	[LOSS_KERNEL] = { "records lost in the kernel (backlog full or rate limit)",
+			  "raise backlog_limit, or backlog_wait_time to make processes wait" },
+	[LOSS_SOCKET] = { "socket overruns (records dropped by the kernel on needle's socket)",
+			  "raise socket_buffer or listener_threads" },
+	[LOSS_RING] = { "records dropped on full rings (ring_full = drop)",
+			"raise ring_size or decoder_threads, or set ring_full = block" },
+	[LOSS_DECODER] = { "records dropped from events over the size cap",
+			   "these events are marked truncated" },
+	[LOSS_SINK] = { "events lost in failed writes", "free space in log_dir; check the disk" },
+};
+
+static void loss_counters(struct daemon *d, uint64_t *ret)
+{
+	const struct pipeline *p = d->p;
+	struct listener_stats ls;
+	struct decoder_stats ds;
+	const struct sink *outs[] = { p->json_sink, p->raw_sink, p->enriched_sink, p->stdout_sink };
+
+	pipeline_sum_listeners(p, &ls);
+	pipeline_sum_decoders(p, &ds);
+	pthread_mutex_lock(&d->kernel.lock);
+	ret[LOSS_KERNEL] = d->kernel.valid ? d->kernel.status.lost : 0;
+	pthread_mutex_unlock(&d->kernel.lock);
+	ret[LOSS_SOCKET] = ls.enobufs;
+	ret[LOSS_RING] = ls.ring_drops;
+	ret[LOSS_DECODER] = ds.dropped_records;
+	ret[LOSS_SINK] = 0;
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+		if (outs[i])
+			ret[LOSS_SINK] += atomic_load(&outs[i]->stats.lost_events);
+}
+
+/* Losses before needle started (the kernel's lost counter) are not
+ * needle's to report: counting starts here, right after start-up. */
+static void watch_start(struct daemon *d, struct watch *w)
+{
+	loss_counters(d, w->start);
+	memcpy(w->last, w->start, sizeof(w->start));
+}
+
+static void watch_tick(struct daemon *d, struct watch *w)
+{
+	uint64_t now[LOSS_CAUSES];
+	const char *stage;
+	double risk = metrics_loss_risk(d->p, &d->kernel, &stage);
+	struct decoder_stats ds;
+
+	w->seconds++;
+	loss_counters(d, now);
+	for (int c = 0; c < LOSS_CAUSES; c++) {
+		if (now[c] == w->last[c] ||
+		    (w->warned_at[c] && w->seconds - w->warned_at[c] < WARN_EVERY))
+			continue;
+		say("warning: %" PRIu64 " %s since the last report; %s", now[c] - w->last[c],
+		    loss_text[c].what, loss_text[c].fix);
+		w->last[c] = now[c];
+		w->warned_at[c] = w->seconds;
+	}
+	if (risk >= LOSS_RISK_WARN &&
+	    (!w->risk_warned_at || w->seconds - w->risk_warned_at >= WARN_EVERY)) {
+		say("warning: the %s stage is %.0f%% full: events will be lost (or audited "
+		    "processes slowed) if it fills; %s",
+		    stage, risk * 100,
+		    strcmp(stage, "kernel") == 0   ? "raise backlog_limit or decoder_threads"
+		    : strcmp(stage, "socket") == 0 ? "raise socket_buffer or listener_threads"
+						   : "raise ring_size or decoder_threads");
+		w->risk_warned_at = w->seconds;
+	}
+	if (w->seconds % STATUS_EVERY == 0) {
+		pipeline_sum_decoders(d->p, &ds);
+		say("status: %" PRIu64 " events in the last %d s (%" PRIu64 " partial so far), loss risk "
+		    "%.0f%% (%s), lost since start: kernel %" PRIu64 " records, socket overruns %" PRIu64
+		    ", ring drops %" PRIu64 ", sink %" PRIu64 " events",
+		    ds.events + ds.partial_events - w->status_events, STATUS_EVERY, ds.partial_events,
+		    risk * 100, stage, now[LOSS_KERNEL] - w->start[LOSS_KERNEL],
+		    now[LOSS_SOCKET] - w->start[LOSS_SOCKET], now[LOSS_RING] - w->start[LOSS_RING],
+		    now[LOSS_SINK] - w->start[LOSS_SINK]);
+		w->status_events = ds.events + ds.partial_events;
+	}
+}
+
 static void print_status_line(struct daemon *d, uint64_t *last_records)
 {
 	const struct pipeline *p = d->p;
@@ -657,6 +762,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	struct pipeline_worker lw[PIPELINE_MAX_LISTENERS], dw[PIPELINE_MAX_DECODERS];
 	struct audit_features features;
 	uint64_t last_records = 0;
+	struct watch watch = { 0 };
 	bool unicast = conf->mode == CONF_MODE_UNICAST, restored;
 	sigset_t sigs;
 	int r, status = EXIT_RUN_FAILED;
@@ -716,6 +822,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 			load_default_rules(&d);
 	}
 	poll_kernel(&d);
+	watch_start(&d, &watch);
 	if (d.conf.metrics_listen[0]) {
 		char err[256];
 
@@ -754,6 +861,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 		if (sig == SIGHUP)
 			reload(&d);
 		poll_kernel(&d);
+		watch_tick(&d, &watch);
 		if (d.tty)
 			print_status_line(&d, &last_records);
 	}

@@ -23,7 +23,7 @@ del_rule() { auditctl -D -k "$key" >/dev/null; }
 serials() { live_serials "$1"; }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 
 # 1. A second unicast needle refuses, names the holder, exits 1.
 if start_needle holder "backlog_wait_time = 100"; then
@@ -194,6 +194,32 @@ backlog_limit = 7777"; then
 	fi
 else
 	not_ok "metrics endpoint" "$(cat "$top/metrics/stderr")"
+fi
+
+# 9. Disk full: the JSON log is /dev/full. Every event is counted lost,
+#    needle warns with the fix, and keeps running.
+mkdir -p "$top/full/log"
+ln -s /dev/full "$top/full/log/needle.json"
+if start_needle full "output = json
+metrics_listen =
+control_socket =
+backlog_wait_time = 100"; then
+	p=$started_pid
+	add_rule
+	for i in $(seq 20); do "$helper" "/nonexistent/$key/f$i"; done
+	del_rule
+	sleep 2.5
+	alive=no; kill -0 "$p" 2>/dev/null && alive=yes
+	stop_needle "$p"
+	lost=$(sed -n 's/.* \([0-9]*\) events in failed writes$/\1/p' "$top/full/stderr")
+	if [ "$alive" = yes ] && [ "${lost:-0}" -ge 20 ] &&
+		grep -q "warning: .* events lost in failed writes since the last report; free space in log_dir" "$top/full/stderr"; then
+		ok "disk full: $lost events counted lost, a warning names the fix, needle keeps running"
+	else
+		not_ok "disk full accounting" "alive $alive, lost ${lost:-none}" "$(cat "$top/full/stderr")"
+	fi
+else
+	not_ok "disk full accounting" "$(cat "$top/full/stderr")"
 fi
 
 [ "$failed" = 0 ]
