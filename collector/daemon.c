@@ -469,6 +469,8 @@ static void poll_kernel(struct daemon *d)
 
 	pthread_mutex_lock(&d->kernel.lock);
 	if (have_status) {
+		d->kernel.previous = d->kernel.status;
+		d->kernel.have_previous = d->kernel.valid;
 		d->kernel.status = k;
 		d->kernel.valid = true;
 	}

@@ -47,13 +47,15 @@ static void one(struct outbuf *o, const char *name, const char *type, const char
 
 static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 {
-	struct audit_status s;
+	struct audit_status s, prev;
 	int64_t rcvbuf;
-	bool valid;
+	bool valid, have_prev;
 
 	pthread_mutex_lock(&k->lock);
 	valid = k->valid;
 	s = k->status;
+	prev = k->previous;
+	have_prev = k->have_previous;
 	rcvbuf = k->rcvbuf;
 	pthread_mutex_unlock(&k->lock);
 	one(o, "needle_socket_receive_buffer_bytes", "gauge",
@@ -81,6 +83,18 @@ static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 	one(o, "needle_kernel_backlog_wait_time_actual_total", "counter",
 	    "Time audited processes spent waiting on a full backlog, as the kernel reports it.",
 	    s.backlog_wait_time_actual);
+	if (!have_prev)
+		return;
+	/* Over the last second (the poll interval): what moved just now. */
+	one(o, "needle_kernel_lost_records_last_interval", "gauge",
+	    "Records the kernel lost during the last poll interval (1 s).",
+	    (double)(uint32_t)(s.lost - prev.lost));
+	one(o, "needle_kernel_backlog_wait_time_actual_last_interval", "gauge",
+	    "Backlog wait time the kernel reported during the last poll interval (1 s).",
+	    (double)(uint32_t)(s.backlog_wait_time_actual - prev.backlog_wait_time_actual));
+	one(o, "needle_kernel_backlog_change_last_interval", "gauge",
+	    "Change of the kernel backlog over the last poll interval (1 s).",
+	    (double)s.backlog - (double)prev.backlog);
 }
 
 static void render_socket(const struct pipeline *p, struct outbuf *o)

@@ -26,6 +26,8 @@ struct kernel_snapshot {
 	pthread_mutex_t lock;
 	bool valid;
 	struct audit_status status;
+	struct audit_status previous; /* the poll before, for the deltas */
+	bool have_previous;
 	int64_t rcvbuf;   /* receive buffer the kernel granted, bytes */
 	uint64_t socket_queued; /* bytes waiting in the socket (SO_MEMINFO) */
 	uint64_t socket_limit;  /* what the socket may hold before it overruns */
