@@ -116,10 +116,34 @@ static void flush_all(struct decoder *d)
 	flush_out(d, &d->out);
 }
 
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* How long after the kernel stamped it an event is formatted. */
+static void record_delay(struct decoder *d, const struct audit_event *ev, uint64_t now)
+{
+	uint64_t stamp = ev->stamp.sec * 1000 + ev->stamp.msec;
+	uint64_t delay = now > stamp ? now - stamp : 0;
+	unsigned b = 0;
+
+	while (b < DELAY_BUCKETS - 1 && delay > delay_bucket_ms[b])
+		b++;
+	stat_add(&d->st->delay_bucket[b], 1);
+	stat_add(&d->st->delay_sum_ms, delay);
+	if (delay > atomic_load_explicit(&d->st->delay_max_ms, relaxed))
+		atomic_store_explicit(&d->st->delay_max_ms, delay, relaxed);
+}
+
 /* Formats every event the assembler has ended. */
 static void emit_events(struct decoder *d)
 {
 	struct audit_event *ev;
+	uint64_t now = 0;
 
 	while ((ev = assembler_pop(d->asm_))) {
 		size_t json_start = d->json.buf.len;
@@ -146,6 +170,9 @@ static void emit_events(struct decoder *d)
 			d->enriched.events++;
 		}
 		stat_add(ev->partial ? &d->st->partial_events : &d->st->events, 1);
+		if (!now)
+			now = wall_ms(); /* once per batch of events */
+		record_delay(d, ev, now);
 		assembler_done(d->asm_, ev);
 	}
 	if (d->json.buf.len >= FLUSH_AT || d->raw.buf.len >= FLUSH_AT ||

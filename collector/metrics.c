@@ -153,6 +153,36 @@ static void render_rings(const struct pipeline *p, struct outbuf *o)
 	}
 }
 
+/* The delay histogram, summed over decoders (buckets made cumulative). */
+static void render_delay(const struct pipeline *p, struct outbuf *o)
+{
+	uint64_t bucket[DELAY_BUCKETS] = { 0 }, sum = 0, max = 0, cumulative = 0;
+	char label[32];
+
+	for (unsigned i = 0; i < p->decoders; i++) {
+		uint64_t m = atomic_load_explicit(&p->dstats[i].delay_max_ms, relaxed);
+
+		for (unsigned b = 0; b < DELAY_BUCKETS; b++)
+			bucket[b] += atomic_load_explicit(&p->dstats[i].delay_bucket[b], relaxed);
+		sum += atomic_load_explicit(&p->dstats[i].delay_sum_ms, relaxed);
+		max = m > max ? m : max;
+	}
+	header(o, "needle_event_delay_seconds", "histogram",
+	       "Time from an event's audit timestamp to its formatting by a decoder.");
+	for (unsigned b = 0; b < DELAY_BUCKETS; b++) {
+		cumulative += bucket[b];
+		if (b < DELAY_BUCKETS - 1)
+			snprintf(label, sizeof(label), "le=\"%g\"", delay_bucket_ms[b] / 1000.0);
+		else
+			snprintf(label, sizeof(label), "le=\"+Inf\"");
+		sample(o, "needle_event_delay_seconds_bucket", label, (double)cumulative);
+	}
+	sample(o, "needle_event_delay_seconds_sum", NULL, (double)sum / 1000.0);
+	sample(o, "needle_event_delay_seconds_count", NULL, (double)cumulative);
+	one(o, "needle_event_delay_max_seconds", "gauge", "Longest delay seen since start.",
+	    (double)max / 1000.0);
+}
+
 static void render_decoders(const struct pipeline *p, struct outbuf *o)
 {
 	struct decoder_stats ds;
@@ -170,6 +200,7 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
 	    "Records dropped from events over the size cap.", (double)ds.dropped_records);
 	one(o, "needle_decoder_open_events", "gauge", "Events being assembled now.",
 	    (double)ds.open_events);
+	render_delay(p, o);
 }
 
 static void render_sinks(const struct pipeline *p, struct outbuf *o)

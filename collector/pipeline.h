@@ -70,11 +70,20 @@ struct listener_stats {
 	X(no_stamp, "records without a readable stamp")                          \
 	X(format_errors, "output batches lost to memory or compression errors")
 
+/* Delay from an event's own timestamp to the moment its decoder formats
+ * it, as a histogram (upper bounds in milliseconds; the last is +Inf). */
+#define DELAY_BUCKETS 11
+static const unsigned delay_bucket_ms[DELAY_BUCKETS - 1] = { 1, 5, 10, 50, 100, 500,
+							     1000, 2500, 5000, 10000 };
+
 struct decoder_stats {
 	alignas(64)
 #define X(name, help) _Atomic uint64_t name;
 	DECODER_COUNTERS(X)
 #undef X
+	_Atomic uint64_t delay_bucket[DELAY_BUCKETS]; /* not cumulative */
+	_Atomic uint64_t delay_sum_ms;
+	_Atomic uint64_t delay_max_ms;
 };
 
 /* Adds to a counter of this thread's own: one writer, so a plain add; the

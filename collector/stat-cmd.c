@@ -130,6 +130,28 @@ static void print_table(const struct samples *s)
 	       get(s, "needle_decoder_events_total{state=\"whole\"}"),
 	       get(s, "needle_decoder_events_total{state=\"partial\"}"),
 	       get(s, "needle_decoder_late_records_total"), get(s, "needle_decoder_open_events"));
+	/* Quantiles from the histogram: the upper bound of the first bucket
+	 * that holds the quantile (so "p99 <= 5 ms"). */
+	{
+		double count = get(s, "needle_event_delay_seconds_count");
+		const char *names[2] = { "p50", "p99" };
+		const double q[2] = { 0.5, 0.99 };
+
+		printf("%-9s", "delay");
+		for (int k = 0; k < 2 && count > 0; k++) {
+			const char *bound = "+Inf";
+
+			for (size_t i = 0; i < s->n; i++)
+				if (strncmp(s->s[i].key, "needle_event_delay_seconds_bucket{le=\"", 38) == 0 &&
+				    s->s[i].value >= q[k] * count) {
+					bound = s->s[i].key + 38;
+					break;
+				}
+			printf(" %s <= %.*s s", names[k], (int)strcspn(bound, "\""), bound);
+		}
+		printf("  max %.3f s  (from event time to formatting)\n",
+		       get(s, "needle_event_delay_max_seconds"));
+	}
 	for (const char *const *o = (const char *const[]){ "json", "raw", "enriched", "stdout", NULL };
 	     *o; o++) {
 		bool present = false;

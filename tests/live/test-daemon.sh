@@ -187,7 +187,9 @@ backlog_limit = 7777"; then
 	json=$(awk -F' ' '$1=="needle_sink_events_total{output=\"json\"}"{print $2}' "$top/metrics.txt")
 	if [ $status = 0 ] && [ "${whole:-0}" -ge 30 ] && [ "$limit" = 7777 ] && [ "${json:-0}" -ge 30 ] &&
 		[ "$stat_whole" = "$whole" ] && grep -q "^kernel    backlog [0-9]*/7777" "$top/stat.txt" &&
-		grep -q "^needle_kernel_lost_records_last_interval{} 0$" "$top/metrics.txt"; then
+		grep -q "^needle_kernel_lost_records_last_interval{} 0$" "$top/metrics.txt" &&
+		grep -q "^needle_event_delay_seconds_count{} $whole$" "$top/metrics.txt" &&
+		grep -q "^delay     p50 <= " "$top/stat.txt"; then
 		ok "metrics parse (prometheus_client), count >= 30 events, show backlog_limit 7777; needle stat agrees"
 	else
 		not_ok "metrics endpoint" "parse status $status, whole events ${whole:-none} (stat ${stat_whole:-none}), json ${json:-none}, backlog_limit ${limit:-none}" \
