@@ -5,6 +5,7 @@
 #include "daemon.h"
 #include "decode-cmd.h"
 #include "stat-cmd.h"
+#include "monitor-cmd.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ static void usage(FILE *f)
 		"       needle config [-c FILE]    print the effective configuration\n"
 		"       needle decode [-f json|raw|enriched|summary] [FILE...]\n"
 		"       needle stat [--json] [--watch] [--socket PATH]\n"
+		"       needle monitor [--once] [--json] [--listen HOST:PORT] [--interval S]\n"
 		"       needle --version\n"
 		"\n"
 		"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
@@ -75,6 +77,8 @@ int main(int argc, char **argv)
 		return decode_cmd_main(argc - 1, argv + 1);
 	if (strcmp(command, "stat") == 0)
 		return stat_cmd_main(argc - 1, argv + 1);
+	if (strcmp(command, "monitor") == 0)
+		return monitor_cmd_main(argc - 1, argv + 1);
 	argc--;
 	argv++;
 	while ((c = getopt_long(argc, argv, "c:fh", opts, NULL)) != -1) {

@@ -58,8 +58,7 @@ static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 	have_prev = k->have_previous;
 	rcvbuf = k->rcvbuf;
 	pthread_mutex_unlock(&k->lock);
-	one(o, "needle_socket_receive_buffer_bytes", "gauge",
-	    "Receive buffer the kernel granted to the audit socket.", (double)rcvbuf);
+	(void)rcvbuf; /* rendered with the socket's metrics */
 	if (!valid)
 		return;
 	one(o, "needle_kernel_enabled", "gauge", "Kernel audit enabled (0 off, 1 on, 2 locked).",
@@ -97,9 +96,20 @@ static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 	    (double)s.backlog - (double)prev.backlog);
 }
 
-static void render_socket(const struct pipeline *p, struct outbuf *o)
+static void render_socket(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *o)
 {
 	struct listener_stats ls;
+	uint64_t queued;
+	int64_t rcvbuf;
+
+	pthread_mutex_lock(&k->lock);
+	queued = k->socket_queued;
+	rcvbuf = k->rcvbuf;
+	pthread_mutex_unlock(&k->lock);
+	one(o, "needle_socket_receive_buffer_bytes", "gauge",
+	    "Receive buffer the kernel granted to the audit socket.", (double)rcvbuf);
+	one(o, "needle_socket_queued_bytes", "gauge",
+	    "Bytes waiting in the audit socket's receive queue.", (double)queued);
 
 	pipeline_sum_listeners(p, &ls);
 	one(o, "needle_socket_datagrams_total", "counter", "Datagrams received from the audit socket.",
@@ -270,7 +280,7 @@ double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
 		}
 	}
 	pthread_mutex_unlock(&k->lock);
-	for (unsigned i = 0; i < p->decoders; i++) {
+	for (unsigned i = 0; p && i < p->decoders; i++) {
 		struct ring_stats rs;
 
 		ring_get_stats(p->ring[i], &rs);
@@ -295,12 +305,10 @@ void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct 
 	       "How full the fullest stage is (0 to 1): kernel backlog, socket buffer or ring.");
 	snprintf(label, sizeof(label), "stage=\"%s\"", stage);
 	sample(out, "needle_loss_risk", label, risk);
-	pthread_mutex_lock(&k->lock);
-	one(out, "needle_socket_queued_bytes", "gauge",
-	    "Bytes waiting in the audit socket's receive queue.", (double)k->socket_queued);
-	pthread_mutex_unlock(&k->lock);
 	render_kernel(k, out);
-	render_socket(p, out);
+	if (!p)
+		return; /* needle monitor: the kernel only */
+	render_socket(p, k, out);
 	render_rings(p, out);
 	render_decoders(p, out);
 	render_sinks(p, out);

@@ -39,7 +39,8 @@ struct kernel_snapshot {
 double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
 			 const char **ret_stage);
 
-/* Appends the exposition of everything to out. */
+/* Appends the exposition of everything to out. p may be NULL (needle
+ * monitor beside another daemon): then only the kernel's part. */
 void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *out);
 
 struct metrics_server;

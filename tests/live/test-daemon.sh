@@ -181,6 +181,8 @@ backlog_limit = 7777"; then
 	"$NEEDLE" stat --json --socket "$top/control.sock" > "$top/stat.json" 2>> "$top/metrics.err"
 	stat_whole=$(/usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["needle_decoder_events_total{state=\"whole\"}"]))' "$top/stat.json" 2>>"$top/metrics.err")
 	"$NEEDLE" stat --socket "$top/control.sock" > "$top/stat.txt" 2>> "$top/metrics.err"
+	"$NEEDLE" monitor --once --json > "$top/monitor.json" 2>> "$top/metrics.err"
+	monitor=$(/usr/bin/python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["pid"], m["daemon"], m["backlog_limit"])' "$top/monitor.json" 2>>"$top/metrics.err")
 	stop_needle "$p"
 	whole=$(awk -F' ' '$1=="needle_decoder_events_total{state=\"whole\"}"{print $2}' "$top/metrics.txt")
 	limit=$(awk -F' ' '$1=="needle_kernel_backlog_limit{}"{print $2}' "$top/metrics.txt")
@@ -189,10 +191,10 @@ backlog_limit = 7777"; then
 		[ "$stat_whole" = "$whole" ] && grep -q "^kernel    backlog [0-9]*/7777" "$top/stat.txt" &&
 		grep -q "^needle_kernel_lost_records_last_interval{} 0$" "$top/metrics.txt" &&
 		grep -q "^needle_event_delay_seconds_count{} $whole$" "$top/metrics.txt" &&
-		grep -q "^delay     p50 <= " "$top/stat.txt"; then
-		ok "metrics parse (prometheus_client), count >= 30 events, show backlog_limit 7777; needle stat agrees"
+		grep -q "^delay     p50 <= " "$top/stat.txt" && [ "$monitor" = "$p needle 7777" ]; then
+		ok "metrics parse (prometheus_client), count >= 30 events, show backlog_limit 7777; needle stat and needle monitor agree"
 	else
-		not_ok "metrics endpoint" "parse status $status, whole events ${whole:-none} (stat ${stat_whole:-none}), json ${json:-none}, backlog_limit ${limit:-none}" \
+		not_ok "metrics endpoint" "parse status $status, whole events ${whole:-none} (stat ${stat_whole:-none}), json ${json:-none}, backlog_limit ${limit:-none}, monitor '${monitor:-}'" \
 			"$(cat "$top/metrics.err")"
 	fi
 else

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * needle monitor [--once] [--json] [--listen HOST:PORT] [--interval S]
+ *
+ * Watches the kernel's audit status beside whatever daemon holds the
+ * socket (auditd, go-audit, needle): it never registers, never changes a
+ * setting, never loads a rule; it only asks (AUDIT_GET). Once a second it
+ * prints the backlog against its limit, the lost counter and their deltas,
+ * warns (at most every 10 s) when the backlog passes 80% or records are
+ * lost, and can serve the same figures as Prometheus metrics.
+ */
+#include "monitor-cmd.h"
+#include "audit-ctl.h"
+#include "metrics.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	stopping = 1;
+}
+
+static void daemon_comm(uint32_t pid, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(buf, size, "%s", pid ? "unknown" : "none");
+	if (!pid)
+		return;
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(buf, (int)size, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static void print_json(const struct audit_status *s, const struct audit_status *prev)
+{
+	struct outbuf o = { 0 };
+	char comm[64];
+
+	daemon_comm(s->pid, comm, sizeof(comm));
+	printf("{\"enabled\":%u,\"failure\":%u,\"pid\":%u,\"daemon\":", s->enabled, s->failure,
+	       s->pid);
+	outbuf_json_string(&o, comm, strlen(comm));
+	fwrite(o.data, 1, o.len, stdout);
+	outbuf_free(&o);
+	printf(",\"rate_limit\":%u,\"backlog_limit\":%u,\"backlog\":%u,\"lost\":%u,"
+	       "\"backlog_wait_time\":%u,\"backlog_wait_time_actual\":%u,\"loss_risk\":%.4f",
+	       s->rate_limit, s->backlog_limit, s->backlog, s->lost, s->backlog_wait_time,
+	       s->backlog_wait_time_actual,
+	       s->backlog_limit ? (double)s->backlog / (double)s->backlog_limit : 0);
+	if (prev)
+		printf(",\"lost_delta\":%u,\"backlog_wait_time_actual_delta\":%u",
+		       (uint32_t)(s->lost - prev->lost),
+		       (uint32_t)(s->backlog_wait_time_actual - prev->backlog_wait_time_actual));
+	printf("}\n");
+}
+
+static void print_line(const struct audit_status *s, const struct audit_status *prev)
+{
+	char comm[64];
+
+	daemon_comm(s->pid, comm, sizeof(comm));
+	printf("daemon %u (%s)  backlog %u/%u (%.1f%%)  lost %u (+%u)  waited %u (+%u)\n", s->pid,
+	       comm, s->backlog, s->backlog_limit,
+	       s->backlog_limit ? 100.0 * s->backlog / s->backlog_limit : 0, s->lost,
+	       prev ? (uint32_t)(s->lost - prev->lost) : 0, s->backlog_wait_time_actual,
+	       prev ? (uint32_t)(s->backlog_wait_time_actual - prev->backlog_wait_time_actual) : 0);
+}
+
+int monitor_cmd_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kernel_snapshot k = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct audit_status now, prev;
+	struct metrics_server *server = NULL;
+	struct audit_ctl *ctl;
+	const char *listen = NULL;
+	bool once = false, json = false, have_prev = false;
+	unsigned interval = 1;
+	time_t warned_lost = 0, warned_full = 0;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "ojl:i:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': once = true; break;
+		case 'j': json = true; break;
+		case 'l': listen = optarg; break;
+		case 'i':
+			interval = (unsigned)strtoul(optarg, NULL, 10);
+			if (interval < 1 || interval > 3600) {
+				fprintf(stderr, "needle monitor: --interval %s: seconds, 1 to 3600\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			printf("usage: needle monitor [--once] [--json] [--listen HOST:PORT] "
+			       "[--interval S]\n"
+			       "  Watches the kernel's audit backlog and lost counter beside any audit\n"
+			       "  daemon, without changing anything.\n");
+			return 0;
+		default:
+			fprintf(stderr, "usage: needle monitor [--once] [--json] [--listen HOST:PORT] "
+					"[--interval S]\n");
+			return 2;
+		}
+	}
+	ctl = audit_ctl_open();
+	if (!ctl) {
+		fprintf(stderr, "needle monitor: cannot open the audit netlink socket: %s\n",
+			audit_ctl_strerror(-errno));
+		return 1;
+	}
+	r = audit_ctl_get_status(ctl, &now);
+	if (r < 0) {
+		fprintf(stderr, "needle monitor: cannot read the kernel's audit status: %s%s\n",
+			audit_ctl_strerror(r), r == -EPERM ? " (run it as root)" : "");
+		audit_ctl_close(ctl);
+		return 1;
+	}
+	if (once) {
+		if (json)
+			print_json(&now, NULL);
+		else
+			print_line(&now, NULL);
+		audit_ctl_close(ctl);
+		return 0;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (listen) {
+		char err[256];
+
+		pthread_mutex_lock(&k.lock);
+		k.status = now;
+		k.valid = true;
+		pthread_mutex_unlock(&k.lock);
+		server = metrics_server_start(listen, NULL, &k, err, sizeof(err));
+		if (!server) {
+			fprintf(stderr, "needle monitor: %s\n", err);
+			audit_ctl_close(ctl);
+			return 2;
+		}
+	}
+	while (!stopping) {
+		time_t t = time(NULL);
+
+		if (json)
+			print_json(&now, have_prev ? &prev : NULL);
+		else
+			print_line(&now, have_prev ? &prev : NULL);
+		fflush(stdout);
+		if (have_prev && now.lost != prev.lost && t - warned_lost >= 10) {
+			fprintf(stderr, "needle monitor: warning: the kernel lost %u records in the last "
+					"%u s; the audit daemon is not keeping up: raise backlog_limit, "
+					"or use a faster daemon\n",
+				(uint32_t)(now.lost - prev.lost), interval);
+			warned_lost = t;
+		}
+		if (now.backlog_limit && now.backlog >= 0.8 * now.backlog_limit &&
+		    t - warned_full >= 10) {
+			fprintf(stderr, "needle monitor: warning: the kernel backlog is %u of %u; records "
+					"will be lost (or audited processes slowed) when it fills\n",
+				now.backlog, now.backlog_limit);
+			warned_full = t;
+		}
+		sleep(interval);
+		prev = now;
+		have_prev = true;
+		if (audit_ctl_get_status(ctl, &now) < 0)
+			break;
+		pthread_mutex_lock(&k.lock);
+		k.previous = prev;
+		k.have_previous = true;
+		k.status = now;
+		pthread_mutex_unlock(&k.lock);
+	}
+	metrics_server_stop(server);
+	audit_ctl_close(ctl);
+	return 0;
+}
