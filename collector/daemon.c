@@ -425,9 +425,9 @@ static void print_summary(const struct pipeline *p)
 		}
 	say("stopped: %" PRIu64 " records received, %" PRIu64 " events (%" PRIu64
 	    " partial), %" PRIu64 " event writes; lost: %" PRIu64 " socket overruns, %" PRIu64
-	    " ring drops, %" PRIu64 " events in failed writes",
+	    " serial gaps, %" PRIu64 " ring drops, %" PRIu64 " events in failed writes",
 	    ls.records + ls.ring_drops, ds.events + ds.partial_events, ds.partial_events, written,
-	    ls.enobufs, ring_drops, lost);
+	    ls.enobufs, ds.serial_gaps, ring_drops, lost);
 }
 
 /* Drains and frees the pipeline (threads, rings, log, data socket). */
@@ -491,7 +491,9 @@ static void poll_kernel(struct daemon *d)
 #define WARN_EVERY 10
 #define STATUS_EVERY 60
 
-enum loss_cause { LOSS_KERNEL, LOSS_SOCKET, LOSS_RING, LOSS_DECODER, LOSS_SINK, LOSS_CAUSES };
+enum loss_cause {
+	LOSS_KERNEL, LOSS_SOCKET, LOSS_GAPS, LOSS_RING, LOSS_DECODER, LOSS_SINK, LOSS_CAUSES
+};
 
 struct watch {
 	uint64_t seconds;
@@ -509,6 +511,8 @@ static const struct {
 			  "raise backlog_limit, or backlog_wait_time to make processes wait" },
 	[LOSS_SOCKET] = { "socket overruns (records dropped by the kernel on needle's socket)",
 			  "raise socket_buffer or listener_threads" },
+	[LOSS_GAPS] = { "events missing from the kernel's serial sequence (lost after the kernel)",
+			"raise socket_buffer or listener_threads" },
 	[LOSS_RING] = { "records dropped on full rings (ring_full = drop)",
 			"raise ring_size or decoder_threads, or set ring_full = block" },
 	[LOSS_DECODER] = { "records dropped from events over the size cap",
@@ -529,6 +533,7 @@ static void loss_counters(struct daemon *d, uint64_t *ret)
 	ret[LOSS_KERNEL] = d->kernel.valid ? d->kernel.status.lost : 0;
 	pthread_mutex_unlock(&d->kernel.lock);
 	ret[LOSS_SOCKET] = ls.enobufs;
+	ret[LOSS_GAPS] = ds.serial_gaps;
 	ret[LOSS_RING] = ls.ring_drops;
 	ret[LOSS_DECODER] = ds.dropped_records;
 	ret[LOSS_SINK] = 0;

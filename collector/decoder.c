@@ -12,6 +12,7 @@
  */
 #include "pipeline.h"
 #include "format.h"
+#include "gaps.h"
 #include "idcache.h"
 #include "stamp.h"
 
@@ -65,6 +66,7 @@ struct decoder {
 	struct out json, raw, enriched, out;
 	struct idcache *ids; /* names for ENRICHED */
 	struct outbuf frame; /* lz4 scratch */
+	struct gaps gaps;    /* this decoder's class of serials */
 };
 
 static uint64_t now_ms(void)
@@ -173,6 +175,8 @@ static void emit_events(struct decoder *d)
 		if (!now)
 			now = wall_ms(); /* once per batch of events */
 		record_delay(d, ev, now);
+		if (ev->stamp.serial)
+			gaps_see(&d->gaps, ev->stamp.serial, now);
 		assembler_done(d->asm_, ev);
 	}
 	if (d->json.buf.len >= FLUSH_AT || d->raw.buf.len >= FLUSH_AT ||
@@ -240,6 +244,7 @@ static void publish_stats(struct decoder *d)
 	atomic_store_explicit(&d->st->late_records, a.late_records, relaxed);
 	atomic_store_explicit(&d->st->dropped_records, a.dropped_records, relaxed);
 	atomic_store_explicit(&d->st->open_events, a.open, relaxed);
+	atomic_store_explicit(&d->st->serial_gaps, d->gaps.missing, relaxed);
 }
 
 /* Sleeps a little longer each time the ring is found empty, up to 1 ms:
@@ -300,6 +305,7 @@ void *decoder_main(void *arg)
 
 	if (!d.asm_)
 		return NULL;
+	gaps_init(&d.gaps, p->decoders);
 	if ((d.enriched.sink || p->conf->resolve_ids) && (d.ids = idcache_new())) {
 		d.fmt_enr.uid_name = idcache_user;
 		d.fmt_enr.gid_name = idcache_group;
@@ -320,6 +326,9 @@ void *decoder_main(void *arg)
 			now = now_ms();
 			assembler_release(d.asm_, stable);
 			assembler_tick(d.asm_, now);
+			/* A serial is given up for lost well after any event could
+			 * still end: twice the event timeout. */
+			gaps_tick(&d.gaps, wall_ms(), 2 * cfg.timeout_ms);
 			emit_events(&d);
 			flush_all(&d);
 			publish_stats(&d);

@@ -210,6 +210,9 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
 	    "Records dropped from events over the size cap.", (double)ds.dropped_records);
 	one(o, "needle_decoder_open_events", "gauge", "Events being assembled now.",
 	    (double)ds.open_events);
+	one(o, "needle_decoder_serial_gaps_total", "counter",
+	    "Events missing from the kernel's serial sequence: lost after the kernel (socket).",
+	    (double)ds.serial_gaps);
 	render_delay(p, o);
 }
 

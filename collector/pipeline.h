@@ -68,6 +68,7 @@ struct listener_stats {
 	X(dropped_records, "records dropped from events over the size cap")      \
 	X(open_events, "events being assembled now")                             \
 	X(no_stamp, "records without a readable stamp")                          \
+	X(serial_gaps, "events missing from the serial sequence (lost after the kernel)") \
 	X(format_errors, "output batches lost to memory or compression errors")
 
 /* Delay from an event's own timestamp to the moment its decoder formats

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+#include "gaps.h"
+
+#include <string.h>
+
+void gaps_init(struct gaps *g, uint32_t step)
+{
+	memset(g, 0, sizeof(*g));
+	g->step = step ? step : 1;
+}
+
+static bool bit(const struct gaps *g, unsigned k)
+{
+	unsigned i = (g->base + k) % GAPS_WINDOW;
+
+	return g->seen[i / 64] >> (i % 64) & 1;
+}
+
+static void set_bit(struct gaps *g, unsigned k, bool v)
+{
+	unsigned i = (g->base + k) % GAPS_WINDOW;
+
+	if (v)
+		g->seen[i / 64] |= 1ull << (i % 64);
+	else
+		g->seen[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* Moves floor one serial up; counts it missing if it was never seen. */
+static void advance(struct gaps *g, uint64_t now_ms)
+{
+	if (bit(g, 0)) {
+		set_bit(g, 0, false);
+		g->pending--;
+	} else {
+		g->missing++;
+	}
+	g->base = (g->base + 1) % GAPS_WINDOW;
+	g->floor += g->step;
+	g->moved_ms = now_ms;
+}
+
+void gaps_see(struct gaps *g, uint32_t serial, uint64_t now_ms)
+{
+	uint32_t d;
+	unsigned k;
+
+	if (!g->started) {
+		g->started = true;
+		g->floor = serial;
+		g->moved_ms = now_ms;
+	}
+	d = serial - g->floor; /* wraps with the serials */
+	if ((int32_t)d < 0 || d % g->step) {
+		g->late++;
+		return;
+	}
+	k = d / g->step;
+	while (k >= GAPS_WINDOW) {
+		advance(g, now_ms);
+		k--;
+	}
+	if (bit(g, k)) {
+		g->late++; /* seen twice */
+		return;
+	}
+	set_bit(g, k, true);
+	g->pending++;
+	while (g->pending && bit(g, 0))
+		advance(g, now_ms);
+}
+
+void gaps_tick(struct gaps *g, uint64_t now_ms, uint64_t patience_ms)
+{
+	if (!g->pending || now_ms - g->moved_ms < patience_ms)
+		return;
+	/* Later serials came and the floor's did not: it is not coming. */
+	while (g->pending && !bit(g, 0))
+		advance(g, now_ms);
+	while (g->pending && bit(g, 0))
+		advance(g, now_ms);
+}
