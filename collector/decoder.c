@@ -148,12 +148,10 @@ static void emit_events(struct decoder *d)
 	uint64_t now = 0;
 
 	while ((ev = assembler_pop(d->asm_))) {
-		size_t json_start = d->json.buf.len;
-
 		if (d->json.sink || d->out.sink) {
 			struct out *j = d->json.sink ? &d->json : &d->out;
+			size_t json_start = j->buf.len;
 
-			json_start = j->buf.len;
 			format_event_json(&d->fmt, ev, &j->buf);
 			j->events++;
 			/* stdout gets the same line; uncompressed. */
