@@ -548,6 +548,10 @@ static void watch_start(struct daemon *d, struct watch *w)
 {
 	loss_counters(d, w->start);
 	memcpy(w->last, w->start, sizeof(w->start));
+	pthread_mutex_lock(&d->kernel.lock);
+	d->kernel.lost_at_start = (uint32_t)w->start[LOSS_KERNEL];
+	d->kernel.started = true;
+	pthread_mutex_unlock(&d->kernel.lock);
 }
 
 static void watch_tick(struct daemon *d, struct watch *w)

@@ -8,6 +8,7 @@
 #include "monitor-cmd.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +61,9 @@ int main(int argc, char **argv)
 	struct conf conf;
 	int c;
 
+	/* A reader that goes away (a pipe, stdout closed) is a failed write to
+	 * count, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
 		printf("needle %s\n", NEEDLE_VERSION);
 		return 0;

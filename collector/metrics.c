@@ -216,6 +216,38 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
 	render_delay(p, o);
 }
 
+/* Losses by where they happened, in the unit each stage can know: the
+ * kernel and the rings count records, serial gaps and sinks count events.
+ * Counted from needle's start. */
+static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *o)
+{
+	struct listener_stats ls;
+	struct decoder_stats ds;
+	uint64_t sink_lost = 0, kernel = 0;
+	const struct sink *outs[] = { p->json_sink, p->raw_sink, p->enriched_sink, p->stdout_sink };
+
+	pipeline_sum_listeners(p, &ls);
+	pipeline_sum_decoders(p, &ds);
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+		if (outs[i])
+			sink_lost += atomic_load_explicit(&outs[i]->stats.lost_events, relaxed);
+	pthread_mutex_lock(&k->lock);
+	if (k->valid && k->started)
+		kernel = (uint32_t)(k->status.lost - k->lost_at_start);
+	pthread_mutex_unlock(&k->lock);
+	header(o, "needle_lost_records_total", "counter",
+	       "Records lost since needle started, by stage: kernel (its lost counter), ring "
+	       "(full, ring_full = drop), oversize (events over the size cap).");
+	sample(o, "needle_lost_records_total", "cause=\"kernel\"", (double)kernel);
+	sample(o, "needle_lost_records_total", "cause=\"ring\"", (double)ls.ring_drops);
+	sample(o, "needle_lost_records_total", "cause=\"oversize\"", (double)ds.dropped_records);
+	header(o, "needle_lost_events_total", "counter",
+	       "Events lost since needle started, by stage: serial_gap (lost after the kernel, "
+	       "in the socket), sink (failed writes).");
+	sample(o, "needle_lost_events_total", "cause=\"serial_gap\"", (double)ds.serial_gaps);
+	sample(o, "needle_lost_events_total", "cause=\"sink\"", (double)sink_lost);
+}
+
 static void render_sinks(const struct pipeline *p, struct outbuf *o)
 {
 	static const struct {
@@ -315,6 +347,7 @@ void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct 
 	render_rings(p, out);
 	render_decoders(p, out);
 	render_sinks(p, out);
+	render_losses(p, k, out);
 }
 
 struct metrics_server {

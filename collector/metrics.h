@@ -31,6 +31,8 @@ struct kernel_snapshot {
 	int64_t rcvbuf;   /* receive buffer the kernel granted, bytes */
 	uint64_t socket_queued; /* bytes waiting in the socket (SO_MEMINFO) */
 	uint64_t socket_limit;  /* what the socket may hold before it overruns */
+	uint32_t lost_at_start; /* the kernel's lost counter when needle started */
+	bool started;
 };
 
 /* How close the fullest stage is to losing events, in [0, 1]: the kernel
