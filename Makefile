@@ -19,6 +19,9 @@ DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev libl
 # its prometheus-client parses the metrics endpoint.
 DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client
 
+# make bench: laurel is the peer needle-bench replay compares with.
+DEPS_BENCH := laurel
+
 # make fuzz: libFuzzer comes with clang's runtime.
 DEPS_FUZZ  := clang libclang-rt-14-dev
 BUILD_FUZZ ?= build-fuzz
@@ -27,7 +30,7 @@ FUZZ_TARGETS := fuzz-record fuzz-assemble
 
 APT_ENV := DEBIAN_FRONTEND=noninteractive
 
-.PHONY: all deps deps-test deps-fuzz build run test test-quick bench fuzz clean
+.PHONY: all deps deps-test deps-fuzz deps-bench build run test test-quick bench fuzz clean
 
 all: build
 
@@ -98,7 +101,10 @@ fuzz: deps-fuzz
 			$(BUILD_FUZZ)/corpus-$$t tests/data/corpora/*/ || exit 1; \
 	done
 
-bench: build
+deps-bench: deps
+	$(call install_missing,$(DEPS_BENCH))
+
+bench: deps-bench build
 	meson test -C $(BUILD) --benchmark --verbose --timeout-multiplier 0
 
 clean:
