@@ -314,11 +314,12 @@ static int open_outputs(struct pipeline *p, const struct conf *c)
 
 static void close_outputs(struct pipeline *p)
 {
-	struct sink *all[] = { p->json_sink, p->raw_sink, p->stdout_sink, p->enriched_sink };
+	struct sink *outs[PIPELINE_OUTPUTS];
 
-	for (size_t i = 0; i < 4; i++)
-		if (all[i])
-			sink_close(all[i]);
+	pipeline_outputs(p, outs);
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
+		if (outs[i])
+			sink_close(outs[i]);
 }
 
 /* Rings, log and data socket; threads are started separately. */
@@ -407,27 +408,15 @@ static void print_summary(const struct pipeline *p)
 {
 	struct listener_stats ls;
 	struct decoder_stats ds;
-	uint64_t ring_drops = 0, written = 0, lost = 0;
-	struct sink *all[] = { p->json_sink, p->raw_sink, p->stdout_sink, p->enriched_sink };
 
 	pipeline_sum_listeners(p, &ls);
 	pipeline_sum_decoders(p, &ds);
-	for (unsigned i = 0; i < p->decoders; i++) {
-		struct ring_stats rs;
-
-		ring_get_stats(p->ring[i], &rs);
-		ring_drops += rs.drops;
-	}
-	for (size_t i = 0; i < 4; i++)
-		if (all[i]) {
-			written += atomic_load(&all[i]->stats.events);
-			lost += atomic_load(&all[i]->stats.lost_events);
-		}
 	say("stopped: %" PRIu64 " records received, %" PRIu64 " events (%" PRIu64
 	    " partial), %" PRIu64 " event writes; lost: %" PRIu64 " socket overruns, %" PRIu64
 	    " serial gaps, %" PRIu64 " ring drops, %" PRIu64 " events in failed writes",
-	    ls.records + ls.ring_drops, ds.events + ds.partial_events, ds.partial_events, written,
-	    ls.enobufs, ds.serial_gaps, ring_drops, lost);
+	    ls.records + ls.ring_drops, ds.events + ds.partial_events, ds.partial_events,
+	    pipeline_sum_outputs(p, false), ls.enobufs, ds.serial_gaps, ls.ring_drops,
+	    pipeline_sum_outputs(p, true));
 }
 
 /* Drains and frees the pipeline (threads, rings, log, data socket). */
@@ -525,8 +514,6 @@ static void loss_counters(struct daemon *d, uint64_t *ret)
 	const struct pipeline *p = d->p;
 	struct listener_stats ls;
 	struct decoder_stats ds;
-	const struct sink *outs[] = { p->json_sink, p->raw_sink, p->enriched_sink, p->stdout_sink };
-
 	pipeline_sum_listeners(p, &ls);
 	pipeline_sum_decoders(p, &ds);
 	pthread_mutex_lock(&d->kernel.lock);
@@ -536,10 +523,7 @@ static void loss_counters(struct daemon *d, uint64_t *ret)
 	ret[LOSS_GAPS] = ds.serial_gaps;
 	ret[LOSS_RING] = ls.ring_drops;
 	ret[LOSS_DECODER] = ds.dropped_records;
-	ret[LOSS_SINK] = 0;
-	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
-		if (outs[i])
-			ret[LOSS_SINK] += atomic_load(&outs[i]->stats.lost_events);
+	ret[LOSS_SINK] = pipeline_sum_outputs(p, true);
 }
 
 /* Losses before needle started (the kernel's lost counter) are not

@@ -223,14 +223,10 @@ static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, s
 {
 	struct listener_stats ls;
 	struct decoder_stats ds;
-	uint64_t sink_lost = 0, kernel = 0;
-	const struct sink *outs[] = { p->json_sink, p->raw_sink, p->enriched_sink, p->stdout_sink };
+	uint64_t sink_lost = pipeline_sum_outputs(p, true), kernel = 0;
 
 	pipeline_sum_listeners(p, &ls);
 	pipeline_sum_decoders(p, &ds);
-	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
-		if (outs[i])
-			sink_lost += atomic_load_explicit(&outs[i]->stats.lost_events, relaxed);
 	pthread_mutex_lock(&k->lock);
 	if (k->valid && k->started)
 		kernel = (uint32_t)(k->status.lost - k->lost_at_start);
@@ -261,24 +257,21 @@ static void render_sinks(const struct pipeline *p, struct outbuf *o)
 		{ "needle_sink_rotations_total", "counter", "Log file rotations." },
 		{ "needle_sink_rotation_errors_total", "counter", "Failed rotations." },
 	};
-	const struct {
-		const char *name;
-		const struct sink *s;
-	} sinks[] = { { "json", p->json_sink },
-		      { "raw", p->raw_sink },
-		      { "enriched", p->enriched_sink },
-		      { "stdout", p->stdout_sink } };
+	static const char *const names[PIPELINE_OUTPUTS] = { "json", "raw", "enriched", "stdout" };
+	struct sink *outs[PIPELINE_OUTPUTS];
+
+	pipeline_outputs(p, outs);
 
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k].name, m[k].type, m[k].help);
-		for (size_t i = 0; i < sizeof(sinks) / sizeof(sinks[0]); i++) {
+		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
 			const struct sink_stats *st;
 			char label[32];
 			uint64_t v;
 
-			if (!sinks[i].s)
+			if (!outs[i])
 				continue;
-			st = &sinks[i].s->stats;
+			st = &outs[i]->stats;
 			v = atomic_load_explicit(k == 0   ? &st->events
 						 : k == 1 ? &st->bytes
 						 : k == 2 ? &st->raw_bytes
@@ -287,7 +280,7 @@ static void render_sinks(const struct pipeline *p, struct outbuf *o)
 						 : k == 5 ? &st->rotations
 							  : &st->rotate_errors,
 						 relaxed);
-			snprintf(label, sizeof(label), "output=\"%s\"", sinks[i].name);
+			snprintf(label, sizeof(label), "output=\"%s\"", names[i]);
 			sample(o, m[k].name, label, (double)v);
 		}
 	}

@@ -131,6 +131,31 @@ struct pipeline_worker {
 void *listener_main(void *arg);
 void *decoder_main(void *arg);
 
+/* The outputs in one order (json, raw, enriched, stdout); NULL when off. */
+#define PIPELINE_OUTPUTS 4
+static inline void pipeline_outputs(const struct pipeline *p, struct sink *ret[PIPELINE_OUTPUTS])
+{
+	ret[0] = p->json_sink;
+	ret[1] = p->raw_sink;
+	ret[2] = p->enriched_sink;
+	ret[3] = p->stdout_sink;
+}
+
+/* Events written (or, with lost, lost in failed writes) over all outputs. */
+static inline uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost)
+{
+	struct sink *outs[PIPELINE_OUTPUTS];
+	uint64_t sum = 0;
+
+	pipeline_outputs(p, outs);
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
+		if (outs[i])
+			sum += atomic_load_explicit(lost ? &outs[i]->stats.lost_events
+							 : &outs[i]->stats.events,
+						    memory_order_relaxed);
+	return sum;
+}
+
 /* Sums of the per-thread counters. */
 void pipeline_sum_listeners(const struct pipeline *p, struct listener_stats *ret);
 void pipeline_sum_decoders(const struct pipeline *p, struct decoder_stats *ret);
