@@ -342,7 +342,10 @@ static int pipeline_open(struct daemon *d)
 	atomic_store(&p->ack_seq, -1);
 	for (unsigned i = 0; i < p->decoders; i++) {
 		p->ring[i] = ring_create(d->conf.ring_size);
-		if (!p->ring[i]) {
+		p->damage[i] = calloc(1, sizeof(*p->damage[i]));
+		if (p->damage[i])
+			p->damage[i]->step = p->decoders;
+		if (!p->ring[i] || !p->damage[i]) {
 			say("cannot allocate a ring of %" PRIu64 " bytes: %s", d->conf.ring_size,
 			    strerror(errno));
 			return -ENOMEM;
@@ -413,10 +416,11 @@ static void print_summary(const struct pipeline *p)
 	pipeline_sum_decoders(p, &ds);
 	say("stopped: %" PRIu64 " records received, %" PRIu64 " events (%" PRIu64
 	    " partial), %" PRIu64 " event writes; lost: %" PRIu64 " socket overruns, %" PRIu64
-	    " serial gaps, %" PRIu64 " ring drops, %" PRIu64 " events in failed writes",
+	    " serial gaps, %" PRIu64 " events (%" PRIu64 " records) dropped by full rings, %" PRIu64
+	    " events in failed writes",
 	    ls.records + ls.ring_drops, ds.events + ds.partial_events, ds.partial_events,
-	    pipeline_sum_outputs(p, false), ls.enobufs, ds.serial_gaps, ls.ring_drops,
-	    pipeline_sum_outputs(p, true));
+	    pipeline_sum_outputs(p, false), ls.enobufs, ds.serial_gaps, ls.ring_drop_events,
+	    ls.ring_drops, pipeline_sum_outputs(p, true));
 }
 
 /* Drains and frees the pipeline (threads, rings, log, data socket). */
@@ -440,8 +444,10 @@ static void pipeline_close(struct daemon *d, bool abort_waits)
 	audit_ctl_close(d->data);
 	d->data = NULL;
 	close_outputs(p);
-	for (unsigned i = 0; i < p->decoders; i++)
+	for (unsigned i = 0; i < p->decoders; i++) {
 		ring_destroy(p->ring[i]);
+		free(p->damage[i]);
+	}
 	free(p);
 	d->p = NULL;
 }
@@ -502,7 +508,7 @@ static const struct {
 			  "raise socket_buffer or listener_threads" },
 	[LOSS_GAPS] = { "events missing from the kernel's serial sequence (lost after the kernel)",
 			"raise socket_buffer or listener_threads" },
-	[LOSS_RING] = { "records dropped on full rings (ring_full = drop)",
+	[LOSS_RING] = { "events dropped or cut short by full rings (ring_full = drop)",
 			"raise ring_size or decoder_threads, or set ring_full = block" },
 	[LOSS_DECODER] = { "records dropped from events over the size cap",
 			   "these events are marked truncated" },
@@ -521,7 +527,7 @@ static void loss_counters(struct daemon *d, uint64_t *ret)
 	pthread_mutex_unlock(&d->kernel.lock);
 	ret[LOSS_SOCKET] = ls.enobufs;
 	ret[LOSS_GAPS] = ds.serial_gaps;
-	ret[LOSS_RING] = ls.ring_drops;
+	ret[LOSS_RING] = ls.ring_drop_events;
 	ret[LOSS_DECODER] = ds.dropped_records;
 	ret[LOSS_SINK] = pipeline_sum_outputs(p, true);
 }

@@ -67,6 +67,7 @@ struct decoder {
 	struct idcache *ids; /* names for ENRICHED */
 	struct outbuf frame; /* lz4 scratch */
 	struct gaps gaps;    /* this decoder's class of serials */
+	struct damage *damage; /* events its ring dropped records of */
 };
 
 static uint64_t now_ms(void)
@@ -148,6 +149,12 @@ static void emit_events(struct decoder *d)
 	uint64_t now = 0;
 
 	while ((ev = assembler_pop(d->asm_))) {
+		/* Some of its records fell to a full ring: say so, count once. */
+		if (damage_take(d->damage, ev->stamp.serial)) {
+			ev->lost_records = true;
+			ev->partial = true;
+			stat_add(&d->st->ring_partial, 1);
+		}
 		if (d->json.sink || d->out.sink) {
 			struct out *j = d->json.sink ? &d->json : &d->out;
 			size_t json_start = j->buf.len;
@@ -243,6 +250,7 @@ static void publish_stats(struct decoder *d)
 	atomic_store_explicit(&d->st->dropped_records, a.dropped_records, relaxed);
 	atomic_store_explicit(&d->st->open_events, a.open, relaxed);
 	atomic_store_explicit(&d->st->serial_gaps, d->gaps.missing, relaxed);
+	atomic_store_explicit(&d->st->ring_gaps, d->gaps.excused, relaxed);
 }
 
 /* Sleeps a little longer each time the ring is found empty, up to 1 ms:
@@ -258,6 +266,12 @@ static void idle(unsigned *rounds)
 
 		nanosleep(&ts, NULL);
 	}
+}
+
+/* A missing serial whose records a full ring dropped: the ring's loss. */
+static bool ring_dropped_whole(void *damage, uint32_t serial)
+{
+	return damage_take(damage, serial);
 }
 
 static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t now)
@@ -304,6 +318,9 @@ void *decoder_main(void *arg)
 	if (!d.asm_)
 		return NULL;
 	gaps_init(&d.gaps, p->decoders);
+	d.damage = p->damage[wk->id];
+	d.gaps.excuse = ring_dropped_whole;
+	d.gaps.excuse_arg = d.damage;
 	if ((d.enriched.sink || p->conf->resolve_ids) && (d.ids = idcache_new())) {
 		d.fmt_enr.uid_name = idcache_user;
 		d.fmt_enr.gid_name = idcache_group;

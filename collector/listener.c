@@ -9,6 +9,7 @@
  * the kernel sets to the payload length only on audit records.
  */
 #include "pipeline.h"
+#include "damage.h"
 #include "stamp.h"
 
 #include <errno.h>
@@ -37,46 +38,63 @@ static bool reserve(struct pipeline *p, struct ring *r, size_t bytes, struct rin
 		r, bytes, span, &p->abort_blocking);
 }
 
-/* Copies n records into ring r, as few reservations as the ring allows
- * (usually one); returns how many were dropped. */
-static unsigned push_shard(struct pipeline *p, struct ring *r, const struct pending *recs,
-			   const unsigned *idx, unsigned n)
+/* Drops one record, noting its event as damaged (see damage.h). */
+static void drop_record(struct listener_stats *st, struct ring *r, struct damage *dm,
+			const struct pending *rec)
 {
-	unsigned dropped = 0, first = 0;
+	ring_count_drop(r, 1, rec->len);
+	stat_add(&st->ring_drops, 1);
+	if (damage_note(dm, rec->w.serial))
+		stat_add(&st->ring_drop_events, 1);
+}
+
+/* Copies n records into shard s's ring, as few reservations as the ring
+ * allows (usually one); returns how many went in. A record whose event
+ * already lost a record to a full ring is dropped too. */
+static unsigned push_shard(struct pipeline *p, struct listener_stats *st, unsigned s,
+			   const struct pending *recs, const unsigned *idx, unsigned n)
+{
+	struct ring *r = p->ring[s];
+	struct damage *dm = p->damage[s];
+	unsigned pushed = 0, first = 0;
 
 	while (first < n) {
+		unsigned take[LISTENER_BATCH], k = 0, last;
 		struct ring_span span;
 		size_t bytes = 0;
-		unsigned last;
 
 		for (last = first; last < n; last++) {
-			size_t sz = ring_record_size(sizeof(struct wire_record) + recs[idx[last]].len);
+			const struct pending *rec = &recs[idx[last]];
+			size_t sz = ring_record_size(sizeof(struct wire_record) + rec->len);
 
+			if (damage_has(dm, rec->w.serial)) {
+				drop_record(st, r, dm, rec);
+				continue;
+			}
 			if (bytes + sz > ring_max_reserve(r))
 				break;
 			bytes += sz;
+			take[k++] = idx[last];
 		}
+		first = last;
+		if (!k)
+			continue;
 		if (!reserve(p, r, bytes, &span)) {
-			uint64_t lost = 0;
-
-			for (unsigned i = first; i < last; i++)
-				lost += recs[idx[i]].len;
-			ring_count_drop(r, last - first, lost);
-			dropped += last - first;
-			first = last;
+			for (unsigned i = 0; i < k; i++)
+				drop_record(st, r, dm, &recs[take[i]]);
 			continue;
 		}
-		for (unsigned i = first; i < last; i++) {
-			const struct pending *rec = &recs[idx[i]];
+		for (unsigned i = 0; i < k; i++) {
+			const struct pending *rec = &recs[take[i]];
 			unsigned char *dst = ring_span_add(r, &span, sizeof(rec->w) + rec->len);
 
 			memcpy(dst, &rec->w, sizeof(rec->w));
 			memcpy(dst + sizeof(rec->w), rec->text, rec->len);
 		}
 		(p->mpsc ? ring_commit_mpsc : ring_commit_spsc)(r, &span);
-		first = last;
+		pushed += k;
 	}
-	return dropped;
+	return pushed;
 }
 
 /* An NLMSG_ERROR: the ack (or refusal) of a request sent on this socket. */
@@ -195,16 +213,10 @@ void *listener_main(void *arg)
 			shard = rec->w.serial % p->decoders;
 			shard_idx[shard][shard_n[shard]++] = nrec++;
 		}
-		for (unsigned s = 0; s < p->decoders; s++) {
-			unsigned dropped;
-
-			if (!shard_n[s])
-				continue;
-			dropped = push_shard(p, p->ring[s], recs, shard_idx[s], shard_n[s]);
-			stat_add(&st->records, shard_n[s] - dropped);
-			if (dropped)
-				stat_add(&st->ring_drops, dropped);
-		}
+		for (unsigned s = 0; s < p->decoders; s++)
+			if (shard_n[s])
+				stat_add(&st->records,
+					 push_shard(p, st, s, recs, shard_idx[s], shard_n[s]));
 		/* release: every record of this batch is committed. */
 		atomic_store_explicit(&st->batch_seq, ++batch_seq, memory_order_release);
 	}

@@ -213,12 +213,26 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
 	one(o, "needle_decoder_serial_gaps_total", "counter",
 	    "Events missing from the kernel's serial sequence: lost after the kernel (socket).",
 	    (double)ds.serial_gaps);
+	one(o, "needle_decoder_ring_gaps_total", "counter",
+	    "Events missing from the serial sequence because a full ring dropped them whole.",
+	    (double)ds.ring_gaps);
+	one(o, "needle_decoder_ring_partial_events_total", "counter",
+	    "Events written partial because a full ring dropped some of their records.",
+	    (double)ds.ring_partial);
 	render_delay(p, o);
 }
 
-/* Losses by where they happened, in the unit each stage can know: the
- * kernel and the rings count records, serial gaps and sinks count events.
- * Counted from needle's start. */
+/*
+ * Losses by where they happened, counted from needle's start. Records: the
+ * kernel and the rings drop records. Events: the accounting that adds up,
+ *   events the kernel produced = whole events decoded + lost events,
+ * where each lost event has one cause: kernel (its lost counter, which
+ * counts records: at most that many events), socket (serial gaps the
+ * rings did not cause), ring (events a full ring dropped records of:
+ * missing or written partial), partial (written incomplete for other
+ * reasons: no EOE before event_timeout, evicted, open at stop). Sink
+ * losses are per output, after decoding.
+ */
 static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *o)
 {
 	struct listener_stats ls;
@@ -238,9 +252,16 @@ static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, s
 	sample(o, "needle_lost_records_total", "cause=\"ring\"", (double)ls.ring_drops);
 	sample(o, "needle_lost_records_total", "cause=\"oversize\"", (double)ds.dropped_records);
 	header(o, "needle_lost_events_total", "counter",
-	       "Events lost since needle started, by stage: serial_gap (lost after the kernel, "
-	       "in the socket), sink (failed writes).");
-	sample(o, "needle_lost_events_total", "cause=\"serial_gap\"", (double)ds.serial_gaps);
+	       "Events lost since needle started, one cause each; whole events decoded plus "
+	       "kernel, socket, ring and partial make what the kernel produced (kernel counts "
+	       "records: an upper bound). kernel: its lost counter; socket: serial gaps (receive "
+	       "buffer overrun); ring: events a full ring dropped records of; partial: written "
+	       "without their end (timeout, eviction, stop); sink: failed writes, per output.");
+	sample(o, "needle_lost_events_total", "cause=\"kernel\"", (double)kernel);
+	sample(o, "needle_lost_events_total", "cause=\"socket\"", (double)ds.serial_gaps);
+	sample(o, "needle_lost_events_total", "cause=\"ring\"", (double)ls.ring_drop_events);
+	sample(o, "needle_lost_events_total", "cause=\"partial\"",
+	       (double)(ds.partial_events - ds.ring_partial));
 	sample(o, "needle_lost_events_total", "cause=\"sink\"", (double)sink_lost);
 }
 

@@ -12,6 +12,7 @@
 #define NEEDLE_PIPELINE_H
 
 #include "conf.h"
+#include "damage.h"
 #include "ring.h"
 #include "sink.h"
 
@@ -47,6 +48,7 @@ struct wire_record {
 	X(truncated, "datagrams larger than the receive buffer")                     \
 	X(no_stamp, "records without a readable audit(...) stamp")                   \
 	X(ring_drops, "records dropped because a ring was full (ring_full = drop)")  \
+	X(ring_drop_events, "events the full rings dropped records of (missing or partial)") \
 	X(control, "netlink control messages (acks, errors)")
 
 struct listener_stats {
@@ -68,7 +70,9 @@ struct listener_stats {
 	X(dropped_records, "records dropped from events over the size cap")      \
 	X(open_events, "events being assembled now")                             \
 	X(no_stamp, "records without a readable stamp")                          \
-	X(serial_gaps, "events missing from the serial sequence (lost after the kernel)") \
+	X(serial_gaps, "events missing from the serial sequence: lost in the socket") \
+	X(ring_gaps, "events missing from the serial sequence: dropped whole by a full ring") \
+	X(ring_partial, "events written partial because a full ring dropped some records") \
 	X(format_errors, "output batches lost to memory or compression errors")
 
 /* Delay from an event's own timestamp to the moment its decoder formats
@@ -103,6 +107,7 @@ struct pipeline {
 	bool mpsc;
 	_Atomic int ring_full;          /* enum conf_ring_full; SIGHUP may change it */
 	struct ring *ring[PIPELINE_MAX_DECODERS];
+	struct damage *damage[PIPELINE_MAX_DECODERS]; /* one per ring */
 	struct sink *json_sink;         /* NULL when that output is off */
 	struct sink *raw_sink;
 	struct sink *enriched_sink;

@@ -152,6 +152,24 @@ static void print_table(const struct samples *s)
 		printf("  max %.3f s  (from event time to formatting)\n",
 		       get(s, "needle_event_delay_max_seconds"));
 	}
+	{
+		/* The accounting: whole events plus these make what the kernel produced. */
+		static const char *const causes[] = { "kernel", "socket", "ring", "partial", "sink" };
+		double whole = get(s, "needle_decoder_events_total{state=\"whole\"}"), lost = 0;
+
+		printf("%-9s", "lost");
+		for (unsigned i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
+			double v;
+
+			snprintf(key, sizeof(key), "needle_lost_events_total{cause=\"%s\"}", causes[i]);
+			v = get(s, key);
+			if (i < 4)
+				lost += v;
+			printf(" %s %.0f", causes[i], v);
+		}
+		printf("  (events; kernel counts records)\n%-9s produced %.0f = %.0f whole + %.0f lost\n",
+		       "account", whole + lost, whole, lost);
+	}
 	for (const char *const *o = (const char *const[]){ "json", "raw", "enriched", "stdout", NULL };
 	     *o; o++) {
 		bool present = false;

@@ -54,6 +54,7 @@ struct audit_event {
 	enum event_end end;
 	bool partial;              /* records may be missing (see log_input) */
 	bool truncated;            /* records dropped past max_event_bytes */
+	bool lost_records;         /* the collector dropped some (set by the caller) */
 	bool saw_eoe;
 };
 

@@ -871,6 +871,13 @@ static const char *end_name(enum event_end end)
 	}
 }
 
+static const char *partial_reason(const struct audit_event *ev)
+{
+	if (ev->lost_records)
+		return "records lost";
+	return ev->truncated ? "too large" : end_name(ev->end);
+}
+
 void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
 {
 	char ms[4] = { (char)('0' + ev->stamp.msec / 100 % 10), (char)('0' + ev->stamp.msec / 10 % 10),
@@ -898,7 +905,7 @@ void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, str
 	}
 	if (ev->partial) {
 		outbuf_puts(out, ",\"partial\":true,\"partial_reason\":\"");
-		outbuf_puts(out, ev->truncated ? "too large" : end_name(ev->end));
+		outbuf_puts(out, partial_reason(ev));
 		outbuf_putc(out, '"');
 	}
 	if (ev->truncated)
@@ -1265,7 +1272,7 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 	put_summary_tail(ctx, ev, sys, out);
 	if (ev->partial) {
 		outbuf_puts(out, " (partial: ");
-		outbuf_puts(out, ev->truncated ? "too large" : end_name(ev->end));
+		outbuf_puts(out, partial_reason(ev));
 		outbuf_putc(out, ')');
 	}
 	outbuf_putc(out, '\n');

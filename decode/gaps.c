@@ -27,17 +27,18 @@ static void set_bit(struct gaps *g, unsigned k, bool v)
 }
 
 /* Moves floor one serial up; counts it missing if it was never seen. */
-static void advance(struct gaps *g, uint64_t now_ms)
+static void advance(struct gaps *g)
 {
 	if (bit(g, 0)) {
 		set_bit(g, 0, false);
 		g->pending--;
+	} else if (g->excuse && g->excuse(g->excuse_arg, g->floor)) {
+		g->excused++;
 	} else {
 		g->missing++;
 	}
 	g->base = (g->base + 1) % GAPS_WINDOW;
 	g->floor += g->step;
-	g->moved_ms = now_ms;
 }
 
 void gaps_see(struct gaps *g, uint32_t serial, uint64_t now_ms)
@@ -48,7 +49,6 @@ void gaps_see(struct gaps *g, uint32_t serial, uint64_t now_ms)
 	if (!g->started) {
 		g->started = true;
 		g->floor = serial;
-		g->moved_ms = now_ms;
 	}
 	d = serial - g->floor; /* wraps with the serials */
 	if ((int32_t)d < 0 || d % g->step) {
@@ -57,7 +57,7 @@ void gaps_see(struct gaps *g, uint32_t serial, uint64_t now_ms)
 	}
 	k = d / g->step;
 	while (k >= GAPS_WINDOW) {
-		advance(g, now_ms);
+		advance(g);
 		k--;
 	}
 	if (bit(g, k)) {
@@ -65,18 +65,29 @@ void gaps_see(struct gaps *g, uint32_t serial, uint64_t now_ms)
 		return;
 	}
 	set_bit(g, k, true);
+	g->seen_ms[(g->base + k) % GAPS_WINDOW] = now_ms;
 	g->pending++;
 	while (g->pending && bit(g, 0))
-		advance(g, now_ms);
+		advance(g);
 }
 
 void gaps_tick(struct gaps *g, uint64_t now_ms, uint64_t patience_ms)
 {
-	if (!g->pending || now_ms - g->moved_ms < patience_ms)
-		return;
-	/* Later serials came and the floor's did not: it is not coming. */
-	while (g->pending && !bit(g, 0))
-		advance(g, now_ms);
-	while (g->pending && bit(g, 0))
-		advance(g, now_ms);
+	while (g->pending) {
+		unsigned k = 1;
+		uint64_t seen;
+
+		/* The floor is a gap (seen serials there are consumed at once);
+		 * k becomes the next serial seen above it. */
+		while (!bit(g, k))
+			k++;
+		seen = g->seen_ms[(g->base + k) % GAPS_WINDOW];
+		/* (A clock stepped back makes every serial recent.) */
+		if (seen > now_ms || now_ms - seen < patience_ms)
+			return; /* the gap's event may still be on its way */
+		while (k--)
+			advance(g);
+		while (g->pending && bit(g, 0))
+			advance(g);
+	}
 }

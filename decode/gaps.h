@@ -10,8 +10,9 @@
  * `step` (a decoder sees serial % decoders == its index). Events may end
  * out of order, so a window of the next GAPS_WINDOW serials of the class
  * is kept; a serial is declared missing when the window must move past it
- * (an event GAPS_WINDOW serials later arrived) or when nothing moved the
- * window for gaps_tick()'s patience while later serials were seen.
+ * (an event GAPS_WINDOW serials later arrived) or when the next later
+ * serial was seen longer than gaps_tick()'s patience ago (any event stamped
+ * before that one would have ended, whole or partial, by then).
  * Serials wrap at 2^32.
  */
 #ifndef NEEDLE_DECODE_GAPS_H
@@ -29,8 +30,13 @@ struct gaps {
 	unsigned base;            /* bit of floor in seen[] */
 	unsigned pending;         /* serials seen above floor */
 	uint64_t seen[GAPS_WINDOW / 64];
-	uint64_t moved_ms;        /* when floor last moved */
+	uint64_t seen_ms[GAPS_WINDOW]; /* when each serial of the window was seen */
 	uint64_t missing;         /* serials declared lost */
+	uint64_t excused;         /* serials missing that excuse() accounted for */
+	/* Optional: asked about each missing serial before it is counted;
+	 * true when the caller knows where that event went. */
+	bool (*excuse)(void *arg, uint32_t serial);
+	void *excuse_arg;
 	uint64_t late;            /* serials seen below floor (already counted or duplicate) */
 };
 
@@ -39,8 +45,7 @@ void gaps_init(struct gaps *g, uint32_t step);
 /* An event with this serial was received at now_ms. */
 void gaps_see(struct gaps *g, uint32_t serial, uint64_t now_ms);
 
-/* Declares missing the serials the window has waited on for longer than
- * patience_ms while later ones were seen. */
+/* Declares missing every serial below one seen more than patience_ms ago. */
 void gaps_tick(struct gaps *g, uint64_t now_ms, uint64_t patience_ms);
 
 #endif
