@@ -419,7 +419,7 @@ static void print_summary(const struct pipeline *p)
 	    " serial gaps, %" PRIu64 " events (%" PRIu64 " records) dropped by full rings, %" PRIu64
 	    " events in failed writes",
 	    ls.records + ls.ring_drops, ds.events + ds.partial_events, ds.partial_events,
-	    pipeline_sum_outputs(p, false), ls.enobufs, ds.serial_gaps, ls.ring_drop_events,
+	    pipeline_sum_outputs(p, false), ls.enobufs, ds.serial_gaps, ls.ring_events_whole + ls.ring_events_cut,
 	    ls.ring_drops, pipeline_sum_outputs(p, true));
 }
 
@@ -526,8 +526,10 @@ static void loss_counters(struct daemon *d, uint64_t *ret)
 	ret[LOSS_KERNEL] = d->kernel.valid ? d->kernel.status.lost : 0;
 	pthread_mutex_unlock(&d->kernel.lock);
 	ret[LOSS_SOCKET] = ls.enobufs;
-	ret[LOSS_GAPS] = ds.serial_gaps;
-	ret[LOSS_RING] = ls.ring_drop_events;
+	/* Gaps the rings did not cause (theirs are counted under LOSS_RING). */
+	ret[LOSS_GAPS] = ds.serial_gaps > ls.ring_events_whole ? ds.serial_gaps - ls.ring_events_whole
+							       : 0;
+	ret[LOSS_RING] = ls.ring_events_whole + ls.ring_events_cut;
 	ret[LOSS_DECODER] = ds.dropped_records;
 	ret[LOSS_SINK] = pipeline_sum_outputs(p, true);
 }
@@ -554,7 +556,7 @@ static void watch_tick(struct daemon *d, struct watch *w)
 	w->seconds++;
 	loss_counters(d, now);
 	for (int c = 0; c < LOSS_CAUSES; c++) {
-		if (now[c] == w->last[c] ||
+		if (now[c] <= w->last[c] ||
 		    (w->warned_at[c] && w->seconds - w->warned_at[c] < WARN_EVERY))
 			continue;
 		say("warning: %" PRIu64 " %s since the last report; %s", now[c] - w->last[c],

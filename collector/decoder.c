@@ -68,6 +68,7 @@ struct decoder {
 	struct outbuf frame; /* lz4 scratch */
 	struct gaps gaps;    /* this decoder's class of serials */
 	struct damage *damage; /* events its ring dropped records of */
+	uint32_t last_serial;  /* of the last record taken */
 };
 
 static uint64_t now_ms(void)
@@ -149,11 +150,10 @@ static void emit_events(struct decoder *d)
 	uint64_t now = 0;
 
 	while ((ev = assembler_pop(d->asm_))) {
-		/* Some of its records fell to a full ring: say so, count once. */
+		/* Some of its records fell to a full ring: say so. */
 		if (damage_take(d->damage, ev->stamp.serial)) {
 			ev->lost_records = true;
 			ev->partial = true;
-			stat_add(&d->st->ring_partial, 1);
 		}
 		if (d->json.sink || d->out.sink) {
 			struct out *j = d->json.sink ? &d->json : &d->out;
@@ -180,8 +180,6 @@ static void emit_events(struct decoder *d)
 		if (!now)
 			now = wall_ms(); /* once per batch of events */
 		record_delay(d, ev, now);
-		if (ev->stamp.serial)
-			gaps_see(&d->gaps, ev->stamp.serial, now);
 		assembler_done(d->asm_, ev);
 	}
 	if (d->json.buf.len >= FLUSH_AT || d->raw.buf.len >= FLUSH_AT ||
@@ -250,7 +248,6 @@ static void publish_stats(struct decoder *d)
 	atomic_store_explicit(&d->st->dropped_records, a.dropped_records, relaxed);
 	atomic_store_explicit(&d->st->open_events, a.open, relaxed);
 	atomic_store_explicit(&d->st->serial_gaps, d->gaps.missing, relaxed);
-	atomic_store_explicit(&d->st->ring_gaps, d->gaps.excused, relaxed);
 }
 
 /* Sleeps a little longer each time the ring is found empty, up to 1 ms:
@@ -268,13 +265,8 @@ static void idle(unsigned *rounds)
 	}
 }
 
-/* A missing serial whose records a full ring dropped: the ring's loss. */
-static bool ring_dropped_whole(void *damage, uint32_t serial)
-{
-	return damage_take(damage, serial);
-}
-
-static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t now)
+static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t now,
+			uint64_t wall_now)
 {
 	struct wire_record w;
 	const char *text = (const char *)rec->data + sizeof(w);
@@ -288,6 +280,12 @@ static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t 
 		/* No stamp: the record is its own event, with serial 0. */
 		n = 0;
 		stat_add(&d->st->no_stamp, 1);
+	}
+	/* A serial counts as seen from its first record: an event still open
+	 * (waiting for its EOE) is not a gap. */
+	if (stamp.serial && stamp.serial != d->last_serial) {
+		d->last_serial = stamp.serial;
+		gaps_see(&d->gaps, stamp.serial, wall_now);
 	}
 	assembler_add(d->asm_, w.type, &stamp, NULL, 0, text + n, len - (size_t)n, now);
 }
@@ -319,8 +317,6 @@ void *decoder_main(void *arg)
 		return NULL;
 	gaps_init(&d.gaps, p->decoders);
 	d.damage = p->damage[wk->id];
-	d.gaps.excuse = ring_dropped_whole;
-	d.gaps.excuse_arg = d.damage;
 	if ((d.enriched.sink || p->conf->resolve_ids) && (d.ids = idcache_new())) {
 		d.fmt_enr.uid_name = idcache_user;
 		d.fmt_enr.gid_name = idcache_group;
@@ -334,7 +330,7 @@ void *decoder_main(void *arg)
 	for (;;) {
 		uint64_t stable = cfg.hold_after_eoe ? progress_round(&d) : 0;
 		size_t n = ring_peek(r, recs, DECODER_PEEK);
-		uint64_t now;
+		uint64_t now, wall;
 
 		assembler_set_round(d.asm_, d.prog.round);
 		if (n == 0) {
@@ -356,8 +352,9 @@ void *decoder_main(void *arg)
 		}
 		rounds = 0;
 		now = now_ms();
+		wall = wall_ms();
 		for (size_t i = 0; i < n; i++)
-			take_record(&d, &recs[i], now);
+			take_record(&d, &recs[i], now, wall);
 		stat_add(&d.st->records, n);
 		ring_release(r, recs, n);
 		/* A short peek read the ring to its end, as committed after the

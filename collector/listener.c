@@ -29,10 +29,10 @@ struct pending {
 	struct wire_record w;
 };
 
-static bool reserve(struct pipeline *p, struct ring *r, size_t bytes, struct ring_span *span)
+static bool reserve(struct pipeline *p, struct ring *r, bool may_drop, size_t bytes,
+		    struct ring_span *span)
 {
-	/* relaxed: a policy switch; either policy is safe for any batch. */
-	if (atomic_load_explicit(&p->ring_full, relaxed) == CONF_RING_DROP)
+	if (may_drop)
 		return (p->mpsc ? ring_reserve_mpsc_try : ring_reserve_spsc_try)(r, bytes, span);
 	return (p->mpsc ? ring_reserve_mpsc_blocking : ring_reserve_spsc_blocking)(
 		r, bytes, span, &p->abort_blocking);
@@ -44,8 +44,11 @@ static void drop_record(struct listener_stats *st, struct ring *r, struct damage
 {
 	ring_count_drop(r, 1, rec->len);
 	stat_add(&st->ring_drops, 1);
-	if (damage_note(dm, rec->w.serial))
-		stat_add(&st->ring_drop_events, 1);
+	switch (damage_note(dm, rec->w.serial)) {
+	case DAMAGE_WHOLE: stat_add(&st->ring_events_whole, 1); break;
+	case DAMAGE_CUT: stat_add(&st->ring_events_cut, 1); break;
+	case DAMAGE_KNOWN: break;
+	}
 }
 
 /* Copies n records into shard s's ring, as few reservations as the ring
@@ -56,6 +59,8 @@ static unsigned push_shard(struct pipeline *p, struct listener_stats *st, unsign
 {
 	struct ring *r = p->ring[s];
 	struct damage *dm = p->damage[s];
+	/* relaxed: a policy switch; either answer is safe for any batch. */
+	bool may_drop = atomic_load_explicit(&p->ring_full, relaxed) == CONF_RING_DROP;
 	unsigned pushed = 0, first = 0;
 
 	while (first < n) {
@@ -67,7 +72,7 @@ static unsigned push_shard(struct pipeline *p, struct listener_stats *st, unsign
 			const struct pending *rec = &recs[idx[last]];
 			size_t sz = ring_record_size(sizeof(struct wire_record) + rec->len);
 
-			if (damage_has(dm, rec->w.serial)) {
+			if (may_drop && damage_has(dm, rec->w.serial)) {
 				drop_record(st, r, dm, rec);
 				continue;
 			}
@@ -79,7 +84,7 @@ static unsigned push_shard(struct pipeline *p, struct listener_stats *st, unsign
 		first = last;
 		if (!k)
 			continue;
-		if (!reserve(p, r, bytes, &span)) {
+		if (!reserve(p, r, may_drop, bytes, &span)) {
 			for (unsigned i = 0; i < k; i++)
 				drop_record(st, r, dm, &recs[take[i]]);
 			continue;
@@ -90,6 +95,8 @@ static unsigned push_shard(struct pipeline *p, struct listener_stats *st, unsign
 
 			memcpy(dst, &rec->w, sizeof(rec->w));
 			memcpy(dst + sizeof(rec->w), rec->text, rec->len);
+			if (may_drop)
+				damage_committed(dm, rec->w.serial);
 		}
 		(p->mpsc ? ring_commit_mpsc : ring_commit_spsc)(r, &span);
 		pushed += k;

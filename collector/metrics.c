@@ -211,14 +211,10 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
 	one(o, "needle_decoder_open_events", "gauge", "Events being assembled now.",
 	    (double)ds.open_events);
 	one(o, "needle_decoder_serial_gaps_total", "counter",
-	    "Events missing from the kernel's serial sequence: lost after the kernel (socket).",
+	    "Events missing from the kernel's serial sequence: lost after the kernel (socket, "
+	    "or dropped whole by a full ring).",
 	    (double)ds.serial_gaps);
-	one(o, "needle_decoder_ring_gaps_total", "counter",
-	    "Events missing from the serial sequence because a full ring dropped them whole.",
-	    (double)ds.ring_gaps);
-	one(o, "needle_decoder_ring_partial_events_total", "counter",
-	    "Events written partial because a full ring dropped some of their records.",
-	    (double)ds.ring_partial);
+
 	render_delay(p, o);
 }
 
@@ -228,11 +224,18 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
  *   events the kernel produced = whole events decoded + lost events,
  * where each lost event has one cause: kernel (its lost counter, which
  * counts records: at most that many events), socket (serial gaps the
- * rings did not cause), ring (events a full ring dropped records of:
- * missing or written partial), partial (written incomplete for other
- * reasons: no EOE before event_timeout, evicted, open at stop). Sink
- * losses are per output, after decoding.
+ * rings did not cause), ring (events a full ring dropped whole or cut
+ * short), partial (written incomplete for other reasons: no EOE before
+ * event_timeout, evicted, open at stop). Sink losses are per output,
+ * after decoding. The decoders see a ring's losses as gaps and partial
+ * events some time after the listener counted them; until then the
+ * difference is held at 0.
  */
+static double minus(uint64_t a, uint64_t b)
+{
+	return a > b ? (double)(a - b) : 0;
+}
+
 static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *o)
 {
 	struct listener_stats ls;
@@ -258,10 +261,12 @@ static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, s
 	       "buffer overrun); ring: events a full ring dropped records of; partial: written "
 	       "without their end (timeout, eviction, stop); sink: failed writes, per output.");
 	sample(o, "needle_lost_events_total", "cause=\"kernel\"", (double)kernel);
-	sample(o, "needle_lost_events_total", "cause=\"socket\"", (double)ds.serial_gaps);
-	sample(o, "needle_lost_events_total", "cause=\"ring\"", (double)ls.ring_drop_events);
+	sample(o, "needle_lost_events_total", "cause=\"socket\"",
+	       minus(ds.serial_gaps, ls.ring_events_whole));
+	sample(o, "needle_lost_events_total", "cause=\"ring\"",
+	       (double)(ls.ring_events_whole + ls.ring_events_cut));
 	sample(o, "needle_lost_events_total", "cause=\"partial\"",
-	       (double)(ds.partial_events - ds.ring_partial));
+	       minus(ds.partial_events, ls.ring_events_cut));
 	sample(o, "needle_lost_events_total", "cause=\"sink\"", (double)sink_lost);
 }
 

@@ -48,7 +48,8 @@ struct wire_record {
 	X(truncated, "datagrams larger than the receive buffer")                     \
 	X(no_stamp, "records without a readable audit(...) stamp")                   \
 	X(ring_drops, "records dropped because a ring was full (ring_full = drop)")  \
-	X(ring_drop_events, "events the full rings dropped records of (missing or partial)") \
+	X(ring_events_whole, "events a full ring dropped whole (each a serial gap)")  \
+	X(ring_events_cut, "events a full ring cut short (each written partial)")     \
 	X(control, "netlink control messages (acks, errors)")
 
 struct listener_stats {
@@ -70,9 +71,7 @@ struct listener_stats {
 	X(dropped_records, "records dropped from events over the size cap")      \
 	X(open_events, "events being assembled now")                             \
 	X(no_stamp, "records without a readable stamp")                          \
-	X(serial_gaps, "events missing from the serial sequence: lost in the socket") \
-	X(ring_gaps, "events missing from the serial sequence: dropped whole by a full ring") \
-	X(ring_partial, "events written partial because a full ring dropped some records") \
+	X(serial_gaps, "events missing from the serial sequence (socket or full ring)") \
 	X(format_errors, "output batches lost to memory or compression errors")
 
 /* Delay from an event's own timestamp to the moment its decoder formats

@@ -32,8 +32,6 @@ static void advance(struct gaps *g)
 	if (bit(g, 0)) {
 		set_bit(g, 0, false);
 		g->pending--;
-	} else if (g->excuse && g->excuse(g->excuse_arg, g->floor)) {
-		g->excused++;
 	} else {
 		g->missing++;
 	}

@@ -32,17 +32,13 @@ struct gaps {
 	uint64_t seen[GAPS_WINDOW / 64];
 	uint64_t seen_ms[GAPS_WINDOW]; /* when each serial of the window was seen */
 	uint64_t missing;         /* serials declared lost */
-	uint64_t excused;         /* serials missing that excuse() accounted for */
-	/* Optional: asked about each missing serial before it is counted;
-	 * true when the caller knows where that event went. */
-	bool (*excuse)(void *arg, uint32_t serial);
-	void *excuse_arg;
 	uint64_t late;            /* serials seen below floor (already counted or duplicate) */
 };
 
 void gaps_init(struct gaps *g, uint32_t step);
 
-/* An event with this serial was received at now_ms. */
+/* A record with this serial was received at now_ms (the first of its
+ * event is enough; later ones are ignored). */
 void gaps_see(struct gaps *g, uint32_t serial, uint64_t now_ms);
 
 /* Declares missing every serial below one seen more than patience_ms ago. */

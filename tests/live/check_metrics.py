@@ -19,7 +19,7 @@ for f in families:
         bad.append(f"{f.name}: no TYPE")
     for s in f.samples:
         labels = ",".join(f'{k}="{v}"' for k, v in sorted(s.labels.items()))
-        print(f"{s.name}{{{labels}}} {s.value:g}")
+        print(f"{s.name}{{{labels}}} {s.value:.17g}")
     if f.type == "counter" and not any(s.name.endswith("_total") for s in f.samples):
         bad.append(f"{f.name}: a counter not named _total")
 print(f"# {len(families)} families parsed", file=sys.stderr)

@@ -105,31 +105,6 @@ TEST(many_gaps_declared_in_one_tick_only_when_old)
 	CHECK_EQ(g.pending, 0);
 }
 
-static bool excuse_multiples_of_3(void *arg, uint32_t serial)
-{
-	++*(unsigned *)arg;
-	return serial % 3 == 0;
-}
-
-TEST(excused_serials_counted_apart)
-{
-	struct gaps g;
-	unsigned asked = 0;
-
-	/* 3, 5, 6 and 9 never come; the caller accounts for 3, 6 and 9. */
-	gaps_init(&g, 1);
-	g.excuse = excuse_multiples_of_3;
-	g.excuse_arg = &asked;
-	for (uint32_t s = 1; s <= 12; s++)
-		if (s != 3 && s != 5 && s != 6 && s != 9)
-			gaps_see(&g, s, 0);
-	gaps_tick(&g, 10000, 5000);
-	CHECK_EQ(g.missing, 1);
-	CHECK_EQ(g.excused, 3);
-	CHECK_EQ(asked, 4);
-	CHECK_EQ(g.floor, 13);
-}
-
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
@@ -137,6 +112,5 @@ int main(int argc, char **argv)
 				  CASE(missing_serial_counted_by_patience),
 				  CASE(missing_serial_counted_by_window),
 				  CASE(one_class_of_serials_per_decoder), CASE(serials_wrap_at_2_32),
-				  CASE(many_gaps_declared_in_one_tick_only_when_old),
-				  CASE(excused_serials_counted_apart)));
+				  CASE(many_gaps_declared_in_one_tick_only_when_old)));
 }
