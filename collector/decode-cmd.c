@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * needle decode [-f json|raw|enriched|summary] [--no-names] [--stats] [FILE...]
+ * needle decode [-f json|raw|enriched|summary] [--no-names] [--stats] [--eoe] [FILE...]
  *
  * Reads auditd log lines (files, or stdin when none or "-"), reassembles
  * events (timeouts in event time, so a file decodes the same way at any
@@ -131,14 +131,18 @@ static int decode_stream(struct decode_run *d, FILE *f, const char *name)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: needle decode [-f json|raw|enriched|summary] [--no-names] [--stats]\n"
-		   "                    [--timeout MS] [FILE...]\n"
+		   "                    [--timeout MS] [--eoe] [FILE...]\n"
 		   "  Reads auditd log files (stdin when no FILE or FILE is -) and writes one\n"
 		   "  event per line: json (default), raw or enriched (auditd's formats,\n"
 		   "  one record per line) or summary.\n"
 		   "  --no-names  do not look uid/gid names up on this machine\n"
 		   "  --stats     print record, event and partial-event counts to stderr\n"
 		   "  --timeout MS  end an event without an end record after MS of event\n"
-		   "              time (default 2000)\n");
+		   "              time (default 2000)\n"
+		   "  --eoe       the input is the kernel's stream, not auditd's log: events\n"
+		   "              of several records end with EOE, and one that does not\n"
+		   "              is written partial (auditd drops EOE; in its logs PROCTITLE\n"
+		   "              or the timeout ends an event)\n");
 }
 
 int decode_cmd_main(int argc, char **argv)
@@ -148,6 +152,7 @@ int decode_cmd_main(int argc, char **argv)
 		{ "no-names", no_argument, NULL, 'N' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "eoe", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -177,6 +182,7 @@ int decode_cmd_main(int argc, char **argv)
 			break;
 		case 'N': names = false; break;
 		case 'S': stats = true; break;
+		case 'E': cfg.log_input = false; break;
 		case 't': {
 			char *end;
 			unsigned long ms = strtoul(optarg, &end, 10);
