@@ -144,8 +144,7 @@ static int fail(const struct where *w, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* Unsigned number with an optional K/M/G suffix (powers of 1024). */
-static int parse_size(const char *v, uint64_t *ret)
+int conf_parse_size(const char *v, uint64_t *ret)
 {
 	char *end;
 	unsigned long long n;
@@ -174,7 +173,7 @@ static int parse_range(const struct where *w, const char *key, const char *v, ui
 {
 	uint64_t n;
 
-	if (parse_size(v, &n) < 0 || n < min || n > max)
+	if (conf_parse_size(v, &n) < 0 || n < min || n > max)
 		return fail(w, "%s: '%s' is not a number from %" PRIu64 " to %" PRIu64, key, v, min,
 			    max);
 	*ret = n;
@@ -191,7 +190,7 @@ static int parse_kernel(const struct where *w, const char *key, const char *v, u
 		*ret = CONF_KEEP;
 		return 0;
 	}
-	if (parse_size(v, &n) < 0 || n > max)
+	if (conf_parse_size(v, &n) < 0 || n > max)
 		return fail(w, "%s: '%s' is not 'keep' or a number from 0 to %" PRIu64, key, v, max);
 	*ret = (int64_t)n;
 	return 0;

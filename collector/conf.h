@@ -61,6 +61,10 @@ void conf_init(struct conf *conf);
 int conf_parse(struct conf *conf, const char *origin, const char *text, size_t len, char *err,
 	       size_t err_size);
 
+/* Unsigned number with an optional K/M/G suffix (powers of 1024); 0 or
+ * -EINVAL. */
+int conf_parse_size(const char *v, uint64_t *ret);
+
 /* Reads and parses a file; -errno (with a message in err) if unreadable. */
 int conf_load_file(struct conf *conf, const char *path, char *err, size_t err_size);
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +350,38 @@ double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
 	return risk > 1 ? 1 : risk;
 }
 
+/* needle monitor's multicast reader (its own socket, not the daemon's). */
+static void render_readlog(const struct readlog_stats *r, struct outbuf *o)
+{
+	static const struct {
+		const char *name, *help;
+		size_t offset;
+	} counters[] = {
+		{ "needle_multicast_datagrams_total", "Datagrams the multicast reader received.",
+		  offsetof(struct readlog_stats, datagrams) },
+		{ "needle_multicast_records_total", "Audit records the multicast reader received.",
+		  offsetof(struct readlog_stats, records) },
+		{ "needle_multicast_received_bytes_total", "Bytes the multicast reader received.",
+		  offsetof(struct readlog_stats, bytes) },
+		{ "needle_multicast_events_total", "Distinct serials (events) the multicast reader saw.",
+		  offsetof(struct readlog_stats, events) },
+		{ "needle_multicast_overruns_total",
+		  "Receive buffer overruns (ENOBUFS) of the multicast reader: it lost records.",
+		  offsetof(struct readlog_stats, overruns) },
+		{ "needle_multicast_serial_gaps_total",
+		  "Events the multicast reader never saw (serial gaps), as a slow reader loses them.",
+		  offsetof(struct readlog_stats, serial_gaps) },
+	};
+
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		one(o, counters[i].name, "counter", counters[i].help,
+		    (double)atomic_load_explicit(
+			    (const _Atomic uint64_t *)((const char *)r + counters[i].offset),
+			    memory_order_relaxed));
+	one(o, "needle_multicast_receive_buffer_bytes", "gauge",
+	    "Receive buffer the kernel granted the multicast reader.", (double)r->rcvbuf);
+}
+
 void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *out)
 {
 	const char *stage;
@@ -360,6 +393,8 @@ void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct 
 	snprintf(label, sizeof(label), "stage=\"%s\"", stage);
 	sample(out, "needle_loss_risk", label, risk);
 	render_kernel(k, out);
+	if (k->readlog)
+		render_readlog(k->readlog, out);
 	if (!p)
 		return; /* needle monitor: the kernel only */
 	render_socket(p, k, out);

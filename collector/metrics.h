@@ -17,6 +17,7 @@
 
 #include "outbuf.h"
 #include "pipeline.h"
+#include "readlog.h"
 
 #include <linux/audit.h>
 #include <pthread.h>
@@ -33,6 +34,8 @@ struct kernel_snapshot {
 	uint64_t socket_limit;  /* what the socket may hold before it overruns */
 	uint32_t lost_at_start; /* the kernel's lost counter when needle started */
 	bool started;
+	/* needle monitor --multicast: what its multicast reader got; else NULL. */
+	const struct readlog_stats *readlog;
 };
 
 /* How close the fullest stage is to losing events, in [0, 1]: the kernel

@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * needle monitor [--once] [--json] [--listen HOST:PORT] [--interval S]
+ *                [--multicast [--socket-buffer BYTES]]
  *
  * Watches the kernel's audit status beside whatever daemon holds the
  * socket (auditd, go-audit, needle): it never registers, never changes a
  * setting, never loads a rule; it only asks (AUDIT_GET). Once a second it
  * prints the backlog against its limit, the lost counter and their deltas,
  * warns (at most every 10 s) when the backlog passes 80% or records are
- * lost, and can serve the same figures as Prometheus metrics.
+ * lost, and can serve the same figures as Prometheus metrics. With
+ * --multicast it also reads the kernel's multicast copy of every record
+ * (readlog.h) and counts records, events, overruns and serial gaps.
  */
 #include "monitor-cmd.h"
 #include "audit-ctl.h"
+#include "conf.h"
 #include "metrics.h"
+#include "readlog.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +52,13 @@ static void daemon_comm(uint32_t pid, char *buf, size_t size)
 	}
 }
 
-static void print_json(const struct audit_status *s, const struct audit_status *prev)
+static uint64_t get(const _Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static void print_json(const struct audit_status *s, const struct audit_status *prev,
+		       const struct readlog_stats *mc)
 {
 	struct outbuf o = { 0 };
 	char comm[64];
@@ -66,10 +78,17 @@ static void print_json(const struct audit_status *s, const struct audit_status *
 		printf(",\"lost_delta\":%u,\"backlog_wait_time_actual_delta\":%u",
 		       (uint32_t)(s->lost - prev->lost),
 		       (uint32_t)(s->backlog_wait_time_actual - prev->backlog_wait_time_actual));
+	if (mc)
+		printf(",\"multicast\":{\"records\":%" PRIu64 ",\"events\":%" PRIu64
+		       ",\"bytes\":%" PRIu64 ",\"overruns\":%" PRIu64 ",\"serial_gaps\":%" PRIu64
+		       ",\"receive_buffer\":%" PRId64 "}",
+		       get(&mc->records), get(&mc->events), get(&mc->bytes), get(&mc->overruns),
+		       get(&mc->serial_gaps), mc->rcvbuf);
 	printf("}\n");
 }
 
-static void print_line(const struct audit_status *s, const struct audit_status *prev)
+static void print_line(const struct audit_status *s, const struct audit_status *prev,
+		       const struct readlog_stats *mc)
 {
 	char comm[64];
 
@@ -79,6 +98,26 @@ static void print_line(const struct audit_status *s, const struct audit_status *
 	       s->backlog_limit ? 100.0 * s->backlog / s->backlog_limit : 0, s->lost,
 	       prev ? (uint32_t)(s->lost - prev->lost) : 0, s->backlog_wait_time_actual,
 	       prev ? (uint32_t)(s->backlog_wait_time_actual - prev->backlog_wait_time_actual) : 0);
+	if (mc)
+		printf("multicast  records %" PRIu64 "  events %" PRIu64 "  overruns %" PRIu64
+		       "  serial gaps %" PRIu64 "\n",
+		       get(&mc->records), get(&mc->events), get(&mc->overruns), get(&mc->serial_gaps));
+}
+
+/* The multicast reader's own losses, at most every 10 s. */
+static void warn_multicast(const struct readlog_stats *mc, uint64_t *last_lost, time_t *warned,
+			   time_t t)
+{
+	uint64_t lost = get(&mc->overruns) + get(&mc->serial_gaps);
+
+	if (lost == *last_lost || t - *warned < 10)
+		return;
+	fprintf(stderr, "needle monitor: warning: the multicast reader fell behind: %" PRIu64
+			" overruns, %" PRIu64 " events never seen; raise --socket-buffer (the "
+			"daemon's own socket is not affected)\n",
+		get(&mc->overruns), get(&mc->serial_gaps));
+	*last_lost = lost;
+	*warned = t;
 }
 
 int monitor_cmd_main(int argc, char **argv)
@@ -88,6 +127,8 @@ int monitor_cmd_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "multicast", no_argument, NULL, 'm' },
+		{ "socket-buffer", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -96,12 +137,15 @@ int monitor_cmd_main(int argc, char **argv)
 	struct metrics_server *server = NULL;
 	struct audit_ctl *ctl;
 	const char *listen = NULL;
-	bool once = false, json = false, have_prev = false;
+	bool once = false, json = false, have_prev = false, multicast = false;
 	unsigned interval = 1;
-	time_t warned_lost = 0, warned_full = 0;
+	time_t warned_lost = 0, warned_full = 0, warned_mc = 0;
+	uint64_t socket_buffer = 4u << 20, mc_lost = 0;
+	struct readlog *reader = NULL;
+	const struct readlog_stats *mc = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "ojl:i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ojl:i:mb:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': once = true; break;
 		case 'j': json = true; break;
@@ -114,15 +158,28 @@ int monitor_cmd_main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'm': multicast = true; break;
+		case 'b':
+			if (conf_parse_size(optarg, &socket_buffer) < 0 || socket_buffer < 4096 ||
+			    socket_buffer > (1u << 30)) {
+				fprintf(stderr, "needle monitor: --socket-buffer %s: bytes (K, M "
+						"suffixes), 4K to 1G\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'h':
 			printf("usage: needle monitor [--once] [--json] [--listen HOST:PORT] "
 			       "[--interval S]\n"
+			       "                      [--multicast [--socket-buffer BYTES]]\n"
 			       "  Watches the kernel's audit backlog and lost counter beside any audit\n"
-			       "  daemon, without changing anything.\n");
+			       "  daemon, without changing anything. --multicast also reads the\n"
+			       "  kernel's multicast copy of the records and counts records, events,\n"
+			       "  overruns and serial gaps (with --once: over one interval).\n");
 			return 0;
 		default:
 			fprintf(stderr, "usage: needle monitor [--once] [--json] [--listen HOST:PORT] "
-					"[--interval S]\n");
+					"[--interval S] [--multicast [--socket-buffer BYTES]]\n");
 			return 2;
 		}
 	}
@@ -139,11 +196,32 @@ int monitor_cmd_main(int argc, char **argv)
 		audit_ctl_close(ctl);
 		return 1;
 	}
+	if (multicast) {
+		char err[256];
+
+		/* A serial is given up after twice needle's default event timeout. */
+		reader = readlog_start(socket_buffer, 4000, err, sizeof(err));
+		if (!reader) {
+			fprintf(stderr, "needle monitor: --multicast: %s\n", err);
+			audit_ctl_close(ctl);
+			return 1;
+		}
+		mc = readlog_stats(reader);
+		k.readlog = mc;
+	}
 	if (once) {
+		if (reader) { /* counts need time: one interval of them */
+			sleep(interval);
+			prev = now;
+			have_prev = audit_ctl_get_status(ctl, &now) == 0;
+			if (!have_prev)
+				now = prev;
+		}
 		if (json)
-			print_json(&now, NULL);
+			print_json(&now, have_prev ? &prev : NULL, mc);
 		else
-			print_line(&now, NULL);
+			print_line(&now, have_prev ? &prev : NULL, mc);
+		readlog_stop(reader);
 		audit_ctl_close(ctl);
 		return 0;
 	}
@@ -159,6 +237,7 @@ int monitor_cmd_main(int argc, char **argv)
 		server = metrics_server_start(listen, NULL, &k, err, sizeof(err));
 		if (!server) {
 			fprintf(stderr, "needle monitor: %s\n", err);
+			readlog_stop(reader);
 			audit_ctl_close(ctl);
 			return 2;
 		}
@@ -167,10 +246,12 @@ int monitor_cmd_main(int argc, char **argv)
 		time_t t = time(NULL);
 
 		if (json)
-			print_json(&now, have_prev ? &prev : NULL);
+			print_json(&now, have_prev ? &prev : NULL, mc);
 		else
-			print_line(&now, have_prev ? &prev : NULL);
+			print_line(&now, have_prev ? &prev : NULL, mc);
 		fflush(stdout);
+		if (mc)
+			warn_multicast(mc, &mc_lost, &warned_mc, t);
 		if (have_prev && now.lost != prev.lost && t - warned_lost >= 10) {
 			fprintf(stderr, "needle monitor: warning: the kernel lost %u records in the last "
 					"%u s; the audit daemon is not keeping up: raise backlog_limit, "
@@ -197,6 +278,7 @@ int monitor_cmd_main(int argc, char **argv)
 		pthread_mutex_unlock(&k.lock);
 	}
 	metrics_server_stop(server);
+	readlog_stop(reader);
 	audit_ctl_close(ctl);
 	return 0;
 }
