@@ -32,6 +32,7 @@ struct damage {
 	uint32_t step; /* the ring sees serials of one class modulo step */
 	_Atomic uint32_t dropped[DAMAGE_SLOTS];   /* events with a dropped record */
 	_Atomic uint32_t committed[DAMAGE_SLOTS]; /* events with a record in the ring */
+	_Atomic uint64_t rest_dropped; /* records dropped only because their event was damaged */
 };
 
 enum damage_kind {

@@ -38,11 +38,14 @@ static bool reserve(struct pipeline *p, struct ring *r, bool may_drop, size_t by
 		r, bytes, span, &p->abort_blocking);
 }
 
-/* Drops one record, noting its event as damaged (see damage.h). */
+/* Drops one record, noting its event as damaged (see damage.h); rest:
+ * the ring had room, but an earlier record of the event was dropped. */
 static void drop_record(struct listener_stats *st, struct ring *r, struct damage *dm,
-			const struct pending *rec)
+			const struct pending *rec, bool rest)
 {
 	ring_count_drop(r, 1, rec->len);
+	if (rest)
+		atomic_fetch_add_explicit(&dm->rest_dropped, 1, relaxed);
 	stat_add(&st->ring_drops, 1);
 	switch (damage_note(dm, rec->w.serial)) {
 	case DAMAGE_WHOLE: stat_add(&st->ring_events_whole, 1); break;
@@ -73,7 +76,7 @@ static unsigned push_shard(struct pipeline *p, struct listener_stats *st, unsign
 			size_t sz = ring_record_size(sizeof(struct wire_record) + rec->len);
 
 			if (may_drop && damage_has(dm, rec->w.serial)) {
-				drop_record(st, r, dm, rec);
+				drop_record(st, r, dm, rec, true);
 				continue;
 			}
 			if (bytes + sz > ring_max_reserve(r))
@@ -86,7 +89,7 @@ static unsigned push_shard(struct pipeline *p, struct listener_stats *st, unsign
 			continue;
 		if (!reserve(p, r, may_drop, bytes, &span)) {
 			for (unsigned i = 0; i < k; i++)
-				drop_record(st, r, dm, &recs[take[i]]);
+				drop_record(st, r, dm, &recs[take[i]], false);
 			continue;
 		}
 		for (unsigned i = 0; i < k; i++) {

@@ -141,7 +141,8 @@ static void render_rings(const struct pipeline *p, struct outbuf *o)
 		{ "needle_ring_full_stalls_total", "counter", "Times a listener found the ring full." },
 		{ "needle_ring_stall_seconds_total", "counter", "Time listeners waited on a full ring." },
 		{ "needle_ring_dropped_records_total", "counter",
-		  "Records dropped because the ring was full (ring_full = drop)." },
+		  "Records dropped (ring_full = drop), by reason: full (no room), rest_of_event "
+		  "(an earlier record of the event was dropped)." },
 	};
 
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
@@ -159,6 +160,17 @@ static void render_rings(const struct pipeline *p, struct outbuf *o)
 			    : k == 4 ? (double)rs.stall_ns / 1e9
 				     : (double)rs.drops;
 			snprintf(label, sizeof(label), "shard=\"%u\"", i);
+			if (k == 5) {
+				uint64_t rest = atomic_load_explicit(&p->damage[i]->rest_dropped,
+								     memory_order_relaxed);
+				char l2[64];
+
+				snprintf(l2, sizeof(l2), "%s,reason=\"full\"", label);
+				sample(o, m[k].name, l2, rs.drops > rest ? (double)(rs.drops - rest) : 0);
+				snprintf(l2, sizeof(l2), "%s,reason=\"rest_of_event\"", label);
+				sample(o, m[k].name, l2, (double)rest);
+				continue;
+			}
 			sample(o, m[k].name, label, v);
 		}
 	}

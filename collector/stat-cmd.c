@@ -111,7 +111,7 @@ static void print_table(const struct samples *s)
 	printf("  datagrams %.0f  overruns %.0f\n", get(s, "needle_socket_datagrams_total"),
 	       get(s, "needle_socket_overruns_total"));
 	for (unsigned shard = 0;; shard++) {
-		double cap;
+		double cap, drops;
 
 		snprintf(key, sizeof(key), "needle_ring_capacity_bytes{shard=\"%u\"}", shard);
 		cap = get(s, key);
@@ -122,8 +122,13 @@ static void print_table(const struct samples *s)
 		bar(get(s, key) / cap);
 		snprintf(key, sizeof(key), "needle_ring_full_stalls_total{shard=\"%u\"}", shard);
 		printf("  stalls %.0f", get(s, key));
-		snprintf(key, sizeof(key), "needle_ring_dropped_records_total{shard=\"%u\"}", shard);
-		printf("  drops %.0f\n", get(s, key));
+		snprintf(key, sizeof(key),
+			 "needle_ring_dropped_records_total{shard=\"%u\",reason=\"full\"}", shard);
+		drops = get(s, key);
+		snprintf(key, sizeof(key),
+			 "needle_ring_dropped_records_total{shard=\"%u\",reason=\"rest_of_event\"}",
+			 shard);
+		printf("  dropped records %.0f (full) + %.0f (rest of event)\n", drops, get(s, key));
 	}
 	printf("%-9s records %.0f  events %.0f whole, %.0f partial  late records %.0f  open %.0f\n",
 	       "decoders", get(s, "needle_decoder_records_total"),
