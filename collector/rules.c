@@ -10,15 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* One rule: auditctl's "-a always,exit" with its -F pairs and -S list.
- * The arch pair, when there is one, must come first: libaudit numbers the
- * syscalls for the arch last set. */
-struct rule_spec {
-	const char *arch;     /* "arch=b64", or NULL */
-	const char *syscalls; /* "execve,execveat", "all" */
-	const char *pairs[3]; /* more -F pairs, NULL-terminated */
-};
-
 /* libaudit's rule builder keeps per-rule state in these globals, which it
  * exports but does not declare; auditctl resets them for each rule and
  * sets _audit_syscalladded after -S (the key field checks it). */
@@ -46,8 +37,10 @@ static int add_pair(struct audit_rule_data **rule, const char *pair)
 	return audit_rule_fieldpair_data(rule, copy, AUDIT_FILTER_EXIT) == 0 ? 0 : -EINVAL;
 }
 
-static int add_rule(struct rule_set *set, const struct rule_spec *spec, char *err, size_t err_size)
+int rules_add(struct rule_set *set, const struct rule_spec *spec, const char *key, char *err,
+	      size_t err_size)
 {
+	char key_pair[300];
 	struct audit_rule_data *rule = audit_rule_create_data();
 	char text[512];
 	int r = 0, n;
@@ -71,13 +64,14 @@ static int add_rule(struct rule_set *set, const struct rule_spec *spec, char *er
 	}
 	if (r == 0)
 		_audit_syscalladded = 1;
-	for (unsigned i = 0; r == 0 && i < 3 && spec->pairs[i]; i++) {
+	for (unsigned i = 0; r == 0 && i < RULE_SPEC_PAIRS && spec->pairs[i]; i++) {
 		n += snprintf(text + n, sizeof(text) - (size_t)n, " -F %s", spec->pairs[i]);
 		r = add_pair(&rule, spec->pairs[i]);
 	}
-	n += snprintf(text + n, sizeof(text) - (size_t)n, " -F key=%s", RULES_DEFAULT_KEY);
+	n += snprintf(text + n, sizeof(text) - (size_t)n, " -F key=%s", key);
+	snprintf(key_pair, sizeof(key_pair), "key=%s", key);
 	if (r == 0)
-		r = add_pair(&rule, "key=" RULES_DEFAULT_KEY);
+		r = add_pair(&rule, key_pair);
 	if (r < 0) {
 		snprintf(err, err_size, "libaudit refused the rule '%s'", text);
 		audit_rule_free_data(rule);
@@ -117,21 +111,21 @@ int rules_build_default(struct rule_set *set, char *err, size_t err_size)
 		const struct rule_spec exec = { arches[a], "execve,execveat", { NULL } };
 		const struct rule_spec conn = { arches[a], "connect", { NULL } };
 
-		if ((r = add_rule(set, &exec, err, err_size)) < 0 ||
-		    (r = add_rule(set, &conn, err, err_size)) < 0)
+		if ((r = rules_add(set, &exec, RULES_DEFAULT_KEY, err, err_size)) < 0 ||
+		    (r = rules_add(set, &conn, RULES_DEFAULT_KEY, err, err_size)) < 0)
 			goto fail;
 	}
 	{
 		const struct rule_spec shadow = { NULL, "all", { "path=/etc/shadow", "perm=r", NULL } };
 
-		if ((r = add_rule(set, &shadow, err, err_size)) < 0)
+		if ((r = rules_add(set, &shadow, RULES_DEFAULT_KEY, err, err_size)) < 0)
 			goto fail;
 	}
 	/* Private keys: reads under every .ssh that exists now. */
 	if (is_dir("/root/.ssh")) {
 		const struct rule_spec ssh = { NULL, "all", { "dir=/root/.ssh", "perm=r", NULL } };
 
-		if ((r = add_rule(set, &ssh, err, err_size)) < 0)
+		if ((r = rules_add(set, &ssh, RULES_DEFAULT_KEY, err, err_size)) < 0)
 			goto fail;
 	}
 	if (glob("/home/*/.ssh", GLOB_ONLYDIR | GLOB_NOSORT, NULL, &homes) == 0) {
@@ -141,7 +135,7 @@ int rules_build_default(struct rule_set *set, char *err, size_t err_size)
 			if (strlen(homes.gl_pathv[i]) + 5 > sizeof(dir_pair) || !is_dir(homes.gl_pathv[i]))
 				continue;
 			snprintf(dir_pair, sizeof(dir_pair), "dir=%s", homes.gl_pathv[i]);
-			if ((r = add_rule(set, &ssh, err, err_size)) < 0) {
+			if ((r = rules_add(set, &ssh, RULES_DEFAULT_KEY, err, err_size)) < 0) {
 				globfree(&homes);
 				goto fail;
 			}

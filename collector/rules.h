@@ -15,6 +15,16 @@
 
 #define RULES_DEFAULT_KEY "needle-default"
 
+/* One rule: auditctl's "-a always,exit" with its -S list and -F pairs.
+ * The arch pair, when there is one, must come first: libaudit numbers the
+ * syscalls for the arch last set. */
+#define RULE_SPEC_PAIRS 3
+struct rule_spec {
+	const char *arch;     /* "arch=b64", or NULL */
+	const char *syscalls; /* "execve,execveat", "all" */
+	const char *pairs[RULE_SPEC_PAIRS]; /* more -F pairs, NULL-terminated */
+};
+
 struct rule_set {
 	struct audit_rule_data **rule;
 	char **text;     /* each rule as auditctl would write it, for messages */
@@ -26,6 +36,11 @@ struct rule_set {
  * existing /root/.ssh and /home/ * /.ssh. Returns 0, or -EINVAL with the
  * rule that libaudit refused in err. */
 int rules_build_default(struct rule_set *set, char *err, size_t err_size);
+
+/* Adds one exit-filter rule with key to set (zeroed at first). Returns 0,
+ * -ENOMEM, or -EINVAL with the rule that libaudit refused in err. */
+int rules_add(struct rule_set *set, const struct rule_spec *spec, const char *key, char *err,
+	      size_t err_size);
 
 /* Bytes of a rule as the kernel takes it. */
 size_t rules_size(const struct audit_rule_data *rule);
