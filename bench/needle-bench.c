@@ -13,6 +13,7 @@ static const struct {
 } commands[] = {
 	{ "ring", bench_ring_main, "records/s through the ring against mutex and wfcqueue baselines" },
 	{ "replay", bench_replay_main, "records/s through decoding (no kernel), laurel beside it" },
+	{ "live", bench_live_main, "an audited load under needle, auditd and a bare drain, side by side" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemons.h"
+#include "audit-ctl.h"
+#include "control.h"
+#include "outbuf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/audit.h>
+#include <linux/netlink.h>
+#include <lz4frame.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DRAIN_BATCH 64
+#define DRAIN_BUF 9216
+
+bool bench_daemon_known(const char *name)
+{
+	return strcmp(name, "needle") == 0 || strcmp(name, "auditd") == 0 ||
+	       strcmp(name, "null") == 0;
+}
+
+static void pause_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	size_t len = strlen(text);
+	bool ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, text, len) == (ssize_t)len;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+/* ---- null: the bare drain, in a child of needle-bench ---- */
+
+static volatile sig_atomic_t drain_stop;
+
+static void on_drain_signal(int sig)
+{
+	drain_stop = 1;
+}
+
+static void drain_take(const unsigned char *buf, size_t len, const char *mark, size_t mark_len,
+		       uint64_t *delivered, uint64_t *records)
+{
+	const struct nlmsghdr *h = (const void *)buf;
+
+	if (len < NLMSG_HDRLEN || h->nlmsg_type < 1000)
+		return;
+	++*records;
+	if (h->nlmsg_type == AUDIT_SYSCALL &&
+	    memmem(buf + NLMSG_HDRLEN, len - NLMSG_HDRLEN, mark, mark_len))
+		++*delivered;
+}
+
+/* Registers as the audit daemon, drains until SIGTERM, then what is
+ * queued, and writes "delivered records overruns" to out. */
+static void drain_main(int out, const char *key)
+{
+	static unsigned char bufs[DRAIN_BATCH][DRAIN_BUF];
+	struct mmsghdr msgs[DRAIN_BATCH];
+	struct iovec iov[DRAIN_BATCH];
+	struct sigaction sa = { .sa_handler = on_drain_signal }; /* no SA_RESTART */
+	struct audit_ctl *ctl = audit_ctl_open();
+	uint64_t delivered = 0, records = 0, overruns = 0;
+	char mark[300], result[128];
+	size_t mark_len = (size_t)snprintf(mark, sizeof(mark), "key=\"%s\"", key);
+	int fd;
+
+	if (!ctl)
+		_exit(1);
+	fd = audit_ctl_fd(ctl);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	audit_ctl_set_rcvbuf(ctl, 64u << 20);
+	if (audit_ctl_send_set_pid(ctl, (uint32_t)getpid(), audit_ctl_next_seq(ctl)) < 0)
+		_exit(1);
+	for (;;) {
+		int n, flags = drain_stop ? MSG_DONTWAIT : MSG_WAITFORONE;
+
+		for (unsigned i = 0; i < DRAIN_BATCH; i++) {
+			iov[i] = (struct iovec){ bufs[i], DRAIN_BUF };
+			msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+		}
+		n = recvmmsg(fd, msgs, DRAIN_BATCH, flags, NULL);
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				overruns++;
+			else if (errno == EAGAIN && drain_stop)
+				break;
+			else if (errno != EINTR && errno != EAGAIN)
+				break;
+			continue;
+		}
+		for (int i = 0; i < n; i++)
+			drain_take(bufs[i], msgs[i].msg_len, mark, mark_len, &delivered, &records);
+	}
+	audit_ctl_send_set_pid(ctl, 0, audit_ctl_next_seq(ctl));
+	snprintf(result, sizeof(result), "%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", delivered,
+		 records, overruns);
+	if (write(out, result, strlen(result)) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+/* ---- starting ---- */
+
+static int needle_config(struct bench_daemon *d, const struct bench_setup *s)
+{
+	char path[600];
+
+	snprintf(d->config, sizeof(d->config),
+		 "output = json,raw\n"
+		 "compress = lz4\n"
+		 "max_log_file = 0\n"
+		 "enabled = 1\n"
+		 "backlog_limit = %u\n"
+		 "backlog_wait_time = %u\n"
+		 "default_rules = no\n"
+		 "resolve_ids = yes\n"
+		 "log_dir = %s/log\n"
+		 "metrics_listen =\n"
+		 "control_socket = %s/control\n",
+		 s->backlog_limit, s->backlog_wait_time, d->dir, d->dir);
+	snprintf(path, sizeof(path), "%s/needle.conf", d->dir);
+	return write_file(path, d->config, 0600);
+}
+
+static int auditd_config(struct bench_daemon *d, const struct bench_setup *s)
+{
+	char path[600];
+
+	/* Debian's shipped auditd.conf, but logs here, nothing rotated, no
+	 * disk-space actions, no plugins. */
+	snprintf(d->config, sizeof(d->config),
+		 "local_events = yes\n"
+		 "write_logs = yes\n"
+		 "log_file = %s/audit.log\n"
+		 "log_group = root\n"
+		 "log_format = %s\n"
+		 "flush = INCREMENTAL_ASYNC\n"
+		 "freq = 50\n"
+		 "max_log_file = 0\n"
+		 "num_logs = 5\n"
+		 "priority_boost = 4\n"
+		 "name_format = NONE\n"
+		 "max_log_file_action = IGNORE\n"
+		 "space_left = 1\n"
+		 "space_left_action = IGNORE\n"
+		 "admin_space_left = 1\n"
+		 "admin_space_left_action = IGNORE\n"
+		 "disk_full_action = IGNORE\n"
+		 "disk_error_action = SYSLOG\n"
+		 "tcp_listen_queue = 5\n"
+		 "tcp_max_per_addr = 1\n"
+		 "tcp_client_max_idle = 0\n"
+		 "transport = TCP\n"
+		 "distribute_network = no\n"
+		 "q_depth = 2000\n"
+		 "overflow_action = SYSLOG\n"
+		 "max_restarts = 10\n"
+		 "plugin_dir = %s/plugins\n"
+		 "end_of_event_timeout = 2\n",
+		 d->dir, s->auditd_format, d->dir);
+	snprintf(path, sizeof(path), "%s/plugins", d->dir);
+	if (mkdir(path, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/auditd.conf", d->dir);
+	return write_file(path, d->config, 0640);
+}
+
+/* The child's stdout and stderr go to files in its directory; it gets a
+ * process group of its own, so a Ctrl-C reaches needle-bench only, which
+ * then stops it in order. */
+static void child_setup(const struct bench_daemon *d)
+{
+	char path[600];
+	int fd;
+
+	setpgid(0, 0);
+	snprintf(path, sizeof(path), "%s/stderr", d->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0) {
+		dup2(fd, STDERR_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
+}
+
+/* Waits until the kernel's audit pid is the child's. */
+static int wait_registered(struct bench_daemon *d, char *err, size_t err_size)
+{
+	struct audit_ctl *ctl = audit_ctl_open();
+	struct audit_status st;
+	int status;
+
+	if (!ctl) {
+		snprintf(err, err_size, "cannot open an audit socket: %s", strerror(errno));
+		return -errno;
+	}
+	for (unsigned i = 0; i < 200; i++) {
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = 0;
+			audit_ctl_close(ctl);
+			snprintf(err, err_size, "%s exited before it took the audit socket; see %s/stderr",
+				 d->name, d->dir);
+			return -ECHILD;
+		}
+		if (audit_ctl_get_status(ctl, &st) == 0 && st.pid == (uint32_t)d->pid) {
+			audit_ctl_close(ctl);
+			return 0;
+		}
+		pause_ms(50);
+	}
+	audit_ctl_close(ctl);
+	snprintf(err, err_size, "%s did not take the audit socket within 10 s; see %s/stderr",
+		 d->name, d->dir);
+	return -ETIMEDOUT;
+}
+
+int bench_daemon_start(struct bench_daemon *d, const char *name, const struct bench_setup *s,
+		       unsigned run, char *err, size_t err_size)
+{
+	int pipefd[2] = { -1, -1 }, r = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->name = name;
+	d->result_fd = -1;
+	d->delay_p50 = d->delay_p99 = -1;
+	snprintf(d->dir, sizeof(d->dir), "%s/%s-%u", s->top, name, run);
+	if (mkdir(d->dir, 0700) < 0) {
+		snprintf(err, err_size, "%s: %s", d->dir, strerror(errno));
+		return -errno;
+	}
+	if (strcmp(name, "needle") == 0)
+		r = needle_config(d, s);
+	else if (strcmp(name, "auditd") == 0)
+		r = auditd_config(d, s);
+	else
+		snprintf(d->config, sizeof(d->config),
+			 "built-in bare drain: recvmmsg 64 x 9216 B, 64 MiB receive buffer, no "
+			 "parsing\n");
+	if (r < 0) {
+		snprintf(err, err_size, "cannot write %s's configuration in %s: %s", name, d->dir,
+			 strerror(-r));
+		return r;
+	}
+	if (strcmp(name, "null") == 0 && pipe2(pipefd, O_CLOEXEC) < 0) {
+		snprintf(err, err_size, "pipe: %s", strerror(errno));
+		return -errno;
+	}
+	d->pid = fork();
+	if (d->pid < 0) {
+		snprintf(err, err_size, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (d->pid == 0) {
+		char conf[600];
+
+		child_setup(d);
+		if (strcmp(name, "null") == 0) {
+			close(pipefd[0]);
+			drain_main(pipefd[1], s->key);
+		} else if (strcmp(name, "needle") == 0) {
+			snprintf(conf, sizeof(conf), "%s/needle.conf", d->dir);
+			execl(s->needle, "needle", "run", "--foreground", "-c", conf, (char *)NULL);
+		} else {
+			execl(s->auditd, "auditd", "-n", "-s", "nochange", "-c", d->dir, (char *)NULL);
+		}
+		fprintf(stderr, "cannot run %s: %s\n", name, strerror(errno));
+		_exit(127);
+	}
+	if (pipefd[1] >= 0) {
+		close(pipefd[1]);
+		d->result_fd = pipefd[0];
+	}
+	return wait_registered(d, err, err_size);
+}
+
+/* ---- while it runs ---- */
+
+static uint64_t file_size(const char *dir, const char *name)
+{
+	char path[600];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+uint64_t bench_daemon_output_bytes(const struct bench_daemon *d)
+{
+	if (strcmp(d->name, "needle") == 0)
+		return file_size(d->dir, "log/needle.log.lz4") + file_size(d->dir, "log/needle.json.lz4");
+	if (strcmp(d->name, "auditd") == 0)
+		return file_size(d->dir, "audit.log");
+	return 0;
+}
+
+/* p of the histogram needle_event_delay_seconds in a metrics text: the
+ * upper bound of the first bucket holding that share of the events. */
+static double quantile(const char *text, double p)
+{
+	const char *count_at = strstr(text, "\nneedle_event_delay_seconds_count ");
+	const char *b = text;
+	double count;
+
+	if (!count_at)
+		return -1;
+	count = strtod(count_at + 34, NULL);
+	if (count <= 0)
+		return -1;
+	while ((b = strstr(b, "\nneedle_event_delay_seconds_bucket{le=\""))) {
+		const char *le = b + 39, *end = strchr(le, '}');
+		double n;
+
+		b = le;
+		if (!end)
+			break;
+		n = strtod(end + 1, NULL);
+		if (n >= p * count)
+			return strncmp(le, "+Inf", 4) == 0 ? -1 : strtod(le, NULL);
+	}
+	return -1;
+}
+
+void bench_daemon_scrape(struct bench_daemon *d)
+{
+	struct outbuf text = { 0 };
+	char path[600];
+
+	if (strcmp(d->name, "needle") != 0)
+		return;
+	snprintf(path, sizeof(path), "%s/control", d->dir);
+	if (control_query(path, &text) == 0) {
+		outbuf_putc(&text, '\0');
+		if (!text.failed) {
+			d->delay_p50 = quantile(text.data, 0.5);
+			d->delay_p99 = quantile(text.data, 0.99);
+		}
+	}
+	outbuf_free(&text);
+}
+
+/* ---- stopping and counting ---- */
+
+static int reap(struct bench_daemon *d, unsigned timeout_ms)
+{
+	int status;
+
+	for (unsigned waited = 0;; waited += 20) {
+		pid_t r = wait4(d->pid, &status, WNOHANG, &d->usage);
+
+		if (r == d->pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (waited == timeout_ms)
+			kill(d->pid, SIGKILL);
+		pause_ms(20);
+	}
+	d->pid = 0;
+	d->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return 0;
+}
+
+/* needle's summary line: "lost: A socket overruns, B serial gaps, C events
+ * (D records) dropped by full rings, E events in failed writes". */
+static uint64_t needle_lost(const struct bench_daemon *d)
+{
+	char path[600], line[1024];
+	unsigned long long overruns, gaps, ring, ring_records, sink;
+	uint64_t lost = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stderr", d->dir);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *at = strstr(line, "lost: ");
+
+		if (at && sscanf(at, "lost: %llu socket overruns, %llu serial gaps, %llu events (%llu "
+				     "records) dropped by full rings, %llu events",
+				 &overruns, &gaps, &ring, &ring_records, &sink) == 5)
+			lost = gaps + ring;
+	}
+	fclose(f);
+	return lost;
+}
+
+int bench_daemon_stop(struct bench_daemon *d, const struct bench_setup *s, char *err,
+		      size_t err_size)
+{
+	char path[600];
+	int64_t n;
+
+	if (d->pid <= 0)
+		return 0;
+	kill(d->pid, SIGTERM);
+	if (reap(d, 60000) < 0) {
+		snprintf(err, err_size, "cannot reap %s: %s", d->name, strerror(errno));
+		return -errno;
+	}
+	if (strcmp(d->name, "null") == 0) {
+		char buf[128] = "";
+		unsigned long long delivered, records, overruns;
+		ssize_t got = read(d->result_fd, buf, sizeof(buf) - 1);
+
+		close(d->result_fd);
+		d->result_fd = -1;
+		if (got <= 0 || sscanf(buf, "%llu %llu %llu", &delivered, &records, &overruns) != 3) {
+			snprintf(err, err_size, "the bare drain reported nothing (exit %d)",
+				 d->exit_status);
+			return -EIO;
+		}
+		d->delivered = delivered;
+		d->lost = 0; /* overruns are not events; the kernel's lost is counted apart */
+		return 0;
+	}
+	if (strcmp(d->name, "needle") == 0) {
+		snprintf(path, sizeof(path), "%s/log/needle.log.lz4", d->dir);
+		d->lost = needle_lost(d);
+	} else {
+		snprintf(path, sizeof(path), "%s/audit.log", d->dir);
+	}
+	n = bench_count_key(path, s->key);
+	if (n < 0) {
+		snprintf(err, err_size, "%s: %s (see %s/stderr)", path, strerror((int)-n), d->dir);
+		return (int)n;
+	}
+	d->delivered = (uint64_t)n;
+	return 0;
+}
+
+void bench_daemon_kill(struct bench_daemon *d)
+{
+	if (d->pid > 0) {
+		kill(d->pid, SIGTERM);
+		reap(d, 5000);
+	}
+	if (d->result_fd >= 0) {
+		close(d->result_fd);
+		d->result_fd = -1;
+	}
+}
+
+/* ---- counting a log ---- */
+
+struct line_counter {
+	struct outbuf pending; /* the part of a line not yet ended */
+	char mark[300];
+	size_t mark_len;
+	uint64_t count;
+};
+
+static void count_lines(struct line_counter *c, const char *data, size_t len)
+{
+	const char *p, *end;
+
+	outbuf_put(&c->pending, data, len);
+	p = c->pending.data;
+	end = p + c->pending.len;
+	for (;;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!nl)
+			break;
+		if ((size_t)(nl - p) > 13 && memcmp(p, "type=SYSCALL ", 13) == 0 &&
+		    memmem(p, (size_t)(nl - p), c->mark, c->mark_len))
+			c->count++;
+		p = nl + 1;
+	}
+	memmove(c->pending.data, p, (size_t)(end - p));
+	c->pending.len = (size_t)(end - p);
+}
+
+int64_t bench_count_key(const char *path, const char *key)
+{
+	static unsigned char in[1 << 16], out[1 << 18];
+	size_t plen = strlen(path);
+	bool lz4 = plen > 4 && strcmp(path + plen - 4, ".lz4") == 0;
+	LZ4F_dctx *dctx = NULL;
+	struct line_counter c = { 0 };
+	int64_t result;
+	FILE *f = fopen(path, "re");
+	size_t got;
+
+	if (!f)
+		return -errno;
+	c.mark_len = (size_t)snprintf(c.mark, sizeof(c.mark), "key=\"%s\"", key);
+	if (lz4 && LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION))) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	result = 0;
+	while ((got = fread(in, 1, sizeof(in), f)) > 0 && result == 0) {
+		size_t at = 0;
+
+		if (!lz4) {
+			count_lines(&c, (const char *)in, got);
+			continue;
+		}
+		while (at < got) {
+			size_t dst = sizeof(out), src = got - at;
+			size_t r = LZ4F_decompress(dctx, out, &dst, in + at, &src, NULL);
+
+			if (LZ4F_isError(r)) {
+				result = -EILSEQ;
+				break;
+			}
+			at += src;
+			count_lines(&c, (const char *)out, dst);
+		}
+	}
+	if (ferror(f))
+		result = -EIO;
+	fclose(f);
+	if (dctx)
+		LZ4F_freeDecompressionContext(dctx);
+	outbuf_free(&c.pending);
+	return result < 0 ? result : (int64_t)c.count;
+}

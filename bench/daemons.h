@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * daemons: the audit daemons needle-bench live measures, each run as a
+ * child process with a generated configuration in a directory of its own,
+ * stopped with SIGTERM and reaped with wait4() for its CPU time and peak
+ * memory; its delivered events are counted from its output afterwards.
+ *
+ *   needle  needle run --foreground; JSON and RAW, LZ4; counted from the
+ *           RAW log (SYSCALL records with the run's key)
+ *   auditd  Debian's auditd -n -c DIR; RAW or ENRICHED, flush
+ *           INCREMENTAL_ASYNC as shipped; counted from its log the same way
+ *   null    a bare drain in a child of needle-bench: recvmmsg into a
+ *           buffer, no parsing but a search for the key in SYSCALL records;
+ *           the ceiling any daemon can reach on this kernel
+ */
+#ifndef NEEDLE_BENCH_DAEMONS_H
+#define NEEDLE_BENCH_DAEMONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+struct bench_setup {
+	const char *needle;        /* path of the needle binary */
+	const char *auditd;        /* path of auditd */
+	const char *auditd_format; /* "RAW" or "ENRICHED" */
+	const char *key;           /* the rules' key: what is counted */
+	const char *top;           /* temporary directory for the runs */
+	uint32_t backlog_limit, backlog_wait_time;
+};
+
+struct bench_daemon {
+	const char *name;   /* "needle", "auditd", "null" */
+	pid_t pid;
+	char dir[512];      /* this run's directory */
+	char config[2048];  /* the configuration it ran with, for the report */
+	int result_fd;      /* null: the drain's counts come back on this pipe */
+	struct rusage usage;
+	uint64_t delivered; /* SYSCALL records with the key in its output */
+	uint64_t lost;      /* events it counted lost itself (needle, null: overruns) */
+	double delay_p50, delay_p99; /* seconds; < 0 when the daemon does not say */
+	int exit_status;
+};
+
+bool bench_daemon_known(const char *name);
+
+/* Starts it and waits until the kernel names it the audit daemon.
+ * 0, or -errno with a message in err. */
+int bench_daemon_start(struct bench_daemon *d, const char *name, const struct bench_setup *s,
+		       unsigned run, char *err, size_t err_size);
+
+/* Bytes written to its output so far (to see when it has caught up). */
+uint64_t bench_daemon_output_bytes(const struct bench_daemon *d);
+
+/* Reads what only a running daemon can say (needle: delay quantiles). */
+void bench_daemon_scrape(struct bench_daemon *d);
+
+/* SIGTERM, wait, count its output. 0, or -errno with a message in err. */
+int bench_daemon_stop(struct bench_daemon *d, const struct bench_setup *s, char *err,
+		      size_t err_size);
+
+/* On interruption: SIGKILL and reap, nothing counted. */
+void bench_daemon_kill(struct bench_daemon *d);
+
+/* SYSCALL records carrying key="KEY" in a log file (LZ4 frames when the
+ * name ends in .lz4); -errno when unreadable. */
+int64_t bench_count_key(const char *path, const char *key);
+
+#endif
