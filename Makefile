@@ -19,8 +19,9 @@ DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev libl
 # its prometheus-client parses the metrics endpoint.
 DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client
 
-# make bench: laurel is the peer needle-bench replay compares with.
-DEPS_BENCH := laurel
+# make bench: laurel is the peer needle-bench replay compares with; auditd
+# the one needle-bench live compares with; gnuplot draws the knee plot.
+DEPS_BENCH := laurel auditd gnuplot-nox
 
 # make fuzz: libFuzzer comes with clang's runtime.
 DEPS_FUZZ  := clang libclang-rt-14-dev

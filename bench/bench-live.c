@@ -44,7 +44,8 @@ struct options {
 	unsigned ndaemons, rounds, threads;
 	unsigned long calls; /* per thread */
 	double rate;         /* total calls/s, 0: flat out */
-	const char *mix, *policy, *csv, *json, *keep;
+	const char *mix, *policy, *csv, *json, *keep, *plot;
+	double knee_start, knee_factor, knee_max, knee_seconds; /* needle-bench knee */
 	struct bench_setup setup;
 	const char *loadgen;
 };
@@ -52,6 +53,7 @@ struct options {
 struct run {
 	const char *daemon; /* NULL: the unaudited baseline */
 	unsigned round;
+	double offered;     /* calls/s asked of the load, 0: flat out */
 	double workload_rate;
 	uint64_t generated, delivered, kernel_lost, daemon_lost, unexplained, waited;
 	double cpu_seconds, cpu_us_per_event, rss_mib, delay_p50, delay_p99;
@@ -301,6 +303,7 @@ static int run_once(const struct options *o, int index, unsigned round, unsigned
 	memset(ret, 0, sizeof(*ret));
 	ret->daemon = daemon;
 	ret->round = round;
+	ret->offered = o->rate;
 	ret->delay_p50 = ret->delay_p99 = -1;
 	if (!daemon) /* the baseline: no daemon, no rule */
 		return run_load(o, false, &ret->generated, &ret->workload_rate, err, err_size);
@@ -455,7 +458,7 @@ static int write_csv(const char *path, const struct options *o, const struct run
 
 		fprintf(f, "%s,%s,%u,%u,\"%s\",%.0f,%.0f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			   ",%" PRIu64 ",%" PRIu64 ",%.4f,%.3f,%.1f,%g,%g\n",
-			name_of(r), o->policy, r->round + 1, o->threads, o->mix, o->rate,
+			name_of(r), o->policy, r->round + 1, o->threads, o->mix, r->offered,
 			r->workload_rate, r->generated, r->delivered, r->kernel_lost, r->daemon_lost,
 			r->unexplained, r->waited, r->cpu_seconds, r->cpu_us_per_event, r->rss_mib,
 			r->delay_p50, r->delay_p99);
@@ -476,11 +479,11 @@ static int write_json(const char *path, const struct options *o, const struct ru
 	for (unsigned i = 0; i < n; i++) {
 		const struct run *r = &runs[i];
 
-		fprintf(f, "%s{\"daemon\":\"%s\",\"round\":%u,\"workload_rate\":%.0f,\"generated\":%" PRIu64
+		fprintf(f, "%s{\"daemon\":\"%s\",\"round\":%u,\"offered_rate\":%.0f,\"workload_rate\":%.0f,\"generated\":%" PRIu64
 			   ",\"delivered\":%" PRIu64 ",\"kernel_lost\":%" PRIu64 ",\"daemon_lost\":%" PRIu64
 			   ",\"unexplained\":%" PRIu64 ",\"waited\":%" PRIu64 ",\"cpu_seconds\":%.4f,"
 			   "\"cpu_us_per_event\":%.3f,\"rss_mib\":%.1f,\"delay_p50\":%g,\"delay_p99\":%g}",
-			i ? "," : "", name_of(r), r->round + 1, r->workload_rate, r->generated,
+			i ? "," : "", name_of(r), r->round + 1, r->offered, r->workload_rate, r->generated,
 			r->delivered, r->kernel_lost, r->daemon_lost, r->unexplained, r->waited,
 			r->cpu_seconds, r->cpu_us_per_event, r->rss_mib, r->delay_p50, r->delay_p99);
 	}
@@ -498,10 +501,16 @@ static void usage(FILE *f)
 		"                         [--rate CALLS/S] [--rounds N] [--auditd-format raw|enriched]\n"
 		"                         [--needle PATH] [--loadgen PATH] [--auditd PATH]\n"
 		"                         [--csv FILE] [--json FILE] [--keep DIR]\n"
+		"       needle-bench knee [the same] [--start CALLS/S] [--factor F] [--max CALLS/S]\n"
+		"                         [--seconds S] [--plot FILE.svg|FILE.png]\n"
 		"  Runs the same audited load under each daemon in turn (and unaudited), as root.\n"
 		"  --policy wait: backlog_limit 8192, backlog_wait_time %u (the kernel's default);\n"
 		"  drop: backlog_limit 8192, backlog_wait_time 0. --calls is per thread\n"
-		"  (default 2 threads x 50000). --keep keeps the daemons' directories there.\n",
+		"  (default 2 threads x 50000). --keep keeps the daemons' directories there.\n"
+		"  knee: policy drop by default; raises the offered rate from --start (5000) by\n"
+		"  --factor (1.5) to --max (400000), --seconds (2) of load per step, and reports\n"
+		"  per daemon the highest rate with no loss; --plot draws delivered/s and loss\n"
+		"  against the offered rate with gnuplot.\n",
 		WAIT_POLICY_JIFFIES);
 }
 
@@ -527,7 +536,7 @@ static const char *beside_self(const char *rel, const char *fallback, char buf[P
 	return fallback;
 }
 
-static int parse_options(int argc, char **argv, struct options *o)
+static int parse_options(int argc, char **argv, struct options *o, bool knee)
 {
 	static const struct option opts[] = {
 		{ "compare", required_argument, NULL, 'c' },
@@ -545,6 +554,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "csv", required_argument, NULL, 'C' },
 		{ "json", required_argument, NULL, 'J' },
 		{ "keep", required_argument, NULL, 'K' },
+		{ "plot", required_argument, NULL, 'P' },
+		{ "start", required_argument, NULL, 's' },
+		{ "factor", required_argument, NULL, 'f' },
+		{ "max", required_argument, NULL, 'x' },
+		{ "seconds", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -553,7 +567,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	*o = (struct options){ .rounds = 3, .threads = 2, .calls = 50000, .mix = "openat=1",
-			       .policy = "wait" };
+			       .policy = knee ? "drop" : "wait", .knee_start = 5000,
+			       .knee_factor = 1.5, .knee_max = 400000, .knee_seconds = 2 };
 	o->setup.auditd = "/usr/sbin/auditd";
 	o->setup.auditd_format = "RAW";
 	o->setup.needle = beside_self("../collector/needle", "/usr/local/bin/needle", needle_buf);
@@ -600,6 +615,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'C': o->csv = optarg; break;
 		case 'J': o->json = optarg; break;
 		case 'K': o->keep = optarg; break;
+		case 'P': o->plot = optarg; break;
+		case 's':
+			if (bench_parse_double("--start", optarg, 1, 1e8, &o->knee_start) < 0)
+				return -EINVAL;
+			break;
+		case 'f':
+			if (bench_parse_double("--factor", optarg, 1.05, 10, &o->knee_factor) < 0)
+				return -EINVAL;
+			break;
+		case 'x':
+			if (bench_parse_double("--max", optarg, 1, 1e8, &o->knee_max) < 0)
+				return -EINVAL;
+			break;
+		case 'S':
+			if (bench_parse_double("--seconds", optarg, 0.2, 600, &o->knee_seconds) < 0)
+				return -EINVAL;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -642,55 +674,98 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-int bench_live_main(int argc, char **argv)
+/* Checks, the runs' directory, signals. 0, or the exit status. */
+static int prepare(struct options *o, const char *cmd, char top[PATH_MAX])
 {
-	struct options o;
-	struct run runs[BENCH_MAX_ROUNDS * (MAX_DAEMONS + 1)];
 	struct sigaction sa = { .sa_handler = on_signal };
-	char top[PATH_MAX], err[512] = "";
-	unsigned n = 0, seq = 0;
-	int r = 0;
 
-	if (parse_options(argc, argv, &o) < 0)
-		return 2;
 	if (geteuid() != 0) {
-		fprintf(stderr, "needle-bench live: needs root (it owns the kernel's audit socket "
-				"for each daemon in turn)\n");
+		fprintf(stderr, "needle-bench %s: needs root (it owns the kernel's audit socket "
+				"for each daemon in turn)\n", cmd);
 		return 2;
 	}
 	if (kernel_status(&saved) < 0) {
-		fprintf(stderr, "needle-bench live: cannot read the kernel's audit status\n");
+		fprintf(stderr, "needle-bench %s: cannot read the kernel's audit status\n", cmd);
 		return 1;
 	}
 	have_saved = true;
 	if (saved.pid && kill((pid_t)saved.pid, 0) == 0) {
-		fprintf(stderr, "needle-bench live: process %u holds the audit socket; stop it first\n",
-			saved.pid);
+		fprintf(stderr, "needle-bench %s: process %u holds the audit socket; stop it first\n",
+			cmd, saved.pid);
 		return 1;
 	}
 	if (saved.enabled == 2) {
-		fprintf(stderr, "needle-bench live: the audit configuration is locked (enabled 2)\n");
+		fprintf(stderr, "needle-bench %s: the audit configuration is locked (enabled 2)\n", cmd);
 		return 1;
 	}
 	snprintf(bench_key, sizeof(bench_key), "needle-bench-%d", (int)getpid());
-	o.setup.key = bench_key;
-	if (o.keep) {
-		snprintf(top, sizeof(top), "%s", o.keep);
+	o->setup.key = bench_key;
+	if (o->keep) {
+		snprintf(top, PATH_MAX, "%s", o->keep);
 		if (mkdir(top, 0700) < 0 && errno != EEXIST) {
-			fprintf(stderr, "needle-bench live: --keep %s: %s\n", top, strerror(errno));
+			fprintf(stderr, "needle-bench %s: --keep %s: %s\n", cmd, top, strerror(errno));
 			return 2;
 		}
 	} else {
-		snprintf(top, sizeof(top), "/tmp/needle-bench-XXXXXX");
+		snprintf(top, PATH_MAX, "/tmp/needle-bench-XXXXXX");
 		if (!mkdtemp(top)) {
-			fprintf(stderr, "needle-bench live: mkdtemp: %s\n", strerror(errno));
+			fprintf(stderr, "needle-bench %s: mkdtemp: %s\n", cmd, strerror(errno));
 			return 1;
 		}
 	}
-	o.setup.top = top;
+	o->setup.top = top;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* The kernel back as found, the directory gone; the exit status. */
+static int finish(const struct options *o, const char *cmd, const char *top, int r,
+		  const char *err)
+{
+	restore_kernel();
+	if (!o->keep) {
+		char rm[PATH_MAX + 16];
+
+		snprintf(rm, sizeof(rm), "rm -rf '%s'", top);
+		if (system(rm) != 0)
+			fprintf(stderr, "needle-bench %s: could not remove %s\n", cmd, top);
+	}
+	if (interrupted) {
+		fprintf(stderr, "needle-bench %s: interrupted; the kernel's settings are restored\n",
+			cmd);
+		return 130;
+	}
+	if (r < 0) {
+		fprintf(stderr, "needle-bench %s: %s\n", cmd, err[0] ? err : strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+static void write_outputs(const struct options *o, const struct run *runs, unsigned n)
+{
+	int r;
+
+	if (o->csv && (r = write_csv(o->csv, o, runs, n)) < 0)
+		fprintf(stderr, "needle-bench: %s: %s\n", o->csv, strerror(-r));
+	if (o->json && (r = write_json(o->json, o, runs, n)) < 0)
+		fprintf(stderr, "needle-bench: %s: %s\n", o->json, strerror(-r));
+}
+
+int bench_live_main(int argc, char **argv)
+{
+	static struct run runs[BENCH_MAX_ROUNDS * (MAX_DAEMONS + 1)];
+	struct options o;
+	char top[PATH_MAX], err[512] = "";
+	unsigned n = 0, seq = 0;
+	int r = 0;
+
+	if (parse_options(argc, argv, &o, false) < 0)
+		return 2;
+	if ((r = prepare(&o, "live", top)) != 0)
+		return r;
 	fprintf(stderr, "needle-bench live: policy %s (backlog_limit %u, backlog_wait_time %u), %u "
 			"threads x %lu calls, mix %s, %s, %u rounds, key %s\n",
 		o.policy, o.setup.backlog_limit, o.setup.backlog_wait_time, o.threads, o.calls,
@@ -710,28 +785,137 @@ int bench_live_main(int argc, char **argv)
 		}
 	}
 out:
-	restore_kernel();
-	if (!o.keep) {
-		char cmd[PATH_MAX + 16];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-		if (system(cmd) != 0)
-			fprintf(stderr, "needle-bench live: could not remove %s\n", top);
-	}
-	if (interrupted) {
-		fprintf(stderr, "needle-bench live: interrupted; the kernel's settings are restored\n");
-		return 130;
-	}
-	if (r < 0) {
-		fprintf(stderr, "needle-bench live: %s\n", err[0] ? err : strerror(-r));
-		return 1;
-	}
+	r = finish(&o, "live", top, r, err);
+	if (r)
+		return r;
 	printf("needle-bench live: policy %s, %u threads x %lu calls, mix %s, %s\n", o.policy,
 	       o.threads, o.calls, o.mix, o.rate > 0 ? "paced" : "flat out");
 	print_table(&o, runs, n);
-	if (o.csv && (r = write_csv(o.csv, &o, runs, n)) < 0)
-		fprintf(stderr, "needle-bench live: %s: %s\n", o.csv, strerror(-r));
-	if (o.json && (r = write_json(o.json, &o, runs, n)) < 0)
-		fprintf(stderr, "needle-bench live: %s: %s\n", o.json, strerror(-r));
-	return r < 0 ? 1 : 0;
+	write_outputs(&o, runs, n);
+	return 0;
+}
+
+/* ---- needle-bench knee ---- */
+
+#define KNEE_MAX_STEPS 40
+
+/* Events delivered per second of load, and the share lost. */
+static double throughput(const struct run *r)
+{
+	return r->generated ? (double)r->delivered * r->workload_rate / (double)r->generated : 0;
+}
+
+static double loss_pct(const struct run *r)
+{
+	return r->generated ? 100.0 * (double)(r->generated - r->delivered) / (double)r->generated
+			    : 0;
+}
+
+static int plot(const struct options *o, const struct run *runs, unsigned n, const char *top)
+{
+	char data[PATH_MAX + 16], script[PATH_MAX + 16], cmd[2 * PATH_MAX + 64];
+	const char *ext = strrchr(o->plot, '.');
+	bool png = ext && strcmp(ext, ".png") == 0;
+	FILE *f;
+
+	snprintf(data, sizeof(data), "%s/knee.dat", top);
+	snprintf(script, sizeof(script), "%s/knee.gp", top);
+	f = fopen(data, "we");
+	if (!f)
+		return -errno;
+	for (unsigned d = 0; d < o->ndaemons; d++) {
+		fprintf(f, "# %s: offered delivered/s loss%%\n", o->daemons[d]);
+		for (unsigned i = 0; i < n; i++)
+			if (runs[i].daemon && strcmp(runs[i].daemon, o->daemons[d]) == 0)
+				fprintf(f, "%.0f %.0f %.3f\n", runs[i].offered, throughput(&runs[i]),
+					loss_pct(&runs[i]));
+		fprintf(f, "\n\n");
+	}
+	fclose(f);
+	f = fopen(script, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "set terminal %s size 900,700\nset output '%s'\nset multiplot layout 2,1 title "
+		   "'needle-bench knee: policy %s, mix %s, %u threads'\n"
+		   "set key left top\nset grid\nset logscale x\nset xlabel 'offered calls/s'\n"
+		   "set ylabel 'events delivered/s'\nplot ",
+		png ? "pngcairo" : "svg", o->plot, o->policy, o->mix, o->threads);
+	for (unsigned d = 0; d < o->ndaemons; d++)
+		fprintf(f, "%s'%s' index %u using 1:2 with linespoints title '%s'", d ? ", " : "", data,
+			d, o->daemons[d]);
+	fprintf(f, "\nset ylabel 'events lost (%%)'\nset yrange [0:*]\nplot ");
+	for (unsigned d = 0; d < o->ndaemons; d++)
+		fprintf(f, "%s'%s' index %u using 1:3 with linespoints title '%s'", d ? ", " : "", data,
+			d, o->daemons[d]);
+	fprintf(f, "\nunset multiplot\n");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "gnuplot '%s'", script);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "needle-bench knee: gnuplot failed (Debian package gnuplot-nox); the "
+				"data is in the CSV/JSON outputs\n");
+		return -EIO;
+	}
+	return 0;
+}
+
+int bench_knee_main(int argc, char **argv)
+{
+	static struct run runs[KNEE_MAX_STEPS * MAX_DAEMONS];
+	struct options o;
+	char top[PATH_MAX], err[512] = "";
+	double knee[MAX_DAEMONS] = { 0 };
+	unsigned n = 0, seq = 0, losing[MAX_DAEMONS] = { 0 };
+	int r = 0;
+
+	if (parse_options(argc, argv, &o, true) < 0)
+		return 2;
+	if ((r = prepare(&o, "knee", top)) != 0)
+		return r;
+	fprintf(stderr, "needle-bench knee: policy %s (backlog_limit %u, backlog_wait_time %u), %u "
+			"threads, mix %s, %.0f to %.0f calls/s x %.2f, %.1f s per step, key %s\n",
+		o.policy, o.setup.backlog_limit, o.setup.backlog_wait_time, o.threads, o.mix,
+		o.knee_start, o.knee_max, o.knee_factor, o.knee_seconds, bench_key);
+	if ((r = set_policy(&o, err, sizeof(err))) < 0)
+		goto out;
+	for (double rate = o.knee_start; rate <= o.knee_max && !interrupted; rate *= o.knee_factor) {
+		bool any = false;
+
+		o.rate = rate;
+		o.calls = (unsigned long)(rate * o.knee_seconds / o.threads) + 1;
+		for (unsigned i = 0; i < o.ndaemons && !interrupted && n < KNEE_MAX_STEPS * MAX_DAEMONS;
+		     i++) {
+			if (losing[i] >= 2)
+				continue; /* past its knee twice: done */
+			any = true;
+			r = run_once(&o, (int)i, 0, seq++, &runs[n], err, sizeof(err));
+			if (r < 0)
+				goto out;
+			fprintf(stderr, "  offered %8.0f  %-7s delivered %6.2f%%  (%.0f events/s)\n",
+				rate, o.daemons[i], 100 - loss_pct(&runs[n]), throughput(&runs[n]));
+			if (runs[n].delivered == runs[n].generated && runs[n].kernel_lost == 0) {
+				knee[i] = rate;
+				losing[i] = 0;
+			} else {
+				losing[i]++;
+			}
+			n++;
+			if ((r = set_policy(&o, err, sizeof(err))) < 0)
+				goto out;
+		}
+		if (!any)
+			break;
+	}
+out:
+	if (!r && o.plot && !interrupted)
+		plot(&o, runs, n, top);
+	r = finish(&o, "knee", top, r, err);
+	if (r)
+		return r;
+	printf("needle-bench knee: policy %s, mix %s, %u threads, %.1f s per step\n", o.policy, o.mix,
+	       o.threads, o.knee_seconds);
+	printf("%-8s %28s\n", "daemon", "highest offered rate, no loss");
+	for (unsigned i = 0; i < o.ndaemons; i++)
+		printf("%-8s %28.0f%s\n", o.daemons[i], knee[i], knee[i] ? "" : "  (lost at the first step)");
+	write_outputs(&o, runs, n);
+	return 0;
 }

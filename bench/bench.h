@@ -22,5 +22,6 @@ int bench_parse_double(const char *name, const char *text, double min, double ma
 int bench_ring_main(int argc, char **argv);
 int bench_replay_main(int argc, char **argv);
 int bench_live_main(int argc, char **argv);
+int bench_knee_main(int argc, char **argv);
 
 #endif

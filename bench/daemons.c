@@ -164,7 +164,7 @@ static int auditd_config(struct bench_daemon *d, const struct bench_setup *s)
 		 "priority_boost = 4\n"
 		 "name_format = NONE\n"
 		 "max_log_file_action = IGNORE\n"
-		 "space_left = 1\n"
+		 "space_left = 2\n"
 		 "space_left_action = IGNORE\n"
 		 "admin_space_left = 1\n"
 		 "admin_space_left_action = IGNORE\n"
