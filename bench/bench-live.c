@@ -501,6 +501,7 @@ static void usage(FILE *f)
 		"                         [--rate CALLS/S] [--rounds N] [--auditd-format raw|enriched]\n"
 		"                         [--needle PATH] [--loadgen PATH] [--auditd PATH]\n"
 		"                         [--csv FILE] [--json FILE] [--keep DIR]\n"
+		"                         [--needle-set 'key = value']...\n"
 		"       needle-bench knee [the same] [--start CALLS/S] [--factor F] [--max CALLS/S]\n"
 		"                         [--seconds S] [--plot FILE.svg|FILE.png]\n"
 		"  Runs the same audited load under each daemon in turn (and unaudited), as root.\n"
@@ -555,6 +556,7 @@ static int parse_options(int argc, char **argv, struct options *o, bool knee)
 		{ "json", required_argument, NULL, 'J' },
 		{ "keep", required_argument, NULL, 'K' },
 		{ "plot", required_argument, NULL, 'P' },
+		{ "needle-set", required_argument, NULL, 'O' },
 		{ "start", required_argument, NULL, 's' },
 		{ "factor", required_argument, NULL, 'f' },
 		{ "max", required_argument, NULL, 'x' },
@@ -562,7 +564,7 @@ static int parse_options(int argc, char **argv, struct options *o, bool knee)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static char needle_buf[PATH_MAX], loadgen_buf[PATH_MAX], list[256];
+	static char needle_buf[PATH_MAX], loadgen_buf[PATH_MAX], list[256], extra[1024];
 	double v;
 	int c;
 
@@ -616,6 +618,20 @@ static int parse_options(int argc, char **argv, struct options *o, bool knee)
 		case 'J': o->json = optarg; break;
 		case 'K': o->keep = optarg; break;
 		case 'P': o->plot = optarg; break;
+		case 'O': {
+			/* "key = value", appended to needle's configuration (later lines win). */
+			size_t len = strlen(extra);
+
+			if (!strchr(optarg, '=') || strchr(optarg, '\n') ||
+			    len + strlen(optarg) + 2 > sizeof(extra)) {
+				fprintf(stderr, "needle-bench: --needle-set '%s': expected 'key = value'\n",
+					optarg);
+				return -EINVAL;
+			}
+			snprintf(extra + len, sizeof(extra) - len, "%s\n", optarg);
+			o->setup.needle_extra = extra;
+			break;
+		}
 		case 's':
 			if (bench_parse_double("--start", optarg, 1, 1e8, &o->knee_start) < 0)
 				return -EINVAL;

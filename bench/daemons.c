@@ -124,23 +124,51 @@ static void drain_main(int out, const char *key)
 
 /* ---- starting ---- */
 
+/* needle's configuration for the bench, with --needle-set lines in place
+ * of the defaults they name (needle refuses a key set twice). */
 static int needle_config(struct bench_daemon *d, const struct bench_setup *s)
 {
-	char path[600];
+	char path[600], backlog[16], wait[16], log_dir[600], control[600];
+	const char *keys[32] = { "output", "compress", "max_log_file", "enabled", "backlog_limit",
+				 "backlog_wait_time", "default_rules", "log_dir", "metrics_listen",
+				 "control_socket" };
+	const char *values[32] = { "json,raw", "lz4", "0", "1", backlog, wait, "no", log_dir, "",
+				   control };
+	char extra[1024];
+	unsigned n = 10;
+	size_t off = 0;
 
-	snprintf(d->config, sizeof(d->config),
-		 "output = json,raw\n"
-		 "compress = lz4\n"
-		 "max_log_file = 0\n"
-		 "enabled = 1\n"
-		 "backlog_limit = %u\n"
-		 "backlog_wait_time = %u\n"
-		 "default_rules = no\n"
-		 "resolve_ids = yes\n"
-		 "log_dir = %s/log\n"
-		 "metrics_listen =\n"
-		 "control_socket = %s/control\n",
-		 s->backlog_limit, s->backlog_wait_time, d->dir, d->dir);
+	snprintf(backlog, sizeof(backlog), "%u", s->backlog_limit);
+	snprintf(wait, sizeof(wait), "%u", s->backlog_wait_time);
+	snprintf(log_dir, sizeof(log_dir), "%s/log", d->dir);
+	snprintf(control, sizeof(control), "%s/control", d->dir);
+	snprintf(extra, sizeof(extra), "%s", s->needle_extra ? s->needle_extra : "");
+	for (char *save, *line = strtok_r(extra, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '='), *k = line, *v, *end;
+		unsigned i;
+
+		if (!eq)
+			continue;
+		v = eq + 1;
+		for (end = eq; end > k && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		while (*v == ' ' || *v == '\t')
+			v++;
+		for (i = 0; i < n && strcmp(keys[i], k) != 0; i++)
+			;
+		if (i == n && n == 32)
+			return -E2BIG;
+		keys[i] = k;
+		values[i] = v;
+		n += i == n;
+	}
+	for (unsigned i = 0; i < n; i++)
+		off += (size_t)snprintf(d->config + off, sizeof(d->config) - off, "%s = %s\n", keys[i],
+					values[i]);
+	if (off >= sizeof(d->config))
+		return -E2BIG;
 	snprintf(path, sizeof(path), "%s/needle.conf", d->dir);
 	return write_file(path, d->config, 0600);
 }
@@ -310,7 +338,8 @@ static uint64_t file_size(const char *dir, const char *name)
 uint64_t bench_daemon_output_bytes(const struct bench_daemon *d)
 {
 	if (strcmp(d->name, "needle") == 0)
-		return file_size(d->dir, "log/needle.log.lz4") + file_size(d->dir, "log/needle.json.lz4");
+		return file_size(d->dir, "log/needle.log.lz4") + file_size(d->dir, "log/needle.json.lz4") +
+		       file_size(d->dir, "log/needle.log") + file_size(d->dir, "log/needle.json");
 	if (strcmp(d->name, "auditd") == 0)
 		return file_size(d->dir, "audit.log");
 	return 0;
@@ -438,7 +467,15 @@ int bench_daemon_stop(struct bench_daemon *d, const struct bench_setup *s, char 
 		return 0;
 	}
 	if (strcmp(d->name, "needle") == 0) {
-		snprintf(path, sizeof(path), "%s/log/needle.log.lz4", d->dir);
+		/* The RAW log as for auditd; JSON when RAW is off. */
+		static const char *const logs[] = { "needle.log.lz4", "needle.log", "needle.json.lz4",
+						    "needle.json" };
+
+		for (unsigned i = 0; i < 4; i++) {
+			snprintf(path, sizeof(path), "%s/log/%s", d->dir, logs[i]);
+			if (access(path, F_OK) == 0)
+				break;
+		}
 		d->lost = needle_lost(d);
 	} else {
 		snprintf(path, sizeof(path), "%s/audit.log", d->dir);
@@ -468,6 +505,7 @@ void bench_daemon_kill(struct bench_daemon *d)
 
 struct line_counter {
 	struct outbuf pending; /* the part of a line not yet ended */
+	bool json;             /* needle's JSON lines, else auditd's RAW records */
 	char mark[300];
 	size_t mark_len;
 	uint64_t count;
@@ -485,7 +523,7 @@ static void count_lines(struct line_counter *c, const char *data, size_t len)
 
 		if (!nl)
 			break;
-		if ((size_t)(nl - p) > 13 && memcmp(p, "type=SYSCALL ", 13) == 0 &&
+		if ((c->json || ((size_t)(nl - p) > 13 && memcmp(p, "type=SYSCALL ", 13) == 0)) &&
 		    memmem(p, (size_t)(nl - p), c->mark, c->mark_len))
 			c->count++;
 		p = nl + 1;
@@ -507,7 +545,9 @@ int64_t bench_count_key(const char *path, const char *key)
 
 	if (!f)
 		return -errno;
-	c.mark_len = (size_t)snprintf(c.mark, sizeof(c.mark), "key=\"%s\"", key);
+	c.json = strstr(path, ".json") != NULL;
+	c.mark_len = (size_t)snprintf(c.mark, sizeof(c.mark),
+				      c.json ? "\"why\":{\"keys\":[\"%s\"]" : "key=\"%s\"", key);
 	if (lz4 && LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION))) {
 		fclose(f);
 		return -ENOMEM;

@@ -28,6 +28,7 @@ struct bench_setup {
 	const char *key;           /* the rules' key: what is counted */
 	const char *top;           /* temporary directory for the runs */
 	uint32_t backlog_limit, backlog_wait_time;
+	const char *needle_extra;  /* more lines for needle's configuration, or NULL */
 };
 
 struct bench_daemon {
@@ -63,8 +64,9 @@ int bench_daemon_stop(struct bench_daemon *d, const struct bench_setup *s, char 
 /* On interruption: SIGKILL and reap, nothing counted. */
 void bench_daemon_kill(struct bench_daemon *d);
 
-/* SYSCALL records carrying key="KEY" in a log file (LZ4 frames when the
- * name ends in .lz4); -errno when unreadable. */
+/* Events with key in a log file: SYSCALL records with key="KEY" in a RAW
+ * log, lines whose why.keys is [KEY] in needle's JSON (a name with
+ * ".json"); LZ4 frames when the name ends in .lz4. -errno if unreadable. */
 int64_t bench_count_key(const char *path, const char *key);
 
 #endif

@@ -382,6 +382,15 @@ static int pipeline_open(struct daemon *d)
 	return 0;
 }
 
+/* "needle-listen0", "needle-decode1": what top -H and perf show. */
+static void name_thread(pthread_t t, const char *role, unsigned i)
+{
+	char name[16]; /* the kernel's limit, with the NUL */
+
+	snprintf(name, sizeof(name), "needle-%s%u", role, i % 100);
+	pthread_setname_np(t, name);
+}
+
 static int pipeline_start(struct daemon *d, struct pipeline_worker *lw, struct pipeline_worker *dw)
 {
 	struct pipeline *p = d->p;
@@ -394,6 +403,7 @@ static int pipeline_start(struct daemon *d, struct pipeline_worker *lw, struct p
 			say("cannot start decoder thread %u", i);
 			return -EAGAIN;
 		}
+		name_thread(p->decoder_thread[i], "decode", i);
 	}
 	for (; p->listeners_started < p->listeners; p->listeners_started++) {
 		unsigned i = p->listeners_started;
@@ -403,6 +413,7 @@ static int pipeline_start(struct daemon *d, struct pipeline_worker *lw, struct p
 			say("cannot start listener thread %u", i);
 			return -EAGAIN;
 		}
+		name_thread(p->listener_thread[i], "listen", i);
 	}
 	return 0;
 }

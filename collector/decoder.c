@@ -256,10 +256,10 @@ static void idle(unsigned *rounds)
 {
 	unsigned n = (*rounds)++;
 
-	if (n < 32) {
+	if (n < 2) {
 		sched_yield();
 	} else {
-		struct timespec ts = { 0, n < 64 ? 50000 : 1000000 };
+		struct timespec ts = { 0, 1000000 };
 
 		nanosleep(&ts, NULL);
 	}

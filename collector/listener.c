@@ -18,8 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define LISTENER_BATCH 64
+#define LISTENER_GATHER_NS 250000
 
 #define relaxed memory_order_relaxed
 
@@ -229,6 +231,16 @@ void *listener_main(void *arg)
 					 push_shard(p, st, s, recs, shard_idx[s], shard_n[s]));
 		/* release: every record of this batch is committed. */
 		atomic_store_explicit(&st->batch_seq, ++batch_seq, memory_order_release);
+		/* A small batch: records trickle in. Let them gather in the socket
+		 * (its buffer holds far more than they bring in this pause) and
+		 * take them with one call: fewer wake-ups for us and for the
+		 * audited processes' CPU, at most LISTENER_GATHER_NS more delay. */
+		if (n < LISTENER_BATCH / 4 &&
+		    !atomic_load_explicit(&p->stop_listeners, memory_order_relaxed)) {
+			struct timespec ts = { 0, LISTENER_GATHER_NS };
+
+			nanosleep(&ts, NULL);
+		}
 	}
 	free(bufs);
 	return NULL;
