@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Live: needle-bench live --compare needle,null at small counts. Every run's
+# accounting must hold (generated = delivered + kernel lost + counted lost,
+# nothing unexplained, here nothing lost at all under policy wait), and the
+# kernel must be as it was afterwards; then a run interrupted with SIGINT
+# must stop its daemon and restore the kernel too. No speed is asserted.
+# usage: test-bench.sh NEEDLE_BENCH   (TAP)
+set -u
+bench=$1
+. "$(dirname "$0")/lib.sh"
+live_require
+live_setup "needle-bench-test-$$"
+rules_before=$(auditctl -l)
+
+echo "TAP version 13"
+echo "1..2"
+fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do echo "# $l"; done; exit 1; }
+
+"$bench" live --compare needle,null --threads 2 --calls 2000 --rounds 1 \
+	--mix openat=2,connect=1,execve=1 --json "$LIVE_TOP/runs.json" \
+	> "$LIVE_TOP/out" 2> "$LIVE_TOP/err"; status=$?
+check=$(/usr/bin/python3 - "$LIVE_TOP/runs.json" <<'PY'
+import json, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+bad = []
+for r in runs:
+    if r["daemon"] == "baseline":
+        continue
+    got = r["delivered"] + r["kernel_lost"] + r["daemon_lost"]
+    if r["generated"] != 4000 or r["unexplained"] != 0 or r["delivered"] != 4000:
+        bad.append(f'{r["daemon"]}: generated {r["generated"]} delivered {r["delivered"]} '
+                   f'kernel lost {r["kernel_lost"]} counted {r["daemon_lost"]} unexplained {r["unexplained"]}')
+print(f'{len(runs)} runs; ' + ("; ".join(bad) if bad else "all accounted"))
+sys.exit(1 if bad or len(runs) != 3 else 0)
+PY
+); checked=$?
+echo "# exit $status: $check"
+[ "$status" = 0 ] && [ "$checked" = 0 ] || fail 1 "accounting of needle and null" "$(cat "$LIVE_TOP/err")"
+[ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
+	fail 1 "kernel state unchanged" "$(auditctl -s)" "$(auditctl -l)"
+echo "ok 1 - needle and null: 4000 generated = 4000 delivered, nothing unexplained; kernel unchanged"
+
+# Interrupted in the middle of needle's run.
+"$bench" live --compare needle --calls 200000 --rounds 1 --rate 20000 \
+	> "$LIVE_TOP/out2" 2> "$LIVE_TOP/err2" &
+bpid=$!
+LIVE_PIDS+=("$bpid")
+for _ in $(seq 100); do
+	[ "$(auditctl -s | awk '$1=="pid"{print $2}')" != 0 ] && break
+	sleep 0.1
+done
+sleep 1
+kill -INT "$bpid"; wait "$bpid"; status=$?
+holder=$(auditctl -s | awk '$1=="pid"{print $2}')
+echo "# interrupted: exit $status, audit pid now $holder"
+[ "$status" = 130 ] || fail 2 "interrupted run exits 130" "$(cat "$LIVE_TOP/err2")"
+[ "$holder" = 0 ] && [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
+	fail 2 "kernel restored after Ctrl-C" "$(auditctl -s)" "$(auditctl -l)"
+grep -q "interrupted; the kernel's settings are restored" "$LIVE_TOP/err2" || fail 2 "said so" "$(cat "$LIVE_TOP/err2")"
+echo "ok 2 - Ctrl-C: daemon stopped, rules gone, settings restored, exit 130"
