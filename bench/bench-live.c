@@ -44,7 +44,7 @@ struct options {
 	unsigned ndaemons, rounds, threads;
 	unsigned long calls; /* per thread */
 	double rate;         /* total calls/s, 0: flat out */
-	const char *mix, *policy, *csv, *json, *keep, *plot;
+	const char *mix, *policy, *csv, *json, *keep, *plot, *out;
 	double knee_start, knee_factor, knee_max, knee_seconds; /* needle-bench knee */
 	struct bench_setup setup;
 	const char *loadgen;
@@ -57,6 +57,7 @@ struct run {
 	double workload_rate;
 	uint64_t generated, delivered, kernel_lost, daemon_lost, unexplained, waited;
 	double cpu_seconds, cpu_us_per_event, rss_mib, delay_p50, delay_p99;
+	uint64_t records; /* null: all records received (needle-bench record) */
 	int status;
 };
 
@@ -330,6 +331,7 @@ static int run_once(const struct options *o, int index, unsigned round, unsigned
 	if ((r = bench_daemon_stop(&d, &o->setup, err, err_size)) < 0)
 		goto fail;
 	ret->delivered = d.delivered;
+	ret->records = d.records;
 	ret->kernel_lost = (uint32_t)(after.lost - before.lost);
 	ret->daemon_lost = d.lost;
 	ret->waited = (uint32_t)(after.backlog_wait_time_actual - before.backlog_wait_time_actual);
@@ -502,6 +504,7 @@ static void usage(FILE *f)
 		"                         [--needle PATH] [--loadgen PATH] [--auditd PATH]\n"
 		"                         [--csv FILE] [--json FILE] [--keep DIR]\n"
 		"                         [--needle-set 'key = value']...\n"
+		"       needle-bench record --out FILE [the load options]\n"
 		"       needle-bench knee [the same] [--start CALLS/S] [--factor F] [--max CALLS/S]\n"
 		"                         [--seconds S] [--plot FILE.svg|FILE.png]\n"
 		"  Runs the same audited load under each daemon in turn (and unaudited), as root.\n"
@@ -511,7 +514,10 @@ static void usage(FILE *f)
 		"  knee: policy drop by default; raises the offered rate from --start (5000) by\n"
 		"  --factor (1.5) to --max (400000), --seconds (2) of load per step, and reports\n"
 		"  per daemon the highest rate with no loss; --plot draws delivered/s and loss\n"
-		"  against the offered rate with gnuplot.\n",
+		"  against the offered rate with gnuplot.\n"
+		"  record: runs the load once under the bare drain and writes every record it\n"
+		"  receives to FILE, one log line each, EOE kept (needle-bench replay --from,\n"
+		"  needle decode --eoe).\n",
 		WAIT_POLICY_JIFFIES);
 }
 
@@ -557,6 +563,7 @@ static int parse_options(int argc, char **argv, struct options *o, bool knee)
 		{ "keep", required_argument, NULL, 'K' },
 		{ "plot", required_argument, NULL, 'P' },
 		{ "needle-set", required_argument, NULL, 'O' },
+		{ "out", required_argument, NULL, 'o' },
 		{ "start", required_argument, NULL, 's' },
 		{ "factor", required_argument, NULL, 'f' },
 		{ "max", required_argument, NULL, 'x' },
@@ -618,6 +625,7 @@ static int parse_options(int argc, char **argv, struct options *o, bool knee)
 		case 'J': o->json = optarg; break;
 		case 'K': o->keep = optarg; break;
 		case 'P': o->plot = optarg; break;
+		case 'o': o->out = optarg; break;
 		case 'O': {
 			/* "key = value", appended to needle's configuration (later lines win). */
 			size_t len = strlen(extra);
@@ -933,5 +941,43 @@ out:
 	for (unsigned i = 0; i < o.ndaemons; i++)
 		printf("%-8s %28.0f%s\n", o.daemons[i], knee[i], knee[i] ? "" : "  (lost at the first step)");
 	write_outputs(&o, runs, n);
+	return 0;
+}
+
+/* ---- needle-bench record ---- */
+
+int bench_record_main(int argc, char **argv)
+{
+	static const char *const null_only[] = { "null" };
+	struct options o;
+	struct run run;
+	char top[PATH_MAX], err[512] = "", out[PATH_MAX];
+	int r;
+
+	if (parse_options(argc, argv, &o, false) < 0)
+		return 2;
+	if (!o.out) {
+		fprintf(stderr, "needle-bench record: --out FILE is required\n");
+		return 2;
+	}
+	/* The drain is a child with its own directory: give it a full path. */
+	if (o.out[0] != '/' && getcwd(out, sizeof(out) - strlen(o.out) - 2)) {
+		strcat(out, "/");
+		strcat(out, o.out);
+		o.out = out;
+	}
+	o.setup.record = o.out;
+	o.daemons[0] = null_only[0];
+	o.ndaemons = 1;
+	if ((r = prepare(&o, "record", top)) != 0)
+		return r;
+	if ((r = set_policy(&o, err, sizeof(err))) == 0)
+		r = run_once(&o, 0, 0, 0, &run, err, sizeof(err));
+	r = finish(&o, "record", top, r, err);
+	if (r)
+		return r;
+	printf("needle-bench record: %" PRIu64 " records (%" PRIu64 " events of the load, %" PRIu64
+	       " generated) in %s\n",
+	       run.records, run.delivered, run.generated, o.out);
 	return 0;
 }

@@ -23,5 +23,6 @@ int bench_ring_main(int argc, char **argv);
 int bench_replay_main(int argc, char **argv);
 int bench_live_main(int argc, char **argv);
 int bench_knee_main(int argc, char **argv);
+int bench_record_main(int argc, char **argv);
 
 #endif

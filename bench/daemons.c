@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libaudit.h>
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <lz4frame.h>
@@ -59,23 +60,41 @@ static void on_drain_signal(int sig)
 	drain_stop = 1;
 }
 
+/* A record as a log line, as auditd writes it but for the EOE it drops. */
+static void record_line(FILE *f, unsigned type, const char *text, size_t len)
+{
+	const char *name = audit_msg_type_to_name((int)type);
+
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\0'))
+		len--;
+	if (name)
+		fprintf(f, "type=%s msg=%.*s\n", name, (int)len, text);
+	else
+		fprintf(f, "type=UNKNOWN[%u] msg=%.*s\n", type, (int)len, text);
+}
+
 static void drain_take(const unsigned char *buf, size_t len, const char *mark, size_t mark_len,
-		       uint64_t *delivered, uint64_t *records)
+		       FILE *record, uint64_t *delivered, uint64_t *records)
 {
 	const struct nlmsghdr *h = (const void *)buf;
 
-	if (len < NLMSG_HDRLEN || h->nlmsg_type < 1000)
+	if (len < NLMSG_HDRLEN || h->nlmsg_type < 1000 || h->nlmsg_type == AUDIT_REPLACE)
 		return;
 	++*records;
+	if (record)
+		record_line(record, h->nlmsg_type, (const char *)buf + NLMSG_HDRLEN,
+			    len - NLMSG_HDRLEN);
 	if (h->nlmsg_type == AUDIT_SYSCALL &&
 	    memmem(buf + NLMSG_HDRLEN, len - NLMSG_HDRLEN, mark, mark_len))
 		++*delivered;
 }
 
 /* Registers as the audit daemon, drains until SIGTERM, then what is
- * queued, and writes "delivered records overruns" to out. */
-static void drain_main(int out, const char *key)
+ * queued, and writes "delivered records overruns" to out; with record,
+ * every record to that file too. */
+static void drain_main(int out, const char *key, const char *record_path)
 {
+	FILE *record = NULL;
 	static unsigned char bufs[DRAIN_BATCH][DRAIN_BUF];
 	struct mmsghdr msgs[DRAIN_BATCH];
 	struct iovec iov[DRAIN_BATCH];
@@ -88,6 +107,14 @@ static void drain_main(int out, const char *key)
 
 	if (!ctl)
 		_exit(1);
+	if (record_path) {
+		record = fopen(record_path, "we");
+		if (!record) {
+			fprintf(stderr, "%s: %s\n", record_path, strerror(errno));
+			_exit(1);
+		}
+		setvbuf(record, NULL, _IOFBF, 1 << 20);
+	}
 	fd = audit_ctl_fd(ctl);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -112,9 +139,12 @@ static void drain_main(int out, const char *key)
 			continue;
 		}
 		for (int i = 0; i < n; i++)
-			drain_take(bufs[i], msgs[i].msg_len, mark, mark_len, &delivered, &records);
+			drain_take(bufs[i], msgs[i].msg_len, mark, mark_len, record, &delivered,
+				   &records);
 	}
 	audit_ctl_send_set_pid(ctl, 0, audit_ctl_next_seq(ctl));
+	if (record && fclose(record) != 0)
+		_exit(1);
 	snprintf(result, sizeof(result), "%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", delivered,
 		 records, overruns);
 	if (write(out, result, strlen(result)) < 0)
@@ -307,7 +337,7 @@ int bench_daemon_start(struct bench_daemon *d, const char *name, const struct be
 		child_setup(d);
 		if (strcmp(name, "null") == 0) {
 			close(pipefd[0]);
-			drain_main(pipefd[1], s->key);
+			drain_main(pipefd[1], s->key, s->record);
 		} else if (strcmp(name, "needle") == 0) {
 			snprintf(conf, sizeof(conf), "%s/needle.conf", d->dir);
 			execl(s->needle, "needle", "run", "--foreground", "-c", conf, (char *)NULL);
@@ -463,6 +493,7 @@ int bench_daemon_stop(struct bench_daemon *d, const struct bench_setup *s, char 
 			return -EIO;
 		}
 		d->delivered = delivered;
+		d->records = records;
 		d->lost = 0; /* overruns are not events; the kernel's lost is counted apart */
 		return 0;
 	}

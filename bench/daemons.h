@@ -11,7 +11,10 @@
  *           INCREMENTAL_ASYNC as shipped; counted from its log the same way
  *   null    a bare drain in a child of needle-bench: recvmmsg into a
  *           buffer, no parsing but a search for the key in SYSCALL records;
- *           the ceiling any daemon can reach on this kernel
+ *           the ceiling any daemon can reach on this kernel. For
+ *           needle-bench record it also writes each record as a log line
+ *           ("type=NAME msg=audit(...): ...", EOE kept), which needle
+ *           decode --eoe and needle-bench replay --from read.
  */
 #ifndef NEEDLE_BENCH_DAEMONS_H
 #define NEEDLE_BENCH_DAEMONS_H
@@ -29,6 +32,7 @@ struct bench_setup {
 	const char *top;           /* temporary directory for the runs */
 	uint32_t backlog_limit, backlog_wait_time;
 	const char *needle_extra;  /* more lines for needle's configuration, or NULL */
+	const char *record;        /* null: write every record here, or NULL */
 };
 
 struct bench_daemon {
@@ -39,6 +43,7 @@ struct bench_daemon {
 	int result_fd;      /* null: the drain's counts come back on this pipe */
 	struct rusage usage;
 	uint64_t delivered; /* SYSCALL records with the key in its output */
+	uint64_t records;   /* null: every audit record it received */
 	uint64_t lost;      /* events it counted lost itself (needle, null: overruns) */
 	double delay_p50, delay_p99; /* seconds; < 0 when the daemon does not say */
 	int exit_status;

@@ -14,6 +14,7 @@ static const struct {
 	{ "ring", bench_ring_main, "records/s through the ring against mutex and wfcqueue baselines" },
 	{ "replay", bench_replay_main, "records/s through decoding (no kernel), laurel beside it" },
 	{ "live", bench_live_main, "an audited load under needle, auditd and a bare drain, side by side" },
+	{ "record", bench_record_main, "captures the records of a live load to a file, for replay" },
 	{ "knee", bench_knee_main, "the highest rate each daemon takes without loss (policy drop)" },
 };
 

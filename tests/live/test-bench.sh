@@ -3,17 +3,19 @@
 # accounting must hold (generated = delivered + kernel lost + counted lost,
 # nothing unexplained, here nothing lost at all under policy wait), and the
 # kernel must be as it was afterwards; then a run interrupted with SIGINT
-# must stop its daemon and restore the kernel too. No speed is asserted.
-# usage: test-bench.sh NEEDLE_BENCH   (TAP)
+# must stop its daemon and restore the kernel too; then needle-bench record
+# captures a load that needle decode --eoe and needle-bench replay --from
+# read back whole. No speed is asserted.
+# usage: test-bench.sh NEEDLE_BENCH NEEDLE   (TAP)
 set -u
-bench=$1
+bench=$1 needle=$2
 . "$(dirname "$0")/lib.sh"
 live_require
 live_setup "needle-bench-test-$$"
 rules_before=$(auditctl -l)
 
 echo "TAP version 13"
-echo "1..2"
+echo "1..3"
 fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do echo "# $l"; done; exit 1; }
 
 "$bench" live --compare needle,null --threads 2 --calls 2000 --rounds 1 \
@@ -58,3 +60,16 @@ echo "# interrupted: exit $status, audit pid now $holder"
 	fail 2 "kernel restored after Ctrl-C" "$(auditctl -s)" "$(auditctl -l)"
 grep -q "interrupted; the kernel's settings are restored" "$LIVE_TOP/err2" || fail 2 "said so" "$(cat "$LIVE_TOP/err2")"
 echo "ok 2 - Ctrl-C: daemon stopped, rules gone, settings restored, exit 130"
+
+# Record a load, then read it back.
+"$bench" record --out "$LIVE_TOP/rec.log" --calls 500 --mix openat=1,connect=1,execve=1 \
+	> "$LIVE_TOP/out3" 2> "$LIVE_TOP/err3" || fail 3 "needle-bench record ran" "$(cat "$LIVE_TOP/err3")"
+stats=$("$needle" decode --eoe --stats -f json "$LIVE_TOP/rec.log" 2>&1 >"$LIVE_TOP/rec.json" | tail -1)
+keyed=$(grep -c '"why":{"keys":\["needle-bench-' "$LIVE_TOP/rec.json")
+replayed=$("$bench" replay --from "$LIVE_TOP/rec.log" --rounds 1 2>&1); rstatus=$?
+echo "# $(cat "$LIVE_TOP/out3"); $stats; events with the key $keyed; replay exit $rstatus"
+grep -q " partial_timeout 0 partial_evicted 0 partial_end 0 " <<< "$stats" && [ "$keyed" = 1000 ] &&
+	[ "$rstatus" = 0 ] || fail 3 "the recording decodes whole and replays" "$replayed"
+[ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
+	fail 3 "kernel unchanged after record"
+echo "ok 3 - record: 1000 events of the load, decoded whole with --eoe, replayed"
