@@ -61,12 +61,12 @@ static int hex_digit(char c)
 	return -1;
 }
 
-/* Hex digit values, -1 for anything else. */
-static const signed char hex_value[256] = {
-	['0'] = 0,  ['1'] = 1,	['2'] = 2,  ['3'] = 3,	['4'] = 4,  ['5'] = 5,	['6'] = 6,
-	['7'] = 7,  ['8'] = 8,	['9'] = 9,  ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13,
-	['E'] = 14, ['F'] = 15, ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14,
-	['f'] = 15,
+/* Hex digit values plus one; 0 for anything else. */
+static const unsigned char hex_value1[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,	['6'] = 7,
+	['7'] = 8,  ['8'] = 9,	['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14,
+	['E'] = 15, ['F'] = 16, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+	['f'] = 16,
 };
 
 bool interp_hex_decode(const char *hex, size_t len, struct outbuf *out)
@@ -81,9 +81,9 @@ bool interp_hex_decode(const char *hex, size_t len, struct outbuf *out)
 	/* Decode in one pass; on a non-hex digit, give the bytes back. */
 	start = out->len = 0;
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = h[i] == '0' ? 0 : hex_value[h[i]], lo = h[i + 1] == '0' ? 0 : hex_value[h[i + 1]];
+		int hi = hex_value1[h[i]] - 1, lo = hex_value1[h[i + 1]] - 1;
 
-		if ((hi == 0 && h[i] != '0') || (lo == 0 && h[i + 1] != '0')) {
+		if ((hi | lo) < 0) {
 			out->len = start;
 			return false;
 		}
