@@ -17,12 +17,15 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- reporting ---- */
 
 static void print_run(FILE *f, const struct run *r)
 {
-	fprintf(f, "  round %u %-8s %9.0f calls/s", r->round + 1, session_name_of(r), r->workload_rate);
+	if (isatty(fileno(f)))
+		fputs("\r\033[K", f); /* over the "running" line */
+	fprintf(f, "  round %u %-15s %9.0f calls/s", r->round + 1, session_name_of(r), r->workload_rate);
 	if (r->daemon)
 		fprintf(f, "  generated %" PRIu64 " delivered %" PRIu64 " kernel lost %" PRIu64
 			   " counted lost %" PRIu64 " unexplained %" PRIu64 "  %.2f us/event",
@@ -65,10 +68,10 @@ static void print_table(const struct options *o, const struct run *runs, unsigne
 			null_delivered = (double)sum_of(runs, n, o->daemons[i],
 							offsetof(struct run, delivered));
 		}
-	printf("\n%-9s %11s %6s %6s %10s %10s %8s %8s %7s %8s %9s %8s %8s %10s\n", "daemon",
+	printf("\n%-15s %11s %6s %6s %10s %10s %8s %8s %7s %8s %9s %8s %8s %10s\n", "daemon",
 	       "workload/s", "x base", "x null", "generated", "delivered", "x null", "k-lost",
 	       "counted", "unexpl.", "waited", "us/event", "RSS MiB", "delay p50/p99");
-	printf("%-9s %11.0f %6.2f %6s\n", "baseline", base, 1.0, "");
+	printf("%-15s %11.0f %6.2f %6s\n", "baseline", base, 1.0, "");
 	for (unsigned i = 0; i < o->ndaemons; i++) {
 		const char *dn = o->daemons[i];
 		double rate = median_of(runs, n, dn, offsetof(struct run, workload_rate));
@@ -79,7 +82,7 @@ static void print_table(const struct options *o, const struct run *runs, unsigne
 
 		if (p50 >= 0 && p99 >= 0)
 			snprintf(delay, sizeof(delay), "<=%gs/<=%gs", p50, p99);
-		printf("%-9s %11.0f %6.2f %6.2f %10" PRIu64 " %10" PRIu64 " %8.2f %8" PRIu64
+		printf("%-15s %11.0f %6.2f %6.2f %10" PRIu64 " %10" PRIu64 " %8.2f %8" PRIu64
 		       " %7" PRIu64 " %8" PRIu64 " %9" PRIu64 " %8.2f %8.1f %10s\n",
 		       dn, rate, rate / base, rate / null_rate,
 		       sum_of(runs, n, dn, offsetof(struct run, generated)), delivered,
@@ -119,6 +122,9 @@ int bench_live_main(int argc, char **argv)
 		goto out;
 	for (unsigned round = 0; round < o.rounds && !session_interrupted(); round++) {
 		for (int i = -1; i < (int)o.ndaemons && !session_interrupted(); i++) {
+			if (isatty(STDERR_FILENO)) /* progress while it runs */
+				fprintf(stderr, "  round %u %-15s running...", round + 1,
+					i < 0 ? "baseline" : o.daemons[i]);
 			r = session_run(&o, i, round, seq++, &runs[n], err, sizeof(err));
 			if (r < 0)
 				goto out;

@@ -27,7 +27,7 @@
 bool bench_daemon_known(const char *name)
 {
 	return strcmp(name, "needle") == 0 || strcmp(name, "auditd") == 0 ||
-	       strcmp(name, "null") == 0;
+	       strcmp(name, "auditd-enriched") == 0 || strcmp(name, "null") == 0;
 }
 
 static void pause_ms(unsigned ms)
@@ -203,7 +203,7 @@ static int needle_config(struct bench_daemon *d, const struct bench_setup *s)
 	return write_file(path, d->config, 0600);
 }
 
-static int auditd_config(struct bench_daemon *d, const struct bench_setup *s)
+static int auditd_config(struct bench_daemon *d, const struct bench_setup *s, const char *format)
 {
 	char path[600];
 
@@ -238,7 +238,7 @@ static int auditd_config(struct bench_daemon *d, const struct bench_setup *s)
 		 "max_restarts = 10\n"
 		 "plugin_dir = %s/plugins\n"
 		 "end_of_event_timeout = 2\n",
-		 d->dir, s->auditd_format, d->dir);
+		 d->dir, format, d->dir);
 	snprintf(path, sizeof(path), "%s/plugins", d->dir);
 	if (mkdir(path, 0750) < 0 && errno != EEXIST)
 		return -errno;
@@ -312,7 +312,9 @@ int bench_daemon_start(struct bench_daemon *d, const char *name, const struct be
 	if (strcmp(name, "needle") == 0)
 		r = needle_config(d, s);
 	else if (strcmp(name, "auditd") == 0)
-		r = auditd_config(d, s);
+		r = auditd_config(d, s, s->auditd_format);
+	else if (strcmp(name, "auditd-enriched") == 0)
+		r = auditd_config(d, s, "ENRICHED");
 	else
 		snprintf(d->config, sizeof(d->config),
 			 "built-in bare drain: recvmmsg 64 x 9216 B, 64 MiB receive buffer, no "
@@ -370,7 +372,7 @@ uint64_t bench_daemon_output_bytes(const struct bench_daemon *d)
 	if (strcmp(d->name, "needle") == 0)
 		return file_size(d->dir, "log/needle.log.lz4") + file_size(d->dir, "log/needle.json.lz4") +
 		       file_size(d->dir, "log/needle.log") + file_size(d->dir, "log/needle.json");
-	if (strcmp(d->name, "auditd") == 0)
+	if (strncmp(d->name, "auditd", 6) == 0)
 		return file_size(d->dir, "audit.log");
 	return 0;
 }

@@ -7,8 +7,9 @@
  *
  *   needle  needle run --foreground; JSON and RAW, LZ4; counted from the
  *           RAW log (SYSCALL records with the run's key)
- *   auditd  Debian's auditd -n -c DIR; RAW or ENRICHED, flush
- *           INCREMENTAL_ASYNC as shipped; counted from its log the same way
+ *   auditd  Debian's auditd -n -c DIR; RAW (or --auditd-format), flush
+ *           INCREMENTAL_ASYNC as shipped; counted from its log the same way;
+ *           auditd-enriched is the same with log_format ENRICHED
  *   null    a bare drain in a child of needle-bench: recvmmsg into a
  *           buffer, no parsing but a search for the key in SYSCALL records;
  *           the ceiling any daemon can reach on this kernel. For

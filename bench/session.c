@@ -388,7 +388,8 @@ static int write_json(const char *path, const struct options *o, const struct ru
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: needle-bench live [--compare needle,auditd,null] [--policy wait|drop]\n"
+		"usage: needle-bench live [--compare needle,auditd,auditd-enriched,null]\n"
+		"                         [--policy wait|drop]\n"
 		"                         [--threads N] [--calls N] [--mix openat=W,connect=W,execve=W]\n"
 		"                         [--rate CALLS/S] [--rounds N] [--auditd-format raw|enriched]\n"
 		"                         [--needle PATH] [--loadgen PATH] [--auditd PATH]\n"
@@ -561,9 +562,14 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 		return -EINVAL;
 	}
 	for (char *save, *d = strtok_r(list, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
-		if (!bench_daemon_known(d) || o->ndaemons == MAX_DAEMONS) {
-			fprintf(stderr, "needle-bench live: --compare: '%s' is not needle, auditd or null\n",
+		if (!bench_daemon_known(d)) {
+			fprintf(stderr, "needle-bench: --compare: '%s' is not needle, auditd, "
+					"auditd-enriched or null\n",
 				d);
+			return -EINVAL;
+		}
+		if (o->ndaemons == MAX_DAEMONS) {
+			fprintf(stderr, "needle-bench: --compare: at most %d daemons\n", MAX_DAEMONS);
 			return -EINVAL;
 		}
 		o->daemons[o->ndaemons++] = d;
@@ -575,13 +581,13 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 	}
 	for (unsigned i = 0; i < o->ndaemons; i++) {
 		const char *bin = strcmp(o->daemons[i], "needle") == 0   ? o->setup.needle
-				  : strcmp(o->daemons[i], "auditd") == 0 ? o->setup.auditd
-									 : NULL;
+				  : strncmp(o->daemons[i], "auditd", 6) == 0 ? o->setup.auditd
+									     : NULL;
 
 		if (bin && access(bin, X_OK) != 0) {
-			fprintf(stderr, "needle-bench live: %s: %s (give --%s PATH%s)\n", bin,
-				strerror(errno), o->daemons[i],
-				strcmp(o->daemons[i], "auditd") == 0 ? "; Debian package auditd" : "");
+			fprintf(stderr, "needle-bench: %s: %s (give --%s PATH%s)\n", bin,
+				strerror(errno), bin == o->setup.auditd ? "auditd" : "needle",
+				bin == o->setup.auditd ? "; Debian package auditd" : "");
 			return -EINVAL;
 		}
 	}

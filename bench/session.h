@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define MAX_DAEMONS 4
+#define MAX_DAEMONS 5
 #define WAIT_POLICY_JIFFIES 15000 /* the kernel's default: 60 s at HZ 250 */
 
 struct options {
