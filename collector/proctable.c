@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+#include "proctable.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <urcu.h>
+#include <urcu/rculfhash.h>
+
+#define relaxed memory_order_relaxed
+
+struct node {
+	struct cds_lfht_node ht;
+	struct rcu_head rcu;
+	struct proc_entry e;
+};
+
+struct proctable {
+	struct cds_lfht *ht;
+	struct procinfo_host host;
+	unsigned max_entries;
+	_Atomic uint64_t count;
+	double boot_time, ticks_per_second;
+	_Atomic uint64_t loads, load_failures, full, expired, execs, forks, exits;
+};
+
+static unsigned long hash_pid(uint32_t pid)
+{
+	uint64_t h = pid * 0x9e3779b97f4a7c15ull;
+
+	return (unsigned long)(h ^ (h >> 32));
+}
+
+static int match_pid(struct cds_lfht_node *n, const void *key)
+{
+	return caa_container_of(n, struct node, ht)->e.info.pid == *(const uint32_t *)key;
+}
+
+static void free_node(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct node, rcu));
+}
+
+static double read_boot_time(void)
+{
+	FILE *f = fopen("/proc/stat", "re");
+	char line[256];
+	double btime = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "btime ", 6) == 0)
+			btime = strtod(line + 6, NULL);
+	if (f)
+		fclose(f);
+	return btime;
+}
+
+struct proctable *proctable_new(unsigned max_entries)
+{
+	struct proctable *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->ht = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	if (!t->ht) {
+		free(t);
+		return NULL;
+	}
+	t->max_entries = max_entries ? max_entries : 1;
+	t->boot_time = read_boot_time();
+	t->ticks_per_second = (double)sysconf(_SC_CLK_TCK);
+	procinfo_host_init(&t->host);
+	return t;
+}
+
+void proctable_free(struct proctable *t)
+{
+	struct cds_lfht_iter it;
+	struct node *n;
+
+	if (!t)
+		return;
+	rcu_read_lock();
+	cds_lfht_for_each_entry(t->ht, &it, n, ht)
+		if (cds_lfht_del(t->ht, &n->ht) == 0)
+			call_rcu(&n->rcu, free_node);
+	rcu_read_unlock();
+	rcu_barrier();
+	cds_lfht_destroy(t->ht, NULL);
+	free(t);
+}
+
+/* Puts n in for its pid, replacing any entry; takes ownership. */
+static void put(struct proctable *t, struct node *n)
+{
+	struct cds_lfht_node *old;
+
+	rcu_read_lock();
+	old = cds_lfht_add_replace(t->ht, hash_pid(n->e.info.pid), match_pid, &n->e.info.pid, &n->ht);
+	rcu_read_unlock();
+	if (old)
+		call_rcu(&caa_container_of(old, struct node, ht)->rcu, free_node);
+	else
+		atomic_fetch_add_explicit(&t->count, 1, relaxed);
+}
+
+/* A new node, unless the table is full (counted). */
+static struct node *new_node(struct proctable *t)
+{
+	struct node *n;
+
+	if (atomic_load_explicit(&t->count, relaxed) >= t->max_entries) {
+		atomic_fetch_add_explicit(&t->full, 1, relaxed);
+		return NULL;
+	}
+	n = calloc(1, sizeof(*n));
+	return n;
+}
+
+static const struct proc_entry *find(struct proctable *t, uint32_t pid)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *hn;
+
+	cds_lfht_lookup(t->ht, hash_pid(pid), match_pid, &pid, &it);
+	hn = cds_lfht_iter_get_node(&it);
+	return hn ? &caa_container_of(hn, struct node, ht)->e : NULL;
+}
+
+static struct node *load(struct proctable *t, uint32_t pid)
+{
+	struct node *n = new_node(t);
+
+	if (!n)
+		return NULL;
+	atomic_fetch_add_explicit(&t->loads, 1, relaxed);
+	if (procinfo_read(&t->host, pid, &n->e.info) < 0) {
+		atomic_fetch_add_explicit(&t->load_failures, 1, relaxed);
+		free(n);
+		return NULL;
+	}
+	n->e.start_known = true;
+	return n;
+}
+
+void proctable_seed(struct proctable *t)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+		struct node *n;
+
+		if (*end || pid == 0 || pid > UINT32_MAX)
+			continue;
+		n = load(t, (uint32_t)pid);
+		if (n)
+			put(t, n);
+	}
+	if (d)
+		closedir(d);
+}
+
+const struct proc_entry *proctable_lookup(struct proctable *t, uint32_t pid, bool want_load)
+{
+	const struct proc_entry *e = find(t, pid);
+	struct node *n;
+	struct cds_lfht_node *won;
+
+	if (e || !want_load || pid == 0)
+		return e;
+	n = load(t, pid);
+	if (!n)
+		return NULL;
+	/* Another decoder may have loaded it meanwhile: keep the first. */
+	won = cds_lfht_add_unique(t->ht, hash_pid(pid), match_pid, &pid, &n->ht);
+	if (won != &n->ht) {
+		free(n);
+		return &caa_container_of(won, struct node, ht)->e;
+	}
+	atomic_fetch_add_explicit(&t->count, 1, relaxed);
+	return &n->e;
+}
+
+static void set_name(char dst[PROCINFO_NAME_MAX], const char *src)
+{
+	size_t n = strnlen(src, PROCINFO_NAME_MAX - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char *exe,
+		    const char *argv0)
+{
+	const struct proc_entry *old;
+	struct node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return;
+	atomic_fetch_add_explicit(&t->execs, 1, relaxed);
+	rcu_read_lock();
+	old = find(t, pid);
+	if (old) {
+		n->e.info = old->info;
+		n->e.start_known = old->start_known;
+	}
+	rcu_read_unlock();
+	if (!old) {
+		struct node *loaded = load(t, pid); /* the process as it is now */
+
+		free(n);
+		if (!loaded)
+			return;
+		n = loaded;
+	}
+	n->e.info.pid = pid;
+	if (ppid)
+		n->e.info.ppid = ppid;
+	if (exe)
+		set_name(n->e.info.exe, exe);
+	if (argv0)
+		set_name(n->e.info.argv0, argv0);
+	put(t, n);
+}
+
+void proctable_fork(struct proctable *t, uint32_t parent, uint32_t child)
+{
+	const struct proc_entry *p;
+	struct node *n;
+
+	atomic_fetch_add_explicit(&t->forks, 1, relaxed);
+	rcu_read_lock();
+	p = find(t, child);
+	rcu_read_unlock();
+	if (p)
+		return; /* already loaded from /proc: that is better */
+	n = new_node(t);
+	if (!n)
+		return;
+	rcu_read_lock();
+	p = find(t, parent);
+	if (p)
+		n->e.info = p->info; /* a fork runs its parent's program */
+	rcu_read_unlock();
+	n->e.info.pid = child;
+	n->e.info.ppid = parent;
+	n->e.info.start_ticks = 0;
+	n->e.start_known = false;
+	put(t, n);
+}
+
+void proctable_exit(struct proctable *t, uint32_t pid, uint64_t now_ms)
+{
+	const struct proc_entry *e;
+
+	atomic_fetch_add_explicit(&t->exits, 1, relaxed);
+	rcu_read_lock();
+	e = find(t, pid);
+	if (e)
+		atomic_store_explicit(&((struct proc_entry *)e)->gone_ms, now_ms, relaxed);
+	rcu_read_unlock();
+}
+
+/* Whether /proc/PID is still the process of this entry. */
+static bool still_there(const struct proc_entry *e)
+{
+	char path[64], buf[PROCINFO_READ_MAX];
+	uint32_t ppid;
+	uint64_t start;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", e->info.pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return procinfo_parse_stat(buf, n, &ppid, &start) &&
+	       (!e->start_known || start == e->info.start_ticks);
+}
+
+void proctable_expire(struct proctable *t, uint64_t now_ms)
+{
+	struct cds_lfht_iter it;
+	struct node *n;
+
+	rcu_read_lock();
+	cds_lfht_for_each_entry(t->ht, &it, n, ht) {
+		uint64_t gone = atomic_load_explicit(&n->e.gone_ms, relaxed);
+
+		if (!gone && !still_there(&n->e)) {
+			/* Exited without an event we saw: start its grace now. */
+			atomic_store_explicit(&n->e.gone_ms, now_ms, relaxed);
+			continue;
+		}
+		if (gone && now_ms - gone >= PROCTABLE_GONE_MS && cds_lfht_del(t->ht, &n->ht) == 0) {
+			call_rcu(&n->rcu, free_node);
+			atomic_fetch_sub_explicit(&t->count, 1, relaxed);
+			atomic_fetch_add_explicit(&t->expired, 1, relaxed);
+		}
+	}
+	rcu_read_unlock();
+}
+
+void proctable_get_stats(struct proctable *t, struct proctable_stats *ret)
+{
+	ret->entries = atomic_load_explicit(&t->count, relaxed);
+	ret->bytes = ret->entries * sizeof(struct node);
+	ret->max_entries = t->max_entries;
+	ret->loads = atomic_load_explicit(&t->loads, relaxed);
+	ret->load_failures = atomic_load_explicit(&t->load_failures, relaxed);
+	ret->full = atomic_load_explicit(&t->full, relaxed);
+	ret->expired = atomic_load_explicit(&t->expired, relaxed);
+	ret->execs = atomic_load_explicit(&t->execs, relaxed);
+	ret->forks = atomic_load_explicit(&t->forks, relaxed);
+	ret->exits = atomic_load_explicit(&t->exits, relaxed);
+}
+
+double proctable_start_time(const struct proctable *t, const struct proc_entry *e)
+{
+	if (!e->start_known || t->ticks_per_second <= 0)
+		return 0;
+	return t->boot_time + (double)e->info.start_ticks / t->ticks_per_second;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proctable: the processes needle knows, keyed by pid, shared by the
+ * decoder threads. Seeded from /proc at start, kept current from the
+ * events themselves (execve, fork/clone, exit) and, when an event names a
+ * pid not yet known, from /proc/PID at that moment (procinfo.h).
+ *
+ * Readers look up under rcu_read_lock() without any lock (liburcu's
+ * lock-free hash table); a change replaces an entry with an updated copy
+ * and frees the old one after a grace period. Threads that call in must
+ * be registered with rcu_register_thread().
+ *
+ * Bounded: at most max_entries. Entries of processes that exited are kept
+ * for PROCTABLE_GONE_MS (their children's events still name them as
+ * parents), then removed by proctable_expire(); when the table is full,
+ * a new process is not added (its events say "unknown") and counted.
+ */
+#ifndef NEEDLE_PROCTABLE_H
+#define NEEDLE_PROCTABLE_H
+
+#include "procinfo.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PROCTABLE_GONE_MS 60000
+
+struct proc_entry {
+	struct procinfo info;
+	bool start_known;     /* info.start_ticks is the real start (not a fork seen in an event) */
+	_Atomic uint64_t gone_ms; /* when it exited (wall ms), 0 while alive */
+};
+
+struct proctable_stats {
+	uint64_t entries, bytes, max_entries;
+	uint64_t loads, load_failures, full, expired, execs, forks, exits;
+};
+
+struct proctable;
+
+struct proctable *proctable_new(unsigned max_entries);
+void proctable_free(struct proctable *t);
+
+/* Adds every process in /proc now. */
+void proctable_seed(struct proctable *t);
+
+/* The entry of pid, read from /proc when unknown and load is set (one
+ * procinfo_read, counted). Call under rcu_read_lock(); the entry stays
+ * valid until rcu_read_unlock(). NULL when unknown. */
+const struct proc_entry *proctable_lookup(struct proctable *t, uint32_t pid, bool load);
+
+/* What the events say. exe and argv0 may be NULL (unchanged). */
+void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char *exe,
+		    const char *argv0);
+void proctable_fork(struct proctable *t, uint32_t parent, uint32_t child);
+void proctable_exit(struct proctable *t, uint32_t pid, uint64_t now_ms);
+
+/* Marks gone the entries whose /proc/PID is no longer their process and
+ * removes those gone for longer than PROCTABLE_GONE_MS. It opens one /proc
+ * file per entry: call it every few seconds, from a registered thread. */
+void proctable_expire(struct proctable *t, uint64_t now_ms);
+
+void proctable_get_stats(struct proctable *t, struct proctable_stats *ret);
+
+/* Boot time (wall seconds) and clock ticks per second, to turn
+ * start_ticks into a time. */
+double proctable_start_time(const struct proctable *t, const struct proc_entry *e);
+
+#endif

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+#include "harness.h"
+#include "procinfo.h"
+#include "proctable.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+#include <urcu.h>
+
+TEST(stat_with_a_hostile_command_name)
+{
+	const char *stat = "4242 (a) (b c) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
+			   "987654 1000 100";
+	uint32_t ppid = 0;
+	uint64_t start = 0;
+
+	CHECK(procinfo_parse_stat(stat, strlen(stat), &ppid, &start));
+	CHECK_EQ(ppid, 17);
+	CHECK_EQ(start, 987654);
+	CHECK(!procinfo_parse_stat("4242 (x) S 1 2", 14, &ppid, &start)); /* cut short */
+	CHECK(!procinfo_parse_stat("no parenthesis", 14, &ppid, &start));
+}
+
+TEST(uid_maps)
+{
+	uint32_t inside = 0;
+
+	CHECK(procinfo_map_uid("         0       1000          1\n         1     100000      65536\n",
+			       1000, &inside));
+	CHECK_EQ(inside, 0);
+	CHECK(procinfo_map_uid("0 1000 1\n1 100000 65536\n", 100005, &inside));
+	CHECK_EQ(inside, 6);
+	CHECK(!procinfo_map_uid("0 1000 1\n1 100000 65536\n", 5, &inside));
+	CHECK(!procinfo_map_uid("garbage", 5, &inside));
+}
+
+TEST(this_process_from_proc)
+{
+	struct procinfo_host host;
+	struct procinfo me;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	procinfo_host_init(&host);
+	CHECK_EQ(procinfo_read(&host, (uint32_t)getpid(), &me), 0);
+	CHECK_EQ(me.ppid, (uint32_t)getppid());
+	CHECK_STR(me.exe, exe);
+	CHECK(me.start_ticks > 0);
+	CHECK_EQ(me.uid, getuid());
+	CHECK_EQ(procinfo_read(&host, UINT32_MAX - 1, &me), -ENOENT);
+}
+
+TEST(table_follows_fork_exec_exit)
+{
+	struct proctable *t = proctable_new(1 << 16);
+	struct proctable_stats st;
+	const struct proc_entry *e;
+	uint32_t self = (uint32_t)getpid(), child = UINT32_MAX - 7;
+
+	rcu_register_thread();
+	proctable_seed(t);
+	proctable_get_stats(t, &st);
+	CHECK(st.entries >= 2); /* pid 1 and this test at least */
+	rcu_read_lock();
+	e = proctable_lookup(t, self, false);
+	CHECK(e && e->start_known && e->info.ppid == (uint32_t)getppid());
+	CHECK(proctable_lookup(t, child, true) == NULL); /* not in /proc: unknown */
+	rcu_read_unlock();
+
+	proctable_fork(t, self, child);
+	proctable_exec(t, child, 0, "/usr/bin/python3", "python3");
+	rcu_read_lock();
+	e = proctable_lookup(t, child, false);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_EQ(e->info.ppid, self);
+		CHECK(!e->start_known); /* seen forking, never read from /proc */
+		CHECK_STR(e->info.exe, "/usr/bin/python3");
+		CHECK_STR(e->info.argv0, "python3");
+	}
+	rcu_read_unlock();
+
+	proctable_exit(t, child, 1000);
+	proctable_expire(t, 1000 + PROCTABLE_GONE_MS - 1);
+	rcu_read_lock();
+	CHECK(proctable_lookup(t, child, false) != NULL); /* parents of late events */
+	rcu_read_unlock();
+	proctable_expire(t, 1000 + PROCTABLE_GONE_MS);
+	rcu_read_lock();
+	CHECK(proctable_lookup(t, child, false) == NULL);
+	rcu_read_unlock();
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.expired, 1);
+	CHECK_EQ(st.forks, 1);
+	CHECK_EQ(st.execs, 1);
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
+TEST(table_is_bounded)
+{
+	struct proctable *t = proctable_new(2);
+	struct proctable_stats st;
+
+	rcu_register_thread();
+	proctable_seed(t);
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.entries, 2);
+	CHECK(st.full > 0);
+	proctable_fork(t, 1, UINT32_MAX - 9);
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.entries, 2);
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
+int main(int argc, char **argv)
+{
+	return harness_main(argc, argv,
+			    CASES(CASE(stat_with_a_hostile_command_name), CASE(uid_maps),
+				  CASE(this_process_from_proc), CASE(table_follows_fork_exec_exit),
+				  CASE(table_is_bounded)));
+}
