@@ -39,6 +39,9 @@ const char conf_embedded_default[] =
 	"event_timeout = 2000\n"
 	"max_open_events = 16384\n"
 	"resolve_ids = yes\n"
+	"process_context = yes\n"
+	"ancestors_depth = 4\n"
+	"process_table_size = 32768\n"
 	"metrics_listen = " CONF_METRICS_LISTEN "\n"
 	"control_socket = /run/needle/control\n";
 
@@ -63,6 +66,9 @@ enum key_id {
 	KEY_EVENT_TIMEOUT,
 	KEY_MAX_OPEN_EVENTS,
 	KEY_RESOLVE_IDS,
+	KEY_PROCESS_CONTEXT,
+	KEY_ANCESTORS_DEPTH,
+	KEY_PROCESS_TABLE_SIZE,
 	KEY_METRICS_LISTEN,
 	KEY_CONTROL_SOCKET,
 	KEY_COUNT,
@@ -89,6 +95,9 @@ static const char *const key_name[KEY_COUNT] = {
 	[KEY_EVENT_TIMEOUT] = "event_timeout",
 	[KEY_MAX_OPEN_EVENTS] = "max_open_events",
 	[KEY_RESOLVE_IDS] = "resolve_ids",
+	[KEY_PROCESS_CONTEXT] = "process_context",
+	[KEY_ANCESTORS_DEPTH] = "ancestors_depth",
+	[KEY_PROCESS_TABLE_SIZE] = "process_table_size",
 	[KEY_METRICS_LISTEN] = "metrics_listen",
 	[KEY_CONTROL_SOCKET] = "control_socket",
 };
@@ -116,6 +125,9 @@ void conf_init(struct conf *conf)
 		.event_timeout_ms = 2000,
 		.max_open_events = 16384,
 		.resolve_ids = true,
+		.process_context = true,
+		.ancestors_depth = 4,
+		.process_table_size = 32768,
 		.metrics_listen = CONF_METRICS_LISTEN,
 		.control_socket = "/run/needle/control",
 	};
@@ -337,6 +349,18 @@ static int set_key(struct conf *c, enum key_id id, const char *v, const struct w
 	case KEY_RESOLVE_IDS:
 		r = parse_choice(w, key, v, bools, &choice);
 		c->resolve_ids = choice == 1;
+		break;
+	case KEY_PROCESS_CONTEXT:
+		r = parse_choice(w, key, v, bools, &choice);
+		c->process_context = choice == 1;
+		break;
+	case KEY_ANCESTORS_DEPTH:
+		r = parse_range(w, key, v, 0, 16, &n);
+		c->ancestors_depth = (unsigned)n;
+		break;
+	case KEY_PROCESS_TABLE_SIZE:
+		r = parse_range(w, key, v, 64, 1u << 22, &n);
+		c->process_table_size = (unsigned)n;
 		break;
 	case KEY_METRICS_LISTEN: {
 		struct sockaddr_storage addr;
@@ -560,10 +584,12 @@ void conf_format(const struct conf *c, char *buf, size_t size)
 	snprintf(buf + off, size - off,
 		 "default_rules = %s\nlog_dir = %s\noutput = %s\nmax_log_file = %" PRIu64
 		 "\nnum_logs = %u\ncompress = %s\nevent_timeout = %" PRIu64
-		 "\nmax_open_events = %u\nresolve_ids = %s\nmetrics_listen = %s\n"
+		 "\nmax_open_events = %u\nresolve_ids = %s\nprocess_context = %s\n"
+		 "ancestors_depth = %u\nprocess_table_size = %u\nmetrics_listen = %s\n"
 		 "control_socket = %s\n",
 		 c->default_rules ? "yes" : "no", c->log_dir, outputs + 1, c->max_log_file,
 		 c->num_logs, c->compress_lz4 ? "lz4" : "none", c->event_timeout_ms,
-		 c->max_open_events, c->resolve_ids ? "yes" : "no", c->metrics_listen,
-		 c->control_socket);
+		 c->max_open_events, c->resolve_ids ? "yes" : "no",
+		 c->process_context ? "yes" : "no", c->ancestors_depth, c->process_table_size,
+		 c->metrics_listen, c->control_socket);
 }

@@ -43,6 +43,9 @@ struct conf {
 	uint64_t event_timeout_ms;  /* an event without its end is written after this */
 	unsigned max_open_events;   /* per decoder; past it the oldest is written partial */
 	bool resolve_ids;           /* uid/gid names in JSON (who.*_name, owner) */
+	bool process_context;       /* where.ancestors, container, namespaces (proctable.h) */
+	unsigned ancestors_depth;   /* parents listed in where.ancestors */
+	unsigned process_table_size; /* processes remembered at most */
 	char metrics_listen[128];   /* HOST:PORT of the Prometheus endpoint; "" off */
 	char control_socket[108];   /* unix socket for needle stat; "" off */
 	/* Which keys the file set, for the checks between keys. */

@@ -22,6 +22,7 @@
 #include "control.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "proctable.h"
 #include "recovery.h"
 #include "rules.h"
 
@@ -40,6 +41,7 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <urcu.h>
 
 #define REGISTER_TIMEOUT_MS 5000
 
@@ -353,6 +355,16 @@ static int pipeline_open(struct daemon *d)
 	}
 	if (open_outputs(p, &d->conf) < 0)
 		return -EIO;
+	if (d->conf.process_context) {
+		/* Before the decoders start: they find the machine's processes. */
+		p->procs = proctable_new(d->conf.process_table_size);
+		if (!p->procs) {
+			say("cannot allocate the process table");
+			return -ENOMEM;
+		}
+		rcu_register_thread(); /* this thread expires entries */
+		proctable_seed(p->procs);
+	}
 	d->data = audit_ctl_open();
 	if (!d->data) {
 		say("cannot open the audit data socket: %s", audit_ctl_strerror(-errno));
@@ -380,6 +392,14 @@ static int pipeline_open(struct daemon *d)
 	/* Listeners wake up this often to look at their stop flag. */
 	setsockopt(p->data_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return 0;
+}
+
+static uint64_t wall_ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* "needle-listen0", "needle-decode1": what top -H and perf show. */
@@ -459,6 +479,10 @@ static void pipeline_close(struct daemon *d, bool abort_waits)
 		ring_destroy(p->ring[i]);
 		free(p->damage[i]);
 	}
+	if (p->procs) {
+		proctable_free(p->procs);
+		rcu_unregister_thread();
+	}
 	free(p);
 	d->p = NULL;
 }
@@ -494,6 +518,7 @@ static void poll_kernel(struct daemon *d)
  * every STATUS_EVERY seconds. Each warning names the stage and the fix.
  */
 #define LOSS_RISK_WARN 0.8
+#define PROCS_EXPIRE_EVERY 10
 #define WARN_EVERY 10
 #define STATUS_EVERY 60
 
@@ -876,6 +901,9 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 			reload(&d);
 		poll_kernel(&d);
 		watch_tick(&d, &watch);
+		/* Exited processes out of the table, every PROCS_EXPIRE_EVERY s. */
+		if (d.p->procs && watch.seconds % PROCS_EXPIRE_EVERY == 0)
+			proctable_expire(d.p->procs, wall_ms_now());
 		if (d.tty)
 			print_status_line(&d, &last_records);
 	}

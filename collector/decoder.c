@@ -14,6 +14,7 @@
 #include "format.h"
 #include "gaps.h"
 #include "idcache.h"
+#include "proctable.h"
 #include "stamp.h"
 
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <urcu.h>
 
 #define DECODER_PEEK 256
 #define FLUSH_AT (256u << 10)
@@ -143,6 +145,82 @@ static void record_delay(struct decoder *d, const struct audit_event *ev, uint64
 		atomic_store_explicit(&d->st->delay_max_ms, delay, relaxed);
 }
 
+/* At most this many /proc reads for one event's process and ancestors:
+ * a miss never holds the decoder longer than a few file reads. */
+#define PROC_LOADS_PER_EVENT 4
+
+/* The entry for pid if it is the process of an event at sec: an entry
+ * that started later is another process that took the pid. */
+static const struct proc_entry *proc_at(struct proctable *t, uint32_t pid, uint64_t sec,
+					unsigned *budget)
+{
+	const struct proc_entry *e = proctable_lookup(t, pid, false);
+	double start;
+
+	if (!e && *budget) {
+		--*budget;
+		e = proctable_lookup(t, pid, true);
+	}
+	if (e && (start = proctable_start_time(t, e)) > 0 && start > (double)sec + 1)
+		return NULL;
+	return e;
+}
+
+static bool is_fork(const char *syscall)
+{
+	return strcmp(syscall, "clone") == 0 || strcmp(syscall, "clone3") == 0 ||
+	       strcmp(syscall, "fork") == 0 || strcmp(syscall, "vfork") == 0;
+}
+
+/* format's process hook (format.h): keeps the table current from this
+ * event, then answers from it. Runs under rcu_read_lock (see emit_events). */
+static bool process_context(void *arg, const struct format_facts *f, struct format_process *ret)
+{
+	struct decoder *d = arg;
+	struct proctable *t = d->p->procs;
+	unsigned budget = PROC_LOADS_PER_EVENT, depth = d->p->conf->ancestors_depth;
+	const struct proc_entry *e;
+	uint32_t parent;
+
+	if (f->syscall && f->success) {
+		if (strncmp(f->syscall, "execve", 6) == 0)
+			proctable_exec(t, f->pid, f->ppid, f->exe, f->argv0);
+		else if (is_fork(f->syscall) && f->exit > 0 && f->exit <= UINT32_MAX)
+			proctable_fork(t, f->pid, (uint32_t)f->exit);
+	}
+	if (f->syscall && (strcmp(f->syscall, "exit_group") == 0 || strcmp(f->syscall, "exit") == 0))
+		proctable_exit(t, f->pid, wall_ms());
+	e = proc_at(t, f->pid, f->sec, &budget);
+	if (e) {
+		ret->known = true;
+		ret->start_time = proctable_start_time(t, e);
+		ret->runtime = e->info.container.runtime[0] ? e->info.container.runtime : NULL;
+		ret->container_id = e->info.container.id[0] ? e->info.container.id : NULL;
+		ret->pod = e->info.container.pod[0] ? e->info.container.pod : NULL;
+		ret->namespaces = e->info.ns;
+		if (e->info.has_ns_uid) {
+			ret->has_container_uid = true;
+			ret->host_uid = e->info.uid;
+			ret->container_uid = e->info.ns_uid;
+		}
+	}
+	/* The record's ppid first: the table's may be older. */
+	parent = f->ppid ? f->ppid : e ? e->info.ppid : 0;
+	while (parent && ret->nancestors < depth && ret->nancestors < FORMAT_MAX_ANCESTORS) {
+		struct format_ancestor *a = &ret->ancestors[ret->nancestors++];
+		const struct proc_entry *pe = proc_at(t, parent, f->sec, &budget);
+
+		a->pid = parent;
+		if (!pe)
+			break; /* gone: unknown, and so is everything above it */
+		a->known = true;
+		a->exe = pe->info.exe[0] ? pe->info.exe : NULL;
+		a->argv0 = pe->info.argv0[0] ? pe->info.argv0 : NULL;
+		parent = pe->info.ppid;
+	}
+	return true;
+}
+
 /* Formats every event the assembler has ended. */
 static void emit_events(struct decoder *d)
 {
@@ -159,7 +237,11 @@ static void emit_events(struct decoder *d)
 			struct out *j = d->json.sink ? &d->json : &d->out;
 			size_t json_start = j->buf.len;
 
+			if (d->p->procs)
+				rcu_read_lock(); /* entries the JSON points into */
 			format_event_json(&d->fmt, ev, &j->buf);
+			if (d->p->procs)
+				rcu_read_unlock();
 			j->events++;
 			/* stdout gets the same line; uncompressed. */
 			if (d->json.sink && d->out.sink) {
@@ -316,6 +398,11 @@ void *decoder_main(void *arg)
 	if (!d.asm_)
 		return NULL;
 	gaps_init(&d.gaps, p->decoders);
+	if (p->procs) {
+		rcu_register_thread();
+		d.fmt.process = process_context;
+		d.fmt.process_arg = &d;
+	}
 	d.damage = p->damage[wk->id];
 	if ((d.enriched.sink || p->conf->resolve_ids) && (d.ids = idcache_new())) {
 		d.fmt_enr.uid_name = idcache_user;
@@ -377,6 +464,8 @@ void *decoder_main(void *arg)
 	idcache_free(d.ids);
 	outbuf_free(&d.out.buf);
 	outbuf_free(&d.frame);
+	if (p->procs)
+		rcu_unregister_thread();
 	return NULL;
 }
 

@@ -107,6 +107,7 @@ struct pipeline {
 	_Atomic int ring_full;          /* enum conf_ring_full; SIGHUP may change it */
 	struct ring *ring[PIPELINE_MAX_DECODERS];
 	struct damage *damage[PIPELINE_MAX_DECODERS]; /* one per ring */
+	struct proctable *procs;        /* process context; NULL when off */
 	struct sink *json_sink;         /* NULL when that output is off */
 	struct sink *raw_sink;
 	struct sink *enriched_sink;

@@ -212,12 +212,17 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 	}
 	rcu_read_unlock();
 	if (!old) {
-		struct node *loaded = load(t, pid); /* the process as it is now */
+		/* The process as it is now; gone already, what the event says. */
+		struct node *loaded = load(t, pid);
 
-		free(n);
-		if (!loaded)
+		if (loaded) {
+			free(n);
+			n = loaded;
+		} else if (atomic_load_explicit(&t->count, relaxed) >= t->max_entries) {
+			atomic_fetch_add_explicit(&t->full, 1, relaxed);
+			free(n);
 			return;
-		n = loaded;
+		}
 	}
 	n->e.info.pid = pid;
 	if (ppid)

@@ -55,6 +55,8 @@ void format_ctx_free(struct format_ctx *ctx)
 	outbuf_free(&ctx->value);
 	outbuf_free(&ctx->value2);
 	outbuf_free(&ctx->path);
+	outbuf_free(&ctx->exe_buf);
+	outbuf_free(&ctx->argv0_buf);
 	memset(ctx, 0, sizeof(*ctx));
 }
 
@@ -675,6 +677,14 @@ static void put_who(struct format_ctx *ctx, const struct audit_event *ev, struct
 	}
 	if (ctx->gid_name)
 		put_id_name(ctx, out, &first, "gid_name", SUBJ(ctx, S_GID), ctx->gid_name);
+	if (ctx->proc_valid && ctx->proc.has_container_uid) {
+		/* The record's uid is the host's; inside its user namespace the
+		 * process sees another (root, often). */
+		outbuf_puts(out, first ? "\"host_uid\":" : ",\"host_uid\":");
+		outbuf_put_u64(out, ctx->proc.host_uid);
+		outbuf_puts(out, ",\"container_uid\":");
+		outbuf_put_u64(out, ctx->proc.container_uid);
+	}
 	outbuf_putc(out, '}');
 }
 
@@ -746,6 +756,122 @@ static void put_what(struct format_ctx *ctx, const struct audit_event *ev, struc
 	outbuf_putc(out, '}');
 }
 
+static void put_opt_string(struct outbuf *out, const char *name, const char *value, bool *first)
+{
+	if (!value)
+		return;
+	outbuf_puts(out, *first ? "\"" : ",\"");
+	*first = false;
+	outbuf_puts(out, name);
+	outbuf_puts(out, "\":");
+	outbuf_json_string(out, value, strlen(value));
+}
+
+/* where's process context: start time, ancestors, container, namespaces. */
+static void put_process(const struct format_process *p, struct outbuf *out, bool first)
+{
+	static const char *const ns_names[] = { "pid", "mnt", "net", "user" };
+
+	if (!p->known) {
+		/* Gone before needle met it: nothing is guessed. */
+		outbuf_puts(out, first ? "\"process_known\":false" : ",\"process_known\":false");
+		first = false;
+	}
+	if (p->start_time > 0) {
+		outbuf_puts(out, first ? "\"start_time\":" : ",\"start_time\":");
+		interp_time_rfc3339(out, (uint64_t)p->start_time,
+				    (unsigned)((p->start_time - (double)(uint64_t)p->start_time) * 1000));
+		first = false;
+	}
+	if (p->nancestors) {
+		outbuf_puts(out, first ? "\"ancestors\":[" : ",\"ancestors\":[");
+		first = false;
+		for (unsigned i = 0; i < p->nancestors; i++) {
+			const struct format_ancestor *a = &p->ancestors[i];
+			bool f = false;
+
+			outbuf_puts(out, i ? ",{\"pid\":" : "{\"pid\":");
+			outbuf_put_u64(out, a->pid);
+			if (!a->known)
+				outbuf_puts(out, ",\"known\":false");
+			put_opt_string(out, "exe", a->exe, &f);
+			put_opt_string(out, "argv0", a->argv0, &f);
+			outbuf_putc(out, '}');
+		}
+		outbuf_putc(out, ']');
+	}
+	if (p->runtime || p->container_id || p->pod) {
+		bool f = true;
+
+		outbuf_puts(out, first ? "\"container\":{" : ",\"container\":{");
+		first = false;
+		put_opt_string(out, "runtime", p->runtime, &f);
+		put_opt_string(out, "id", p->container_id, &f);
+		put_opt_string(out, "pod", p->pod, &f);
+		outbuf_putc(out, '}');
+	}
+	if (p->namespaces) {
+		bool f = true;
+
+		outbuf_puts(out, first ? "\"namespaces\":[" : ",\"namespaces\":[");
+		for (unsigned i = 0; i < 4; i++)
+			if (p->namespaces & (1u << i)) {
+				outbuf_puts(out, f ? "\"" : ",\"");
+				f = false;
+				outbuf_puts(out, ns_names[i]);
+				outbuf_putc(out, '"');
+			}
+		outbuf_putc(out, ']');
+	}
+}
+
+static uint32_t field_u32(const struct audit_field *f)
+{
+	long long n;
+
+	return f && interp_number(f->value, f->value_len, false, &n) && n > 0 && n <= UINT32_MAX
+		       ? (uint32_t)n
+		       : 0;
+}
+
+/* A field's decoded value as a C string in buf; NULL when absent. */
+static const char *field_cstr(const struct audit_field *f, struct outbuf *buf)
+{
+	if (!f || is_null_value(f))
+		return NULL;
+	interp_field_value(f, buf);
+	outbuf_putc(buf, '\0');
+	return buf->failed ? NULL : buf->data;
+}
+
+/* Tells the caller what the event says and takes its process context. */
+static void ask_process(struct format_ctx *ctx, const struct audit_event *ev)
+{
+	const struct audit_field *arch = SUBJ(ctx, S_ARCH), *nr = SUBJ(ctx, S_SYSCALL);
+	const struct audit_field *success = SUBJ(ctx, S_SUCCESS), *exit_f = SUBJ(ctx, S_EXIT);
+	struct format_facts facts = { .pid = field_u32(SUBJ(ctx, S_PID)),
+				      .ppid = field_u32(SUBJ(ctx, S_PPID)),
+				      .sec = ev->stamp.sec };
+	long long n;
+
+	ctx->proc_valid = false;
+	if (!ctx->process || !facts.pid)
+		return;
+	if (nr && interp_number(nr->value, nr->value_len, false, &n))
+		facts.syscall = interp_syscall_name(
+			arch ? interp_arch_machine(arch->value, arch->value_len) : -1, (long)n);
+	facts.success = success && success->value_len == 3 && memcmp(success->value, "yes", 3) == 0;
+	if (exit_f && interp_number(exit_f->value, exit_f->value_len, false, &n))
+		facts.exit = n;
+	if (facts.syscall && facts.success && strncmp(facts.syscall, "execve", 6) == 0) {
+		facts.exe = field_cstr(SUBJ(ctx, S_EXE), &ctx->exe_buf);
+		facts.argv0 = field_cstr(find_field(find_record(ctx, ev, AUDIT_EXECVE), "a0"),
+					 &ctx->argv0_buf);
+	}
+	memset(&ctx->proc, 0, sizeof(ctx->proc));
+	ctx->proc_valid = ctx->process(ctx->process_arg, &facts, &ctx->proc);
+}
+
 static void put_where(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
 {
 	const struct audit_field *cwd = find_field(find_record(ctx, ev, AUDIT_CWD), "cwd");
@@ -764,7 +890,10 @@ static void put_where(struct format_ctx *ctx, const struct audit_event *ev, stru
 	if (ev->node) {
 		outbuf_puts(out, first ? "\"node\":" : ",\"node\":");
 		outbuf_json_string(out, ev->node, ev->node_len);
+		first = false;
 	}
+	if (ctx->proc_valid)
+		put_process(&ctx->proc, out, first);
 	outbuf_putc(out, '}');
 }
 
@@ -888,6 +1017,7 @@ void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, str
 		return;
 	}
 	index_subject(ctx, subject_record(ctx, ev));
+	ask_process(ctx, ev);
 	outbuf_puts(out, "{\"id\":\"");
 	outbuf_put_u64(out, ev->stamp.sec);
 	outbuf_putc(out, '.');

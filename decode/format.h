@@ -23,6 +23,45 @@
  * NULL when the id has no name. Lets decode/ stay free of I/O. */
 typedef const char *(*format_id_name_fn)(void *arg, uint32_t id);
 
+/*
+ * Process context (optional): what the caller knows of the process behind
+ * an event, beyond the records. format asks once per event, after telling
+ * what the event itself says (the facts), so the caller can also keep its
+ * process table current from execve, fork and exit. Strings in the answer
+ * belong to the caller and must stay valid until the event is formatted.
+ */
+#define FORMAT_MAX_ANCESTORS 16
+
+struct format_facts {
+	uint32_t pid, ppid;       /* 0 when the event names none */
+	uint64_t sec;             /* the event's time */
+	const char *syscall;      /* its name, NULL for a non-syscall event */
+	bool success;
+	long long exit;
+	const char *exe, *argv0;  /* decoded, only for execve/execveat; else NULL */
+};
+
+struct format_ancestor {
+	uint32_t pid;
+	bool known;               /* false: gone or never seen; exe/argv0 are NULL */
+	const char *exe, *argv0;
+};
+
+struct format_process {
+	bool known;               /* the process itself was found */
+	double start_time;        /* wall seconds; 0 when unknown */
+	unsigned nancestors;      /* parent first */
+	struct format_ancestor ancestors[FORMAT_MAX_ANCESTORS];
+	const char *runtime, *container_id, *pod; /* NULL when none */
+	unsigned namespaces;      /* 1 pid, 2 mnt, 4 net, 8 user: not the host's */
+	bool has_container_uid;   /* in a user namespace that maps the uid: */
+	uint32_t host_uid, container_uid;
+};
+
+/* Fills ret for facts; false when there is nothing to add. */
+typedef bool (*format_process_fn)(void *arg, const struct format_facts *facts,
+				  struct format_process *ret);
+
 struct format_ctx {
 	struct audit_field *fields;
 	unsigned fields_cap;
@@ -32,6 +71,11 @@ struct format_ctx {
 	const struct audit_field *subject[24]; /* see enum subject_field */
 	format_id_name_fn uid_name, gid_name;
 	void *id_arg;
+	format_process_fn process; /* NULL: no process context */
+	void *process_arg;
+	struct format_process proc; /* this event's, when proc_valid */
+	bool proc_valid;
+	struct outbuf exe_buf, argv0_buf;
 };
 
 void format_ctx_free(struct format_ctx *ctx);
