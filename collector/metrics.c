@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "metrics.h"
+#include "proctable.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -394,6 +395,31 @@ static void render_readlog(const struct readlog_stats *r, struct outbuf *o)
 	    "Receive buffer the kernel granted the multicast reader.", (double)r->rcvbuf);
 }
 
+/* The process table (proctable.h): its size and what filled it. */
+static void render_procs(struct proctable *t, struct outbuf *o)
+{
+	struct proctable_stats st;
+
+	proctable_get_stats(t, &st);
+	one(o, "needle_process_table_entries", "gauge", "Processes in the table now.",
+	    (double)st.entries);
+	one(o, "needle_process_table_capacity", "gauge", "Most processes the table keeps "
+	    "(process_table_size).", (double)st.max_entries);
+	one(o, "needle_process_table_bytes", "gauge", "Memory the table's entries take.",
+	    (double)st.bytes);
+	one(o, "needle_process_table_loads_total", "counter",
+	    "Processes read from /proc (at start, and when an event named an unknown pid).",
+	    (double)st.loads);
+	one(o, "needle_process_table_load_failures_total", "counter",
+	    "Reads from /proc that found the process gone: its events say unknown.",
+	    (double)st.load_failures);
+	one(o, "needle_process_table_full_total", "counter",
+	    "Processes not added because the table was full (raise process_table_size).",
+	    (double)st.full);
+	one(o, "needle_process_table_expired_total", "counter",
+	    "Entries removed a while after their process exited.", (double)st.expired);
+}
+
 void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *out)
 {
 	const char *stage;
@@ -414,6 +440,8 @@ void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct 
 	render_decoders(p, out);
 	render_sinks(p, out);
 	render_losses(p, k, out);
+	if (p->procs)
+		render_procs(p->procs, out);
 }
 
 struct metrics_server {

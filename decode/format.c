@@ -1292,9 +1292,16 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 		struct sockaddr_info sa;
 
 		if (r->type == AUDIT_PATH && resolve_name(ctx, name, cwd)) {
+			const struct audit_field *ouid = find_field(r, "ouid");
+
 			outbuf_puts(out, first ? " objects: " : " ");
 			first = false;
 			put_summary_value(out, ctx->path.data, ctx->path.len);
+			if (ouid && json_integer(ouid->value, ouid->value_len)) {
+				outbuf_puts(out, " (owner uid ");
+				outbuf_put(out, ouid->value, ouid->value_len);
+				outbuf_putc(out, ')');
+			}
 		} else if (r->type == AUDIT_SOCKADDR && (f = find_field(r, "saddr")) &&
 			   interp_field_value(f, &ctx->value) &&
 			   interp_sockaddr((const unsigned char *)ctx->value.data, ctx->value.len,
@@ -1327,6 +1334,7 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 	}
 	sys = subject_record(ctx, ev);
 	index_subject(ctx, sys);
+	ask_process(ctx, ev);
 	interp_time_rfc3339(&json, ev->stamp.sec, ev->stamp.msec);
 	/* The time without its JSON quotes. */
 	outbuf_put(out, json.data + 1, json.len > 2 ? json.len - 2 : 0);
@@ -1336,12 +1344,13 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 	if (f && interp_number(f->value, f->value_len, false, &v) && v >= 0 && v < 4294967295LL) {
 		const char *nm = ctx->uid_name ? ctx->uid_name(ctx->id_arg, (uint32_t)v) : NULL;
 
+		/* auid: the login behind it, whatever uid it runs as now. */
 		outbuf_puts(out, "login ");
 		if (nm)
 			outbuf_puts(out, nm);
 		else
 			outbuf_put_i64(out, v);
-		outbuf_puts(out, " as ");
+		outbuf_puts(out, " is responsible, as ");
 	}
 	f = SUBJ(ctx, S_EUID);
 	if (!f)
@@ -1349,6 +1358,11 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 	if (f) {
 		outbuf_puts(out, "uid ");
 		outbuf_put(out, f->value, f->value_len);
+		if (ctx->proc_valid && ctx->proc.has_container_uid) {
+			outbuf_puts(out, " (uid ");
+			outbuf_put_u64(out, ctx->proc.container_uid);
+			outbuf_puts(out, " inside its user namespace)");
+		}
 		outbuf_putc(out, ' ');
 	}
 	if (sys && sys->type == AUDIT_SYSCALL) {
@@ -1391,6 +1405,15 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 	if (f) {
 		outbuf_puts(out, " pid ");
 		outbuf_put(out, f->value, f->value_len);
+	}
+	if (ctx->proc_valid && (ctx->proc.runtime || ctx->proc.container_id)) {
+		outbuf_puts(out, " in container ");
+		if (ctx->proc.runtime)
+			outbuf_puts(out, ctx->proc.runtime);
+		if (ctx->proc.container_id) {
+			outbuf_putc(out, ':');
+			outbuf_put(out, ctx->proc.container_id, strnlen(ctx->proc.container_id, 12));
+		}
 	}
 	if (ev->node) {
 		outbuf_puts(out, " on ");
