@@ -41,8 +41,17 @@ static uint64_t ns_inode(uint32_t pid, const char *ns)
 
 void procinfo_host_init(struct procinfo_host *host)
 {
-	for (int i = 0; i < 4; i++)
+	char path[64];
+	struct stat st;
+
+	/* pid 1's, or needle's own where pid 1 is out of reach (needle then
+	 * runs in a container itself, and "host" means its namespaces). */
+	for (int i = 0; i < 4; i++) {
 		host->ns_ino[i] = ns_inode(1, ns_names[i]);
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_names[i]);
+		if (!host->ns_ino[i] && stat(path, &st) == 0)
+			host->ns_ino[i] = (uint64_t)st.st_ino;
+	}
 }
 
 bool procinfo_parse_stat(const char *text, size_t len, uint32_t *ret_ppid,

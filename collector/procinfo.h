@@ -33,7 +33,8 @@ struct procinfo {
 	struct container_info container;
 };
 
-/* The host's namespaces (those of pid 1), read once. */
+/* The host's namespaces (those of pid 1, or needle's own when pid 1's
+ * cannot be read), read once. */
 struct procinfo_host {
 	uint64_t ns_ino[4]; /* pid, mnt, net, user */
 };
