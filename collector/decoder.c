@@ -14,6 +14,7 @@
 #include "format.h"
 #include "gaps.h"
 #include "idcache.h"
+#include "context.h"
 #include "proctable.h"
 #include "stamp.h"
 
@@ -71,6 +72,7 @@ struct decoder {
 	struct gaps gaps;    /* this decoder's class of serials */
 	struct damage *damage; /* events its ring dropped records of */
 	uint32_t last_serial;  /* of the last record taken */
+	struct context_cache context_cache;
 };
 
 static uint64_t now_ms(void)
@@ -145,80 +147,13 @@ static void record_delay(struct decoder *d, const struct audit_event *ev, uint64
 		atomic_store_explicit(&d->st->delay_max_ms, delay, relaxed);
 }
 
-/* At most this many /proc reads for one event's process and ancestors:
- * a miss never holds the decoder longer than a few file reads. */
-#define PROC_LOADS_PER_EVENT 4
-
-/* The entry for pid if it is the process of an event at sec: an entry
- * that started later is another process that took the pid. */
-static const struct proc_entry *proc_at(struct proctable *t, uint32_t pid, uint64_t sec,
-					unsigned *budget)
-{
-	const struct proc_entry *e = proctable_lookup(t, pid, false);
-	double start;
-
-	if (!e && *budget) {
-		--*budget;
-		e = proctable_lookup(t, pid, true);
-	}
-	if (e && (start = proctable_start_time(t, e)) > 0 && start > (double)sec + 1)
-		return NULL;
-	return e;
-}
-
-static bool is_fork(const char *syscall)
-{
-	return strcmp(syscall, "clone") == 0 || strcmp(syscall, "clone3") == 0 ||
-	       strcmp(syscall, "fork") == 0 || strcmp(syscall, "vfork") == 0;
-}
-
-/* format's process hook (format.h): keeps the table current from this
- * event, then answers from it. Runs under rcu_read_lock (see emit_events). */
+/* format's process hook: the table kept current and asked (context.h). */
 static bool process_context(void *arg, const struct format_facts *f, struct format_process *ret)
 {
 	struct decoder *d = arg;
-	struct proctable *t = d->p->procs;
-	unsigned budget = PROC_LOADS_PER_EVENT, depth = d->p->conf->ancestors_depth;
-	const struct proc_entry *e;
-	uint32_t parent;
 
-	if (f->syscall && f->success) {
-		if (strncmp(f->syscall, "execve", 6) == 0)
-			proctable_exec(t, f->pid, f->ppid, f->exe, f->argv0);
-		else if (is_fork(f->syscall) && f->exit > 0 && f->exit <= UINT32_MAX)
-			proctable_fork(t, f->pid, (uint32_t)f->exit);
-	}
-	if (f->syscall && (strcmp(f->syscall, "exit_group") == 0 || strcmp(f->syscall, "exit") == 0))
-		proctable_exit(t, f->pid, wall_ms());
-	e = proc_at(t, f->pid, f->sec, &budget);
-	if (e) {
-		ret->known = true;
-		ret->start_time = proctable_start_time(t, e);
-		ret->runtime = e->info.container.runtime[0] ? e->info.container.runtime : NULL;
-		ret->container_id = e->info.container.id[0] ? e->info.container.id : NULL;
-		ret->pod = e->info.container.pod[0] ? e->info.container.pod : NULL;
-		ret->namespaces = e->info.ns;
-		if (e->info.has_ns_uid) {
-			ret->has_container_uid = true;
-			ret->host_uid = e->info.uid;
-			ret->container_uid = e->info.ns_uid;
-		}
-	}
-	/* The record's ppid first: the table's may be older. */
-	parent = f->ppid ? f->ppid : e ? e->info.ppid : 0;
-	while (parent && ret->nancestors < depth && ret->nancestors < FORMAT_MAX_ANCESTORS) {
-		struct format_ancestor *a = &ret->ancestors[ret->nancestors++];
-		const struct proc_entry *pe = proc_at(t, parent, f->sec, &budget);
-
-		a->pid = parent;
-		if (!pe)
-			break; /* gone: unknown, and so is everything above it */
-		a->known = true;
-		a->exe = pe->info.exe[0] ? pe->info.exe : NULL;
-		a->argv0 = pe->info.argv0[0] ? pe->info.argv0 : NULL;
-		parent = pe->info.ppid;
-	}
-	return true;
+	return context_for_event(d->p->procs, d->p->conf->ancestors_depth, f, wall_ms(),
+				 &d->context_cache, ret);
 }
 
 /* Formats every event the assembler has ended. */

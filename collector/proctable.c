@@ -23,6 +23,7 @@ struct proctable {
 	struct procinfo_host host;
 	unsigned max_entries;
 	_Atomic uint64_t count;
+	_Atomic uint64_t version; /* bumped before any entry is added, replaced or removed */
 	double boot_time, ticks_per_second;
 	_Atomic uint64_t loads, load_failures, full, expired, execs, forks, exits;
 };
@@ -98,6 +99,7 @@ static void put(struct proctable *t, struct node *n)
 {
 	struct cds_lfht_node *old;
 
+	atomic_fetch_add(&t->version, 1);
 	rcu_read_lock();
 	old = cds_lfht_add_replace(t->ht, hash_pid(n->e.info.pid), match_pid, &n->e.info.pid, &n->ht);
 	rcu_read_unlock();
@@ -118,6 +120,18 @@ static struct node *new_node(struct proctable *t)
 	}
 	n = calloc(1, sizeof(*n));
 	return n;
+}
+
+bool proctable_put(struct proctable *t, const struct procinfo *info, bool start_known)
+{
+	struct node *n = new_node(t);
+
+	if (!n)
+		return false;
+	n->e.info = *info;
+	n->e.start_known = start_known;
+	put(t, n);
+	return true;
 }
 
 static const struct proc_entry *find(struct proctable *t, uint32_t pid)
@@ -178,6 +192,7 @@ const struct proc_entry *proctable_lookup(struct proctable *t, uint32_t pid, boo
 	if (!n)
 		return NULL;
 	/* Another decoder may have loaded it meanwhile: keep the first. */
+	atomic_fetch_add(&t->version, 1);
 	won = cds_lfht_add_unique(t->ht, hash_pid(pid), match_pid, &pid, &n->ht);
 	if (won != &n->ht) {
 		free(n);
@@ -306,13 +321,19 @@ void proctable_expire(struct proctable *t, uint64_t now_ms)
 			atomic_store_explicit(&n->e.gone_ms, now_ms, relaxed);
 			continue;
 		}
-		if (gone && now_ms - gone >= PROCTABLE_GONE_MS && cds_lfht_del(t->ht, &n->ht) == 0) {
+		if (gone && now_ms - gone >= PROCTABLE_GONE_MS &&
+		    (atomic_fetch_add(&t->version, 1), cds_lfht_del(t->ht, &n->ht) == 0)) {
 			call_rcu(&n->rcu, free_node);
 			atomic_fetch_sub_explicit(&t->count, 1, relaxed);
 			atomic_fetch_add_explicit(&t->expired, 1, relaxed);
 		}
 	}
 	rcu_read_unlock();
+}
+
+uint64_t proctable_version(struct proctable *t)
+{
+	return atomic_load(&t->version);
 }
 
 void proctable_get_stats(struct proctable *t, struct proctable_stats *ret)

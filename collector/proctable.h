@@ -50,6 +50,10 @@ void proctable_seed(struct proctable *t);
  * valid until rcu_read_unlock(). NULL when unknown. */
 const struct proc_entry *proctable_lookup(struct proctable *t, uint32_t pid, bool load);
 
+/* Adds (or replaces) an entry as given: for tests and benchmarks that
+ * need processes the machine does not have. False when the table is full. */
+bool proctable_put(struct proctable *t, const struct procinfo *info, bool start_known);
+
 /* What the events say. exe and argv0 may be NULL (unchanged). */
 void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char *exe,
 		    const char *argv0);
@@ -62,6 +66,11 @@ void proctable_exit(struct proctable *t, uint32_t pid, uint64_t now_ms);
 void proctable_expire(struct proctable *t, uint64_t now_ms);
 
 void proctable_get_stats(struct proctable *t, struct proctable_stats *ret);
+
+/* Changes whenever an entry is added, replaced or removed (before the old
+ * one is freed): an answer built under an unchanged version still points
+ * at live entries. */
+uint64_t proctable_version(struct proctable *t);
 
 /* Boot time (wall seconds) and clock ticks per second, to turn
  * start_ticks into a time. */

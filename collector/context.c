@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+#include "context.h"
+
+#include <string.h>
+
+/* The entry for pid if it is the process of an event at sec: an entry
+ * that started later is another process that took the pid. */
+static const struct proc_entry *proc_at(struct proctable *t, uint32_t pid, uint64_t sec,
+					unsigned *budget)
+{
+	const struct proc_entry *e = proctable_lookup(t, pid, false);
+	double start;
+
+	if (!e && *budget) {
+		--*budget;
+		e = proctable_lookup(t, pid, true);
+	}
+	if (e && (start = proctable_start_time(t, e)) > 0 && start > (double)sec + 1)
+		return NULL;
+	return e;
+}
+
+static bool is_fork(const char *syscall)
+{
+	return strcmp(syscall, "clone") == 0 || strcmp(syscall, "clone3") == 0 ||
+	       strcmp(syscall, "fork") == 0 || strcmp(syscall, "vfork") == 0;
+}
+
+bool context_for_event(struct proctable *t, unsigned depth, const struct format_facts *f,
+		       uint64_t now_ms, struct context_cache *cache, struct format_process *ret)
+{
+	unsigned budget = PROC_LOADS_PER_EVENT;
+	const struct proc_entry *e;
+	uint32_t parent;
+	uint64_t version;
+	__typeof__(&cache->slot[0]) slot;
+
+	if (f->syscall && f->success) {
+		if (strncmp(f->syscall, "execve", 6) == 0)
+			proctable_exec(t, f->pid, f->ppid, f->exe, f->argv0);
+		else if (is_fork(f->syscall) && f->exit > 0 && f->exit <= UINT32_MAX)
+			proctable_fork(t, f->pid, (uint32_t)f->exit);
+	}
+	if (f->syscall && (strcmp(f->syscall, "exit_group") == 0 || strcmp(f->syscall, "exit") == 0))
+		proctable_exit(t, f->pid, now_ms);
+	version = proctable_version(t);
+	slot = &cache->slot[f->pid % CONTEXT_CACHE_SLOTS];
+	if (slot->valid && slot->version == version && slot->pid == f->pid &&
+	    slot->ppid == f->ppid && slot->sec == f->sec) {
+		*ret = slot->answer;
+		return true;
+	}
+	e = proc_at(t, f->pid, f->sec, &budget);
+	if (e) {
+		ret->known = true;
+		ret->start_time = proctable_start_time(t, e);
+		ret->runtime = e->info.container.runtime[0] ? e->info.container.runtime : NULL;
+		ret->container_id = e->info.container.id[0] ? e->info.container.id : NULL;
+		ret->pod = e->info.container.pod[0] ? e->info.container.pod : NULL;
+		ret->namespaces = e->info.ns;
+		if (e->info.has_ns_uid) {
+			ret->has_container_uid = true;
+			ret->host_uid = e->info.uid;
+			ret->container_uid = e->info.ns_uid;
+		}
+	}
+	/* The record's ppid first: the table's may be older. */
+	parent = f->ppid ? f->ppid : e ? e->info.ppid : 0;
+	while (parent && ret->nancestors < depth && ret->nancestors < FORMAT_MAX_ANCESTORS) {
+		struct format_ancestor *a = &ret->ancestors[ret->nancestors++];
+		const struct proc_entry *pe = proc_at(t, parent, f->sec, &budget);
+
+		a->pid = parent;
+		if (!pe)
+			break; /* gone: unknown, and so is everything above it */
+		a->known = true;
+		a->exe = pe->info.exe[0] ? pe->info.exe : NULL;
+		a->argv0 = pe->info.argv0[0] ? pe->info.argv0 : NULL;
+		parent = pe->info.ppid;
+	}
+	slot->valid = true;
+	slot->version = version;
+	slot->sec = f->sec;
+	slot->pid = f->pid;
+	slot->ppid = f->ppid;
+	slot->answer = *ret;
+	return true;
+}
+
