@@ -72,7 +72,7 @@ run() {
 run "$build" normal
 
 if sanitized_build "$tsan" thread; then
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
 	NEEDLE_STRESS_RECORDS=$sanitizer_records \
 		run "$tsan" tsan --suite unit --suite stress
 else
