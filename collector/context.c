@@ -50,6 +50,7 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 		*ret = slot->answer;
 		return true;
 	}
+	ret->generation = version; /* the strings are the table's of this version */
 	e = proc_at(t, f->pid, f->sec, &budget);
 	if (e) {
 		ret->known = true;

@@ -57,6 +57,7 @@ void format_ctx_free(struct format_ctx *ctx)
 	outbuf_free(&ctx->path);
 	outbuf_free(&ctx->exe_buf);
 	outbuf_free(&ctx->argv0_buf);
+	outbuf_free(&ctx->proc_json);
 	memset(ctx, 0, sizeof(*ctx));
 }
 
@@ -892,8 +893,19 @@ static void put_where(struct format_ctx *ctx, const struct audit_event *ev, stru
 		outbuf_json_string(out, ev->node, ev->node_len);
 		first = false;
 	}
-	if (ctx->proc_valid)
-		put_process(&ctx->proc, out, first);
+	if (ctx->proc_valid) {
+		/* Same answer as last time (same pointers, same values): same bytes. */
+		if (!ctx->proc_json.len ||
+		    memcmp(&ctx->proc_rendered, &ctx->proc, sizeof(ctx->proc)) != 0) {
+			ctx->proc_json.len = 0;
+			put_process(&ctx->proc, &ctx->proc_json, false);
+			ctx->proc_rendered = ctx->proc;
+		}
+		if (first && ctx->proc_json.len) /* no comma before the first member */
+			outbuf_put(out, ctx->proc_json.data + 1, ctx->proc_json.len - 1);
+		else
+			outbuf_put(out, ctx->proc_json.data, ctx->proc_json.len);
+	}
 	outbuf_putc(out, '}');
 }
 

@@ -48,6 +48,7 @@ struct format_ancestor {
 };
 
 struct format_process {
+	uint64_t generation;      /* changes whenever the strings below may have */
 	bool known;               /* the process itself was found */
 	double start_time;        /* wall seconds; 0 when unknown */
 	unsigned nancestors;      /* parent first */
@@ -75,6 +76,10 @@ struct format_ctx {
 	void *process_arg;
 	struct format_process proc; /* this event's, when proc_valid */
 	bool proc_valid;
+	/* The last process context as JSON: consecutive events of one process
+	 * reuse it instead of rendering it again. */
+	struct format_process proc_rendered;
+	struct outbuf proc_json;
 	struct outbuf exe_buf, argv0_buf;
 };
 
