@@ -4,13 +4,25 @@
 #include <string.h>
 
 /* The entry for pid if it is the process of an event at sec: an entry
- * that started later is another process that took the pid. */
+ * that started later is another process that took the pid; one that was
+ * gone before the event is a process that left it (then /proc is asked
+ * who has the pid now). */
 static const struct proc_entry *proc_at(struct proctable *t, uint32_t pid, uint64_t sec,
 					unsigned *budget)
 {
 	const struct proc_entry *e = proctable_lookup(t, pid, false);
+	uint64_t gone;
 	double start;
 
+	if (e && (gone = atomic_load_explicit(&e->gone_ms, memory_order_relaxed)) &&
+	    sec * 1000 > gone + 1000) {
+		e = NULL;
+		if (*budget) {
+			--*budget;
+			e = proctable_reload(t, pid);
+		}
+		return e;
+	}
 	if (!e && *budget) {
 		--*budget;
 		e = proctable_lookup(t, pid, true);

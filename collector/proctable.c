@@ -202,6 +202,16 @@ const struct proc_entry *proctable_lookup(struct proctable *t, uint32_t pid, boo
 	return &n->e;
 }
 
+const struct proc_entry *proctable_reload(struct proctable *t, uint32_t pid)
+{
+	struct node *n = load(t, pid);
+
+	if (!n)
+		return NULL;
+	put(t, n);
+	return &n->e;
+}
+
 static void set_name(char dst[PROCINFO_NAME_MAX], const char *src)
 {
 	size_t n = strnlen(src, PROCINFO_NAME_MAX - 1);

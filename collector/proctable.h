@@ -54,6 +54,10 @@ const struct proc_entry *proctable_lookup(struct proctable *t, uint32_t pid, boo
  * need processes the machine does not have. False when the table is full. */
 bool proctable_put(struct proctable *t, const struct procinfo *info, bool start_known);
 
+/* Reads pid from /proc again, replacing its entry (a process that took the
+ * pid of one gone). Call under rcu_read_lock(); NULL when not there. */
+const struct proc_entry *proctable_reload(struct proctable *t, uint32_t pid);
+
 /* What the events say. exe and argv0 may be NULL (unchanged). */
 void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char *exe,
 		    const char *argv0);

@@ -83,6 +83,13 @@ TEST(table_follows_fork_exec_exit)
 	}
 	rcu_read_unlock();
 
+	/* A pid that is gone is asked of /proc again: here it is not there. */
+	rcu_read_lock();
+	CHECK(proctable_reload(t, child) == NULL);
+	e = proctable_reload(t, self);
+	CHECK(e && e->start_known && e->info.pid == self);
+	rcu_read_unlock();
+
 	proctable_exit(t, child, 1000);
 	proctable_expire(t, 1000 + PROCTABLE_GONE_MS - 1);
 	rcu_read_lock();
