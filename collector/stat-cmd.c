@@ -175,6 +175,15 @@ static void print_table(const struct samples *s)
 		printf("  (events; kernel counts records)\n%-9s produced %.0f = %.0f whole + %.0f lost\n",
 		       "account", whole + lost, whole, lost);
 	}
+	if (get(s, "needle_process_table_capacity") > 0)
+		printf("%-9s entries %.0f of %.0f (%.1f MiB)  loaded from /proc %.0f, gone %.0f, "
+		       "not added (full) %.0f\n",
+		       "processes", get(s, "needle_process_table_entries"),
+		       get(s, "needle_process_table_capacity"),
+		       get(s, "needle_process_table_bytes") / 1048576.0,
+		       get(s, "needle_process_table_loads_total"),
+		       get(s, "needle_process_table_load_failures_total"),
+		       get(s, "needle_process_table_full_total"));
 	for (const char *const *o = (const char *const[]){ "json", "raw", "enriched", "stdout", NULL };
 	     *o; o++) {
 		bool present = false;
