@@ -21,9 +21,7 @@ static const struct proc_entry *proc_at(struct proctable *t, uint32_t pid, uint6
 			--*budget;
 			e = proctable_reload(t, pid);
 		}
-		return e;
-	}
-	if (!e && *budget) {
+	} else if (!e && *budget) {
 		--*budget;
 		e = proctable_lookup(t, pid, true);
 	}
