@@ -57,10 +57,13 @@ rule -S execve -F ppid=$$
 sh "$LIVE_TOP/script-$LIVE_KEY.sh"
 # 4: root in a user namespace, in a docker-named cgroup, by nobody, under a login
 if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
-	cg=/sys/fs/cgroup/needle-test-$$.slice/docker-$cid.scope
+	cg_top=/sys/fs/cgroup/needle-test-$$.slice cg=$cg_top/docker-$cid.scope
 else
-	cg=/sys/fs/cgroup/pids/needle-test-$$/docker/$cid
+	cg_top=/sys/fs/cgroup/pids/needle-test-$$ cg=$cg_top/docker/$cid
 fi
+# Removed however the test ends (the processes in it have exited by then).
+remove_cgroup() { [ -d "$cg_top" ] && find "$cg_top" -depth -type d -exec rmdir {} + 2>/dev/null; }
+trap 'remove_cgroup; live_cleanup' EXIT
 mkdir -p "$cg"
 rule -S execve -F auid=$login
 sh -c "echo $login > /proc/self/loginuid && echo \$\$ > $cg/cgroup.procs &&
@@ -72,7 +75,7 @@ wait "$ns_job"
 auditctl -D -k "$LIVE_KEY" >/dev/null
 kill "$server" 2>/dev/null
 live_stop "$needle_pid"; status=$?
-rmdir "$cg" "$(dirname "$cg")" 2>/dev/null
+remove_cgroup
 "$NEEDLE" decode -f summary "$dir/log/needle.log" > "$dir/summary" 2>/dev/null
 
 /usr/bin/python3 - "$dir/log/needle.json" "$dir/summary" "$LIVE_KEY" "$port" "$$" "$LIVE_TOP" "$login" "$cid" "$nobody" <<'PY'
@@ -126,7 +129,7 @@ ok = bool(e) and w.get("container", {}).get("runtime") == "docker" and \
 check(ok, "container: docker and its id, auid the login, host uid nobody, container uid 0", e)
 sys.exit(0)
 PY
-if [ "$status" = 0 ] && [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ ! -e "$cg" ]; then
+if [ "$status" = 0 ] && [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ ! -e "$cg_top" ]; then
 	echo "ok 5 - needle exited 0, kernel state restored, test cgroup removed"
 else
 	echo "not ok 5 - needle exited 0 ($status), kernel state restored, test cgroup removed"
