@@ -19,6 +19,7 @@
  */
 #include "daemon.h"
 #include "audit-ctl.h"
+#include "clock.h"
 #include "control.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -392,14 +393,6 @@ static int pipeline_open(struct daemon *d)
 	/* Listeners wake up this often to look at their stop flag. */
 	setsockopt(p->data_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return 0;
-}
-
-static uint64_t wall_ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* "needle-listen0", "needle-decode1": what top -H and perf show. */
@@ -903,7 +896,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 		watch_tick(&d, &watch);
 		/* Exited processes out of the table, every PROCS_EXPIRE_EVERY s. */
 		if (d.p->procs && watch.seconds % PROCS_EXPIRE_EVERY == 0)
-			proctable_expire(d.p->procs, wall_ms_now());
+			proctable_expire(d.p->procs, clock_wall_ms());
 		if (d.tty)
 			print_status_line(&d, &last_records);
 	}

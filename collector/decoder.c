@@ -11,6 +11,7 @@
  * buffer becomes one LZ4 frame. The clock is read once per batch.
  */
 #include "pipeline.h"
+#include "clock.h"
 #include "format.h"
 #include "gaps.h"
 #include "idcache.h"
@@ -75,14 +76,6 @@ struct decoder {
 	struct context_cache context_cache;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void flush_out(struct decoder *d, struct out *o)
 {
 	if (!o->sink || o->buf.len == 0)
@@ -124,14 +117,6 @@ static void flush_all(struct decoder *d)
 	flush_out(d, &d->out);
 }
 
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* How long after the kernel stamped it an event is formatted. */
 static void record_delay(struct decoder *d, const struct audit_event *ev, uint64_t now)
 {
@@ -152,7 +137,7 @@ static bool process_context(void *arg, const struct format_facts *f, struct form
 {
 	struct decoder *d = arg;
 
-	return context_for_event(d->p->procs, d->p->conf->ancestors_depth, f, wall_ms(),
+	return context_for_event(d->p->procs, d->p->conf->ancestors_depth, f, clock_wall_ms(),
 				 &d->context_cache, ret);
 }
 
@@ -195,7 +180,7 @@ static void emit_events(struct decoder *d)
 		}
 		stat_add(ev->partial ? &d->st->partial_events : &d->st->events, 1);
 		if (!now)
-			now = wall_ms(); /* once per batch of events */
+			now = clock_wall_ms(); /* once per batch of events */
 		record_delay(d, ev, now);
 		assembler_done(d->asm_, ev);
 	}
@@ -356,12 +341,12 @@ void *decoder_main(void *arg)
 
 		assembler_set_round(d.asm_, d.prog.round);
 		if (n == 0) {
-			now = now_ms();
+			now = clock_mono_ms();
 			assembler_release(d.asm_, stable);
 			assembler_tick(d.asm_, now);
 			/* A serial is given up for lost well after any event could
 			 * still end: twice the event timeout. */
-			gaps_tick(&d.gaps, wall_ms(), 2 * cfg.timeout_ms);
+			gaps_tick(&d.gaps, clock_wall_ms(), 2 * cfg.timeout_ms);
 			emit_events(&d);
 			flush_all(&d);
 			publish_stats(&d);
@@ -373,8 +358,8 @@ void *decoder_main(void *arg)
 			continue;
 		}
 		rounds = 0;
-		now = now_ms();
-		wall = wall_ms();
+		now = clock_mono_ms();
+		wall = clock_wall_ms();
 		for (size_t i = 0; i < n; i++)
 			take_record(&d, &recs[i], now, wall);
 		stat_add(&d.st->records, n);

@@ -118,6 +118,18 @@ static bool identity_map(const char *uid_map)
 	       outside == 0 && count == 4294967295ull;
 }
 
+int procinfo_read_stat(uint32_t pid, uint32_t *ret_ppid, uint64_t *ret_start_ticks)
+{
+	char path[64], buf[PROCINFO_READ_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/stat", pid);
+	n = read_small(path, buf);
+	if (n < 0)
+		return (int)n;
+	return procinfo_parse_stat(buf, (size_t)n, ret_ppid, ret_start_ticks) ? 0 : -EINVAL;
+}
+
 int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret)
 {
 	char path[64], buf[PROCINFO_READ_MAX];
@@ -125,12 +137,9 @@ int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinf
 
 	memset(ret, 0, sizeof(*ret));
 	ret->pid = pid;
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/stat", pid);
-	n = read_small(path, buf);
+	n = procinfo_read_stat(pid, &ret->ppid, &ret->start_ticks);
 	if (n < 0)
 		return (int)n;
-	if (!procinfo_parse_stat(buf, (size_t)n, &ret->ppid, &ret->start_ticks))
-		return -EINVAL;
 	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/exe", pid);
 	n = readlink(path, ret->exe, sizeof(ret->exe) - 1);
 	ret->exe[n > 0 ? n : 0] = '\0';
@@ -165,14 +174,11 @@ int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinf
 			ret->has_ns_uid = ret->ns_uid != ret->uid;
 	}
 	/* Gone while we read it: a later process may hold the pid. */
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/stat", pid);
-	n = read_small(path, buf);
 	{
 		uint32_t ppid;
 		uint64_t start;
 
-		if (n < 0 || !procinfo_parse_stat(buf, (size_t)n, &ppid, &start) ||
-		    start != ret->start_ticks)
+		if (procinfo_read_stat(pid, &ppid, &start) < 0 || start != ret->start_ticks)
 			return -ENOENT;
 	}
 	return 0;

@@ -43,6 +43,9 @@ void procinfo_host_init(struct procinfo_host *host);
 /* Reads pid's facts; -ENOENT when it is gone (or exited meanwhile). */
 int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret);
 
+/* Reads /proc/PID/stat: ppid and start time; -errno when gone. */
+int procinfo_read_stat(uint32_t pid, uint32_t *ret_ppid, uint64_t *ret_start_ticks);
+
 /* Parses the text of /proc/PID/stat; false when malformed. The command
  * name may hold spaces and parentheses: it ends at the last ')'. */
 bool procinfo_parse_stat(const char *text, size_t len, uint32_t *ret_ppid,

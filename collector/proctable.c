@@ -300,20 +300,10 @@ void proctable_exit(struct proctable *t, uint32_t pid, uint64_t now_ms)
 /* Whether /proc/PID is still the process of this entry. */
 static bool still_there(const struct proc_entry *e)
 {
-	char path[64], buf[PROCINFO_READ_MAX];
 	uint32_t ppid;
 	uint64_t start;
-	FILE *f;
-	size_t n;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", e->info.pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return procinfo_parse_stat(buf, n, &ppid, &start) &&
+	return procinfo_read_stat(e->info.pid, &ppid, &start) == 0 &&
 	       (!e->start_known || start == e->info.start_ticks);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "readlog.h"
 #include "audit-ctl.h"
+#include "clock.h"
 #include "gaps.h"
 #include "stamp.h"
 
@@ -28,14 +29,6 @@ struct readlog {
 	uint32_t last_serial;
 	unsigned char bufs[READLOG_BATCH][READLOG_BUF];
 };
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* One reader thread: the counters have one writer. */
 static void add(_Atomic uint64_t *c, uint64_t v)
@@ -84,7 +77,7 @@ static void *reader_main(void *arg)
 							   .msg_iovlen = 1 };
 		}
 		n = recvmmsg(pfd.fd, msgs, READLOG_BATCH, MSG_DONTWAIT, NULL);
-		now = wall_ms();
+		now = clock_wall_ms();
 		if (n < 0 && errno == ENOBUFS)
 			add(&r->st.overruns, 1);
 		else if (n < 0 && errno != EAGAIN && errno != EINTR)
