@@ -537,6 +537,8 @@ struct watch {
 	uint64_t warned_at[LOSS_CAUSES]; /* second of the last warning, 0: never */
 	uint64_t risk_warned_at;
 	uint64_t status_events;          /* events at the last status line */
+	bool audit_off;                  /* the kernel's audit was disabled at the last look */
+	uint64_t audit_off_warned_at;
 };
 
 static const struct {
@@ -586,6 +588,41 @@ static void watch_start(struct daemon *d, struct watch *w)
 	pthread_mutex_unlock(&d->kernel.lock);
 }
 
+/*
+ * The kernel's audit disabled (enabled 0) makes no record at all: needle
+ * would collect nothing without a word (a multicast needle, or enabled =
+ * keep). Said at start, at once when it goes off while needle runs, and
+ * every AUDIT_OFF_EVERY seconds while it stays off.
+ */
+#define AUDIT_OFF_EVERY 60
+
+static void watch_audit_enabled(struct daemon *d, struct watch *w)
+{
+	bool valid, off;
+
+	pthread_mutex_lock(&d->kernel.lock);
+	valid = d->kernel.valid;
+	off = valid && d->kernel.status.enabled == 0;
+	pthread_mutex_unlock(&d->kernel.lock);
+	if (!valid)
+		return;
+	if (!off) {
+		if (w->audit_off)
+			say("the kernel's audit is enabled again: collecting");
+		w->audit_off = false;
+		return;
+	}
+	if (w->audit_off && w->seconds - w->audit_off_warned_at < AUDIT_OFF_EVERY)
+		return;
+	say("warning: the kernel's audit is disabled (enabled 0): it makes no records and needle "
+	    "collects nothing until it is enabled (%s)",
+	    d->conf.mode == CONF_MODE_MULTICAST
+		    ? "'auditctl -e 1', or the rules of the daemon that owns the audit socket"
+		    : "enabled = 1 in needle's configuration, or 'auditctl -e 1'");
+	w->audit_off = true;
+	w->audit_off_warned_at = w->seconds;
+}
+
 static void watch_tick(struct daemon *d, struct watch *w)
 {
 	uint64_t now[LOSS_CAUSES];
@@ -594,6 +631,7 @@ static void watch_tick(struct daemon *d, struct watch *w)
 	struct decoder_stats ds;
 
 	w->seconds++;
+	watch_audit_enabled(d, w);
 	loss_counters(d, now);
 	for (int c = 0; c < LOSS_CAUSES; c++) {
 		if (now[c] <= w->last[c] ||
@@ -931,6 +969,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	if (audit_ctl_get_features(d.ctl, &features) == 0 &&
 	    (features.features & (1u << AUDIT_FEATURE_LOGINUID_IMMUTABLE)))
 		say("kernel feature: loginuid is immutable");
+	watch_audit_enabled(&d, &watch);
 	if (d.ready_fd >= 0)
 		detached_ready(&d);
 
