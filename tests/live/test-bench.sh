@@ -10,7 +10,7 @@
 set -u
 bench=$1 needle=$2
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-bench-test-$$"
 rules_before=$(auditctl -l)
 

@@ -11,7 +11,7 @@
 set -u
 NEEDLE=$1 loadgen=$(readlink -f "$2")
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-kloss-$$"
 here=$(dirname "$0")
 port=$((20000 + ($$ + 7) % 20000))

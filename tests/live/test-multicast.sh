@@ -8,7 +8,7 @@
 set -u
 NEEDLE=$1 loadgen=$(readlink -f "$2")
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-mcast-$$"
 here=$(dirname "$0")
 port=$((20000 + ($$ + 13) % 20000))
