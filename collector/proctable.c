@@ -45,20 +45,6 @@ static void free_node(struct rcu_head *head)
 	free(caa_container_of(head, struct node, rcu));
 }
 
-static double read_boot_time(void)
-{
-	FILE *f = fopen("/proc/stat", "re");
-	char line[256];
-	double btime = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, "btime ", 6) == 0)
-			btime = strtod(line + 6, NULL);
-	if (f)
-		fclose(f);
-	return btime;
-}
-
 struct proctable *proctable_new(unsigned max_entries)
 {
 	struct proctable *t = calloc(1, sizeof(*t));
@@ -71,7 +57,7 @@ struct proctable *proctable_new(unsigned max_entries)
 		return NULL;
 	}
 	t->max_entries = max_entries ? max_entries : 1;
-	t->boot_time = read_boot_time();
+	t->boot_time = procinfo_boot_time();
 	t->ticks_per_second = (double)sysconf(_SC_CLK_TCK);
 	procinfo_host_init(&t->host);
 	return t;

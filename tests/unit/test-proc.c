@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <urcu.h>
 
@@ -107,6 +109,55 @@ TEST(table_follows_fork_exec_exit)
 	rcu_unregister_thread();
 }
 
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* where.start_time of a child, as the table reports it, against the wall
+ * time around its fork: within a clock tick (the kernel's start time is
+ * whole ticks, rounded down), plus a little for the reading of the clocks. */
+TEST(start_time_to_the_tick)
+{
+	struct proctable *t = proctable_new(1 << 16);
+	const struct proc_entry *e;
+	double hz = (double)sysconf(_SC_CLK_TCK), before, after, start = 0;
+	int go[2];
+	pid_t child;
+
+	CHECK(hz > 0);
+	CHECK(pipe(go) == 0);
+	rcu_register_thread();
+	before = wall_now();
+	child = fork();
+	if (child == 0) {
+		char c;
+
+		close(go[1]);
+		_exit(read(go[0], &c, 1) < 0);
+	}
+	after = wall_now();
+	CHECK(child > 0);
+	close(go[0]);
+	rcu_read_lock();
+	e = proctable_lookup(t, (uint32_t)child, true);
+	if (e)
+		start = proctable_start_time(t, e);
+	rcu_read_unlock();
+	close(go[1]);
+	waitpid(child, NULL, 0);
+	proctable_free(t);
+	rcu_unregister_thread();
+	NOTE("fork between %.6f and %.6f; start_time %.6f (%+.4f s), a tick is %.4f s", before,
+	     after, start, start - before, 1 / hz);
+	CHECK(e != NULL);
+	CHECK(start >= before - 1 / hz - 0.002);
+	CHECK(start <= after + 0.002);
+}
+
 TEST(table_is_bounded)
 {
 	struct proctable *t = proctable_new(2);
@@ -129,5 +180,6 @@ int main(int argc, char **argv)
 	return harness_main(argc, argv,
 			    CASES(CASE(stat_with_a_hostile_command_name), CASE(uid_maps),
 				  CASE(this_process_from_proc), CASE(table_follows_fork_exec_exit),
+				  CASE(start_time_to_the_tick),
 				  CASE(table_is_bounded)));
 }
