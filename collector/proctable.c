@@ -207,7 +207,7 @@ static void set_name(char dst[PROCINFO_NAME_MAX], const char *src)
 }
 
 void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char *exe,
-		    const char *argv0)
+		    const char *argv0, unsigned *load_budget)
 {
 	const struct proc_entry *old;
 	struct node *n = calloc(1, sizeof(*n));
@@ -223,8 +223,14 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 	}
 	rcu_read_unlock();
 	if (!old) {
-		/* The process as it is now; gone already, what the event says. */
-		struct node *loaded = load(t, pid);
+		/* The process as it is now; gone already (or no reads left for
+		 * this event), what the event says. */
+		struct node *loaded = NULL;
+
+		if (*load_budget) {
+			--*load_budget;
+			loaded = load(t, pid);
+		}
 
 		if (loaded) {
 			free(n);
