@@ -16,10 +16,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The failure case asks for an impossible size: ASan must return NULL then,
- * as malloc does, instead of stopping the test. */
+/* The failure case asks for an impossible size: the sanitizers' allocators
+ * must return NULL then, as malloc does, instead of stopping the test. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+
+const char *__tsan_default_options(void);
+const char *__tsan_default_options(void)
 {
 	return "allocator_may_return_null=1";
 }
