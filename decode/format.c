@@ -1067,12 +1067,14 @@ void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, str
 }
 
 /* One record's RAW line without its newline; returns false when out of
- * memory. The input's own ENRICHED part (after 0x1d) is not copied. */
+ * memory. A log's own ENRICHED part (after 0x1d) is not copied; in a live
+ * record a 0x1d is the record's text (a user-space message's), written
+ * \x1d like any control byte. */
 static bool put_raw_line(const struct audit_event *ev, const struct event_record *r,
 			 const char *stamp, size_t stamp_len, struct outbuf *out)
 {
 	const char *body = ev->text + r->offset;
-	const char *gs = memchr(body, 0x1d, r->len);
+	const char *gs = ev->log_input ? memchr(body, 0x1d, r->len) : NULL;
 	size_t len = gs ? (size_t)(gs - body) : r->len;
 
 	if (!outbuf_reserve(out, DECODE_RAW_MAX(len + stamp_len) + ev->node_len + 8))

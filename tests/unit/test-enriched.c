@@ -6,7 +6,9 @@
  * against libauparse with tests/decode/auditd_enrich.py, which
  * tests/decode/test_enriched.py runs over the whole corpus.
  */
+#include "assemble.h"
 #include "enrich.h"
+#include "format.h"
 #include "harness.h"
 
 #include <libaudit.h>
@@ -150,6 +152,50 @@ TEST(a_long_line_leaves_out_what_does_not_fit)
 	CHECK_STR(enriched(AUDIT_SYSCALL, line), "| GID=\"root\"");
 }
 
+/* A user-space message's 0x1d: live it is the record's text, written \x1d
+ * with the rest of the message kept; in a log it starts auditd's ENRICHED
+ * part, which RAW leaves out. */
+static const char *raw_of(bool log_input, const char *body)
+{
+	struct assemble_config cfg = { .log_input = log_input };
+	struct assembler *a = assembler_new(&cfg);
+	struct audit_stamp st = { .sec = 1764259200, .msec = 123, .serial = 42 };
+	struct format_ctx ctx = { 0 };
+	struct audit_event *ev;
+
+	harness_defer(free_bufs, NULL);
+	CHECK(a);
+	CHECK_EQ(assembler_add(a, AUDIT_USER, &st, NULL, 0, body, strlen(body), 0), 0);
+	ev = assembler_pop(a);
+	CHECK(ev);
+	out.len = 0;
+	format_event_raw(ev, &out);
+	format_event_enriched(&ctx, ev, &out);
+	outbuf_putc(&out, '\0');
+	for (size_t i = 0; i < out.len; i++)
+		if (out.data[i] == 0x1d)
+			out.data[i] = '|';
+	assembler_done(a, ev);
+	assembler_free(a);
+	format_ctx_free(&ctx);
+	return out.data;
+}
+
+TEST(a_live_record_keeps_its_0x1d)
+{
+	const char *body = "pid=1 uid=0 auid=4294967295 msg='text \x1d, the end'";
+
+	CHECK_STR(raw_of(false, body),
+		  "type=USER msg=audit(1764259200.123:42): pid=1 uid=0 auid=4294967295 "
+		  "msg='text \\x1d, the end'\n"
+		  "type=USER msg=audit(1764259200.123:42): pid=1 uid=0 auid=4294967295 "
+		  "msg='text \\x1d, the end'|UID=\"root\" AUID=\"unset\"\n");
+	CHECK_STR(raw_of(true, "pid=1 uid=0 auid=4294967295 msg='text'\x1dUID=\"x\""),
+		  "type=USER msg=audit(1764259200.123:42): pid=1 uid=0 auid=4294967295 msg='text'\n"
+		  "type=USER msg=audit(1764259200.123:42): pid=1 uid=0 auid=4294967295 "
+		  "msg='text'|UID=\"root\" AUID=\"unset\"\n");
+}
+
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
@@ -157,5 +203,6 @@ int main(int argc, char **argv)
 				  CASE(records_without_interpreted_fields_get_nothing),
 				  CASE(path_owner_ids), CASE(sockaddr_wording_of_auditd_3),
 				  CASE(auparse_quirks_are_kept),
-				  CASE(a_long_line_leaves_out_what_does_not_fit)));
+				  CASE(a_long_line_leaves_out_what_does_not_fit),
+				  CASE(a_live_record_keeps_its_0x1d)));
 }
