@@ -254,15 +254,43 @@ static bool has_len_suffix(const struct afield *f)
 
 enum kind { K_NONE, K_UID, K_GID, K_SYSCALL, K_ARCH, K_SOCKADDR };
 
-/* auparse_interp_adjust_type() and typetab.h, reduced to the five types
- * auditd writes. */
+/* typetab.h's uid, gid, syscall, arch and sockaddr names, by length so
+ * a field is compared with a handful at most. */
+static enum kind lookup_type(const struct afield *f)
+{
+#define IS(lit) (memcmp(f->name, lit, f->nlen) == 0)
+	switch (f->nlen) {
+	case 2: return IS("id") ? K_UID : K_NONE;
+	case 3: return IS("uid") ? K_UID : IS("gid") ? K_GID : K_NONE;
+	case 4:
+		if (IS("auid") || IS("euid") || IS("suid") || IS("ouid") || IS("iuid"))
+			return K_UID;
+		if (IS("egid") || IS("sgid") || IS("ogid") || IS("igid"))
+			return K_GID;
+		return IS("arch") ? K_ARCH : K_NONE;
+	case 5:
+		if (IS("fsuid") || IS("oauid") || IS("sauid"))
+			return K_UID;
+		if (IS("fsgid"))
+			return K_GID;
+		return IS("saddr") ? K_SOCKADDR : K_NONE;
+	case 7:
+		if (IS("syscall"))
+			return K_SYSCALL;
+		if (IS("obj_uid"))
+			return K_UID;
+		return IS("obj_gid") || IS("new_gid") ? K_GID : K_NONE;
+	case 8: return IS("old-auid") ? K_UID : K_NONE;
+	case 9: return IS("inode_uid") ? K_UID : IS("inode_gid") ? K_GID : K_NONE;
+	default: return K_NONE;
+	}
+#undef IS
+}
+
+/* auparse_interp_adjust_type(): the record types that change a field's
+ * type, then typetab.h. */
 static enum kind field_kind(unsigned rtype, const struct afield *f)
 {
-	static const char *const uids[] = { "auid", "uid",   "euid", "suid",	  "fsuid", "ouid", "oauid",
-					    "old-auid", "iuid", "id", "inode_uid", "sauid", "obj_uid" };
-	static const char *const gids[] = { "obj_gid", "gid",  "egid",	    "sgid",
-					    "fsgid",   "ogid", "igid",	    "inode_gid", "new_gid" };
-
 	if (rtype == AUDIT_EXECVE && f->nlen && f->name[0] == 'a' && !is(f, "argc") &&
 	    !has_len_suffix(f))
 		return K_NONE; /* EXECVE's a0, a1[2]: escaped strings */
@@ -273,19 +301,7 @@ static enum kind field_kind(unsigned rtype, const struct afield *f)
 		return K_GID;
 	if (rtype == AUDIT_TRUSTED_APP)
 		return K_NONE; /* every field escaped or unclassified */
-	if (is(f, "syscall"))
-		return K_SYSCALL;
-	if (is(f, "arch"))
-		return K_ARCH;
-	if (is(f, "saddr"))
-		return K_SOCKADDR;
-	for (size_t i = 0; i < sizeof(uids) / sizeof(uids[0]); i++)
-		if (is(f, uids[i]))
-			return K_UID;
-	for (size_t i = 0; i < sizeof(gids) / sizeof(gids[0]); i++)
-		if (is(f, gids[i]))
-			return K_GID;
-	return K_NONE;
+	return lookup_type(f);
 }
 
 /* Control bytes as \xHH: what auditd would copy raw and so end its line. */
