@@ -129,6 +129,7 @@ const char monitor_cmd_help[] =
 	"                             after one interval)\n"
 	"  -j, --json                 reports as JSON lines\n"
 	"  -l, --listen HOST:PORT     also serve the figures as Prometheus metrics\n"
+	"                             while it runs (not with --once)\n"
 	"  -i, --interval S           seconds between reports, 1 to 3600 (default 1)\n"
 	"  -m, --multicast            also read the kernel's multicast copy of the\n"
 	"                             records and count records, events, overruns and\n"
@@ -188,6 +189,14 @@ int monitor_cmd_main(int argc, char **argv)
 		case 'h': fputs(monitor_cmd_help, stdout); return 0;
 		default: fputs(monitor_cmd_help, stderr); return 2;
 		}
+	}
+	if (once && listen) {
+		/* --listen serves while monitor runs; --once prints and exits:
+		 * together, the endpoint would be gone before anyone asked. */
+		fprintf(stderr, "needle monitor: --listen and --once do not go together: --listen "
+				"serves metrics for as long as monitor runs, --once prints one "
+				"snapshot and exits; drop one of them\n");
+		return 2;
 	}
 	ctl = audit_ctl_open();
 	if (!ctl) {

@@ -7,7 +7,7 @@
 set -u
 NEEDLE=$1
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-off-$$"
 dir=$LIVE_TOP/off
 

@@ -8,7 +8,7 @@
 set -u
 NEEDLE=$1
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-keys-$$"
 dir=$LIVE_TOP/keys
 port1=$((20000 + $$ % 20000)) port2=$((20001 + $$ % 20000))

@@ -12,7 +12,7 @@ set -u
 NEEDLE=$1 loadgen=$(readlink -f "$2")
 per_thread=${NEEDLE_RELOAD_CALLS:-4000} rate=${NEEDLE_RELOAD_RATE:-2000}
 . "$(dirname "$0")/../live/lib.sh"
-live_require
+live_require tap
 live_setup "needle-reload-$$"
 key=$LIVE_KEY dir=$LIVE_TOP/reload
 
