@@ -16,6 +16,7 @@
 #include "gaps.h"
 #include "idcache.h"
 #include "context.h"
+#include "fault.h"
 #include "proctable.h"
 #include "stamp.h"
 
@@ -292,6 +293,27 @@ static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t 
 	assembler_add(d->asm_, w.type, &stamp, NULL, 0, text + n, len - (size_t)n, now);
 }
 
+/* Test only (fault.h): decoder 0 gets no assembler; with decoder-assembler:N
+ * only once N bytes wait in its ring, as if it had failed while records
+ * flowed, with a listener about to wait on its full ring. */
+static bool fault_no_assembler(struct pipeline *p, unsigned id)
+{
+	struct ring_stats rs;
+
+	if (id != 0 || !fault_armed(FAULT_DECODER_ASSEMBLER))
+		return false;
+	for (;;) {
+		struct timespec ts = { 0, 1000000 };
+
+		ring_get_stats(p->ring[id], &rs);
+		if (rs.occupancy >= fault_after() ||
+		    atomic_load_explicit(&p->stop_decoders, memory_order_acquire))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return fault_take(FAULT_DECODER_ASSEMBLER);
+}
+
 void *decoder_main(void *arg)
 {
 	struct pipeline_worker *wk = arg;
@@ -307,7 +329,7 @@ void *decoder_main(void *arg)
 	struct decoder d = {
 		.p = p,
 		.st = &p->dstats[wk->id],
-		.asm_ = assembler_new(&cfg),
+		.asm_ = fault_no_assembler(p, wk->id) ? (errno = ENOMEM, NULL) : assembler_new(&cfg),
 		.json.sink = p->json_sink,
 		.raw.sink = p->raw_sink,
 		.enriched.sink = p->enriched_sink,
@@ -315,8 +337,16 @@ void *decoder_main(void *arg)
 	};
 	unsigned rounds = 0;
 
-	if (!d.asm_)
+	if (!d.asm_) {
+		int err = errno;
+
+		/* Nobody reads this ring now: listeners must not wait on it. */
+		atomic_store(&p->decoder_failed[wk->id], true);
+		atomic_store(&p->abort_blocking[wk->id], true);
+		pipeline_fail(p, "decoder %u: cannot create its event assembler: %s", wk->id,
+			      strerror(err));
 		return NULL;
+	}
 	gaps_init(&d.gaps, p->decoders);
 	if (p->procs) {
 		rcu_register_thread();

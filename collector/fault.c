@@ -43,7 +43,7 @@ int fault_arm(const char *spec, char *err, size_t err_size)
 	}
 	snprintf(err, err_size,
 		 "NEEDLE_TEST_FAULT=%s: not a fault (listener-recv[:N], listener-alloc, "
-		 "decoder-assembler, rcvtimeo, sink-fsync); it is for tests only, unset it",
+		 "decoder-assembler[:N], rcvtimeo, sink-fsync); it is for tests only, unset it",
 		 spec);
 	return -EINVAL;
 }

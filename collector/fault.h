@@ -6,12 +6,13 @@
  *
  *   NEEDLE_TEST_FAULT=NAME[:N]   read once, by fault_init(), at `needle run`
  *
- *   listener-recv[:N]   listener 0's recvmmsg() fails with EIO once it has
- *                       passed N records (default 0) to the rings
- *   listener-alloc      listener 0 cannot allocate its receive buffers
- *   decoder-assembler   decoder 0 cannot create its assembler
- *   rcvtimeo            setting the data socket's receive timeout fails
- *   sink-fsync          the first output's fsync() at shutdown fails (EIO)
+ *   listener-recv[:N]      listener 0's recvmmsg() fails with EIO once it has
+ *                          passed N records (default 0) to the rings
+ *   listener-alloc         listener 0 cannot allocate its receive buffers
+ *   decoder-assembler[:N]  decoder 0 cannot create its assembler (with N:
+ *                          once N bytes wait in its ring, records flowing)
+ *   rcvtimeo               setting the data socket's receive timeout fails
+ *   sink-fsync             the first output's fsync() at shutdown fails (EIO)
  *
  * Each fault fires once (fault_take() consumes it), so one thread fails and
  * the others go on. Unset (as in any real deployment) nothing here costs

@@ -201,7 +201,13 @@ static void print_table(const struct samples *s)
 		snprintf(key, sizeof(key), "needle_sink_lost_events_total{output=\"%s\"}", *o);
 		printf("  lost events %.0f", get(s, key));
 		snprintf(key, sizeof(key), "needle_sink_rotations_total{output=\"%s\"}", *o);
-		printf("  rotations %.0f\n", get(s, key));
+		printf("  rotations %.0f", get(s, key));
+		snprintf(key, sizeof(key), "needle_sink_rotation_errors_total{output=\"%s\"}", *o);
+		printf(" (%.0f failed)", get(s, key));
+		snprintf(key, sizeof(key), "needle_sink_sync_errors_total{output=\"%s\"}", *o);
+		printf("  sync errors %.0f", get(s, key));
+		snprintf(key, sizeof(key), "needle_sink_unsynced_events_total{output=\"%s\"}", *o);
+		printf(" (events at risk %.0f)\n", get(s, key));
 	}
 }
 
