@@ -800,9 +800,13 @@ static void print_status_line(struct daemon *d, uint64_t *last_records)
 	struct listener_stats ls;
 	struct audit_status k;
 	uint64_t fill = 0, cap = 0;
+	uint32_t lost;
 
+	/* Since needle started, as every other figure here: the kernel's own
+	 * counter runs since boot (needle stat shows it, labelled). */
 	pthread_mutex_lock(&d->kernel.lock);
 	k = d->kernel.status;
+	lost = d->kernel.started ? k.lost - d->kernel.lost_at_start : 0;
 	pthread_mutex_unlock(&d->kernel.lock);
 	pipeline_sum_listeners(p, &ls);
 	for (unsigned i = 0; i < p->decoders; i++) {
@@ -813,10 +817,10 @@ static void print_status_line(struct daemon *d, uint64_t *last_records)
 		cap += rs.capacity;
 	}
 	fprintf(stderr,
-		"\rrecords/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u | "
+		"\rrecords/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u since start | "
 		"socket overruns %" PRIu64 "   ",
 		ls.records - *last_records, cap ? 100.0 * (double)fill / (double)cap : 0, k.backlog,
-		k.backlog_limit, k.lost, ls.enobufs);
+		k.backlog_limit, lost, ls.enobufs);
 	*last_records = ls.records;
 }
 

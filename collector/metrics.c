@@ -76,7 +76,9 @@ static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 	one(o, "needle_kernel_backlog", "gauge", "Records waiting in the kernel's audit backlog.",
 	    s.backlog);
 	one(o, "needle_kernel_lost_records_total", "counter",
-	    "Records the kernel lost (rate limit, backlog overflow, memory): its lost counter.",
+	    "Records the kernel lost in its lifetime (since boot or auditctl --reset-lost: rate "
+	    "limit, backlog overflow, memory); needle_lost_records_total{cause=\"kernel\"} "
+	    "counts since needle started.",
 	    s.lost);
 	one(o, "needle_kernel_backlog_wait_time_jiffies", "gauge",
 	    "How long an audited process waits on a full backlog before the kernel drops.",

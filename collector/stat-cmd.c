@@ -103,7 +103,8 @@ static void print_table(const struct samples *s)
 	}
 	printf("%-9s backlog %.0f/%.0f ", "kernel", get(s, "needle_kernel_backlog"), limit);
 	bar(limit ? get(s, "needle_kernel_backlog") / limit : 0);
-	printf("  lost records %.0f  enabled %.0f  pid %.0f\n",
+	printf("  lost records %.0f since start (kernel lifetime %.0f)  enabled %.0f  pid %.0f\n",
+	       get(s, "needle_lost_records_total{cause=\"kernel\"}"),
 	       get(s, "needle_kernel_lost_records_total"), get(s, "needle_kernel_enabled"),
 	       get(s, "needle_kernel_daemon_pid"));
 	printf("%-9s queued %.0f of %.0f bytes ", "socket", get(s, "needle_socket_queued_bytes"), sock);
