@@ -498,8 +498,8 @@ static void print_summary(const struct pipeline *p)
 	    ls.records + ls.ring_drops + ls.abandoned, ds.events + ds.partial_events,
 	    ds.partial_events, pipeline_sum_outputs(p, false), ls.enobufs, ds.serial_gaps,
 	    ls.ring_events_whole + ls.ring_events_cut, ls.ring_drops, pipeline_sum_outputs(p, true));
-	/* A line of its own: scripts (needle-bench) read the one above. */
-	say("stopped: also lost: %" PRIu64 " records to a failed decoder, up to %" PRIu64
+	/* A line of its own, without "lost: ": needle-bench reads the one above. */
+	say("stopped: besides, %" PRIu64 " records lost to a failed decoder and up to %" PRIu64
 	    " events in files whose fsync or close failed (%" PRIu64 " failures)",
 	    ls.abandoned + ds.abandoned_in_ring, unsynced, sync_errors);
 }

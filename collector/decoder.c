@@ -13,6 +13,7 @@
 #include "pipeline.h"
 #include "clock.h"
 #include "format.h"
+#include "frame.h"
 #include "gaps.h"
 #include "idcache.h"
 #include "context.h"
@@ -21,7 +22,6 @@
 #include "stamp.h"
 
 #include <errno.h>
-#include <lz4frame.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,21 +86,12 @@ static void flush_out(struct decoder *d, struct out *o)
 		stat_add(&d->st->format_errors, 1);
 		atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events, relaxed);
 	} else if (o->sink->lz4) {
-		size_t bound = LZ4F_compressFrameBound(o->buf.len, NULL), n;
-
-		d->frame.len = 0;
-		if (!outbuf_reserve(&d->frame, bound)) {
+		if (frame_compress_lz4(o->buf.data, o->buf.len, &d->frame) < 0) {
+			/* No memory for the frame, or LZ4 refused: these events are lost. */
 			stat_add(&d->st->format_errors, 1);
 			atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events, relaxed);
 		} else {
-			n = LZ4F_compressFrame(d->frame.data, bound, o->buf.data, o->buf.len, NULL);
-			if (LZ4F_isError(n)) {
-				stat_add(&d->st->format_errors, 1);
-				atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events,
-							  relaxed);
-			} else {
-				sink_write(o->sink, d->frame.data, n, o->buf.len, o->events);
-			}
+			sink_write(o->sink, d->frame.data, d->frame.len, o->buf.len, o->events);
 		}
 	} else {
 		sink_write(o->sink, o->buf.data, o->buf.len, o->buf.len, o->events);

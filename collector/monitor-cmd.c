@@ -182,13 +182,23 @@ int monitor_cmd_main(int argc, char **argv)
 			       "  Watches the kernel's audit backlog and lost counter beside any audit\n"
 			       "  daemon, without changing anything. --multicast also reads the\n"
 			       "  kernel's multicast copy of the records and counts records, events,\n"
-			       "  overruns and serial gaps (with --once: over one interval).\n");
+			       "  overruns and serial gaps (with --once: over one interval).\n"
+			       "  --listen serves the figures as Prometheus metrics while it runs\n"
+			       "  (not with --once).\n");
 			return 0;
 		default:
 			fprintf(stderr, "usage: needle monitor [--once] [--json] [--listen HOST:PORT] "
 					"[--interval S] [--multicast [--socket-buffer BYTES]]\n");
 			return 2;
 		}
+	}
+	if (once && listen) {
+		/* --listen serves while monitor runs; --once prints and exits:
+		 * together, the endpoint would be gone before anyone asked. */
+		fprintf(stderr, "needle monitor: --listen and --once do not go together: --listen "
+				"serves metrics for as long as monitor runs, --once prints one "
+				"snapshot and exits; drop one of them\n");
+		return 2;
 	}
 	ctl = audit_ctl_open();
 	if (!ctl) {

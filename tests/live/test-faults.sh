@@ -18,7 +18,7 @@
 set -u
 NEEDLE=$1 loadgen=$(readlink -f "$2")
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-fault-$$"
 key=$LIVE_KEY top=$LIVE_TOP
 rules_before=$(auditctl -l)
@@ -143,8 +143,8 @@ finish
 kill "$load" 2>/dev/null; wait "$load" 2>/dev/null
 del_rules
 err=$top/asm/stderr
-abandoned=$(summary_field "records to a failed decoder" "$err")
-echo "# exit $status; ${abandoned:-no} records to a failed decoder"
+abandoned=$(summary_field "records lost to a failed decoder" "$err")
+echo "# exit $status; ${abandoned:-no} records lost to a failed decoder"
 if [ "$status" = 1 ] && grep -q "decoder 0: cannot create its event assembler: Cannot allocate memory; stopping" "$err" &&
 	[ "${abandoned:-0}" -gt 0 ] && restored; then
 	ok "decoder failure with ring_full = block: cause logged, no hang, its records counted, exit 1, kernel restored"

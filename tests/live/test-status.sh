@@ -10,7 +10,7 @@
 set -u
 NEEDLE=$1 helper=$(readlink -f "$2")
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 command -v script >/dev/null || { echo "script(1) missing (Debian package bsdutils)"; exit 1; }
 live_setup "needle-status-$$"
 key=$LIVE_KEY top=$LIVE_TOP

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <lz4frame.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,32 +61,6 @@ TEST(rotation_keeps_num_logs_generations)
 	struct stat st;
 	CHECK(stat(path, &st) == 0);
 	CHECK_EQ(st.st_mode & 0777, 0600);
-}
-
-TEST(lz4_frames_concatenate_for_lz4_cli)
-{
-	struct sink s;
-	char path[128], cmd[300];
-	const char *batches[] = { "{\"a\":1}\n{\"b\":2}\n", "{\"c\":3}\n" };
-	char frame[1024], out[256] = "";
-	FILE *p;
-
-	make_dir();
-	snprintf(path, sizeof(path), "%s/needle.json.lz4", dir);
-	CHECK_EQ(sink_open(&s, path, true, 0, 5), 0);
-	for (int i = 0; i < 2; i++) {
-		size_t n = LZ4F_compressFrame(frame, sizeof(frame), batches[i], strlen(batches[i]), NULL);
-
-		CHECK(!LZ4F_isError(n));
-		sink_write(&s, frame, n, strlen(batches[i]), 2 - (size_t)i);
-	}
-	sink_close(&s);
-	snprintf(cmd, sizeof(cmd), "lz4 -dc %s", path);
-	p = popen(cmd, "r");
-	CHECK(p != NULL);
-	CHECK(fread(out, 1, sizeof(out) - 1, p) > 0);
-	CHECK_EQ(pclose(p), 0);
-	CHECK_STR(out, "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
 }
 
 TEST(failed_writes_are_counted)
@@ -401,7 +374,6 @@ int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
 			    CASES(CASE(rotation_keeps_num_logs_generations),
-				  CASE(lz4_frames_concatenate_for_lz4_cli),
 				  CASE(failed_writes_are_counted),
 				  CASE(failed_open_at_rotation_keeps_every_generation),
 				  CASE(failed_rename_at_rotation_keeps_every_generation),
