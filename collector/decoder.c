@@ -22,6 +22,7 @@
 #include "gaps.h"
 #include "idcache.h"
 #include "context.h"
+#include "fault.h"
 #include "proctable.h"
 #include "stamp.h"
 
@@ -318,6 +319,27 @@ static void decoder_update_settings(struct decoder *d)
 	memset(&d->context_cache, 0, sizeof(d->context_cache));
 }
 
+/* Test only (fault.h): decoder 0 gets no assembler; with decoder-assembler:N
+ * only once N bytes wait in its ring, as if it had failed while records
+ * flowed, with a listener about to wait on its full ring. */
+static bool fault_no_assembler(struct pipeline *p, unsigned id)
+{
+	struct ring_stats rs;
+
+	if (id != 0 || !fault_armed(FAULT_DECODER_ASSEMBLER))
+		return false;
+	for (;;) {
+		struct timespec ts = { 0, 1000000 };
+
+		ring_get_stats(p->ring[id], &rs);
+		if (rs.occupancy >= fault_after() ||
+		    atomic_load_explicit(&p->stop_decoders, memory_order_acquire))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return fault_take(FAULT_DECODER_ASSEMBLER);
+}
+
 void *decoder_main(void *arg)
 {
 	struct pipeline_worker *wk = arg;
@@ -343,8 +365,15 @@ void *decoder_main(void *arg)
 	settings_update(&p->settings, &d.conf_generation, &d.conf);
 	cfg.max_open = d.conf.max_open_events;
 	cfg.timeout_ms = d.conf.event_timeout_ms;
-	d.asm_ = assembler_new(&cfg);
+	d.asm_ = fault_no_assembler(p, wk->id) ? (errno = ENOMEM, NULL) : assembler_new(&cfg);
 	if (!d.asm_) {
+		int err = errno;
+
+		/* Nobody reads this ring now: listeners must not wait on it. */
+		atomic_store(&p->decoder_failed[wk->id], true);
+		atomic_store(&p->abort_blocking[wk->id], true);
+		pipeline_fail(p, "decoder %u: cannot create its event assembler: %s", wk->id,
+			      strerror(err));
 		rcu_unregister_thread();
 		return NULL;
 	}

@@ -103,7 +103,7 @@ static void print_table(const struct samples *s)
 	}
 	printf("%-9s backlog %.0f/%.0f ", "kernel", get(s, "needle_kernel_backlog"), limit);
 	bar(limit ? get(s, "needle_kernel_backlog") / limit : 0);
-	printf("  lost records %.0f since start (kernel counter %.0f)  enabled %.0f  pid %.0f\n",
+	printf("  lost records %.0f since start (kernel lifetime %.0f)  enabled %.0f  pid %.0f\n",
 	       get(s, "needle_lost_records_total{cause=\"kernel\"}"),
 	       get(s, "needle_kernel_lost_records_total"), get(s, "needle_kernel_enabled"),
 	       get(s, "needle_kernel_daemon_pid"));
@@ -205,7 +205,13 @@ static void print_table(const struct samples *s)
 		snprintf(key, sizeof(key), "needle_sink_lost_events_total{output=\"%s\"}", *o);
 		printf("  lost events %.0f", get(s, key));
 		snprintf(key, sizeof(key), "needle_sink_rotations_total{output=\"%s\"}", *o);
-		printf("  rotations %.0f\n", get(s, key));
+		printf("  rotations %.0f", get(s, key));
+		snprintf(key, sizeof(key), "needle_sink_rotation_errors_total{output=\"%s\"}", *o);
+		printf(" (%.0f failed)", get(s, key));
+		snprintf(key, sizeof(key), "needle_sink_sync_errors_total{output=\"%s\"}", *o);
+		printf("  sync errors %.0f", get(s, key));
+		snprintf(key, sizeof(key), "needle_sink_unsynced_events_total{output=\"%s\"}", *o);
+		printf(" (events at risk %.0f)\n", get(s, key));
 	}
 }
 
