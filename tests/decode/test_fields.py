@@ -32,6 +32,8 @@ def unique(pairs):
 def decode(lines, fmt="json"):
     p = subprocess.run([needle, "decode", "--no-names", "-f", fmt],
                        input=("\n".join(lines) + "\n").encode(), capture_output=True)
+    if b"Sanitizer" in p.stderr or b"runtime error" in p.stderr:
+        check("no sanitizer report", False, p.stderr.decode(errors="replace")[:300])
     if fmt != "json":
         return p.returncode, p.stdout.decode(errors="replace").splitlines()
     evs = []

@@ -35,11 +35,14 @@ import ipaddress, json, os, re, subprocess, sys
 
 needle, corpus = sys.argv[1], sys.argv[2]
 results = []
+sanitizer = []  # reports of a sanitizer build
 
 
 def decode(text):
     p = subprocess.run([needle, "decode", "--no-names"], input=text.encode("utf-8", "surrogateescape"),
                        capture_output=True)
+    if b"Sanitizer" in p.stderr or b"runtime error" in p.stderr:
+        sanitizer.append(p.stderr.decode(errors="replace")[:300])
     return p.returncode, [json.loads(l) for l in p.stdout.splitlines()]
 
 
@@ -348,6 +351,7 @@ results.append((f"auparse_test.ref: {paired}/{len(ref_events)} events paired, {c
                 len(ref_events) > 0 and paired == len(ref_events) == counts_ok and values > 0
                 and not bad, "; ".join(bad[:4])))
 
+results.append(("no sanitizer report", not sanitizer, "; ".join(sanitizer[:2])))
 print("TAP version 13")
 print(f"1..{len(results)}")
 for i, (name, ok, why) in enumerate(results, 1):

@@ -110,6 +110,9 @@ stats = collections.defaultdict(lambda: [0, 0, []])  # type -> [records, numbers
 for row in rows:
     path = os.path.join(corpus, row["file"])
     p = subprocess.run([needle, "decode", "--no-names", path], capture_output=True)
+    if p.returncode not in (0, 1) or b"Sanitizer" in p.stderr or b"runtime error" in p.stderr:
+        stats["(needle decode)"][2].append(f"{row['file']}: exit {p.returncode}: "
+                                           f"{p.stderr.decode(errors='replace')[:200]}")
     events = {}
     for line in p.stdout.splitlines():
         ev = json.loads(line)
