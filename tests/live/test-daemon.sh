@@ -6,7 +6,7 @@ NEEDLE=$1 helper=$(readlink -f "$2")
 here=$(dirname "$0")
 needle=$NEEDLE
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-live-$$"
 key=$LIVE_KEY top=$LIVE_TOP settings_before=$SETTINGS_BEFORE
 
