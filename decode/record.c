@@ -3,6 +3,7 @@
 #include "interpret.h"
 
 #include <libaudit.h>
+#include <stddef.h>
 #include <string.h>
 
 const char *decode_record_strerror(int error)
@@ -27,7 +28,9 @@ static int unknown_type_number(const char *s)
 }
 
 /* Which fields are hex-encoded depends on the record type (EXECVE's aN are
- * strings, a SYSCALL's a0..a3 numbers): marked here, once. */
+ * strings, a SYSCALL's a0..a3 numbers): marked here, once, for the values
+ * that can be hex at all (unquoted, of even length), so most fields skip
+ * the name lookup. */
 static inline __attribute__((always_inline)) void add_field(struct audit_record *rec,
 							    unsigned cap, struct audit_field f)
 {
@@ -35,8 +38,8 @@ static inline __attribute__((always_inline)) void add_field(struct audit_record 
 		rec->fields_truncated = true;
 		return;
 	}
-	if (f.name_len && !(f.flags & FIELD_ENRICHED) &&
-	    interp_field_encoded(rec->type, f.name, f.name_len))
+	if (f.quote == FIELD_PLAIN && f.value_len && !(f.value_len & 1) && f.name_len &&
+	    !(f.flags & FIELD_ENRICHED) && interp_field_encoded(rec->type, f.name, f.name_len))
 		f.flags |= FIELD_ENCODED;
 	rec->fields[rec->nfields++] = f;
 }
@@ -53,13 +56,14 @@ static inline __attribute__((always_inline)) void add_field(struct audit_record 
 static inline void strip_punctuation(struct audit_field *f)
 {
 	/* ':' ',' '\'' ')' as bits of one word: one test turns down nearly
-	 * every value. */
+	 * every value. The byte before the value's end is there even when
+	 * the value is empty: the '='. */
 	const uint64_t punct = 1ull << ':' | 1ull << ',' | 1ull << '\'' | 1ull << ')';
 	uint32_t n = f->value_len;
 	const char *v = f->value;
-	unsigned char last = n ? (unsigned char)v[n - 1] : 0;
+	unsigned char last = (unsigned char)v[(ptrdiff_t)n - 1];
 
-	if (f->name_len > 1 && f->name[0] == '(') {
+	if (f->name[0] == '(' && f->name_len > 1) {
 		f->name++;
 		f->name_len--;
 	}

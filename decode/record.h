@@ -36,8 +36,9 @@ enum field_flag {
 	FIELD_NESTED = 1,   /* inside msg='...' */
 	FIELD_ENRICHED = 2, /* after the 0x1d separator: auditd's interpretation */
 	FIELD_OPEN = 4,     /* a quote that never closed: value runs to the end */
-	FIELD_ENCODED = 8,  /* hex-encoded when unquoted (interp_field_encoded()
-			     * for the record's type; set by the parser) */
+	FIELD_ENCODED = 8,  /* hex-encoded: an unquoted value of even length of a
+			     * field interp_field_encoded() names for the
+			     * record's type (set by the parser) */
 	FIELD_REPEAT = 16,  /* a later field of a name already used in its object
 			     * (set by the formatter, see format.c) */
 };

@@ -155,7 +155,7 @@ TEST(old_login_format_names)
 /* The parser marks the hex-encoded fields by record type and name. */
 TEST(encoded_fields_by_record_type)
 {
-	const char *exec = "type=EXECVE msg=audit(1.000:1): argc=2 a0=6C73 a1_len=4 a1[0]=\"ab\"";
+	const char *exec = "type=EXECVE msg=audit(1.000:1): argc=2 a0=6C73 a1_len=4 a1[0]=6162";
 	const char *sys = "type=SYSCALL msg=audit(1.000:1): arch=c000003e a0=6C73 key=6B";
 	const char *cfg = "type=CONFIG_CHANGE msg=audit(1.000:2): op=set audit_backlog_limit=64 "
 			  "old=8192 auid=0 ses=1 res=1";
