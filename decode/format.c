@@ -129,8 +129,8 @@ static bool parse_event(struct format_ctx *ctx, const struct audit_event *ev)
 		const struct event_record *er = &ev->records[i];
 		unsigned cap = (unsigned)(er->len / 2 + 2);
 
-		decode_record_body(er->type, ev->text + er->offset, er->len, ctx->fields + used, cap,
-				   &ctx->recs[i]);
+		decode_record_body(er->type, ev->text + er->offset, er->len, ev->log_input,
+				   ctx->fields + used, cap, &ctx->recs[i]);
 		used += cap;
 	}
 	/* Sockaddrs are in the audited architecture's byte order. */

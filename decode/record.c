@@ -152,8 +152,10 @@ void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_rec
 	}
 }
 
-/* Splits body and ENRICHED part at 0x1d, then fields of both. */
-static void parse_body(const char *text, size_t len, struct audit_record *rec, unsigned cap);
+/* Splits the fields of a body; with log_line, a 0x1d starts auditd's
+ * ENRICHED part (in a kernel record it is the record's own text). */
+static void parse_body(const char *text, size_t len, bool log_line, struct audit_record *rec,
+		       unsigned cap);
 
 /* Old kernels' LOGIN: "old auid=X new auid=Y old ses=A new ses=B". The
  * words old and new are part of the names; today's kernel writes
@@ -182,9 +184,10 @@ static void rename_old_login(struct audit_record *rec)
 	rec->nfields = o;
 }
 
-static void parse_body(const char *text, size_t len, struct audit_record *rec, unsigned cap)
+static void parse_body(const char *text, size_t len, bool log_line, struct audit_record *rec,
+		       unsigned cap)
 {
-	const char *gs = memchr(text, 0x1d, len);
+	const char *gs = log_line ? memchr(text, 0x1d, len) : NULL;
 
 	rec->body = text;
 	rec->body_len = gs ? (size_t)(gs - text) : len;
@@ -214,19 +217,19 @@ int decode_record_kernel(unsigned type, const char *text, size_t len, struct aud
 	ret->type = type;
 	n = decode_stamp(text, len, &ret->stamp);
 	if (n < 0) {
-		parse_body(text, len, ret, cap);
+		parse_body(text, len, false, ret, cap);
 		return RECORD_BAD_STAMP;
 	}
-	parse_body(text + n, len - (size_t)n, ret, cap);
+	parse_body(text + n, len - (size_t)n, false, ret, cap);
 	return RECORD_OK;
 }
 
-void decode_record_body(unsigned type, const char *body, size_t len, struct audit_field *fields,
-			unsigned cap, struct audit_record *ret)
+void decode_record_body(unsigned type, const char *body, size_t len, bool log_line,
+			struct audit_field *fields, unsigned cap, struct audit_record *ret)
 {
 	record_init(ret, fields);
 	ret->type = type;
-	parse_body(body, len, ret, cap);
+	parse_body(body, len, log_line, ret, cap);
 }
 
 static bool starts_with(const char *s, size_t len, const char *prefix)
@@ -281,11 +284,11 @@ int decode_record_line(const char *line, size_t len, struct audit_field *fields,
 	i += 4;
 	n = decode_stamp(line + i, len - i, &ret->stamp);
 	if (n < 0) {
-		parse_body(line + i, len - i, ret, cap);
+		parse_body(line + i, len - i, true, ret, cap);
 		return RECORD_BAD_STAMP;
 	}
 	i += (size_t)n;
-	parse_body(line + i, len - i, ret, cap);
+	parse_body(line + i, len - i, true, ret, cap);
 	return RECORD_OK;
 }
 

@@ -88,10 +88,12 @@ int decode_record_kernel(unsigned type, const char *text, size_t len, struct aud
 int decode_record_line(const char *line, size_t len, struct audit_field *fields, unsigned cap,
 		       struct audit_record *ret);
 
-/* Parses a record body (the text after "): ", with its ENRICHED part if
- * any) whose type and stamp are already known (an assembled event's). */
-void decode_record_body(unsigned type, const char *body, size_t len, struct audit_field *fields,
-			unsigned cap, struct audit_record *ret);
+/* Parses a record body (the text after "): ") whose type and stamp are
+ * already known (an assembled event's). log_line: the body came from an
+ * auditd log, where 0x1d starts the ENRICHED part; in a kernel record
+ * 0x1d is the record's own text (a user-space message may hold one). */
+void decode_record_body(unsigned type, const char *body, size_t len, bool log_line,
+			struct audit_field *fields, unsigned cap, struct audit_record *ret);
 
 /* Splits body text into fields (used by both; exposed for tests). */
 void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_record *rec,

@@ -191,6 +191,36 @@ TEST(malformed_lines_say_why)
 	CHECK_STR(decode_record_strerror(RECORD_NO_MSG), "no msg= after the type");
 }
 
+/* 0x1d starts auditd's ENRICHED part only in a log line; in a kernel
+ * record (a user-space message may hold one) it is the record's text. */
+TEST(only_a_log_line_has_an_enriched_part)
+{
+	const char *body = "pid=1 uid=0 msg='text \x1d, the end'";
+	const char *line = "type=USER msg=audit(1764259200.123:42): pid=1 uid=0 "
+			   "msg='text'\x1dUID=\"root\"";
+	const char *kernel = "audit(1764259200.123:42): pid=1 uid=0 msg='text \x1d, the end'";
+	const struct audit_field *msg;
+	struct audit_field f[CAP];
+	struct audit_record r;
+
+	CHECK_EQ(decode_record_kernel(AUDIT_USER, kernel, strlen(kernel), f, CAP, &r), RECORD_OK);
+	CHECK(r.enriched == NULL);
+	CHECK(find(&r, "UID", FIELD_ENRICHED) == NULL);
+	msg = find(&r, "msg", 0);
+	CHECK(msg && field_is(msg, "msg", "text \x1d, the end"));
+
+	decode_record_body(AUDIT_USER, body, strlen(body), false, f, CAP, &r);
+	CHECK(r.enriched == NULL);
+	CHECK_EQ(r.body_len, strlen(body));
+
+	decode_record_body(AUDIT_USER, body, strlen(body), true, f, CAP, &r);
+	CHECK(r.enriched != NULL);
+	CHECK_EQ(r.body_len, (size_t)(strchr(body, 0x1d) - body));
+
+	CHECK_EQ(decode_record_line(line, strlen(line), f, CAP, &r), RECORD_OK);
+	CHECK(find(&r, "UID", FIELD_ENRICHED) != NULL);
+}
+
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
@@ -199,5 +229,6 @@ int main(int argc, char **argv)
 				  CASE(old_login_format_names), CASE(encoded_fields_by_record_type),
 				  CASE(unterminated_quote_runs_to_end),
 				  CASE(too_many_fields_truncates_safely),
-				  CASE(malformed_lines_say_why)));
+				  CASE(malformed_lines_say_why),
+				  CASE(only_a_log_line_has_an_enriched_part)));
 }
