@@ -425,3 +425,15 @@ void assembler_get_stats(const struct assembler *a, struct assemble_stats *ret)
 {
 	*ret = a->stats;
 }
+
+size_t assembler_open_serials(const struct assembler *a, uint32_t *ret, size_t max)
+{
+	const struct list *lists[2] = { &a->open, &a->grace };
+	size_t n = 0;
+
+	for (unsigned l = 0; l < 2; l++)
+		for (const struct slot *s = lists[l]->head; s; s = s->next, n++)
+			if (n < max)
+				ret[n] = s->ev.stamp.serial;
+	return n;
+}

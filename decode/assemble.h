@@ -119,6 +119,11 @@ void assembler_done(struct assembler *a, struct audit_event *ev);
 
 void assembler_get_stats(const struct assembler *a, struct assemble_stats *ret);
 
+/* The serials of the events still open (waiting for their end or held
+ * after their EOE): up to max of them into ret; returns how many there are.
+ * What a collector killed now would lose from the assembler. */
+size_t assembler_open_serials(const struct assembler *a, uint32_t *ret, size_t max);
+
 /* True when a record of this type is an event by itself (auditd's rule). */
 bool assemble_is_single_record(unsigned type);
 

@@ -236,6 +236,33 @@ TEST(held_after_eoe_takes_stragglers)
 	assembler_done(a, ev);
 }
 
+
+/* What a kill would lose from the assembler: the open and held events. */
+TEST(open_serials_are_listed)
+{
+	struct assemble_config cfg = { .hold_after_eoe = true, .timeout_ms = 1000 };
+	struct assembler *a = assembler_new(&cfg);
+	struct audit_event *ev;
+	uint32_t got[4] = { 0 };
+
+	harness_defer((void (*)(void *))assembler_free, a);
+	add(a, AUDIT_SYSCALL, 7, "s", 0);
+	add(a, AUDIT_SYSCALL, 9, "s", 0);
+	add(a, AUDIT_EOE, 9, "", 0);       /* held after its EOE: still open */
+	add(a, AUDIT_SYSCALL, 11, "s", 0);
+	add(a, AUDIT_USER, 12, "u", 0);    /* ended at once: not open */
+	CHECK_EQ(assembler_open_serials(a, got, 4), 3);
+	CHECK_EQ(got[0], 7);
+	CHECK_EQ(got[1], 11);
+	CHECK_EQ(got[2], 9);
+	CHECK_EQ(assembler_open_serials(a, got, 1), 3); /* counts past max */
+	ev = assembler_pop(a);
+	CHECK(ev != NULL && ev->stamp.serial == 12);
+	assembler_done(a, ev);
+	assembler_flush(a);
+	CHECK_EQ(assembler_open_serials(a, got, 4), 0);
+}
+
 /* Random interleaving of many events through a small table: every event
  * comes out whole, exactly once; exercises the hash table's deletions. */
 TEST(random_interleaving_many_events)
@@ -293,5 +320,5 @@ int main(int argc, char **argv)
 				  CASE(timeout_makes_partial), CASE(eviction_bounds_memory),
 				  CASE(event_bytes_are_capped), CASE(nodes_keep_events_apart),
 				  CASE(held_after_eoe_takes_stragglers),
-				  CASE(random_interleaving_many_events)));
+				  CASE(random_interleaving_many_events), CASE(open_serials_are_listed)));
 }
