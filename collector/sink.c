@@ -17,7 +17,13 @@ static int open_file(struct sink *s)
 	s->fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (s->fd < 0)
 		return -errno;
-	s->size = fstat(s->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	if (fstat(s->fd, &st) == 0) {
+		s->size = (uint64_t)st.st_size;
+		s->dev = (uint64_t)st.st_dev;
+		s->ino = (uint64_t)st.st_ino;
+	} else {
+		s->size = s->dev = s->ino = 0;
+	}
 	return 0;
 }
 
@@ -123,4 +129,11 @@ void sink_write(struct sink *s, const void *data, size_t len, size_t raw_len, ui
 	}
 	atomic_fetch_add_explicit(&s->stats.bytes, off, relaxed);
 	atomic_fetch_add_explicit(&s->stats.raw_bytes, raw_len, relaxed);
+}
+
+void sink_position(struct sink *s, struct sink_position *ret)
+{
+	pthread_mutex_lock(&s->lock);
+	*ret = (struct sink_position){ s->dev, s->ino, s->size };
+	pthread_mutex_unlock(&s->lock);
 }

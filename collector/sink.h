@@ -42,6 +42,7 @@ struct sink {
 	uint64_t max_size;  /* 0: never rotate */
 	unsigned num_logs;  /* generations kept, the current file included */
 	uint64_t size;      /* of the current file */
+	uint64_t dev, ino;  /* of the current file (restarts find it by them) */
 	pthread_mutex_t lock;
 	struct sink_stats stats;
 };
@@ -54,5 +55,12 @@ void sink_close(struct sink *s);
 /* Writes len bytes holding `events` events (already an LZ4 frame when the
  * sink compresses; raw_len is the size before). Any thread. */
 void sink_write(struct sink *s, const void *data, size_t len, size_t raw_len, uint64_t events);
+
+/* Where the next write will go: the current file's device, inode and size
+ * (whole batches only: taken under the write lock). Any thread. */
+struct sink_position {
+	uint64_t dev, ino, size;
+};
+void sink_position(struct sink *s, struct sink_position *ret);
 
 #endif
