@@ -224,7 +224,8 @@ int logtail_read(const char *path, unsigned num_logs, bool lz4, enum logtail_for
 			snprintf(name, sizeof(name), "%s", path);
 		else
 			snprintf(name, sizeof(name), "%s.%u", path, g);
-		fd = open(name, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: a FIFO in place of a log must not hang a start. */
+		fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno == ENOENT && g == 0)
 				continue; /* rotated, the new file not opened yet */
@@ -234,7 +235,11 @@ int logtail_read(const char *path, unsigned num_logs, bool lz4, enum logtail_for
 		}
 		/* Shorter than the position: cut back since (one generation
 		 * truncates in place); what is there was all written later. */
-		if (fstat(fd, &st) == 0 && (uint64_t)st.st_size < offset)
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			continue;
+		}
+		if ((uint64_t)st.st_size < offset)
 			offset = 0;
 		c.carry_len = 0;
 		r = read_file(&c, fd, offset, lz4, name, &res.bytes, err, err_size);

@@ -664,3 +664,76 @@ void progress_seeds_free(struct progress_seed *seeds, unsigned shards)
 		seeds[j].have = false;
 	}
 }
+
+bool progress_resume(const char *path, const char *boot, unsigned shards,
+		     struct progress_seed *seeds, char *msg, size_t msg_size)
+{
+	struct progress_note *note = calloc(1, sizeof(*note));
+	struct logtail_result tail = { 0 };
+	struct sink_position pos[PROGRESS_MAX_SHARDS];
+	char err[700], tail_err[700] = "";
+	size_t npos = 0;
+	bool ok = false;
+	int r;
+
+	msg[0] = '\0';
+	if (!note) {
+		snprintf(msg, msg_size, "out of memory reading %s: events lost before this start "
+			 "are not counted", path);
+		return false;
+	}
+	r = progress_load(path, note, err, sizeof(err));
+	if (r == -ENOENT)
+		goto free_note;
+	if (r < 0) {
+		snprintf(msg, msg_size, "%s; events lost before this start are not counted", err);
+		goto free_note;
+	}
+	if (!boot[0] || strcmp(note->boot, boot) != 0) {
+		snprintf(msg, msg_size, "%s is from an earlier boot (the kernel numbers events "
+			 "from 1 again): nothing to carry over", path);
+		goto free_note;
+	}
+	for (unsigned i = 0; i < note->shards; i++)
+		if (note->shard[i].started && note->shard[i].have_pos)
+			pos[npos++] = note->shard[i].pos;
+	r = npos ? logtail_read(note->log.path, note->log.num_logs, note->log.lz4, note->log.format,
+				pos, npos, &tail, tail_err, sizeof(tail_err))
+		 : 0;
+	if (r < 0) {
+		/* Unknown is not written: counted lost, and said. */
+		memset(&tail, 0, sizeof(tail));
+	}
+	r = progress_seeds(note, tail.serials, tail.count, shards, seeds);
+	if (r == -ERANGE) {
+		snprintf(msg, msg_size, "%s spans more serials than a restart works out; events "
+			 "lost before this start are not counted", path);
+	} else if (r < 0) {
+		snprintf(msg, msg_size, "out of memory working out %s; events lost before this "
+			 "start are not counted", path);
+	} else if (!seeds[0].have) {
+		snprintf(msg, msg_size, "%s: the previous needle had received nothing; nothing to "
+			 "carry over", path);
+	} else {
+		size_t len;
+
+		ok = true;
+		len = (size_t)snprintf(msg, msg_size,
+				       "resuming from %s: %zu event(s) written after its last note "
+				       "found in %s; serials the kernel used meanwhile that no log has "
+				       "count as lost (cause restart)",
+				       path, tail.count, note->log.path);
+		if (tail.cut_line && len < msg_size)
+			len += (size_t)snprintf(msg + len, msg_size - len,
+						"; the log's last line was cut by a kill: that event "
+						"counts as lost");
+		if (tail_err[0] && len < msg_size)
+			snprintf(msg + len, msg_size - len,
+				 "; %s: the events written after the note count as lost", tail_err);
+	}
+	free(tail.serials);
+free_note:
+	progress_note_free(note);
+	free(note);
+	return ok;
+}

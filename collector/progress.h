@@ -123,6 +123,13 @@ int progress_seeds(const struct progress_note *note, const uint32_t *written, si
 		   unsigned shards, struct progress_seed *ret);
 void progress_seeds_free(struct progress_seed *seeds, unsigned shards);
 
+/* A start: reads the note at path and the log's tail after it, and works
+ * out seeds for `shards` decoders. Returns true when seeds were set
+ * (progress_seeds_free() them). msg says what was found, for the log, or
+ * is empty (no note: the first start with this log_dir). */
+bool progress_resume(const char *path, const char *boot, unsigned shards,
+		     struct progress_seed *seeds, char *msg, size_t msg_size);
+
 /* This boot's id (/proc/sys/kernel/random/boot_id); "" when unreadable. */
 void progress_boot_id(char *buf, size_t size);
 

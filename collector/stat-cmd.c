@@ -159,7 +159,8 @@ static void print_table(const struct samples *s)
 	}
 	{
 		/* The accounting: whole events plus these make what the kernel produced. */
-		static const char *const causes[] = { "kernel", "socket", "ring", "partial", "sink" };
+		static const char *const causes[] = { "kernel", "socket", "ring", "partial", "restart",
+						      "sink" };
 		double whole = get(s, "needle_decoder_events_total{state=\"whole\"}"), lost = 0;
 
 		printf("%-9s", "lost");
@@ -168,7 +169,7 @@ static void print_table(const struct samples *s)
 
 			snprintf(key, sizeof(key), "needle_lost_events_total{cause=\"%s\"}", causes[i]);
 			v = get(s, key);
-			if (i < 4)
+			if (i < 5) /* sink losses are after decoding */
 				lost += v;
 			printf(" %s %.0f", causes[i], v);
 		}

@@ -394,6 +394,19 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 	return 0;
 }
 
+bool assembler_end(struct assembler *a, const struct audit_stamp *stamp, const char *node,
+		   size_t node_len)
+{
+	uint64_t hash = key_hash(stamp, node, node_len);
+	bool found;
+	size_t index = find_index(a, hash, stamp, node, node_len, &found);
+
+	if (!found)
+		return false;
+	end_event(a, a->table[index], EVENT_END_RULE);
+	return true;
+}
+
 void assembler_flush(struct assembler *a)
 {
 	while (a->grace.head)

@@ -110,6 +110,12 @@ void assembler_release(struct assembler *a, uint64_t stable_round);
 /* Ends events older than the timeout at now_ms. */
 void assembler_tick(struct assembler *a, uint64_t now_ms);
 
+/* Ends the open event with this key now, as whole: for a record the
+ * caller knows to stand alone although its type does not say so. Returns
+ * true when there was such an event. */
+bool assembler_end(struct assembler *a, const struct audit_stamp *stamp, const char *node,
+		   size_t node_len);
+
 /* Ends every open event (end of input, shutdown). */
 void assembler_flush(struct assembler *a);
 

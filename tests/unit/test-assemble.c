@@ -263,6 +263,23 @@ TEST(open_serials_are_listed)
 	CHECK_EQ(assembler_open_serials(a, got, 4), 0);
 }
 
+
+/* A record the caller knows stands alone ends at once, whole. */
+TEST(caller_ends_an_event)
+{
+	struct assembler *a = new_assembler(16, 1000, false);
+	struct audit_stamp st = { .sec = 100, .msec = 5, .serial = 3 };
+	struct audit_event *ev;
+
+	add(a, AUDIT_CONFIG_CHANGE, 3, "op=set audit_pid=0 old=42", 0);
+	CHECK(assembler_pop(a) == NULL); /* not by its type */
+	CHECK(assembler_end(a, &st, NULL, 0));
+	ev = assembler_pop(a);
+	CHECK(ev != NULL && ev->stamp.serial == 3 && !ev->partial && ev->end == EVENT_END_RULE);
+	assembler_done(a, ev);
+	CHECK(!assembler_end(a, &st, NULL, 0));
+}
+
 /* Random interleaving of many events through a small table: every event
  * comes out whole, exactly once; exercises the hash table's deletions. */
 TEST(random_interleaving_many_events)
@@ -320,5 +337,6 @@ int main(int argc, char **argv)
 				  CASE(timeout_makes_partial), CASE(eviction_bounds_memory),
 				  CASE(event_bytes_are_capped), CASE(nodes_keep_events_apart),
 				  CASE(held_after_eoe_takes_stragglers),
-				  CASE(random_interleaving_many_events), CASE(open_serials_are_listed)));
+				  CASE(random_interleaving_many_events), CASE(open_serials_are_listed),
+				  CASE(caller_ends_an_event)));
 }
