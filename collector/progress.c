@@ -111,12 +111,12 @@ void progress_publish(struct progress *pr, unsigned shard, const struct gaps *g,
 	s->st.floor = g->floor;
 	memcpy(s->st.bits, bits, sizeof(bits));
 	if (fit(&s->st.open, &s->open_cap, nopen)) {
-		memcpy(s->st.open, open, nopen * sizeof(*open));
+		if (nopen)
+			memcpy(s->st.open, open, nopen * sizeof(*open));
 		s->st.nopen = nopen;
 	} else {
-		/* Without the list, nothing seen may count as written: an
-		 * empty window over a floor at the oldest open serial would
-		 * do, but the old note is as good and stays honest. */
+		/* No room for the open list: the last note stays (older, but
+		 * still true); the next flush tries again. */
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
@@ -204,7 +204,8 @@ static int write_note(struct progress *pr, bool force)
 			}
 			*c = s->st;
 			c->open = open;
-			memcpy(open, s->st.open, s->st.nopen * sizeof(*open));
+			if (s->st.nopen)
+				memcpy(open, s->st.open, s->st.nopen * sizeof(*open));
 			pr->written[i] = s->version;
 			changed = true;
 		}
