@@ -107,8 +107,9 @@ int bench_knee_main(int argc, char **argv)
 			r = session_run(&o, (int)i, 0, seq++, &runs[n], err, sizeof(err));
 			if (r < 0)
 				goto out;
-			fprintf(stderr, "  offered %8.0f  %-7s delivered %6.2f%%  (%.0f events/s)\n",
-				rate, o.daemons[i], 100 - loss_pct(&runs[n]), throughput(&runs[n]));
+			fprintf(stderr, "  offered %8.0f  %-7s delivered %6.2f%%  (%.0f events/s)%s\n",
+				rate, o.daemons[i], 100 - loss_pct(&runs[n]), throughput(&runs[n]),
+				runs[n].acct.reconciled ? "" : "  NOT RECONCILED (see needle-bench live)");
 			if (runs[n].delivered == runs[n].generated && runs[n].kernel_lost == 0) {
 				knee[i] = rate;
 				losing[i] = 0;

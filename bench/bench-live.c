@@ -26,11 +26,20 @@ static void print_run(FILE *f, const struct run *r)
 	if (isatty(fileno(f)))
 		fputs("\r\033[K", f); /* over the "running" line */
 	fprintf(f, "  round %u %-15s %9.0f calls/s", r->round + 1, session_name_of(r), r->workload_rate);
-	if (r->daemon)
-		fprintf(f, "  generated %" PRIu64 " delivered %" PRIu64 " kernel lost %" PRIu64
-			   " counted lost %" PRIu64 " unexplained %" PRIu64 "  %.2f us/event",
-			r->generated, r->delivered, r->kernel_lost, r->daemon_lost, r->unexplained,
-			r->cpu_us_per_event);
+	if (r->daemon) {
+		const struct account *a = &r->acct;
+
+		fprintf(f, "  generated %" PRIu64 " delivered %" PRIu64 " (missing %" PRIu64
+			   "); kernel lost %" PRIu64 " records, %" PRIu64 " of them from delivered "
+			   "events: at most %" PRIu64 " missing events; counted lost %" PRIu64
+			   "; unexplained %" PRIu64 " to %" PRIu64 " events",
+			r->generated, r->delivered, a->missing, r->kernel_lost, r->short_records,
+			a->kernel_events_max, r->daemon_lost, a->unexplained_min, a->unexplained_max);
+		if (a->records_unexplained)
+			fprintf(f, ", %" PRIu64 " records", a->records_unexplained);
+		fprintf(f, "  %.2f us/event%s", r->cpu_us_per_event,
+			a->reconciled ? "" : "  NOT RECONCILED");
+	}
 	fputc('\n', f);
 }
 
@@ -68,35 +77,59 @@ static void print_table(const struct options *o, const struct run *runs, unsigne
 			null_delivered = (double)sum_of(runs, n, o->daemons[i],
 							offsetof(struct run, delivered));
 		}
-	printf("\n%-15s %11s %6s %6s %10s %10s %8s %8s %7s %8s %9s %8s %8s %10s\n", "daemon",
+	printf("\n%-15s %11s %6s %6s %10s %10s %8s %8s %7s %7s %15s %9s %8s %8s %10s\n", "daemon",
 	       "workload/s", "x base", "x null", "generated", "delivered", "x null", "k-lost",
-	       "counted", "unexpl.", "waited", "us/event", "RSS MiB", "delay p50/p99");
+	       "short", "counted", "unexplained", "waited", "us/event", "RSS MiB", "delay p50/p99");
 	printf("%-15s %11.0f %6.2f %6s\n", "baseline", base, 1.0, "");
 	for (unsigned i = 0; i < o->ndaemons; i++) {
 		const char *dn = o->daemons[i];
 		double rate = median_of(runs, n, dn, offsetof(struct run, workload_rate));
 		uint64_t delivered = sum_of(runs, n, dn, offsetof(struct run, delivered));
-		char delay[32] = "-";
+		char delay[32] = "-", unexplained[48];
+		uint64_t umin = 0, umax = 0, urec = 0;
+		bool reconciled = true;
 		double p50 = median_of(runs, n, dn, offsetof(struct run, delay_p50));
 		double p99 = median_of(runs, n, dn, offsetof(struct run, delay_p99));
 
 		if (p50 >= 0 && p99 >= 0)
 			snprintf(delay, sizeof(delay), "<=%gs/<=%gs", p50, p99);
+		for (unsigned k = 0; k < n; k++)
+			if (runs[k].daemon && strcmp(runs[k].daemon, dn) == 0) {
+				umin += runs[k].acct.unexplained_min;
+				umax += runs[k].acct.unexplained_max;
+				urec += runs[k].acct.records_unexplained;
+				reconciled &= runs[k].acct.reconciled;
+			}
+		/* Events no counter explains, as bounds; NOT RECONCILED when
+		 * the lower one is above 0 in some run. */
+		if (umin == umax)
+			snprintf(unexplained, sizeof(unexplained), "%" PRIu64 "%s", umin,
+				 reconciled ? "" : "!");
+		else
+			snprintf(unexplained, sizeof(unexplained), "%" PRIu64 "..%" PRIu64 "%s", umin,
+				 umax, reconciled ? "" : "!");
 		printf("%-15s %11.0f %6.2f %6.2f %10" PRIu64 " %10" PRIu64 " %8.2f %8" PRIu64
-		       " %7" PRIu64 " %8" PRIu64 " %9" PRIu64 " %8.2f %8.1f %10s\n",
+		       " %7" PRIu64 " %7" PRIu64 " %15s %9" PRIu64 " %8.2f %8.1f %10s\n",
 		       dn, rate, rate / base, rate / null_rate,
 		       sum_of(runs, n, dn, offsetof(struct run, generated)), delivered,
 		       (double)delivered / null_delivered,
 		       sum_of(runs, n, dn, offsetof(struct run, kernel_lost)),
-		       sum_of(runs, n, dn, offsetof(struct run, daemon_lost)),
-		       sum_of(runs, n, dn, offsetof(struct run, unexplained)),
+		       sum_of(runs, n, dn, offsetof(struct run, short_records)),
+		       sum_of(runs, n, dn, offsetof(struct run, daemon_lost)), unexplained,
 		       sum_of(runs, n, dn, offsetof(struct run, waited)),
 		       median_of(runs, n, dn, offsetof(struct run, cpu_us_per_event)),
 		       median_of(runs, n, dn, offsetof(struct run, rss_mib)), delay);
+		if (!reconciled)
+			printf("%-15s NOT RECONCILED: at least %" PRIu64 " events (%" PRIu64
+			       " records) of the load are missing and no counter shows them\n",
+			       dn, umin, urec);
 	}
-	printf("(workload/s, us/event, RSS: medians of %u rounds; counts: sums. k-lost: the kernel's "
-	       "lost records; counted: the daemon's own loss count; unexpl.: generated - delivered "
-	       "- k-lost - counted, at least 0; waited: backlog_wait_time_actual)\n",
+	printf("(workload/s, us/event, RSS: medians of %u rounds; counts: sums, in events of the "
+	       "load unless said. k-lost: the kernel's lost records; short: records missing from "
+	       "delivered events; counted: events the daemon counted lost itself; unexplained: "
+	       "missing events no counter explains, at least..at most (a kernel record refused "
+	       "ends its event, so k-lost - short bounds the events the kernel lost), ! when the "
+	       "numbers do not reconcile; waited: backlog_wait_time_actual)\n",
 	       o->rounds);
 	for (unsigned i = 0; i < o->ndaemons; i++)
 		printf("\n%s ran with:\n%s", o->daemons[i], session_daemon_config(i));

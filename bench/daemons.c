@@ -3,6 +3,7 @@
 #include "audit-ctl.h"
 #include "control.h"
 #include "outbuf.h"
+#include "tally.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,26 +74,61 @@ static void record_line(FILE *f, unsigned type, const char *text, size_t len)
 		fprintf(f, "type=UNKNOWN[%u] msg=%.*s\n", type, (int)len, text);
 }
 
+/* The number after "syscall=" in a SYSCALL record's text, or -1. */
+static int syscall_of(const char *text, size_t len)
+{
+	const char *at = memmem(text, len, " syscall=", 9);
+
+	return at ? atoi(at + 9) : -1;
+}
+
+/* The serial of "audit(SEC.MS:SERIAL)" near the start of a record, or 0. */
+static uint32_t serial_of(const char *text, size_t len)
+{
+	const char *at = memmem(text, len < 64 ? len : 64, "audit(", 6), *colon;
+
+	if (!at)
+		return 0;
+	colon = memchr(at, ':', (size_t)(text + len - at));
+	return colon ? (uint32_t)strtoul(colon + 1, NULL, 10) : 0;
+}
+
+struct drain_counts {
+	uint64_t records, overruns, keyed_seen;
+	unsigned forget;      /* test: every forget-th event of the load is not counted */
+	struct tally *tally;
+	bool tally_failed;
+};
+
 static void drain_take(const unsigned char *buf, size_t len, const char *mark, size_t mark_len,
-		       FILE *record, uint64_t *delivered, uint64_t *records)
+		       FILE *record, struct drain_counts *c)
 {
 	const struct nlmsghdr *h = (const void *)buf;
+	const char *text = (const char *)buf + NLMSG_HDRLEN;
+	size_t tlen = len - NLMSG_HDRLEN;
+	bool keyed;
 
 	if (len < NLMSG_HDRLEN || h->nlmsg_type < 1000 || h->nlmsg_type == AUDIT_REPLACE)
 		return;
-	++*records;
+	++c->records;
 	if (record)
-		record_line(record, h->nlmsg_type, (const char *)buf + NLMSG_HDRLEN,
-			    len - NLMSG_HDRLEN);
-	if (h->nlmsg_type == AUDIT_SYSCALL &&
-	    memmem(buf + NLMSG_HDRLEN, len - NLMSG_HDRLEN, mark, mark_len))
-		++*delivered;
+		record_line(record, h->nlmsg_type, text, tlen);
+	if (h->nlmsg_type == AUDIT_EOE)
+		return; /* the logs do not keep it either */
+	keyed = h->nlmsg_type == AUDIT_SYSCALL && memmem(text, tlen, mark, mark_len);
+	/* --test-drain-forgets: this event of the load never reached the drain. */
+	if (keyed && c->forget && ++c->keyed_seen % c->forget == 0)
+		return;
+	if (!tally_add(c->tally, serial_of(text, tlen), 1, keyed,
+		       keyed ? syscall_of(text, tlen) : -1))
+		c->tally_failed = true;
 }
 
 /* Registers as the audit daemon, drains until SIGTERM, then what is
- * queued, and writes "delivered records overruns" to out; with record,
+ * queued, and writes "events records overruns short_records" to out (the
+ * load's events and the records missing from them: tally.h); with record,
  * every record to that file too. */
-static void drain_main(int out, const char *key, const char *record_path)
+static void drain_main(int out, const char *key, const char *record_path, unsigned forget)
 {
 	FILE *record = NULL;
 	static unsigned char bufs[DRAIN_BATCH][DRAIN_BUF];
@@ -100,12 +136,13 @@ static void drain_main(int out, const char *key, const char *record_path)
 	struct iovec iov[DRAIN_BATCH];
 	struct sigaction sa = { .sa_handler = on_drain_signal }; /* no SA_RESTART */
 	struct audit_ctl *ctl = audit_ctl_open();
-	uint64_t delivered = 0, records = 0, overruns = 0;
-	char mark[300], result[128];
+	struct drain_counts counts = { .forget = forget, .tally = tally_new() };
+	struct tally_result res;
+	char mark[300], result[160];
 	size_t mark_len = (size_t)snprintf(mark, sizeof(mark), "key=\"%s\"", key);
 	int fd;
 
-	if (!ctl)
+	if (!ctl || !counts.tally)
 		_exit(1);
 	if (record_path) {
 		record = fopen(record_path, "we");
@@ -131,7 +168,7 @@ static void drain_main(int out, const char *key, const char *record_path)
 		n = recvmmsg(fd, msgs, DRAIN_BATCH, flags, NULL);
 		if (n < 0) {
 			if (errno == ENOBUFS)
-				overruns++;
+				counts.overruns++;
 			else if (errno == EAGAIN && drain_stop)
 				break;
 			else if (errno != EINTR && errno != EAGAIN)
@@ -139,14 +176,18 @@ static void drain_main(int out, const char *key, const char *record_path)
 			continue;
 		}
 		for (int i = 0; i < n; i++)
-			drain_take(bufs[i], msgs[i].msg_len, mark, mark_len, record, &delivered,
-				   &records);
+			drain_take(bufs[i], msgs[i].msg_len, mark, mark_len, record, &counts);
 	}
 	audit_ctl_send_set_pid(ctl, 0, audit_ctl_next_seq(ctl));
 	if (record && fclose(record) != 0)
 		_exit(1);
-	snprintf(result, sizeof(result), "%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", delivered,
-		 records, overruns);
+	if (counts.tally_failed) {
+		fprintf(stderr, "the bare drain ran out of memory counting\n");
+		_exit(1);
+	}
+	tally_result(counts.tally, &res);
+	snprintf(result, sizeof(result), "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+		 res.events, counts.records, counts.overruns, res.short_records);
 	if (write(out, result, strlen(result)) < 0)
 		_exit(1);
 	_exit(0);
@@ -339,7 +380,7 @@ int bench_daemon_start(struct bench_daemon *d, const char *name, const struct be
 		child_setup(d);
 		if (strcmp(name, "null") == 0) {
 			close(pipefd[0]);
-			drain_main(pipefd[1], s->key, s->record);
+			drain_main(pipefd[1], s->key, s->record, s->drain_forgets);
 		} else if (strcmp(name, "needle") == 0) {
 			snprintf(conf, sizeof(conf), "%s/needle.conf", d->dir);
 			execl(s->needle, "needle", "run", "--foreground", "-c", conf, (char *)NULL);
@@ -444,36 +485,50 @@ static int reap(struct bench_daemon *d, unsigned timeout_ms)
 	return 0;
 }
 
-/* needle's summary line: "lost: A socket overruns, B serial gaps, C events
- * (D records) dropped by full rings, E events in failed writes". */
-static uint64_t needle_lost(const struct bench_daemon *d)
+/* A number before label in needle's summary line, or 0. */
+static uint64_t summary_number(const char *line, const char *label)
+{
+	const char *at = strstr(line, label);
+
+	while (at && at > line && at[-1] == ' ')
+		at--;
+	while (at && at > line && at[-1] >= '0' && at[-1] <= '9')
+		at--;
+	return at ? strtoull(at, NULL, 10) : 0;
+}
+
+/* needle's own count of its losses, from its summary line at stop ("lost:
+ * A socket overruns, B serial gaps, C events (D records) dropped by full
+ * rings, E events in failed writes"): events it never wrote (serial gaps,
+ * which hold the events a full ring dropped whole, and events in failed
+ * writes) and records it dropped (from events written partial too). */
+static void needle_lost(struct bench_daemon *d)
 {
 	char path[600], line[1024];
-	unsigned long long overruns, gaps, ring, ring_records, sink;
-	uint64_t lost = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/stderr", d->dir);
 	f = fopen(path, "re");
 	if (!f)
-		return 0;
+		return;
 	while (fgets(line, sizeof(line), f)) {
 		const char *at = strstr(line, "lost: ");
 
-		if (at && sscanf(at, "lost: %llu socket overruns, %llu serial gaps, %llu events (%llu "
-				     "records) dropped by full rings, %llu events",
-				 &overruns, &gaps, &ring, &ring_records, &sink) == 5)
-			lost = gaps + ring;
+		if (!at)
+			continue;
+		d->lost = summary_number(at, " serial gaps") +
+			  summary_number(at, " events in failed writes");
+		d->lost_records = summary_number(at, " records) dropped by full rings");
 	}
 	fclose(f);
-	return lost;
 }
 
 int bench_daemon_stop(struct bench_daemon *d, const struct bench_setup *s, char *err,
 		      size_t err_size)
 {
 	char path[600];
-	int64_t n;
+	struct tally_result res;
+	int r;
 
 	if (d->pid <= 0)
 		return 0;
@@ -483,19 +538,21 @@ int bench_daemon_stop(struct bench_daemon *d, const struct bench_setup *s, char 
 		return -errno;
 	}
 	if (strcmp(d->name, "null") == 0) {
-		char buf[128] = "";
-		unsigned long long delivered, records, overruns;
+		char buf[160] = "";
+		unsigned long long delivered, records, overruns, short_records;
 		ssize_t got = read(d->result_fd, buf, sizeof(buf) - 1);
 
 		close(d->result_fd);
 		d->result_fd = -1;
-		if (got <= 0 || sscanf(buf, "%llu %llu %llu", &delivered, &records, &overruns) != 3) {
+		if (got <= 0 || sscanf(buf, "%llu %llu %llu %llu", &delivered, &records, &overruns,
+				       &short_records) != 4) {
 			snprintf(err, err_size, "the bare drain reported nothing (exit %d)",
 				 d->exit_status);
 			return -EIO;
 		}
 		d->delivered = delivered;
 		d->records = records;
+		d->short_records = short_records;
 		d->lost = 0; /* overruns are not events; the kernel's lost is counted apart */
 		return 0;
 	}
@@ -509,16 +566,17 @@ int bench_daemon_stop(struct bench_daemon *d, const struct bench_setup *s, char 
 			if (access(path, F_OK) == 0)
 				break;
 		}
-		d->lost = needle_lost(d);
+		needle_lost(d);
 	} else {
 		snprintf(path, sizeof(path), "%s/audit.log", d->dir);
 	}
-	n = bench_count_key(path, s->key);
-	if (n < 0) {
-		snprintf(err, err_size, "%s: %s (see %s/stderr)", path, strerror((int)-n), d->dir);
-		return (int)n;
+	r = bench_count_log(path, s->key, &res);
+	if (r < 0) {
+		snprintf(err, err_size, "%s: %s (see %s/stderr)", path, strerror(-r), d->dir);
+		return r;
 	}
-	d->delivered = (uint64_t)n;
+	d->delivered = res.events;
+	d->short_records = res.short_records;
 	return 0;
 }
 
@@ -541,8 +599,40 @@ struct line_counter {
 	bool json;             /* needle's JSON lines, else auditd's RAW records */
 	char mark[300];
 	size_t mark_len;
-	uint64_t count;
+	struct tally *tally;
+	bool failed;
 };
+
+/* The number after name in a line, or -1. */
+static long long number_after(const char *p, size_t len, const char *name)
+{
+	const char *at = memmem(p, len, name, strlen(name));
+
+	return at ? strtoll(at + strlen(name), NULL, 10) : -1;
+}
+
+static void count_line(struct line_counter *c, const char *p, size_t len)
+{
+	bool keyed = memmem(p, len, c->mark, c->mark_len) != NULL;
+	uint32_t serial;
+	long long n;
+
+	if (c->json) {
+		/* One event per line: "serial": N, "record_count": N. */
+		serial = (uint32_t)number_after(p, len, "\"serial\":");
+		n = number_after(p, len, "\"record_count\":");
+		if (!tally_add(c->tally, serial, n > 0 ? (unsigned)n : 0, keyed,
+			       keyed ? (int)number_after(p, len, "\"syscall_nr\":") : -1))
+			c->failed = true;
+		return;
+	}
+	if (len < 5 || memcmp(p, "type=", 5) != 0 || (len > 9 && memcmp(p, "type=EOE ", 9) == 0))
+		return;
+	keyed = keyed && len > 13 && memcmp(p, "type=SYSCALL ", 13) == 0;
+	serial = serial_of(p, len);
+	if (!tally_add(c->tally, serial, 1, keyed, keyed ? syscall_of(p, len) : -1))
+		c->failed = true;
+}
 
 static void count_lines(struct line_counter *c, const char *data, size_t len)
 {
@@ -556,23 +646,21 @@ static void count_lines(struct line_counter *c, const char *data, size_t len)
 
 		if (!nl)
 			break;
-		if ((c->json || ((size_t)(nl - p) > 13 && memcmp(p, "type=SYSCALL ", 13) == 0)) &&
-		    memmem(p, (size_t)(nl - p), c->mark, c->mark_len))
-			c->count++;
+		count_line(c, p, (size_t)(nl - p));
 		p = nl + 1;
 	}
 	memmove(c->pending.data, p, (size_t)(end - p));
 	c->pending.len = (size_t)(end - p);
 }
 
-int64_t bench_count_key(const char *path, const char *key)
+int bench_count_log(const char *path, const char *key, struct tally_result *ret)
 {
 	static unsigned char in[1 << 16], out[1 << 18];
 	size_t plen = strlen(path);
 	bool lz4 = plen > 4 && strcmp(path + plen - 4, ".lz4") == 0;
 	LZ4F_dctx *dctx = NULL;
 	struct line_counter c = { 0 };
-	int64_t result;
+	int result;
 	FILE *f = fopen(path, "re");
 	size_t got;
 
@@ -581,7 +669,10 @@ int64_t bench_count_key(const char *path, const char *key)
 	c.json = strstr(path, ".json") != NULL;
 	c.mark_len = (size_t)snprintf(c.mark, sizeof(c.mark),
 				      c.json ? "\"why\":{\"keys\":[\"%s\"]" : "key=\"%s\"", key);
-	if (lz4 && LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION))) {
+	c.tally = tally_new();
+	if (!c.tally ||
+	    (lz4 && LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION)))) {
+		tally_free(c.tally);
 		fclose(f);
 		return -ENOMEM;
 	}
@@ -607,9 +698,14 @@ int64_t bench_count_key(const char *path, const char *key)
 	}
 	if (ferror(f))
 		result = -EIO;
+	if (!result && (c.failed || c.pending.failed))
+		result = -ENOMEM;
+	if (!result)
+		tally_result(c.tally, ret);
 	fclose(f);
 	if (dctx)
 		LZ4F_freeDecompressionContext(dctx);
 	outbuf_free(&c.pending);
-	return result < 0 ? result : (int64_t)c.count;
+	tally_free(c.tally);
+	return result;
 }

@@ -34,6 +34,8 @@ struct bench_setup {
 	uint32_t backlog_limit, backlog_wait_time;
 	const char *needle_extra;  /* more lines for needle's configuration, or NULL */
 	const char *record;        /* null: write every record here, or NULL */
+	unsigned drain_forgets;    /* null, for testing the accounting: every Nth event
+				    * of the load is received but not counted (0: none) */
 };
 
 struct bench_daemon {
@@ -43,9 +45,12 @@ struct bench_daemon {
 	char config[2048];  /* the configuration it ran with, for the report */
 	int result_fd;      /* null: the drain's counts come back on this pipe */
 	struct rusage usage;
-	uint64_t delivered; /* SYSCALL records with the key in its output */
+	uint64_t delivered; /* events of the load in its output (SYSCALL records with the key) */
+	uint64_t short_records; /* records missing from those events (tally.h) */
 	uint64_t records;   /* null: every audit record it received */
-	uint64_t lost;      /* events it counted lost itself (needle, null: overruns) */
+	uint64_t lost;      /* events it counted lost itself (needle: serial gaps and
+			     * failed writes; auditd and null count none) */
+	uint64_t lost_records; /* records it counted dropped (needle: full rings) */
 	double delay_p50, delay_p99; /* seconds; < 0 when the daemon does not say */
 	int exit_status;
 };
@@ -70,9 +75,12 @@ int bench_daemon_stop(struct bench_daemon *d, const struct bench_setup *s, char 
 /* On interruption: SIGKILL and reap, nothing counted. */
 void bench_daemon_kill(struct bench_daemon *d);
 
-/* Events with key in a log file: SYSCALL records with key="KEY" in a RAW
- * log, lines whose why.keys is [KEY] in needle's JSON (a name with
- * ".json"); LZ4 frames when the name ends in .lz4. -errno if unreadable. */
-int64_t bench_count_key(const char *path, const char *key);
+struct tally_result;
+
+/* The load's events in a log file and their records (tally.h): events
+ * whose SYSCALL record has key="KEY" in a RAW log, lines whose why.keys is
+ * [KEY] in needle's JSON (a name with ".json"); LZ4 frames when the name
+ * ends in .lz4. 0, or -errno if unreadable. */
+int bench_count_log(const char *path, const char *key, struct tally_result *ret);
 
 #endif

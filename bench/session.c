@@ -285,15 +285,19 @@ int session_run(const struct options *o, int index, unsigned round, unsigned seq
 	if ((r = bench_daemon_stop(&d, &o->setup, err, err_size)) < 0)
 		goto fail;
 	ret->delivered = d.delivered;
+	ret->short_records = d.short_records;
 	ret->records = d.records;
 	ret->kernel_lost = (uint32_t)(after.lost - before.lost);
 	ret->daemon_lost = d.lost;
+	ret->daemon_lost_records = d.lost_records;
 	ret->waited = (uint32_t)(after.backlog_wait_time_actual - before.backlog_wait_time_actual);
-	{
-		uint64_t explained = ret->delivered + ret->kernel_lost + ret->daemon_lost;
-
-		ret->unexplained = ret->generated > explained ? ret->generated - explained : 0;
-	}
+	account_reconcile(&(struct account_in){ .generated = ret->generated,
+						.delivered = ret->delivered,
+						.short_records = ret->short_records,
+						.kernel_lost = ret->kernel_lost,
+						.daemon_lost = ret->daemon_lost,
+						.daemon_lost_records = ret->daemon_lost_records },
+			  &ret->acct);
 	ret->cpu_seconds = (double)d.usage.ru_utime.tv_sec + (double)d.usage.ru_utime.tv_usec / 1e6 +
 			   (double)d.usage.ru_stime.tv_sec + (double)d.usage.ru_stime.tv_usec / 1e6;
 	ret->cpu_us_per_event = ret->delivered ? ret->cpu_seconds * 1e6 / (double)ret->delivered : 0;
@@ -343,17 +347,22 @@ static int write_csv(const char *path, const struct options *o, const struct run
 	if (!f)
 		return -errno;
 	fprintf(f, "daemon,policy,round,threads,mix,offered_rate,workload_rate,generated,delivered,"
-		   "kernel_lost,daemon_lost,unexplained,waited,cpu_seconds,cpu_us_per_event,rss_mib,"
-		   "delay_p50,delay_p99\n");
+		   "missing,kernel_lost,short_records,kernel_events_max,daemon_lost,"
+		   "daemon_lost_records,unexplained_min,unexplained_max,records_unexplained,"
+		   "reconciled,waited,cpu_seconds,cpu_us_per_event,rss_mib,delay_p50,delay_p99\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct run *r = &runs[i];
 
 		fprintf(f, "%s,%s,%u,%u,\"%s\",%.0f,%.0f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			   ",%" PRIu64 ",%" PRIu64 ",%.4f,%.3f,%.1f,%g,%g\n",
+			   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+			   ",%" PRIu64 ",%s,%" PRIu64 ",%.4f,%.3f,%.1f,%g,%g\n",
 			session_name_of(r), o->policy, r->round + 1, o->threads, o->mix, r->offered,
-			r->workload_rate, r->generated, r->delivered, r->kernel_lost, r->daemon_lost,
-			r->unexplained, r->waited, r->cpu_seconds, r->cpu_us_per_event, r->rss_mib,
-			r->delay_p50, r->delay_p99);
+			r->workload_rate, r->generated, r->delivered, r->acct.missing, r->kernel_lost,
+			r->short_records, r->acct.kernel_events_max, r->daemon_lost,
+			r->daemon_lost_records, r->acct.unexplained_min, r->acct.unexplained_max,
+			r->acct.records_unexplained, !r->daemon || r->acct.reconciled ? "yes" : "no",
+			r->waited, r->cpu_seconds, r->cpu_us_per_event, r->rss_mib, r->delay_p50,
+			r->delay_p99);
 	}
 	return fclose(f) == 0 ? 0 : -errno;
 }
@@ -372,11 +381,18 @@ static int write_json(const char *path, const struct options *o, const struct ru
 		const struct run *r = &runs[i];
 
 		fprintf(f, "%s{\"daemon\":\"%s\",\"round\":%u,\"offered_rate\":%.0f,\"workload_rate\":%.0f,\"generated\":%" PRIu64
-			   ",\"delivered\":%" PRIu64 ",\"kernel_lost\":%" PRIu64 ",\"daemon_lost\":%" PRIu64
-			   ",\"unexplained\":%" PRIu64 ",\"waited\":%" PRIu64 ",\"cpu_seconds\":%.4f,"
+			   ",\"delivered\":%" PRIu64 ",\"missing\":%" PRIu64 ",\"kernel_lost\":%" PRIu64
+			   ",\"short_records\":%" PRIu64 ",\"kernel_events_max\":%" PRIu64
+			   ",\"daemon_lost\":%" PRIu64 ",\"daemon_lost_records\":%" PRIu64
+			   ",\"unexplained_min\":%" PRIu64 ",\"unexplained_max\":%" PRIu64
+			   ",\"records_unexplained\":%" PRIu64 ",\"reconciled\":%s"
+			   ",\"waited\":%" PRIu64 ",\"cpu_seconds\":%.4f,"
 			   "\"cpu_us_per_event\":%.3f,\"rss_mib\":%.1f,\"delay_p50\":%g,\"delay_p99\":%g}",
 			i ? "," : "", session_name_of(r), r->round + 1, r->offered, r->workload_rate, r->generated,
-			r->delivered, r->kernel_lost, r->daemon_lost, r->unexplained, r->waited,
+			r->delivered, r->acct.missing, r->kernel_lost, r->short_records,
+			r->acct.kernel_events_max, r->daemon_lost, r->daemon_lost_records,
+			r->acct.unexplained_min, r->acct.unexplained_max, r->acct.records_unexplained,
+			!r->daemon || r->acct.reconciled ? "true" : "false", r->waited,
 			r->cpu_seconds, r->cpu_us_per_event, r->rss_mib, r->delay_p50, r->delay_p99);
 	}
 	fprintf(f, "]}\n");
@@ -394,7 +410,7 @@ static void usage(FILE *f)
 		"                         [--rate CALLS/S] [--rounds N] [--auditd-format raw|enriched]\n"
 		"                         [--needle PATH] [--loadgen PATH] [--auditd PATH]\n"
 		"                         [--csv FILE] [--json FILE] [--keep DIR]\n"
-		"                         [--needle-set 'key = value']...\n"
+		"                         [--needle-set 'key = value']... [--test-drain-forgets N]\n"
 		"       needle-bench record --out FILE [the load options]\n"
 		"       needle-bench knee [the same] [--start CALLS/S] [--factor F] [--max CALLS/S]\n"
 		"                         [--seconds S] [--plot FILE.svg|FILE.png]\n"
@@ -402,6 +418,10 @@ static void usage(FILE *f)
 		"  --policy wait: backlog_limit 8192, backlog_wait_time %u (the kernel's default);\n"
 		"  drop: backlog_limit 8192, backlog_wait_time 0. --calls is per thread\n"
 		"  (default 2 threads x 50000). --keep keeps the daemons' directories there.\n"
+		"  Each run is accounted in events of the load (see README, Benchmarks):\n"
+		"  one whose numbers do not reconcile is marked NOT RECONCILED.\n"
+		"  --test-drain-forgets N: the bare drain does not count every Nth event of\n"
+		"  the load it receives, a loss no counter shows (for testing the accounting).\n"
 		"  knee: policy drop by default; raises the offered rate from --start (5000) by\n"
 		"  --factor (1.5) to --max (400000), --seconds (2) of load per step, and reports\n"
 		"  per daemon the highest rate with no loss; --plot draws delivered/s and loss\n"
@@ -459,6 +479,7 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 		{ "factor", required_argument, NULL, 'f' },
 		{ "max", required_argument, NULL, 'x' },
 		{ "seconds", required_argument, NULL, 'S' },
+		{ "test-drain-forgets", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -546,6 +567,11 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 		case 'S':
 			if (bench_parse_double("--seconds", optarg, 0.2, 600, &o->knee_seconds) < 0)
 				return -EINVAL;
+			break;
+		case 'T':
+			if (bench_parse_double("--test-drain-forgets", optarg, 2, 1e9, &v) < 0)
+				return -EINVAL;
+			o->setup.drain_forgets = (unsigned)v;
 			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;

@@ -14,6 +14,7 @@
 #ifndef NEEDLE_BENCH_SESSION_H
 #define NEEDLE_BENCH_SESSION_H
 
+#include "account.h"
 #include "daemons.h"
 
 #include <limits.h>
@@ -40,7 +41,10 @@ struct run {
 	unsigned round;
 	double offered;     /* calls/s asked of the load, 0: flat out */
 	double workload_rate;
-	uint64_t generated, delivered, kernel_lost, daemon_lost, unexplained, waited;
+	uint64_t generated, delivered, kernel_lost, daemon_lost, waited;
+	uint64_t short_records;       /* records missing from delivered events */
+	uint64_t daemon_lost_records; /* records the daemon counted dropped */
+	struct account acct;          /* whether the numbers reconcile (account.h) */
 	double cpu_seconds, cpu_us_per_event, rss_mib, delay_p50, delay_p99;
 	uint64_t records; /* null: all records received (needle-bench record) */
 	int status;

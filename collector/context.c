@@ -47,7 +47,7 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 
 	if (f->syscall && f->success) {
 		if (strncmp(f->syscall, "execve", 6) == 0)
-			proctable_exec(t, f->pid, f->ppid, f->exe, f->argv0);
+			proctable_exec(t, f->pid, f->ppid, f->exe, f->argv0, &budget);
 		else if (is_fork(f->syscall) && f->exit > 0 && f->exit <= UINT32_MAX)
 			proctable_fork(t, f->pid, (uint32_t)f->exit);
 	}

@@ -5,7 +5,7 @@
  * event (execve replaces the program, fork/clone adds the child, exit marks
  * it gone), then the event's process, its parents up to depth and its
  * container are looked up. A pid the table does not know is read from
- * /proc, at most PROC_LOADS_PER_EVENT times per event; an entry that
+ * /proc, at most PROC_LOADS_PER_EVENT times per event in all; an entry that
  * started after the event is another process that took the pid, and is
  * reported unknown rather than guessed.
  *
@@ -18,8 +18,10 @@
 #include "format.h"
 #include "proctable.h"
 
-/* At most this many /proc reads for one event's process and ancestors:
- * a miss never holds the decoder longer than a few file reads. */
+/* At most this many loads of /proc/PID (procinfo_read: stat, exe, cmdline,
+ * status, cgroup, the namespaces, stat again) for one event, the execve of
+ * an unknown pid, its process and its ancestors together: a miss never
+ * holds the decoder longer than a few of them. */
 #define PROC_LOADS_PER_EVENT 4
 
 /* One thread's recent answers (direct-mapped by pid), reused while the

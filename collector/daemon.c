@@ -15,7 +15,11 @@
  *         unregister (pid 0) so the kernel stops sending, let the listeners
  *         drain what the socket still holds and the decoders drain the
  *         rings to the log. Every record the kernel handed needle before
- *         unregistering is written.
+ *         unregistering is written, or counted where it was lost.
+ * Failed: a listener or decoder that cannot go on (pipeline_fail) wakes the
+ *         main thread, which logs the cause and stops as above, exit 1.
+ *         What the failed thread held is drained by the main thread (a
+ *         listener's socket) or counted abandoned (a decoder's ring).
  */
 #include "daemon.h"
 #include "audit-ctl.h"
@@ -23,6 +27,7 @@
 #include "clock.h"
 #include "control.h"
 #include "ctl-child.h"
+#include "fault.h"
 #include "metrics.h"
 #include "pipeline.h"
 #include "progress.h"
@@ -63,6 +68,7 @@ struct daemon {
 	struct pipeline *p;
 	int ready_fd;              /* detached: tells the parent start-up worked */
 	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */
+	bool failure_said;         /* a thread's failure is logged */
 	struct metrics_server *metrics;
 	struct control_server *control;
 };
@@ -355,6 +361,9 @@ static int wait_for_ack(struct pipeline *p)
 
 		if (atomic_load(&p->ack_seen))
 			return atomic_load(&p->ack_error);
+		/* The listener that would read the ack may be the one that failed. */
+		if (pipeline_failure(p))
+			return -ECANCELED;
 		nanosleep(&ts, NULL);
 	}
 	return -ETIMEDOUT;
@@ -377,7 +386,8 @@ static int register_daemon(struct daemon *d)
 		d->registered = true;
 		return 0;
 	}
-	say("cannot register as the audit daemon: %s", audit_ctl_strerror(r));
+	if (r != -ECANCELED) /* else a thread failed: the stop path says why */
+		say("cannot register as the audit daemon: %s", audit_ctl_strerror(r));
 	return r;
 }
 
@@ -443,14 +453,31 @@ static int open_outputs(struct pipeline *p, const struct conf *c)
 	return 0;
 }
 
-static void close_outputs(struct pipeline *p)
+/* Syncs and closes the outputs; a failure (a late I/O error) is named
+ * with how many events it may have cost. Returns 0 or -EIO. */
+static int close_outputs(struct pipeline *p)
 {
 	struct sink *outs[PIPELINE_OUTPUTS];
+	int status = 0;
 
 	pipeline_outputs(p, outs);
-	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
-		if (outs[i])
-			sink_close(outs[i]);
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+		uint64_t before, after;
+		int r;
+
+		if (!outs[i])
+			continue;
+		before = atomic_load(&outs[i]->stats.unsynced_events);
+		r = sink_close(outs[i]);
+		after = atomic_load(&outs[i]->stats.unsynced_events);
+		if (r < 0) {
+			say("closing %s: %s: up to %" PRIu64 " events written to it may not be on "
+			    "disk; check the disk (dmesg) and the file",
+			    outs[i]->path[0] ? outs[i]->path : "stdout", strerror(-r), after - before);
+			status = -EIO;
+		}
+	}
+	return status;
 }
 
 /*
@@ -503,6 +530,7 @@ static int pipeline_open(struct daemon *d)
 	p->listeners = d->conf.listener_threads;
 	p->decoders = d->conf.decoder_threads ? d->conf.decoder_threads : online_cpus();
 	p->mpsc = p->listeners > 1;
+	p->main_thread = pthread_self();
 	atomic_store(&p->ring_full, d->conf.ring_full);
 	atomic_store(&p->ack_seq, -1);
 	for (unsigned i = 0; i < p->decoders; i++) {
@@ -557,8 +585,16 @@ static int pipeline_open(struct daemon *d)
 	else if ((uint64_t)granted < d->conf.socket_buffer)
 		say("socket_buffer: asked for %" PRIu64 " bytes, the kernel granted %" PRId64,
 		    d->conf.socket_buffer, granted);
-	/* Listeners wake up this often to look at their stop flag. */
-	setsockopt(p->data_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* Listeners wake up this often to look at their stop flag. Stop does
+	 * not depend on it (pipeline_close() signals them), but a listener
+	 * blocked in recvmmsg() would not see the flag for the decoders' sake. */
+	if (fault_take(FAULT_RCVTIMEO)) /* test only (fault.h) */
+		errno = ENOPROTOOPT;
+	else if (setsockopt(p->data_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0)
+		return 0;
+	say("cannot set the data socket's receive timeout: %s; listeners are woken by a signal "
+	    "at stop",
+	    strerror(errno));
 	return 0;
 }
 
@@ -603,40 +639,145 @@ static int pipeline_start(struct daemon *d, struct pipeline_worker *lw, struct p
 	return 0;
 }
 
+/* Over all outputs: failed fsync/close, and the events they put at risk. */
+static void sum_sync_errors(const struct pipeline *p, uint64_t *ret_errors, uint64_t *ret_events)
+{
+	struct sink *outs[PIPELINE_OUTPUTS];
+
+	*ret_errors = *ret_events = 0;
+	pipeline_outputs(p, outs);
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+		if (!outs[i])
+			continue;
+		*ret_errors += atomic_load(&outs[i]->stats.sync_errors);
+		*ret_events += atomic_load(&outs[i]->stats.unsynced_events);
+	}
+}
+
 static void print_summary(const struct pipeline *p)
 {
 	struct listener_stats ls;
 	struct decoder_stats ds;
+	uint64_t sync_errors, unsynced;
 
 	pipeline_sum_listeners(p, &ls);
 	pipeline_sum_decoders(p, &ds);
+	sum_sync_errors(p, &sync_errors, &unsynced);
 	say("stopped: %" PRIu64 " records received, %" PRIu64 " events (%" PRIu64
 	    " partial), %" PRIu64 " event writes; lost: %" PRIu64 " socket overruns, %" PRIu64
 	    " serial gaps, %" PRIu64 " events (%" PRIu64 " records) dropped by full rings, %" PRIu64
-	    " events in failed writes, %" PRIu64 " events before this start (restart)",
-	    ls.records + ls.ring_drops, ds.events + ds.partial_events, ds.partial_events,
-	    pipeline_sum_outputs(p, false), ls.enobufs, ds.serial_gaps, ls.ring_events_whole + ls.ring_events_cut,
-	    ls.ring_drops, pipeline_sum_outputs(p, true), ds.restart_gaps);
+	    " events in failed writes",
+	    ls.records + ls.ring_drops + ls.abandoned, ds.events + ds.partial_events,
+	    ds.partial_events, pipeline_sum_outputs(p, false), ls.enobufs, ds.serial_gaps,
+	    ls.ring_events_whole + ls.ring_events_cut, ls.ring_drops, pipeline_sum_outputs(p, true));
+	/* A line of its own, without "lost: ": needle-bench reads the one above. */
+	say("stopped: besides, %" PRIu64 " events before this start (restart), %" PRIu64
+	    " records lost to a failed decoder and up to %" PRIu64
+	    " events in files whose fsync or close failed (%" PRIu64 " failures)",
+	    ds.restart_gaps, ls.abandoned + ds.abandoned_in_ring, unsynced, sync_errors);
 }
 
-/* Drains and frees the pipeline (threads, rings, log, data socket). */
-static void pipeline_close(struct daemon *d, bool abort_waits)
+/* Joins the listeners. A listener blocked in recvmmsg() wakes at its
+ * receive timeout, or, if setting that failed, at the signal sent here
+ * every 100 ms until it has ended: stop never hangs on a quiet socket. */
+static void join_listeners(struct pipeline *p)
+{
+	for (unsigned i = 0; i < p->listeners_started; i++) {
+		for (;;) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 100000000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			if (pthread_timedjoin_np(p->listener_thread[i], NULL, &until) == 0)
+				break;
+			pthread_kill(p->listener_thread[i], PIPELINE_LISTENER_SIGNAL);
+		}
+	}
+}
+
+/* A failed listener left the socket undrained: the main thread takes what
+ * is queued through the rings, as the listener would have. */
+static void drain_failed_listener(struct daemon *d)
 {
 	struct pipeline *p = d->p;
+	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
+	socklen_t len = sizeof(mem);
+
+	for (unsigned i = 0; i < p->listeners_started; i++) {
+		if (!atomic_load(&p->listener_failed[i]))
+			continue;
+		listener_run(p, i); /* its thread is joined: the slot is ours */
+		if (getsockopt(p->data_fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+		    mem[SK_MEMINFO_RMEM_ALLOC])
+			say("%u bytes of records could not be read from the audit socket: lost",
+			    mem[SK_MEMINFO_RMEM_ALLOC]);
+		return;
+	}
+}
+
+/* A failed decoder's ring: nobody will decode it. Counted in that
+ * decoder's own stats, whose thread has ended (this thread is their only
+ * writer now). */
+static void count_abandoned(struct pipeline *p)
+{
+	struct ring_rec recs[256];
+	size_t k;
+
+	for (unsigned i = 0; i < p->decoders_started; i++) {
+		if (!atomic_load(&p->decoder_failed[i]))
+			continue;
+		while ((k = ring_peek(p->ring[i], recs, 256)) > 0) {
+			ring_release(p->ring[i], recs, k);
+			stat_add(&p->dstats[i].abandoned_in_ring, k);
+		}
+	}
+}
+
+/* A thread's failure, logged once; true when there was one. */
+static bool report_failure(struct daemon *d)
+{
+	const char *cause = d->p ? pipeline_failure(d->p) : NULL;
+	unsigned more;
+
+	if (!cause)
+		return false;
+	if (!d->failure_said) {
+		more = atomic_load(&d->p->failures) - 1;
+		if (more)
+			say("%s; stopping (and %u more thread failure(s))", cause, more);
+		else
+			say("%s; stopping", cause);
+		d->failure_said = true;
+	}
+	return true;
+}
+
+/* Drains and frees the pipeline (threads, rings, log, data socket).
+ * Returns -EIO when a thread failed or an output did not close cleanly. */
+static int pipeline_close(struct daemon *d, bool abort_waits)
+{
+	struct pipeline *p = d->p;
+	int status = 0;
 
 	if (!p)
-		return;
+		return 0;
 	atomic_store_explicit(&p->stop_listeners, true, memory_order_release);
 	if (abort_waits)
-		atomic_store(&p->abort_blocking, true);
-	for (unsigned i = 0; i < p->listeners_started; i++)
-		pthread_join(p->listener_thread[i], NULL);
+		for (unsigned i = 0; i < p->decoders; i++)
+			atomic_store(&p->abort_blocking[i], true);
+	join_listeners(p);
+	drain_failed_listener(d);
 	/* release: decoders see everything the listeners pushed. */
 	atomic_store_explicit(&p->stop_decoders, true, memory_order_release);
 	for (unsigned i = 0; i < p->decoders_started; i++)
 		pthread_join(p->decoder_thread[i], NULL);
-	if (p->listeners_started)
-		print_summary(p);
+	count_abandoned(p);
+	if (report_failure(d))
+		status = -EIO;
 	{
 		/* After the decoders: their last publish is final. */
 		int r = progress_stop(p->progress);
@@ -650,7 +791,10 @@ static void pipeline_close(struct daemon *d, bool abort_waits)
 	}
 	audit_ctl_close(d->data);
 	d->data = NULL;
-	close_outputs(p);
+	if (close_outputs(p) < 0)
+		status = -EIO;
+	if (p->listeners_started)
+		print_summary(p);
 	for (unsigned i = 0; i < p->decoders; i++) {
 		ring_destroy(p->ring[i]);
 		free(p->damage[i]);
@@ -661,6 +805,7 @@ static void pipeline_close(struct daemon *d, bool abort_waits)
 	}
 	free(p);
 	d->p = NULL;
+	return status;
 }
 
 /* The kernel's status, once a second: metrics and the status line. */
@@ -711,6 +856,8 @@ struct watch {
 	uint64_t risk_warned_at;
 	uint64_t status_events;          /* events at the last status line */
 	uint64_t progress_failed, progress_warned_at;
+	uint64_t sink_errors[PIPELINE_OUTPUTS]; /* rotation and sync errors last said */
+	uint64_t sink_warned_at[PIPELINE_OUTPUTS];
 };
 
 static const struct {
@@ -765,6 +912,38 @@ static void watch_start(struct daemon *d, struct watch *w)
 	pthread_mutex_unlock(&d->kernel.lock);
 }
 
+/* A rotation refused, or the close of a rotated-out file failed: no event
+ * lost yet (or only at risk), but the operator must act before the disk
+ * or the files become the problem. At most every WARN_EVERY seconds. */
+static void watch_sinks(struct daemon *d, struct watch *w)
+{
+	struct sink *outs[PIPELINE_OUTPUTS];
+
+	pipeline_outputs(d->p, outs);
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+		uint64_t rot, sync, at_risk;
+		int err;
+
+		if (!outs[i])
+			continue;
+		rot = atomic_load(&outs[i]->stats.rotate_errors);
+		sync = atomic_load(&outs[i]->stats.sync_errors);
+		if (rot + sync <= w->sink_errors[i] ||
+		    (w->sink_warned_at[i] && w->seconds - w->sink_warned_at[i] < WARN_EVERY))
+			continue;
+		err = atomic_load(&outs[i]->stats.last_error);
+		at_risk = atomic_load(&outs[i]->stats.unsynced_events);
+		say("warning: %s: %" PRIu64 " rotation(s) not done, %" PRIu64 " rotated file(s) "
+		    "closed with an error (last error: %s; up to %" PRIu64 " events at risk). Every "
+		    "old generation is kept and writing goes on to the current file, past "
+		    "max_log_file; rotation is retried each second. Free space or fix permissions "
+		    "in log_dir",
+		    outs[i]->path, rot, sync, strerror(err), at_risk);
+		w->sink_errors[i] = rot + sync;
+		w->sink_warned_at[i] = w->seconds;
+	}
+}
+
 static void watch_tick(struct daemon *d, struct watch *w)
 {
 	uint64_t now[LOSS_CAUSES];
@@ -806,6 +985,7 @@ static void watch_tick(struct daemon *d, struct watch *w)
 			w->progress_warned_at = w->seconds;
 		}
 	}
+	watch_sinks(d, w);
 	if (w->seconds % STATUS_EVERY == 0) {
 		pipeline_sum_decoders(d->p, &ds);
 		say("status: %" PRIu64 " events in the last %d s (%" PRIu64 " partial so far), loss risk "
@@ -825,9 +1005,13 @@ static void print_status_line(struct daemon *d, uint64_t *last_records)
 	struct listener_stats ls;
 	struct audit_status k;
 	uint64_t fill = 0, cap = 0;
+	uint32_t lost;
 
+	/* Since needle started, as every other figure here: the kernel's own
+	 * counter runs since boot (needle stat shows it, labelled). */
 	pthread_mutex_lock(&d->kernel.lock);
 	k = d->kernel.status;
+	lost = d->kernel.started ? k.lost - d->kernel.lost_at_start : 0;
 	pthread_mutex_unlock(&d->kernel.lock);
 	pipeline_sum_listeners(p, &ls);
 	for (unsigned i = 0; i < p->decoders; i++) {
@@ -838,10 +1022,10 @@ static void print_status_line(struct daemon *d, uint64_t *last_records)
 		cap += rs.capacity;
 	}
 	fprintf(stderr,
-		"\rrecords/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u | "
+		"\rrecords/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u since start | "
 		"socket overruns %" PRIu64 "   ",
 		ls.records - *last_records, cap ? 100.0 * (double)fill / (double)cap : 0, k.backlog,
-		k.backlog_limit, k.lost, ls.enobufs);
+		k.backlog_limit, lost, ls.enobufs);
 	*last_records = ls.records;
 }
 
@@ -1041,9 +1225,19 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	struct watch watch = { 0 };
 	unsigned count;
 	bool unicast = conf->mode == CONF_MODE_UNICAST, restored, recovered = false;
-	sigset_t sigs;
+	sigset_t sigs, block;
 	int r, status = EXIT_RUN_FAILED;
+	bool collecting = false;
+	char fault_err[256];
 
+	if (fault_init(fault_err, sizeof(fault_err)) < 0) {
+		say("%s", fault_err);
+		return EXIT_RUN_CONFIG;
+	}
+	if (fault_name())
+		say("TEST FAULT ARMED: %s (NEEDLE_TEST_FAULT, for tests only): a failure will be "
+		    "injected",
+		    fault_name());
 	if (geteuid() != 0) {
 		say("'needle run' needs root (CAP_AUDIT_CONTROL and CAP_AUDIT_READ); run it with sudo");
 		return EXIT_RUN_FAILED;
@@ -1084,7 +1278,10 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sigaddset(&sigs, PIPELINE_WAKE_SIGNAL);
+	block = sigs;
+	sigaddset(&block, PIPELINE_LISTENER_SIGNAL); /* listeners unblock it */
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
 
 	if (pipeline_open(&d) < 0 || pipeline_start(&d, lw, dw) < 0)
 		goto stop;
@@ -1133,12 +1330,13 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 		say("kernel feature: loginuid is immutable");
 	if (d.ready_fd >= 0)
 		detached_ready(&d);
+	collecting = true;
 
 	for (;;) {
 		struct timespec tick = { 1, 0 };
 		int sig = sigtimedwait(&sigs, NULL, &tick);
 
-		if (sig == SIGTERM || sig == SIGINT)
+		if (sig == SIGTERM || sig == SIGINT || pipeline_failure(d.p))
 			break;
 		if (sig == SIGHUP)
 			reload(&d);
@@ -1155,6 +1353,9 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	status = EXIT_RUN_OK;
 
 stop:
+	/* A thread failed: said first, then the same clean stop. */
+	if (report_failure(&d))
+		status = EXIT_RUN_FAILED;
 	metrics_server_stop(d.metrics);
 	d.metrics = NULL;
 	control_stop(d.control);
@@ -1182,7 +1383,10 @@ stop:
 	/* Kept when a setting could not be restored: the next start retries. */
 	if (unicast && restored)
 		recovery_clear(RECOVERY_PATH);
-	pipeline_close(&d, status != EXIT_RUN_OK);
+	/* Only a failed start gives up waiting on full rings: after a thread
+	 * failure the live decoders still drain theirs. */
+	if (pipeline_close(&d, !collecting && status != EXIT_RUN_OK) < 0)
+		status = EXIT_RUN_FAILED;
 close_ctl:
 	audit_ctl_close(d.ctl);
 	return status;

@@ -13,15 +13,16 @@
 #include "pipeline.h"
 #include "clock.h"
 #include "format.h"
+#include "frame.h"
 #include "gaps.h"
 #include "idcache.h"
 #include "context.h"
+#include "fault.h"
 #include "proctable.h"
 #include "stamp.h"
 
 #include <errno.h>
 #include <linux/audit.h>
-#include <lz4frame.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,21 +97,12 @@ static void flush_out(struct decoder *d, struct out *o)
 		stat_add(&d->st->format_errors, 1);
 		atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events, relaxed);
 	} else if (o->sink->lz4) {
-		size_t bound = LZ4F_compressFrameBound(o->buf.len, NULL), n;
-
-		d->frame.len = 0;
-		if (!outbuf_reserve(&d->frame, bound)) {
+		if (frame_compress_lz4(o->buf.data, o->buf.len, &d->frame) < 0) {
+			/* No memory for the frame, or LZ4 refused: these events are lost. */
 			stat_add(&d->st->format_errors, 1);
 			atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events, relaxed);
 		} else {
-			n = LZ4F_compressFrame(d->frame.data, bound, o->buf.data, o->buf.len, NULL);
-			if (LZ4F_isError(n)) {
-				stat_add(&d->st->format_errors, 1);
-				atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events,
-							  relaxed);
-			} else {
-				sink_write(o->sink, d->frame.data, n, o->buf.len, o->events);
-			}
+			sink_write(o->sink, d->frame.data, d->frame.len, o->buf.len, o->events);
 		}
 	} else {
 		sink_write(o->sink, o->buf.data, o->buf.len, o->buf.len, o->events);
@@ -353,6 +345,27 @@ static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t 
 		assembler_end(d->asm_, &stamp, NULL, 0);
 }
 
+/* Test only (fault.h): decoder 0 gets no assembler; with decoder-assembler:N
+ * only once N bytes wait in its ring, as if it had failed while records
+ * flowed, with a listener about to wait on its full ring. */
+static bool fault_no_assembler(struct pipeline *p, unsigned id)
+{
+	struct ring_stats rs;
+
+	if (id != 0 || !fault_armed(FAULT_DECODER_ASSEMBLER))
+		return false;
+	for (;;) {
+		struct timespec ts = { 0, 1000000 };
+
+		ring_get_stats(p->ring[id], &rs);
+		if (rs.occupancy >= fault_after() ||
+		    atomic_load_explicit(&p->stop_decoders, memory_order_acquire))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return fault_take(FAULT_DECODER_ASSEMBLER);
+}
+
 void *decoder_main(void *arg)
 {
 	struct pipeline_worker *wk = arg;
@@ -369,7 +382,7 @@ void *decoder_main(void *arg)
 		.p = p,
 		.id = wk->id,
 		.st = &p->dstats[wk->id],
-		.asm_ = assembler_new(&cfg),
+		.asm_ = fault_no_assembler(p, wk->id) ? (errno = ENOMEM, NULL) : assembler_new(&cfg),
 		.json.sink = p->json_sink,
 		.raw.sink = p->raw_sink,
 		.enriched.sink = p->enriched_sink,
@@ -377,8 +390,16 @@ void *decoder_main(void *arg)
 	};
 	unsigned rounds = 0;
 
-	if (!d.asm_)
+	if (!d.asm_) {
+		int err = errno;
+
+		/* Nobody reads this ring now: listeners must not wait on it. */
+		atomic_store(&p->decoder_failed[wk->id], true);
+		atomic_store(&p->abort_blocking[wk->id], true);
+		pipeline_fail(p, "decoder %u: cannot create its event assembler: %s", wk->id,
+			      strerror(err));
 		return NULL;
+	}
 	gaps_init(&d.gaps, p->decoders);
 	gaps_split(&d.gaps);
 	if (p->seed[wk->id].have) {

@@ -10,11 +10,13 @@
  */
 #include "pipeline.h"
 #include "damage.h"
+#include "fault.h"
 #include "stamp.h"
 
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/netlink.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -31,13 +33,15 @@ struct pending {
 	struct wire_record w;
 };
 
-static bool reserve(struct pipeline *p, struct ring *r, bool may_drop, size_t bytes,
+static bool reserve(struct pipeline *p, unsigned s, bool may_drop, size_t bytes,
 		    struct ring_span *span)
 {
+	struct ring *r = p->ring[s];
+
 	if (may_drop)
 		return (p->mpsc ? ring_reserve_mpsc_try : ring_reserve_spsc_try)(r, bytes, span);
 	return (p->mpsc ? ring_reserve_mpsc_blocking : ring_reserve_spsc_blocking)(
-		r, bytes, span, &p->abort_blocking);
+		r, bytes, span, &p->abort_blocking[s]);
 }
 
 /* Drops one record, noting its event as damaged (see damage.h); rest:
@@ -89,7 +93,14 @@ static unsigned push_shard(struct pipeline *p, struct listener_stats *st, unsign
 		first = last;
 		if (!k)
 			continue;
-		if (!reserve(p, r, may_drop, bytes, &span)) {
+		if (!reserve(p, s, may_drop, bytes, &span)) {
+			if (!may_drop) {
+				/* Waiting given up: the ring's decoder failed (or
+				 * start-up did). Nobody will read these. */
+				ring_count_drop(r, k, bytes);
+				stat_add(&st->abandoned, k);
+				continue;
+			}
 			for (unsigned i = 0; i < k; i++)
 				drop_record(st, r, dm, &recs[take[i]], false);
 			continue;
@@ -122,22 +133,41 @@ static void take_ack(struct pipeline *p, const unsigned char *buf, size_t len)
 	atomic_store(&p->ack_seen, true);
 }
 
-void *listener_main(void *arg)
+/* A failure this listener cannot go past: said, and needle stops. */
+static void fail(struct pipeline *p, unsigned id, const char *what, int err)
 {
-	struct pipeline_worker *wk = arg;
-	struct pipeline *p = wk->p;
-	struct listener_stats *st = &p->lstats[wk->id];
+	atomic_store(&p->listener_failed[id], true);
+	pipeline_fail(p, "listener %u: %s: %s", id, what, strerror(err));
+}
+
+static void ignore_signal(int sig)
+{
+	(void)sig; /* only here to interrupt recvmmsg() */
+}
+
+void listener_run(struct pipeline *p, unsigned id)
+{
+	struct listener_stats *st = &p->lstats[id];
 	struct mmsghdr msgs[LISTENER_BATCH];
 	struct iovec iov[LISTENER_BATCH];
 	struct sockaddr_nl from[LISTENER_BATCH];
 	struct pending recs[LISTENER_BATCH];
 	unsigned shard_idx[PIPELINE_MAX_DECODERS][LISTENER_BATCH];
 	unsigned shard_n[PIPELINE_MAX_DECODERS];
-	unsigned char *bufs = malloc((size_t)LISTENER_BATCH * RECV_BUFFER_SIZE);
-	uint64_t batch_seq = 0;
+	/* Test only (fault.h): listener 0's allocation fails. */
+	unsigned char *bufs = id == 0 && fault_take(FAULT_LISTENER_ALLOC)
+				      ? (errno = ENOMEM, NULL)
+				      : malloc((size_t)LISTENER_BATCH * RECV_BUFFER_SIZE);
+	/* Carry on from what the slot's last user (a failed thread) left:
+	 * decoders compare it with what they saw before. */
+	uint64_t batch_seq = atomic_load_explicit(&st->batch_seq, relaxed);
 
-	if (!bufs)
-		return NULL;
+	if (batch_seq & 1)
+		batch_seq++;
+	if (!bufs) {
+		fail(p, id, "cannot allocate the receive buffers", errno);
+		return;
+	}
 	for (;;) {
 		int n, flags = MSG_WAITFORONE;
 		unsigned nrec = 0;
@@ -155,7 +185,15 @@ void *listener_main(void *arg)
 		/* release: odd from before the receive until after the commits
 		 * (pairs with the decoders' acquire loads). */
 		atomic_store_explicit(&st->batch_seq, ++batch_seq, memory_order_release);
-		n = recvmmsg(p->data_fd, msgs, LISTENER_BATCH, flags, NULL);
+		/* Test only (fault.h): an unexpected error once N records are in. */
+		if (id == 0 && fault_armed(FAULT_LISTENER_RECV) &&
+		    atomic_load_explicit(&st->records, relaxed) >= fault_after() &&
+		    fault_take(FAULT_LISTENER_RECV)) {
+			n = -1;
+			errno = EIO;
+		} else {
+			n = recvmmsg(p->data_fd, msgs, LISTENER_BATCH, flags, NULL);
+		}
 		if (n <= 0)
 			atomic_store_explicit(&st->batch_seq, ++batch_seq, memory_order_release);
 		if (n < 0) {
@@ -172,7 +210,10 @@ void *listener_main(void *arg)
 					break;
 				continue; /* receive timeout: look at the stop flag */
 			}
-			break; /* EBADF and the like: the daemon is closing */
+			/* Nothing else is expected from a netlink socket the
+			 * daemon holds open until every listener has ended. */
+			fail(p, id, "recvmmsg failed", errno);
+			break;
 		}
 		stat_add(&st->batches, 1);
 		memset(shard_n, 0, sizeof(unsigned) * p->decoders);
@@ -243,6 +284,23 @@ void *listener_main(void *arg)
 		}
 	}
 	free(bufs);
+}
+
+void *listener_main(void *arg)
+{
+	struct pipeline_worker *wk = arg;
+	/* No SA_RESTART: the point is that recvmmsg() returns EINTR. */
+	struct sigaction sa = { .sa_handler = ignore_signal };
+	sigset_t wake;
+
+	/* Only listeners take PIPELINE_LISTENER_SIGNAL: at stop it ends a
+	 * recvmmsg() that no receive timeout would (see pipeline_close()). */
+	sigemptyset(&sa.sa_mask);
+	sigaction(PIPELINE_LISTENER_SIGNAL, &sa, NULL);
+	sigemptyset(&wake);
+	sigaddset(&wake, PIPELINE_LISTENER_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	listener_run(wk->p, wk->id);
 	return NULL;
 }
 

@@ -76,7 +76,9 @@ static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 	one(o, "needle_kernel_backlog", "gauge", "Records waiting in the kernel's audit backlog.",
 	    s.backlog);
 	one(o, "needle_kernel_lost_records_total", "counter",
-	    "Records the kernel lost (rate limit, backlog overflow, memory): its lost counter.",
+	    "Records the kernel lost in its lifetime (since boot or auditctl --reset-lost: rate "
+	    "limit, backlog overflow, memory); needle_lost_records_total{cause=\"kernel\"} "
+	    "counts since needle started.",
 	    s.lost);
 	one(o, "needle_kernel_backlog_wait_time_jiffies", "gauge",
 	    "How long an audited process waits on a full backlog before the kernel drops.",
@@ -266,10 +268,13 @@ static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, s
 	pthread_mutex_unlock(&k->lock);
 	header(o, "needle_lost_records_total", "counter",
 	       "Records lost since needle started, by stage: kernel (its lost counter), ring "
-	       "(full, ring_full = drop), oversize (events over the size cap).");
+	       "(full, ring_full = drop), oversize (events over the size cap), failed_decoder "
+	       "(records for a decoder thread that failed; needle stops).");
 	sample(o, "needle_lost_records_total", "cause=\"kernel\"", (double)kernel);
 	sample(o, "needle_lost_records_total", "cause=\"ring\"", (double)ls.ring_drops);
 	sample(o, "needle_lost_records_total", "cause=\"oversize\"", (double)ds.dropped_records);
+	sample(o, "needle_lost_records_total", "cause=\"failed_decoder\"",
+	       (double)(ls.abandoned + ds.abandoned_in_ring));
 	header(o, "needle_lost_events_total", "counter",
 	       "Events lost since needle started, one cause each; whole events decoded plus "
 	       "kernel, socket, ring, partial and restart make what the kernel produced (kernel "
@@ -300,7 +305,13 @@ static void render_sinks(const struct pipeline *p, struct outbuf *o)
 		{ "needle_sink_write_errors_total", "counter", "Failed writes (disk full, I/O error)." },
 		{ "needle_sink_lost_events_total", "counter", "Events lost in failed writes." },
 		{ "needle_sink_rotations_total", "counter", "Log file rotations." },
-		{ "needle_sink_rotation_errors_total", "counter", "Failed rotations." },
+		{ "needle_sink_rotation_errors_total", "counter",
+		  "Rotations not done (new file or rename refused); every generation kept, "
+		  "writing went on to the current file, retried a second later." },
+		{ "needle_sink_sync_errors_total", "counter",
+		  "fsync or close of a finished file that failed (a late I/O error)." },
+		{ "needle_sink_unsynced_events_total", "counter",
+		  "Events in files whose fsync or close failed: at most this many lost." },
 	};
 	static const char *const names[PIPELINE_OUTPUTS] = { "json", "raw", "enriched", "stdout" };
 	struct sink *outs[PIPELINE_OUTPUTS];
@@ -323,7 +334,9 @@ static void render_sinks(const struct pipeline *p, struct outbuf *o)
 						 : k == 3 ? &st->write_errors
 						 : k == 4 ? &st->lost_events
 						 : k == 5 ? &st->rotations
-							  : &st->rotate_errors,
+						 : k == 6 ? &st->rotate_errors
+						 : k == 7 ? &st->sync_errors
+							  : &st->unsynced_events,
 						 relaxed);
 			snprintf(label, sizeof(label), "output=\"%s\"", names[i]);
 			sample(o, m[k].name, label, (double)v);

@@ -57,6 +57,10 @@ static uint64_t get(const _Atomic uint64_t *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+/* The kernel's lost counter when the monitor started: its figures count
+ * from there, the lifetime one is labelled so. */
+static uint32_t lost_at_start;
+
 static void print_json(const struct audit_status *s, const struct audit_status *prev,
 		       const struct readlog_stats *mc)
 {
@@ -69,9 +73,11 @@ static void print_json(const struct audit_status *s, const struct audit_status *
 	outbuf_json_string(&o, comm, strlen(comm));
 	fwrite(o.data, 1, o.len, stdout);
 	outbuf_free(&o);
-	printf(",\"rate_limit\":%u,\"backlog_limit\":%u,\"backlog\":%u,\"lost\":%u,"
+	printf(",\"rate_limit\":%u,\"backlog_limit\":%u,\"backlog\":%u,\"lost_since_start\":%u,"
+	       "\"lost_lifetime\":%u,"
 	       "\"backlog_wait_time\":%u,\"backlog_wait_time_actual\":%u,\"loss_risk\":%.4f",
-	       s->rate_limit, s->backlog_limit, s->backlog, s->lost, s->backlog_wait_time,
+	       s->rate_limit, s->backlog_limit, s->backlog, s->lost - lost_at_start, s->lost,
+	       s->backlog_wait_time,
 	       s->backlog_wait_time_actual,
 	       s->backlog_limit ? (double)s->backlog / (double)s->backlog_limit : 0);
 	if (prev)
@@ -93,10 +99,11 @@ static void print_line(const struct audit_status *s, const struct audit_status *
 	char comm[64];
 
 	daemon_comm(s->pid, comm, sizeof(comm));
-	printf("daemon %u (%s)  backlog %u/%u (%.1f%%)  lost %u (+%u)  waited %u (+%u)\n", s->pid,
-	       comm, s->backlog, s->backlog_limit,
-	       s->backlog_limit ? 100.0 * s->backlog / s->backlog_limit : 0, s->lost,
-	       prev ? (uint32_t)(s->lost - prev->lost) : 0, s->backlog_wait_time_actual,
+	printf("daemon %u (%s)  backlog %u/%u (%.1f%%)  lost %u since start (+%u, kernel "
+	       "lifetime %u)  waited %u (+%u)\n",
+	       s->pid, comm, s->backlog, s->backlog_limit,
+	       s->backlog_limit ? 100.0 * s->backlog / s->backlog_limit : 0, s->lost - lost_at_start,
+	       prev ? (uint32_t)(s->lost - prev->lost) : 0, s->lost, s->backlog_wait_time_actual,
 	       prev ? (uint32_t)(s->backlog_wait_time_actual - prev->backlog_wait_time_actual) : 0);
 	if (mc)
 		printf("multicast  records %" PRIu64 "  events %" PRIu64 "  overruns %" PRIu64
@@ -175,13 +182,23 @@ int monitor_cmd_main(int argc, char **argv)
 			       "  Watches the kernel's audit backlog and lost counter beside any audit\n"
 			       "  daemon, without changing anything. --multicast also reads the\n"
 			       "  kernel's multicast copy of the records and counts records, events,\n"
-			       "  overruns and serial gaps (with --once: over one interval).\n");
+			       "  overruns and serial gaps (with --once: over one interval).\n"
+			       "  --listen serves the figures as Prometheus metrics while it runs\n"
+			       "  (not with --once).\n");
 			return 0;
 		default:
 			fprintf(stderr, "usage: needle monitor [--once] [--json] [--listen HOST:PORT] "
 					"[--interval S] [--multicast [--socket-buffer BYTES]]\n");
 			return 2;
 		}
+	}
+	if (once && listen) {
+		/* --listen serves while monitor runs; --once prints and exits:
+		 * together, the endpoint would be gone before anyone asked. */
+		fprintf(stderr, "needle monitor: --listen and --once do not go together: --listen "
+				"serves metrics for as long as monitor runs, --once prints one "
+				"snapshot and exits; drop one of them\n");
+		return 2;
 	}
 	ctl = audit_ctl_open();
 	if (!ctl) {
@@ -196,6 +213,7 @@ int monitor_cmd_main(int argc, char **argv)
 		audit_ctl_close(ctl);
 		return 1;
 	}
+	lost_at_start = now.lost;
 	if (multicast) {
 		char err[256];
 

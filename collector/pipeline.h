@@ -18,6 +18,7 @@
 #include "sink.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -51,7 +52,8 @@ struct wire_record {
 	X(ring_drops, "records dropped because a ring was full (ring_full = drop)")  \
 	X(ring_events_whole, "events a full ring dropped whole (each a serial gap)")  \
 	X(ring_events_cut, "events a full ring cut short (each written partial)")     \
-	X(control, "netlink control messages (acks, errors)")
+	X(control, "netlink control messages (acks, errors)")                        \
+	X(abandoned, "records dropped: their ring's decoder had failed (or start-up did)")
 
 struct listener_stats {
 	alignas(64)
@@ -74,7 +76,8 @@ struct listener_stats {
 	X(no_stamp, "records without a readable stamp")                          \
 	X(serial_gaps, "events missing from the serial sequence (socket or full ring)") \
 	X(restart_gaps, "events missing before this needle's first live one (no needle ran)") \
-	X(format_errors, "output batches lost to memory or compression errors")
+	X(format_errors, "output batches lost to memory or compression errors")   \
+	X(abandoned_in_ring, "records left unread in its ring when this decoder failed")
 
 /* Delay from an event's own timestamp to the moment its decoder formats
  * it, as a histogram (upper bounds in milliseconds; the last is +Inf). */
@@ -129,7 +132,18 @@ struct pipeline {
 
 	atomic_bool stop_listeners;     /* drain the socket, then exit */
 	atomic_bool stop_decoders;      /* drain the rings, then exit */
-	atomic_bool abort_blocking;     /* give up waiting on a full ring */
+	/* Per ring: listeners give up waiting on it (its decoder failed, or
+	 * start-up failed) and count what they drop as abandoned. */
+	atomic_bool abort_blocking[PIPELINE_MAX_DECODERS];
+
+	/* A thread that cannot go on says why (pipeline_fail) and wakes the
+	 * main thread, which stops needle. */
+	_Atomic int failure_state;      /* 0 none, 1 being written, 2 written */
+	_Atomic unsigned failures;      /* threads failed; the first one's cause kept */
+	char failure[256];
+	pthread_t main_thread;          /* woken with PIPELINE_WAKE_SIGNAL */
+	atomic_bool listener_failed[PIPELINE_MAX_LISTENERS];
+	atomic_bool decoder_failed[PIPELINE_MAX_DECODERS];
 
 	/* The ack of our AUDIT_SET pid, seen by a listener among the records. */
 	_Atomic int64_t ack_seq;        /* sequence to watch, -1 for none */
@@ -149,6 +163,24 @@ struct pipeline_worker {
 };
 void *listener_main(void *arg);
 void *decoder_main(void *arg);
+
+/* Runs listener id's loop in the calling thread, once its thread has been
+ * joined: with stop_listeners set it takes what the socket holds and
+ * returns. How a failed listener's socket is still drained at stop. */
+void listener_run(struct pipeline *p, unsigned id);
+
+/* Signals: the main thread waits for PIPELINE_WAKE_SIGNAL (a thread
+ * failed) beside SIGTERM; PIPELINE_LISTENER_SIGNAL interrupts a listener's
+ * recvmmsg at stop, so stop never depends on the receive timeout. */
+#define PIPELINE_WAKE_SIGNAL SIGUSR1
+#define PIPELINE_LISTENER_SIGNAL SIGUSR2
+
+/* A pipeline thread that cannot go on: keeps the first cause (printf
+ * format), counts the failure and wakes the main thread. Any thread. */
+void pipeline_fail(struct pipeline *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The first failure's cause, or NULL while no thread has failed. */
+const char *pipeline_failure(struct pipeline *p);
 
 /* The outputs in one order (json, raw, enriched, stdout); NULL when off. */
 #define PIPELINE_OUTPUTS 4

@@ -51,6 +51,14 @@ int procinfo_read_stat(uint32_t pid, uint32_t *ret_ppid, uint64_t *ret_start_tic
 bool procinfo_parse_stat(const char *text, size_t len, uint32_t *ret_ppid,
 			 uint64_t *ret_start_ticks);
 
+/* The wall-clock time the machine booted, in seconds since the epoch, to
+ * the microsecond: CLOCK_REALTIME - CLOCK_BOOTTIME, the clock the kernel
+ * counts a process's start in (/proc/PID/stat field 22 is its
+ * start_boottime in clock ticks). /proc/stat's btime has whole seconds
+ * only, which put start times up to a second early. A later step of the
+ * wall clock (NTP, settimeofday) is not followed: read it again then. */
+double procinfo_boot_time(void);
+
 /* The uid inside a user namespace for host uid, from /proc/PID/uid_map
  * text ("inside outside count" per line); false when not mapped. */
 bool procinfo_map_uid(const char *uid_map, uint32_t host_uid, uint32_t *ret_inside);

@@ -45,20 +45,6 @@ static void free_node(struct rcu_head *head)
 	free(caa_container_of(head, struct node, rcu));
 }
 
-static double read_boot_time(void)
-{
-	FILE *f = fopen("/proc/stat", "re");
-	char line[256];
-	double btime = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, "btime ", 6) == 0)
-			btime = strtod(line + 6, NULL);
-	if (f)
-		fclose(f);
-	return btime;
-}
-
 struct proctable *proctable_new(unsigned max_entries)
 {
 	struct proctable *t = calloc(1, sizeof(*t));
@@ -71,7 +57,7 @@ struct proctable *proctable_new(unsigned max_entries)
 		return NULL;
 	}
 	t->max_entries = max_entries ? max_entries : 1;
-	t->boot_time = read_boot_time();
+	t->boot_time = procinfo_boot_time();
 	t->ticks_per_second = (double)sysconf(_SC_CLK_TCK);
 	procinfo_host_init(&t->host);
 	return t;
@@ -221,7 +207,7 @@ static void set_name(char dst[PROCINFO_NAME_MAX], const char *src)
 }
 
 void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char *exe,
-		    const char *argv0)
+		    const char *argv0, unsigned *load_budget)
 {
 	const struct proc_entry *old;
 	struct node *n = calloc(1, sizeof(*n));
@@ -237,8 +223,14 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 	}
 	rcu_read_unlock();
 	if (!old) {
-		/* The process as it is now; gone already, what the event says. */
-		struct node *loaded = load(t, pid);
+		/* The process as it is now; gone already (or no reads left for
+		 * this event), what the event says. */
+		struct node *loaded = NULL;
+
+		if (*load_budget) {
+			--*load_budget;
+			loaded = load(t, pid);
+		}
 
 		if (loaded) {
 			free(n);

@@ -58,9 +58,12 @@ bool proctable_put(struct proctable *t, const struct procinfo *info, bool start_
  * pid of one gone). Call under rcu_read_lock(); NULL when not there. */
 const struct proc_entry *proctable_reload(struct proctable *t, uint32_t pid);
 
-/* What the events say. exe and argv0 may be NULL (unchanged). */
+/* What the events say. exe and argv0 may be NULL (unchanged). An execve
+ * of a pid the table does not know reads /proc/PID once when *load_budget
+ * is above 0 (and takes one from it); otherwise the entry holds what the
+ * event says. */
 void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char *exe,
-		    const char *argv0);
+		    const char *argv0, unsigned *load_budget);
 void proctable_fork(struct proctable *t, uint32_t parent, uint32_t child);
 void proctable_exit(struct proctable *t, uint32_t pid, uint64_t now_ms);
 

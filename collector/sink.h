@@ -5,16 +5,24 @@
  *   decoder[i] --whole-line buffer (or one LZ4 frame)--> sink_write() --> file
  *                                                            | size >= max_size
  *                                                            v
- *                                   file.N-1 -> file.N ... file -> file.1, reopen
+ *          open file.new; file.N-1 -> file.old, file.N-2 -> file.N-1 ... file -> file.1,
+ *          file.new -> file; then close the old file, unlink file.old
  *
  * Each write is a batch of whole lines from one decoder, so lines never
  * interleave. LZ4 frames concatenate: a file of frames reads with
  * `lz4 -dc`. A mutex orders writes and rotation; it is taken once per
  * batch (tens to hundreds of kilobytes), never per event.
  *
- * Failures never stop the pipeline: a failed write loses that batch and is
- * counted (events and bytes), a failed rotation is counted and writing
- * goes on to the current file.
+ * Failures never stop the pipeline, and never cost an old generation:
+ * - a failed write loses that batch and is counted (events and bytes);
+ * - a rotation opens the new file before it renames anything, and undoes
+ *   its renames when one fails: the current file stays open, every
+ *   generation keeps its name, writing goes on to the current file (past
+ *   max_size), the failure is counted and rotation is tried again no sooner
+ *   than SINK_ROTATE_RETRY_MS later (never once per write);
+ * - a failed close of the rotated-out file, or a failed fsync or close at
+ *   sink_close(), is counted with the events written to that file since it
+ *   was opened: the most a late I/O error can have lost.
  */
 #ifndef NEEDLE_SINK_H
 #define NEEDLE_SINK_H
@@ -24,6 +32,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+#define SINK_MAX_LOGS 999
+#define SINK_ROTATE_RETRY_MS 1000
 
 struct sink_stats {
 	_Atomic uint64_t events;       /* events written */
@@ -32,8 +44,20 @@ struct sink_stats {
 	_Atomic uint64_t write_errors; /* failed writes */
 	_Atomic uint64_t lost_events;  /* events in failed writes */
 	_Atomic uint64_t rotations;
-	_Atomic uint64_t rotate_errors;
+	_Atomic uint64_t rotate_errors;  /* rotations not done (nothing renamed) */
+	_Atomic uint64_t sync_errors;    /* failed fsync or close of a finished file */
+	_Atomic uint64_t unsynced_events; /* events in those files: at most this many lost */
+	_Atomic int last_error;          /* errno of the last rotation, sync or close failure */
 };
+
+/* The file calls a sink makes; tests swap them to inject failures. */
+struct sink_io {
+	int (*open)(const char *path, int flags, mode_t mode);
+	int (*rename)(const char *from, const char *to);
+	int (*fsync)(int fd);
+	int (*close)(int fd);
+};
+extern const struct sink_io sink_io_system;
 
 struct sink {
 	char path[512];     /* "" for stdout */
@@ -43,6 +67,10 @@ struct sink {
 	unsigned num_logs;  /* generations kept, the current file included */
 	uint64_t size;      /* of the current file */
 	uint64_t dev, ino;  /* of the current file (restarts find it by them) */
+	uint64_t file_events;   /* events written to the current file by this sink */
+	uint64_t rotate_after_ms; /* after a failed rotation: no retry before (monotonic) */
+	unsigned retry_ms;  /* SINK_ROTATE_RETRY_MS; tests shorten it */
+	const struct sink_io *io;
 	pthread_mutex_t lock;
 	struct sink_stats stats;
 };
@@ -50,7 +78,11 @@ struct sink {
 /* Opens (appends to) path with mode 0600, or stdout when path is NULL.
  * Returns 0 or -errno. */
 int sink_open(struct sink *s, const char *path, bool lz4, uint64_t max_size, unsigned num_logs);
-void sink_close(struct sink *s);
+
+/* Syncs and closes the file. Returns 0, or -errno when fsync or close
+ * failed (counted in sync_errors and unsynced_events). Pipes, FIFOs and
+ * devices that cannot sync are not errors. */
+int sink_close(struct sink *s);
 
 /* Writes len bytes holding `events` events (already an LZ4 frame when the
  * sink compresses; raw_len is the size before). Any thread. */

@@ -103,7 +103,8 @@ static void print_table(const struct samples *s)
 	}
 	printf("%-9s backlog %.0f/%.0f ", "kernel", get(s, "needle_kernel_backlog"), limit);
 	bar(limit ? get(s, "needle_kernel_backlog") / limit : 0);
-	printf("  lost records %.0f  enabled %.0f  pid %.0f\n",
+	printf("  lost records %.0f since start (kernel lifetime %.0f)  enabled %.0f  pid %.0f\n",
+	       get(s, "needle_lost_records_total{cause=\"kernel\"}"),
 	       get(s, "needle_kernel_lost_records_total"), get(s, "needle_kernel_enabled"),
 	       get(s, "needle_kernel_daemon_pid"));
 	printf("%-9s queued %.0f of %.0f bytes ", "socket", get(s, "needle_socket_queued_bytes"), sock);
@@ -157,24 +158,26 @@ static void print_table(const struct samples *s)
 		printf("  max %.3f s  (from event time to formatting)\n",
 		       get(s, "needle_event_delay_max_seconds"));
 	}
+	/* What is measured, each from its own counter; no line adds them up,
+	 * since a sum of counters can only agree with itself. The tests check
+	 * each cause against the load generator's calls. */
+	printf("%-9s written whole %.0f, partial %.0f\n", "events",
+	       get(s, "needle_decoder_events_total{state=\"whole\"}"),
+	       get(s, "needle_decoder_events_total{state=\"partial\"}"));
 	{
-		/* The accounting: whole events plus these make what the kernel produced. */
-		static const char *const causes[] = { "kernel", "socket", "ring", "partial", "restart",
-						      "sink" };
-		double whole = get(s, "needle_decoder_events_total{state=\"whole\"}"), lost = 0;
+		/* Every cause the daemon reports, in its order: a cause added
+		 * later shows without a change here. */
+		static const char prefix[] = "needle_lost_events_total{cause=\"";
 
 		printf("%-9s", "lost");
-		for (unsigned i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
-			double v;
+		for (size_t i = 0; i < s->n; i++)
+			if (strncmp(s->s[i].key, prefix, sizeof(prefix) - 1) == 0) {
+				const char *cause = s->s[i].key + sizeof(prefix) - 1;
 
-			snprintf(key, sizeof(key), "needle_lost_events_total{cause=\"%s\"}", causes[i]);
-			v = get(s, key);
-			if (i < 5) /* sink losses are after decoding */
-				lost += v;
-			printf(" %s %.0f", causes[i], v);
-		}
-		printf("  (events; kernel counts records)\n%-9s produced %.0f = %.0f whole + %.0f lost\n",
-		       "account", whole + lost, whole, lost);
+				printf(" %.*s %.0f", (int)strcspn(cause, "\""), cause, s->s[i].value);
+			}
+		printf("  (events, by cause, since start; kernel: its lost records since start, "
+		       "at most that many events)\n");
 	}
 	if (get(s, "needle_process_table_capacity") > 0)
 		printf("%-9s entries %.0f of %.0f (%.1f MiB)  loaded from /proc %.0f, gone %.0f, "
@@ -202,7 +205,13 @@ static void print_table(const struct samples *s)
 		snprintf(key, sizeof(key), "needle_sink_lost_events_total{output=\"%s\"}", *o);
 		printf("  lost events %.0f", get(s, key));
 		snprintf(key, sizeof(key), "needle_sink_rotations_total{output=\"%s\"}", *o);
-		printf("  rotations %.0f\n", get(s, key));
+		printf("  rotations %.0f", get(s, key));
+		snprintf(key, sizeof(key), "needle_sink_rotation_errors_total{output=\"%s\"}", *o);
+		printf(" (%.0f failed)", get(s, key));
+		snprintf(key, sizeof(key), "needle_sink_sync_errors_total{output=\"%s\"}", *o);
+		printf("  sync errors %.0f", get(s, key));
+		snprintf(key, sizeof(key), "needle_sink_unsynced_events_total{output=\"%s\"}", *o);
+		printf(" (events at risk %.0f)\n", get(s, key));
 	}
 }
 

@@ -213,6 +213,7 @@ static void end_event(struct assembler *a, struct slot *s, enum event_end why)
 	s->ev.text = s->buf;
 	s->ev.node = s->ev.node_len ? s->buf : NULL;
 	s->ev.end = why;
+	s->ev.log_input = a->cfg.log_input;
 	s->ev.partial = why == EVENT_END_EVICTED || (why != EVENT_END_RULE && !a->cfg.log_input) ||
 			s->ev.truncated;
 	a->stats.open--;

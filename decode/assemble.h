@@ -56,6 +56,8 @@ struct audit_event {
 	bool truncated;            /* records dropped past max_event_bytes */
 	bool lost_records;         /* the collector dropped some (set by the caller) */
 	bool saw_eoe;
+	bool log_input;            /* read from a log: a 0x1d in a record starts
+	                            * auditd's ENRICHED part; live it is data */
 };
 
 struct assemble_config {

@@ -4,6 +4,7 @@
  * pool, then write the records, then the summary blocks from them.
  */
 #include "format.h"
+#include "enrich.h"
 #include "interpret.h"
 #include "raw.h"
 
@@ -1066,12 +1067,14 @@ void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, str
 }
 
 /* One record's RAW line without its newline; returns false when out of
- * memory. The input's own ENRICHED part (after 0x1d) is not copied. */
+ * memory. A log's own ENRICHED part (after 0x1d) is not copied; in a live
+ * record a 0x1d is the record's text (a user-space message's), written
+ * \x1d like any control byte. */
 static bool put_raw_line(const struct audit_event *ev, const struct event_record *r,
 			 const char *stamp, size_t stamp_len, struct outbuf *out)
 {
 	const char *body = ev->text + r->offset;
-	const char *gs = memchr(body, 0x1d, r->len);
+	const char *gs = ev->log_input ? memchr(body, 0x1d, r->len) : NULL;
 	size_t len = gs ? (size_t)(gs - body) : r->len;
 
 	if (!outbuf_reserve(out, DECODE_RAW_MAX(len + stamp_len) + ev->node_len + 8))
@@ -1109,146 +1112,28 @@ void format_event_raw(const struct audit_event *ev, struct outbuf *out)
 	}
 }
 
-/* auditd's names for the id fields it interprets, and whether each is a
- * user (else a group). */
-static int id_field(const struct audit_field *f, bool *ret_user)
-{
-	static const char *const users[] = { "auid", "uid", "euid", "suid", "fsuid", "ouid",
-					     "sauid", "id", "new_uid", "old_uid", "inode_uid" };
-	static const char *const groups[] = { "gid", "egid", "sgid", "fsgid", "ogid", "new_gid",
-					      "old_gid", "inode_gid" };
-
-	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
-		if (f->name_len == strlen(users[i]) && memcmp(f->name, users[i], f->name_len) == 0) {
-			*ret_user = true;
-			return 1;
-		}
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (f->name_len == strlen(groups[i]) && memcmp(f->name, groups[i], f->name_len) == 0) {
-			*ret_user = false;
-			return 1;
-		}
-	return 0;
-}
-
-static void put_upper(struct outbuf *out, const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		outbuf_putc(out, p[i] >= 'a' && p[i] <= 'z' ? (char)(p[i] - 'a' + 'A') : p[i]);
-}
-
-/* An interpretation value: names and paths go through the same escaping
- * as JSON strings, minus the quotes, so they cannot break the line. */
-static void put_enriched_text(struct outbuf *out, const char *p, size_t n)
-{
-	size_t start = out->len;
-
-	outbuf_json_string(out, p, n);
-	if (out->failed || out->len < start + 2)
-		return;
-	memmove(out->data + start, out->data + start + 1, out->len - start - 2);
-	out->len -= 2;
-}
-
-static void put_enrichment(struct format_ctx *ctx, const struct audit_record *r,
-			   struct outbuf *out)
-{
-	bool any = false;
-	int machine = -1;
-
-	for (unsigned i = 0; i < r->nfields; i++) {
-		const struct audit_field *f = &r->fields[i];
-		long long v;
-		bool user;
-
-		if (f->flags & FIELD_ENRICHED)
-			continue;
-		if (r->type == AUDIT_SYSCALL && name_is(f, "arch")) {
-			const char *m;
-
-			machine = interp_arch_machine(f->value, f->value_len);
-			m = interp_machine_name(machine);
-			if (!m)
-				continue;
-			outbuf_putc(out, any ? ' ' : 0x1d);
-			outbuf_puts(out, "ARCH=");
-			outbuf_puts(out, m);
-		} else if (r->type == AUDIT_SYSCALL && name_is(f, "syscall") &&
-			   interp_number(f->value, f->value_len, false, &v)) {
-			const char *sc = interp_syscall_name(machine, (long)v);
-
-			if (!sc)
-				continue;
-			outbuf_putc(out, any ? ' ' : 0x1d);
-			outbuf_puts(out, "SYSCALL=");
-			outbuf_puts(out, sc);
-		} else if (r->type == AUDIT_SOCKADDR && name_is(f, "saddr")) {
-			struct sockaddr_info sa;
-
-			outbuf_putc(out, any ? ' ' : 0x1d);
-			outbuf_puts(out, "SADDR=");
-			if (!interp_field_value(f, &ctx->value) ||
-			    !interp_sockaddr((const unsigned char *)ctx->value.data, ctx->value.len,
-					     &sa)) {
-				outbuf_puts(out, "unknown-family");
-			} else if (strcmp(sa.family, "unix") == 0) {
-				outbuf_puts(out, "{ fam=local path=");
-				put_enriched_text(out, sa.addr, sa.addr_len);
-				outbuf_puts(out, " }");
-			} else if (strcmp(sa.family, "inet") == 0 || strcmp(sa.family, "inet6") == 0) {
-				outbuf_puts(out, sa.family[4] ? "{ fam=inet6 laddr=" : "{ fam=inet laddr=");
-				outbuf_put(out, sa.addr, sa.addr_len);
-				outbuf_puts(out, " lport=");
-				outbuf_put_u64(out, (uint64_t)sa.port);
-				outbuf_puts(out, " }");
-			} else if (strcmp(sa.family, "netlink") == 0) {
-				outbuf_puts(out, "{ fam=netlink nlnk-fam=16 nlnk-pid=");
-				outbuf_put_u64(out, sa.nl_pid);
-				outbuf_puts(out, " }");
-			} else {
-				outbuf_puts(out, "unknown-family(");
-				outbuf_put_u64(out, sa.family_nr);
-				outbuf_putc(out, ')');
-			}
-		} else if (id_field(f, &user) && interp_number(f->value, f->value_len, false, &v) &&
-			   v >= 0) {
-			const char *name = NULL;
-			format_id_name_fn fn = user ? ctx->uid_name : ctx->gid_name;
-
-			outbuf_putc(out, any ? ' ' : 0x1d);
-			put_upper(out, f->name, f->name_len);
-			outbuf_puts(out, "=\"");
-			if (v == 4294967295LL) {
-				outbuf_puts(out, "unset");
-			} else if (fn && v < 4294967295LL && (name = fn(ctx->id_arg, (uint32_t)v))) {
-				put_enriched_text(out, name, strlen(name));
-			} else {
-				outbuf_puts(out, "unknown(");
-				outbuf_put_i64(out, v);
-				outbuf_putc(out, ')');
-			}
-			outbuf_putc(out, '"');
-		} else {
-			continue;
-		}
-		any = true;
-	}
-}
-
 void format_event_enriched(struct format_ctx *ctx, const struct audit_event *ev,
 			   struct outbuf *out)
 {
+	const struct enrich_names names = { ctx->uid_name, ctx->gid_name, ctx->id_arg };
 	char stamp[64];
 	size_t n = raw_stamp(ev, stamp, sizeof(stamp));
 
-	if (!parse_event(ctx, ev)) {
-		out->failed = true;
-		return;
-	}
+	/* Each RAW line as written, then what auditd adds to it: computed
+	 * from the line itself, as auditd does (enrich.h). */
 	for (unsigned i = 0; i < ev->nrecords; i++) {
+		size_t start = out->len;
+
 		if (!put_raw_line(ev, &ev->records[i], stamp, n, out))
 			return;
-		put_enrichment(ctx, &ctx->recs[i], out);
+		ctx->value2.len = 0;
+		enrich_line(out->data + start, out->len - start, ev->records[i].type, &names,
+			    &ctx->value, &ctx->value2);
+		if (ctx->value2.failed) {
+			out->failed = true;
+			return;
+		}
+		outbuf_put(out, ctx->value2.data, ctx->value2.len);
 		outbuf_putc(out, '\n');
 	}
 }

@@ -98,10 +98,10 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
  * ENRICHED part the input had (log input) is left out: RAW has none. */
 void format_event_raw(const struct audit_event *ev, struct outbuf *out);
 
-/* Appends the records in auditd's ENRICHED format: the RAW line, then
- * 0x1d and auditd's interpretations: ARCH and SYSCALL names, uid and gid
- * fields as "name" (auid 4294967295 as "unset", an id without a name as
- * "unknown(N)"), SADDR={ fam=... }. Names come from ctx's callbacks. */
+/* Appends the records in auditd's ENRICHED format: each RAW line, then
+ * what auditd 3.0.9 adds to it (enrich.h: 0x1d, ARCH and SYSCALL names,
+ * uids and gids as names, SADDR={ saddr_fam=... }), byte for byte. Names
+ * come from ctx's callbacks. */
 void format_event_enriched(struct format_ctx *ctx, const struct audit_event *ev,
 			   struct outbuf *out);
 

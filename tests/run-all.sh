@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test suite and ends with one line: "N passed, N failed".
+# Runs every test suite and ends with one line: "N passed, N failed, N skipped"
+# (test cases over all builds). It exits non-zero when a case failed, a
+# build failed, a meson run exited non-zero or ran no test at all.
 #   build   all suites (unit, live, stress) in the normal build
 #   tsan    unit and stress under ThreadSanitizer
 #   asan    unit and stress under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -10,18 +12,30 @@ sanitizer_records=${NEEDLE_SANITIZER_STRESS_RECORDS:-5000000}
 passed=0 failed=0 skipped=0 broken=0
 
 # Adds the results of one meson test run, read from its JSON log: each
-# TAP test case counts once.
+# TAP test case counts once. A run counts as failed when meson exited
+# non-zero without a failed case to show for it (killed, a build error, a
+# timeout of its own) or when its log holds no test at all: a run that
+# executed nothing never passes.
 count() {
-	local dir=$1 label=$2 line
-	line=$(python3 - "$dir/meson-logs/testlog.json" "$label" <<'PY'
+	local dir=$1 label=$2 meson_status=$3 line
+	line=$(python3 - "$dir/meson-logs/testlog.json" "$label" "$meson_status" <<'PY'
 import json, re, sys
 # Counts test cases: the TAP lines of each test program, or the program
 # itself when it printed no TAP (or crashed before finishing its plan).
-path, label = sys.argv[1], sys.argv[2]
-p = f = s = 0
+path, label, meson_status = sys.argv[1], sys.argv[2], int(sys.argv[3])
+p = f = s = tests = 0
+def failed(what):
+    global f
+    f += 1
+    print(f"FAILED [{label}] {what}", file=sys.stderr)
 try:
-    for raw in open(path):
-        t = json.loads(raw)
+    for n, raw in enumerate(open(path), 1):
+        try:
+            t = json.loads(raw)
+        except ValueError:
+            failed(f"{path}:{n}: not a JSON line (meson cut short?)")
+            continue
+        tests += 1
         r = t.get("result")
         out = t.get("stdout") or ""
         ok = re.findall(r"^ok \d+ - (.*)$", out, re.M)
@@ -29,23 +43,29 @@ try:
         skips = [c for c in ok if "# SKIP" in c]
         p += len(ok) - len(skips)
         s += len(skips)
-        f += len(bad)
+        for c in skips:
+            print(f"SKIPPED [{label}] {t.get('name')}: {c}", file=sys.stderr)
         for c in bad:
-            print(f"FAILED [{label}] {t.get('name')}: {c}", file=sys.stderr)
+            failed(f"{t.get('name')}: {c}")
         if r not in ("OK", "EXPECTEDFAIL", "SKIP") and not bad:
-            f += 1
-            print(f"FAILED [{label}] {t.get('name')}: {r}", file=sys.stderr)
+            failed(f"{t.get('name')}: {r}")
         elif not ok and not bad:
             if r == "SKIP":
                 s += 1
+                plan = re.search(r"^1\.\.0\s*#\s*SKIP\s*(.*)$", out, re.M)
+                print(f"SKIPPED [{label}] {t.get('name')}: {plan.group(1) if plan else 'skipped'}",
+                      file=sys.stderr)
             elif r in ("OK", "EXPECTEDFAIL"):
                 p += 1
 except FileNotFoundError:
-    print(f"FAILED [{label}] no test log at {path}", file=sys.stderr)
-    f += 1
+    failed(f"no test log at {path}")
+if tests == 0:
+    failed(f"meson ran no test ({path} is empty)")
+if meson_status != 0 and f == 0:
+    failed(f"meson test exited {meson_status} but no test failed in its log")
 print(p, f, s)
 PY
-)
+) || line="0 1 0"
 	set -- $line
 	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
 }
@@ -66,7 +86,7 @@ run() {
 	echo "== $label: meson test -C $dir $*"
 	rm -f "$dir/meson-logs/testlog.json"
 	meson test -C "$dir" --no-rebuild --print-errorlogs "$@"
-	count "$dir" "$label"
+	count "$dir" "$label" $?
 }
 
 run "$build" normal

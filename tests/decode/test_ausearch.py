@@ -13,7 +13,7 @@ import collections, csv, os, re, shutil, subprocess, sys, tempfile
 needle, corpus = sys.argv[1], sys.argv[2]
 if not shutil.which("ausearch"):
     print("1..0 # SKIP ausearch not installed (Debian package auditd)")
-    sys.exit(77)
+    sys.exit(0)  # a TAP skip: meson reports it SKIP (77 is an error under TAP)
 rows = [r for r in csv.DictReader(open(os.path.join(corpus, "SOURCES.tsv")), delimiter="\t")
         if "input" in r["role"]]
 key = re.compile(rb"^(?:node=\S+ )?type=(\S+) msg=audit\(([0-9.:]+)\)")

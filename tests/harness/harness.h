@@ -8,8 +8,9 @@
  *   TEST(ring_empty) { CHECK(...); CHECK_EQ(a, b); }
  *   int main(int argc, char **argv) { return harness_main(argc, argv, CASES(ring_empty)); }
  *
- * A case can call SKIP("why") (e.g. not root). A program whose cases are all
- * skipped reports as skipped. `prog NAME` runs only the case NAME.
+ * A case can call SKIP("why") (e.g. not root): it prints "ok N - case # SKIP
+ * why", which meson and tests/run-all.sh count as skipped, never as passed;
+ * a program whose cases all skipped exits 0 and meson reports it SKIP. `prog NAME` runs only the case NAME.
  * harness_defer() registers cleanups that run however the case ends.
  */
 #ifndef NEEDLE_HARNESS_H

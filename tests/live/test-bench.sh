@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Live: needle-bench live --compare needle,null at small counts. Every run's
-# accounting must hold (generated = delivered + kernel lost + counted lost,
-# nothing unexplained, here nothing lost at all under policy wait), and the
-# kernel must be as it was afterwards; then a run interrupted with SIGINT
-# must stop its daemon and restore the kernel too; then needle-bench record
-# captures a load that needle decode --eoe and needle-bench replay --from
-# read back whole. No speed is asserted.
+# Live: needle-bench live --compare needle,null at small counts. Every run
+# must reconcile (here nothing is lost at all under policy wait: generated =
+# delivered, no record short, nothing unexplained), and the kernel must be
+# as it was afterwards; then a run interrupted with SIGINT must stop its
+# daemon and restore the kernel too; then needle-bench record captures a
+# load that needle decode --eoe and needle-bench replay --from read back
+# whole; then a run that loses on purpose without a counter (the bare drain
+# forgets every 10th event of the load) must be shown NOT RECONCILED with
+# exactly those events unexplained. No speed is asserted.
 # usage: test-bench.sh NEEDLE_BENCH NEEDLE   (TAP)
 set -u
 bench=$1 needle=$2
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-bench-test-$$"
 rules_before=$(auditctl -l)
 
 echo "TAP version 13"
-echo "1..3"
+echo "1..4"
 fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do echo "# $l"; done; exit 1; }
 
 "$bench" live --compare needle,null --threads 2 --calls 2000 --rounds 1 \
@@ -28,10 +30,12 @@ bad = []
 for r in runs:
     if r["daemon"] == "baseline":
         continue
-    got = r["delivered"] + r["kernel_lost"] + r["daemon_lost"]
-    if r["generated"] != 4000 or r["unexplained"] != 0 or r["delivered"] != 4000:
+    if (r["generated"] != 4000 or r["delivered"] != 4000 or r["short_records"] != 0
+            or r["unexplained_min"] != 0 or r["unexplained_max"] != 0 or not r["reconciled"]):
         bad.append(f'{r["daemon"]}: generated {r["generated"]} delivered {r["delivered"]} '
-                   f'kernel lost {r["kernel_lost"]} counted {r["daemon_lost"]} unexplained {r["unexplained"]}')
+                   f'short {r["short_records"]} kernel lost {r["kernel_lost"]} counted '
+                   f'{r["daemon_lost"]} unexplained {r["unexplained_min"]}..{r["unexplained_max"]} '
+                   f'reconciled {r["reconciled"]}')
 print(f'{len(runs)} runs; ' + ("; ".join(bad) if bad else "all accounted"))
 sys.exit(1 if bad or len(runs) != 3 else 0)
 PY
@@ -40,7 +44,8 @@ echo "# exit $status: $check"
 [ "$status" = 0 ] && [ "$checked" = 0 ] || fail 1 "accounting of needle and null" "$(cat "$LIVE_TOP/err")"
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
 	fail 1 "kernel state unchanged" "$(auditctl -s)" "$(auditctl -l)"
-echo "ok 1 - needle and null: 4000 generated = 4000 delivered, nothing unexplained; kernel unchanged"
+grep -q "NOT RECONCILED" "$LIVE_TOP/out" "$LIVE_TOP/err" && fail 1 "no run marked NOT RECONCILED" "$(cat "$LIVE_TOP/out")"
+echo "ok 1 - needle and null: 4000 generated = 4000 delivered, no record short, reconciled; kernel unchanged"
 
 # Interrupted in the middle of needle's run.
 "$bench" live --compare needle --calls 200000 --rounds 1 --rate 20000 \
@@ -73,3 +78,25 @@ grep -q " partial_timeout 0 partial_evicted 0 partial_end 0 " <<< "$stats" && [ 
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
 	fail 3 "kernel unchanged after record"
 echo "ok 3 - record: 1000 events of the load, decoded whole with --eoe, replayed"
+
+# A loss no counter shows: the bare drain forgets every 10th event of the load.
+"$bench" live --compare null --threads 2 --calls 2000 --rounds 1 --test-drain-forgets 10 \
+	--mix openat=2,connect=1,execve=1 --json "$LIVE_TOP/forget.json" \
+	> "$LIVE_TOP/out4" 2> "$LIVE_TOP/err4"; status=$?
+check=$(/usr/bin/python3 - "$LIVE_TOP/forget.json" <<'PY'
+import json, sys
+r = [r for r in json.load(open(sys.argv[1]))["runs"] if r["daemon"] == "null"][0]
+print(f'generated {r["generated"]} delivered {r["delivered"]} kernel lost {r["kernel_lost"]} '
+      f'unexplained {r["unexplained_min"]}..{r["unexplained_max"]} reconciled {r["reconciled"]}')
+ok = (r["generated"] == 4000 and r["delivered"] == 3600 and r["unexplained_min"] == 400
+      and r["unexplained_max"] == 400 and r["reconciled"] is False)
+sys.exit(0 if ok else 1)
+PY
+); checked=$?
+echo "# exit $status: $check"
+[ "$status" = 0 ] && [ "$checked" = 0 ] || fail 4 "the forgetful drain: 400 events unexplained" "$(cat "$LIVE_TOP/out4" "$LIVE_TOP/err4")"
+grep -q "null .*NOT RECONCILED" "$LIVE_TOP/err4" && grep -q "^null .*NOT RECONCILED: at least 400 events" "$LIVE_TOP/out4" ||
+	fail 4 "the run and the table say NOT RECONCILED" "$(cat "$LIVE_TOP/out4" "$LIVE_TOP/err4")"
+[ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
+	fail 4 "kernel unchanged"
+echo "ok 4 - a drain that forgets 400 of 4000 events: NOT RECONCILED, 400 events unexplained"

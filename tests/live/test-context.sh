@@ -17,7 +17,7 @@
 set -u
 NEEDLE=$1
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-ctx-$$"
 here=$(dirname "$0")
 py=/usr/bin/python3
@@ -27,7 +27,9 @@ nobody=$(id -u nobody)
 
 echo "TAP version 13"
 echo "1..5"
-fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do echo "# $l"; done; }
+# Every case is reported; the test exits 1 when any of them failed.
+failures=0
+fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do echo "# $l"; done; failures=$((failures + 1)); }
 
 live_start ctx "output = json,raw
 control_socket =
@@ -85,12 +87,13 @@ port, shell, login, nobody = int(port), int(shell), int(login), int(nobody)
 events = [json.loads(l) for l in open(path, encoding="utf-8")]
 ours = [e for e in events if key in (e.get("why", {}).get("keys") or [])]
 lines = open(summary, encoding="utf-8").read().splitlines()
-n = 0
+n = failed = 0
 def check(ok, what, detail):
-    global n
+    global n, failed
     n += 1
     print(("ok" if ok else "not ok") + f" {n} - {what}")
     if not ok:
+        failed += 1
         print("# " + json.dumps(detail)[:3000])
 
 def find(pred):
@@ -127,10 +130,13 @@ ok = bool(e) and w.get("container", {}).get("runtime") == "docker" and \
     who.get("host_uid") == nobody and who.get("container_uid") == 0 and \
     set(w.get("namespaces", [])) >= {"pid", "mnt", "user"}
 check(ok, "container: docker and its id, auid the login, host uid nobody, container uid 0", e)
-sys.exit(0)
+sys.exit(1 if failed else 0)
 PY
+[ $? = 0 ] || failures=$((failures + 1))
 if [ "$status" = 0 ] && [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ ! -e "$cg_top" ]; then
 	echo "ok 5 - needle exited 0, kernel state restored, test cgroup removed"
 else
 	echo "not ok 5 - needle exited 0 ($status), kernel state restored, test cgroup removed"
+	failures=$((failures + 1))
 fi
+[ "$failures" = 0 ]

@@ -6,7 +6,7 @@ NEEDLE=$1 helper=$(readlink -f "$2")
 here=$(dirname "$0")
 needle=$NEEDLE
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-live-$$"
 key=$LIVE_KEY top=$LIVE_TOP settings_before=$SETTINGS_BEFORE
 
@@ -216,7 +216,7 @@ backlog_wait_time = 100"; then
 	sleep 2.5
 	alive=no; kill -0 "$p" 2>/dev/null && alive=yes
 	stop_needle "$p"
-	lost=$(sed -n 's/.* \([0-9]*\) events in failed writes, .*/\1/p' "$top/full/stderr")
+	lost=$(sed -n 's/.* \([0-9]*\) events in failed writes$/\1/p' "$top/full/stderr")
 	if [ "$alive" = yes ] && [ "${lost:-0}" -ge 20 ] &&
 		grep -q "warning: .* events lost in failed writes since the last report; free space in log_dir" "$top/full/stderr"; then
 		ok "disk full: $lost events counted lost, a warning names the fix, needle keeps running"

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Live: needle monitor --multicast beside a needle daemon. First it counts
-# what the kernel multicasts (every event of a small load, no gap); then,
-# stopped (SIGSTOP) through a load far larger than its 4 MiB receive
-# buffer, it must show overruns (ENOBUFS) and serial gaps, and warn, while the daemon
-# on its own socket loses nothing. The kernel is left as it was.
+# what the kernel multicasts (at least the 500 events of a small load, no
+# overrun, no gap); then, stopped (SIGSTOP) through a load far larger than
+# its 4 MiB receive buffer, it must show overruns (ENOBUFS) and serial gaps,
+# and warn, while the daemon on its own socket loses nothing. The
+# multicast group carries every event of the machine, not only the load's,
+# and the reader counts all of them: its counts are checked as bounds (at
+# least the load's events, at most what the daemon wrote over the whole
+# run), not as exact figures. The kernel is left as it was.
 # usage: test-multicast.sh NEEDLE LOADGEN   (TAP)
 set -u
 NEEDLE=$1 loadgen=$(readlink -f "$2")
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-mcast-$$"
 here=$(dirname "$0")
 port=$((20000 + ($$ + 13) % 20000))
@@ -44,8 +48,8 @@ events1=$(m 'needle_multicast_events_total{}') records1=$(m 'needle_multicast_re
 over1=$(m 'needle_multicast_overruns_total{}') gaps1=$(m 'needle_multicast_serial_gaps_total{}')
 echo "# small load: multicast events ${events0:-?} -> ${events1:-?}, records $records1, overruns $over1, gaps $gaps1"
 [ -n "$events1" ] && [ $((events1 - events0)) -ge 500 ] && [ "$over1" = 0 ] && [ "$gaps1" = 0 ] ||
-	fail 1 "the multicast reader counted 500 events and lost none" "$(cat "$dir/monitor.err")"
-echo "ok 1 - multicast reader counted $((events1 - events0)) events ($records1 records), no overrun, no gap"
+	fail 1 "the multicast reader counted at least the load's 500 events and lost none" "$(cat "$dir/monitor.err")"
+echo "ok 1 - multicast reader counted $((events1 - events0)) events (the load's 500 and others), $records1 records, no overrun, no gap"
 
 # 2: the reader stalls through 20000 events (100000 records): its buffer overflows.
 kill -STOP "$monitor"
@@ -62,9 +66,10 @@ echo "# stalled: multicast events $events1 -> $events2, overruns $over2, serial 
 	fail 2 "a stalled multicast reader shows overruns and serial gaps" "$(cat "$dir/monitor.err")"
 grep -q "warning: the multicast reader fell behind" "$dir/monitor.err" ||
 	fail 2 "the monitor warned" "$(cat "$dir/monitor.err")"
-# Gaps plus what arrived cover the stall: no event is both, none is neither.
+# Gaps plus what arrived cover the stall: at least the load's 20000 events
+# (other events of the machine come on top).
 [ $((events2 - events1 + gaps2)) -ge 20000 ] ||
-	fail 2 "events seen + gaps cover the 20000 events" "seen $((events2 - events1)), gaps $gaps2"
+	fail 2 "events seen + gaps cover at least the 20000 events of the stall" "seen $((events2 - events1)), gaps $gaps2"
 echo "ok 2 - stalled multicast reader: $over2 overruns, $gaps2 serial gaps, warned"
 
 # 3: the daemon, on its own socket, lost nothing.
@@ -74,7 +79,12 @@ kill -TERM "$monitor"; wait "$monitor"; mstatus=$?
 live_stop "$needle_pid"; status=$?
 check=$(/usr/bin/python3 "$here/check_json.py" "$dir/log/needle.json" "$LIVE_KEY" 20500 openat \
 	"/nonexistent/$LIVE_KEY"); checked=$?
-echo "# daemon: $check; lost: $lost; exit $status, monitor exit $mstatus"
+daemon_events=$(wc -l < "$dir/log/needle.json")
+echo "# daemon: $check ($daemon_events events in all); lost: $lost; exit $status, monitor exit $mstatus"
+# Upper bound: the reader cannot have seen or missed more events than the
+# kernel sent the daemon over the whole run.
+[ $((events2 + gaps2)) -le "$daemon_events" ] ||
+	fail 3 "the multicast reader's events + gaps ($events2 + $gaps2) <= the daemon's events ($daemon_events)"
 [ "$lost" = "kernel 0 socket 0 ring 0 partial 0 sink 0" ] && [ "$checked" = 0 ] &&
 	[ "$status" = 0 ] && [ "$mstatus" = 0 ] || fail 3 "the daemon lost nothing" "$(cat "$dir/stderr")"
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] || fail 3 "kernel state restored"

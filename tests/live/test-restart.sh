@@ -94,7 +94,7 @@ $summary"
 		[ "$restart" -gt 0 ] && [ "$calls" = $((whole + counted)) ] &&
 		[ "$lost_before" = "$lost_after" ] &&
 		grep -q "resuming from $top/log/needle.progress" "$top/second/stderr" &&
-		grep -q ", $restart events before this start (restart)$" "$top/second/stderr"; then
+		grep -q "stopped: besides, $restart events before this start (restart)," "$top/second/stderr"; then
 		ok "SIGKILL mid-load: every call written once or counted lost, exactly ($whole + $counted = $calls; restart $restart)"
 		echo "$detail" | sed 's/^/# /'
 	else
@@ -124,7 +124,7 @@ if start_in third "$dec_b" log2; then
 		restart=$(metric "$top/fourth/stat.json" 'needle_lost_events_total{cause="restart"}')
 		whole=$(metric "$top/fourth/stat.json" 'needle_decoder_events_total{state="whole"}')
 		if [ "$restart" = 0 ] && [ "$whole" -ge 100 ] &&
-			grep -q ", 0 events before this start (restart)$" "$top/fourth/stderr"; then
+			grep -q "stopped: besides, 0 events before this start (restart)," "$top/fourth/stderr"; then
 			ok "clean stop and start: no restart loss ($whole events after the start)"
 		else
 			not_ok "clean stop and start: no restart loss" "restart $restart, whole $whole" \

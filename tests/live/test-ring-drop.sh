@@ -6,19 +6,20 @@
 # lost"); needle_lost_events_total{cause="ring"} must equal the events of
 # the workload missing from the output (not there whole), the decoders'
 # serial gaps and partial events must be exactly the ring's (whole and cut
-# short), and no other cause may move. The kernel is left as it was.
+# short), and no other cause may move. `needle stat` must show the same
+# causes, each as measured, and no sum. The kernel is left as it was.
 # usage: test-ring-drop.sh NEEDLE LOADGEN   (TAP)
 set -u
 NEEDLE=$1 loadgen=$(readlink -f "$2")
 . "$(dirname "$0")/lib.sh"
-live_require
+live_require tap
 live_setup "needle-rdrop-$$"
 here=$(dirname "$0")
 port=$((20000 + ($$ + 11) % 20000))
 events=20000
 
 echo "TAP version 13"
-echo "1..2"
+echo "1..3"
 fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do echo "# $l"; done; exit 1; }
 
 dir=$LIVE_TOP/rdrop
@@ -37,7 +38,7 @@ backlog_limit = 65536
 backlog_wait_time = 1000
 event_timeout = 300
 metrics_listen = 127.0.0.1:$port
-control_socket =" || fail 1 "needle started" "$(cat "$dir/stderr")"
+control_socket = $dir/control" || fail 1 "needle started" "$(cat "$dir/stderr")"
 needle_pid=$started_pid
 auditctl -a always,exit -F arch=b64 -S openat -F exe="$loadgen" -F exit=-ENOENT -k "$LIVE_KEY" >/dev/null
 "$loadgen" 1 "$events" "/nonexistent/$LIVE_KEY" > /dev/null
@@ -62,6 +63,7 @@ settle
 auditctl -D -k "$LIVE_KEY" >/dev/null
 lost_after=$(auditctl -s | awk '$1=="lost"{print $2}')
 settle
+"$NEEDLE" stat --socket "$dir/control" > "$dir/stat" 2>&1
 live_stop "$needle_pid"; status=$?
 wait "$reader"
 stderr=$(cat "$dir/stderr")
@@ -96,3 +98,11 @@ grep -q "warning: [0-9]* events dropped or cut short by full rings" <<< "$stderr
 	fail 2 "needle warned about ring drops" "$stderr"
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] || fail 2 "kernel state restored"
 echo "ok 2 - warned, kernel state restored"
+stat_lost=$(grep '^lost ' "$dir/stat")
+stat_events=$(grep '^events ' "$dir/stat")
+echo "# needle stat: $stat_events / $stat_lost"
+grep -q " ring $missing " <<< "$stat_lost " && grep -q " kernel 0 socket 0 " <<< "$stat_lost" &&
+	grep -q "written whole $(m 'needle_decoder_events_total{state="whole"}'), partial $partial$" <<< "$stat_events" &&
+	! grep -q "produced" "$dir/stat" ||
+	fail 3 "needle stat shows the ring's $missing lost events as measured, no sum" "$(cat "$dir/stat")"
+echo "ok 3 - needle stat: ring $missing (the load's events missing from the output), written counts, no sum"

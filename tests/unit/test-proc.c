@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "harness.h"
+#include "context.h"
 #include "procinfo.h"
 #include "proctable.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <urcu.h>
 
@@ -71,7 +75,7 @@ TEST(table_follows_fork_exec_exit)
 	rcu_read_unlock();
 
 	proctable_fork(t, self, child);
-	proctable_exec(t, child, 0, "/usr/bin/python3", "python3");
+	proctable_exec(t, child, 0, "/usr/bin/python3", "python3", &(unsigned){ 1 });
 	rcu_read_lock();
 	e = proctable_lookup(t, child, false);
 	CHECK(e != NULL);
@@ -107,6 +111,131 @@ TEST(table_follows_fork_exec_exit)
 	rcu_unregister_thread();
 }
 
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* where.start_time of a child, as the table reports it, against the wall
+ * time around its fork: within a clock tick (the kernel's start time is
+ * whole ticks, rounded down), plus a little for the reading of the clocks. */
+TEST(start_time_to_the_tick)
+{
+	struct proctable *t = proctable_new(1 << 16);
+	const struct proc_entry *e;
+	double hz = (double)sysconf(_SC_CLK_TCK), before, after, start = 0;
+	int go[2];
+	pid_t child;
+
+	CHECK(hz > 0);
+	CHECK(pipe(go) == 0);
+	rcu_register_thread();
+	before = wall_now();
+	child = fork();
+	if (child == 0) {
+		char c;
+
+		close(go[1]);
+		_exit(read(go[0], &c, 1) < 0);
+	}
+	after = wall_now();
+	CHECK(child > 0);
+	close(go[0]);
+	rcu_read_lock();
+	e = proctable_lookup(t, (uint32_t)child, true);
+	if (e)
+		start = proctable_start_time(t, e);
+	rcu_read_unlock();
+	close(go[1]);
+	waitpid(child, NULL, 0);
+	proctable_free(t);
+	rcu_unregister_thread();
+	NOTE("fork between %.6f and %.6f; start_time %.6f (%+.4f s), a tick is %.4f s", before,
+	     after, start, start - before, 1 / hz);
+	CHECK(e != NULL);
+	CHECK(start >= before - 1 / hz - 0.002);
+	CHECK(start <= after + 0.002);
+}
+
+/* A chain of depth processes below this one; the last reports its pid and
+ * its parent's, then every one waits until hold closes. */
+static _Noreturn void chain(int depth, int report, int hold)
+{
+	uint32_t ids[2];
+	char c;
+
+	/* Each process forks the next and waits for it. */
+	for (; depth > 0; depth--) {
+		pid_t child = fork();
+
+		if (child != 0) {
+			waitpid(child, NULL, 0);
+			_exit(0);
+		}
+	}
+	ids[0] = (uint32_t)getpid();
+	ids[1] = (uint32_t)getppid();
+	_exit(write(report, ids, sizeof(ids)) != sizeof(ids) || read(hold, &c, 1) < 0);
+}
+
+/*
+ * The bound on /proc loads for one event, counted by the table itself
+ * (needle_process_table_loads_total): the worst event is the execve of a
+ * pid the table does not know (one load for the new program) whose
+ * ancestors it does not know either (one each, up to ancestors_depth).
+ * Here a chain of four processes below this test, the table empty.
+ */
+TEST(proc_loads_per_event_bounded)
+{
+	struct proctable *t = proctable_new(1 << 16);
+	struct context_cache cache = { 0 };
+	struct format_process ret = { 0 };
+	struct proctable_stats before, after;
+	uint32_t ids[2] = { 0, 0 };
+	int report[2], hold[2];
+	pid_t top;
+	bool ok;
+
+	CHECK(pipe(report) == 0 && pipe(hold) == 0);
+	top = fork();
+	if (top == 0) {
+		close(hold[1]);
+		chain(3, report[1], hold[0]);
+	}
+	close(hold[0]);
+	CHECK(read(report[0], ids, sizeof(ids)) == sizeof(ids));
+	rcu_register_thread();
+	proctable_get_stats(t, &before);
+	rcu_read_lock();
+	ok = context_for_event(t, 4,
+			       &(struct format_facts){ .pid = ids[0], .ppid = ids[1],
+						       .sec = (uint64_t)time(NULL),
+						       .syscall = "execve", .success = true,
+						       .exe = "/usr/bin/true", .argv0 = "true" },
+			       (uint64_t)time(NULL) * 1000, &cache, &ret);
+	rcu_read_unlock();
+	proctable_get_stats(t, &after);
+	close(hold[1]);
+	waitpid(top, NULL, 0);
+	proctable_free(t);
+	rcu_unregister_thread();
+	NOTE("execve of an unknown pid, 4 unknown ancestors: %" PRIu64 " loads of /proc/PID "
+	     "(bound %d); %u ancestors, the last %s",
+	     after.loads - before.loads, PROC_LOADS_PER_EVENT, ret.nancestors,
+	     ret.nancestors && ret.ancestors[ret.nancestors - 1].known ? "known" : "unknown");
+	CHECK(ok);
+	CHECK(ret.known);
+	CHECK(after.loads - before.loads <= PROC_LOADS_PER_EVENT);
+	CHECK_EQ(after.loads - before.loads, PROC_LOADS_PER_EVENT); /* the budget was needed */
+	CHECK_EQ(ret.nancestors, 4);
+	CHECK_EQ(ret.ancestors[0].pid, ids[1]);
+	CHECK(ret.ancestors[0].known);
+	CHECK(!ret.ancestors[3].known); /* no load left for it: unknown, not guessed */
+}
+
 TEST(table_is_bounded)
 {
 	struct proctable *t = proctable_new(2);
@@ -129,5 +258,6 @@ int main(int argc, char **argv)
 	return harness_main(argc, argv,
 			    CASES(CASE(stat_with_a_hostile_command_name), CASE(uid_maps),
 				  CASE(this_process_from_proc), CASE(table_follows_fork_exec_exit),
+				  CASE(start_time_to_the_tick), CASE(proc_loads_per_event_bounded),
 				  CASE(table_is_bounded)));
 }
