@@ -34,6 +34,7 @@
 #include "proctable.h"
 #include "recovery.h"
 #include "rules.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -514,11 +515,25 @@ static int progress_open(struct daemon *d)
 	return 0;
 }
 
+/* The data socket's receive buffer, at start and on SIGHUP. */
+static void set_socket_buffer(struct daemon *d, uint64_t bytes)
+{
+	int64_t granted = audit_ctl_set_rcvbuf(d->data, bytes);
+
+	pthread_mutex_lock(&d->kernel.lock);
+	d->kernel.rcvbuf = granted > 0 ? granted : 0;
+	pthread_mutex_unlock(&d->kernel.lock);
+	if (granted < 0)
+		say("socket_buffer: cannot set the receive buffer: %s", strerror((int)-granted));
+	else if ((uint64_t)granted < bytes)
+		say("socket_buffer: asked for %" PRIu64 " bytes, the kernel granted %" PRId64, bytes,
+		    granted);
+}
+
 /* Rings, log and data socket; threads are started separately. */
 static int pipeline_open(struct daemon *d)
 {
 	struct pipeline *p = calloc(1, sizeof(*p));
-	int64_t granted;
 	struct timeval tv = { 0, 100000 };
 
 	if (!p) {
@@ -526,7 +541,10 @@ static int pipeline_open(struct daemon *d)
 		return -ENOMEM;
 	}
 	d->p = p;
-	p->conf = &d->conf;
+	if (settings_init(&p->settings, &d->conf) < 0) {
+		say("out of memory");
+		return -ENOMEM;
+	}
 	p->listeners = d->conf.listener_threads;
 	p->decoders = d->conf.decoder_threads ? d->conf.decoder_threads : online_cpus();
 	p->mpsc = p->listeners > 1;
@@ -576,15 +594,7 @@ static int pipeline_open(struct daemon *d)
 			return r;
 		}
 	}
-	granted = audit_ctl_set_rcvbuf(d->data, d->conf.socket_buffer);
-	pthread_mutex_lock(&d->kernel.lock);
-	d->kernel.rcvbuf = granted > 0 ? granted : 0;
-	pthread_mutex_unlock(&d->kernel.lock);
-	if (granted < 0)
-		say("socket_buffer: cannot set the receive buffer: %s", strerror((int)-granted));
-	else if ((uint64_t)granted < d->conf.socket_buffer)
-		say("socket_buffer: asked for %" PRIu64 " bytes, the kernel granted %" PRId64,
-		    d->conf.socket_buffer, granted);
+	set_socket_buffer(d, d->conf.socket_buffer);
 	/* Listeners wake up this often to look at their stop flag. Stop does
 	 * not depend on it (pipeline_close() signals them), but a listener
 	 * blocked in recvmmsg() would not see the flag for the decoders' sake. */
@@ -803,6 +813,7 @@ static int pipeline_close(struct daemon *d, bool abort_waits)
 		proctable_free(p->procs);
 		rcu_unregister_thread();
 	}
+	settings_fini(&p->settings);
 	free(p);
 	d->p = NULL;
 	return status;
@@ -856,6 +867,8 @@ struct watch {
 	uint64_t risk_warned_at;
 	uint64_t status_events;          /* events at the last status line */
 	uint64_t progress_failed, progress_warned_at;
+	bool audit_off;                  /* the kernel's audit was disabled at the last look */
+	uint64_t audit_off_warned_at;
 	uint64_t sink_errors[PIPELINE_OUTPUTS]; /* rotation and sync errors last said */
 	uint64_t sink_warned_at[PIPELINE_OUTPUTS];
 };
@@ -912,6 +925,41 @@ static void watch_start(struct daemon *d, struct watch *w)
 	pthread_mutex_unlock(&d->kernel.lock);
 }
 
+/*
+ * The kernel's audit disabled (enabled 0) makes no record at all: needle
+ * would collect nothing without a word (a multicast needle, or enabled =
+ * keep). Said at start, at once when it goes off while needle runs, and
+ * every AUDIT_OFF_EVERY seconds while it stays off.
+ */
+#define AUDIT_OFF_EVERY 60
+
+static void watch_audit_enabled(struct daemon *d, struct watch *w)
+{
+	bool valid, off;
+
+	pthread_mutex_lock(&d->kernel.lock);
+	valid = d->kernel.valid;
+	off = valid && d->kernel.status.enabled == 0;
+	pthread_mutex_unlock(&d->kernel.lock);
+	if (!valid)
+		return;
+	if (!off) {
+		if (w->audit_off)
+			say("the kernel's audit is enabled again: collecting");
+		w->audit_off = false;
+		return;
+	}
+	if (w->audit_off && w->seconds - w->audit_off_warned_at < AUDIT_OFF_EVERY)
+		return;
+	say("warning: the kernel's audit is disabled (enabled 0): it makes no records and needle "
+	    "collects nothing until it is enabled (%s)",
+	    d->conf.mode == CONF_MODE_MULTICAST
+		    ? "'auditctl -e 1', or the rules of the daemon that owns the audit socket"
+		    : "enabled = 1 in needle's configuration, or 'auditctl -e 1'");
+	w->audit_off = true;
+	w->audit_off_warned_at = w->seconds;
+}
+
 /* A rotation refused, or the close of a rotated-out file failed: no event
  * lost yet (or only at risk), but the operator must act before the disk
  * or the files become the problem. At most every WARN_EVERY seconds. */
@@ -952,6 +1000,7 @@ static void watch_tick(struct daemon *d, struct watch *w)
 	struct decoder_stats ds;
 
 	w->seconds++;
+	watch_audit_enabled(d, w);
 	loss_counters(d, now);
 	for (int c = 0; c < LOSS_CAUSES; c++) {
 		if (now[c] <= w->last[c] ||
@@ -1049,50 +1098,89 @@ static void warn_if_kernel_drops(struct daemon *d)
 	    d->p && d->p->progress ? "" : " (only with a log file in log_dir: none now)");
 }
 
-/* SIGHUP: re-read the configuration; apply what can change live, name
- * what needs a restart, keep everything if the file is bad. */
+/* Says each line of text (lines joined by '\n') after prefix. */
+static void say_lines(const char *prefix, const char *text)
+{
+	const char *line = text;
+
+	while (*line) {
+		size_t n = strcspn(line, "\n");
+
+		say("%s%.*s", prefix, (int)n, line);
+		line += n;
+		while (*line == '\n')
+			line++;
+	}
+}
+
+/* SIGHUP, metrics_listen or control_socket changed: the new endpoint
+ * starts before the old one stops; one that cannot start leaves the old
+ * one running, and run keeps the old value (the next SIGHUP tries again). */
+static void reload_endpoints(struct daemon *d, struct conf *run, uint32_t changed)
+{
+	char err[256];
+
+	if (changed & (1u << CONF_KEY_METRICS_LISTEN)) {
+		struct metrics_server *m = NULL;
+
+		if (run->metrics_listen[0] &&
+		    !(m = metrics_server_start(run->metrics_listen, d->p, &d->kernel, err,
+					       sizeof(err)))) {
+			say("SIGHUP: %s; metrics stay on '%s'", err, d->conf.metrics_listen);
+			strcpy(run->metrics_listen, d->conf.metrics_listen);
+		} else {
+			metrics_server_stop(d->metrics);
+			d->metrics = m;
+		}
+	}
+	if (changed & (1u << CONF_KEY_CONTROL_SOCKET)) {
+		struct control_server *c = NULL;
+
+		if (run->control_socket[0] &&
+		    !(c = control_start(run->control_socket, d->p, &d->kernel, err, sizeof(err)))) {
+			say("SIGHUP: %s; the control socket stays '%s'", err, d->conf.control_socket);
+			strcpy(run->control_socket, d->conf.control_socket);
+		} else {
+			control_stop(d->control);
+			d->control = c;
+		}
+	}
+}
+
+/*
+ * SIGHUP: re-read the configuration. A bad file is reported whole and
+ * changes nothing. Otherwise every key that differs is named: a CONF_LIVE
+ * key is applied (decoders get a new settings snapshot, the main thread
+ * applies the rest), a CONF_NEXT_START key keeps its running value until
+ * the next start, and the log says so (conf.h's CONF_KEYS).
+ */
 static void reload(struct daemon *d)
 {
-	struct conf next;
-	char err[512];
-	int r;
+	struct conf next, run;
+	char err[CONF_ERRORS_MAX], report[4096];
+	uint32_t changed;
 
-	conf_init(&next);
-	r = d->conf_path ? conf_load_file(&next, d->conf_path, err, sizeof(err))
-			 : conf_parse(&next, "<embedded>", conf_embedded_default,
-				      strlen(conf_embedded_default), err, sizeof(err));
-	if (r < 0) {
-		say("SIGHUP: %s; configuration unchanged", err);
+	if (conf_load(&next, d->conf_path, err, sizeof(err)) < 0) {
+		say_lines("SIGHUP: ", err);
+		say("SIGHUP: configuration unchanged");
 		return;
 	}
-#define NEEDS_RESTART(field, name)                                              \
-	if (memcmp(&next.field, &d->conf.field, sizeof(next.field)) != 0) {     \
-		say("SIGHUP: %s changed; it takes effect at the next start", name); \
-		memcpy(&next.field, &d->conf.field, sizeof(next.field));      \
+	conf_reload_merge(&d->conf, &next, &run, report, sizeof(report), &changed);
+	if (settings_publish(&d->p->settings, &run) < 0) {
+		say("SIGHUP: out of memory; configuration unchanged");
+		return;
 	}
-	NEEDS_RESTART(mode, "mode")
-	NEEDS_RESTART(listener_threads, "listener_threads")
-	NEEDS_RESTART(decoder_threads, "decoder_threads")
-	NEEDS_RESTART(socket_buffer, "socket_buffer")
-	NEEDS_RESTART(ring_size, "ring_size")
-	NEEDS_RESTART(log_dir, "log_dir")
-	NEEDS_RESTART(default_rules, "default_rules")
-	NEEDS_RESTART(output_json, "output")
-	NEEDS_RESTART(output_raw, "output")
-	NEEDS_RESTART(output_stdout, "output")
-	NEEDS_RESTART(output_enriched, "output")
-	NEEDS_RESTART(max_log_file, "max_log_file")
-	NEEDS_RESTART(num_logs, "num_logs")
-	NEEDS_RESTART(compress_lz4, "compress")
-	NEEDS_RESTART(event_timeout_ms, "event_timeout")
-	NEEDS_RESTART(max_open_events, "max_open_events")
-	NEEDS_RESTART(resolve_ids, "resolve_ids")
-	NEEDS_RESTART(metrics_listen, "metrics_listen")
-	NEEDS_RESTART(control_socket, "control_socket")
-#undef NEEDS_RESTART
-	d->conf = next;
-	atomic_store(&d->p->ring_full, next.ring_full);
-	if (next.mode == CONF_MODE_UNICAST)
+	say_lines("SIGHUP: ", report);
+	/* Decoders do not read these two: their snapshot may keep a value
+	 * that could not be applied. */
+	reload_endpoints(d, &run, changed);
+	d->conf = run;
+	atomic_store(&d->p->ring_full, run.ring_full);
+	if (changed & (1u << CONF_KEY_SOCKET_BUFFER))
+		set_socket_buffer(d, run.socket_buffer);
+	if (d->p->procs)
+		proctable_set_max(d->p->procs, run.process_table_size);
+	if (run.mode == CONF_MODE_UNICAST)
 		apply_settings(d);
 	say("SIGHUP: configuration reloaded");
 }
@@ -1328,6 +1416,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	if (audit_ctl_get_features(d.ctl, &features) == 0 &&
 	    (features.features & (1u << AUDIT_FEATURE_LOGINUID_IMMUTABLE)))
 		say("kernel feature: loginuid is immutable");
+	watch_audit_enabled(&d, &watch);
 	if (d.ready_fd >= 0)
 		detached_ready(&d);
 	collecting = true;

@@ -128,26 +128,26 @@ static int decode_stream(struct decode_run *d, FILE *f, const char *name)
 	return 0;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: needle decode [-f json|raw|enriched|summary] [--no-names] [--stats]\n"
-		   "                    [--timeout MS] [--eoe] [FILE...]\n"
-		   "  Reads auditd log files (stdin when no FILE or FILE is -) and writes one\n"
-		   "  event per line: json (default), raw or enriched (auditd's formats,\n"
-		   "  one record per line) or summary.\n"
-		   "  --no-names  do not look uid/gid names up on this machine\n"
-		   "  --stats     print record, event and partial-event counts to stderr\n"
-		   "  --timeout MS  end an event without an end record after MS of event\n"
-		   "              time (default 2000)\n"
-		   "  --eoe       the input is the kernel's stream, not auditd's log: events\n"
-		   "              of several records end with EOE, and one that does not\n"
-		   "              is written partial (auditd drops EOE; in its logs PROCTITLE\n"
-		   "              or the timeout ends an event)\n");
-}
+const char decode_cmd_help[] =
+	"usage: needle decode [-f json|raw|enriched|summary] [--no-names] [--stats]\n"
+	"                     [--timeout MS] [--eoe] [FILE...]\n"
+	"  Reads auditd log files (stdin when no FILE or FILE is -) and writes one\n"
+	"  event per line: json (default), raw or enriched (auditd's formats,\n"
+	"  one record per line) or summary.\n"
+	"  -f, --format F  json, raw, enriched or summary\n"
+	"  --no-names      do not look uid/gid names up on this machine\n"
+	"  --stats         print record, event and partial-event counts to stderr\n"
+	"  --timeout MS    end an event without an end record after MS of event\n"
+	"                  time (default 2000)\n"
+	"  --eoe           the input is the kernel's stream, not auditd's log: events\n"
+	"                  of several records end with EOE, and one that does not\n"
+	"                  is written partial (auditd drops EOE; in its logs PROCTITLE\n"
+	"                  or the timeout ends an event)\n"
+	"  -h, --help      this help\n";
 
 int decode_cmd_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option decode_options[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "no-names", no_argument, NULL, 'N' },
 		{ "stats", no_argument, NULL, 'S' },
@@ -162,7 +162,7 @@ int decode_cmd_main(int argc, char **argv)
 	bool names = true, stats = false;
 	int c, status = 0;
 
-	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:h", decode_options, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "json") == 0)
@@ -196,8 +196,8 @@ int decode_cmd_main(int argc, char **argv)
 			cfg.timeout_ms = ms;
 			break;
 		}
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h': fputs(decode_cmd_help, stdout); return 0;
+		default: fputs(decode_cmd_help, stderr); return 2;
 		}
 	}
 	d.asm_ = assembler_new(&cfg);

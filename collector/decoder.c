@@ -9,6 +9,11 @@
  * but the sinks. Output collects in per-decoder buffers of whole lines,
  * written when large or when the ring goes idle; with compress = lz4 each
  * buffer becomes one LZ4 frame. The clock is read once per batch.
+ *
+ * Settings come from the snapshot SIGHUP publishes (settings.h): each
+ * round the decoder looks whether a newer one is out and, if so, copies it
+ * and applies what it reads live (event_timeout, resolve_ids,
+ * ancestors_depth). Between rounds it uses its own copy.
  */
 #include "pipeline.h"
 #include "clock.h"
@@ -81,6 +86,8 @@ struct decoder {
 	struct damage *damage; /* events its ring dropped records of */
 	uint32_t last_serial;  /* of the last record taken */
 	struct context_cache context_cache;
+	struct conf conf;         /* this decoder's copy of the settings */
+	uint64_t conf_generation; /* of the snapshot it was copied from */
 	uint64_t live_since_ms;  /* a copy of the pipeline's, once set */
 	uint64_t last_flush_ms;
 	bool unnoted;            /* serials taken since the last progress note */
@@ -166,7 +173,7 @@ static bool process_context(void *arg, const struct format_facts *f, struct form
 {
 	struct decoder *d = arg;
 
-	return context_for_event(d->p->procs, d->p->conf->ancestors_depth, f, clock_wall_ms(),
+	return context_for_event(d->p->procs, d->conf.ancestors_depth, f, clock_wall_ms(),
 				 &d->context_cache, ret);
 }
 
@@ -345,6 +352,34 @@ static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t 
 		assembler_end(d->asm_, &stamp, NULL, 0);
 }
 
+/* Names in JSON when resolve_ids, in ENRICHED always; the cache is made
+ * the first time a name is wanted. */
+static void decoder_set_names(struct decoder *d)
+{
+	bool json_names = d->conf.resolve_ids;
+
+	if (!d->ids && (d->enriched.sink || json_names) && (d->ids = idcache_new())) {
+		d->fmt_enr.uid_name = idcache_user;
+		d->fmt_enr.gid_name = idcache_group;
+		d->fmt_enr.id_arg = d->ids;
+	}
+	d->fmt.uid_name = json_names && d->ids ? idcache_user : NULL;
+	d->fmt.gid_name = json_names && d->ids ? idcache_group : NULL;
+	d->fmt.id_arg = json_names ? d->ids : NULL;
+}
+
+/* A newer snapshot, if one was published: what it changes applies from
+ * the next event on. */
+static void decoder_update_settings(struct decoder *d)
+{
+	if (!settings_update(&d->p->settings, &d->conf_generation, &d->conf))
+		return;
+	assembler_set_timeout(d->asm_, d->conf.event_timeout_ms);
+	decoder_set_names(d);
+	/* Its answers were built to the old ancestors_depth. */
+	memset(&d->context_cache, 0, sizeof(d->context_cache));
+}
+
 /* Test only (fault.h): decoder 0 gets no assembler; with decoder-assembler:N
  * only once N bytes wait in its ring, as if it had failed while records
  * flowed, with a listener about to wait on its full ring. */
@@ -373,8 +408,6 @@ void *decoder_main(void *arg)
 	struct ring *r = p->ring[wk->id];
 	struct ring_rec recs[DECODER_PEEK];
 	struct assemble_config cfg = {
-		.max_open = p->conf->max_open_events,
-		.timeout_ms = p->conf->event_timeout_ms,
 		/* Several listeners may hand over records after their EOE. */
 		.hold_after_eoe = p->listeners > 1,
 	};
@@ -382,7 +415,6 @@ void *decoder_main(void *arg)
 		.p = p,
 		.id = wk->id,
 		.st = &p->dstats[wk->id],
-		.asm_ = fault_no_assembler(p, wk->id) ? (errno = ENOMEM, NULL) : assembler_new(&cfg),
 		.json.sink = p->json_sink,
 		.raw.sink = p->raw_sink,
 		.enriched.sink = p->enriched_sink,
@@ -390,6 +422,12 @@ void *decoder_main(void *arg)
 	};
 	unsigned rounds = 0;
 
+	/* Every decoder reads the settings under RCU (and the process table). */
+	rcu_register_thread();
+	settings_update(&p->settings, &d.conf_generation, &d.conf);
+	cfg.max_open = d.conf.max_open_events;
+	cfg.timeout_ms = d.conf.event_timeout_ms;
+	d.asm_ = fault_no_assembler(p, wk->id) ? (errno = ENOMEM, NULL) : assembler_new(&cfg);
 	if (!d.asm_) {
 		int err = errno;
 
@@ -398,6 +436,7 @@ void *decoder_main(void *arg)
 		atomic_store(&p->abort_blocking[wk->id], true);
 		pipeline_fail(p, "decoder %u: cannot create its event assembler: %s", wk->id,
 			      strerror(err));
+		rcu_unregister_thread();
 		return NULL;
 	}
 	gaps_init(&d.gaps, p->decoders);
@@ -413,25 +452,18 @@ void *decoder_main(void *arg)
 		d.unnoted = true;
 	}
 	if (p->procs) {
-		rcu_register_thread();
 		d.fmt.process = process_context;
 		d.fmt.process_arg = &d;
 	}
 	d.damage = p->damage[wk->id];
-	if ((d.enriched.sink || p->conf->resolve_ids) && (d.ids = idcache_new())) {
-		d.fmt_enr.uid_name = idcache_user;
-		d.fmt_enr.gid_name = idcache_group;
-		d.fmt_enr.id_arg = d.ids;
-		if (p->conf->resolve_ids) {
-			d.fmt.uid_name = idcache_user;
-			d.fmt.gid_name = idcache_group;
-			d.fmt.id_arg = d.ids;
-		}
-	}
+	decoder_set_names(&d);
 	for (;;) {
-		uint64_t stable = cfg.hold_after_eoe ? progress_round(&d) : 0;
-		size_t n = ring_peek(r, recs, DECODER_PEEK);
-		uint64_t now, wall;
+		uint64_t stable, now, wall;
+		size_t n;
+
+		decoder_update_settings(&d);
+		stable = cfg.hold_after_eoe ? progress_round(&d) : 0;
+		n = ring_peek(r, recs, DECODER_PEEK);
 
 		if (!d.live_since_ms)
 			/* acquire: pairs with the daemon's store before it registers. */
@@ -450,7 +482,7 @@ void *decoder_main(void *arg)
 			{
 				uint32_t floor = d.gaps.floor;
 
-				gaps_tick(&d.gaps, clock_wall_ms(), 2 * cfg.timeout_ms);
+				gaps_tick(&d.gaps, clock_wall_ms(), 2 * d.conf.event_timeout_ms);
 				d.unnoted |= d.gaps.floor != floor;
 			}
 			emit_events(&d);
@@ -493,8 +525,7 @@ void *decoder_main(void *arg)
 	outbuf_free(&d.out.buf);
 	outbuf_free(&d.frame);
 	free(d.open);
-	if (p->procs)
-		rcu_unregister_thread();
+	rcu_unregister_thread();
 	return NULL;
 }
 

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* needle: command line. */
+/*
+ * needle: command line. One table of commands; each command has its own
+ * options (a getopt table named COMMAND_options) and its own help text,
+ * which `needle COMMAND --help` prints and `needle --help` lists in full.
+ */
 #include "config.h"
 #include "conf.h"
 #include "daemon.h"
@@ -12,55 +16,125 @@
 #include <stdio.h>
 #include <string.h>
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: needle run [-c FILE] [--foreground]\n"
-		"       needle config [-c FILE]    print the effective configuration\n"
-		"       needle decode [-f json|raw|enriched|summary] [FILE...]\n"
-		"       needle stat [--json] [--watch] [--socket PATH]\n"
-		"       needle monitor [--once] [--json] [--listen HOST:PORT] [--interval S]\n"
-		"       needle --version\n"
-		"\n"
-		"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
-		"  -f, --foreground   stay in the foreground, log to stderr and, on a terminal,\n"
-		"                     show a live status line; without it needle detaches once\n"
-		"                     collecting and logs to syslog\n");
-}
+static const char run_help[] =
+	"usage: needle run [-c FILE] [--foreground]\n"
+	"  Collects: registers as the kernel's audit daemon (or joins its multicast\n"
+	"  group, mode = multicast) and writes every event until SIGTERM or SIGINT;\n"
+	"  SIGHUP re-reads the configuration.\n"
+	"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
+	"  -f, --foreground   stay in the foreground, log to stderr and, on a terminal,\n"
+	"                     show a live status line; without it needle detaches once\n"
+	"                     collecting and logs to syslog\n"
+	"  -h, --help         this help\n";
 
-/* Loads the embedded configuration or FILE; exit status 2 on error. */
+static const char config_help[] =
+	"usage: needle config [-c FILE]\n"
+	"  Checks a configuration and prints it as needle would run with it, every\n"
+	"  key with its value; every error of the file at once, exit status 2.\n"
+	"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
+	"  -h, --help         this help\n";
+
+/* Loads the embedded configuration or FILE; prints every error, one per
+ * line, and returns EXIT_RUN_CONFIG on error. */
 static int load_conf(const char *path, struct conf *conf)
 {
-	char err[512];
-	int r;
+	char err[CONF_ERRORS_MAX], *line, *save = NULL;
 
-	conf_init(conf);
-	if (path)
-		r = conf_load_file(conf, path, err, sizeof(err));
-	else
-		r = conf_parse(conf, "<embedded>", conf_embedded_default,
-			       strlen(conf_embedded_default), err, sizeof(err));
-	if (r < 0) {
-		fprintf(stderr, "needle: %s\n", err);
-		return EXIT_RUN_CONFIG;
-	}
-	return 0;
+	if (conf_load(conf, path, err, sizeof(err)) == 0)
+		return 0;
+	for (line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "needle: %s\n", line);
+	return EXIT_RUN_CONFIG;
 }
 
-int main(int argc, char **argv)
+static int run_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option run_options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *command, *path = NULL;
+	const char *path = NULL;
 	bool foreground = false;
 	struct conf conf;
 	int c;
 
+	while ((c = getopt_long(argc, argv, "c:fh", run_options, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'f': foreground = true; break;
+		case 'h': fputs(run_help, stdout); return 0;
+		default: fputs(run_help, stderr); return EXIT_RUN_CONFIG;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "needle run: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_RUN_CONFIG;
+	}
+	if (load_conf(path, &conf))
+		return EXIT_RUN_CONFIG;
+	return daemon_run(&conf, path, foreground);
+}
+
+static int config_main(int argc, char **argv)
+{
+	static const struct option config_options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	struct conf conf;
+	char text[4096];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:h", config_options, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'h': fputs(config_help, stdout); return 0;
+		default: fputs(config_help, stderr); return EXIT_RUN_CONFIG;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "needle config: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_RUN_CONFIG;
+	}
+	if (load_conf(path, &conf))
+		return EXIT_RUN_CONFIG;
+	conf_format(&conf, text, sizeof(text));
+	fputs(text, stdout);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	const char *help;
+	int (*main)(int argc, char **argv);
+} commands[] = {
+	{ "run", run_help, run_main },
+	{ "config", config_help, config_main },
+	{ "decode", decode_cmd_help, decode_cmd_main },
+	{ "stat", stat_cmd_help, stat_cmd_main },
+	{ "monitor", monitor_cmd_help, monitor_cmd_main },
+};
+
+#define COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fputs("usage: needle COMMAND [OPTIONS]    ('needle COMMAND --help': that command alone)\n"
+	      "       needle --version\n"
+	      "       needle --help\n",
+	      f);
+	for (size_t i = 0; i < COMMANDS; i++) {
+		fputc('\n', f);
+		fputs(commands[i].help, f);
+	}
+}
+
+int main(int argc, char **argv)
+{
 	/* A reader that goes away (a pipe, stdout closed) is a failed write to
 	 * count, not a reason to die. */
 	signal(SIGPIPE, SIG_IGN);
@@ -76,42 +150,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_RUN_CONFIG;
 	}
-	command = argv[1];
-	if (strcmp(command, "decode") == 0)
-		return decode_cmd_main(argc - 1, argv + 1);
-	if (strcmp(command, "stat") == 0)
-		return stat_cmd_main(argc - 1, argv + 1);
-	if (strcmp(command, "monitor") == 0)
-		return monitor_cmd_main(argc - 1, argv + 1);
-	argc--;
-	argv++;
-	while ((c = getopt_long(argc, argv, "c:fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c': path = optarg; break;
-		case 'f': foreground = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_RUN_CONFIG;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "needle: unexpected argument '%s'\n", argv[optind]);
-		return EXIT_RUN_CONFIG;
-	}
-	if (strcmp(command, "run") == 0) {
-		if (load_conf(path, &conf))
-			return EXIT_RUN_CONFIG;
-		return daemon_run(&conf, path, foreground);
-	}
-	if (strcmp(command, "config") == 0) {
-		char text[2048];
-
-		if (load_conf(path, &conf))
-			return EXIT_RUN_CONFIG;
-		conf_format(&conf, text, sizeof(text));
-		fputs(text, stdout);
-		return 0;
-	}
-	fprintf(stderr, "needle: unknown command '%s'\n", command);
+	for (size_t i = 0; i < COMMANDS; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].main(argc - 1, argv + 1);
+	fprintf(stderr, "needle: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_RUN_CONFIG;
 }

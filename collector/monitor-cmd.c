@@ -127,9 +127,27 @@ static void warn_multicast(const struct readlog_stats *mc, uint64_t *last_lost, 
 	*warned = t;
 }
 
+const char monitor_cmd_help[] =
+	"usage: needle monitor [--once] [--json] [--listen HOST:PORT] [--interval S]\n"
+	"                      [--multicast [--socket-buffer BYTES]]\n"
+	"  Watches the kernel's audit backlog and lost counter beside any audit\n"
+	"  daemon, without changing anything.\n"
+	"  -o, --once                 print one report and exit (with --multicast,\n"
+	"                             after one interval)\n"
+	"  -j, --json                 reports as JSON lines\n"
+	"  -l, --listen HOST:PORT     also serve the figures as Prometheus metrics\n"
+	"                             while it runs (not with --once)\n"
+	"  -i, --interval S           seconds between reports, 1 to 3600 (default 1)\n"
+	"  -m, --multicast            also read the kernel's multicast copy of the\n"
+	"                             records and count records, events, overruns and\n"
+	"                             serial gaps (with --once: over one interval)\n"
+	"  -b, --socket-buffer BYTES  receive buffer of that reader (K, M suffixes;\n"
+	"                             4K to 1G, default 4M)\n"
+	"  -h, --help                 this help\n";
+
 int monitor_cmd_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option monitor_options[] = {
 		{ "once", no_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "listen", required_argument, NULL, 'l' },
@@ -152,7 +170,7 @@ int monitor_cmd_main(int argc, char **argv)
 	const struct readlog_stats *mc = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "ojl:i:mb:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ojl:i:mb:h", monitor_options, NULL)) != -1) {
 		switch (c) {
 		case 'o': once = true; break;
 		case 'j': json = true; break;
@@ -175,21 +193,8 @@ int monitor_cmd_main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h':
-			printf("usage: needle monitor [--once] [--json] [--listen HOST:PORT] "
-			       "[--interval S]\n"
-			       "                      [--multicast [--socket-buffer BYTES]]\n"
-			       "  Watches the kernel's audit backlog and lost counter beside any audit\n"
-			       "  daemon, without changing anything. --multicast also reads the\n"
-			       "  kernel's multicast copy of the records and counts records, events,\n"
-			       "  overruns and serial gaps (with --once: over one interval).\n"
-			       "  --listen serves the figures as Prometheus metrics while it runs\n"
-			       "  (not with --once).\n");
-			return 0;
-		default:
-			fprintf(stderr, "usage: needle monitor [--once] [--json] [--listen HOST:PORT] "
-					"[--interval S] [--multicast [--socket-buffer BYTES]]\n");
-			return 2;
+		case 'h': fputs(monitor_cmd_help, stdout); return 0;
+		default: fputs(monitor_cmd_help, stderr); return 2;
 		}
 	}
 	if (once && listen) {

@@ -15,6 +15,7 @@
 #include "damage.h"
 #include "progress.h"
 #include "ring.h"
+#include "settings.h"
 #include "sink.h"
 
 #include <pthread.h>
@@ -104,7 +105,9 @@ static inline void stat_add(_Atomic uint64_t *c, uint64_t v)
 }
 
 struct pipeline {
-	const struct conf *conf;
+	/* What decoders read of the configuration: snapshots that SIGHUP
+	 * publishes (settings.h), never written under a running decoder. */
+	struct settings settings;
 	int data_fd;                    /* netlink socket the records arrive on */
 	unsigned listeners, decoders;
 	unsigned listeners_started, decoders_started;

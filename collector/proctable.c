@@ -21,7 +21,9 @@ struct node {
 struct proctable {
 	struct cds_lfht *ht;
 	struct procinfo_host host;
-	unsigned max_entries;
+	/* relaxed everywhere: a bound checked against a count that is itself
+	 * read relaxed; a reader may use the old bound for a few more adds. */
+	_Atomic unsigned max_entries;
 	_Atomic uint64_t count;
 	_Atomic uint64_t version; /* bumped before any entry is added, replaced or removed */
 	double boot_time, ticks_per_second;
@@ -56,7 +58,7 @@ struct proctable *proctable_new(unsigned max_entries)
 		free(t);
 		return NULL;
 	}
-	t->max_entries = max_entries ? max_entries : 1;
+	atomic_init(&t->max_entries, max_entries ? max_entries : 1);
 	t->boot_time = procinfo_boot_time();
 	t->ticks_per_second = (double)sysconf(_SC_CLK_TCK);
 	procinfo_host_init(&t->host);
@@ -100,7 +102,8 @@ static struct node *new_node(struct proctable *t)
 {
 	struct node *n;
 
-	if (atomic_load_explicit(&t->count, relaxed) >= t->max_entries) {
+	if (atomic_load_explicit(&t->count, relaxed) >=
+	    atomic_load_explicit(&t->max_entries, relaxed)) {
 		atomic_fetch_add_explicit(&t->full, 1, relaxed);
 		return NULL;
 	}
@@ -235,7 +238,8 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 		if (loaded) {
 			free(n);
 			n = loaded;
-		} else if (atomic_load_explicit(&t->count, relaxed) >= t->max_entries) {
+		} else if (atomic_load_explicit(&t->count, relaxed) >=
+			   atomic_load_explicit(&t->max_entries, relaxed)) {
 			atomic_fetch_add_explicit(&t->full, 1, relaxed);
 			free(n);
 			return;
@@ -328,11 +332,16 @@ uint64_t proctable_version(struct proctable *t)
 	return atomic_load(&t->version);
 }
 
+void proctable_set_max(struct proctable *t, unsigned max_entries)
+{
+	atomic_store_explicit(&t->max_entries, max_entries ? max_entries : 1, relaxed);
+}
+
 void proctable_get_stats(struct proctable *t, struct proctable_stats *ret)
 {
 	ret->entries = atomic_load_explicit(&t->count, relaxed);
 	ret->bytes = ret->entries * sizeof(struct node);
-	ret->max_entries = t->max_entries;
+	ret->max_entries = atomic_load_explicit(&t->max_entries, relaxed);
 	ret->loads = atomic_load_explicit(&t->loads, relaxed);
 	ret->load_failures = atomic_load_explicit(&t->load_failures, relaxed);
 	ret->full = atomic_load_explicit(&t->full, relaxed);

@@ -72,6 +72,11 @@ void proctable_exit(struct proctable *t, uint32_t pid, uint64_t now_ms);
  * file per entry: call it every few seconds, from a registered thread. */
 void proctable_expire(struct proctable *t, uint64_t now_ms);
 
+/* A new bound (SIGHUP): from now on a process is added only while the
+ * table holds fewer; a smaller bound removes nothing, the table shrinks
+ * as entries expire. Any thread. */
+void proctable_set_max(struct proctable *t, unsigned max_entries);
+
 void proctable_get_stats(struct proctable *t, struct proctable_stats *ret);
 
 /* Changes whenever an entry is added, replaced or removed (before the old

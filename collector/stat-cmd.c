@@ -233,9 +233,17 @@ static void print_json(const struct samples *s)
 	outbuf_free(&o);
 }
 
+const char stat_cmd_help[] =
+	"usage: needle stat [--json] [--watch] [--socket PATH]\n"
+	"  Prints the running needle's counters, stage by stage.\n"
+	"  -j, --json         the same as one JSON object\n"
+	"  -w, --watch        print again every second, on a cleared screen\n"
+	"  -s, --socket PATH  needle's control socket (default " STAT_DEFAULT_SOCKET ")\n"
+	"  -h, --help         this help\n";
+
 int stat_cmd_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option stat_options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "watch", no_argument, NULL, 'w' },
 		{ "socket", required_argument, NULL, 's' },
@@ -248,18 +256,13 @@ int stat_cmd_main(int argc, char **argv)
 	struct samples s = { 0 };
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "jws:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jws:h", stat_options, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'w': watch = true; break;
 		case 's': path = optarg; break;
-		case 'h':
-			printf("usage: needle stat [--json] [--watch] [--socket PATH]\n"
-			       "  Prints the running needle's counters, stage by stage.\n");
-			return 0;
-		default:
-			fprintf(stderr, "usage: needle stat [--json] [--watch] [--socket PATH]\n");
-			return 2;
+		case 'h': fputs(stat_cmd_help, stdout); return 0;
+		default: fputs(stat_cmd_help, stderr); return 2;
 		}
 	}
 	do {

@@ -5,6 +5,9 @@
 
 #define STAT_DEFAULT_SOCKET "/run/needle/control"
 
+/* Its usage and options, as --help prints them. */
+extern const char stat_cmd_help[];
+
 int stat_cmd_main(int argc, char **argv);
 
 #endif

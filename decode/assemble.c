@@ -284,6 +284,11 @@ static struct slot *open_event(struct assembler *a, size_t index, uint64_t hash,
 	return s;
 }
 
+void assembler_set_timeout(struct assembler *a, uint64_t timeout_ms)
+{
+	a->cfg.timeout_ms = timeout_ms ? timeout_ms : 2000;
+}
+
 void assembler_tick(struct assembler *a, uint64_t now_ms)
 {
 	while (a->open.head && a->open.head->started_ms + a->cfg.timeout_ms <= now_ms)

@@ -109,6 +109,11 @@ void assembler_set_round(struct assembler *a, uint64_t round);
 /* Ends the held events whose EOE came in a round <= stable_round. */
 void assembler_release(struct assembler *a, uint64_t stable_round);
 
+/* Changes timeout_ms (0: the default) from now on: open events are ended
+ * by the new value at the next tick; events held after their EOE keep the
+ * backstop they were given. */
+void assembler_set_timeout(struct assembler *a, uint64_t timeout_ms);
+
 /* Ends events older than the timeout at now_ms. */
 void assembler_tick(struct assembler *a, uint64_t now_ms);
 

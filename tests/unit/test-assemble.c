@@ -137,6 +137,32 @@ TEST(timeout_makes_partial)
 	CHECK_EQ(st.open, 0);
 }
 
+/* SIGHUP's event_timeout: a running assembler ends open events by the
+ * new timeout from the next tick on. */
+TEST(timeout_changes_live)
+{
+	struct assembler *a = new_assembler(16, 2000, false);
+	struct audit_event *ev;
+
+	add(a, AUDIT_SYSCALL, 1, "s", 0);
+	assembler_tick(a, 600);
+	CHECK(assembler_pop(a) == NULL);
+	assembler_set_timeout(a, 500);
+	assembler_tick(a, 600);
+	ev = assembler_pop(a);
+	CHECK(ev != NULL);
+	CHECK_EQ(ev->end, EVENT_END_TIMEOUT);
+	assembler_done(a, ev);
+	/* And longer again. */
+	assembler_set_timeout(a, 5000);
+	add(a, AUDIT_SYSCALL, 2, "s", 1000);
+	assembler_tick(a, 5999);
+	CHECK(assembler_pop(a) == NULL);
+	assembler_tick(a, 6000);
+	CHECK((ev = assembler_pop(a)) != NULL);
+	assembler_done(a, ev);
+}
+
 TEST(eviction_bounds_memory)
 {
 	struct assembler *a = new_assembler(4, 100000, false);
@@ -334,7 +360,8 @@ int main(int argc, char **argv)
 			    CASES(CASE(interleaved_events_end_at_eoe),
 				  CASE(out_of_order_records_stay_together),
 				  CASE(single_record_types_end_at_once), CASE(log_input_ends_at_proctitle),
-				  CASE(timeout_makes_partial), CASE(eviction_bounds_memory),
+				  CASE(timeout_makes_partial), CASE(timeout_changes_live),
+				  CASE(eviction_bounds_memory),
 				  CASE(event_bytes_are_capped), CASE(nodes_keep_events_apart),
 				  CASE(held_after_eoe_takes_stragglers),
 				  CASE(random_interleaving_many_events), CASE(open_serials_are_listed),

@@ -3,18 +3,19 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static int parse(struct conf *c, const char *text, char *err)
 {
 	conf_init(c);
-	return conf_parse(c, "test.conf", text, strlen(text), err, 512);
+	return conf_parse(c, "test.conf", text, strlen(text), err, CONF_ERRORS_MAX);
 }
 
 static void expect_error(const char *text, const char *message)
 {
 	struct conf c;
-	char err[512] = "";
+	char err[CONF_ERRORS_MAX] = "";
 
 	CHECK_EQ(parse(&c, text, err), -EINVAL);
 	CHECK_STR(err, message);
@@ -23,7 +24,7 @@ static void expect_error(const char *text, const char *message)
 TEST(embedded_default_parses)
 {
 	struct conf c;
-	char err[512] = "";
+	char err[CONF_ERRORS_MAX] = "";
 
 	conf_init(&c);
 	CHECK_EQ(conf_parse(&c, "<embedded>", conf_embedded_default, strlen(conf_embedded_default),
@@ -38,7 +39,7 @@ TEST(embedded_default_parses)
 TEST(values_comments_and_sizes)
 {
 	struct conf c;
-	char err[512] = "";
+	char err[CONF_ERRORS_MAX] = "";
 
 	CHECK_EQ(parse(&c, "# comment\n\n  ring_size = 1M  # trailing\nlistener_threads=2\n"
 			   "ring_full = drop\nfailure = 0\nlog_dir = /tmp/x\n", err), 0);
@@ -59,7 +60,8 @@ TEST(errors_name_file_line_and_field)
 	expect_error("ring_full = sometimes\n", "test.conf:1: ring_full: 'sometimes' is not 'block' or 'drop'");
 	expect_error("mode\n", "test.conf:1: expected 'key = value', got 'mode'");
 	expect_error("mode =\n", "test.conf:1: mode has no value");
-	expect_error("mode = unicast\nmode = unicast\n", "test.conf:2: mode is set twice");
+	expect_error("mode = unicast\nmode = unicast\n",
+		     "test.conf:2: mode is set twice (first on line 1)");
 	expect_error("log_dir = relative\n", "test.conf:1: log_dir: 'relative' is not an absolute path");
 	expect_error("backlog_limit = lots\n",
 		     "test.conf:1: backlog_limit: 'lots' is not 'keep' or a number from 0 to 4294967295");
@@ -68,7 +70,7 @@ TEST(errors_name_file_line_and_field)
 TEST(metrics_listen_values)
 {
 	struct conf c;
-	char err[512];
+	char err[CONF_ERRORS_MAX];
 
 	CHECK_EQ(parse(&c, "metrics_listen =\n", err), 0);
 	CHECK_STR(c.metrics_listen, ""); /* off */
@@ -90,24 +92,219 @@ TEST(refuses_dangerous_kernel_settings)
 				     "reboot and needle could not restore it; use 1");
 }
 
+/* Multicast changes nothing in the kernel: its kernel settings default to
+ * keep (the embedded configuration's enabled = 1 and backlog_limit =
+ * 65536 do not apply), and a value given explicitly is an error at its
+ * line. */
 TEST(multicast_changes_no_kernel_setting)
 {
 	struct conf c;
-	char err[512];
+	char err[CONF_ERRORS_MAX];
 
-	expect_error("mode = multicast\n", "test.conf: mode = multicast changes no kernel setting: "
-					   "set enabled = keep or use mode = unicast");
-	expect_error("mode = multicast\nenabled = keep\nbacklog_limit = keep\ndefault_rules = yes\n",
-		     "test.conf: mode = multicast loads no rules: set default_rules = no or use "
-		     "mode = unicast");
-	CHECK_EQ(parse(&c, "mode = multicast\nenabled = keep\nbacklog_limit = keep\n", err), 0);
+	CHECK_EQ(parse(&c, "mode = multicast\n", err), 0);
 	CHECK_EQ(c.mode, CONF_MODE_MULTICAST);
+	CHECK(c.enabled == CONF_KEEP);
+	CHECK(c.backlog_limit == CONF_KEEP);
+	CHECK(c.backlog_wait_time == CONF_KEEP);
+	CHECK(c.rate_limit == CONF_KEEP);
+	CHECK(c.failure == CONF_KEEP);
+	CHECK(!c.default_rules);
+	CHECK_EQ(parse(&c, "mode = multicast\nenabled = keep\nbacklog_limit = keep\n", err), 0);
+	/* The same keys in unicast mode keep their built-in values. */
+	CHECK_EQ(parse(&c, "mode = unicast\n", err), 0);
+	CHECK_EQ(c.enabled, 1);
+	CHECK_EQ(c.backlog_limit, 65536);
+	expect_error("mode = multicast\n\nenabled = 1\n",
+		     "test.conf:3: enabled: mode = multicast changes no kernel setting: set "
+		     "enabled = keep (or leave it out), or use mode = unicast");
+	expect_error("backlog_wait_time = 100\nmode = multicast\n",
+		     "test.conf:1: backlog_wait_time: mode = multicast changes no kernel setting: "
+		     "set backlog_wait_time = keep (or leave it out), or use mode = unicast");
+	expect_error("mode = multicast\ndefault_rules = yes\n",
+		     "test.conf:2: default_rules: mode = multicast loads no rules: set "
+		     "default_rules = no (or leave it out), or use mode = unicast");
+}
+
+/* A file with several errors: all of them at once, each at its line. */
+TEST(every_error_reported_at_once)
+{
+	expect_error("mode = unicast\n"
+		     "bogus = 1\n"
+		     "ring_size = 3M\n"
+		     "listener_threads\n"
+		     "mode = unicast\n"
+		     "ring_full = sometimes\n"
+		     "event_timeout = 100\n",
+		     "test.conf:2: unknown key 'bogus' (README.md, Configuration, lists them)\n"
+		     "test.conf:3: ring_size: '3M' is not a power of two (64K, 1M, 16M...)\n"
+		     "test.conf:4: expected 'key = value', got 'listener_threads'\n"
+		     "test.conf:5: mode is set twice (first on line 1)\n"
+		     "test.conf:6: ring_full: 'sometimes' is not 'block' or 'drop'");
+	/* Errors in values and between keys together. */
+	expect_error("mode = multicast\nenabled = 1\nnum_logs = 0\n",
+		     "test.conf:3: num_logs: '0' is not a number from 1 to 999\n"
+		     "test.conf:2: enabled: mode = multicast changes no kernel setting: set "
+		     "enabled = keep (or leave it out), or use mode = unicast");
+}
+
+/* More errors than err holds: the ones that fit, then how many more. */
+TEST(too_many_errors_are_counted)
+{
+	char text[8192] = "", err[CONF_ERRORS_MAX];
+	struct conf c;
+	unsigned lines = 0;
+
+	for (int i = 0; i < 300; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "bogus%d = 1\n", i);
+	CHECK_EQ(parse(&c, text, err), -EINVAL);
+	CHECK(strlen(err) < sizeof(err));
+	for (const char *p = err; (p = strchr(p, '\n')); p++)
+		lines++;
+	NOTE("%u lines shown", lines + 1);
+	CHECK(lines > 10);
+	CHECK(strstr(err, "test.conf:1: unknown key 'bogus0'") == err);
+	{
+		char more[64];
+
+		snprintf(more, sizeof(more), "\ntest.conf: %u more error(s) not shown", 300 - lines);
+		CHECK(strstr(err, more) != NULL);
+	}
+}
+
+/* conf_format's text parses back to the same configuration, key by key
+ * (SIGHUP's merge relies on it). */
+TEST(format_parses_back)
+{
+	static const char *const texts[] = {
+		"",
+		"mode = multicast\noutput = enriched,stdout\ncompress = lz4\nmetrics_listen =\n"
+		"control_socket =\nring_full = drop\n",
+		"backlog_wait_time = 0\nrate_limit = 100\nfailure = 0\nenabled = keep\n",
+	};
+
+	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+		struct conf a, b;
+		char err[CONF_ERRORS_MAX], text_a[4096], text_b[4096];
+
+		CHECK_EQ(parse(&a, texts[t], err), 0);
+		conf_format(&a, text_a, sizeof(text_a));
+		CHECK_EQ(parse(&b, text_a, err), 0);
+		conf_format(&b, text_b, sizeof(text_b));
+		CHECK_STR(text_b, text_a);
+		for (unsigned k = 0; k < CONF_KEY_COUNT; k++)
+			CHECK(strstr(text_a, conf_keys[k].name) != NULL);
+	}
+}
+
+TEST(every_key_is_live_or_next_start)
+{
+	for (unsigned k = 0; k < CONF_KEY_COUNT; k++) {
+		const struct conf_key_info *i = &conf_keys[k];
+
+		CHECK(i->name != NULL);
+		CHECK(i->reload == CONF_LIVE || i->reload == CONF_NEXT_START);
+		/* A key that waits says why. */
+		CHECK((i->reload == CONF_NEXT_START) == (i->why != NULL));
+		for (unsigned j = 0; j < k; j++)
+			CHECK(strcmp(conf_keys[j].name, i->name) != 0);
+	}
+}
+
+/* A value other than the built-in one, for every key. */
+static const char *other_value(const char *key)
+{
+	static const char *const values[][2] = {
+		{ "mode", "unicast" }, /* from a multicast base, see below */
+		{ "listener_threads", "2" }, { "decoder_threads", "3" },
+		{ "socket_buffer", "1M" }, { "ring_size", "1M" }, { "ring_full", "drop" },
+		{ "enabled", "0" }, { "backlog_limit", "100" }, { "backlog_wait_time", "50" },
+		{ "rate_limit", "10" }, { "failure", "0" }, { "default_rules", "yes" },
+		{ "log_dir", "/tmp/other" }, { "output", "enriched" }, { "max_log_file", "1M" },
+		{ "num_logs", "2" }, { "compress", "lz4" }, { "event_timeout", "500" },
+		{ "max_open_events", "64" }, { "resolve_ids", "no" }, { "process_context", "no" },
+		{ "ancestors_depth", "1" }, { "process_table_size", "128" },
+		{ "metrics_listen", "127.0.0.1:9999" }, { "control_socket", "/tmp/other.sock" },
+	};
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		if (strcmp(values[i][0], key) == 0)
+			return values[i][1];
+	return NULL;
+}
+
+/* SIGHUP's decision, key by key: a change of one key is that key alone;
+ * a live key takes the new value, a next-start key keeps the running one
+ * and the report says it takes effect at the next start, and why. */
+TEST(reload_names_or_applies_every_key)
+{
+	unsigned live = 0, waits = 0;
+
+	for (unsigned k = 0; k < CONF_KEY_COUNT; k++) {
+		const struct conf_key_info *info = &conf_keys[k];
+		const char *value = other_value(info->name);
+		struct conf running, next, run;
+		char err[CONF_ERRORS_MAX], line[128], report[1024], was[300], now[300], got[300],
+			want[1024];
+		uint32_t changed = 0;
+
+		if (!value)
+			FAIL("key %s has no other value in this test: add one", info->name);
+		CHECK_EQ(parse(&running, k == CONF_KEY_MODE ? "mode = multicast\n" : "", err), 0);
+		next = running;
+		snprintf(line, sizeof(line), "%s = %s\n", info->name, value);
+		CHECK_EQ(conf_parse(&next, "next.conf", line, strlen(line), err, sizeof(err)), 0);
+		CHECK_EQ(conf_reload_merge(&running, &next, &run, report, sizeof(report), &changed), 1);
+		CHECK_EQ(changed, 1u << k);
+		conf_format_key(&running, (enum conf_key)k, was, sizeof(was));
+		conf_format_key(&next, (enum conf_key)k, now, sizeof(now));
+		conf_format_key(&run, (enum conf_key)k, got, sizeof(got));
+		if (info->reload == CONF_LIVE) {
+			live++;
+			CHECK_STR(got, now);
+			snprintf(want, sizeof(want), "%s: %s -> %s", info->name, was, now);
+		} else {
+			waits++;
+			CHECK_STR(got, was);
+			snprintf(want, sizeof(want), "%s: %s -> %s takes effect at the next start (%s)",
+				 info->name, was, now, info->why);
+		}
+		CHECK_STR(report, want);
+		/* Every other key as next says. */
+		for (unsigned o = 0; o < CONF_KEY_COUNT; o++) {
+			if (o == k)
+				continue;
+			conf_format_key(&next, (enum conf_key)o, now, sizeof(now));
+			conf_format_key(&run, (enum conf_key)o, got, sizeof(got));
+			CHECK_STR(got, now);
+		}
+	}
+	NOTE("%u keys live, %u at the next start", live, waits);
+	CHECK(live > 0 && waits > 0);
+}
+
+/* A needle running in multicast mode changes no kernel setting: a file
+ * that switches to unicast with kernel values waits for the next start. */
+TEST(reload_in_multicast_leaves_the_kernel)
+{
+	struct conf running, next, run;
+	char err[CONF_ERRORS_MAX], report[1024];
+	uint32_t changed;
+
+	CHECK_EQ(parse(&running, "mode = multicast\n", err), 0);
+	CHECK_EQ(parse(&next, "mode = unicast\nbacklog_limit = 100\nenabled = keep\n"
+			      "backlog_wait_time = keep\nrate_limit = keep\nfailure = keep\n",
+		       err), 0);
+	CHECK_EQ(conf_reload_merge(&running, &next, &run, report, sizeof(report), &changed), 2);
+	CHECK(run.backlog_limit == CONF_KEEP);
+	CHECK_EQ(run.mode, CONF_MODE_MULTICAST);
+	CHECK(strstr(report, "backlog_limit: keep -> 100 takes effect at the next start (needle "
+			     "runs in multicast mode, which changes no kernel setting)") != NULL);
 }
 
 TEST(failed_parse_leaves_conf_untouched)
 {
 	struct conf c;
-	char err[512];
+	char err[CONF_ERRORS_MAX];
 
 	conf_init(&c);
 	CHECK_EQ(conf_parse(&c, "t", "ring_size = 1M\nbogus = 1\n", 25, err, sizeof(err)), -EINVAL);
@@ -121,5 +318,9 @@ int main(int argc, char **argv)
 				  CASE(errors_name_file_line_and_field),
 				  CASE(metrics_listen_values), CASE(refuses_dangerous_kernel_settings),
 				  CASE(multicast_changes_no_kernel_setting),
+				  CASE(every_error_reported_at_once), CASE(too_many_errors_are_counted),
+				  CASE(format_parses_back), CASE(every_key_is_live_or_next_start),
+				  CASE(reload_names_or_applies_every_key),
+				  CASE(reload_in_multicast_leaves_the_kernel),
 				  CASE(failed_parse_leaves_conf_untouched)));
 }

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * settings.c: snapshots behind one atomic pointer, freed after a grace
+ * period. The pointer is a C11 atomic (release store, acquire load);
+ * liburcu only tells when the old snapshot can go.
+ */
+#include "settings.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <urcu.h>
+
+/* ThreadSanitizer cannot see a grace period (liburcu waits with
+ * membarrier and futexes it does not instrument): each reader releases
+ * the snapshot it read before leaving its section, the writer acquires
+ * it after synchronize_rcu(), which is the order the grace period
+ * guarantees. Without TSan these are nothing. */
+#if defined(__SANITIZE_THREAD__)
+#define NEEDLE_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NEEDLE_TSAN 1
+#endif
+#endif
+#ifdef NEEDLE_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define grace_reader_done(p) __tsan_release(p)
+#define grace_writer_waited(p) __tsan_acquire(p)
+#else
+#define grace_reader_done(p) ((void)(p))
+#define grace_writer_waited(p) ((void)(p))
+#endif
+
+struct settings_snapshot {
+	uint64_t generation;
+	struct conf conf;
+};
+
+static struct settings_snapshot *snapshot_new(const struct conf *conf, uint64_t generation)
+{
+	struct settings_snapshot *snap = malloc(sizeof(*snap));
+
+	if (!snap)
+		return NULL;
+	snap->generation = generation;
+	snap->conf = *conf;
+	return snap;
+}
+
+int settings_init(struct settings *s, const struct conf *conf)
+{
+	struct settings_snapshot *snap = snapshot_new(conf, 1);
+
+	if (!snap)
+		return -ENOMEM;
+	/* release: pairs with the readers' acquire in settings_update. */
+	atomic_store_explicit(&s->current, snap, memory_order_release);
+	return 0;
+}
+
+int settings_publish(struct settings *s, const struct conf *conf)
+{
+	/* relaxed: only this thread writes the pointer. */
+	struct settings_snapshot *old = atomic_load_explicit(&s->current, memory_order_relaxed);
+	struct settings_snapshot *snap = snapshot_new(conf, old ? old->generation + 1 : 1);
+
+	if (!snap)
+		return -ENOMEM;
+	/* release: the snapshot's contents before its pointer (readers'
+	 * acquire in settings_update). */
+	atomic_store_explicit(&s->current, snap, memory_order_release);
+	if (old) {
+		/* Every reader that could have loaded old has left its section. */
+		synchronize_rcu();
+		grace_writer_waited(old);
+		free(old);
+	}
+	return 0;
+}
+
+void settings_fini(struct settings *s)
+{
+	if (!s)
+		return;
+	free(atomic_exchange_explicit(&s->current, NULL, memory_order_relaxed));
+}
+
+bool settings_update(struct settings *s, uint64_t *generation, struct conf *ret)
+{
+	struct settings_snapshot *snap;
+	bool newer = false;
+
+	rcu_read_lock();
+	/* acquire: pairs with the release in settings_publish, so the
+	 * snapshot's contents are seen whole. */
+	snap = atomic_load_explicit(&s->current, memory_order_acquire);
+	if (snap && snap->generation != *generation) {
+		*ret = snap->conf;
+		*generation = snap->generation;
+		newer = true;
+	}
+	if (snap)
+		grace_reader_done(snap);
+	rcu_read_unlock();
+	return newer;
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""The command line, checked against the source it comes from.
+usage: test_cli.py NEEDLE COLLECTOR_SOURCE_DIR    (TAP)
+
+Every getopt table in the collector's sources is named COMMAND_options; for
+each, `needle COMMAND --help` exits 0 and lists every long option of the
+table and every short one its getopt_long string accepts, and
+`needle --help` lists every command with all of its options. A
+configuration with several errors gets all of them at once, each at its
+line, exit status 2; `mode = multicast` alone is a valid file."""
+import glob, os, re, subprocess, sys, tempfile
+
+needle, src = sys.argv[1], sys.argv[2]
+results = []
+
+
+def case(name, ok, *why):
+    results.append((name, ok, why))
+
+
+def run(*args):
+    p = subprocess.run([needle, *args], capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stdout, p.stderr
+
+
+# COMMAND -> (long options, short options) from the sources.
+tables = {}
+for path in sorted(glob.glob(os.path.join(src, "*.c"))):
+    text = open(path, encoding="utf-8").read()
+    for m in re.finditer(r"static const struct option (\w+)_options\[\] = \{(.*?)\n\s*\};", text, re.S):
+        command, body = m.group(1), m.group(2)
+        entries = re.findall(r'\{\s*"([\w-]+)",\s*\w+,\s*NULL,\s*\'(.)\'\s*\}', body)
+        call = re.search(r'getopt_long\(\s*\w+,\s*\w+,\s*"([^"]*)",\s*' + command + r"_options", text)
+        shorts = set(call.group(1).replace(":", "")) if call else set()
+        tables[command] = ([e[0] for e in entries], sorted(v for _, v in entries if v in shorts))
+        if not call:
+            case(f"{command}: getopt_long call with {command}_options found", False, path)
+
+
+def missing(text, longs, shorts):
+    gone = [f"--{o}" for o in longs if not re.search(r"(?<![\w-])--" + re.escape(o) + r"\b", text)]
+    gone += [f"-{s}" for s in shorts if not re.search(r"(?<![\w-])-" + re.escape(s) + r"\b", text)]
+    return gone
+
+
+case(f"getopt tables found: {', '.join(sorted(tables))}",
+     {"run", "config", "decode", "stat", "monitor"} <= set(tables), sorted(tables))
+
+for command, (longs, shorts) in sorted(tables.items()):
+    for flag in ("--help", "-h"):
+        status, out, err = run(command, flag)
+        gone = missing(out, longs, shorts)
+        case(f"needle {command} {flag}: exit 0, its usage, all {len(longs)} options",
+             status == 0 and out.startswith(f"usage: needle {command}") and not gone,
+             f"exit {status}", f"missing {gone}", out[:300], err[:300])
+    status, out, err = run(command, "--no-such-option")
+    case(f"needle {command} --no-such-option: exit 2, its usage on stderr",
+         status == 2 and f"usage: needle {command}" in err and out == "",
+         f"exit {status}", err[:300])
+
+status, out, err = run("--help")
+gone = [c for c in tables if f"usage: needle {c}" not in out]
+for command, (longs, shorts) in tables.items():
+    gone += [f"{command} {o}" for o in missing(out, longs, shorts)]
+case("needle --help: every command with all its options", status == 0 and not gone,
+     f"exit {status}", f"missing {gone}")
+
+with tempfile.TemporaryDirectory() as tmp:
+    bad = os.path.join(tmp, "bad.conf")
+    with open(bad, "w") as f:
+        f.write("mode = multicast\n"      # 1
+                "ring_size = 3M\n"        # 2: not a power of two
+                "# a comment\n"           # 3
+                "bogus = 1\n"             # 4: unknown key
+                "enabled = 1\n"           # 5: a kernel value in multicast mode
+                "num_logs = 0\n"          # 6: out of range
+                "ring_size = 1M\n")       # 7: set twice
+    want = {2: "ring_size", 4: "unknown key 'bogus'", 5: "enabled: mode = multicast",
+            6: "num_logs", 7: "ring_size is set twice"}
+    for command in ("config", "run"):
+        status, out, err = run(command, "-c", bad)
+        lines = err.splitlines()
+        seen = {}
+        for line in lines:
+            m = re.match(re.escape(f"needle: {bad}:") + r"(\d+): (.*)", line)
+            if m:
+                seen[int(m.group(1))] = m.group(2)
+        wrong = [n for n, text in want.items() if text not in seen.get(n, "")]
+        case(f"needle {command} -c FILE with 5 errors: exit 2, each at its line, at once",
+             status == 2 and not wrong and len(lines) == len(want) and out == "",
+             f"exit {status}", f"lines wrong or missing: {wrong}", err)
+
+    alone = os.path.join(tmp, "multicast.conf")
+    with open(alone, "w") as f:
+        f.write("mode = multicast\n")
+    status, out, err = run("config", "-c", alone)
+    kernel = ["enabled", "backlog_limit", "backlog_wait_time", "rate_limit", "failure"]
+    wrong = [k for k in kernel if f"\n{k} = keep\n" not in out]
+    case("mode = multicast alone: valid, kernel settings keep, default_rules no",
+         status == 0 and not wrong and "\ndefault_rules = no\n" in out,
+         f"exit {status}", f"not keep: {wrong}", err)
+
+print("TAP version 13")
+print(f"1..{len(results)}")
+for i, (name, ok, why) in enumerate(results, 1):
+    print(f"{'ok' if ok else 'not ok'} {i} - {name}")
+    if not ok:
+        for w in why:
+            for line in str(w).splitlines():
+                print(f"# {line}")
+sys.exit(0 if results and all(ok for _, ok, _ in results) else 1)
