@@ -11,6 +11,9 @@
 #   - the stop summary: 0 partial and every loss 0;
 #   - the JSON log: no partial event, and the CONFIG_CHANGE events counted
 #     independently (a setting, each default rule) are there, whole.
+# Third, audit still on, a start with the same log_dir: the kernel's record
+# of the second case's unregistration is in that log whole, or this start
+# counts it lost (restart).
 # usage: test-clean-start.sh NEEDLE HELPER   (TAP; root; one at a time)
 set -u
 NEEDLE=$1 helper=$(readlink -f "$2")
@@ -21,7 +24,7 @@ live_setup "needle-clean-$$"
 key=$LIVE_KEY top=$LIVE_TOP
 
 echo "TAP version 13"
-echo "1..2"
+echo "1..3"
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
@@ -98,6 +101,33 @@ auditctl -a always,exit -F arch=b64 -S openat -F exe="$helper" -F exit=-ENOENT -
 run_case audit-on 3 5 "default_rules = no
 backlog_limit = 4321
 backlog_wait_time = 99"
+# 3. Audit still on, the same log_dir again: the kernel's record of the
+#    unregistration above (CONFIG_CHANGE audit_pid=0) has no system call to
+#    belong to; it reached the log whole, or no log, and then this start
+#    counts it lost (restart), with whatever else the kernel numbered
+#    meanwhile.
+unreg=$(python3 -c 'import json,sys
+n = 0
+for line in open(sys.argv[1]):
+    ev = json.loads(line); cc = ev["records"].get("CONFIG_CHANGE") or {}
+    n += cc.get("audit_pid") == "0" and not ev.get("partial")
+print(n)' "$top/audit-on/log/needle.json")
+if live_start audit-on "control_socket = $top/again.control
+metrics_listen =
+default_rules = no"; then
+	sleep 4.5 # past twice event_timeout: the gap is declared
+	"$NEEDLE" stat --json --socket "$top/again.control" > "$top/again.json"
+	live_stop "$started_pid"
+	restart=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["needle_lost_events_total{cause=\"restart\"}"]))' "$top/again.json")
+	if { [ "$unreg" = 1 ] && [ "$restart" = 0 ]; } || { [ "$unreg" = 0 ] && [ "$restart" -ge 1 ]; }; then
+		ok "audit on: the unregistration record is in the log whole ($unreg) or counted lost at the next start (restart $restart)"
+	else
+		not_ok "audit on: the unregistration record" "whole in the log: $unreg, restart at the next start: $restart" \
+			"$(cat "$top/audit-on/stderr")"
+	fi
+else
+	not_ok "audit on: the unregistration record" "the second start failed"
+fi
 auditctl -D -k "$key" >/dev/null
 ks_restore
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] || { echo "# kernel state changed: $(ks_settings)"; failed=$((failed + 1)); }
