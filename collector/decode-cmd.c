@@ -5,8 +5,11 @@
  * Reads auditd log lines (files, or stdin when none or "-"), reassembles
  * events (timeouts in event time, so a file decodes the same way at any
  * speed) and writes one event per line to stdout. Lines that are not
- * audit records are reported on stderr with FILE:LINE and skipped; the
- * exit status is then 1, everything decodable is still written.
+ * audit records are reported on stderr with FILE:LINE and skipped, and so
+ * are records of an event already written (an id is written once); the
+ * exit status is then 1, everything decodable is still written. Out of
+ * memory, it stops: the events written so far are whole lines, the one it
+ * was formatting is not written, and the exit status is 1.
  */
 #include "decode-cmd.h"
 #include "assemble.h"
@@ -33,8 +36,9 @@ struct decode_run {
 	struct outbuf out;
 	struct audit_field *fields;
 	unsigned fields_cap;
-	unsigned long long bad_lines, events, records;
+	unsigned long long bad_lines, late_records, events, records;
 	int write_error;
+	bool out_of_memory;
 	bool stream; /* input is a pipe or socket: write each event at once */
 };
 
@@ -58,27 +62,51 @@ static void write_out(struct decode_run *d, bool force)
 	d->out.len = 0;
 }
 
-static void drain(struct decode_run *d)
+/* Formats the ended events. false when memory ran out: the event being
+ * formatted is taken back out of the buffer, so only whole lines remain. */
+static bool drain(struct decode_run *d)
 {
 	struct audit_event *ev;
 
 	while ((ev = assembler_pop(d->asm_))) {
+		size_t start = d->out.len;
+
 		switch (d->format) {
 		case OUT_JSON: format_event_json(&d->fmt, ev, &d->out); break;
 		case OUT_RAW: format_event_raw(ev, &d->out); break;
 		case OUT_ENRICHED: format_event_enriched(&d->fmt, ev, &d->out); break;
 		default: format_event_summary(&d->fmt, ev, &d->out); break;
 		}
-		d->events++;
 		assembler_done(d->asm_, ev);
+		if (d->out.failed) {
+			/* What is in the buffer before this event is whole. */
+			d->out.len = start;
+			d->out.failed = false;
+			d->out_of_memory = true;
+			return false;
+		}
+		d->events++;
 		write_out(d, d->stream);
 	}
+	return true;
 }
 
 static void bad_line(struct decode_run *d, const char *file, unsigned long line, const char *why)
 {
 	if (++d->bad_lines <= BAD_LINES_SHOWN)
 		fprintf(stderr, "needle decode: %s:%lu: not an audit record: %s\n", file, line, why);
+}
+
+static void late_record(struct decode_run *d, const char *file, unsigned long line,
+			const struct audit_record *rec)
+{
+	if (++d->late_records <= BAD_LINES_SHOWN)
+		fprintf(stderr,
+			"needle decode: %s:%lu: left out: event %llu.%03u:%u was already written "
+			"(this record came more than --timeout of event time after the event "
+			"began, or the input repeats the event)\n",
+			file, line, (unsigned long long)rec->stamp.sec, rec->stamp.msec,
+			rec->stamp.serial);
 }
 
 static int decode_stream(struct decode_run *d, FILE *f, const char *name)
@@ -115,14 +143,34 @@ static int decode_stream(struct decode_run *d, FILE *f, const char *name)
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			len--;
 		d->records++;
-		assembler_add(d->asm_, rec.type, &rec.stamp, rec.node, rec.node_len, rec.body,
-			      (size_t)len > body_off ? (size_t)len - body_off : 0,
-			      rec.stamp.sec * 1000 + rec.stamp.msec);
-		drain(d);
+		r = assembler_add(d->asm_, rec.type, &rec.stamp, rec.node, rec.node_len, rec.body,
+				  (size_t)len > body_off ? (size_t)len - body_off : 0,
+				  rec.stamp.sec * 1000 + rec.stamp.msec);
+		if (r == -EEXIST) {
+			late_record(d, name, lineno, &rec);
+		} else if (r < 0) {
+			fprintf(stderr, "needle decode: %s:%lu: out of memory reassembling events; "
+					"the events ended before this record are written, the "
+					"rest are not\n",
+				name, lineno);
+			drain(d); /* what had ended, if memory allows */
+			d->out_of_memory = true;
+			break;
+		}
+		if (!drain(d)) {
+			fprintf(stderr, "needle decode: %s:%lu: out of memory formatting an event; "
+					"the events before it are written, it and the rest are not\n",
+				name, lineno);
+			break;
+		}
 	}
 	free(line);
-	if (ferror(f)) {
-		fprintf(stderr, "needle decode: %s: read error: %s\n", name, strerror(errno));
+	if (d->out_of_memory)
+		return -ENOMEM;
+	if (ferror(f) || !feof(f)) {
+		/* getline() also stops when it cannot grow its buffer. */
+		fprintf(stderr, "needle decode: %s: read error after line %lu: %s\n", name, lineno,
+			strerror(errno ? errno : EIO));
 		return -EIO;
 	}
 	return 0;
@@ -214,7 +262,7 @@ int decode_cmd_main(int argc, char **argv)
 		if (decode_stream(&d, stdin, "<stdin>") < 0)
 			status = 1;
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = optind; i < argc && !d.out_of_memory; i++) {
 		FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "re");
 
 		if (!f) {
@@ -227,13 +275,22 @@ int decode_cmd_main(int argc, char **argv)
 		if (f != stdin)
 			fclose(f);
 	}
-	assembler_flush(d.asm_);
-	drain(&d);
+	if (!d.out_of_memory) {
+		assembler_flush(d.asm_);
+		if (!drain(&d))
+			fprintf(stderr, "needle decode: out of memory formatting an event at the end "
+					"of the input; the events before it are written, it and "
+					"the rest are not\n");
+	}
 	write_out(&d, true);
 	if (d.bad_lines > BAD_LINES_SHOWN)
 		fprintf(stderr, "needle decode: %llu more lines were not audit records\n",
 			d.bad_lines - BAD_LINES_SHOWN);
-	if (d.bad_lines)
+	if (d.late_records > BAD_LINES_SHOWN)
+		fprintf(stderr, "needle decode: %llu more records were left out: their event was "
+				"already written\n",
+			d.late_records - BAD_LINES_SHOWN);
+	if (d.bad_lines || d.late_records || d.out_of_memory)
 		status = 1;
 	if (stats) {
 		struct assemble_stats st;
@@ -242,11 +299,12 @@ int decode_cmd_main(int argc, char **argv)
 		fprintf(stderr,
 			"needle decode: stats: lines_not_records %llu records %llu eoe %llu "
 			"events %llu partial_timeout %llu partial_evicted %llu partial_end %llu "
-			"dropped_records %llu\n",
+			"dropped_records %llu late_dropped %llu orphan_eoe %llu\n",
 			d.bad_lines, (unsigned long long)st.records, (unsigned long long)st.eoe,
 			(unsigned long long)st.events, (unsigned long long)st.partial_timeout,
 			(unsigned long long)st.partial_evicted, (unsigned long long)st.partial_flush,
-			(unsigned long long)st.dropped_records);
+			(unsigned long long)st.dropped_records,
+			(unsigned long long)st.late_dropped, (unsigned long long)st.orphan_eoe);
 	}
 	if (d.write_error) {
 		fprintf(stderr, "needle decode: writing the output failed: %s\n",

@@ -284,6 +284,7 @@ static void publish_stats(struct decoder *d)
 
 	assembler_get_stats(d->asm_, &a);
 	atomic_store_explicit(&d->st->late_records, a.late_records, relaxed);
+	atomic_store_explicit(&d->st->late_dropped, a.late_dropped, relaxed);
 	atomic_store_explicit(&d->st->dropped_records, a.dropped_records, relaxed);
 	atomic_store_explicit(&d->st->open_events, a.open, relaxed);
 	atomic_store_explicit(&d->st->serial_gaps, d->gaps.missing, relaxed);

@@ -222,6 +222,9 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
 	sample(o, "needle_decoder_events_total", "state=\"partial\"", (double)ds.partial_events);
 	one(o, "needle_decoder_late_records_total", "counter",
 	    "Records that reached their event after its EOE.", (double)ds.late_records);
+	one(o, "needle_decoder_late_dropped_records_total", "counter",
+	    "Records whose event had already been written (after its timeout or eviction): left "
+	    "out, so that no event id is written twice.", (double)ds.late_dropped);
 	one(o, "needle_decoder_dropped_records_total", "counter",
 	    "Records dropped from events over the size cap.", (double)ds.dropped_records);
 	one(o, "needle_decoder_open_events", "gauge", "Events being assembled now.",
@@ -268,11 +271,13 @@ static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, s
 	pthread_mutex_unlock(&k->lock);
 	header(o, "needle_lost_records_total", "counter",
 	       "Records lost since needle started, by stage: kernel (its lost counter), ring "
-	       "(full, ring_full = drop), oversize (events over the size cap), failed_decoder "
-	       "(records for a decoder thread that failed; needle stops).");
+	       "(full, ring_full = drop), oversize (events over the size cap), late (their event "
+	       "was already written), failed_decoder (records for a decoder thread that failed; "
+	       "needle stops).");
 	sample(o, "needle_lost_records_total", "cause=\"kernel\"", (double)kernel);
 	sample(o, "needle_lost_records_total", "cause=\"ring\"", (double)ls.ring_drops);
 	sample(o, "needle_lost_records_total", "cause=\"oversize\"", (double)ds.dropped_records);
+	sample(o, "needle_lost_records_total", "cause=\"late\"", (double)ds.late_dropped);
 	sample(o, "needle_lost_records_total", "cause=\"failed_decoder\"",
 	       (double)(ls.abandoned + ds.abandoned_in_ring));
 	header(o, "needle_lost_events_total", "counter",

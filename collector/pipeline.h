@@ -72,6 +72,7 @@ struct listener_stats {
 	X(events, "whole events written")                                         \
 	X(partial_events, "events written as partial (timeout, eviction, stop)") \
 	X(late_records, "records that joined an event after its EOE")            \
+	X(late_dropped, "records of an event already written: left out, so no id is written twice") \
 	X(dropped_records, "records dropped from events over the size cap")      \
 	X(open_events, "events being assembled now")                             \
 	X(no_stamp, "records without a readable stamp")                          \

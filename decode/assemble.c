@@ -3,7 +3,10 @@
  * assemble.c: open events live in an open-addressing hash table (linear
  * probing, backward-shift deletion) and on a list in arrival order, which
  * is also timeout and eviction order. Ended events go to a FIFO; finished
- * ones to a free list that keeps their buffers.
+ * ones to a free list that keeps their buffers. The keys of ended events
+ * go to a ring of fixed size with an index of the same kind: a record
+ * whose key is not open is looked up there once (so once per event, not
+ * per record), and the oldest key leaves when a new one needs its place.
  */
 #include "assemble.h"
 
@@ -18,6 +21,8 @@
 
 struct slot {
 	struct audit_event ev;  /* the caller's view, filled when the event ends */
+	bool held;              /* log input: ended by PROCTITLE, waiting to see
+				 * whether the log has EOE (see assemble.h) */
 	uint64_t hash;
 	uint64_t started_ms;
 	uint64_t grace_until_ms;   /* held after EOE (hold_after_eoe): backstop */
@@ -33,6 +38,21 @@ struct list {
 	struct slot *head, *tail;
 };
 
+/* The key of an ended event; the hash covers the node. */
+struct ended_key {
+	uint64_t hash;
+	uint64_t sec;
+	uint32_t serial;
+	uint32_t msec;
+};
+
+/* Whether a log has EOE records: present from its first EOE; absent once
+ * LOG_EOE_PROBE records of other events came after a PROCTITLE and no EOE
+ * did (the kernel sends an event's EOE right after its PROCTITLE; only
+ * other CPUs' records can come between). */
+enum log_eoe { LOG_EOE_UNKNOWN = 0, LOG_EOE_ABSENT, LOG_EOE_PRESENT };
+#define LOG_EOE_PROBE 16
+
 struct assembler {
 	struct assemble_config cfg;
 	struct assemble_stats stats;
@@ -41,6 +61,12 @@ struct assembler {
 	struct list open, grace, ready;
 	struct slot *free;
 	uint64_t round;
+	enum log_eoe log_eoe;
+	unsigned nheld;            /* events held after their PROCTITLE */
+	unsigned probe_records;    /* records of other events seen meanwhile */
+	struct ended_key *ended;   /* ring of ended_cap keys, oldest at ended_next */
+	uint32_t *ended_index;     /* 1 + position in ended, 0 = empty */
+	size_t ended_cap, ended_mask, ended_count, ended_next;
 };
 
 /*
@@ -100,12 +126,17 @@ struct assembler *assembler_new(const struct assemble_config *cfg)
 	while (size < (size_t)a->cfg.max_open * 2)
 		size *= 2;
 	a->table = calloc(size, sizeof(*a->table));
-	if (!a->table) {
-		free(a);
+	a->table_mask = size - 1;
+	/* Keys of as many ended events as may be open, at least 1024. */
+	a->ended_cap = size / 2 < 1024 ? 1024 : size / 2;
+	a->ended_mask = a->ended_cap * 2 - 1;
+	a->ended = calloc(a->ended_cap, sizeof(*a->ended));
+	a->ended_index = calloc(a->ended_cap * 2, sizeof(*a->ended_index));
+	if (!a->table || !a->ended || !a->ended_index) {
+		assembler_free(a);
 		errno = ENOMEM;
 		return NULL;
 	}
-	a->table_mask = size - 1;
 	return a;
 }
 
@@ -139,6 +170,8 @@ void assembler_free(struct assembler *a)
 		slot_free(s);
 	}
 	free(a->table);
+	free(a->ended);
+	free(a->ended_index);
 	free(a);
 }
 
@@ -195,10 +228,71 @@ static void table_remove(struct assembler *a, const struct slot *s)
 	}
 }
 
+static bool ended_same(const struct ended_key *k, uint64_t hash, const struct audit_stamp *st)
+{
+	return k->hash == hash && k->serial == st->serial && k->sec == st->sec &&
+	       k->msec == st->msec;
+}
+
+/* True when an event of this key has ended (as far as the ring goes back). */
+static bool ended_find(const struct assembler *a, uint64_t hash, const struct audit_stamp *st)
+{
+	size_t i = hash & a->ended_mask;
+
+	while (a->ended_index[i]) {
+		if (ended_same(&a->ended[a->ended_index[i] - 1], hash, st))
+			return true;
+		i = (i + 1) & a->ended_mask;
+	}
+	return false;
+}
+
+static void ended_unindex(struct assembler *a, uint32_t pos1)
+{
+	size_t i = a->ended[pos1 - 1].hash & a->ended_mask, j;
+
+	while (a->ended_index[i] != pos1)
+		i = (i + 1) & a->ended_mask;
+	a->ended_index[i] = 0;
+	for (j = (i + 1) & a->ended_mask; a->ended_index[j]; j = (j + 1) & a->ended_mask) {
+		size_t home = a->ended[a->ended_index[j] - 1].hash & a->ended_mask;
+
+		if (((j - home) & a->ended_mask) >= ((j - i) & a->ended_mask)) {
+			a->ended_index[i] = a->ended_index[j];
+			a->ended_index[j] = 0;
+			i = j;
+		}
+	}
+}
+
+static void ended_add(struct assembler *a, const struct slot *s)
+{
+	size_t pos = a->ended_next, i;
+
+	if (a->ended_count == a->ended_cap)
+		ended_unindex(a, (uint32_t)pos + 1); /* the oldest leaves */
+	else
+		a->ended_count++;
+	a->ended[pos] = (struct ended_key){ .hash = s->hash, .sec = s->ev.stamp.sec,
+					    .serial = s->ev.stamp.serial,
+					    .msec = s->ev.stamp.msec };
+	for (i = s->hash & a->ended_mask; a->ended_index[i]; i = (i + 1) & a->ended_mask)
+		;
+	a->ended_index[i] = (uint32_t)pos + 1;
+	a->ended_next = (pos + 1) % a->ended_cap;
+}
+
 static void end_event(struct assembler *a, struct slot *s, enum event_end why)
 {
 	table_remove(a, s);
 	list_remove(s->grace_until_ms ? &a->grace : &a->open, s);
+	if (s->held) {
+		/* It had its PROCTITLE: whole, whatever ends the wait. */
+		s->held = false;
+		a->nheld--;
+		why = EVENT_END_RULE;
+	}
+	ended_add(a, s);
 	if (s->nrecs == 0) {
 		/* An EOE whose records never came (their event had ended
 		 * already): nothing to emit. */
@@ -276,6 +370,7 @@ static struct slot *open_event(struct assembler *a, size_t index, uint64_t hash,
 		s->used = node_len;
 	}
 	s->hash = hash;
+	s->held = false;
 	s->started_ms = now_ms;
 	s->grace_until_ms = 0;
 	a->table[index] = s;
@@ -309,6 +404,66 @@ void assembler_release(struct assembler *a, uint64_t stable_round)
 		end_event(a, a->grace.head, EVENT_END_RULE);
 }
 
+/* Makes room for one more open event: the oldest ends, in grace (it is
+ * whole) before still open (partial, evicted). */
+static void make_room(struct assembler *a)
+{
+	if (a->grace.head)
+		end_event(a, a->grace.head, EVENT_END_RULE);
+	else
+		end_event(a, a->open.head, EVENT_END_EVICTED);
+}
+
+/* An EOE: the end of an open event, or the first of an event whose records
+ * are still to come. */
+static int add_eoe(struct assembler *a, size_t index, bool found, uint64_t hash,
+		   const struct audit_stamp *stamp, const char *node, size_t node_len,
+		   uint64_t now_ms)
+{
+	struct slot *s;
+
+	a->stats.eoe++;
+	if (a->cfg.log_input)
+		a->log_eoe = LOG_EOE_PRESENT;
+	if (!found) {
+		if (ended_find(a, hash, stamp)) {
+			/* Its event ended already (single-record type, timeout):
+			 * nothing is left to end. */
+			a->stats.orphan_eoe++;
+			return 0;
+		}
+		/* Records reordered (several listeners, a rearranged log): open
+		 * the event now, its records join it. */
+		if (a->stats.open >= a->cfg.max_open) {
+			make_room(a);
+			index = find_index(a, hash, stamp, node, node_len, &found);
+		}
+		if (!open_event(a, index, hash, stamp, node, node_len, now_ms))
+			return -ENOMEM;
+		s = a->table[index];
+		s->ev.saw_eoe = true;
+		list_remove(&a->open, s);
+		s->grace_until_ms = now_ms + a->cfg.timeout_ms;
+		s->eoe_round = a->round;
+		list_append(&a->grace, s);
+		return 0;
+	}
+	s = a->table[index];
+	if (s->ev.saw_eoe)
+		return 0; /* a second EOE of an event held after its first */
+	s->ev.saw_eoe = true;
+	if (!a->cfg.hold_after_eoe) {
+		end_event(a, s, EVENT_END_RULE);
+	} else {
+		/* Another listener may still be handing over records of it. */
+		list_remove(&a->open, s);
+		s->grace_until_ms = now_ms + a->cfg.timeout_ms;
+		s->eoe_round = a->round;
+		list_append(&a->grace, s);
+	}
+	return 0;
+}
+
 int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *stamp,
 		  const char *node, size_t node_len, const char *body, size_t len, uint64_t now_ms)
 {
@@ -320,47 +475,35 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 	a->stats.records++;
 	assembler_tick(a, now_ms);
 	index = find_index(a, hash, stamp, node, node_len, &found);
-	if (type == AUDIT_EOE) {
-		a->stats.eoe++;
-		if (!found && a->cfg.hold_after_eoe) {
-			/* Another listener may still be handing over the records
-			 * this EOE ends: open the event now, records join it. */
-			if (a->stats.open >= a->cfg.max_open) {
-				end_event(a, a->grace.head ? a->grace.head : a->open.head,
-					  a->grace.head ? EVENT_END_RULE : EVENT_END_EVICTED);
-				index = find_index(a, hash, stamp, node, node_len, &found);
-			}
-			if (!open_event(a, index, hash, stamp, node, node_len, now_ms))
-				return -ENOMEM;
-			found = true;
+	if (a->nheld && a->log_eoe == LOG_EOE_UNKNOWN && type != AUDIT_EOE &&
+	    !(found && a->table[index]->held) && ++a->probe_records >= LOG_EOE_PROBE) {
+		/* No EOE after all those records: a log without EOE. The held
+		 * events are whole, and PROCTITLE ends events from now on. */
+		struct slot *h, *next;
+
+		a->log_eoe = LOG_EOE_ABSENT;
+		for (h = a->open.head; h && a->nheld; h = next) {
+			next = h->next;
+			if (h->held)
+				end_event(a, h, EVENT_END_RULE);
 		}
-		/* The end of an event still open; an EOE for one already ended
-		 * (single-record type, timeout) has nothing left to end. */
-		if (found && !a->table[index]->ev.saw_eoe) {
-			s = a->table[index];
-			s->ev.saw_eoe = true;
-			if (!a->cfg.hold_after_eoe) {
-				end_event(a, s, EVENT_END_RULE);
-			} else {
-				list_remove(&a->open, s);
-				s->grace_until_ms = now_ms + a->cfg.timeout_ms;
-				s->eoe_round = a->round;
-				list_append(&a->grace, s);
-			}
-		}
-		return 0;
+		index = find_index(a, hash, stamp, node, node_len, &found);
 	}
+	if (type == AUDIT_EOE)
+		return add_eoe(a, index, found, hash, stamp, node, node_len, now_ms);
 	if (found) {
 		s = a->table[index];
 		if (s->ev.saw_eoe)
 			a->stats.late_records++;
 	} else {
+		if (ended_find(a, hash, stamp)) {
+			/* Its event was ended and handed out: a second event of
+			 * the same id would be worse than the loss, counted. */
+			a->stats.late_dropped++;
+			return -EEXIST;
+		}
 		if (a->stats.open >= a->cfg.max_open) {
-			/* The oldest: in grace (it is whole) before still open. */
-			if (a->grace.head)
-				end_event(a, a->grace.head, EVENT_END_RULE);
-			else
-				end_event(a, a->open.head, EVENT_END_EVICTED);
+			make_room(a);
 			index = find_index(a, hash, stamp, node, node_len, &found);
 		}
 		s = open_event(a, index, hash, stamp, node, node_len, now_ms);
@@ -395,8 +538,16 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 							     .len = (uint32_t)len };
 		s->used += len;
 	}
-	if (assemble_is_single_record(type) || (a->cfg.log_input && type == AUDIT_PROCTITLE))
+	if (assemble_is_single_record(type)) {
 		end_event(a, s, EVENT_END_RULE);
+	} else if (a->cfg.log_input && type == AUDIT_PROCTITLE && !s->ev.saw_eoe) {
+		if (a->log_eoe == LOG_EOE_ABSENT) {
+			end_event(a, s, EVENT_END_RULE);
+		} else if (a->log_eoe == LOG_EOE_UNKNOWN && !s->held) {
+			s->held = true;
+			a->nheld++;
+		}
+	}
 	return 0;
 }
 

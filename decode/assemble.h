@@ -10,10 +10,27 @@
  *
  * Records of different events may interleave, and records within an event
  * may come in any order: an event keeps them in arrival order and ends on
- * a rule, not on a position. Memory is bounded: at most max_open events
- * are open; adding one more ends the oldest as partial (evicted). Each
- * event's text is capped at max_event_bytes; records past it are dropped
- * and counted, and the event is marked partial.
+ * a rule, not on a position. An EOE that comes before its records opens
+ * the event; the records that follow join it until the timeout after the
+ * EOE. Memory is bounded: at most max_open events are open; adding one
+ * more ends the oldest as partial (evicted). Each event's text is capped
+ * at max_event_bytes; records past it are dropped and counted, and the
+ * event is marked partial.
+ *
+ * An id is never ended twice: the keys of the last max_open ended events
+ * (at least 1024) are remembered, and a record of one of them (it came
+ * after its event was ended by timeout, eviction or its EOE's timeout, or
+ * the input repeats an event) is dropped and counted in late_dropped
+ * instead of starting a second event with the same id. An EOE of such an
+ * event counts as an orphan.
+ *
+ * Log input: auditd's logs have no EOE and a syscall event ends at its
+ * PROCTITLE; a recording of the kernel's stream has EOE, and there the EOE
+ * ends it, whatever the order of its records before it. Which one a log
+ * is shows at its first EOE: from then on PROCTITLE no longer ends an
+ * event. Until then an event that had its PROCTITLE is held, open: its
+ * EOE ends it, and if 16 records of other events come and no EOE, the log
+ * has none, the held events are whole and PROCTITLE ends events at once.
  *
  * Time is the caller's: for log input pass the record's own timestamp (so a
  * replayed file times out the same way whatever the disk speed), for live
@@ -87,6 +104,7 @@ struct assemble_stats {
 	uint64_t dropped_records;  /* past max_event_bytes */
 	uint64_t open;             /* events open now (grace included) */
 	uint64_t late_records;     /* records that joined an event after its EOE */
+	uint64_t late_dropped;     /* records of an event already ended: dropped */
 	uint64_t orphan_eoe;       /* EOEs whose event had already ended */
 };
 
@@ -97,8 +115,9 @@ struct assembler *assembler_new(const struct assemble_config *cfg);
 void assembler_free(struct assembler *a);
 
 /* Adds a record: its type, stamp, node (NULL/0 for none) and body (the
- * text after "): "). now_ms is the caller's clock (see above). Returns 0
- * or -ENOMEM (the record is then counted dropped). */
+ * text after "): "). now_ms is the caller's clock (see above). Returns 0,
+ * -EEXIST when the record's event has already ended (the record is counted
+ * in late_dropped), or -ENOMEM (counted in dropped_records). */
 int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *stamp,
 		  const char *node, size_t node_len, const char *body, size_t len, uint64_t now_ms);
 

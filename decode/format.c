@@ -53,6 +53,8 @@ void format_ctx_free(struct format_ctx *ctx)
 {
 	free(ctx->fields);
 	free(ctx->recs);
+	free(ctx->group);
+	free(ctx->sorted);
 	outbuf_free(&ctx->value);
 	outbuf_free(&ctx->value2);
 	outbuf_free(&ctx->path);
@@ -60,6 +62,33 @@ void format_ctx_free(struct format_ctx *ctx)
 	outbuf_free(&ctx->argv0_buf);
 	outbuf_free(&ctx->proc_json);
 	memset(ctx, 0, sizeof(*ctx));
+}
+
+/* True when a scratch buffer ran out of memory while formatting the event
+ * (a value then went out undecoded, or not at all): the caller marks its
+ * output failed. The flags are cleared for the next event. */
+static bool scratch_failed(struct format_ctx *ctx)
+{
+	struct outbuf *bufs[] = { &ctx->value, &ctx->value2, &ctx->path, &ctx->exe_buf,
+				  &ctx->argv0_buf, &ctx->proc_json };
+	bool failed = false;
+
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
+		failed |= bufs[i]->failed;
+		bufs[i]->failed = false;
+	}
+	if (ctx->proc_json.len && failed)
+		ctx->proc_json.len = 0; /* render it again next time */
+	return failed;
+}
+
+static const struct audit_record *find_record(const struct format_ctx *ctx,
+					      const struct audit_event *ev, unsigned type);
+
+static const struct audit_field *record_field_or_null(const struct audit_record *r,
+						      const char *name)
+{
+	return r ? record_field(r, name) : NULL;
 }
 
 /* Parses every record of ev; false when memory ran out. */
@@ -85,10 +114,15 @@ static bool parse_event(struct format_ctx *ctx, const struct audit_event *ev)
 	}
 	if (ev->nrecords >= ctx->recs_cap) {
 		struct audit_record *r = realloc(ctx->recs, (ev->nrecords + 1) * sizeof(*r));
+		struct audit_record **g;
 
 		if (!r)
 			return false;
 		ctx->recs = r;
+		g = realloc(ctx->group, (ev->nrecords + 1) * sizeof(*g));
+		if (!g)
+			return false;
+		ctx->group = g;
 		ctx->recs_cap = ev->nrecords + 1;
 	}
 	for (unsigned i = 0; i < ev->nrecords; i++) {
@@ -98,6 +132,15 @@ static bool parse_event(struct format_ctx *ctx, const struct audit_event *ev)
 		decode_record_body(er->type, ev->text + er->offset, er->len, ctx->fields + used, cap,
 				   &ctx->recs[i]);
 		used += cap;
+	}
+	/* Sockaddrs are in the audited architecture's byte order. */
+	ctx->sa_big_endian = -1;
+	if (find_record(ctx, ev, AUDIT_SOCKADDR)) {
+		const struct audit_field *arch =
+			record_field_or_null(find_record(ctx, ev, AUDIT_SYSCALL), "arch");
+
+		if (arch)
+			ctx->sa_big_endian = interp_arch_big_endian(arch->value, arch->value_len);
 	}
 	return true;
 }
@@ -322,7 +365,10 @@ static int cmp_arg_part(const void *x, const void *y)
 
 	if (a->arg != b->arg)
 		return a->arg < b->arg ? -1 : 1;
-	return (a->piece > b->piece) - (a->piece < b->piece);
+	if (a->piece != b->piece)
+		return a->piece < b->piece ? -1 : 1;
+	/* A name given twice: the first field, as in the record's object. */
+	return (a->f > b->f) - (a->f < b->f);
 }
 
 /* Parses aN, aN[k] or aN_len; false for any other name. */
@@ -350,43 +396,36 @@ static bool arg_name(const struct audit_field *f, long long *ret_arg, long long 
 	return false;
 }
 
-/* Writes the EXECVE argv as a JSON array; false when the event has no
- * EXECVE. */
-static bool put_execve_argv(struct format_ctx *ctx, const struct audit_event *ev,
+/* Writes the argv of the EXECVE records recs[0..n) as a JSON array. */
+static void put_execve_argv(struct format_ctx *ctx, struct audit_record *const *recs, unsigned n,
 			    struct outbuf *out)
 {
 	struct arg_part *parts;
 	size_t nparts = 0, cap = 0, i;
 	long long argc = -1, next_arg = 0;
-	bool any = false;
 
-	for (unsigned r = 0; r < ev->nrecords; r++)
-		if (ctx->recs[r].type == AUDIT_EXECVE) {
-			any = true;
-			cap += ctx->recs[r].nfields;
-		}
-	if (!any)
-		return false;
+	for (unsigned r = 0; r < n; r++)
+		cap += recs[r]->nfields;
 	parts = malloc((cap ? cap : 1) * sizeof(*parts));
 	if (!parts) {
 		out->failed = true;
-		return true;
+		return;
 	}
-	for (unsigned r = 0; r < ev->nrecords; r++) {
-		const struct audit_record *rec = &ctx->recs[r];
+	for (unsigned r = 0; r < n; r++) {
+		const struct audit_record *rec = recs[r];
 
-		if (rec->type != AUDIT_EXECVE)
-			continue;
 		for (unsigned k = 0; k < rec->nfields; k++) {
 			const struct audit_field *f = &rec->fields[k];
 			struct arg_part p = { .f = f };
 
 			if (f->flags & (FIELD_NESTED | FIELD_ENRICHED))
 				continue;
-			if (name_is(f, "argc"))
-				interp_number(f->value, f->value_len, false, &argc);
-			else if (arg_name(f, &p.arg, &p.piece))
+			if (name_is(f, "argc")) {
+				if (argc < 0) /* the first, as in the object */
+					interp_number(f->value, f->value_len, false, &argc);
+			} else if (arg_name(f, &p.arg, &p.piece)) {
 				parts[nparts++] = p;
+			}
 		}
 	}
 	qsort(parts, nparts, sizeof(*parts), cmp_arg_part);
@@ -440,7 +479,11 @@ static bool put_execve_argv(struct format_ctx *ctx, const struct audit_event *ev
 					outbuf_putc(out, ',');
 				interp_field_value(parts[k].f, &ctx->value);
 				outbuf_json_string(out, ctx->value.data, ctx->value.len);
-				total += (long long)ctx->value.len;
+				/* aN_len counts what the kernel wrote: bytes of
+				 * quoted pieces, hex digits (two per byte) of
+				 * encoded ones (kernel/auditsc.c,
+				 * audit_log_execve_info(): len_full). */
+				total += (long long)parts[k].f->value_len;
 				expect = piece + 1;
 			}
 			/* Short with no gap seen: what is missing is the end. */
@@ -466,113 +509,357 @@ static bool put_execve_argv(struct format_ctx *ctx, const struct audit_event *ev
 	}
 	outbuf_putc(out, ']');
 	free(parts);
+}
+
+/* The event's argv from its EXECVE records; false when it has none. */
+static bool put_event_argv(struct format_ctx *ctx, const struct audit_event *ev,
+			   struct outbuf *out)
+{
+	unsigned n = 0;
+
+	for (unsigned r = 0; r < ev->nrecords; r++)
+		if (ctx->recs[r].type == AUDIT_EXECVE)
+			ctx->group[n++] = &ctx->recs[r];
+	if (!n)
+		return false;
+	put_execve_argv(ctx, ctx->group, n, out);
 	return true;
 }
 
-/* One record's fields as the members of a JSON object (no braces). */
-static void put_record_members(struct format_ctx *ctx, const struct audit_record *r,
-			       struct outbuf *out, bool *first)
+/*
+ * Repeated names. A record may hold a name twice (old kernels' DAEMON_START
+ * "auditd start, ..., pid=2166 ..., auditd pid=21", records glued by a
+ * broken writer, EXECVE records of one event merged into one object), and a
+ * JSON object must not. The rule: the first field of a name keeps it; every
+ * later one is flagged FIELD_REPEAT and written, in order, in the object's
+ * "_repeated": [["name", "value"], ...]. Names needle adds to an object
+ * itself (_text, _truncated, _repeated, enriched, and argv in EXECVE and
+ * PROCTITLE) are reserved: a field of such a name goes to "_repeated" too.
+ * who/what/where read the first field of a name, as the object shows it.
+ *
+ * Records are small, so a 64-bit filter of the names seen (one per group:
+ * top level, msg='...', ENRICHED part) finds the candidates and only those
+ * are compared; past 64 fields (or across the records of one EXECVE
+ * object) a sort of pointers does it in n log n, so a hostile record of
+ * thousands of fields costs no quadratic time.
+ */
+#define REPEAT_FILTER_MAX 64
+#define FIELD_GROUP(f) ((f)->flags & (FIELD_NESTED | FIELD_ENRICHED))
+
+/* Names are short: a loop beats a call to memcmp. */
+static inline bool same_name(const struct audit_field *a, const struct audit_field *b)
 {
-	bool words = false, enriched = false;
+	if (a->name_len != b->name_len)
+		return false;
+	for (uint32_t k = 0; k < a->name_len; k++)
+		if (a->name[k] != b->name[k])
+			return false;
+	return true;
+}
 
-	for (unsigned i = 0; i < r->nfields; i++) {
-		const struct audit_field *f = &r->fields[i];
+/* A 256-bit filter of the names of one group seen so far. */
+struct name_filter {
+	uint64_t bits[4];
+};
 
-		if (f->flags & (FIELD_NESTED | FIELD_ENRICHED))
-			continue;
-		if (f->name_len == 0) {
-			words = true;
+/* The filter's test for field i of r (named): true when an earlier field
+ * of its group has its name. A false hit costs a scan of the earlier
+ * fields; with a record's 20 to 30 names in 256 bits that is rare. */
+static inline __attribute__((always_inline)) bool
+repeats_earlier(const struct audit_record *r, unsigned i, struct name_filter *seen)
+{
+	const struct audit_field *f = &r->fields[i];
+	const unsigned char *n = (const unsigned char *)f->name;
+	unsigned h = (f->name_len * 31u + n[0] * 7u + n[f->name_len - 1] * 3u +
+		      n[f->name_len / 2]) & 255;
+	uint64_t bit = 1ull << (h & 63), *word = &seen->bits[h >> 6];
+	unsigned g = FIELD_GROUP(f);
+
+	if (!(*word & bit)) {
+		*word |= bit;
+		return false;
+	}
+	for (unsigned j = 0; j < i; j++)
+		if (FIELD_GROUP(&r->fields[j]) == g && same_name(&r->fields[j], f))
+			return true;
+	return false;
+}
+
+static int cmp_field_ptr(const void *x, const void *y)
+{
+	const struct audit_field *a = *(const struct audit_field *const *)x;
+	const struct audit_field *b = *(const struct audit_field *const *)y;
+	int c;
+
+	if (FIELD_GROUP(a) != FIELD_GROUP(b))
+		return FIELD_GROUP(a) < FIELD_GROUP(b) ? -1 : 1;
+	if (a->name_len != b->name_len)
+		return a->name_len < b->name_len ? -1 : 1;
+	if ((c = memcmp(a->name, b->name, a->name_len)) != 0)
+		return c;
+	/* Fields lie in the pool in the order they were written. */
+	return (a > b) - (a < b);
+}
+
+/* Flags the repeats among the fields of recs[0..n), taken as one object,
+ * by a sort; false when memory ran out. */
+static bool mark_repeats_sorted(struct format_ctx *ctx, struct audit_record *const *recs,
+				unsigned n)
+{
+	size_t total = 0, k = 0;
+
+	for (unsigned r = 0; r < n; r++)
+		total += recs[r]->nfields;
+	if (total > ctx->sorted_cap) {
+		struct audit_field **p = realloc(ctx->sorted, total * sizeof(*p));
+
+		if (!p)
+			return false;
+		ctx->sorted = p;
+		ctx->sorted_cap = total;
+	}
+	for (unsigned r = 0; r < n; r++)
+		for (unsigned i = 0; i < recs[r]->nfields; i++)
+			if (recs[r]->fields[i].name_len)
+				ctx->sorted[k++] = &recs[r]->fields[i];
+	qsort(ctx->sorted, k, sizeof(*ctx->sorted), cmp_field_ptr);
+	for (size_t i = 1; i < k; i++)
+		if (FIELD_GROUP(ctx->sorted[i]) == FIELD_GROUP(ctx->sorted[i - 1]) &&
+		    same_name(ctx->sorted[i], ctx->sorted[i - 1]))
+			ctx->sorted[i]->flags |= FIELD_REPEAT;
+	return true;
+}
+
+/* Names needle adds to a record's object (see above). Lengths and first
+ * bytes turn nearly every name down before a comparison. */
+static inline bool reserved_name(const struct audit_field *f, unsigned type)
+{
+	const char *n = f->name;
+
+	switch (f->name_len) {
+	case 4: return n[0] == 'a' && n[1] == 'r' && memcmp(n, "argv", 4) == 0 &&
+		       (type == AUDIT_EXECVE || type == AUDIT_PROCTITLE);
+	case 5: return n[0] == '_' && memcmp(n, "_text", 5) == 0;
+	case 8: return n[0] == 'e' && memcmp(n, "enriched", 8) == 0;
+	case 9: return n[0] == '_' && memcmp(n, "_repeated", 9) == 0;
+	case 10: return n[0] == '_' && memcmp(n, "_truncated", 10) == 0;
+	default: return false;
+	}
+}
+
+/* Whether field i of r goes to "_repeated"; with filter (the record alone,
+ * small), finds and flags the repeats on the way, else they were flagged. */
+static inline __attribute__((always_inline)) bool
+goes_to_repeated(const struct audit_record *r, unsigned i, struct name_filter *filter)
+{
+	struct audit_field *f = &r->fields[i];
+
+	if (!f->name_len)
+		return false;
+	if (filter && repeats_earlier(r, i, filter))
+		f->flags |= FIELD_REPEAT;
+	return (f->flags & FIELD_REPEAT) || reserved_name(f, r->type);
+}
+
+static void put_member_sep(struct outbuf *out, bool *first)
+{
+	if (!*first)
+		outbuf_putc(out, ',');
+	*first = false;
+}
+
+/* One ["name","value"] of "_repeated". */
+static void put_repeat_pair(struct format_ctx *ctx, const struct audit_field *f, bool *any,
+			    bool *first, struct outbuf *out)
+{
+	if (!*any) {
+		put_member_sep(out, first);
+		outbuf_puts(out, "\"_repeated\":[[");
+	} else {
+		outbuf_puts(out, ",[");
+	}
+	*any = true;
+	outbuf_json_string(out, f->name, f->name_len);
+	outbuf_putc(out, ',');
+	put_value(ctx, f, out);
+	outbuf_putc(out, ']');
+}
+
+/* msg='k=v ...' (field msg of r): its fields, as an object. */
+static void put_nested(struct format_ctx *ctx, const struct audit_record *r, unsigned msg,
+		       bool filter, struct outbuf *out)
+{
+	bool nfirst = true, nwords = false, nrep = false, any = false;
+	struct name_filter seen = { { 0 } };
+	unsigned j;
+
+	outbuf_putc(out, '{');
+	for (j = msg + 1; j < r->nfields && (r->fields[j].flags & FIELD_NESTED); j++) {
+		const struct audit_field *n = &r->fields[j];
+
+		if (n->name_len == 0) {
+			nwords = true;
 			continue;
 		}
-		if (!*first)
-			outbuf_putc(out, ',');
-		*first = false;
-		outbuf_json_key(out, f->name, f->name_len);
-		if (f->quote == FIELD_SINGLE) {
-			/* msg='k=v ...': its fields, as an object. */
-			bool nfirst = true, nwords = false;
-
-			outbuf_putc(out, '{');
-			for (unsigned j = i + 1; j < r->nfields && (r->fields[j].flags & FIELD_NESTED);
-			     j++) {
-				const struct audit_field *n = &r->fields[j];
-
-				if (n->name_len == 0) {
-					nwords = true;
-					continue;
-				}
-				if (!nfirst)
-					outbuf_putc(out, ',');
-				nfirst = false;
-				outbuf_json_key(out, n->name, n->name_len);
-				put_value(ctx, n, out);
+		if (goes_to_repeated(r, j, filter ? &seen : NULL)) {
+			nrep = true;
+			continue;
+		}
+		put_member_sep(out, &nfirst);
+		outbuf_json_key(out, n->name, n->name_len);
+		put_value(ctx, n, out);
+	}
+	if (nwords) {
+		/* Words without '=' inside msg='...', joined. */
+		ctx->value2.len = 0;
+		for (j = msg + 1; j < r->nfields && (r->fields[j].flags & FIELD_NESTED); j++)
+			if (r->fields[j].name_len == 0) {
+				if (ctx->value2.len)
+					outbuf_putc(&ctx->value2, ' ');
+				outbuf_put(&ctx->value2, r->fields[j].value, r->fields[j].value_len);
 			}
-			if (nwords) {
-				/* Words without '=' inside msg='...', joined. */
+		put_member_sep(out, &nfirst);
+		outbuf_puts(out, "\"_text\":");
+		outbuf_json_string(out, ctx->value2.data, ctx->value2.len);
+	}
+	for (j = msg + 1; nrep && j < r->nfields && (r->fields[j].flags & FIELD_NESTED); j++)
+		if (goes_to_repeated(r, j, NULL))
+			put_repeat_pair(ctx, &r->fields[j], &any, &nfirst, out);
+	if (any)
+		outbuf_putc(out, ']');
+	outbuf_putc(out, '}');
+}
+
+/* One JSON object (braces included) of the fields of recs[0..n): one
+ * record, or the EXECVE records of an event merged. */
+static void put_record_object(struct format_ctx *ctx, struct audit_record *const *recs,
+			      unsigned n, struct outbuf *out)
+{
+	bool first = true, words = false, enriched = false, truncated = false, rep = false;
+	bool any = false;
+	/* A record alone and small: the filter finds repeats while writing.
+	 * Else a sort flags them first. */
+	bool filter = n == 1 && recs[0]->nfields <= REPEAT_FILTER_MAX;
+	struct name_filter seen = { { 0 } };
+
+	if (!filter && !mark_repeats_sorted(ctx, recs, n)) {
+		out->failed = true;
+		return;
+	}
+	outbuf_putc(out, '{');
+	for (unsigned k = 0; k < n; k++) {
+		const struct audit_record *r = recs[k];
+
+		truncated |= r->fields_truncated;
+		for (unsigned i = 0; i < r->nfields; i++) {
+			const struct audit_field *f = &r->fields[i];
+
+			if (f->flags & (FIELD_NESTED | FIELD_ENRICHED)) {
+				enriched |= (f->flags & FIELD_ENRICHED) && f->name_len;
+				continue;
+			}
+			if (f->name_len == 0) {
+				words = true;
+				continue;
+			}
+			if (goes_to_repeated(r, i, filter ? &seen : NULL)) {
+				rep = true;
+				continue;
+			}
+			put_member_sep(out, &first);
+			outbuf_json_key(out, f->name, f->name_len);
+			if (f->quote == FIELD_SINGLE) {
+				put_nested(ctx, r, i, filter, out);
+			} else if (r->type == AUDIT_PROCTITLE && name_is(f, "proctitle")) {
+				interp_field_value(f, &ctx->value);
 				ctx->value2.len = 0;
-				for (unsigned j = i + 1;
-				     j < r->nfields && (r->fields[j].flags & FIELD_NESTED); j++)
-					if (r->fields[j].name_len == 0) {
-						if (ctx->value2.len)
-							outbuf_putc(&ctx->value2, ' ');
-						outbuf_put(&ctx->value2, r->fields[j].value,
-							   r->fields[j].value_len);
-					}
-				outbuf_puts(out, nfirst ? "\"_text\":" : ",\"_text\":");
+				outbuf_put(&ctx->value2, ctx->value.data, ctx->value.len);
+				while (ctx->value2.len && ctx->value2.data[ctx->value2.len - 1] == '\0')
+					ctx->value2.len--;
+				for (size_t m = 0; m < ctx->value2.len; m++)
+					if (ctx->value2.data[m] == '\0')
+						ctx->value2.data[m] = ' ';
 				outbuf_json_string(out, ctx->value2.data, ctx->value2.len);
-			}
-			outbuf_putc(out, '}');
-		} else if (r->type == AUDIT_PROCTITLE && name_is(f, "proctitle")) {
-			interp_field_value(f, &ctx->value);
-			ctx->value2.len = 0;
-			outbuf_put(&ctx->value2, ctx->value.data, ctx->value.len);
-			while (ctx->value2.len && ctx->value2.data[ctx->value2.len - 1] == '\0')
-				ctx->value2.len--;
-			for (size_t k = 0; k < ctx->value2.len; k++)
-				if (ctx->value2.data[k] == '\0')
-					ctx->value2.data[k] = ' ';
-			outbuf_json_string(out, ctx->value2.data, ctx->value2.len);
-			outbuf_puts(out, ",\"argv\":");
-			put_nul_split_array(out, ctx->value.data, ctx->value.len);
-		} else if (r->type == AUDIT_SOCKADDR && name_is(f, "saddr")) {
-			struct sockaddr_info sa;
+				outbuf_puts(out, ",\"argv\":");
+				put_nul_split_array(out, ctx->value.data, ctx->value.len);
+			} else if (r->type == AUDIT_SOCKADDR && name_is(f, "saddr")) {
+				struct sockaddr_info sa;
 
-			if (interp_field_value(f, &ctx->value) &&
-			    interp_sockaddr((const unsigned char *)ctx->value.data, ctx->value.len, &sa))
-				interp_sockaddr_json(out, &sa);
-			else
-				outbuf_json_string(out, f->value, f->value_len);
-		} else {
-			put_value(ctx, f, out);
+				if (interp_field_value(f, &ctx->value) &&
+				    interp_sockaddr((const unsigned char *)ctx->value.data,
+						    ctx->value.len, ctx->sa_big_endian, &sa))
+					interp_sockaddr_json(out, &sa);
+				else
+					outbuf_json_string(out, f->value, f->value_len);
+			} else {
+				put_value(ctx, f, out);
+			}
 		}
+	}
+	if (recs[0]->type == AUDIT_EXECVE) {
+		/* Split over several records: one object, and the argv. */
+		put_member_sep(out, &first);
+		outbuf_puts(out, "\"argv\":");
+		put_execve_argv(ctx, recs, n, out);
 	}
 	if (words) {
 		ctx->value2.len = 0;
-		for (unsigned i = 0; i < r->nfields; i++)
-			if (r->fields[i].name_len == 0 &&
-			    !(r->fields[i].flags & (FIELD_NESTED | FIELD_ENRICHED))) {
-				if (ctx->value2.len)
-					outbuf_putc(&ctx->value2, ' ');
-				outbuf_put(&ctx->value2, r->fields[i].value, r->fields[i].value_len);
+		for (unsigned k = 0; k < n; k++)
+			for (unsigned i = 0; i < recs[k]->nfields; i++) {
+				const struct audit_field *f = &recs[k]->fields[i];
+
+				if (f->name_len == 0 && !(f->flags & (FIELD_NESTED | FIELD_ENRICHED))) {
+					if (ctx->value2.len)
+						outbuf_putc(&ctx->value2, ' ');
+					outbuf_put(&ctx->value2, f->value, f->value_len);
+				}
 			}
-		outbuf_puts(out, *first ? "\"_text\":" : ",\"_text\":");
-		*first = false;
+		put_member_sep(out, &first);
+		outbuf_puts(out, "\"_text\":");
 		outbuf_json_string(out, ctx->value2.data, ctx->value2.len);
 	}
-	for (unsigned i = 0; i < r->nfields; i++)
-		if (r->fields[i].flags & FIELD_ENRICHED && r->fields[i].name_len) {
-			outbuf_puts(out, enriched ? "," : (*first ? "\"enriched\":{" : ",\"enriched\":{"));
-			*first = false;
-			enriched = true;
-			outbuf_json_key(out, r->fields[i].name, r->fields[i].name_len);
-			outbuf_json_string(out, r->fields[i].value, r->fields[i].value_len);
-		}
-	if (enriched)
+	if (enriched) {
+		bool efirst = true, erep = false;
+		struct name_filter eseen = { { 0 } };
+
+		put_member_sep(out, &first);
+		outbuf_puts(out, "\"enriched\":{");
+		for (unsigned k = 0; k < n; k++)
+			for (unsigned i = 0; i < recs[k]->nfields; i++) {
+				const struct audit_field *f = &recs[k]->fields[i];
+
+				if (!(f->flags & FIELD_ENRICHED) || !f->name_len)
+					continue;
+				if (goes_to_repeated(recs[k], i, filter ? &eseen : NULL)) {
+					erep = true;
+					continue;
+				}
+				put_member_sep(out, &efirst);
+				outbuf_json_key(out, f->name, f->name_len);
+				outbuf_json_string(out, f->value, f->value_len);
+			}
+		for (unsigned k = 0; erep && k < n; k++)
+			for (unsigned i = 0; i < recs[k]->nfields; i++)
+				if ((recs[k]->fields[i].flags & FIELD_ENRICHED) &&
+				    goes_to_repeated(recs[k], i, NULL))
+					put_repeat_pair(ctx, &recs[k]->fields[i], &any, &efirst, out);
+		if (any)
+			outbuf_putc(out, ']');
+		any = false;
 		outbuf_putc(out, '}');
-	if (r->fields_truncated) {
-		outbuf_puts(out, *first ? "\"_truncated\":true" : ",\"_truncated\":true");
-		*first = false;
 	}
+	if (truncated) {
+		put_member_sep(out, &first);
+		outbuf_puts(out, "\"_truncated\":true");
+	}
+	for (unsigned k = 0; rep && k < n; k++)
+		for (unsigned i = 0; i < recs[k]->nfields; i++)
+			if (!(recs[k]->fields[i].flags & (FIELD_NESTED | FIELD_ENRICHED)) &&
+			    goes_to_repeated(recs[k], i, NULL))
+				put_repeat_pair(ctx, &recs[k]->fields[i], &any, &first, out);
+	if (any)
+		outbuf_putc(out, ']');
+	outbuf_putc(out, '}');
 }
 
 static void put_records(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out)
@@ -582,7 +869,7 @@ static void put_records(struct format_ctx *ctx, const struct audit_event *ev, st
 	outbuf_puts(out, "\"records\":{");
 	for (unsigned i = 0; i < ev->nrecords; i++) {
 		unsigned type = ctx->recs[i].type, count = 0;
-		bool seen_before = false, array, first = true;
+		bool seen_before = false, array;
 		char name[32];
 
 		for (unsigned j = 0; j < i && !seen_before; j++)
@@ -590,7 +877,8 @@ static void put_records(struct format_ctx *ctx, const struct audit_event *ev, st
 		if (seen_before)
 			continue;
 		for (unsigned j = i; j < ev->nrecords; j++)
-			count += ctx->recs[j].type == type;
+			if (ctx->recs[j].type == type)
+				ctx->group[count++] = &ctx->recs[j];
 		array = always_array(type) || (count > 1 && type != AUDIT_EXECVE);
 		if (!first_type)
 			outbuf_putc(out, ',');
@@ -598,31 +886,15 @@ static void put_records(struct format_ctx *ctx, const struct audit_event *ev, st
 		type_name(type, name, sizeof(name));
 		outbuf_json_key(out, name, strlen(name));
 		if (type == AUDIT_EXECVE) {
-			/* Split over several records: one object, and the argv. */
-			outbuf_putc(out, '{');
-			for (unsigned j = i; j < ev->nrecords; j++)
-				if (ctx->recs[j].type == type)
-					put_record_members(ctx, &ctx->recs[j], out, &first);
-			if (find_record(ctx, ev, AUDIT_EXECVE)) {
-				outbuf_puts(out, first ? "\"argv\":" : ",\"argv\":");
-				put_execve_argv(ctx, ev, out);
-			}
-			outbuf_putc(out, '}');
+			put_record_object(ctx, ctx->group, count, out);
 			continue;
 		}
 		if (array)
 			outbuf_putc(out, '[');
-		for (unsigned j = i, n = 0; j < ev->nrecords; j++) {
-			if (ctx->recs[j].type != type)
-				continue;
-			if (n++)
+		for (unsigned n = 0; n < (array ? count : 1); n++) {
+			if (n)
 				outbuf_putc(out, ',');
-			first = true;
-			outbuf_putc(out, '{');
-			put_record_members(ctx, &ctx->recs[j], out, &first);
-			outbuf_putc(out, '}');
-			if (!array)
-				break;
+			put_record_object(ctx, &ctx->group[n], 1, out);
 		}
 		if (array)
 			outbuf_putc(out, ']');
@@ -921,7 +1193,7 @@ static void put_how(struct format_ctx *ctx, const struct audit_event *ev, struct
 	put_string_field(ctx, out, &first, "exe", SUBJ(ctx, S_EXE));
 	if (find_record(ctx, ev, AUDIT_EXECVE)) {
 		outbuf_puts(out, first ? "\"argv\":" : ",\"argv\":");
-		put_execve_argv(ctx, ev, out);
+		put_event_argv(ctx, ev, out);
 	} else if (title) {
 		interp_field_value(title, &ctx->value);
 		outbuf_puts(out, first ? "\"argv\":" : ",\"argv\":");
@@ -991,7 +1263,7 @@ static void put_objects(struct format_ctx *ctx, const struct audit_event *ev, st
 
 			if (!saddr || !interp_field_value(saddr, &ctx->value) ||
 			    !interp_sockaddr((const unsigned char *)ctx->value.data, ctx->value.len,
-					     &sa))
+					     ctx->sa_big_endian, &sa))
 				continue;
 			outbuf_puts(out, first ? "{\"type\":\"socket\",\"addr\":"
 					       : ",{\"type\":\"socket\",\"addr\":");
@@ -1064,6 +1336,8 @@ void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, str
 	put_why(ctx, ev, out);
 	put_objects(ctx, ev, out);
 	outbuf_puts(out, "}\n");
+	if (scratch_failed(ctx))
+		out->failed = true;
 }
 
 /* One record's RAW line without its newline; returns false when out of
@@ -1136,6 +1410,8 @@ void format_event_enriched(struct format_ctx *ctx, const struct audit_event *ev,
 		outbuf_put(out, ctx->value2.data, ctx->value2.len);
 		outbuf_putc(out, '\n');
 	}
+	if (scratch_failed(ctx))
+		out->failed = true;
 }
 
 /* A value for a summary line: bare when it is a plain word, else in
@@ -1171,7 +1447,7 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 	/* argv as a JSON array: escaped, so it cannot break the line. */
 	if (find_record(ctx, ev, AUDIT_EXECVE)) {
 		outbuf_puts(out, " argv=");
-		put_execve_argv(ctx, ev, out);
+		put_event_argv(ctx, ev, out);
 	} else if (title) {
 		interp_field_value(title, &ctx->value);
 		outbuf_puts(out, " argv=");
@@ -1202,7 +1478,7 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 		} else if (r->type == AUDIT_SOCKADDR && (f = find_field(r, "saddr")) &&
 			   interp_field_value(f, &ctx->value) &&
 			   interp_sockaddr((const unsigned char *)ctx->value.data, ctx->value.len,
-					   &sa)) {
+					   ctx->sa_big_endian, &sa)) {
 			outbuf_puts(out, first ? " objects: " : " ");
 			first = false;
 			outbuf_puts(out, sa.family);
@@ -1235,6 +1511,7 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 	interp_time_rfc3339(&json, ev->stamp.sec, ev->stamp.msec);
 	/* The time without its JSON quotes. */
 	outbuf_put(out, json.data + 1, json.len > 2 ? json.len - 2 : 0);
+	out->failed |= json.failed;
 	outbuf_free(&json);
 	outbuf_puts(out, " ");
 	f = SUBJ(ctx, S_AUID);
@@ -1294,7 +1571,9 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 			/* Through the JSON escaper, minus quotes: one safe line. */
 			json = (struct outbuf){ 0 };
 			outbuf_json_string(&json, ctx->value.data, ctx->value.len);
-			outbuf_put(out, json.data + 1, json.len - 2);
+			if (json.len >= 2)
+				outbuf_put(out, json.data + 1, json.len - 2);
+			out->failed |= json.failed;
 			outbuf_free(&json);
 		}
 	}
@@ -1317,6 +1596,7 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 		json = (struct outbuf){ 0 };
 		outbuf_json_string(&json, ev->node, ev->node_len);
 		outbuf_put(out, json.data, json.len);
+		out->failed |= json.failed;
 		outbuf_free(&json);
 	}
 	put_summary_tail(ctx, ev, sys, out);
@@ -1326,4 +1606,6 @@ void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 		outbuf_putc(out, ')');
 	}
 	outbuf_putc(out, '\n');
+	if (scratch_failed(ctx))
+		out->failed = true;
 }

@@ -68,6 +68,11 @@ struct format_ctx {
 	unsigned fields_cap;
 	struct audit_record *recs;
 	unsigned recs_cap;
+	struct audit_record **group;   /* the records of one type, recs_cap of them */
+	struct audit_field **sorted;   /* repeated names: scratch for the sort */
+	size_t sorted_cap;
+	int sa_big_endian;             /* the event's byte order for sockaddrs: 1, 0,
+					* or -1 when it names no arch */
 	struct outbuf value, value2, path;
 	const struct audit_field *subject[24]; /* see enum subject_field */
 	format_id_name_fn uid_name, gid_name;

@@ -6,10 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Field names the kernel and user-space write with untrusted-string
- * encoding (auparse's AUPARSE_TYPE_ESCAPED family). EXECVE's a0, a1[2]... and
- * the like are recognised by shape. */
+#ifndef AUDIT_TTY
+#define AUDIT_TTY 1319
+#endif
 
+/* EXECVE's a0, a12, a12[3]; not argc, not a12_len. */
 static bool is_exec_arg(const char *name, size_t len)
 {
 	size_t i = 1;
@@ -28,26 +29,85 @@ static bool is_exec_arg(const char *name, size_t len)
 	return true;                         /* a12[3] */
 }
 
-bool interp_is_encodable(const char *name, size_t len)
+/*
+ * auparse's escaped names (typetab.h: ESCAPED, ESCAPED_FILE, ESCAPED_KEY,
+ * PROCTITLE, TTY_DATA, SOCKADDR; the AppArmor ones it adds when built with
+ * AppArmor). Not here, because the kernel writes them as numbers or plain
+ * words: old, new, old_group, and everything else. The parser asks for
+ * every field, so the lookup is a switch on the length, then on the first
+ * byte, then one comparison of known length (inlined, no call): most names
+ * (arch, pid, uid...) are turned down by the first two.
+ */
+bool interp_field_encoded(unsigned type, const char *name, size_t len)
 {
-	/* By length, so a name is compared with at most a handful. */
-#define IS(lit) (memcmp(name, lit, len) == 0)
+#define IS(lit) (memcmp(name, lit, sizeof(lit) - 1) == 0)
+	if (type == AUDIT_EXECVE)
+		return is_exec_arg(name, len);
 	switch (len) {
-	case 2: return IS("vm");
-	case 3: return IS("cmd") || IS("cwd") || IS("dir") || IS("exe") || IS("grp") || IS("key") ||
-		       IS("new") || IS("old");
-	case 4: return IS("acct") || IS("comm") || IS("data") || IS("file") || IS("name") ||
-		       IS("path");
-	case 5: return IS("ocomm") || IS("saddr") || IS("watch");
-	case 6: return IS("cgroup") || IS("device") || IS("new-fs") || IS("old-fs");
-	case 7: return IS("new-net") || IS("old-net") || IS("new-rng") || IS("old-rng");
-	case 8: return IS("root_dir") || IS("new-disk") || IS("old-disk");
-	case 9: return IS("new_group") || IS("old_group") || IS("proctitle");
-	case 11: return IS("new-chardev") || IS("old-chardev");
-	default: break;
+	case 2: return IS("sw") || IS("vm");
+	case 3:
+		switch (name[0]) {
+		case 'c': return IS("cmd") || IS("cwd");
+		case 'd': return IS("dir");
+		case 'e': return IS("exe");
+		case 'g': return IS("grp");
+		case 'k': return IS("key") && type != AUDIT_AVC; /* SELinux's key= is a number */
+		default: return false;
+		}
+	case 4:
+		switch (name[0]) {
+		case 'a': return IS("acct");
+		case 'c': return IS("comm");
+		case 'd': return IS("data") && (type == AUDIT_TTY || type == AUDIT_USER_TTY);
+		case 'f': return IS("file");
+		case 'i': return IS("info");
+		case 'n': return IS("name");
+		case 'p': return IS("path");
+		default: return false;
+		}
+	case 5:
+		switch (name[0]) {
+		case 'o': return IS("ocomm");
+		case 's': return IS("saddr") && type == AUDIT_SOCKADDR; /* AVC's is an address */
+		case 'w': return IS("watch");
+		default: return false;
+		}
+	case 6:
+		switch (name[0]) {
+		case 'c': return IS("cgroup");
+		case 'd': return IS("device");
+		case 'n': return IS("new-fs");
+		case 'o': return IS("old-fs");
+		default: return false;
+		}
+	case 7:
+		switch (name[0]) {
+		case 'n': return IS("new-net") || IS("new-rng");
+		case 'o': return IS("old-net") || IS("old-rng");
+		case 'p': return IS("profile");
+		default: return false;
+		}
+	case 8:
+		switch (name[0]) {
+		case 'a': return IS("apparmor");
+		case 'n': return IS("new-disk");
+		case 'o': return IS("old-disk");
+		case 'r': return IS("root_dir");
+		default: return false;
+		}
+	case 9:
+		switch (name[0]) {
+		case 'n': return IS("new_group");
+		case 'o': return IS("operation");
+		case 'p': return IS("proctitle");
+		default: return false;
+		}
+	case 11: return IS("denied_mask") || IS("new-chardev") || IS("old-chardev");
+	case 14: return IS("requested_mask");
+	case 15: return IS("invalid_context");
+	default: return false;
 	}
 #undef IS
-	return false;
 }
 
 static int hex_digit(char c)
@@ -95,9 +155,7 @@ bool interp_hex_decode(const char *hex, size_t len, struct outbuf *out)
 bool interp_field_value(const struct audit_field *f, struct outbuf *out)
 {
 	out->len = 0;
-	if (f->quote == FIELD_PLAIN && f->value_len > 0 &&
-	    (interp_is_encodable(f->name, f->name_len) ||
-	     ((f->flags & FIELD_EXECVE) && is_exec_arg(f->name, f->name_len))) &&
+	if (f->quote == FIELD_PLAIN && f->value_len > 0 && (f->flags & FIELD_ENCODED) &&
 	    interp_hex_decode(f->value, f->value_len, out))
 		return true;
 	out->len = 0;
@@ -108,8 +166,7 @@ bool interp_field_value(const struct audit_field *f, struct outbuf *out)
 bool interp_field_is_hex(const struct audit_field *f)
 {
 	return f->quote == FIELD_PLAIN && f->value_len > 0 && f->value_len % 2 == 0 &&
-	       (interp_is_encodable(f->name, f->name_len) ||
-		((f->flags & FIELD_EXECVE) && is_exec_arg(f->name, f->name_len)));
+	       (f->flags & FIELD_ENCODED);
 }
 
 static uint16_t get16(const unsigned char *p, bool big_endian)
@@ -117,20 +174,25 @@ static uint16_t get16(const unsigned char *p, bool big_endian)
 	return big_endian ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
 }
 
-static uint32_t get32le(const unsigned char *p)
+static uint32_t get32(const unsigned char *p, bool big_endian)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return big_endian ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+			  : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
-bool interp_sockaddr(const unsigned char *raw, size_t n, struct sockaddr_info *ret)
+bool interp_sockaddr(const unsigned char *raw, size_t n, int big_endian,
+		     struct sockaddr_info *ret)
 {
 	struct sockaddr_info sa = { .family = "unknown", .port = -1 };
+	bool be;
 
 	if (n < 2)
 		return false;
-	/* sa_family is in host order; audit logs come from little-endian
-	 * machines in the vast majority, and the kernel wrote it raw. */
-	sa.family_nr = get16(raw, false);
+	/* sa_family is in the audited process's byte order. Without an arch
+	 * to say which, the family's two bytes do: a family number is below
+	 * 256, so its high byte is 0 and comes first only in big endian. */
+	be = big_endian > 0 || (big_endian < 0 && raw[0] == 0 && raw[1] != 0);
+	sa.family_nr = get16(raw, be);
 	switch (sa.family_nr) {
 	case 1: { /* AF_UNIX */
 		size_t len = n - 2;
@@ -152,7 +214,7 @@ bool interp_sockaddr(const unsigned char *raw, size_t n, struct sockaddr_info *r
 		sa.addr_len = o + len;
 		break;
 	}
-	case 2: /* AF_INET */
+	case 2: /* AF_INET: port and address in network order on every arch */
 		if (n < 8)
 			return false;
 		sa.family = "inet";
@@ -172,12 +234,12 @@ bool interp_sockaddr(const unsigned char *raw, size_t n, struct sockaddr_info *r
 		sa.addr_len = (size_t)(o - sa.addr);
 		break;
 	}
-	case 16: /* AF_NETLINK */
+	case 16: /* AF_NETLINK: nl_pid and nl_groups in host order */
 		if (n < 12)
 			return false;
 		sa.family = "netlink";
-		sa.nl_pid = get32le(raw + 4);
-		sa.nl_groups = get32le(raw + 8);
+		sa.nl_pid = get32(raw + 4, be);
+		sa.nl_groups = get32(raw + 8, be);
 		break;
 	default:
 		break;
@@ -241,6 +303,15 @@ int interp_arch_machine(const char *hex, size_t len)
 	if (!interp_number(hex, len, true, &v))
 		return -1;
 	return audit_elf_to_machine((unsigned)v);
+}
+
+int interp_arch_big_endian(const char *hex, size_t len)
+{
+	long long v;
+
+	if (!interp_number(hex, len, true, &v))
+		return -1;
+	return (v & 0x40000000 /* __AUDIT_ARCH_LE */) ? 0 : 1;
 }
 
 const char *interp_machine_name(int machine)

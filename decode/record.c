@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "record.h"
+#include "interpret.h"
 
 #include <libaudit.h>
+#include <stddef.h>
 #include <string.h>
 
 const char *decode_record_strerror(int error)
@@ -25,13 +27,58 @@ static int unknown_type_number(const char *s)
 	return digits && *s == ']' && s[1] == '\0' ? v : -1;
 }
 
-static void add_field(struct audit_record *rec, unsigned cap, struct audit_field f)
+/* Which fields are hex-encoded depends on the record type (EXECVE's aN are
+ * strings, a SYSCALL's a0..a3 numbers): marked here, once, for the values
+ * that can be hex at all (unquoted, of even length), so most fields skip
+ * the name lookup. */
+static inline __attribute__((always_inline)) void add_field(struct audit_record *rec,
+							    unsigned cap, struct audit_field f)
 {
 	if (rec->nfields == cap) {
 		rec->fields_truncated = true;
 		return;
 	}
+	if (f.quote == FIELD_PLAIN && f.value_len && !(f.value_len & 1) && f.name_len &&
+	    !(f.flags & FIELD_ENRICHED) && interp_field_encoded(rec->type, f.name, f.name_len))
+		f.flags |= FIELD_ENCODED;
 	rec->fields[rec->nfields++] = f;
+}
+
+/*
+ * Old user-space messages wrote prose around their fields: "msg='uid=848:
+ * exe="/bin/login" (hostname=?, addr=?, terminal=tty3 res=success)'",
+ * "auditd start, ver=1.2.9, format=raw". auparse (ellist.c,
+ * parse_up_record()) takes the punctuation off: a '(' before a name, and
+ * after a plain value one each of ':', ',', '\'' and ')' in that order
+ * ("(none)" and "(null)" keep theirs). So does needle, so the values are
+ * auparse's (and go-libaudit's).
+ */
+static inline void strip_punctuation(struct audit_field *f)
+{
+	/* ':' ',' '\'' ')' as bits of one word: one test turns down nearly
+	 * every value. The byte before the value's end is there even when
+	 * the value is empty: the '='. */
+	const uint64_t punct = 1ull << ':' | 1ull << ',' | 1ull << '\'' | 1ull << ')';
+	uint32_t n = f->value_len;
+	const char *v = f->value;
+	unsigned char last = (unsigned char)v[(ptrdiff_t)n - 1];
+
+	if (f->name[0] == '(' && f->name_len > 1) {
+		f->name++;
+		f->name_len--;
+	}
+	if (last >= 64 || !(punct >> last & 1))
+		return;
+	if (n && v[n - 1] == ':')
+		n--;
+	if (n && v[n - 1] == ',')
+		n--;
+	if (n && v[n - 1] == '\'')
+		n--;
+	if (n && v[n - 1] == ')' &&
+	    !(n == 6 && (memcmp(v, "(none)", 6) == 0 || memcmp(v, "(null)", 6) == 0)))
+		n--;
+	f->value_len = n;
 }
 
 void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_record *rec,
@@ -100,6 +147,7 @@ void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_rec
 			i = sp ? (size_t)(sp - text) : len;
 		}
 		f.value_len = (uint32_t)(i - (size_t)(f.value - text));
+		strip_punctuation(&f);
 		add_field(rec, cap, f);
 	}
 }
@@ -107,13 +155,31 @@ void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_rec
 /* Splits body and ENRICHED part at 0x1d, then fields of both. */
 static void parse_body(const char *text, size_t len, struct audit_record *rec, unsigned cap);
 
-/* EXECVE's aN are strings; a SYSCALL's a0..a3 are numbers. Mark which. */
-static void mark_execve(struct audit_record *rec)
+/* Old kernels' LOGIN: "old auid=X new auid=Y old ses=A new ses=B". The
+ * words old and new are part of the names; today's kernel writes
+ * old-auid=X auid=Y old-ses=A ses=B, and so do these records read. */
+static void rename_old_login(struct audit_record *rec)
 {
-	if (rec->type != 1309 /* AUDIT_EXECVE */)
-		return;
-	for (unsigned i = 0; i < rec->nfields; i++)
-		rec->fields[i].flags |= FIELD_EXECVE;
+	unsigned o = 0;
+
+	for (unsigned i = 0; i < rec->nfields; i++) {
+		struct audit_field *f = &rec->fields[i], *next = f + 1;
+		bool is_old, is_new;
+
+		is_old = f->name_len == 0 && f->value_len == 3 && memcmp(f->value, "old", 3) == 0;
+		is_new = f->name_len == 0 && f->value_len == 3 && memcmp(f->value, "new", 3) == 0;
+		if ((is_old || is_new) && i + 1 < rec->nfields && next->flags == f->flags &&
+		    ((next->name_len == 4 && memcmp(next->name, "auid", 4) == 0) ||
+		     (next->name_len == 3 && memcmp(next->name, "ses", 3) == 0))) {
+			if (is_old) {
+				next->name = next->name_len == 4 ? "old-auid" : "old-ses";
+				next->name_len += 4;
+			}
+			continue; /* the word is part of the next field's name */
+		}
+		rec->fields[o++] = *f;
+	}
+	rec->nfields = o;
 }
 
 static void parse_body(const char *text, size_t len, struct audit_record *rec, unsigned cap)
@@ -129,7 +195,8 @@ static void parse_body(const char *text, size_t len, struct audit_record *rec, u
 	decode_fields(rec->body, rec->body_len, 0, rec, cap);
 	if (gs)
 		decode_fields(rec->enriched, rec->enriched_len, FIELD_ENRICHED, rec, cap);
-	mark_execve(rec);
+	if (rec->type == AUDIT_LOGIN)
+		rename_old_login(rec);
 }
 
 static void record_init(struct audit_record *rec, struct audit_field *fields)

@@ -13,7 +13,10 @@
  *                  fields are listed too, flagged nested, after the msg field
  *   plain          up to the next space (numbers, hex strings, ?, (null))
  * Words without '=' (AVC's "avc:  denied  { read } for") become fields with
- * an empty name, so nothing of the record is lost.
+ * an empty name, so nothing of the record is lost. One exception: the LOGIN
+ * record of kernels before 3.13, "old auid=X new auid=Y old ses=A new
+ * ses=B", is read with the names today's kernel writes (old-auid=X auid=Y
+ * old-ses=A ses=B), so auid is the new login uid in both formats.
  *
  * Nothing is copied or allocated: names and values point into the text,
  * which must outlive the record. The parser reads at most len bytes.
@@ -33,7 +36,11 @@ enum field_flag {
 	FIELD_NESTED = 1,   /* inside msg='...' */
 	FIELD_ENRICHED = 2, /* after the 0x1d separator: auditd's interpretation */
 	FIELD_OPEN = 4,     /* a quote that never closed: value runs to the end */
-	FIELD_EXECVE = 8,   /* in an EXECVE record: aN and aN[k] are encoded strings */
+	FIELD_ENCODED = 8,  /* hex-encoded: an unquoted value of even length of a
+			     * field interp_field_encoded() names for the
+			     * record's type (set by the parser) */
+	FIELD_REPEAT = 16,  /* a later field of a name already used in its object
+			     * (set by the formatter, see format.c) */
 };
 
 struct audit_field {

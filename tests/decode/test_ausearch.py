@@ -6,7 +6,11 @@ aureport counts the same events (except in the files listed below, for the
 reasons given; YAML and JSON fixtures are not logs): the same stamps with the same multiplicity, and
 the same type for every record whose type the input names (needle writes
 libaudit's name where the input had UNKNOWN[n]). EOE records are left out:
-needle, like auditd, does not write them.
+needle, like auditd, does not write them. Records needle leaves out because
+their event was already written (an id is written once; `--stats` counts
+them as late_dropped) are exactly the difference: that many, each of an
+event needle wrote; aureport's count is not compared then (auparse, behind
+aureport, makes a second event of them).
 usage: test_ausearch.py NEEDLE CORPUS_DIR   (TAP output; skips without ausearch)"""
 import collections, csv, os, re, shutil, subprocess, sys, tempfile
 
@@ -16,6 +20,9 @@ if not shutil.which("ausearch"):
     sys.exit(0)  # a TAP skip: meson reports it SKIP (77 is an error under TAP)
 rows = [r for r in csv.DictReader(open(os.path.join(corpus, "SOURCES.tsv")), delimiter="\t")
         if "input" in r["role"]]
+if not rows:
+    print("TAP version 13\n1..1\nnot ok 1 - no input file listed in SOURCES.tsv")
+    sys.exit(1)
 key = re.compile(rb"^(?:node=\S+ )?type=(\S+) msg=audit\(([0-9.:]+)\)")
 
 def records(path):
@@ -54,11 +61,17 @@ with tempfile.TemporaryDirectory() as tmp:
     for n, (fmt, row) in enumerate(cases, 1):
         path = os.path.join(corpus, row["file"])
         with open(out, "wb") as f:
-            subprocess.run([needle, "decode", "--no-names", "-f", fmt, path], stdout=f,
-                           stderr=subprocess.DEVNULL)
+            p = subprocess.run([needle, "decode", "--no-names", "--stats", "-f", fmt, path],
+                               stdout=f, stderr=subprocess.PIPE)
+        m = re.search(rb"late_dropped (\d+)", p.stderr)
+        late = int(m.group(1)) if m else -1
         a, b = records(path), records(out)
+        if late > 0:
+            left_out = a - b
+            if sum(left_out.values()) == late and all(s in stamps(b) for _, s in left_out):
+                a = a - left_out  # exactly the records reported left out
         named = collections.Counter({k: v for k, v in a.items() if not k[0].startswith(b"UNKNOWN[")})
-        why = AUREPORT_DIFFERENT.get(row["file"])
+        why = AUREPORT_DIFFERENT.get(row["file"]) or (late > 0 and "records left out")
         if not row["file"].endswith((".yaml", ".json")) and not why:
             ea, eb = aureport_events(path), aureport_events(out)
             if ea != eb:
@@ -70,5 +83,6 @@ with tempfile.TemporaryDirectory() as tmp:
             print(f"# ausearch: input {sum(a.values())} records, needle's {sum(b.values())}; "
                   f"differ: {list((a - b).items())[:3]} / {list((b - a).items())[:3]}")
         else:
-            print(f"ok {n} - {fmt} {row['file']} ({sum(a.values())} records found by ausearch in both)")
+            print(f"ok {n} - {fmt} {row['file']} ({sum(a.values())} records found by ausearch in both"
+                  + (f", {late} left out as already written" if late > 0 else "") + ")")
 sys.exit(1 if failed else 0)

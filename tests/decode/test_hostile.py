@@ -57,12 +57,18 @@ p = run("json")
 out = p.stdout.split(b"\n")
 check("json: exit 0", p.returncode == 0, p.stderr.decode(errors="replace")[:200])
 check("json: output ends with a newline", p.stdout.endswith(b"\n"))
+def unique(pairs):
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise ValueError(f"a key twice in {keys}")
+    return dict(pairs)
+
 events = []
 try:
-    events = [json.loads(l) for l in out if l]
-    check("json: every line is valid JSON", True)
+    events = [json.loads(l, object_pairs_hook=unique) for l in out if l]
+    check("json: every line is valid JSON, no key twice in an object", True)
 except ValueError as e:
-    check("json: every line is valid JSON", False, str(e))
+    check("json: every line is valid JSON, no key twice in an object", False, str(e))
 ids = [e["id"] for e in events]
 check("json: exactly the 5 events, none forged", sorted(ids) == sorted(expected_ids), str(ids))
 check("json: no forged key anywhere", not any("forged" in (e.get("why", {}).get("keys") or []) for e in events))

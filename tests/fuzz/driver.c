@@ -2,6 +2,7 @@
 /* Runs a fuzz target over files, without libFuzzer: how the unit suite
  * replays the seeds and every crash a fuzzer once found (regressions/). */
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +44,11 @@ static void run_path(const char *path)
 	struct dirent *e;
 	char sub[4096];
 
-	if (stat(path, &st) < 0)
-		return;
+	if (stat(path, &st) < 0) {
+		/* A path the test names must exist. */
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		exit(2);
+	}
 	if (!S_ISDIR(st.st_mode)) {
 		run_file(path);
 		return;
@@ -64,6 +68,12 @@ int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
 		run_path(argv[i]);
+	/* A replay that found nothing to replay checked nothing: a moved or
+	 * empty seed folder must not pass. */
+	if (files == 0) {
+		printf("1..1\nnot ok 1 - no input found in the %d paths given\n", argc - 1);
+		return 1;
+	}
 	printf("1..1\nok 1 - %lu inputs without a crash or a broken line\n", files);
 	return 0;
 }

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size >= 2) {
 		struct sockaddr_info sa;
 
-		if (interp_sockaddr(data, size, &sa)) {
+		if (interp_sockaddr(data, size, (int)(size % 3) - 1, &sa)) {
 			out.len = 0;
 			interp_sockaddr_json(&out, &sa);
 		}

@@ -18,7 +18,8 @@ static const struct audit_field *find(const struct audit_record *r, const char *
 				      uint8_t flags)
 {
 	for (unsigned i = 0; i < r->nfields; i++)
-		if (r->fields[i].flags == flags && r->fields[i].name_len == strlen(name) &&
+		if ((r->fields[i].flags & (FIELD_NESTED | FIELD_ENRICHED)) == flags &&
+		    r->fields[i].name_len == strlen(name) &&
 		    memcmp(r->fields[i].name, name, r->fields[i].name_len) == 0)
 			return &r->fields[i];
 	return NULL;
@@ -121,6 +122,58 @@ TEST(too_many_fields_truncates_safely)
 	CHECK(r.fields_truncated);
 }
 
+/* Kernels before 3.13 wrote "old auid=X new auid=Y": the words are part of
+ * the names, which are read as today's kernel writes them, so auid is the
+ * new login uid in both formats and no name is given twice. */
+TEST(old_login_format_names)
+{
+	const char *old = "type=LOGIN msg=audit(1170021601.343:296): login pid=13015 uid=0 "
+			  "old auid=4294967295 new auid=0 old ses=4294967295 new ses=5";
+	const char *now = "type=LOGIN msg=audit(1700000000.000:7): pid=1 uid=0 "
+			  "old-auid=4294967295 auid=0 tty=(none) old-ses=4294967295 ses=5 res=1";
+	const char *other = "type=USER_LOGIN msg=audit(1.000:1): old auid=1";
+	struct audit_field f[CAP];
+	struct audit_record r;
+
+	CHECK_EQ(decode_record_line(old, strlen(old), f, CAP, &r), RECORD_OK);
+	CHECK_EQ(r.nfields, 7); /* login pid uid old-auid auid old-ses ses */
+	CHECK(field_is(&f[0], "", "login"));
+	CHECK(field_is(find(&r, "old-auid", 0), "old-auid", "4294967295"));
+	CHECK(field_is(record_field(&r, "auid"), "auid", "0"));
+	CHECK(field_is(find(&r, "old-ses", 0), "old-ses", "4294967295"));
+	CHECK(field_is(record_field(&r, "ses"), "ses", "5"));
+	CHECK_EQ(decode_record_line(now, strlen(now), f, CAP, &r), RECORD_OK);
+	CHECK(field_is(record_field(&r, "auid"), "auid", "0"));
+	CHECK(field_is(find(&r, "old-auid", 0), "old-auid", "4294967295"));
+	/* Only LOGIN records: elsewhere the word stays a word. */
+	CHECK_EQ(decode_record_line(other, strlen(other), f, CAP, &r), RECORD_OK);
+	CHECK_EQ(r.nfields, 2);
+	CHECK(field_is(&f[0], "", "old"));
+	CHECK(field_is(&f[1], "auid", "1"));
+}
+
+/* The parser marks the hex-encoded fields by record type and name. */
+TEST(encoded_fields_by_record_type)
+{
+	const char *exec = "type=EXECVE msg=audit(1.000:1): argc=2 a0=6C73 a1_len=4 a1[0]=6162";
+	const char *sys = "type=SYSCALL msg=audit(1.000:1): arch=c000003e a0=6C73 key=6B";
+	const char *cfg = "type=CONFIG_CHANGE msg=audit(1.000:2): op=set audit_backlog_limit=64 "
+			  "old=8192 auid=0 ses=1 res=1";
+	struct audit_field f[CAP];
+	struct audit_record r;
+
+	CHECK_EQ(decode_record_line(exec, strlen(exec), f, CAP, &r), RECORD_OK);
+	CHECK(!(find(&r, "argc", 0)->flags & FIELD_ENCODED));
+	CHECK(find(&r, "a0", 0)->flags & FIELD_ENCODED);
+	CHECK(!(find(&r, "a1_len", 0)->flags & FIELD_ENCODED));
+	CHECK(find(&r, "a1[0]", 0)->flags & FIELD_ENCODED);
+	CHECK_EQ(decode_record_line(sys, strlen(sys), f, CAP, &r), RECORD_OK);
+	CHECK(!(find(&r, "a0", 0)->flags & FIELD_ENCODED));
+	CHECK(find(&r, "key", 0)->flags & FIELD_ENCODED);
+	CHECK_EQ(decode_record_line(cfg, strlen(cfg), f, CAP, &r), RECORD_OK);
+	CHECK(!(find(&r, "old", 0)->flags & FIELD_ENCODED));
+}
+
 TEST(malformed_lines_say_why)
 {
 	struct audit_field f[CAP];
@@ -143,6 +196,7 @@ int main(int argc, char **argv)
 	return harness_main(argc, argv,
 			    CASES(CASE(kernel_syscall_record), CASE(log_line_with_node),
 				  CASE(user_record_nested_and_enriched), CASE(avc_words_are_kept),
+				  CASE(old_login_format_names), CASE(encoded_fields_by_record_type),
 				  CASE(unterminated_quote_runs_to_end),
 				  CASE(too_many_fields_truncates_safely),
 				  CASE(malformed_lines_say_why)));
