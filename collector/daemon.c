@@ -23,11 +23,14 @@
  */
 #include "daemon.h"
 #include "audit-ctl.h"
+#include "boothold.h"
 #include "clock.h"
 #include "control.h"
+#include "ctl-child.h"
 #include "fault.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "proctable.h"
 #include "recovery.h"
 #include "rules.h"
@@ -62,6 +65,7 @@ struct daemon {
 	uint32_t changed;          /* AUDIT_STATUS_* bits needle changed */
 	bool registered;
 	struct rule_set rules;     /* rules needle added, removed at stop */
+	bool adopted_rules;        /* a killed needle's default rules, removed at stop */
 	struct pipeline *p;
 	int ready_fd;              /* detached: tells the parent start-up worked */
 	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */
@@ -117,18 +121,57 @@ static int64_t conf_field(const struct conf *c, unsigned i)
 	return *(const int64_t *)((const char *)c + conf_offset[i]);
 }
 
-/* Sets one kernel field; names it when the kernel refuses. */
-static int set_field(struct daemon *d, unsigned i, uint32_t value, const char *why)
+/*
+ * Requests that change the kernel go out from a child process (ctl-child.h:
+ * so that their records are whole events). If no child can be started,
+ * from this process all the same: a setting matters more than its record.
+ */
+static void ctl_run(struct daemon *d, struct ctl_request *reqs, unsigned n)
 {
-	struct audit_status s = { .mask = audit_settings[i].bit };
 	int r;
 
-	*audit_setting_field(&s, i) = value;
-	r = audit_ctl_set(d->ctl, &s);
-	if (r < 0)
-		say("could not %s %s = %u: %s", why, audit_settings[i].name, value,
-		    audit_ctl_strerror(r));
-	return r;
+	if (!n)
+		return;
+	r = ctl_child_run(reqs, n);
+	if (r == 0)
+		return;
+	say("cannot start a process for the kernel requests (%s): sending them from needle "
+	    "itself, their records become events without an end",
+	    strerror(-r));
+	for (unsigned i = 0; i < n; i++) {
+		struct ctl_request *q = &reqs[i];
+
+		q->count = 0;
+		q->result = q->op == CTL_SET	  ? audit_ctl_set(d->ctl, &q->status)
+			    : q->op == CTL_ADD_RULE ? audit_ctl_add_rule(d->ctl, q->rule, q->size)
+			    : q->op == CTL_DEL_RULE ? audit_ctl_del_rule(d->ctl, q->rule, q->size)
+						    : audit_ctl_del_rules_with_key(d->ctl, q->key, &q->count);
+	}
+}
+
+/* Sets kernel fields (field[k] for reqs[k]); names each the kernel refuses. */
+static int set_fields(struct daemon *d, struct ctl_request *reqs, const unsigned *field,
+		      unsigned n, const char *why)
+{
+	int status = 0;
+
+	ctl_run(d, reqs, n);
+	for (unsigned k = 0; k < n; k++)
+		if (reqs[k].result < 0) {
+			say("could not %s %s = %u: %s", why, audit_settings[field[k]].name,
+			    *audit_setting_field(&reqs[k].status, field[k]),
+			    audit_ctl_strerror(reqs[k].result));
+			status = -EINVAL;
+		}
+	return status;
+}
+
+static void add_set(struct ctl_request *reqs, unsigned *field, unsigned *n, unsigned i,
+		    uint32_t value)
+{
+	reqs[*n] = (struct ctl_request){ .op = CTL_SET, .status.mask = audit_settings[i].bit };
+	*audit_setting_field(&reqs[*n].status, i) = value;
+	field[(*n)++] = i;
 }
 
 /* Brings the kernel to what d->conf asks: a field set to keep goes back to
@@ -136,8 +179,10 @@ static int set_field(struct daemon *d, unsigned i, uint32_t value, const char *w
  * leaves the others right. */
 static int apply_settings(struct daemon *d)
 {
+	struct ctl_request reqs[AUDIT_SETTINGS];
+	unsigned field[AUDIT_SETTINGS], n = 0;
 	struct audit_status now;
-	int r = audit_ctl_get_status(d->ctl, &now), status = 0;
+	int r = audit_ctl_get_status(d->ctl, &now);
 
 	if (r < 0) {
 		say("cannot read the kernel's audit status: %s", audit_ctl_strerror(r));
@@ -155,24 +200,47 @@ static int apply_settings(struct daemon *d)
 		if ((uint64_t)want == cur)
 			continue;
 		d->changed |= bit; /* even if refused: it may have half-applied */
-		if (set_field(d, i, (uint32_t)want, "set") < 0)
-			status = -EINVAL;
+		add_set(reqs, field, &n, i, (uint32_t)want);
 	}
-	return status;
+	return set_fields(d, reqs, field, n, "set");
 }
 
+/*
+ * Back to the saved settings. When audit goes back off, first: with audit
+ * off the kernel logs no rule or setting change, so what needle undoes
+ * after it makes no record that could end up cut at the stop.
+ */
 static int restore_settings(struct daemon *d)
 {
-	int status = 0;
+	struct ctl_request reqs[AUDIT_SETTINGS];
+	unsigned field[AUDIT_SETTINGS], n = 0;
+	int status;
 
 	for (unsigned i = 0; i < AUDIT_SETTINGS; i++)
-		if ((d->changed & audit_settings[i].bit) &&
-		    set_field(d, i, *audit_setting_field(&d->saved, i), "restore") < 0)
-			status = -EINVAL;
+		if (d->changed & audit_settings[i].bit)
+			add_set(reqs, field, &n, i, *audit_setting_field(&d->saved, i));
+	status = set_fields(d, reqs, field, n, "restore");
 	if (status < 0)
 		say("set what could not be restored by hand ('auditctl -s' shows the state)");
 	d->changed = 0;
 	return status;
+}
+
+/* At stop, before the rules go: audit back off if that is how needle
+ * found it (above). */
+static int restore_enabled_first(struct daemon *d)
+{
+	struct ctl_request req;
+	unsigned field, n = 0;
+	int r;
+
+	if (!(d->changed & AUDIT_STATUS_ENABLED) || d->saved.enabled != 0)
+		return 0;
+	add_set(&req, &field, &n, 0, 0);
+	r = set_fields(d, &req, &field, n, "restore");
+	if (r == 0)
+		d->changed &= ~AUDIT_STATUS_ENABLED;
+	return r;
 }
 
 /* Loads the built-in rules when the kernel has none; a rule the kernel
@@ -180,6 +248,7 @@ static int restore_settings(struct daemon *d)
 static void load_default_rules(struct daemon *d)
 {
 	struct rule_set set;
+	struct ctl_request *reqs;
 	unsigned count, loaded = 0;
 	char err[512];
 	int r = audit_ctl_count_rules(d->ctl, &count);
@@ -199,11 +268,21 @@ static void load_default_rules(struct daemon *d)
 	}
 	d->rules = (struct rule_set){ .rule = calloc(set.count, sizeof(void *)),
 				      .text = calloc(set.count, sizeof(char *)) };
+	reqs = calloc(set.count, sizeof(*reqs));
+	if (!reqs || !d->rules.rule || !d->rules.text) {
+		say("out of memory: default rules not loaded");
+		free(reqs);
+		rules_free(&set);
+		return;
+	}
+	for (unsigned i = 0; i < set.count; i++)
+		reqs[i] = (struct ctl_request){ .op = CTL_ADD_RULE, .rule = set.rule[i],
+						.size = rules_size(set.rule[i]) };
+	ctl_run(d, reqs, set.count);
 	for (unsigned i = 0; i < set.count; i++) {
-		r = audit_ctl_add_rule(d->ctl, set.rule[i], rules_size(set.rule[i]));
-		if (r < 0) {
+		if (reqs[i].result < 0) {
 			say("the kernel refused default rule '%s': %s", set.text[i],
-			    audit_ctl_strerror(r));
+			    audit_ctl_strerror(reqs[i].result));
 			continue;
 		}
 		/* Keep it to delete it at stop. */
@@ -213,20 +292,67 @@ static void load_default_rules(struct daemon *d)
 		set.text[i] = NULL;
 		d->rules.count = ++loaded;
 	}
+	free(reqs);
 	rules_free(&set); /* what the kernel refused; the loaded ones moved out */
 	say("loaded %u default rule(s) with key %s", loaded, RULES_DEFAULT_KEY);
 }
 
 static void remove_rules(struct daemon *d)
 {
-	for (unsigned i = d->rules.count; i-- > 0;) {
-		int r = audit_ctl_del_rule(d->ctl, d->rules.rule[i], rules_size(d->rules.rule[i]));
+	struct ctl_request *reqs = d->rules.count ? calloc(d->rules.count, sizeof(*reqs)) : NULL;
+	unsigned n = d->rules.count;
 
-		if (r < 0 && r != -ENOENT)
-			say("could not remove rule '%s': %s; remove it with auditctl -D -k %s",
-			    d->rules.text[i], audit_ctl_strerror(r), RULES_DEFAULT_KEY);
+	if (n && !reqs) {
+		say("out of memory: rules not removed; remove them with auditctl -D -k %s",
+		    RULES_DEFAULT_KEY);
+		n = 0;
 	}
+	/* Last loaded first. */
+	for (unsigned k = 0; k < n; k++)
+		reqs[k] = (struct ctl_request){ .op = CTL_DEL_RULE, .rule = d->rules.rule[n - 1 - k],
+						.size = rules_size(d->rules.rule[n - 1 - k]) };
+	ctl_run(d, reqs, n);
+	for (unsigned k = 0; k < n; k++)
+		if (reqs[k].result < 0 && reqs[k].result != -ENOENT)
+			say("could not remove rule '%s': %s; remove it with auditctl -D -k %s",
+			    d->rules.text[n - 1 - k], audit_ctl_strerror(reqs[k].result),
+			    RULES_DEFAULT_KEY);
+	free(reqs);
 	rules_free(&d->rules);
+}
+
+/* Every rule with needle's default key (a killed needle's), from a child. */
+static int remove_keyed_rules(struct daemon *d, unsigned *ret_deleted)
+{
+	struct ctl_request req = { .op = CTL_DEL_KEY, .key = RULES_DEFAULT_KEY };
+
+	ctl_run(d, &req, 1);
+	*ret_deleted = req.count;
+	return req.result;
+}
+
+/*
+ * Before unregistering: the kernel sends what it queued to the registered
+ * daemon only. Records still in its queue when needle unregisters (the
+ * last requests' own, or any event's) would be dropped, so needle waits
+ * until the kernel's backlog is empty, at most UNREGISTER_DRAIN_MS.
+ */
+#define UNREGISTER_DRAIN_MS 1000
+
+static void drain_kernel_backlog(struct daemon *d)
+{
+	struct audit_status k;
+
+	for (int ms = 0; ms < UNREGISTER_DRAIN_MS; ms++) {
+		struct timespec ts = { 0, 1000000 };
+
+		if (audit_ctl_get_status(d->ctl, &k) < 0 || k.backlog == 0)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	say("the kernel still had %u record(s) queued after %d ms; unregistering all the same "
+	    "(what it queues from now on reaches no log: the next start counts it, cause restart)",
+	    k.backlog, UNREGISTER_DRAIN_MS);
 }
 
 static int wait_for_ack(struct pipeline *p)
@@ -252,6 +378,8 @@ static int register_daemon(struct daemon *d)
 
 	/* Published before the send: the ack may come back at once. */
 	atomic_store(&p->ack_seq, seq);
+	/* release: decoders read it (acquire) to tell held records from live. */
+	atomic_store_explicit(&p->live_since_ms, clock_wall_ms(), memory_order_release);
 	r = audit_ctl_send_set_pid(d->data, (uint32_t)getpid(), seq);
 	if (r == 0)
 		r = wait_for_ack(p);
@@ -353,6 +481,40 @@ static int close_outputs(struct pipeline *p)
 	return status;
 }
 
+/*
+ * The progress note (progress.h) lives beside the logs it describes. A
+ * note from a needle that ran before with this log_dir, on this boot,
+ * gives the decoders their starting points, so what the kernel numbered
+ * meanwhile and no log has is counted (cause restart). Without a log file
+ * (stdout only) there is no note and no such count.
+ */
+static int progress_open(struct daemon *d)
+{
+	struct pipeline *p = d->p;
+	const struct conf *c = &d->conf;
+	struct progress_log log = { .lz4 = c->compress_lz4, .num_logs = c->num_logs };
+	char path[600], boot[64], msg[2048];
+	const char *name;
+
+	p->primary_sink = p->json_sink ? p->json_sink : p->raw_sink ? p->raw_sink : p->enriched_sink;
+	if (!p->primary_sink)
+		return 0;
+	name = p->json_sink ? "needle.json" : p->raw_sink ? "needle.log" : "needle.enriched.log";
+	log.format = p->json_sink ? LOGTAIL_JSON : LOGTAIL_RAW;
+	snprintf(log.path, sizeof(log.path), "%s/%s%s", c->log_dir, name, c->compress_lz4 ? ".lz4" : "");
+	snprintf(path, sizeof(path), "%s/%s", c->log_dir, PROGRESS_FILE);
+	progress_boot_id(boot, sizeof(boot));
+	progress_resume(path, boot, p->decoders, p->seed, msg, sizeof(msg));
+	if (msg[0])
+		say("%s", msg);
+	p->progress = progress_new(path, p->decoders, &log, boot);
+	if (!p->progress) {
+		say("cannot keep %s: %s", path, strerror(errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* The data socket's receive buffer, at start and on SIGHUP. */
 static void set_socket_buffer(struct daemon *d, uint64_t bytes)
 {
@@ -402,6 +564,8 @@ static int pipeline_open(struct daemon *d)
 	}
 	if (open_outputs(p, &d->conf) < 0)
 		return -EIO;
+	if (progress_open(d) < 0)
+		return -ENOMEM;
 	if (d->conf.process_context) {
 		/* Before the decoders start: they find the machine's processes. */
 		p->procs = proctable_new(d->conf.process_table_size);
@@ -419,7 +583,10 @@ static int pipeline_open(struct daemon *d)
 	}
 	p->data_fd = audit_ctl_fd(d->data);
 	if (d->conf.mode == CONF_MODE_MULTICAST) {
-		int r = audit_ctl_join_readlog(d->data);
+		int r;
+
+		atomic_store_explicit(&p->live_since_ms, clock_wall_ms(), memory_order_release);
+		r = audit_ctl_join_readlog(d->data);
 
 		if (r < 0) {
 			say("cannot join the audit multicast group: %s (needs CAP_AUDIT_READ)",
@@ -453,7 +620,12 @@ static void name_thread(pthread_t t, const char *role, unsigned i)
 static int pipeline_start(struct daemon *d, struct pipeline_worker *lw, struct pipeline_worker *dw)
 {
 	struct pipeline *p = d->p;
+	int r;
 
+	if (p->progress && (r = progress_start(p->progress)) < 0) {
+		say("cannot start the progress writer: %s", strerror(-r));
+		return r;
+	}
 	for (; p->decoders_started < p->decoders; p->decoders_started++) {
 		unsigned i = p->decoders_started;
 
@@ -509,9 +681,10 @@ static void print_summary(const struct pipeline *p)
 	    ds.partial_events, pipeline_sum_outputs(p, false), ls.enobufs, ds.serial_gaps,
 	    ls.ring_events_whole + ls.ring_events_cut, ls.ring_drops, pipeline_sum_outputs(p, true));
 	/* A line of its own, without "lost: ": needle-bench reads the one above. */
-	say("stopped: besides, %" PRIu64 " records lost to a failed decoder and up to %" PRIu64
+	say("stopped: besides, %" PRIu64 " events before this start (restart), %" PRIu64
+	    " records lost to a failed decoder and up to %" PRIu64
 	    " events in files whose fsync or close failed (%" PRIu64 " failures)",
-	    ls.abandoned + ds.abandoned_in_ring, unsynced, sync_errors);
+	    ds.restart_gaps, ls.abandoned + ds.abandoned_in_ring, unsynced, sync_errors);
 }
 
 /* Joins the listeners. A listener blocked in recvmmsg() wakes at its
@@ -615,6 +788,17 @@ static int pipeline_close(struct daemon *d, bool abort_waits)
 	count_abandoned(p);
 	if (report_failure(d))
 		status = -EIO;
+	{
+		/* After the decoders: their last publish is final. */
+		int r = progress_stop(p->progress);
+
+		p->progress = NULL;
+		if (r < 0)
+			say("could not write the progress note: %s (the next start counts what "
+			    "this needle wrote since its last note as lost)",
+			    strerror(-r));
+		progress_seeds_free(p->seed, p->decoders);
+	}
 	audit_ctl_close(d->data);
 	d->data = NULL;
 	if (close_outputs(p) < 0)
@@ -671,7 +855,8 @@ static void poll_kernel(struct daemon *d)
 #define STATUS_EVERY 60
 
 enum loss_cause {
-	LOSS_KERNEL, LOSS_SOCKET, LOSS_GAPS, LOSS_RING, LOSS_DECODER, LOSS_SINK, LOSS_CAUSES
+	LOSS_KERNEL, LOSS_SOCKET, LOSS_GAPS, LOSS_RING, LOSS_DECODER, LOSS_SINK, LOSS_RESTART,
+	LOSS_CAUSES
 };
 
 struct watch {
@@ -681,6 +866,7 @@ struct watch {
 	uint64_t warned_at[LOSS_CAUSES]; /* second of the last warning, 0: never */
 	uint64_t risk_warned_at;
 	uint64_t status_events;          /* events at the last status line */
+	uint64_t progress_failed, progress_warned_at;
 	bool audit_off;                  /* the kernel's audit was disabled at the last look */
 	uint64_t audit_off_warned_at;
 	uint64_t sink_errors[PIPELINE_OUTPUTS]; /* rotation and sync errors last said */
@@ -701,6 +887,10 @@ static const struct {
 	[LOSS_DECODER] = { "records dropped from events over the size cap",
 			   "these events are marked truncated" },
 	[LOSS_SINK] = { "events lost in failed writes", "free space in log_dir; check the disk" },
+	[LOSS_RESTART] = { "events the kernel numbered before this needle took over that no log "
+			   "has (while no needle ran, or in a killed needle's buffers)",
+			   "keep needle running (restart it at once); boot with audit=1 so the "
+			   "kernel holds records meanwhile" },
 };
 
 static void loss_counters(struct daemon *d, uint64_t *ret)
@@ -720,6 +910,7 @@ static void loss_counters(struct daemon *d, uint64_t *ret)
 	ret[LOSS_RING] = ls.ring_events_whole + ls.ring_events_cut;
 	ret[LOSS_DECODER] = ds.dropped_records;
 	ret[LOSS_SINK] = pipeline_sum_outputs(p, true);
+	ret[LOSS_RESTART] = ds.restart_gaps;
 }
 
 /* Losses before needle started (the kernel's lost counter) are not
@@ -830,6 +1021,19 @@ static void watch_tick(struct daemon *d, struct watch *w)
 						   : "raise ring_size or decoder_threads");
 		w->risk_warned_at = w->seconds;
 	}
+	if (d->p->progress) {
+		int e;
+		uint64_t failed = progress_write_errors(d->p->progress, &e);
+
+		if (failed > w->progress_failed &&
+		    (!w->progress_warned_at || w->seconds - w->progress_warned_at >= WARN_EVERY)) {
+			say("warning: cannot write the progress note in %s: %s; if needle is killed, "
+			    "the next start counts what it wrote since the last note as lost",
+			    d->conf.log_dir, strerror(e));
+			w->progress_failed = failed;
+			w->progress_warned_at = w->seconds;
+		}
+	}
 	watch_sinks(d, w);
 	if (w->seconds % STATUS_EVERY == 0) {
 		pipeline_sum_decoders(d->p, &ds);
@@ -872,6 +1076,26 @@ static void print_status_line(struct daemon *d, uint64_t *last_records)
 		ls.records - *last_records, cap ? 100.0 * (double)fill / (double)cap : 0, k.backlog,
 		k.backlog_limit, lost, ls.enobufs);
 	*last_records = ls.records;
+}
+
+/* What happens to records while no daemon is registered (boothold.h):
+ * said once at start, with what it means for a restart. */
+static void warn_if_kernel_drops(struct daemon *d)
+{
+	int held = boothold_read();
+
+	if (held == 1) {
+		say("kernel booted with audit=1: while no audit daemon is registered (needle "
+		    "stopped, killed, restarting) it holds up to backlog_limit records for the next "
+		    "one and counts more in its lost counter");
+		return;
+	}
+	say("warning: the kernel was booted without audit=1: while no audit daemon is registered "
+	    "(needle stopped, killed, restarting) it drops every record without counting it. "
+	    "needle counts what it finds missing by serial at its next start%s (cause restart). "
+	    "Add audit=1 to the kernel command line to have the kernel hold up to backlog_limit "
+	    "records meanwhile",
+	    d->p && d->p->progress ? "" : " (only with a log file in log_dir: none now)");
 }
 
 /* Says each line of text (lines joined by '\n') after prefix. */
@@ -1014,34 +1238,55 @@ static void detached_ready(struct daemon *d)
 	}
 }
 
-/* A needle killed before it could restore left its note: put the kernel
- * back as that needle found it and remove its default rules. */
-static void recover_killed_needle(struct daemon *d)
+/*
+ * A needle killed before it could restore left its note (recovery.h) of
+ * the settings it found. This needle takes that note over instead of
+ * putting the kernel back first: restoring and then applying its own
+ * settings would leave a moment with audit off (or a smaller backlog)
+ * while the workload runs, and events the kernel never numbers cannot be
+ * counted by anyone. So: the killed needle's original settings become
+ * this one's to restore at stop (every field it had changed is marked),
+ * and its default rules are kept when this needle wants them too (removed
+ * at stop), else deleted once this needle is registered (so the kernel's
+ * records of it reach the log).
+ */
+static bool recovery_take_over(struct daemon *d)
 {
 	struct audit_status old;
-	unsigned deleted = 0;
 	char err[512];
 	pid_t pid;
 	int r = recovery_load(RECOVERY_PATH, &pid, &old, err, sizeof(err));
 
 	if (r == -ENOENT)
-		return;
+		return false;
 	if (r < 0) {
 		say("%s; not restoring from it", err);
 		recovery_clear(RECOVERY_PATH);
+		return false;
+	}
+	say("needle pid %d stopped without restoring the kernel (killed?): taking over its note "
+	    "%s, the settings it found are restored when this needle stops",
+	    (int)pid, RECOVERY_PATH);
+	/* d->saved held the kernel's settings now: what differs, the
+	 * killed needle changed. */
+	for (unsigned i = 0; i < AUDIT_SETTINGS; i++)
+		if (*audit_setting_field(&d->saved, i) != *audit_setting_field(&old, i))
+			d->changed |= audit_settings[i].bit;
+	d->saved = old;
+	return true;
+}
+
+/* Registered: the killed needle's rules kept or removed (above). */
+static void recovery_rules(struct daemon *d)
+{
+	unsigned deleted = 0;
+
+	if (d->conf.default_rules) {
+		d->adopted_rules = true;
 		return;
 	}
-	say("needle pid %d stopped without restoring the kernel (killed?): restoring the settings "
-	    "it found, from %s",
-	    (int)pid, RECOVERY_PATH);
-	d->saved = old;
-	d->changed = 0;
-	for (unsigned i = 0; i < AUDIT_SETTINGS; i++)
-		d->changed |= audit_settings[i].bit;
-	restore_settings(d);
-	if (audit_ctl_del_rules_with_key(d->ctl, RULES_DEFAULT_KEY, &deleted) == 0 && deleted)
-		say("removed %u %s rule(s) it left", deleted, RULES_DEFAULT_KEY);
-	recovery_clear(RECOVERY_PATH);
+	if (remove_keyed_rules(d, &deleted) == 0 && deleted)
+		say("removed %u %s rule(s) the killed needle left", deleted, RULES_DEFAULT_KEY);
 }
 
 static int refuse_other_daemon(const struct audit_status *k)
@@ -1066,7 +1311,8 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	struct audit_features features;
 	uint64_t last_records = 0;
 	struct watch watch = { 0 };
-	bool unicast = conf->mode == CONF_MODE_UNICAST, restored;
+	unsigned count;
+	bool unicast = conf->mode == CONF_MODE_UNICAST, restored, recovered = false;
 	sigset_t sigs, block;
 	int r, status = EXIT_RUN_FAILED;
 	bool collecting = false;
@@ -1106,11 +1352,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	if (unicast) {
 		if (refuse_other_daemon(&d.saved) < 0)
 			goto close_ctl;
-		recover_killed_needle(&d);
-		if (audit_ctl_get_status(d.ctl, &d.saved) < 0) {
-			say("cannot read the kernel's audit status");
-			goto close_ctl;
-		}
+		recovered = recovery_take_over(&d);
 		/* Before the first change, so a killed needle can be undone. */
 		r = recovery_save(RECOVERY_PATH, getpid(), &d.saved);
 		if (r < 0)
@@ -1132,9 +1374,17 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	if (pipeline_open(&d) < 0 || pipeline_start(&d, lw, dw) < 0)
 		goto stop;
 	if (unicast) {
-		if (register_daemon(&d) < 0 || apply_settings(&d) < 0)
+		if (register_daemon(&d) < 0)
 			goto stop;
-		if (d.conf.default_rules)
+		if (recovered)
+			recovery_rules(&d);
+		if (apply_settings(&d) < 0)
+			goto stop;
+		if (d.adopted_rules && audit_ctl_count_rules(d.ctl, &count) == 0 && count)
+			say("keeping the %u audit rule(s) already loaded; the %s ones a killed needle "
+			    "left are removed at stop",
+			    count, RULES_DEFAULT_KEY);
+		else if (d.conf.default_rules)
 			load_default_rules(&d);
 	}
 	poll_kernel(&d);
@@ -1162,6 +1412,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	    unicast ? "unicast" : "multicast", (int)getpid(), d.p->listeners, d.p->decoders,
 	    d.conf.ring_size, d.conf.output_json || d.conf.output_raw || d.conf.output_enriched ? d.conf.log_dir
 											  : "stdout");
+	warn_if_kernel_drops(&d);
 	if (audit_ctl_get_features(d.ctl, &features) == 0 &&
 	    (features.features & (1u << AUDIT_FEATURE_LOGINUID_IMMUTABLE)))
 		say("kernel feature: loginuid is immutable");
@@ -1198,10 +1449,25 @@ stop:
 	d.metrics = NULL;
 	control_stop(d.control);
 	d.control = NULL;
+	restored = restore_enabled_first(&d) == 0;
 	remove_rules(&d);
-	restored = restore_settings(&d) == 0;
+	if (d.adopted_rules) {
+		unsigned deleted;
+
+		if (remove_keyed_rules(&d, &deleted) < 0)
+			say("could not remove the %s rules; remove them with auditctl -D -k %s",
+			    RULES_DEFAULT_KEY, RULES_DEFAULT_KEY);
+	}
+	restored = restore_settings(&d) == 0 && restored;
 	if (!restored)
 		status = EXIT_RUN_FAILED;
+	if (d.registered) {
+		drain_kernel_backlog(&d);
+		if (audit_ctl_count_rules(d.ctl, &count) == 0 && count > 0)
+			/* release: decoders read it (acquire) when the record comes. */
+			atomic_store_explicit(&d.p->lone_unregister_pid, (uint32_t)getpid(),
+					      memory_order_release);
+	}
 	unregister_daemon(&d);
 	/* Kept when a setting could not be restored: the next start retries. */
 	if (unicast && restored)

@@ -27,7 +27,9 @@
 #include "stamp.h"
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +38,9 @@
 
 #define DECODER_PEEK 256
 #define FLUSH_AT (256u << 10)
+/* A busy decoder flushes at least this often: what a kill can lose in
+ * the output buffers stays small (and is counted at the next start). */
+#define FLUSH_EVERY_MS 100
 
 #define relaxed memory_order_relaxed
 
@@ -68,6 +73,7 @@ struct progress {
 
 struct decoder {
 	struct pipeline *p;
+	unsigned id;
 	struct progress prog;
 	struct decoder_stats *st;
 	struct assembler *asm_;
@@ -82,6 +88,11 @@ struct decoder {
 	struct context_cache context_cache;
 	struct conf conf;         /* this decoder's copy of the settings */
 	uint64_t conf_generation; /* of the snapshot it was copied from */
+	uint64_t live_since_ms;  /* a copy of the pipeline's, once set */
+	uint64_t last_flush_ms;
+	bool unnoted;            /* serials taken since the last progress note */
+	uint32_t *open;          /* scratch for the open events' serials */
+	size_t open_cap;
 };
 
 static void flush_out(struct decoder *d, struct out *o)
@@ -108,12 +119,38 @@ static void flush_out(struct decoder *d, struct out *o)
 	o->events = 0;
 }
 
+/* After a flush every serial the tracker has seen is written or open:
+ * the state a restart needs (progress.h). */
+static void note_progress(struct decoder *d, unsigned shard)
+{
+	struct sink_position pos;
+	size_t n;
+
+	if (!d->p->progress || !d->unnoted)
+		return;
+	while ((n = assembler_open_serials(d->asm_, d->open, d->open_cap)) > d->open_cap) {
+		uint32_t *b = realloc(d->open, n * 2 * sizeof(*b));
+
+		if (!b)
+			return; /* the last note stands; the next flush retries */
+		d->open = b;
+		d->open_cap = n * 2;
+	}
+	if (d->p->primary_sink)
+		sink_position(d->p->primary_sink, &pos);
+	progress_publish(d->p->progress, shard, &d->gaps, d->open, n,
+			 d->p->primary_sink ? &pos : NULL);
+	d->unnoted = false;
+}
+
 static void flush_all(struct decoder *d)
 {
 	flush_out(d, &d->json);
 	flush_out(d, &d->raw);
 	flush_out(d, &d->enriched);
 	flush_out(d, &d->out);
+	d->last_flush_ms = clock_mono_ms();
+	note_progress(d, d->id);
 }
 
 /* How long after the kernel stamped it an event is formatted. */
@@ -147,6 +184,7 @@ static void emit_events(struct decoder *d)
 	uint64_t now = 0;
 
 	while ((ev = assembler_pop(d->asm_))) {
+		d->unnoted = true; /* no longer open: the next note says so */
 		/* Some of its records fell to a full ring: say so. */
 		if (damage_take(d->damage, ev->stamp.serial)) {
 			ev->lost_records = true;
@@ -250,6 +288,7 @@ static void publish_stats(struct decoder *d)
 	atomic_store_explicit(&d->st->dropped_records, a.dropped_records, relaxed);
 	atomic_store_explicit(&d->st->open_events, a.open, relaxed);
 	atomic_store_explicit(&d->st->serial_gaps, d->gaps.missing, relaxed);
+	atomic_store_explicit(&d->st->restart_gaps, d->gaps.missing_before, relaxed);
 }
 
 /* Sleeps a little longer each time the ring is found empty, up to 1 ms:
@@ -265,6 +304,20 @@ static void idle(unsigned *rounds)
 
 		nanosleep(&ts, NULL);
 	}
+}
+
+/* The kernel's record of this needle unregistering (pipeline.h). */
+static bool is_lone_unregister(struct decoder *d, const char *body, size_t len)
+{
+	/* acquire: pairs with the daemon's store before its request. */
+	uint32_t pid = atomic_load_explicit(&d->p->lone_unregister_pid, memory_order_acquire);
+	char want[48];
+	int n;
+
+	if (!pid)
+		return false;
+	n = snprintf(want, sizeof(want), "op=set audit_pid=0 old=%u ", pid);
+	return memmem(body, len, want, (size_t)n) != NULL;
 }
 
 static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t now,
@@ -287,9 +340,17 @@ static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t 
 	 * (waiting for its EOE) is not a gap. */
 	if (stamp.serial && stamp.serial != d->last_serial) {
 		d->last_serial = stamp.serial;
+		/* The first record stamped after needle took over: serials
+		 * missing below it were lost before (struct gaps). */
+		if (!d->gaps.live_known && d->live_since_ms &&
+		    stamp.sec * 1000 + stamp.msec >= d->live_since_ms)
+			gaps_live(&d->gaps, stamp.serial);
 		gaps_see(&d->gaps, stamp.serial, wall_now);
+		d->unnoted = true;
 	}
 	assembler_add(d->asm_, w.type, &stamp, NULL, 0, text + n, len - (size_t)n, now);
+	if (w.type == AUDIT_CONFIG_CHANGE && is_lone_unregister(d, text + n, len - (size_t)n))
+		assembler_end(d->asm_, &stamp, NULL, 0);
 }
 
 /* Names in JSON when resolve_ids, in ENRICHED always; the cache is made
@@ -353,6 +414,7 @@ void *decoder_main(void *arg)
 	};
 	struct decoder d = {
 		.p = p,
+		.id = wk->id,
 		.st = &p->dstats[wk->id],
 		.json.sink = p->json_sink,
 		.raw.sink = p->raw_sink,
@@ -379,6 +441,17 @@ void *decoder_main(void *arg)
 		return NULL;
 	}
 	gaps_init(&d.gaps, p->decoders);
+	gaps_split(&d.gaps);
+	if (p->seed[wk->id].have) {
+		/* Restart: start where the previous needle's writes end. */
+		const struct progress_seed *seed = &p->seed[wk->id];
+		uint64_t wall = clock_wall_ms();
+
+		gaps_seed(&d.gaps, seed->floor);
+		for (size_t i = 0; i < seed->nmarks; i++)
+			gaps_see(&d.gaps, seed->marks[i], wall);
+		d.unnoted = true;
+	}
 	if (p->procs) {
 		d.fmt.process = process_context;
 		d.fmt.process_arg = &d;
@@ -393,14 +466,26 @@ void *decoder_main(void *arg)
 		stable = cfg.hold_after_eoe ? progress_round(&d) : 0;
 		n = ring_peek(r, recs, DECODER_PEEK);
 
+		if (!d.live_since_ms)
+			/* acquire: pairs with the daemon's store before it registers. */
+			d.live_since_ms = atomic_load_explicit(&p->live_since_ms,
+							       memory_order_acquire);
+
 		assembler_set_round(d.asm_, d.prog.round);
 		if (n == 0) {
 			now = clock_mono_ms();
 			assembler_release(d.asm_, stable);
 			assembler_tick(d.asm_, now);
 			/* A serial is given up for lost well after any event could
-			 * still end: twice the event timeout. */
-			gaps_tick(&d.gaps, clock_wall_ms(), 2 * d.conf.event_timeout_ms);
+			 * still end: twice the event timeout. Counted lost, it is
+			 * accounted for: the next note says so, or a restart
+			 * would count it again. */
+			{
+				uint32_t floor = d.gaps.floor;
+
+				gaps_tick(&d.gaps, clock_wall_ms(), 2 * d.conf.event_timeout_ms);
+				d.unnoted |= d.gaps.floor != floor;
+			}
 			emit_events(&d);
 			flush_all(&d);
 			publish_stats(&d);
@@ -423,6 +508,8 @@ void *decoder_main(void *arg)
 		if (cfg.hold_after_eoe && n < DECODER_PEEK)
 			assembler_release(d.asm_, stable);
 		emit_events(&d);
+		if (now - d.last_flush_ms >= FLUSH_EVERY_MS)
+			flush_all(&d);
 	}
 	/* Stopping: what is still open goes out, marked partial. */
 	assembler_flush(d.asm_);
@@ -438,6 +525,7 @@ void *decoder_main(void *arg)
 	idcache_free(d.ids);
 	outbuf_free(&d.out.buf);
 	outbuf_free(&d.frame);
+	free(d.open);
 	rcu_unregister_thread();
 	return NULL;
 }

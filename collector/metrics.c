@@ -245,7 +245,9 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
  * counts records: at most that many events), socket (serial gaps the
  * rings did not cause), ring (events a full ring dropped whole or cut
  * short), partial (written incomplete for other reasons: no EOE before
- * event_timeout, evicted, open at stop). Sink losses are per output,
+ * event_timeout, evicted, open at stop), restart (serials the kernel used
+ * before this needle took over that no log has: while no needle ran, or
+ * in a killed needle's socket, rings and buffers; progress.h). Sink losses are per output,
  * after decoding. The decoders see a ring's losses as gaps and partial
  * events some time after the listener counted them; until then the
  * difference is held at 0.
@@ -280,10 +282,12 @@ static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, s
 	       (double)(ls.abandoned + ds.abandoned_in_ring));
 	header(o, "needle_lost_events_total", "counter",
 	       "Events lost since needle started, one cause each; whole events decoded plus "
-	       "kernel, socket, ring and partial make what the kernel produced (kernel counts "
-	       "records: an upper bound). kernel: its lost counter; socket: serial gaps (receive "
-	       "buffer overrun); ring: events a full ring dropped records of; partial: written "
-	       "without their end (timeout, eviction, stop); sink: failed writes, per output.");
+	       "kernel, socket, ring, partial and restart make what the kernel produced (kernel "
+	       "counts records: an upper bound). kernel: its lost counter; socket: serial gaps "
+	       "(receive buffer overrun); ring: events a full ring dropped records of; partial: "
+	       "written without their end (timeout, eviction, stop); restart: serials the kernel "
+	       "used before this needle took over that no log has (no needle ran, or a killed "
+	       "one's buffers); sink: failed writes, per output.");
 	sample(o, "needle_lost_events_total", "cause=\"kernel\"", (double)kernel);
 	sample(o, "needle_lost_events_total", "cause=\"socket\"",
 	       minus(ds.serial_gaps, ls.ring_events_whole));
@@ -291,6 +295,7 @@ static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, s
 	       (double)(ls.ring_events_whole + ls.ring_events_cut));
 	sample(o, "needle_lost_events_total", "cause=\"partial\"",
 	       minus(ds.partial_events, ls.ring_events_cut));
+	sample(o, "needle_lost_events_total", "cause=\"restart\"", (double)ds.restart_gaps);
 	sample(o, "needle_lost_events_total", "cause=\"sink\"", (double)sink_lost);
 }
 

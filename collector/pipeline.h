@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "damage.h"
+#include "progress.h"
 #include "ring.h"
 #include "settings.h"
 #include "sink.h"
@@ -76,6 +77,7 @@ struct listener_stats {
 	X(open_events, "events being assembled now")                             \
 	X(no_stamp, "records without a readable stamp")                          \
 	X(serial_gaps, "events missing from the serial sequence (socket or full ring)") \
+	X(restart_gaps, "events missing before this needle's first live one (no needle ran)") \
 	X(format_errors, "output batches lost to memory or compression errors")   \
 	X(abandoned_in_ring, "records left unread in its ring when this decoder failed")
 
@@ -119,6 +121,18 @@ struct pipeline {
 	struct sink *raw_sink;
 	struct sink *enriched_sink;
 	struct sink *stdout_sink;
+	struct sink *primary_sink;      /* the log progress notes positions in */
+	struct progress *progress;      /* NULL: no note (no log file) */
+	struct progress_seed seed[PIPELINE_MAX_DECODERS]; /* where a restart starts */
+	/* Wall clock (ms) just before needle registered (or joined the
+	 * multicast group): records stamped from then on are live, older
+	 * ones were held by the kernel or queued before. 0: not yet. */
+	_Atomic uint64_t live_since_ms;
+	/* Set just before needle unregisters with rules loaded: the kernel's
+	 * record of it (CONFIG_CHANGE audit_pid=0 old=PID) then has no system
+	 * call to belong to, so it is an event of its own (ctl-child.h says
+	 * why). 0: none expected. */
+	_Atomic uint32_t lone_unregister_pid;
 
 	atomic_bool stop_listeners;     /* drain the socket, then exit */
 	atomic_bool stop_decoders;      /* drain the rings, then exit */

@@ -54,10 +54,23 @@ static int finish_file(struct sink *s, int fd, uint64_t events, bool sync)
 	return r;
 }
 
-int sink_open(struct sink *s, const char *path, bool lz4, uint64_t max_size, unsigned num_logs)
+/* The current file's size and identity: a restart finds it by them
+ * (sink_position()) after rotations have renamed it. */
+static void note_file(struct sink *s, int fd)
 {
 	struct stat st;
 
+	if (fstat(fd, &st) == 0) {
+		s->size = (uint64_t)st.st_size;
+		s->dev = (uint64_t)st.st_dev;
+		s->ino = (uint64_t)st.st_ino;
+	} else {
+		s->size = s->dev = s->ino = 0;
+	}
+}
+
+int sink_open(struct sink *s, const char *path, bool lz4, uint64_t max_size, unsigned num_logs)
+{
 	memset(s, 0, sizeof(*s));
 	s->lz4 = lz4;
 	s->max_size = max_size;
@@ -75,7 +88,7 @@ int sink_open(struct sink *s, const char *path, bool lz4, uint64_t max_size, uns
 	s->fd = s->io->open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (s->fd < 0)
 		return -errno;
-	s->size = fstat(s->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	note_file(s, s->fd);
 	return 0;
 }
 
@@ -188,6 +201,7 @@ static int rotate(struct sink *s)
 	/* Written to until now: its own end, its own errors. */
 	finish_file(s, old_fd, s->file_events, false);
 	s->fd = fd;
+	note_file(s, fd);
 	s->size = 0;
 	s->file_events = 0;
 	gen_name(s, GEN_ASIDE, aside, sizeof(aside));
@@ -254,4 +268,11 @@ void sink_write(struct sink *s, const void *data, size_t len, size_t raw_len, ui
 	}
 	atomic_fetch_add_explicit(&s->stats.bytes, off, relaxed);
 	atomic_fetch_add_explicit(&s->stats.raw_bytes, raw_len, relaxed);
+}
+
+void sink_position(struct sink *s, struct sink_position *ret)
+{
+	pthread_mutex_lock(&s->lock);
+	*ret = (struct sink_position){ s->dev, s->ino, s->size };
+	pthread_mutex_unlock(&s->lock);
 }

@@ -66,6 +66,7 @@ struct sink {
 	uint64_t max_size;  /* 0: never rotate */
 	unsigned num_logs;  /* generations kept, the current file included */
 	uint64_t size;      /* of the current file */
+	uint64_t dev, ino;  /* of the current file (restarts find it by them) */
 	uint64_t file_events;   /* events written to the current file by this sink */
 	uint64_t rotate_after_ms; /* after a failed rotation: no retry before (monotonic) */
 	unsigned retry_ms;  /* SINK_ROTATE_RETRY_MS; tests shorten it */
@@ -86,5 +87,12 @@ int sink_close(struct sink *s);
 /* Writes len bytes holding `events` events (already an LZ4 frame when the
  * sink compresses; raw_len is the size before). Any thread. */
 void sink_write(struct sink *s, const void *data, size_t len, size_t raw_len, uint64_t events);
+
+/* Where the next write will go: the current file's device, inode and size
+ * (whole batches only: taken under the write lock). Any thread. */
+struct sink_position {
+	uint64_t dev, ino, size;
+};
+void sink_position(struct sink *s, struct sink_position *ret);
 
 #endif

@@ -551,6 +551,19 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 	return 0;
 }
 
+bool assembler_end(struct assembler *a, const struct audit_stamp *stamp, const char *node,
+		   size_t node_len)
+{
+	uint64_t hash = key_hash(stamp, node, node_len);
+	bool found;
+	size_t index = find_index(a, hash, stamp, node, node_len, &found);
+
+	if (!found)
+		return false;
+	end_event(a, a->table[index], EVENT_END_RULE);
+	return true;
+}
+
 void assembler_flush(struct assembler *a)
 {
 	while (a->grace.head)
@@ -581,4 +594,16 @@ void assembler_done(struct assembler *a, struct audit_event *ev)
 void assembler_get_stats(const struct assembler *a, struct assemble_stats *ret)
 {
 	*ret = a->stats;
+}
+
+size_t assembler_open_serials(const struct assembler *a, uint32_t *ret, size_t max)
+{
+	const struct list *lists[2] = { &a->open, &a->grace };
+	size_t n = 0;
+
+	for (unsigned l = 0; l < 2; l++)
+		for (const struct slot *s = lists[l]->head; s; s = s->next, n++)
+			if (n < max)
+				ret[n] = s->ev.stamp.serial;
+	return n;
 }

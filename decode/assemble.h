@@ -136,6 +136,12 @@ void assembler_set_timeout(struct assembler *a, uint64_t timeout_ms);
 /* Ends events older than the timeout at now_ms. */
 void assembler_tick(struct assembler *a, uint64_t now_ms);
 
+/* Ends the open event with this key now, as whole: for a record the
+ * caller knows to stand alone although its type does not say so. Returns
+ * true when there was such an event. */
+bool assembler_end(struct assembler *a, const struct audit_stamp *stamp, const char *node,
+		   size_t node_len);
+
 /* Ends every open event (end of input, shutdown). */
 void assembler_flush(struct assembler *a);
 
@@ -144,6 +150,11 @@ struct audit_event *assembler_pop(struct assembler *a);
 void assembler_done(struct assembler *a, struct audit_event *ev);
 
 void assembler_get_stats(const struct assembler *a, struct assemble_stats *ret);
+
+/* The serials of the events still open (waiting for their end or held
+ * after their EOE): up to max of them into ret; returns how many there are.
+ * What a collector killed now would lose from the assembler. */
+size_t assembler_open_serials(const struct assembler *a, uint32_t *ret, size_t max);
 
 /* True when a record of this type is an event by itself (auditd's rule). */
 bool assemble_is_single_record(unsigned type);

@@ -393,6 +393,50 @@ TEST(held_after_eoe_takes_stragglers)
 	assembler_done(a, ev);
 }
 
+
+/* What a kill would lose from the assembler: the open and held events. */
+TEST(open_serials_are_listed)
+{
+	struct assemble_config cfg = { .hold_after_eoe = true, .timeout_ms = 1000 };
+	struct assembler *a = assembler_new(&cfg);
+	struct audit_event *ev;
+	uint32_t got[4] = { 0 };
+
+	harness_defer((void (*)(void *))assembler_free, a);
+	add(a, AUDIT_SYSCALL, 7, "s", 0);
+	add(a, AUDIT_SYSCALL, 9, "s", 0);
+	add(a, AUDIT_EOE, 9, "", 0);       /* held after its EOE: still open */
+	add(a, AUDIT_SYSCALL, 11, "s", 0);
+	add(a, AUDIT_USER, 12, "u", 0);    /* ended at once: not open */
+	CHECK_EQ(assembler_open_serials(a, got, 4), 3);
+	CHECK_EQ(got[0], 7);
+	CHECK_EQ(got[1], 11);
+	CHECK_EQ(got[2], 9);
+	CHECK_EQ(assembler_open_serials(a, got, 1), 3); /* counts past max */
+	ev = assembler_pop(a);
+	CHECK(ev != NULL && ev->stamp.serial == 12);
+	assembler_done(a, ev);
+	assembler_flush(a);
+	CHECK_EQ(assembler_open_serials(a, got, 4), 0);
+}
+
+
+/* A record the caller knows stands alone ends at once, whole. */
+TEST(caller_ends_an_event)
+{
+	struct assembler *a = new_assembler(16, 1000, false);
+	struct audit_stamp st = { .sec = 100, .msec = 5, .serial = 3 };
+	struct audit_event *ev;
+
+	add(a, AUDIT_CONFIG_CHANGE, 3, "op=set audit_pid=0 old=42", 0);
+	CHECK(assembler_pop(a) == NULL); /* not by its type */
+	CHECK(assembler_end(a, &st, NULL, 0));
+	ev = assembler_pop(a);
+	CHECK(ev != NULL && ev->stamp.serial == 3 && !ev->partial && ev->end == EVENT_END_RULE);
+	assembler_done(a, ev);
+	CHECK(!assembler_end(a, &st, NULL, 0));
+}
+
 static uint64_t xorshift(uint64_t *r)
 {
 	*r ^= *r << 13;
@@ -545,5 +589,6 @@ int main(int argc, char **argv)
 				  CASE(eviction_bounds_memory),
 				  CASE(event_bytes_are_capped), CASE(nodes_keep_events_apart),
 				  CASE(held_after_eoe_takes_stragglers),
-				  CASE(random_interleaving_many_events)));
+				  CASE(random_interleaving_many_events), CASE(open_serials_are_listed),
+				  CASE(caller_ends_an_event)));
 }
