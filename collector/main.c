@@ -133,6 +133,18 @@ static void usage(FILE *f)
 	}
 }
 
+/* After a mistake: the commands, one line, so the error above stays in
+ * sight (the full usage is 60 lines). */
+static void short_usage(FILE *f)
+{
+	fputs("usage: needle COMMAND [OPTIONS]; commands:", f);
+	for (size_t i = 0; i < COMMANDS; i++)
+		fprintf(f, " %s", commands[i].name);
+	fputs("\n'needle --help' lists every command with its options, "
+	      "'needle COMMAND --help' one command's\n",
+	      f);
+}
+
 int main(int argc, char **argv)
 {
 	/* A reader that goes away (a pipe, stdout closed) is a failed write to
@@ -147,13 +159,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 2) {
-		usage(stderr);
+		fputs("needle: no command given\n", stderr);
+		short_usage(stderr);
 		return EXIT_RUN_CONFIG;
 	}
 	for (size_t i = 0; i < COMMANDS; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].main(argc - 1, argv + 1);
 	fprintf(stderr, "needle: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+	short_usage(stderr);
 	return EXIT_RUN_CONFIG;
 }

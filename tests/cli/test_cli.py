@@ -5,7 +5,8 @@ usage: test_cli.py NEEDLE COLLECTOR_SOURCE_DIR    (TAP)
 Every getopt table in the collector's sources is named COMMAND_options; for
 each, `needle COMMAND --help` exits 0 and lists every long option of the
 table and every short one its getopt_long string accepts, and
-`needle --help` lists every command with all of its options. A
+`needle --help` lists every command with all of its options; an unknown
+command or none gets its error and the list of commands in 3 lines. A
 configuration with several errors gets all of them at once, each at its
 line, exit status 2; `mode = multicast` alone is a valid file."""
 import glob, os, re, subprocess, sys, tempfile
@@ -64,6 +65,18 @@ for command, (longs, shorts) in tables.items():
     gone += [f"{command} {o}" for o in missing(out, longs, shorts)]
 case("needle --help: every command with all its options", status == 0 and not gone,
      f"exit {status}", f"missing {gone}")
+
+# A mistake gets its error and the list of commands, short enough that the
+# error stays on screen (not the 60 lines of --help).
+for args, error in ((["no-such-command"], "needle: unknown command 'no-such-command'"),
+                    ([], "needle: no command given")):
+    status, out, err = run(*args)
+    lines = err.splitlines()
+    listed = lines[1].split("commands:")[-1].split() if len(lines) > 1 else []
+    case(f"needle {' '.join(args) or '(nothing)'}: exit 2, the error first, every command, 3 lines",
+         status == 2 and out == "" and lines[:1] == [error] and sorted(listed) == sorted(tables)
+         and len(lines) == 3 and "needle --help" in err,
+         f"exit {status}", err[:400])
 
 with tempfile.TemporaryDirectory() as tmp:
     bad = os.path.join(tmp, "bad.conf")
