@@ -99,12 +99,15 @@ static void print_line(const struct audit_status *s, const struct audit_status *
 	char comm[64];
 
 	daemon_comm(s->pid, comm, sizeof(comm));
+	/* Audit off makes no records: every other figure stays still, and
+	 * without this an idle-looking line would hide why. */
 	printf("daemon %u (%s)  backlog %u/%u (%.1f%%)  lost %u since start (+%u, kernel "
-	       "lifetime %u)  waited %u (+%u)\n",
+	       "lifetime %u)  waited %u jiffies (+%u)%s\n",
 	       s->pid, comm, s->backlog, s->backlog_limit,
 	       s->backlog_limit ? 100.0 * s->backlog / s->backlog_limit : 0, s->lost - lost_at_start,
 	       prev ? (uint32_t)(s->lost - prev->lost) : 0, s->lost, s->backlog_wait_time_actual,
-	       prev ? (uint32_t)(s->backlog_wait_time_actual - prev->backlog_wait_time_actual) : 0);
+	       prev ? (uint32_t)(s->backlog_wait_time_actual - prev->backlog_wait_time_actual) : 0,
+	       s->enabled == 0 ? "  audit OFF (enabled 0: the kernel makes no records)" : "");
 	if (mc)
 		printf("multicast  records %" PRIu64 "  events %" PRIu64 "  overruns %" PRIu64
 		       "  serial gaps %" PRIu64 "\n",
@@ -214,7 +217,7 @@ int monitor_cmd_main(int argc, char **argv)
 	r = audit_ctl_get_status(ctl, &now);
 	if (r < 0) {
 		fprintf(stderr, "needle monitor: cannot read the kernel's audit status: %s%s\n",
-			audit_ctl_strerror(r), r == -EPERM ? " (run it as root)" : "");
+			audit_ctl_strerror(r), r == -EPERM ? "; run it with sudo" : "");
 		audit_ctl_close(ctl);
 		return 1;
 	}
