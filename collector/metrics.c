@@ -217,7 +217,8 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
 	one(o, "needle_decoder_records_total", "counter", "Records the decoders took from the rings.",
 	    (double)ds.records);
 	header(o, "needle_decoder_events_total", "counter",
-	       "Events written, whole or partial (timeout, eviction, stop).");
+	       "Events the decoders formatted, whole or partial (written without their end: "
+	       "timeout, eviction, stop, records lost, too large).");
 	sample(o, "needle_decoder_events_total", "state=\"whole\"", (double)ds.events);
 	sample(o, "needle_decoder_events_total", "state=\"partial\"", (double)ds.partial_events);
 	one(o, "needle_decoder_late_records_total", "counter",
@@ -230,8 +231,9 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
 	one(o, "needle_decoder_open_events", "gauge", "Events being assembled now.",
 	    (double)ds.open_events);
 	one(o, "needle_decoder_serial_gaps_total", "counter",
-	    "Events missing from the kernel's serial sequence: lost after the kernel (socket, "
-	    "or dropped whole by a full ring).",
+	    "Events missing from the kernel's serial sequence since this start: lost after the "
+	    "kernel (socket, or dropped whole by a full ring). Serials missing from before the "
+	    "start are counted apart: needle_lost_events_total{cause=\"restart\"}.",
 	    (double)ds.serial_gaps);
 
 	render_delay(p, o);
@@ -239,18 +241,19 @@ static void render_decoders(const struct pipeline *p, struct outbuf *o)
 
 /*
  * Losses by where they happened, counted from needle's start. Records: the
- * kernel and the rings drop records. Events: the accounting that adds up,
- *   events the kernel produced = whole events decoded + lost events,
- * where each lost event has one cause: kernel (its lost counter, which
- * counts records: at most that many events), socket (serial gaps the
- * rings did not cause), ring (events a full ring dropped whole or cut
- * short), partial (written incomplete for other reasons: no EOE before
- * event_timeout, evicted, open at stop), restart (serials the kernel used
- * before this needle took over that no log has: while no needle ran, or
- * in a killed needle's socket, rings and buffers; progress.h). Sink losses are per output,
- * after decoding. The decoders see a ring's losses as gaps and partial
- * events some time after the listener counted them; until then the
- * difference is held at 0.
+ * kernel and the rings drop records. Events: each lost event has one
+ * cause: kernel (its lost counter, which counts records: at most that many
+ * events), socket (serial gaps the rings did not cause), ring (events a
+ * full ring dropped whole or cut short), partial (written incomplete for
+ * other reasons: no EOE before event_timeout, evicted, open at stop),
+ * restart (serials the kernel used before this needle took over that no
+ * log has: while no needle ran, or in a killed needle's socket, rings and
+ * buffers; progress.h). Sink losses are per output, after decoding. Each
+ * cause is measured on its own; nothing here adds them up, since a total
+ * of the same counters could only agree with itself: the live tests check
+ * each cause against the load generator's count of its calls. The
+ * decoders see a ring's losses as gaps and partial events some time after
+ * the listener counted them; until then the difference is held at 0.
  */
 static double minus(uint64_t a, uint64_t b)
 {
@@ -281,13 +284,13 @@ static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, s
 	sample(o, "needle_lost_records_total", "cause=\"failed_decoder\"",
 	       (double)(ls.abandoned + ds.abandoned_in_ring));
 	header(o, "needle_lost_events_total", "counter",
-	       "Events lost since needle started, one cause each; whole events decoded plus "
-	       "kernel, socket, ring, partial and restart make what the kernel produced (kernel "
-	       "counts records: an upper bound). kernel: its lost counter; socket: serial gaps "
-	       "(receive buffer overrun); ring: events a full ring dropped records of; partial: "
-	       "written without their end (timeout, eviction, stop); restart: serials the kernel "
-	       "used before this needle took over that no log has (no needle ran, or a killed "
-	       "one's buffers); sink: failed writes, per output.");
+	       "Events lost since needle started, one cause each, each measured on its own. "
+	       "kernel: the kernel's lost counter since start (it counts records: at most that "
+	       "many events); socket: serial gaps the rings did not cause (receive buffer "
+	       "overrun); ring: events a full ring dropped records of; partial: written without "
+	       "their end (timeout, eviction, stop); restart: serials the kernel used before this "
+	       "needle took over that no log has (no needle ran, or a killed one's buffers); "
+	       "sink: failed writes, summed over outputs.");
 	sample(o, "needle_lost_events_total", "cause=\"kernel\"", (double)kernel);
 	sample(o, "needle_lost_events_total", "cause=\"socket\"",
 	       minus(ds.serial_gaps, ls.ring_events_whole));
