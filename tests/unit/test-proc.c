@@ -253,11 +253,44 @@ TEST(table_is_bounded)
 	rcu_unregister_thread();
 }
 
+/* A lower bound on SIGHUP removes nothing: the table keeps what it has,
+ * adds nothing more and shrinks as its entries expire (README,
+ * process_table_size). */
+TEST(lower_bound_removes_nothing)
+{
+	struct proctable *t = proctable_new(8);
+	struct proctable_stats st;
+	uint64_t full;
+
+	rcu_register_thread();
+	for (uint32_t i = 1; i <= 8; i++)
+		proctable_fork(t, 1, UINT32_MAX - 100 - i); /* pids /proc does not have */
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.entries, 8);
+	full = st.full;
+	proctable_set_max(t, 2);
+	proctable_fork(t, 1, UINT32_MAX - 200);
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.max_entries, 2);
+	CHECK_EQ(st.entries, 8);
+	CHECK_EQ(st.full, full + 1);
+	for (uint32_t i = 1; i <= 4; i++)
+		proctable_exit(t, UINT32_MAX - 100 - i, 1000);
+	proctable_expire(t, 1000 + PROCTABLE_GONE_MS);
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.entries, 4);
+	proctable_fork(t, 1, UINT32_MAX - 201);
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.entries, 4);
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
 			    CASES(CASE(stat_with_a_hostile_command_name), CASE(uid_maps),
 				  CASE(this_process_from_proc), CASE(table_follows_fork_exec_exit),
 				  CASE(start_time_to_the_tick), CASE(proc_loads_per_event_bounded),
-				  CASE(table_is_bounded)));
+				  CASE(table_is_bounded), CASE(lower_bound_removes_nothing)));
 }
