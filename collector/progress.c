@@ -720,9 +720,10 @@ bool progress_resume(const char *path, const char *boot, unsigned shards,
 
 		ok = true;
 		len = (size_t)snprintf(msg, msg_size,
-				       "resuming from %s: %zu event(s) written after its last note "
-				       "found in %s; serials the kernel used meanwhile that no log has "
-				       "count as lost (cause restart)",
+				       "resuming from %s (what the previous needle wrote, and %zu "
+				       "event(s) in %s after the earliest position it notes): serials "
+				       "the kernel used meanwhile that no log has count as lost (cause "
+				       "restart)",
 				       path, tail.count, note->log.path);
 		if (tail.cut_line && len < msg_size)
 			len += (size_t)snprintf(msg + len, msg_size - len,
