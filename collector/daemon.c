@@ -856,7 +856,7 @@ static void poll_kernel(struct daemon *d)
 
 enum loss_cause {
 	LOSS_KERNEL, LOSS_SOCKET, LOSS_GAPS, LOSS_RING, LOSS_DECODER, LOSS_SINK, LOSS_RESTART,
-	LOSS_CAUSES
+	LOSS_LATE, LOSS_CAUSES
 };
 
 struct watch {
@@ -891,6 +891,9 @@ static const struct {
 			   "has (while no needle ran, or in a killed needle's buffers)",
 			   "keep needle running (restart it at once); boot with audit=1 so the "
 			   "kernel holds records meanwhile" },
+	[LOSS_LATE] = { "records that came after their event was written (left out, so that no "
+			"event id is written twice)",
+			"raise event_timeout if the records of one event arrive far apart" },
 };
 
 static void loss_counters(struct daemon *d, uint64_t *ret)
@@ -911,6 +914,7 @@ static void loss_counters(struct daemon *d, uint64_t *ret)
 	ret[LOSS_DECODER] = ds.dropped_records;
 	ret[LOSS_SINK] = pipeline_sum_outputs(p, true);
 	ret[LOSS_RESTART] = ds.restart_gaps;
+	ret[LOSS_LATE] = ds.late_dropped;
 }
 
 /* Losses before needle started (the kernel's lost counter) are not
