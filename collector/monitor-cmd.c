@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "readlog.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -178,14 +179,20 @@ int monitor_cmd_main(int argc, char **argv)
 		case 'o': once = true; break;
 		case 'j': json = true; break;
 		case 'l': listen = optarg; break;
-		case 'i':
-			interval = (unsigned)strtoul(optarg, NULL, 10);
+		case 'i': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			/* "5x" or "1.5" is a mistake to name, not 5 or 1. */
+			interval = *end || !isdigit((unsigned char)optarg[0]) || v > 3600 ? 0
+											   : (unsigned)v;
 			if (interval < 1 || interval > 3600) {
 				fprintf(stderr, "needle monitor: --interval %s: seconds, 1 to 3600\n",
 					optarg);
 				return 2;
 			}
 			break;
+		}
 		case 'm': multicast = true; break;
 		case 'b':
 			if (conf_parse_size(optarg, &socket_buffer) < 0 || socket_buffer < 4096 ||

@@ -9,7 +9,7 @@
 set -u
 needle=$1
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 bad=0
 n=0
 for args in "--once --listen 127.0.0.1:1" "--listen 127.0.0.1:1 --json --once"; do
@@ -22,6 +22,20 @@ for args in "--once --listen 127.0.0.1:1" "--listen 127.0.0.1:1 --json --once"; 
 		echo "# exit $status: $err"; bad=1
 	fi
 done
+
+# A malformed interval is named, not read as its leading digits.
+n=$((n + 1))
+bad_intervals=""
+for v in 5x 1.5 -1 0 3601 ""; do
+	err=$("$needle" monitor --once --interval "$v" 2>&1 >/dev/null); status=$?
+	[ "$status" = 2 ] && grep -q -- "--interval $v: seconds, 1 to 3600" <<< "$err" || bad_intervals="$bad_intervals [$v: exit $status]"
+done
+if [ -z "$bad_intervals" ]; then
+	echo "ok $n - monitor --interval 5x, 1.5, -1, 0, 3601, empty: exit 2, named"
+else
+	echo "not ok $n - monitor --interval 5x, 1.5, -1, 0, 3601, empty: exit 2, named"
+	echo "#$bad_intervals"; bad=1
+fi
 
 enabled() { auditctl -s 2>/dev/null | awk '$1=="enabled"{print $2}'; }
 n=$((n + 1))
