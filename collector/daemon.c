@@ -1300,10 +1300,16 @@ static int refuse_other_daemon(const struct audit_status *k)
 	if (k->pid == 0 || (kill((pid_t)k->pid, 0) < 0 && errno == ESRCH))
 		return 0;
 	read_comm((pid_t)k->pid, comm, sizeof(comm));
-	say("process %u (%s) is registered as the audit daemon. Stop it first "
-	    "(e.g. 'service auditd stop' or 'kill %u'), or run needle beside it with "
-	    "mode = multicast. needle does not take the socket over.",
-	    k->pid, comm, k->pid);
+	if (strcmp(comm, "needle") == 0)
+		say("process %u (needle) is registered as the audit daemon: needle is already "
+		    "running. 'needle stat' shows it; 'kill %u' stops it (it restores the kernel "
+		    "as it stops). needle does not take the socket over.",
+		    k->pid, k->pid);
+	else
+		say("process %u (%s) is registered as the audit daemon. Stop it first "
+		    "(e.g. 'service auditd stop' or 'kill %u'), or run needle beside it with "
+		    "mode = multicast. needle does not take the socket over.",
+		    k->pid, comm, k->pid);
 	return -EEXIST;
 }
 
