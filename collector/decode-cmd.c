@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,9 @@
 #include <unistd.h>
 
 #define BAD_LINES_SHOWN 20
+/* A stream quiet this long: the events held after their PROCTITLE for an
+ * EOE are written (behind auditd's plugin they must not wait for traffic). */
+#define STREAM_IDLE_MS 100
 
 enum output_format { OUT_JSON, OUT_RAW, OUT_ENRICHED, OUT_SUMMARY };
 
@@ -109,6 +113,18 @@ static void late_record(struct decode_run *d, const char *file, unsigned long li
 			rec->stamp.serial);
 }
 
+/* True when the next line would have to wait: stdio holds nothing more
+ * and nothing arrives on the stream within STREAM_IDLE_MS. The read
+ * pointers are glibc's (FILE is struct _IO_FILE). */
+static bool stream_went_idle(FILE *f)
+{
+	struct pollfd pfd = { .fd = fileno(f), .events = POLLIN };
+
+	if (f->_IO_read_ptr < f->_IO_read_end)
+		return false;
+	return poll(&pfd, 1, STREAM_IDLE_MS) == 0;
+}
+
 static int decode_stream(struct decode_run *d, FILE *f, const char *name)
 {
 	char *line = NULL;
@@ -120,7 +136,16 @@ static int decode_stream(struct decode_run *d, FILE *f, const char *name)
 	/* Behind auditd (af_unix or stdin plugin) events must not wait for a
 	 * full buffer; from a file they may. */
 	d->stream = fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode);
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	for (;;) {
+		if (d->stream && stream_went_idle(f) && assembler_end_held(d->asm_) && !drain(d)) {
+			fprintf(stderr, "needle decode: %s:%lu: out of memory formatting an event; "
+					"the events before it are written, it and the rest are not\n",
+				name, lineno);
+			break;
+		}
+		len = getline(&line, &cap, f);
+		if (len < 0)
+			break;
 		struct audit_record rec;
 		int r;
 		size_t body_off;

@@ -479,14 +479,8 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 	    !(found && a->table[index]->held) && ++a->probe_records >= LOG_EOE_PROBE) {
 		/* No EOE after all those records: a log without EOE. The held
 		 * events are whole, and PROCTITLE ends events from now on. */
-		struct slot *h, *next;
-
 		a->log_eoe = LOG_EOE_ABSENT;
-		for (h = a->open.head; h && a->nheld; h = next) {
-			next = h->next;
-			if (h->held)
-				end_event(a, h, EVENT_END_RULE);
-		}
+		assembler_end_held(a);
 		index = find_index(a, hash, stamp, node, node_len, &found);
 	}
 	if (type == AUDIT_EOE)
@@ -549,6 +543,21 @@ int assembler_add(struct assembler *a, unsigned type, const struct audit_stamp *
 		}
 	}
 	return 0;
+}
+
+unsigned assembler_end_held(struct assembler *a)
+{
+	struct slot *h, *next;
+	unsigned ended = 0;
+
+	for (h = a->open.head; h && a->nheld; h = next) {
+		next = h->next;
+		if (h->held) {
+			end_event(a, h, EVENT_END_RULE);
+			ended++;
+		}
+	}
+	return ended;
 }
 
 bool assembler_end(struct assembler *a, const struct audit_stamp *stamp, const char *node,

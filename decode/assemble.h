@@ -145,6 +145,13 @@ bool assembler_end(struct assembler *a, const struct audit_stamp *stamp, const c
 /* Ends every open event (end of input, shutdown). */
 void assembler_flush(struct assembler *a);
 
+/* Log input: ends, whole, the events held after their PROCTITLE for an
+ * EOE the log may not have (see LOG_EOE_PROBE in assemble.c). For a
+ * caller reading a stream that went idle: nothing more of those events is
+ * coming now, and a later record of one is left out and counted late.
+ * Returns how many it ended. */
+unsigned assembler_end_held(struct assembler *a);
+
 /* The next ended event, oldest first, or NULL. Valid until done(). */
 struct audit_event *assembler_pop(struct assembler *a);
 void assembler_done(struct assembler *a, struct audit_event *ev);
