@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include "harness.h"
 
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum outcome { OUTCOME_PASS, OUTCOME_FAIL, OUTCOME_SKIP };
@@ -28,6 +30,38 @@ void harness_defer(void (*fn)(void *), void *arg)
 	deferred[deferred_count].fn = fn;
 	deferred[deferred_count].arg = arg;
 	deferred_count++;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	if (remove(path) != 0)
+		harness_note("could not remove %s", path);
+	return 0;
+}
+
+static void remove_tempdir(void *arg)
+{
+	/* Depth first, without following links out of the directory. */
+	nftw(arg, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(arg);
+}
+
+const char *harness_tempdir(const char *name)
+{
+	char *dir = malloc(strlen(name) + 32);
+
+	if (!dir)
+		harness_fail(__FILE__, __LINE__, "out of memory");
+	sprintf(dir, "/tmp/needle-%s-XXXXXX", name);
+	if (!mkdtemp(dir)) {
+		free(dir);
+		harness_fail(__FILE__, __LINE__, "mkdtemp(/tmp/needle-%s-XXXXXX) failed", name);
+	}
+	harness_defer(remove_tempdir, dir);
+	return dir;
 }
 
 static void run_deferred(void)

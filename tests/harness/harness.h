@@ -41,6 +41,10 @@ void harness_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * reverse order of registration: how a case undoes what it did to the
  * kernel even when a check fails half-way. */
 void harness_defer(void (*fn)(void *), void *arg);
+/* Makes a new directory /tmp/needle-NAME-XXXXXX that is removed, with all
+ * it holds, when the current case ends; returns its path (valid until
+ * then). A case may make several. */
+const char *harness_tempdir(const char *name);
 int harness_main(int argc, char **argv, const struct harness_case *cases, size_t n);
 
 #define CHECK(cond)                                                       \

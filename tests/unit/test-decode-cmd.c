@@ -54,14 +54,6 @@ void *__wrap_realloc(void *p, size_t n)
 static char dir[64];
 static char input[96], out_path[96], err_path[96];
 
-static void remove_dir(void *arg)
-{
-	unlink(input);
-	unlink(out_path);
-	unlink(err_path);
-	rmdir(dir);
-}
-
 /* A log with events of several shapes; one EXECVE argument of 24 KiB makes
  * every buffer grow several times. */
 static void write_input(void)
@@ -189,12 +181,10 @@ static void sweep(const char *format)
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/needle-test-decode-cmd.XXXXXX");
-	CHECK(mkdtemp(dir) != NULL);
+	snprintf(dir, sizeof(dir), "%s", harness_tempdir("decode-cmd"));
 	snprintf(input, sizeof(input), "%s/in.log", dir);
 	snprintf(out_path, sizeof(out_path), "%s/out", dir);
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
-	harness_defer(remove_dir, NULL);
 	write_input();
 }
 

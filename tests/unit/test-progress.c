@@ -22,21 +22,9 @@
 
 static char dir[64];
 
-static void remove_dir(void *arg)
-{
-	char cmd[128];
-
-	(void)arg;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		NOTE("could not remove %s", dir);
-}
-
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/needle-progress-XXXXXX");
-	CHECK(mkdtemp(dir) != NULL);
-	harness_defer(remove_dir, NULL);
+	snprintf(dir, sizeof(dir), "%s", harness_tempdir("progress"));
 }
 
 static void write_file(const char *path, const char *text, const char *mode)

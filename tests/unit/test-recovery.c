@@ -11,20 +11,9 @@
 static char dir[64];
 static char path[128];
 
-static void remove_dir(void *arg)
-{
-	char cmd[200];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		NOTE("could not remove %s", dir);
-}
-
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/needle-recovery-XXXXXX");
-	CHECK(mkdtemp(dir) != NULL);
-	harness_defer(remove_dir, NULL);
+	snprintf(dir, sizeof(dir), "%s", harness_tempdir("recovery"));
 	snprintf(path, sizeof(path), "%s/sub/kernel-state", dir);
 }
 

@@ -13,20 +13,9 @@
 
 static char dir[64];
 
-static void remove_dir(void *arg)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		NOTE("could not remove %s", dir);
-}
-
 static void make_dir(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/needle-sink-XXXXXX");
-	CHECK(mkdtemp(dir) != NULL);
-	harness_defer(remove_dir, NULL);
+	snprintf(dir, sizeof(dir), "%s", harness_tempdir("sink"));
 }
 
 static long file_size(const char *path)
@@ -302,7 +291,6 @@ TEST(failed_rename_at_rotation_keeps_every_generation)
 			snprintf(leftover, sizeof(leftover), "%s.old", path);
 			CHECK_EQ(file_size(leftover), -1);
 		}
-		remove_dir(NULL);
 	}
 }
 
