@@ -2,8 +2,10 @@
 /*
  * needle-bench knee: the highest rate each daemon takes without losing an
  * event. Under policy drop (the kernel drops rather than waits) the offered
- * rate rises by --factor per step; a daemon is done after two steps with
- * loss. --plot draws delivered events/s and loss against the offered rate
+ * rate rises by --factor per step; the knee is the last step before the
+ * daemon's first loss (a later step without loss does not move it: the
+ * load may simply not have reached its offered rate there); a daemon runs
+ * on, for the plot, until its second step with loss. --plot draws delivered events/s and loss against the offered rate
  * with gnuplot.
  */
 #include "bench.h"
@@ -80,7 +82,7 @@ int bench_knee_main(int argc, char **argv)
 	static struct run runs[KNEE_MAX_STEPS * MAX_DAEMONS];
 	struct options o;
 	char top[PATH_MAX], err[512] = "";
-	double knee[MAX_DAEMONS] = { 0 };
+	double knee[MAX_DAEMONS] = { 0 }, knee_delivered[MAX_DAEMONS] = { 0 };
 	unsigned n = 0, seq = 0, losing[MAX_DAEMONS] = { 0 };
 	int r = 0;
 
@@ -102,7 +104,7 @@ int bench_knee_main(int argc, char **argv)
 		for (unsigned i = 0; i < o.ndaemons && !session_interrupted() && n < KNEE_MAX_STEPS * MAX_DAEMONS;
 		     i++) {
 			if (losing[i] >= 2)
-				continue; /* past its knee twice: done */
+				continue; /* lost at two steps: done */
 			any = true;
 			r = session_run(&o, (int)i, 0, seq++, &runs[n], err, sizeof(err));
 			if (r < 0)
@@ -110,11 +112,11 @@ int bench_knee_main(int argc, char **argv)
 			fprintf(stderr, "  offered %8.0f  %-7s delivered %6.2f%%  (%.0f events/s)%s\n",
 				rate, o.daemons[i], 100 - loss_pct(&runs[n]), throughput(&runs[n]),
 				runs[n].acct.reconciled ? "" : "  NOT RECONCILED (see needle-bench live)");
-			if (runs[n].delivered == runs[n].generated && runs[n].kernel_lost == 0) {
-				knee[i] = rate;
-				losing[i] = 0;
-			} else {
+			if (runs[n].delivered != runs[n].generated || runs[n].kernel_lost != 0) {
 				losing[i]++;
+			} else if (!losing[i]) {
+				knee[i] = rate;
+				knee_delivered[i] = throughput(&runs[n]);
 			}
 			n++;
 			if ((r = session_set_policy(&o, err, sizeof(err))) < 0)
@@ -131,9 +133,12 @@ out:
 		return r;
 	printf("needle-bench knee: policy %s, mix %s, %u threads, %.1f s per step\n", o.policy, o.mix,
 	       o.threads, o.knee_seconds);
-	printf("%-8s %28s\n", "daemon", "highest offered rate, no loss");
+	printf("%-8s %26s %20s\n", "daemon", "offered before 1st loss", "delivered events/s");
 	for (unsigned i = 0; i < o.ndaemons; i++)
-		printf("%-8s %28.0f%s\n", o.daemons[i], knee[i], knee[i] ? "" : "  (lost at the first step)");
+		printf("%-8s %26.0f %20.0f%s\n", o.daemons[i], knee[i], knee_delivered[i],
+		       !knee[i]	    ? "  (lost at the first step)"
+		       : !losing[i] ? "  (no loss at any step: no knee found)"
+				    : "");
 	session_write_outputs(&o, runs, n);
 	return 0;
 }
