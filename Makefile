@@ -73,7 +73,7 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 run: build
-	$(BUILD)/collector/needle run --foreground
+	$(BUILD)/cli/needle run --foreground
 
 # Every suite in the normal build, then the stress suite again under
 # ThreadSanitizer and under AddressSanitizer+UBSan, each in its own build

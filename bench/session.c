@@ -492,7 +492,7 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 			       .knee_factor = 1.5, .knee_max = 400000, .knee_seconds = 2 };
 	o->setup.auditd = "/usr/sbin/auditd";
 	o->setup.auditd_format = "RAW";
-	o->setup.needle = beside_self("../collector/needle", "/usr/local/bin/needle", needle_buf);
+	o->setup.needle = beside_self("../cli/needle", "/usr/local/bin/needle", needle_buf);
 	o->loadgen = beside_self("needle-loadgen", "/usr/local/bin/needle-loadgen", loadgen_buf);
 	snprintf(list, sizeof(list), "needle,null");
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
