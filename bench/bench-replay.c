@@ -435,7 +435,7 @@ static void *decode_share(void *arg)
 		if (json.len >= (256u << 10)) {
 			w->json_bytes += json.len;
 			if (w->lz4) {
-				/* needle's own path (collector/frame.h), as the decoder. */
+				/* needle's own path (pipeline/frame.h), as the decoder. */
 				if (frame_compress_lz4(json.data, json.len, &frame) < 0)
 					exit(1);
 				w->out_bytes += frame.len;

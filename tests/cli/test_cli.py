@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The command line, checked against the source it comes from.
-usage: test_cli.py NEEDLE COLLECTOR_SOURCE_DIR    (TAP)
+usage: test_cli.py NEEDLE CLI_SOURCE_DIR    (TAP)
 
-Every getopt table in the collector's sources is named COMMAND_options; for
+Every getopt table in the sources of cli/ is named COMMAND_options; for
 each, `needle COMMAND --help` exits 0 and lists every long option of the
 table and every short one its getopt_long string accepts, and
 `needle --help` lists every command with all of its options; an unknown

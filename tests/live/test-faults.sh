@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Live: a pipeline thread that fails, and an output whose last fsync fails,
-# provoked with the test-only switch NEEDLE_TEST_FAULT (collector/fault.h).
+# provoked with the test-only switch NEEDLE_TEST_FAULT (pipeline/fault.h).
 # For each: needle logs the cause, stops by itself or on SIGTERM within a
 # deadline (never hangs), exits as it should, and leaves the kernel as it
 # found it (settings, pid 0, no needle rules).

@@ -2,7 +2,7 @@
 /*
  * `needle decode` when memory runs out. The program is linked with
  * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: every allocation that
- * needle's own code makes (decode/ and collector/; not libc's inside
+ * needle's own code makes (decode/, context/ and cli/; not libc's inside
  * getline or stdio) goes through the wrappers below, which can fail the
  * Nth one. The sweep fails each allocation of a decode run in turn, the
  * output buffer's growth among them, and checks what the command must do:
