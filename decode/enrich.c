@@ -5,6 +5,7 @@
  * odd, the comment says so, because matching it is the point.
  */
 #include "enrich.h"
+#include "format-internal.h"
 
 #include <arpa/inet.h>
 #include <libaudit.h>
@@ -696,4 +697,32 @@ void enrich_line(const char *line, size_t len, unsigned type, const struct enric
 		add_field(out, &f, value->data ? value->data : "", value->len,
 			  k == K_UID || k == K_GID, &sep_done, &left);
 	}
+}
+
+void format_event_enriched(struct format_ctx *ctx, const struct audit_event *ev,
+			   struct outbuf *out)
+{
+	const struct enrich_names names = { ctx->uid_name, ctx->gid_name, ctx->id_arg };
+	char stamp[64];
+	size_t n = format_raw_stamp(ev, stamp, sizeof(stamp));
+
+	/* Each RAW line as written, then what auditd adds to it: computed
+	 * from the line itself, as auditd does (enrich.h). */
+	for (unsigned i = 0; i < ev->nrecords; i++) {
+		size_t start = out->len;
+
+		if (!format_put_raw_line(ev, &ev->records[i], stamp, n, out))
+			return;
+		ctx->value2.len = 0;
+		enrich_line(out->data + start, out->len - start, ev->records[i].type, &names,
+			    &ctx->value, &ctx->value2);
+		if (ctx->value2.failed) {
+			out->failed = true;
+			return;
+		}
+		outbuf_put(out, ctx->value2.data, ctx->value2.len);
+		outbuf_putc(out, '\n');
+	}
+	if (format_scratch_failed(ctx))
+		out->failed = true;
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * format: an assembled event as one JSON line, or as a one-line summary.
+ * format: an assembled event as one JSON line, as auditd RAW or ENRICHED
+ * lines, or as a one-line summary. One file per output: json.c (with
+ * json-records.c), raw.c, enrich.c, summary.c; event.c parses the records
+ * once for all of them (format-internal.h, private to these files).
  *
  * JSON (README.md, Outputs, has the full schema):
  *   {"id":"SEC.MS:SERIAL","serial":N,"time":"RFC 3339","node":"...",

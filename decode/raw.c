@@ -1,5 +1,16 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * raw: records as auditd RAW lines. decode_format_raw*() writes one
+ * record's line (raw.h); format_event_raw() writes an assembled event's
+ * records, each on its line, with its node= prefix (format.h), and
+ * format_put_raw_line() gives enrich.c the same line to append to.
+ *
+ * Invariant: one record, one line: control bytes in the text become \xHH
+ * and a node name's space or control byte becomes '_', so no record text
+ * can end its line early or forge another record.
+ */
 #include "raw.h"
+#include "format-internal.h"
 
 #include <libaudit.h>
 #include <stdint.h>
@@ -71,4 +82,50 @@ size_t decode_format_raw_stamped(unsigned type, const char *stamp, size_t stamp_
 size_t decode_format_raw(unsigned type, const char *text, size_t len, char *out)
 {
 	return decode_format_raw_stamped(type, NULL, 0, text, len, out);
+}
+
+/* One record's RAW line without its newline; returns false when out of
+ * memory. A log's own ENRICHED part (after 0x1d) is not copied; in a live
+ * record a 0x1d is the record's text (a user-space message's), written
+ * \x1d like any control byte. */
+bool format_put_raw_line(const struct audit_event *ev, const struct event_record *r,
+			 const char *stamp, size_t stamp_len, struct outbuf *out)
+{
+	const char *body = ev->text + r->offset;
+	const char *gs = ev->log_input ? memchr(body, 0x1d, r->len) : NULL;
+	size_t len = gs ? (size_t)(gs - body) : r->len;
+
+	if (!outbuf_reserve(out, DECODE_RAW_MAX(len + stamp_len) + ev->node_len + 8))
+		return false;
+	if (ev->node) {
+		outbuf_puts(out, "node=");
+		/* A node name never holds a space or control byte. */
+		for (uint32_t k = 0; k < ev->node_len; k++)
+			outbuf_putc(out, (unsigned char)ev->node[k] > 0x20 && ev->node[k] != 0x7f
+						 ? ev->node[k]
+						 : '_');
+		outbuf_putc(out, ' ');
+	}
+	out->len += decode_format_raw_stamped(r->type, stamp, stamp_len, body, len,
+					      out->data + out->len);
+	out->len--; /* the caller ends the line */
+	return true;
+}
+
+size_t format_raw_stamp(const struct audit_event *ev, char *buf, size_t size)
+{
+	return (size_t)snprintf(buf, size, "audit(%llu.%03u:%u): ", (unsigned long long)ev->stamp.sec,
+				ev->stamp.msec, ev->stamp.serial);
+}
+
+void format_event_raw(const struct audit_event *ev, struct outbuf *out)
+{
+	char stamp[64];
+	size_t n = format_raw_stamp(ev, stamp, sizeof(stamp));
+
+	for (unsigned i = 0; i < ev->nrecords; i++) {
+		if (!format_put_raw_line(ev, &ev->records[i], stamp, n, out))
+			return;
+		outbuf_putc(out, '\n');
+	}
 }

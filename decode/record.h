@@ -40,7 +40,7 @@ enum field_flag {
 			     * field interp_field_encoded() names for the
 			     * record's type (set by the parser) */
 	FIELD_REPEAT = 16,  /* a later field of a name already used in its object
-			     * (set by the formatter, see format.c) */
+			     * (set by the formatter, see json-records.c) */
 };
 
 struct audit_field {
