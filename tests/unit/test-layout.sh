@@ -12,7 +12,7 @@ max_file=800
 # (a build directory holds meson-private/).
 sources() {
 	find "$root" \( -name tests -o -name .git \
-		-o -exec test -e '{}/meson-private' ';' \) -prune \
+		-o -type d -exec test -e '{}/meson-private' ';' \) -prune \
 		-o -type f \( -name '*.c' -o -name '*.h' \) -print
 }
 total=$(sources | xargs cat | wc -l)
