@@ -520,9 +520,7 @@ static void set_socket_buffer(struct daemon *d, uint64_t bytes)
 {
 	int64_t granted = audit_ctl_set_rcvbuf(d->data, bytes);
 
-	pthread_mutex_lock(&d->kernel.lock);
-	d->kernel.rcvbuf = granted > 0 ? granted : 0;
-	pthread_mutex_unlock(&d->kernel.lock);
+	kernel_snapshot_set_rcvbuf(&d->kernel, granted > 0 ? granted : 0);
 	if (granted < 0)
 		say("socket_buffer: cannot set the receive buffer: %s", strerror((int)-granted));
 	else if ((uint64_t)granted < bytes)
@@ -822,25 +820,7 @@ static int pipeline_close(struct daemon *d, bool abort_waits)
 /* The kernel's status, once a second: metrics and the status line. */
 static void poll_kernel(struct daemon *d)
 {
-	struct audit_status k;
-	uint32_t mem[SK_MEMINFO_VARS] = { 0 };
-	socklen_t len = sizeof(mem);
-	bool have_mem = d->p && d->data &&
-			getsockopt(audit_ctl_fd(d->data), SOL_SOCKET, SO_MEMINFO, mem, &len) == 0;
-	bool have_status = audit_ctl_get_status(d->ctl, &k) == 0;
-
-	pthread_mutex_lock(&d->kernel.lock);
-	if (have_status) {
-		d->kernel.previous = d->kernel.status;
-		d->kernel.have_previous = d->kernel.valid;
-		d->kernel.status = k;
-		d->kernel.valid = true;
-	}
-	if (have_mem) {
-		d->kernel.socket_queued = mem[SK_MEMINFO_RMEM_ALLOC];
-		d->kernel.socket_limit = mem[SK_MEMINFO_RCVBUF];
-	}
-	pthread_mutex_unlock(&d->kernel.lock);
+	kernel_snapshot_poll(&d->kernel, d->ctl, d->p && d->data ? audit_ctl_fd(d->data) : -1);
 }
 
 /*
@@ -903,9 +883,10 @@ static void loss_counters(struct daemon *d, uint64_t *ret)
 	struct decoder_stats ds;
 	pipeline_sum_listeners(p, &ls);
 	pipeline_sum_decoders(p, &ds);
-	pthread_mutex_lock(&d->kernel.lock);
-	ret[LOSS_KERNEL] = d->kernel.valid ? d->kernel.status.lost : 0;
-	pthread_mutex_unlock(&d->kernel.lock);
+	struct kernel_view kv;
+
+	kernel_snapshot_read(&d->kernel, &kv);
+	ret[LOSS_KERNEL] = kv.valid ? kv.status.lost : 0;
 	ret[LOSS_SOCKET] = ls.enobufs;
 	/* Gaps the rings did not cause (theirs are counted under LOSS_RING). */
 	ret[LOSS_GAPS] = ds.serial_gaps > ls.ring_events_whole ? ds.serial_gaps - ls.ring_events_whole
@@ -923,10 +904,7 @@ static void watch_start(struct daemon *d, struct watch *w)
 {
 	loss_counters(d, w->start);
 	memcpy(w->last, w->start, sizeof(w->start));
-	pthread_mutex_lock(&d->kernel.lock);
-	d->kernel.lost_at_start = (uint32_t)w->start[LOSS_KERNEL];
-	d->kernel.started = true;
-	pthread_mutex_unlock(&d->kernel.lock);
+	kernel_snapshot_mark_start(&d->kernel);
 }
 
 /*
@@ -939,12 +917,12 @@ static void watch_start(struct daemon *d, struct watch *w)
 
 static void watch_audit_enabled(struct daemon *d, struct watch *w)
 {
+	struct kernel_view kv;
 	bool valid, off;
 
-	pthread_mutex_lock(&d->kernel.lock);
-	valid = d->kernel.valid;
-	off = valid && d->kernel.status.enabled == 0;
-	pthread_mutex_unlock(&d->kernel.lock);
+	kernel_snapshot_read(&d->kernel, &kv);
+	valid = kv.valid;
+	off = valid && kv.status.enabled == 0;
 	if (!valid)
 		return;
 	if (!off) {
@@ -1056,16 +1034,16 @@ static void print_status_line(struct daemon *d, uint64_t *last_records)
 {
 	const struct pipeline *p = d->p;
 	struct listener_stats ls;
+	struct kernel_view kv;
 	struct audit_status k;
 	uint64_t fill = 0, cap = 0;
 	uint32_t lost;
 
 	/* Since needle started, as every other figure here: the kernel's own
 	 * counter runs since boot (needle stat shows it, labelled). */
-	pthread_mutex_lock(&d->kernel.lock);
-	k = d->kernel.status;
-	lost = d->kernel.started ? k.lost - d->kernel.lost_at_start : 0;
-	pthread_mutex_unlock(&d->kernel.lock);
+	kernel_snapshot_read(&d->kernel, &kv);
+	k = kv.status;
+	lost = kv.started ? k.lost - kv.lost_at_start : 0;
 	pipeline_sum_listeners(p, &ls);
 	for (unsigned i = 0; i < p->decoders; i++) {
 		struct ring_stats rs;
@@ -1316,7 +1294,7 @@ static int refuse_other_daemon(const struct audit_status *k)
 int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 {
 	struct daemon d = { .conf_path = conf_path, .conf = *conf, .foreground = foreground,
-			    .ready_fd = -1, .kernel.lock = PTHREAD_MUTEX_INITIALIZER };
+			    .ready_fd = -1, .kernel = KERNEL_SNAPSHOT_INIT };
 	struct pipeline_worker lw[PIPELINE_MAX_LISTENERS], dw[PIPELINE_MAX_DECODERS];
 	struct audit_features features;
 	uint64_t last_records = 0;

@@ -49,19 +49,15 @@ static void one(struct outbuf *o, const char *name, const char *type, const char
 
 static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 {
+	struct kernel_view v;
 	struct audit_status s, prev;
-	int64_t rcvbuf;
-	bool valid, have_prev;
+	bool have_prev;
 
-	pthread_mutex_lock(&k->lock);
-	valid = k->valid;
-	s = k->status;
-	prev = k->previous;
-	have_prev = k->have_previous;
-	rcvbuf = k->rcvbuf;
-	pthread_mutex_unlock(&k->lock);
-	(void)rcvbuf; /* rendered with the socket's metrics */
-	if (!valid)
+	kernel_snapshot_read(k, &v);
+	s = v.status;
+	prev = v.previous;
+	have_prev = v.have_previous;
+	if (!v.valid)
 		return;
 	one(o, "needle_kernel_enabled", "gauge", "Kernel audit enabled (0 off, 1 on, 2 locked).",
 	    s.enabled);
@@ -103,13 +99,13 @@ static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 static void render_socket(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *o)
 {
 	struct listener_stats ls;
+	struct kernel_view v;
 	uint64_t queued;
 	int64_t rcvbuf;
 
-	pthread_mutex_lock(&k->lock);
-	queued = k->socket_queued;
-	rcvbuf = k->rcvbuf;
-	pthread_mutex_unlock(&k->lock);
+	kernel_snapshot_read(k, &v);
+	queued = v.socket_queued;
+	rcvbuf = v.rcvbuf;
 	one(o, "needle_socket_receive_buffer_bytes", "gauge",
 	    "Receive buffer the kernel granted to the audit socket.", (double)rcvbuf);
 	one(o, "needle_socket_queued_bytes", "gauge",
@@ -264,14 +260,14 @@ static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, s
 {
 	struct listener_stats ls;
 	struct decoder_stats ds;
+	struct kernel_view v;
 	uint64_t sink_lost = pipeline_sum_outputs(p, true), kernel = 0;
 
 	pipeline_sum_listeners(p, &ls);
 	pipeline_sum_decoders(p, &ds);
-	pthread_mutex_lock(&k->lock);
-	if (k->valid && k->started)
-		kernel = (uint32_t)(k->status.lost - k->lost_at_start);
-	pthread_mutex_unlock(&k->lock);
+	kernel_snapshot_read(k, &v);
+	if (v.valid && v.started)
+		kernel = (uint32_t)(v.status.lost - v.lost_at_start);
 	header(o, "needle_lost_records_total", "counter",
 	       "Records lost since needle started, by stage: kernel (its lost counter), ring "
 	       "(full, ring_full = drop), oversize (events over the size cap), late (their event "
@@ -357,23 +353,23 @@ double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
 {
 	double risk = 0, v;
 	const char *stage = "none";
+	struct kernel_view kv;
 
-	pthread_mutex_lock(&k->lock);
-	if (k->valid && k->status.backlog_limit) {
-		v = (double)k->status.backlog / (double)k->status.backlog_limit;
+	kernel_snapshot_read(k, &kv);
+	if (kv.valid && kv.status.backlog_limit) {
+		v = (double)kv.status.backlog / (double)kv.status.backlog_limit;
 		if (v > risk) {
 			risk = v;
 			stage = "kernel";
 		}
 	}
-	if (k->socket_limit) {
-		v = (double)k->socket_queued / (double)k->socket_limit;
+	if (kv.socket_limit) {
+		v = (double)kv.socket_queued / (double)kv.socket_limit;
 		if (v > risk) {
 			risk = v;
 			stage = "socket";
 		}
 	}
-	pthread_mutex_unlock(&k->lock);
 	for (unsigned i = 0; p && i < p->decoders; i++) {
 		struct ring_stats rs;
 
@@ -451,14 +447,16 @@ void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct 
 	const char *stage;
 	double risk = metrics_loss_risk(p, k, &stage);
 	char label[48];
+	struct kernel_view v;
 
 	header(out, "needle_loss_risk", "gauge",
 	       "How full the fullest stage is (0 to 1): kernel backlog, socket buffer or ring.");
 	snprintf(label, sizeof(label), "stage=\"%s\"", stage);
 	sample(out, "needle_loss_risk", label, risk);
 	render_kernel(k, out);
-	if (k->readlog)
-		render_readlog(k->readlog, out);
+	kernel_snapshot_read(k, &v);
+	if (v.readlog)
+		render_readlog(v.readlog, out);
 	if (!p)
 		return; /* needle monitor: the kernel only */
 	render_socket(p, k, out);

@@ -9,34 +9,17 @@
  *   decoder  records, events whole/partial, late records, open events
  *   sink     per output: events, bytes, errors, rotations
  *
- * Rendering reads atomics only, plus the kernel snapshot under its mutex,
- * so a scrape never stops the data path.
+ * Rendering reads atomics only, plus a copy of the kernel snapshot
+ * (kernel/status.h), so a scrape never stops the data path.
  */
 #ifndef NEEDLE_METRICS_H
 #define NEEDLE_METRICS_H
 
 #include "outbuf.h"
 #include "pipeline.h"
-#include "readlog.h"
+#include "status.h"
 
-#include <linux/audit.h>
-#include <pthread.h>
 #include <stdbool.h>
-
-struct kernel_snapshot {
-	pthread_mutex_t lock;
-	bool valid;
-	struct audit_status status;
-	struct audit_status previous; /* the poll before, for the deltas */
-	bool have_previous;
-	int64_t rcvbuf;   /* receive buffer the kernel granted, bytes */
-	uint64_t socket_queued; /* bytes waiting in the socket (SO_MEMINFO) */
-	uint64_t socket_limit;  /* what the socket may hold before it overruns */
-	uint32_t lost_at_start; /* the kernel's lost counter when needle started */
-	bool started;
-	/* needle monitor --multicast: what its multicast reader got; else NULL. */
-	const struct readlog_stats *readlog;
-};
 
 /* How close the fullest stage is to losing events, in [0, 1]: the kernel
  * backlog against its limit, the socket's queued bytes against its buffer,
