@@ -415,19 +415,18 @@ static unsigned online_cpus(void)
 	return n < 1 ? 1 : n > PIPELINE_MAX_DECODERS ? PIPELINE_MAX_DECODERS : (unsigned)n;
 }
 
-static struct sink sinks[4];
-
 /* Opens one output; NULL and a message when it cannot. */
-static struct sink *open_sink(struct sink *s, const struct conf *c, const char *name)
+static struct sink *open_sink(const struct conf *c, const char *name)
 {
+	struct sink *s = NULL;
 	char path[512];
 	int r;
 
 	if (!name) {
-		r = sink_open(s, NULL, false, 0, 1);
+		r = sink_open(NULL, false, 0, 1, &s);
 	} else {
 		snprintf(path, sizeof(path), "%s/%s%s", c->log_dir, name, c->compress_lz4 ? ".lz4" : "");
-		r = sink_open(s, path, c->compress_lz4, c->max_log_file, c->num_logs);
+		r = sink_open(path, c->compress_lz4, c->max_log_file, c->num_logs, &s);
 	}
 	if (r < 0) {
 		say("cannot open %s/%s: %s", c->log_dir, name ? name : "stdout", strerror(-r));
@@ -443,13 +442,13 @@ static int open_outputs(struct pipeline *p, const struct conf *c)
 		say("cannot create log_dir %s: %s", c->log_dir, strerror(errno));
 		return -EIO;
 	}
-	if (c->output_json && !(p->json_sink = open_sink(&sinks[0], c, "needle.json")))
+	if (c->output_json && !(p->json_sink = open_sink(c, "needle.json")))
 		return -EIO;
-	if (c->output_raw && !(p->raw_sink = open_sink(&sinks[1], c, "needle.log")))
+	if (c->output_raw && !(p->raw_sink = open_sink(c, "needle.log")))
 		return -EIO;
-	if (c->output_stdout && !(p->stdout_sink = open_sink(&sinks[2], c, NULL)))
+	if (c->output_stdout && !(p->stdout_sink = open_sink(c, NULL)))
 		return -EIO;
-	if (c->output_enriched && !(p->enriched_sink = open_sink(&sinks[3], c, "needle.enriched.log")))
+	if (c->output_enriched && !(p->enriched_sink = open_sink(c, "needle.enriched.log")))
 		return -EIO;
 	return 0;
 }
@@ -463,18 +462,19 @@ static int close_outputs(struct pipeline *p)
 
 	pipeline_outputs(p, outs);
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
-		uint64_t before, after;
+		struct sink_stats before, after;
 		int r;
 
 		if (!outs[i])
 			continue;
-		before = atomic_load(&outs[i]->stats.unsynced_events);
+		sink_get_stats(outs[i], &before);
 		r = sink_close(outs[i]);
-		after = atomic_load(&outs[i]->stats.unsynced_events);
+		sink_get_stats(outs[i], &after);
 		if (r < 0) {
 			say("closing %s: %s: up to %" PRIu64 " events written to it may not be on "
 			    "disk; check the disk (dmesg) and the file",
-			    outs[i]->path[0] ? outs[i]->path : "stdout", strerror(-r), after - before);
+			    sink_path(outs[i])[0] ? sink_path(outs[i]) : "stdout", strerror(-r),
+			    after.unsynced_events - before.unsynced_events);
 			status = -EIO;
 		}
 	}
@@ -655,10 +655,13 @@ static void sum_sync_errors(const struct pipeline *p, uint64_t *ret_errors, uint
 	*ret_errors = *ret_events = 0;
 	pipeline_outputs(p, outs);
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+		struct sink_stats st;
+
 		if (!outs[i])
 			continue;
-		*ret_errors += atomic_load(&outs[i]->stats.sync_errors);
-		*ret_events += atomic_load(&outs[i]->stats.unsynced_events);
+		sink_get_stats(outs[i], &st);
+		*ret_errors += st.sync_errors;
+		*ret_events += st.unsynced_events;
 	}
 }
 
@@ -803,6 +806,13 @@ static int pipeline_close(struct daemon *d, bool abort_waits)
 		status = -EIO;
 	if (p->listeners_started)
 		print_summary(p);
+	{
+		struct sink *outs[PIPELINE_OUTPUTS];
+
+		pipeline_outputs(p, outs);
+		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
+			sink_free(outs[i]);
+	}
 	for (unsigned i = 0; i < p->decoders; i++) {
 		ring_destroy(p->ring[i]);
 		free(p->damage[i]);
@@ -951,24 +961,26 @@ static void watch_sinks(struct daemon *d, struct watch *w)
 
 	pipeline_outputs(d->p, outs);
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+		struct sink_stats st;
 		uint64_t rot, sync, at_risk;
 		int err;
 
 		if (!outs[i])
 			continue;
-		rot = atomic_load(&outs[i]->stats.rotate_errors);
-		sync = atomic_load(&outs[i]->stats.sync_errors);
+		sink_get_stats(outs[i], &st);
+		rot = st.rotate_errors;
+		sync = st.sync_errors;
 		if (rot + sync <= w->sink_errors[i] ||
 		    (w->sink_warned_at[i] && w->seconds - w->sink_warned_at[i] < WARN_EVERY))
 			continue;
-		err = atomic_load(&outs[i]->stats.last_error);
-		at_risk = atomic_load(&outs[i]->stats.unsynced_events);
+		err = st.last_error;
+		at_risk = st.unsynced_events;
 		say("warning: %s: %" PRIu64 " rotation(s) not done, %" PRIu64 " rotated file(s) "
 		    "closed with an error (last error: %s; up to %" PRIu64 " events at risk). Every "
 		    "old generation is kept and writing goes on to the current file, past "
 		    "max_log_file; rotation is retried each second. Free space or fix permissions "
 		    "in log_dir",
-		    outs[i]->path, rot, sync, strerror(err), at_risk);
+		    sink_path(outs[i]), rot, sync, strerror(err), at_risk);
 		w->sink_errors[i] = rot + sync;
 		w->sink_warned_at[i] = w->seconds;
 	}

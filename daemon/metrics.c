@@ -325,23 +325,22 @@ static void render_sinks(const struct pipeline *p, struct outbuf *o)
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k].name, m[k].type, m[k].help);
 		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
-			const struct sink_stats *st;
+			struct sink_stats st;
 			char label[32];
 			uint64_t v;
 
 			if (!outs[i])
 				continue;
-			st = &outs[i]->stats;
-			v = atomic_load_explicit(k == 0   ? &st->events
-						 : k == 1 ? &st->bytes
-						 : k == 2 ? &st->raw_bytes
-						 : k == 3 ? &st->write_errors
-						 : k == 4 ? &st->lost_events
-						 : k == 5 ? &st->rotations
-						 : k == 6 ? &st->rotate_errors
-						 : k == 7 ? &st->sync_errors
-							  : &st->unsynced_events,
-						 relaxed);
+			sink_get_stats(outs[i], &st);
+			v = k == 0   ? st.events
+			    : k == 1 ? st.bytes
+			    : k == 2 ? st.raw_bytes
+			    : k == 3 ? st.write_errors
+			    : k == 4 ? st.lost_events
+			    : k == 5 ? st.rotations
+			    : k == 6 ? st.rotate_errors
+			    : k == 7 ? st.sync_errors
+				     : st.unsynced_events;
 			snprintf(label, sizeof(label), "output=\"%s\"", names[i]);
 			sample(o, m[k].name, label, (double)v);
 		}

@@ -46,6 +46,7 @@
 
 struct out {
 	struct sink *sink;
+	bool lz4;        /* the sink's, read once */
 	struct outbuf buf;
 	uint64_t events;
 };
@@ -102,12 +103,12 @@ static void flush_out(struct decoder *d, struct out *o)
 	if (o->buf.failed) {
 		/* Out of memory while formatting: these events are lost. */
 		stat_add(&d->st->format_errors, 1);
-		atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events, relaxed);
-	} else if (o->sink->lz4) {
+		sink_count_lost(o->sink, o->events);
+	} else if (o->lz4) {
 		if (frame_compress_lz4(o->buf.data, o->buf.len, &d->frame) < 0) {
 			/* No memory for the frame, or LZ4 refused: these events are lost. */
 			stat_add(&d->st->format_errors, 1);
-			atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events, relaxed);
+			sink_count_lost(o->sink, o->events);
 		} else {
 			sink_write(o->sink, d->frame.data, d->frame.len, o->buf.len, o->events);
 		}
@@ -423,6 +424,10 @@ void *decoder_main(void *arg)
 	};
 	unsigned rounds = 0;
 
+	d.json.lz4 = d.json.sink && sink_lz4(d.json.sink);
+	d.raw.lz4 = d.raw.sink && sink_lz4(d.raw.sink);
+	d.enriched.lz4 = d.enriched.sink && sink_lz4(d.enriched.sink);
+	d.out.lz4 = d.out.sink && sink_lz4(d.out.sink);
 	/* Every decoder reads the settings under RCU (and the process table). */
 	rcu_register_thread();
 	settings_update(&p->settings, &d.conf_generation, &d.conf);

@@ -204,10 +204,12 @@ static inline uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost)
 
 	pipeline_outputs(p, outs);
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
-		if (outs[i])
-			sum += atomic_load_explicit(lost ? &outs[i]->stats.lost_events
-							 : &outs[i]->stats.events,
-						    memory_order_relaxed);
+		if (outs[i]) {
+			struct sink_stats st;
+
+			sink_get_stats(outs[i], &st);
+			sum += lost ? st.lost_events : st.events;
+		}
 	return sum;
 }
 
