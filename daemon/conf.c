@@ -4,6 +4,7 @@
  */
 #include "conf.h"
 #include "metrics.h"
+#include "pipeline.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -261,11 +262,11 @@ static int set_key(struct conf *c, enum conf_key id, const char *v, struct where
 			c->mode = (enum conf_mode)choice;
 		break;
 	case CONF_KEY_LISTENER_THREADS:
-		if ((r = parse_range(w, key, v, 1, 16, &n)) == 0)
+		if ((r = parse_range(w, key, v, 1, PIPELINE_MAX_LISTENERS, &n)) == 0)
 			c->listener_threads = (unsigned)n;
 		break;
 	case CONF_KEY_DECODER_THREADS:
-		if ((r = parse_range(w, key, v, 0, 64, &n)) == 0)
+		if ((r = parse_range(w, key, v, 0, PIPELINE_MAX_DECODERS, &n)) == 0)
 			c->decoder_threads = (unsigned)n;
 		break;
 	case CONF_KEY_SOCKET_BUFFER:

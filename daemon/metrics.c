@@ -12,8 +12,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define relaxed memory_order_relaxed
-
 static void header(struct outbuf *o, const char *name, const char *type, const char *help)
 {
 	outbuf_puts(o, "# HELP ");
@@ -146,12 +144,12 @@ static void render_rings(const struct pipeline *p, struct outbuf *o)
 
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k].name, m[k].type, m[k].help);
-		for (unsigned i = 0; i < p->decoders; i++) {
+		for (unsigned i = 0; i < pipeline_decoders(p); i++) {
 			struct ring_stats rs;
 			char label[32];
 			double v;
 
-			ring_get_stats(p->ring[i], &rs);
+			pipeline_ring_stats(p, i, &rs);
 			v = k == 0   ? (double)rs.occupancy
 			    : k == 1 ? (double)rs.capacity
 			    : k == 2 ? (double)rs.high_water
@@ -160,8 +158,7 @@ static void render_rings(const struct pipeline *p, struct outbuf *o)
 				     : (double)rs.drops;
 			snprintf(label, sizeof(label), "shard=\"%u\"", i);
 			if (k == 5) {
-				uint64_t rest = atomic_load_explicit(&p->damage[i]->rest_dropped,
-								     memory_order_relaxed);
+				uint64_t rest = pipeline_ring_rest_dropped(p, i);
 				char l2[64];
 
 				snprintf(l2, sizeof(l2), "%s,reason=\"full\"", label);
@@ -178,31 +175,25 @@ static void render_rings(const struct pipeline *p, struct outbuf *o)
 /* The delay histogram, summed over decoders (buckets made cumulative). */
 static void render_delay(const struct pipeline *p, struct outbuf *o)
 {
-	uint64_t bucket[DELAY_BUCKETS] = { 0 }, sum = 0, max = 0, cumulative = 0;
+	struct decoder_stats ds;
+	uint64_t cumulative = 0;
 	char label[32];
 
-	for (unsigned i = 0; i < p->decoders; i++) {
-		uint64_t m = atomic_load_explicit(&p->dstats[i].delay_max_ms, relaxed);
-
-		for (unsigned b = 0; b < DELAY_BUCKETS; b++)
-			bucket[b] += atomic_load_explicit(&p->dstats[i].delay_bucket[b], relaxed);
-		sum += atomic_load_explicit(&p->dstats[i].delay_sum_ms, relaxed);
-		max = m > max ? m : max;
-	}
+	pipeline_sum_decoders(p, &ds);
 	header(o, "needle_event_delay_seconds", "histogram",
 	       "Time from an event's audit timestamp to its formatting by a decoder.");
 	for (unsigned b = 0; b < DELAY_BUCKETS; b++) {
-		cumulative += bucket[b];
+		cumulative += ds.delay_bucket[b];
 		if (b < DELAY_BUCKETS - 1)
 			snprintf(label, sizeof(label), "le=\"%g\"", delay_bucket_ms[b] / 1000.0);
 		else
 			snprintf(label, sizeof(label), "le=\"+Inf\"");
 		sample(o, "needle_event_delay_seconds_bucket", label, (double)cumulative);
 	}
-	sample(o, "needle_event_delay_seconds_sum", NULL, (double)sum / 1000.0);
+	sample(o, "needle_event_delay_seconds_sum", NULL, (double)ds.delay_sum_ms / 1000.0);
 	sample(o, "needle_event_delay_seconds_count", NULL, (double)cumulative);
 	one(o, "needle_event_delay_max_seconds", "gauge", "Longest delay seen since start.",
-	    (double)max / 1000.0);
+	    (double)ds.delay_max_ms / 1000.0);
 }
 
 static void render_decoders(const struct pipeline *p, struct outbuf *o)
@@ -318,7 +309,7 @@ static void render_sinks(const struct pipeline *p, struct outbuf *o)
 		  "Events in files whose fsync or close failed: at most this many lost." },
 	};
 	static const char *const names[PIPELINE_OUTPUTS] = { "json", "raw", "enriched", "stdout" };
-	struct sink *outs[PIPELINE_OUTPUTS];
+	const struct sink *outs[PIPELINE_OUTPUTS];
 
 	pipeline_outputs(p, outs);
 
@@ -369,10 +360,10 @@ double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
 			stage = "socket";
 		}
 	}
-	for (unsigned i = 0; p && i < p->decoders; i++) {
+	for (unsigned i = 0; p && i < pipeline_decoders(p); i++) {
 		struct ring_stats rs;
 
-		ring_get_stats(p->ring[i], &rs);
+		pipeline_ring_stats(p, i, &rs);
 		v = rs.capacity ? (double)rs.occupancy / (double)rs.capacity : 0;
 		if (v > risk) {
 			risk = v;
@@ -463,8 +454,8 @@ void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct 
 	render_decoders(p, out);
 	render_sinks(p, out);
 	render_losses(p, k, out);
-	if (p->procs)
-		render_procs(p->procs, out);
+	if (pipeline_procs(p))
+		render_procs(pipeline_procs(p), out);
 }
 
 struct metrics_server {

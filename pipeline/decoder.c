@@ -15,7 +15,7 @@
  * and applies what it reads live (event_timeout, resolve_ids,
  * ancestors_depth). Between rounds it uses its own copy.
  */
-#include "pipeline.h"
+#include "threads.h"
 #include "clock.h"
 #include "format.h"
 #include "frame.h"
@@ -76,7 +76,7 @@ struct decoder {
 	struct pipeline *p;
 	unsigned id;
 	struct progress prog;
-	struct decoder_stats *st;
+	struct decoder_counters *st;
 	struct assembler *asm_;
 	struct format_ctx fmt;      /* JSON: names when resolve_ids */
 	struct format_ctx fmt_enr;  /* ENRICHED: names always */
@@ -87,7 +87,7 @@ struct decoder {
 	struct damage *damage; /* events its ring dropped records of */
 	uint32_t last_serial;  /* of the last record taken */
 	struct context_cache context_cache;
-	struct conf conf;         /* this decoder's copy of the settings */
+	struct decoder_settings conf; /* this decoder's copy of the settings */
 	uint64_t conf_generation; /* of the snapshot it was copied from */
 	uint64_t live_since_ms;  /* a copy of the pipeline's, once set */
 	uint64_t last_flush_ms;
@@ -533,15 +533,4 @@ void *decoder_main(void *arg)
 	free(d.open);
 	rcu_unregister_thread();
 	return NULL;
-}
-
-void pipeline_sum_decoders(const struct pipeline *p, struct decoder_stats *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	for (unsigned i = 0; i < p->decoders; i++) {
-#define X(name, help) \
-	ret->name += atomic_load_explicit(&p->dstats[i].name, relaxed);
-		DECODER_COUNTERS(X)
-#undef X
-	}
 }
