@@ -2,7 +2,7 @@
 /*
  * run.c: needle run's start, main loop and stop (run.h draws them). The
  * jobs themselves live with their stages: the kernel's control sequences
- * in kernel/session.c, the data path's life in pipeline/pipeline.c; here
+ * in kernel/kernel-session.c, the data path's life in pipeline/pipeline.c; here
  * is only their order, and what each stage takes from the configuration
  * (conf-stages.h).
  */

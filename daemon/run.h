@@ -4,7 +4,7 @@
  * kernel back as it was found.
  *
  * Start:  read the kernel's status and keep it; in unicast mode refuse if
- *         another live process is the audit daemon (kernel/session.h);
+ *         another live process is the audit daemon (kernel/kernel-session.h);
  *         open the pipeline (rings, log) and the data socket; start
  *         decoders and listeners; register (AUDIT_SET pid on the data
  *         socket, its ack read by a listener among the records); apply the

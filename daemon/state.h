@@ -2,6 +2,7 @@
 /*
  * state: what needle run holds while it runs, shared by the modules of
  * daemon/ that act on it (run.c: start, loop, stop; reload.c: SIGHUP).
+ * Private to daemon/.
  * Main thread only: the other threads get their own parts (the pipeline,
  * the kernel snapshot) through pointers, never this struct.
  */
@@ -12,7 +13,7 @@
 #include "control.h"
 #include "metrics.h"
 #include "pipeline.h"
-#include "session.h"
+#include "kernel-session.h"
 #include "status.h"
 
 #include <stdbool.h>

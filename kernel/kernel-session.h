@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * session: needle's turn as the kernel's audit daemon, from taking the
+ * kernel-session: needle's turn as the kernel's audit daemon, from taking the
  * kernel over to giving it back as it was found.
  *
  *   kernel_session_open       read the settings (kept to restore them);
@@ -30,8 +30,8 @@
  * Nothing here logs by itself: each failure is said once, through the say
  * function given at open, with what to do about it.
  */
-#ifndef NEEDLE_SESSION_H
-#define NEEDLE_SESSION_H
+#ifndef NEEDLE_KERNEL_SESSION_H
+#define NEEDLE_KERNEL_SESSION_H
 
 #include "audit-ctl.h"
 #include "status.h"

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * session.c: the control sequences of session.h. State: what the kernel
- * had before needle (saved), which settings needle changed (a bit each),
- * the rules it added, whether it is registered.
+ * kernel-session.c: the control sequences of kernel-session.h. State:
+ * what the kernel had before needle (saved), which settings needle changed
+ * (a bit each), the rules it added, whether it is registered.
  */
-#include "session.h"
+#include "kernel-session.h"
 #include "ctl-child.h"
 #include "recovery.h"
 #include "rules.h"
