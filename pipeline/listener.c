@@ -294,7 +294,7 @@ void *listener_main(void *arg)
 	sigset_t wake;
 
 	/* Only listeners take PIPELINE_LISTENER_SIGNAL: at stop it ends a
-	 * recvmmsg() that no receive timeout would (see pipeline_close()). */
+	 * recvmmsg() that no receive timeout would (see pipeline_stop()). */
 	sigemptyset(&sa.sa_mask);
 	sigaction(PIPELINE_LISTENER_SIGNAL, &sa, NULL);
 	sigemptyset(&wake);
