@@ -2,6 +2,7 @@
 #include "daemons.h"
 #include "audit-ctl.h"
 #include "control.h"
+#include "metric-read.h"
 #include "outbuf.h"
 #include "tally.h"
 
@@ -12,6 +13,7 @@
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <lz4frame.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,48 +420,30 @@ uint64_t bench_daemon_output_bytes(const struct bench_daemon *d)
 	return 0;
 }
 
-/* p of the histogram needle_event_delay_seconds in a metrics text: the
- * upper bound of the first bucket holding that share of the events. */
-static double quantile(const char *text, double p)
+/* Quantile q of needle's delay histogram; -1 when unknown (nothing
+ * counted yet, or beyond the last bound). */
+static double delay_quantile(const struct metric_samples *s, double q)
 {
-	const char *count_at = strstr(text, "\nneedle_event_delay_seconds_count ");
-	const char *b = text;
-	double count;
+	double bound = metric_samples_quantile(s, METRIC_EVENT_DELAY, q);
 
-	if (!count_at)
-		return -1;
-	count = strtod(count_at + 34, NULL);
-	if (count <= 0)
-		return -1;
-	while ((b = strstr(b, "\nneedle_event_delay_seconds_bucket{le=\""))) {
-		const char *le = b + 39, *end = strchr(le, '}');
-		double n;
-
-		b = le;
-		if (!end)
-			break;
-		n = strtod(end + 1, NULL);
-		if (n >= p * count)
-			return strncmp(le, "+Inf", 4) == 0 ? -1 : strtod(le, NULL);
-	}
-	return -1;
+	return isfinite(bound) ? bound : -1;
 }
 
 void bench_daemon_scrape(struct bench_daemon *d)
 {
 	struct outbuf text = { 0 };
+	struct metric_samples s = { 0 };
 	char path[600];
 
 	if (strcmp(d->name, "needle") != 0)
 		return;
 	snprintf(path, sizeof(path), "%s/control", d->dir);
-	if (control_query(path, &text) == 0) {
-		outbuf_putc(&text, '\0');
-		if (!text.failed) {
-			d->delay_p50 = quantile(text.data, 0.5);
-			d->delay_p99 = quantile(text.data, 0.99);
-		}
+	if (control_query(path, &text) == 0 &&
+	    metric_samples_parse(&s, text.data, text.len) == 0) {
+		d->delay_p50 = delay_quantile(&s, 0.5);
+		d->delay_p99 = delay_quantile(&s, 0.99);
 	}
+	metric_samples_free(&s);
 	outbuf_free(&text);
 }
 

@@ -30,7 +30,8 @@ static const char run_help[] =
 static const char config_help[] =
 	"usage: needle config [-c FILE]\n"
 	"  Checks a configuration and prints it as needle would run with it, every\n"
-	"  key with its value; every error of the file at once, exit status 2.\n"
+	"  key with its value below a line on what it does (without -c: the embedded\n"
+	"  configuration, as written); every error of the file at once, exit status 2.\n"
 	"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
 	"  -h, --help         this help\n";
 
@@ -86,7 +87,7 @@ static int config_main(int argc, char **argv)
 	};
 	const char *path = NULL;
 	struct conf conf;
-	char text[4096];
+	char text[CONF_TEXT_MAX];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:h", config_options, NULL)) != -1) {
@@ -102,6 +103,7 @@ static int config_main(int argc, char **argv)
 	}
 	if (load_conf(path, &conf))
 		return EXIT_RUN_CONFIG;
+	/* CONF_TEXT_MAX holds the longest values (test-conf checks it). */
 	conf_format(&conf, text, sizeof(text));
 	fputs(text, stdout);
 	return 0;

@@ -8,69 +8,56 @@
  */
 #include "stat-cmd.h"
 #include "control.h"
+#include "metric-read.h"
 #include "outbuf.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-struct sample {
-	char key[160]; /* name{labels} */
-	double value;
+/* The page needle served, and whether to say which samples it lacks (once,
+ * in the first round: a needle of another version than this command). */
+struct page {
+	struct metric_samples s;
+	bool report;
 };
 
-struct samples {
-	struct sample *s;
-	size_t n, cap;
-};
-
-static void parse(const struct outbuf *text, struct samples *out)
+static double get_key(const struct page *pg, const char *key)
 {
-	const char *p = text->data, *end = p + text->len;
+	const double *v = metric_samples_find(&pg->s, key);
 
-	out->n = 0;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		sp = memrchr(p, ' ', len);
-		if (len && p[0] != '#' && sp && (size_t)(sp - p) < sizeof(out->s->key)) {
-			if (out->n == out->cap) {
-				out->cap = out->cap ? out->cap * 2 : 128;
-				out->s = realloc(out->s, out->cap * sizeof(*out->s));
-				if (!out->s)
-					exit(1);
-			}
-			memcpy(out->s[out->n].key, p, (size_t)(sp - p));
-			out->s[out->n].key[sp - p] = '\0';
-			out->s[out->n].value = strtod(sp + 1, NULL);
-			out->n++;
-		}
-		p += len + 1;
-	}
-}
-
-static double get(const struct samples *s, const char *key)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->s[i].key, key) == 0)
-			return s->s[i].value;
+	if (v)
+		return *v;
+	if (pg->report)
+		fprintf(stderr, "needle stat: needle does not report %s (another version?); shown as 0\n",
+			key);
 	return 0;
 }
 
-/* The label of the first sample of a metric, e.g. stage="ring". */
-static const char *label_of(const struct samples *s, const char *name)
+/* The sample of m with these label values (metric_key()); 0, and said on
+ * stderr, when needle does not report it. */
+static double get(const struct page *pg, enum metric m, const char *v1, const char *v2)
 {
-	size_t n = strlen(name);
+	char key[METRIC_KEY_MAX];
 
-	for (size_t i = 0; i < s->n; i++)
-		if (strncmp(s->s[i].key, name, n) == 0 && s->s[i].key[n] == '{')
-			return s->s[i].key + n;
-	return "";
+	metric_key(key, sizeof(key), m, v1, v2);
+	return get_key(pg, key);
+}
+
+/* For a sample that may be absent (an output that is off, no process
+ * table, the shard after the last): NULL then, said nowhere. */
+static const double *find(const struct page *pg, enum metric m, const char *v1, const char *v2)
+{
+	char key[METRIC_KEY_MAX];
+
+	metric_key(key, sizeof(key), m, v1, v2);
+	return metric_samples_find(&pg->s, key);
 }
 
 static void bar(double fill)
@@ -85,137 +72,134 @@ static void bar(double fill)
 	printf("] %5.1f%%", fill * 100);
 }
 
-static void print_table(const struct samples *s)
+static void print_table(const struct page *pg)
 {
-	char key[200];
-	double limit = get(s, "needle_kernel_backlog_limit");
-	double sock = get(s, "needle_socket_receive_buffer_bytes");
+	const char *const whole = metric_event_state_names[METRIC_STATE_WHOLE];
+	const char *const partial = metric_event_state_names[METRIC_STATE_PARTIAL];
+	double limit = get(pg, METRIC_KERNEL_BACKLOG_LIMIT, NULL, NULL);
+	double sock = get(pg, METRIC_SOCKET_RECEIVE_BUFFER, NULL, NULL);
+	double backlog = get(pg, METRIC_KERNEL_BACKLOG, NULL, NULL);
+	double queued = get(pg, METRIC_SOCKET_QUEUED, NULL, NULL);
 
-	printf("%-9s ", "loss risk");
-	for (size_t i = 0; i < s->n; i++)
-		if (strncmp(s->s[i].key, "needle_loss_risk", 16) == 0)
-			bar(s->s[i].value);
 	{
-		/* {stage="ring"} -> ring */
-		const char *l = strchr(label_of(s, "needle_loss_risk"), '"'), *e = l ? strchr(l + 1, '"') : NULL;
+		/* One sample, labelled with the fullest stage. */
+		const double *risk = NULL;
+		unsigned st;
 
-		printf("  fullest stage: %.*s\n", e ? (int)(e - l - 1) : 4, e ? l + 1 : "none");
+		for (st = 0; st < METRIC_STAGE_COUNT && !risk; st++)
+			risk = find(pg, METRIC_LOSS_RISK, metric_stage_names[st], NULL);
+		printf("%-9s ", "loss risk");
+		if (risk)
+			bar(*risk);
+		else
+			get_key(pg, metric_table[METRIC_LOSS_RISK].name);
+		printf("  fullest stage: %s\n",
+		       risk ? metric_stage_names[st - 1] : metric_stage_names[METRIC_STAGE_NONE]);
 	}
-	printf("%-9s backlog %.0f/%.0f ", "kernel", get(s, "needle_kernel_backlog"), limit);
-	bar(limit ? get(s, "needle_kernel_backlog") / limit : 0);
+	printf("%-9s backlog %.0f/%.0f ", "kernel", backlog, limit);
+	bar(limit ? backlog / limit : 0);
 	printf("  lost records %.0f since start (kernel lifetime %.0f)  enabled %.0f  pid %.0f\n",
-	       get(s, "needle_lost_records_total{cause=\"kernel\"}"),
-	       get(s, "needle_kernel_lost_records_total"), get(s, "needle_kernel_enabled"),
-	       get(s, "needle_kernel_daemon_pid"));
-	printf("%-9s queued %.0f of %.0f bytes ", "socket", get(s, "needle_socket_queued_bytes"), sock);
-	bar(sock ? get(s, "needle_socket_queued_bytes") / sock : 0);
-	printf("  datagrams %.0f  overruns %.0f\n", get(s, "needle_socket_datagrams_total"),
-	       get(s, "needle_socket_overruns_total"));
+	       get(pg, METRIC_LOST_RECORDS, metric_record_cause_names[METRIC_RECORDS_KERNEL], NULL),
+	       get(pg, METRIC_KERNEL_LOST_RECORDS, NULL, NULL),
+	       get(pg, METRIC_KERNEL_ENABLED, NULL, NULL),
+	       get(pg, METRIC_KERNEL_DAEMON_PID, NULL, NULL));
+	printf("%-9s queued %.0f of %.0f bytes ", "socket", queued, sock);
+	bar(sock ? queued / sock : 0);
+	printf("  datagrams %.0f  overruns %.0f\n", get(pg, METRIC_SOCKET_DATAGRAMS, NULL, NULL),
+	       get(pg, METRIC_SOCKET_OVERRUNS, NULL, NULL));
 	for (unsigned shard = 0;; shard++) {
-		double cap, drops;
+		const double *cap;
+		char n[16];
+		double used;
 
-		snprintf(key, sizeof(key), "needle_ring_capacity_bytes{shard=\"%u\"}", shard);
-		cap = get(s, key);
-		if (!cap)
+		snprintf(n, sizeof(n), "%u", shard);
+		cap = find(pg, METRIC_RING_CAPACITY, n, NULL);
+		if (!cap || !*cap)
 			break;
-		snprintf(key, sizeof(key), "needle_ring_occupancy_bytes{shard=\"%u\"}", shard);
-		printf("ring %-4u used %.0f of %.0f bytes ", shard, get(s, key), cap);
-		bar(get(s, key) / cap);
-		snprintf(key, sizeof(key), "needle_ring_full_stalls_total{shard=\"%u\"}", shard);
-		printf("  stalls %.0f", get(s, key));
-		snprintf(key, sizeof(key),
-			 "needle_ring_dropped_records_total{shard=\"%u\",reason=\"full\"}", shard);
-		drops = get(s, key);
-		snprintf(key, sizeof(key),
-			 "needle_ring_dropped_records_total{shard=\"%u\",reason=\"rest_of_event\"}",
-			 shard);
-		printf("  dropped records %.0f (full) + %.0f (rest of event)\n", drops, get(s, key));
+		used = get(pg, METRIC_RING_OCCUPANCY, n, NULL);
+		printf("ring %-4u used %.0f of %.0f bytes ", shard, used, *cap);
+		bar(used / *cap);
+		printf("  stalls %.0f", get(pg, METRIC_RING_FULL_STALLS, n, NULL));
+		printf("  dropped records %.0f (full) + %.0f (rest of event)\n",
+		       get(pg, METRIC_RING_DROPPED_RECORDS, n,
+			   metric_drop_reason_names[METRIC_REASON_FULL]),
+		       get(pg, METRIC_RING_DROPPED_RECORDS, n,
+			   metric_drop_reason_names[METRIC_REASON_REST_OF_EVENT]));
 	}
 	printf("%-9s records %.0f  events %.0f whole, %.0f partial  late records %.0f  open %.0f\n",
-	       "decoders", get(s, "needle_decoder_records_total"),
-	       get(s, "needle_decoder_events_total{state=\"whole\"}"),
-	       get(s, "needle_decoder_events_total{state=\"partial\"}"),
-	       get(s, "needle_decoder_late_records_total"), get(s, "needle_decoder_open_events"));
+	       "decoders", get(pg, METRIC_DECODER_RECORDS, NULL, NULL),
+	       get(pg, METRIC_DECODER_EVENTS, whole, NULL),
+	       get(pg, METRIC_DECODER_EVENTS, partial, NULL),
+	       get(pg, METRIC_DECODER_LATE_RECORDS, NULL, NULL),
+	       get(pg, METRIC_DECODER_OPEN_EVENTS, NULL, NULL));
 	/* Quantiles from the histogram: the upper bound of the first bucket
 	 * that holds the quantile (so "p99 <= 5 ms"). */
 	{
-		double count = get(s, "needle_event_delay_seconds_count");
 		const char *names[2] = { "p50", "p99" };
 		const double q[2] = { 0.5, 0.99 };
+		char count[METRIC_KEY_MAX];
 
+		metric_part_key(count, sizeof(count), METRIC_EVENT_DELAY, METRIC_PART_COUNT);
 		printf("%-9s", "delay");
-		for (int k = 0; k < 2 && count > 0; k++) {
-			const char *bound = "+Inf";
+		for (int k = 0; k < 2 && get_key(pg, count) > 0; k++) {
+			double bound = metric_samples_quantile(&pg->s, METRIC_EVENT_DELAY, q[k]);
 
-			for (size_t i = 0; i < s->n; i++)
-				if (strncmp(s->s[i].key, "needle_event_delay_seconds_bucket{le=\"", 38) == 0 &&
-				    s->s[i].value >= q[k] * count) {
-					bound = s->s[i].key + 38;
-					break;
-				}
-			printf(" %s <= %.*s s", names[k], (int)strcspn(bound, "\""), bound);
+			if (isfinite(bound))
+				printf(" %s <= %g s", names[k], bound);
+			else
+				printf(" %s <= +Inf s", names[k]);
 		}
 		printf("  max %.3f s  (from event time to formatting)\n",
-		       get(s, "needle_event_delay_max_seconds"));
+		       get(pg, METRIC_EVENT_DELAY_MAX, NULL, NULL));
 	}
 	/* What is measured, each from its own counter; no line adds them up,
 	 * since a sum of counters can only agree with itself. The tests check
 	 * each cause against the load generator's calls. */
 	printf("%-9s written whole %.0f, partial %.0f\n", "events",
-	       get(s, "needle_decoder_events_total{state=\"whole\"}"),
-	       get(s, "needle_decoder_events_total{state=\"partial\"}"));
-	{
-		/* Every cause the daemon reports, in its order: a cause added
-		 * later shows without a change here. */
-		static const char prefix[] = "needle_lost_events_total{cause=\"";
+	       get(pg, METRIC_DECODER_EVENTS, whole, NULL),
+	       get(pg, METRIC_DECODER_EVENTS, partial, NULL));
+	printf("%-9s", "lost");
+	for (unsigned c = 0; c < METRIC_EVENT_CAUSE_COUNT; c++) {
+		const char *cause = metric_event_cause_names[c];
+		const double *v = find(pg, METRIC_LOST_EVENTS, cause, NULL);
 
-		printf("%-9s", "lost");
-		for (size_t i = 0; i < s->n; i++)
-			if (strncmp(s->s[i].key, prefix, sizeof(prefix) - 1) == 0) {
-				const char *cause = s->s[i].key + sizeof(prefix) - 1;
-
-				printf(" %.*s %.0f", (int)strcspn(cause, "\""), cause, s->s[i].value);
-			}
-		printf("  (events, by cause, since start; kernel: its lost records since start, "
-		       "at most that many events)\n");
+		if (v)
+			printf(" %s %.0f", cause, *v);
+		else
+			get(pg, METRIC_LOST_EVENTS, cause, NULL); /* says it is missing */
 	}
-	if (get(s, "needle_process_table_capacity") > 0)
-		printf("%-9s entries %.0f of %.0f (%.1f MiB)  loaded from /proc %.0f, gone %.0f, "
-		       "not added (full) %.0f\n",
-		       "processes", get(s, "needle_process_table_entries"),
-		       get(s, "needle_process_table_capacity"),
-		       get(s, "needle_process_table_bytes") / 1048576.0,
-		       get(s, "needle_process_table_loads_total"),
-		       get(s, "needle_process_table_load_failures_total"),
-		       get(s, "needle_process_table_full_total"));
-	for (const char *const *o = (const char *const[]){ "json", "raw", "enriched", "stdout", NULL };
-	     *o; o++) {
-		bool present = false;
+	printf("  (events, by cause, since start; kernel: its lost records since start, "
+	       "at most that many events)\n");
+	{
+		const double *capacity = find(pg, METRIC_PROCESS_TABLE_CAPACITY, NULL, NULL);
 
-		snprintf(key, sizeof(key), "needle_sink_events_total{output=\"%s\"}", *o);
-		for (size_t i = 0; i < s->n; i++)
-			present |= strcmp(s->s[i].key, key) == 0;
-		if (!present)
+		if (capacity && *capacity > 0)
+			printf("%-9s entries %.0f of %.0f (%.1f MiB)  loaded from /proc %.0f, gone "
+			       "%.0f, not added (full) %.0f\n",
+			       "processes", get(pg, METRIC_PROCESS_TABLE_ENTRIES, NULL, NULL),
+			       *capacity, get(pg, METRIC_PROCESS_TABLE_BYTES, NULL, NULL) / 1048576.0,
+			       get(pg, METRIC_PROCESS_TABLE_LOADS, NULL, NULL),
+			       get(pg, METRIC_PROCESS_TABLE_LOAD_FAILURES, NULL, NULL),
+			       get(pg, METRIC_PROCESS_TABLE_FULL, NULL, NULL));
+	}
+	for (unsigned i = 0; i < METRIC_OUTPUT_COUNT; i++) {
+		const char *o = metric_output_names[i];
+		const double *events = find(pg, METRIC_SINK_EVENTS, o, NULL);
+
+		if (!events)
 			continue; /* that output is off */
-		printf("sink %-4s events %.0f", *o, get(s, key));
-		snprintf(key, sizeof(key), "needle_sink_written_bytes_total{output=\"%s\"}", *o);
-		printf("  bytes %.0f", get(s, key));
-		snprintf(key, sizeof(key), "needle_sink_write_errors_total{output=\"%s\"}", *o);
-		printf("  write errors %.0f", get(s, key));
-		snprintf(key, sizeof(key), "needle_sink_lost_events_total{output=\"%s\"}", *o);
-		printf("  lost events %.0f", get(s, key));
-		snprintf(key, sizeof(key), "needle_sink_rotations_total{output=\"%s\"}", *o);
-		printf("  rotations %.0f", get(s, key));
-		snprintf(key, sizeof(key), "needle_sink_rotation_errors_total{output=\"%s\"}", *o);
-		printf(" (%.0f failed)", get(s, key));
-		snprintf(key, sizeof(key), "needle_sink_sync_errors_total{output=\"%s\"}", *o);
-		printf("  sync errors %.0f", get(s, key));
-		snprintf(key, sizeof(key), "needle_sink_unsynced_events_total{output=\"%s\"}", *o);
-		printf(" (events at risk %.0f)\n", get(s, key));
+		printf("sink %-4s events %.0f", o, *events);
+		printf("  bytes %.0f", get(pg, METRIC_SINK_WRITTEN_BYTES, o, NULL));
+		printf("  write errors %.0f", get(pg, METRIC_SINK_WRITE_ERRORS, o, NULL));
+		printf("  lost events %.0f", get(pg, METRIC_SINK_LOST_EVENTS, o, NULL));
+		printf("  rotations %.0f", get(pg, METRIC_SINK_ROTATIONS, o, NULL));
+		printf(" (%.0f failed)", get(pg, METRIC_SINK_ROTATION_ERRORS, o, NULL));
+		printf("  sync errors %.0f", get(pg, METRIC_SINK_SYNC_ERRORS, o, NULL));
+		printf(" (events at risk %.0f)\n", get(pg, METRIC_SINK_UNSYNCED_EVENTS, o, NULL));
 	}
 }
 
-static void print_json(const struct samples *s)
+static void print_json(const struct metric_samples *s)
 {
 	struct outbuf o = { 0 };
 	char num[40];
@@ -253,7 +237,7 @@ int stat_cmd_main(int argc, char **argv)
 	const char *path = STAT_DEFAULT_SOCKET;
 	bool json = false, watch = false;
 	struct outbuf text = { 0 };
-	struct samples s = { 0 };
+	struct page pg = { .report = true };
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "jws:h", stat_options, NULL)) != -1) {
@@ -274,18 +258,23 @@ int stat_cmd_main(int argc, char **argv)
 				path, strerror(-r));
 			return 1;
 		}
-		parse(&text, &s);
+		if (metric_samples_parse(&pg.s, text.data, text.len) < 0) {
+			fprintf(stderr, "needle stat: out of memory\n");
+			r = 1;
+			break;
+		}
 		if (watch)
 			fputs("\033[H\033[2J", stdout);
 		if (json)
-			print_json(&s);
+			print_json(&pg.s);
 		else
-			print_table(&s);
+			print_table(&pg);
 		fflush(stdout);
+		pg.report = false;
 		if (watch)
 			sleep(1);
 	} while (watch);
 	outbuf_free(&text);
-	free(s.s);
-	return 0;
+	metric_samples_free(&pg.s);
+	return r;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conf.c: a table of keys, each with a parser; file:line on every error.
+ * conf.c: the parser, the printer and SIGHUP's decision, each driven by
+ * the rows of conf.h's CONF_KEYS; file:line on every error.
  */
 #include "conf.h"
 #include "metrics.h"
-#include "pipeline.h"
+#include "pipeline.h" /* the thread limits, in the table */
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,71 +19,136 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char conf_embedded_default[] =
-	"# needle's embedded default configuration (README.md, Configuration).\n"
-	"mode = unicast\n"
-	"listener_threads = 1\n"
-	"decoder_threads = 0\n"
-	"socket_buffer = 64M\n"
-	"ring_size = 16M\n"
-	"ring_full = block\n"
-	"enabled = 1\n"
-	"backlog_limit = 65536\n"
-	"backlog_wait_time = keep\n"
-	"rate_limit = keep\n"
-	"failure = keep\n"
-	"default_rules = yes\n"
-	"log_dir = /var/log/needle\n"
-	"output = json,raw\n"
-	"max_log_file = 100M\n"
-	"num_logs = 5\n"
-	"compress = none\n"
-	"event_timeout = 2000\n"
-	"max_open_events = 16384\n"
-	"resolve_ids = yes\n"
-	"process_context = yes\n"
-	"ancestors_depth = 4\n"
-	"process_table_size = 32768\n"
-	"metrics_listen = " CONF_METRICS_LISTEN "\n"
-	"control_socket = /run/needle/control\n";
+/* The first line of the embedded configuration and of conf_format's text. */
+#define CONF_TEXT_HEADER "# needle's configuration; README.md, Configuration, explains each key.\n"
+
+/* Each key's line, the way conf_format writes it: its doc, then the key. */
+#define CONF_TEXT_KEY(name, value, doc) "# " doc "\n" name " = " value "\n"
+
+const char conf_embedded_default[] = CONF_TEXT_HEADER
+#define X(id, name, def, doc, ...) CONF_TEXT_KEY(name, def, doc)
+	CONF_KEYS(X)
+#undef X
+	;
+
+/* The table's hooks, named in its rows (conf.h). */
+static const char *check_power_of_two(const struct conf_key_info *key, const char *text,
+				      uint64_t n, char *buf, size_t size)
+{
+	if ((n & (n - 1)) == 0)
+		return NULL;
+	snprintf(buf, size, "'%s' is not a power of two (64K, 1M, 16M...)", text);
+	return buf;
+}
+
+static const char *check_not_locked(const struct conf_key_info *key, const char *text, uint64_t n,
+				    char *buf, size_t size)
+{
+	return n == 2 ? "2 locks the audit configuration until reboot and needle could not "
+			"restore it; use 1"
+		      : NULL;
+}
+
+static const char *check_no_panic(const struct conf_key_info *key, const char *text, uint64_t n,
+				  char *buf, size_t size)
+{
+	return n == 2 ? "2 makes the kernel panic on audit failure; needle refuses it (use 0 = "
+			"silent or 1 = printk)"
+		      : NULL;
+}
+
+static const char *check_absolute_path(const struct conf_key_info *key, const char *text,
+				       uint64_t n, char *buf, size_t size)
+{
+	if (text[0] == '/')
+		return NULL;
+	snprintf(buf, size, "'%s' is not an absolute path%s", text,
+		 key->off ? " (or empty for off)" : "");
+	return buf;
+}
+
+static const char *check_listen(const struct conf_key_info *key, const char *text, uint64_t n,
+				char *buf, size_t size)
+{
+	struct sockaddr_storage addr;
+	unsigned len;
+
+	if (metrics_parse_listen(text, &addr, &len) == 0)
+		return NULL;
+	snprintf(buf, size, "'%s' is not HOST:PORT (127.0.0.1:9477, [::1]:9477) or empty for off",
+		 text);
+	return buf;
+}
+
+/* output: a bit per name of the row's choices, in their order. */
+static uint32_t outputs_get(const struct conf *c)
+{
+	return (c->output_json ? 1u : 0) | (c->output_raw ? 2u : 0) |
+	       (c->output_enriched ? 4u : 0) | (c->output_stdout ? 8u : 0);
+}
+
+static void outputs_set(struct conf *c, uint32_t mask)
+{
+	c->output_json = mask & 1u;
+	c->output_raw = mask & 2u;
+	c->output_enriched = mask & 4u;
+	c->output_stdout = mask & 8u;
+}
 
 const struct conf_key_info conf_keys[CONF_KEY_COUNT] = {
-#define X(id, name_, reload_, why_) [CONF_KEY_##id] = { .name = name_, .reload = reload_, .why = why_ },
+#define X(id, name_, def_, doc_, ...) \
+	[CONF_KEY_##id] = { .name = name_, .def = def_, .doc = doc_, __VA_ARGS__ },
 	CONF_KEYS(X)
 #undef X
 };
 
 _Static_assert(CONF_KEY_COUNT <= 32, "set_mask has a bit per key");
+/* CONF_CHOICE stores the index of the choice. */
+_Static_assert(CONF_MODE_UNICAST == 0 && CONF_MODE_MULTICAST == 1, "mode's choices");
+_Static_assert(CONF_RING_BLOCK == 0 && CONF_RING_DROP == 1, "ring_full's choices");
 
-void conf_init(struct conf *conf)
+static const char *const yes_no[] = { "no", "yes", NULL };
+
+static const char *const *key_choices(const struct conf_key_info *k)
 {
-	*conf = (struct conf){
-		.mode = CONF_MODE_UNICAST,
-		.listener_threads = 1,
-		.decoder_threads = 0,
-		.socket_buffer = 64ull << 20,
-		.ring_size = 16ull << 20,
-		.ring_full = CONF_RING_BLOCK,
-		.enabled = 1,
-		.backlog_limit = 65536,
-		.backlog_wait_time = CONF_KEEP,
-		.rate_limit = CONF_KEEP,
-		.failure = CONF_KEEP,
-		.default_rules = false,
-		.log_dir = "/var/log/needle",
-		.output_json = true,
-		.output_raw = true,
-		.max_log_file = 100ull << 20,
-		.num_logs = 5,
-		.event_timeout_ms = 2000,
-		.max_open_events = 16384,
-		.resolve_ids = true,
-		.process_context = true,
-		.ancestors_depth = 4,
-		.process_table_size = 32768,
-		.metrics_listen = CONF_METRICS_LISTEN,
-		.control_socket = "/run/needle/control",
-	};
+	return k->type == CONF_BOOL ? yes_no : k->choices;
+}
+
+/* A field of struct conf as an unsigned number, whatever its width (bool,
+ * enum, unsigned, uint64_t). */
+static uint64_t field_get(const struct conf *c, const struct conf_key_info *k)
+{
+	const char *p = (const char *)c + k->offset;
+	uint8_t u8;
+	uint32_t u32;
+	uint64_t u64;
+
+	switch (k->size) {
+	case 1: memcpy(&u8, p, 1); return u8;
+	case 4: memcpy(&u32, p, 4); return u32;
+	default: memcpy(&u64, p, 8); return u64;
+	}
+}
+
+static void field_set(struct conf *c, const struct conf_key_info *k, uint64_t n)
+{
+	char *p = (char *)c + k->offset;
+	uint8_t u8 = (uint8_t)n;
+	uint32_t u32 = (uint32_t)n;
+
+	switch (k->size) {
+	case 1: memcpy(p, &u8, 1); break;
+	case 4: memcpy(p, &u32, 4); break;
+	default: memcpy(p, &n, 8); break;
+	}
+}
+
+static int64_t kernel_get(const struct conf *c, const struct conf_key_info *k)
+{
+	int64_t v;
+
+	memcpy(&v, (const char *)c + k->offset, sizeof(v));
+	return v;
 }
 
 /* Where the parse is, and the errors so far: every error of a file is
@@ -154,288 +220,210 @@ int conf_parse_size(const char *v, uint64_t *ret)
 	return 0;
 }
 
-static int parse_range(struct where *w, const char *key, const char *v, uint64_t min,
-		       uint64_t max, uint64_t *ret)
+/* A plain decimal number: digits only, no suffix. */
+static int parse_decimal(const char *v, uint64_t *ret)
 {
-	uint64_t n;
+	char *end;
+	unsigned long long n;
 
-	if (conf_parse_size(v, &n) < 0 || n < min || n > max)
-		return fail(w, "%s: '%s' is not a number from %" PRIu64 " to %" PRIu64, key, v, min,
-			    max);
+	if (!isdigit((unsigned char)v[0]))
+		return -EINVAL;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
 	*ret = n;
 	return 0;
 }
 
-/* A kernel setting: a number in range, or keep. */
-static int parse_kernel(struct where *w, const char *key, const char *v, uint64_t max,
-			int64_t *ret)
+/* A size as a file would say it: with the largest suffix that is exact. */
+static void format_size(uint64_t n, char *buf, size_t size)
 {
-	uint64_t n;
+	static const struct { char suffix; unsigned shift; } units[] = {
+		{ 'G', 30 }, { 'M', 20 }, { 'K', 10 },
+	};
 
-	if (strcmp(v, "keep") == 0) {
-		*ret = CONF_KEEP;
-		return 0;
-	}
-	if (conf_parse_size(v, &n) < 0 || n > max)
-		return fail(w, "%s: '%s' is not 'keep' or a number from 0 to %" PRIu64, key, v, max);
-	*ret = (int64_t)n;
-	return 0;
-}
-
-static int parse_choice(struct where *w, const char *key, const char *v,
-			const char *const *choices, int *ret)
-{
-	char list[128] = "";
-
-	for (int i = 0; choices[i]; i++) {
-		if (strcmp(v, choices[i]) == 0) {
-			*ret = i;
-			return 0;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (n && n % (1ull << units[i].shift) == 0) {
+			snprintf(buf, size, "%" PRIu64 "%c", n >> units[i].shift, units[i].suffix);
+			return;
 		}
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s'%s'", i ? " or " : "",
-			 choices[i]);
 	}
-	return fail(w, "%s: '%s' is not %s", key, v, list);
+	snprintf(buf, size, "%" PRIu64, n);
 }
 
-/* output = json,raw,enriched,stdout: a comma-separated list, at least one. */
-static int parse_outputs(struct conf *c, const char *v, struct where *w)
+/* "'a', 'b' or 'c'" (quote: "'"), or "a, b or c" (quote: ""). */
+static void format_choices(const char *const *choices, const char *quote, char *buf, size_t size)
 {
-	bool json = false, raw = false, enriched = false, out = false;
+	size_t n = 0, len = 0;
+
+	while (choices[n])
+		n++;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++) {
+		const char *sep = i == 0 ? "" : i + 1 < n ? ", " : " or ";
+		int w = snprintf(buf + len, size - len, "%s%s%s%s", sep, quote, choices[i], quote);
+
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}
+
+static int choice_index(const char *const *choices, const char *v, size_t len)
+{
+	for (int i = 0; choices[i]; i++)
+		if (strlen(choices[i]) == len && strncmp(v, choices[i], len) == 0)
+			return i;
+	return -1;
+}
+
+/* A CONF_LIST value: comma-separated names, at least one; a bit each. */
+static int parse_list(struct where *w, const struct conf_key_info *k, const char *v,
+		      uint32_t *ret)
+{
+	char names[128];
+	uint32_t mask = 0;
 	const char *p = v;
 
+	format_choices(k->choices, "", names, sizeof(names));
 	while (*p) {
 		size_t n = strcspn(p, ",");
+		int i;
 
 		while (n && p[n - 1] == ' ')
 			n--;
-		if (n == 4 && strncmp(p, "json", 4) == 0)
-			json = true;
-		else if (n == 3 && strncmp(p, "raw", 3) == 0)
-			raw = true;
-		else if (n == 6 && strncmp(p, "stdout", 6) == 0)
-			out = true;
-		else if (n == 8 && strncmp(p, "enriched", 8) == 0)
-			enriched = true;
-		else
-			return fail(w, "output: '%.*s' is not json, raw, enriched or stdout", (int)n, p);
+		i = choice_index(k->choices, p, n);
+		if (i < 0)
+			return fail(w, "%s: '%.*s' is not %s", k->name, (int)n, p, names);
+		mask |= 1u << i;
 		p += strcspn(p, ",");
 		while (*p == ',' || *p == ' ')
 			p++;
 	}
-	if (!json && !raw && !enriched && !out)
-		return fail(w, "output: name at least one of json, raw, enriched, stdout");
-	c->output_json = json;
-	c->output_raw = raw;
-	c->output_enriched = enriched;
-	c->output_stdout = out;
+	if (!mask) /* only an empty value, which conf_parse refuses first */
+		return fail(w, "%s: name at least one of %s", k->name, names);
+	*ret = mask;
 	return 0;
 }
 
-static int copy_path(struct where *w, const char *key, const char *v, bool may_be_empty,
-		     char *dst, size_t size)
-{
-	if (!(may_be_empty && !*v) && v[0] != '/')
-		return fail(w, "%s: '%s' is not an absolute path%s", key, v,
-			    may_be_empty ? " (or empty for off)" : "");
-	if (strlen(v) >= size)
-		return fail(w, "%s: longer than %zu bytes", key, size - 1);
-	strcpy(dst, v);
-	return 0;
-}
-
-/* Sets one key from its text; on error conf keeps the key's old value. */
+/* Sets one key from its text as its row says; on error conf keeps the
+ * key's old value and w has the error, which says what the key takes. */
 static int set_key(struct conf *c, enum conf_key id, const char *v, struct where *w)
 {
-	static const char *const modes[] = { "unicast", "multicast", NULL };
-	static const char *const fulls[] = { "block", "drop", NULL };
-	static const char *const bools[] = { "no", "yes", NULL };
-	static const char *const comps[] = { "none", "lz4", NULL };
-	const char *key = conf_keys[id].name;
+	const struct conf_key_info *k = &conf_keys[id];
+	char wrong[300], lo[32], hi[32], unit[64] = "";
+	const char *problem;
 	uint64_t n = 0;
-	int64_t k = 0;
-	int choice = 0, r = 0;
+	uint32_t mask = 0;
+	int i;
 
-	switch (id) {
-	case CONF_KEY_MODE:
-		if ((r = parse_choice(w, key, v, modes, &choice)) == 0)
-			c->mode = (enum conf_mode)choice;
+	if (k->unit)
+		snprintf(unit, sizeof(unit), " (%s)", k->unit);
+	switch (k->type) {
+	case CONF_BOOL:
+	case CONF_CHOICE:
+		i = choice_index(key_choices(k), v, strlen(v));
+		if (i < 0) {
+			format_choices(key_choices(k), "'", wrong, sizeof(wrong));
+			return fail(w, "%s: '%s' is not %s", k->name, v, wrong);
+		}
+		n = (uint64_t)i;
 		break;
-	case CONF_KEY_LISTENER_THREADS:
-		if ((r = parse_range(w, key, v, 1, PIPELINE_MAX_LISTENERS, &n)) == 0)
-			c->listener_threads = (unsigned)n;
+	case CONF_NUMBER:
+		if (parse_decimal(v, &n) < 0 || n < k->min || n > k->max)
+			return fail(w, "%s: '%s' is not a number from %" PRIu64 " to %" PRIu64 "%s",
+				    k->name, v, k->min, k->max, unit);
 		break;
-	case CONF_KEY_DECODER_THREADS:
-		if ((r = parse_range(w, key, v, 0, PIPELINE_MAX_DECODERS, &n)) == 0)
-			c->decoder_threads = (unsigned)n;
+	case CONF_SIZE:
+		if (conf_parse_size(v, &n) < 0 || n < k->min || n > k->max) {
+			format_size(k->min, lo, sizeof(lo));
+			format_size(k->max, hi, sizeof(hi));
+			return fail(w, "%s: '%s' is not a size from %s to %s (bytes, or with a K, "
+				       "M or G suffix)",
+				    k->name, v, lo, hi);
+		}
 		break;
-	case CONF_KEY_SOCKET_BUFFER:
-		if ((r = parse_range(w, key, v, 64 << 10, 1ull << 30, &n)) == 0)
-			c->socket_buffer = n;
-		break;
-	case CONF_KEY_RING_SIZE:
-		r = parse_range(w, key, v, 64 << 10, 1ull << 30, &n);
-		if (r == 0 && (n & (n - 1)) != 0)
-			r = fail(w, "%s: '%s' is not a power of two (64K, 1M, 16M...)", key, v);
-		if (r == 0)
-			c->ring_size = n;
-		break;
-	case CONF_KEY_RING_FULL:
-		if ((r = parse_choice(w, key, v, fulls, &choice)) == 0)
-			c->ring_full = (enum conf_ring_full)choice;
-		break;
-	case CONF_KEY_ENABLED:
-		r = parse_kernel(w, key, v, 2, &k);
-		if (r == 0 && k == 2)
-			r = fail(w, "enabled: 2 locks the audit configuration until reboot and "
-				    "needle could not restore it; use 1");
-		if (r == 0)
-			c->enabled = k;
-		break;
-	case CONF_KEY_BACKLOG_LIMIT:
-		if ((r = parse_kernel(w, key, v, UINT32_MAX, &k)) == 0)
-			c->backlog_limit = k;
-		break;
-	case CONF_KEY_BACKLOG_WAIT_TIME:
-		/* The kernel refuses more than 10 * AUDIT_BACKLOG_WAIT_TIME. */
-		if ((r = parse_kernel(w, key, v, 600000, &k)) == 0)
-			c->backlog_wait_time = k;
-		break;
-	case CONF_KEY_RATE_LIMIT:
-		if ((r = parse_kernel(w, key, v, UINT32_MAX, &k)) == 0)
-			c->rate_limit = k;
-		break;
-	case CONF_KEY_FAILURE:
-		r = parse_kernel(w, key, v, 2, &k);
-		if (r == 0 && k == 2)
-			r = fail(w, "failure: 2 makes the kernel panic on audit failure; needle "
-				    "refuses it (use 0 = silent or 1 = printk)");
-		if (r == 0)
-			c->failure = k;
-		break;
-	case CONF_KEY_DEFAULT_RULES:
-		if ((r = parse_choice(w, key, v, bools, &choice)) == 0)
-			c->default_rules = choice == 1;
-		break;
-	case CONF_KEY_LOG_DIR:
-		r = copy_path(w, key, v, false, c->log_dir, sizeof(c->log_dir));
-		break;
-	case CONF_KEY_OUTPUT:
-		r = parse_outputs(c, v, w);
-		break;
-	case CONF_KEY_MAX_LOG_FILE:
-		if ((r = parse_range(w, key, v, 0, 1ull << 40, &n)) == 0)
-			c->max_log_file = n;
-		break;
-	case CONF_KEY_NUM_LOGS:
-		if ((r = parse_range(w, key, v, 1, 999, &n)) == 0)
-			c->num_logs = (unsigned)n;
-		break;
-	case CONF_KEY_COMPRESS:
-		if ((r = parse_choice(w, key, v, comps, &choice)) == 0)
-			c->compress_lz4 = choice == 1;
-		break;
-	case CONF_KEY_EVENT_TIMEOUT:
-		if ((r = parse_range(w, key, v, 10, 600000, &n)) == 0)
-			c->event_timeout_ms = n;
-		break;
-	case CONF_KEY_MAX_OPEN_EVENTS:
-		if ((r = parse_range(w, key, v, 16, 1u << 22, &n)) == 0)
-			c->max_open_events = (unsigned)n;
-		break;
-	case CONF_KEY_RESOLVE_IDS:
-		if ((r = parse_choice(w, key, v, bools, &choice)) == 0)
-			c->resolve_ids = choice == 1;
-		break;
-	case CONF_KEY_PROCESS_CONTEXT:
-		if ((r = parse_choice(w, key, v, bools, &choice)) == 0)
-			c->process_context = choice == 1;
-		break;
-	case CONF_KEY_ANCESTORS_DEPTH:
-		if ((r = parse_range(w, key, v, 0, 16, &n)) == 0)
-			c->ancestors_depth = (unsigned)n;
-		break;
-	case CONF_KEY_PROCESS_TABLE_SIZE:
-		if ((r = parse_range(w, key, v, 64, 1u << 22, &n)) == 0)
-			c->process_table_size = (unsigned)n;
-		break;
-	case CONF_KEY_METRICS_LISTEN: {
-		struct sockaddr_storage addr;
-		unsigned len;
+	case CONF_KERNEL:
+		if (strcmp(v, "keep") == 0) {
+			int64_t keep = CONF_KEEP;
 
-		if (*v && metrics_parse_listen(v, &addr, &len) < 0)
-			r = fail(w, "metrics_listen: '%s' is not HOST:PORT (127.0.0.1:9477, "
-				    "[::1]:9477) or empty for off",
-				 v);
-		else if (strlen(v) >= sizeof(c->metrics_listen))
-			r = fail(w, "metrics_listen: too long");
-		else
-			strcpy(c->metrics_listen, v);
+			memcpy((char *)c + k->offset, &keep, sizeof(keep));
+			return 0;
+		}
+		if (parse_decimal(v, &n) < 0 || n < k->min || n > k->max)
+			return fail(w, "%s: '%s' is not 'keep' or a number from %" PRIu64
+				       " to %" PRIu64 "%s",
+				    k->name, v, k->min, k->max, unit);
 		break;
+	case CONF_TEXT:
+		if (!*v && k->off) {
+			((char *)c + k->offset)[0] = '\0';
+			return 0;
+		}
+		break;
+	case CONF_LIST:
+		if (parse_list(w, k, v, &mask) < 0)
+			return -EINVAL;
+		k->list_set(c, mask);
+		return 0;
 	}
-	case CONF_KEY_CONTROL_SOCKET:
-		r = copy_path(w, key, v, true, c->control_socket, sizeof(c->control_socket));
-		break;
-	case CONF_KEY_COUNT:
-		break;
+	if (k->check && (problem = k->check(k, v, n, wrong, sizeof(wrong))))
+		return fail(w, "%s: %s", k->name, problem);
+	if (k->type == CONF_TEXT) {
+		if (strlen(v) >= k->size)
+			return fail(w, "%s: longer than %zu bytes", k->name, k->size - 1);
+		memcpy((char *)c + k->offset, v, strlen(v) + 1);
+	} else if (k->type == CONF_KERNEL) {
+		int64_t value = (int64_t)n;
+
+		memcpy((char *)c + k->offset, &value, sizeof(value));
+	} else {
+		field_set(c, k, n);
 	}
-	if (r == 0)
-		c->set_mask |= 1u << id;
-	return r;
-}
-
-/* Where a kernel setting sits in struct conf; 0 for the other keys. */
-static size_t kernel_offset(enum conf_key id)
-{
-	switch (id) {
-	case CONF_KEY_ENABLED: return offsetof(struct conf, enabled);
-	case CONF_KEY_BACKLOG_LIMIT: return offsetof(struct conf, backlog_limit);
-	case CONF_KEY_BACKLOG_WAIT_TIME: return offsetof(struct conf, backlog_wait_time);
-	case CONF_KEY_RATE_LIMIT: return offsetof(struct conf, rate_limit);
-	case CONF_KEY_FAILURE: return offsetof(struct conf, failure);
-	default: return 0;
-	}
-}
-
-static int64_t *kernel_field(struct conf *c, enum conf_key id)
-{
-	size_t off = kernel_offset(id);
-
-	return off ? (int64_t *)((char *)c + off) : NULL;
+	return 0;
 }
 
 /*
  * Checks between keys, once the whole file is read. In multicast mode
- * needle changes nothing in the kernel: the kernel settings default to
- * keep and default rules are off; one the file sets otherwise is an error
- * at its line.
+ * needle changes nothing in the kernel: a key with a multicast value (the
+ * kernel settings: keep; default_rules: no) takes it when the file leaves
+ * the key out, and a file that gives it another is refused at its line.
  */
 static void check_combinations(struct conf *c, struct where *w, const unsigned *line)
 {
 	if (c->mode != CONF_MODE_MULTICAST)
 		return;
 	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
-		int64_t *v = kernel_field(c, (enum conf_key)id);
+		const struct conf_key_info *k = &conf_keys[id];
+		char value[300];
 
-		if (!v)
+		if (!k->multicast)
 			continue;
 		if (!(c->set_mask & (1u << id))) {
-			*v = CONF_KEEP;
-		} else if (*v != CONF_KEEP) {
+			set_key(c, (enum conf_key)id, k->multicast, w);
+			continue;
+		}
+		conf_format_key(c, (enum conf_key)id, value, sizeof(value));
+		if (strcmp(value, k->multicast) != 0) {
 			w->line = line[id];
-			fail(w, "%s: mode = multicast changes no kernel setting: set %s = keep (or "
-				"leave it out), or use mode = unicast",
-			     conf_keys[id].name, conf_keys[id].name);
+			fail(w, "%s: mode = multicast %s: set %s = %s (or leave it out), or use "
+				"mode = unicast",
+			     k->name, k->multicast_what, k->name, k->multicast);
 		}
 	}
-	if (!(c->set_mask & (1u << CONF_KEY_DEFAULT_RULES))) {
-		c->default_rules = false;
-	} else if (c->default_rules) {
-		w->line = line[CONF_KEY_DEFAULT_RULES];
-		fail(w, "default_rules: mode = multicast loads no rules: set default_rules = no "
-			"(or leave it out), or use mode = unicast");
-	}
 	w->line = 0;
+}
+
+void conf_init(struct conf *conf)
+{
+	/* The table's values parse (test-conf walks them): no error to keep. */
+	struct where w = { .origin = "<built-in>" };
+
+	*conf = (struct conf){ 0 };
+	for (unsigned id = 0; id < CONF_KEY_COUNT; id++)
+		set_key(conf, (enum conf_key)id,
+			conf_keys[id].builtin ? conf_keys[id].builtin : conf_keys[id].def, &w);
 }
 
 static char *trim(char *s)
@@ -520,11 +508,12 @@ int conf_parse(struct conf *conf, const char *origin, const char *text, size_t l
 			continue;
 		}
 		key_line[id] = w.line;
-		if (!*value && id != CONF_KEY_METRICS_LISTEN && id != CONF_KEY_CONTROL_SOCKET) {
+		if (!*value && !(conf_keys[id].type == CONF_TEXT && conf_keys[id].off)) {
 			fail(&w, "%s has no value", key);
 			continue;
 		}
-		set_key(&c, (enum conf_key)id, value, &w);
+		if (set_key(&c, (enum conf_key)id, value, &w) == 0)
+			c.set_mask |= 1u << id;
 	}
 	check_combinations(&c, &w, key_line);
 	if (w.errors) {
@@ -596,85 +585,75 @@ int conf_load(struct conf *conf, const char *path, char *err, size_t err_size)
 			  err, err_size);
 }
 
-static const char *yes_no(bool b)
-{
-	return b ? "yes" : "no";
-}
-
 void conf_format_key(const struct conf *c, enum conf_key key, char *buf, size_t size)
 {
-	size_t kernel = kernel_offset(key);
+	const struct conf_key_info *k = &conf_keys[key];
+	size_t len = 0;
+	uint64_t n;
 
-	if (kernel) {
-		int64_t v = *(const int64_t *)((const char *)c + kernel);
-
-		if (v == CONF_KEEP)
+	switch (k->type) {
+	case CONF_BOOL:
+	case CONF_CHOICE:
+		n = field_get(c, k);
+		snprintf(buf, size, "%s", key_choices(k)[n]);
+		break;
+	case CONF_NUMBER:
+		snprintf(buf, size, "%" PRIu64, field_get(c, k));
+		break;
+	case CONF_SIZE:
+		format_size(field_get(c, k), buf, size);
+		break;
+	case CONF_KERNEL:
+		if (kernel_get(c, k) == CONF_KEEP)
 			snprintf(buf, size, "keep");
 		else
-			snprintf(buf, size, "%" PRId64, v);
-		return;
-	}
-	switch (key) {
-	case CONF_KEY_MODE:
-		snprintf(buf, size, "%s", c->mode == CONF_MODE_UNICAST ? "unicast" : "multicast");
+			snprintf(buf, size, "%" PRId64, kernel_get(c, k));
 		break;
-	case CONF_KEY_LISTENER_THREADS: snprintf(buf, size, "%u", c->listener_threads); break;
-	case CONF_KEY_DECODER_THREADS: snprintf(buf, size, "%u", c->decoder_threads); break;
-	case CONF_KEY_SOCKET_BUFFER: snprintf(buf, size, "%" PRIu64, c->socket_buffer); break;
-	case CONF_KEY_RING_SIZE: snprintf(buf, size, "%" PRIu64, c->ring_size); break;
-	case CONF_KEY_RING_FULL:
-		snprintf(buf, size, "%s", c->ring_full == CONF_RING_BLOCK ? "block" : "drop");
+	case CONF_TEXT:
+		snprintf(buf, size, "%s", (const char *)c + k->offset);
 		break;
-	case CONF_KEY_DEFAULT_RULES: snprintf(buf, size, "%s", yes_no(c->default_rules)); break;
-	case CONF_KEY_LOG_DIR: snprintf(buf, size, "%s", c->log_dir); break;
-	case CONF_KEY_OUTPUT:
-		snprintf(buf, size, "%s%s%s%s", c->output_json ? ",json" : "",
-			 c->output_raw ? ",raw" : "", c->output_enriched ? ",enriched" : "",
-			 c->output_stdout ? ",stdout" : "");
-		if (buf[0] == ',')
-			memmove(buf, buf + 1, strlen(buf));
+	case CONF_LIST:
+		n = k->list_get(c);
+		buf[0] = '\0';
+		for (unsigned i = 0; k->choices[i] && len < size; i++) {
+			const char *sep = len ? "," : "";
+
+			if (n & (1u << i))
+				len += (size_t)snprintf(buf + len, size - len, "%s%s", sep, k->choices[i]);
+		}
 		break;
-	case CONF_KEY_MAX_LOG_FILE: snprintf(buf, size, "%" PRIu64, c->max_log_file); break;
-	case CONF_KEY_NUM_LOGS: snprintf(buf, size, "%u", c->num_logs); break;
-	case CONF_KEY_COMPRESS: snprintf(buf, size, "%s", c->compress_lz4 ? "lz4" : "none"); break;
-	case CONF_KEY_EVENT_TIMEOUT: snprintf(buf, size, "%" PRIu64, c->event_timeout_ms); break;
-	case CONF_KEY_MAX_OPEN_EVENTS: snprintf(buf, size, "%u", c->max_open_events); break;
-	case CONF_KEY_RESOLVE_IDS: snprintf(buf, size, "%s", yes_no(c->resolve_ids)); break;
-	case CONF_KEY_PROCESS_CONTEXT: snprintf(buf, size, "%s", yes_no(c->process_context)); break;
-	case CONF_KEY_ANCESTORS_DEPTH: snprintf(buf, size, "%u", c->ancestors_depth); break;
-	case CONF_KEY_PROCESS_TABLE_SIZE: snprintf(buf, size, "%u", c->process_table_size); break;
-	case CONF_KEY_METRICS_LISTEN: snprintf(buf, size, "%s", c->metrics_listen); break;
-	case CONF_KEY_CONTROL_SOCKET: snprintf(buf, size, "%s", c->control_socket); break;
-	default: snprintf(buf, size, "?"); break;
 	}
 }
 
-void conf_format(const struct conf *c, char *buf, size_t size)
+size_t conf_format(const struct conf *c, char *buf, size_t size)
 {
 	size_t off = 0;
+	int n;
 
-	if (size)
-		buf[0] = '\0';
-	for (unsigned id = 0; id < CONF_KEY_COUNT && off + 1 < size; id++) {
+	n = snprintf(buf, size, CONF_TEXT_HEADER);
+	off = n > 0 ? (size_t)n : 0;
+	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
 		char value[300];
-		int n;
 
 		conf_format_key(c, (enum conf_key)id, value, sizeof(value));
-		n = snprintf(buf + off, size - off, "%s = %s\n", conf_keys[id].name, value);
-		if (n < 0)
-			break;
-		off = off + (size_t)n < size ? off + (size_t)n : size - 1;
+		n = snprintf(off < size ? buf + off : NULL, off < size ? size - off : 0,
+			     CONF_TEXT_KEY("%s", "%s", "%s"), conf_keys[id].doc, conf_keys[id].name,
+			     value);
+		if (n > 0)
+			off += (size_t)n;
 	}
+	return off;
 }
 
 enum conf_reload conf_key_reload(const struct conf *running, enum conf_key key, const char **why)
 {
-	enum conf_reload r = conf_keys[key].reload;
-	const char *reason = conf_keys[key].why;
+	const struct conf_key_info *k = &conf_keys[key];
+	enum conf_reload r = k->reload;
+	const char *reason = k->why;
 
-	if (running->mode == CONF_MODE_MULTICAST && kernel_offset(key)) {
+	if (running->mode == CONF_MODE_MULTICAST && k->multicast && r == CONF_LIVE) {
 		r = CONF_NEXT_START;
-		reason = "needle runs in multicast mode, which changes no kernel setting";
+		reason = k->multicast_why;
 	}
 	if (why)
 		*why = reason;

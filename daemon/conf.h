@@ -5,14 +5,17 @@
  * refused before anything in the kernel changes, with every error of the
  * file at once, each as FILE:LINE.
  *
- * Kernel settings take a number or `keep` (leave the kernel's value alone).
- * In multicast mode needle changes no kernel setting: they default to keep
- * there, and one given a value is an error.
+ * CONF_KEYS is the one table of keys; everything else about a key comes
+ * from its row: the enum, the parser and its error messages, conf_init's
+ * values, the embedded configuration (built from the rows at compile
+ * time), conf_format (`needle config`) and SIGHUP's decision
+ * (conf_reload_merge). tests/unit/test-conf.c walks the table and checks
+ * README's Configuration table against it.
  *
- * CONF_KEYS is the one list of keys. For each it says what SIGHUP does
- * with a change: CONF_LIVE keys are applied to the running needle,
- * CONF_NEXT_START keys are named in the log and keep their running value
- * (conf_reload_merge), with the reason.
+ * Kernel settings take a number or `keep` (leave the kernel's value alone).
+ * In multicast mode needle changes no kernel setting and loads no rules:
+ * the keys with a multicast value default to it there, and a file that
+ * gives them another is refused.
  */
 #ifndef NEEDLE_CONF_H
 #define NEEDLE_CONF_H
@@ -29,46 +32,165 @@ enum conf_ring_full { CONF_RING_BLOCK, CONF_RING_DROP };
 
 /* Room for every error of a bad file (conf_parse's err). */
 #define CONF_ERRORS_MAX 4096
+/* Room for conf_format's text, whatever the values (test-conf checks). */
+#define CONF_TEXT_MAX 8192
 
 enum conf_reload {
 	CONF_LIVE = 1,       /* SIGHUP applies it */
 	CONF_NEXT_START = 2, /* SIGHUP names it; the running value stays */
 };
 
-/* X(ID, name, reload, why it waits for the next start) */
-#define CONF_KEYS(X)                                                                          \
-	X(MODE, "mode", CONF_NEXT_START, "the socket is registered or joined at start")        \
-	X(LISTENER_THREADS, "listener_threads", CONF_NEXT_START, "threads start with needle")  \
-	X(DECODER_THREADS, "decoder_threads", CONF_NEXT_START,                                \
-	  "each decoder has its ring, made at start")                                         \
-	X(SOCKET_BUFFER, "socket_buffer", CONF_LIVE, NULL)                                    \
-	X(RING_SIZE, "ring_size", CONF_NEXT_START, "the rings are allocated at start")         \
-	X(RING_FULL, "ring_full", CONF_LIVE, NULL)                                            \
-	X(ENABLED, "enabled", CONF_LIVE, NULL)                                                \
-	X(BACKLOG_LIMIT, "backlog_limit", CONF_LIVE, NULL)                                    \
-	X(BACKLOG_WAIT_TIME, "backlog_wait_time", CONF_LIVE, NULL)                            \
-	X(RATE_LIMIT, "rate_limit", CONF_LIVE, NULL)                                          \
-	X(FAILURE, "failure", CONF_LIVE, NULL)                                                \
-	X(DEFAULT_RULES, "default_rules", CONF_NEXT_START,                                    \
-	  "the default rules are loaded at start, when the kernel has none")                  \
-	X(LOG_DIR, "log_dir", CONF_NEXT_START, "the log files are opened at start")           \
-	X(OUTPUT, "output", CONF_NEXT_START, "the log files are opened at start")             \
-	X(MAX_LOG_FILE, "max_log_file", CONF_NEXT_START, "the log files are opened at start") \
-	X(NUM_LOGS, "num_logs", CONF_NEXT_START, "the log files are opened at start")         \
-	X(COMPRESS, "compress", CONF_NEXT_START, "the log files are opened at start")         \
-	X(EVENT_TIMEOUT, "event_timeout", CONF_LIVE, NULL)                                    \
-	X(MAX_OPEN_EVENTS, "max_open_events", CONF_NEXT_START,                                \
-	  "each decoder sizes its table of open events at start")                             \
-	X(RESOLVE_IDS, "resolve_ids", CONF_LIVE, NULL)                                        \
-	X(PROCESS_CONTEXT, "process_context", CONF_NEXT_START,                                \
-	  "the process table is read from /proc at start and kept current from then on")      \
-	X(ANCESTORS_DEPTH, "ancestors_depth", CONF_LIVE, NULL)                                \
-	X(PROCESS_TABLE_SIZE, "process_table_size", CONF_LIVE, NULL)                          \
-	X(METRICS_LISTEN, "metrics_listen", CONF_LIVE, NULL)                                  \
-	X(CONTROL_SOCKET, "control_socket", CONF_LIVE, NULL)
+/* What a key's value is, which says how it is parsed and printed. */
+enum conf_type {
+	CONF_BOOL = 1, /* yes or no; a bool field */
+	CONF_CHOICE,   /* one of .choices; the field holds its index */
+	CONF_NUMBER,   /* a decimal number from .min to .max (in .unit); no suffix */
+	CONF_SIZE,     /* bytes from .min to .max, with an optional K, M or G suffix
+			* (powers of 1024); printed with the largest exact one */
+	CONF_KERNEL,   /* a kernel setting: keep, or a number from .min to .max */
+	CONF_TEXT,     /* text that .check accepts, into a char array; empty is
+			* allowed, and means off, where .off */
+	CONF_LIST,     /* comma-separated names of .choices, at least one; stored
+			* by .list_set as a bit per choice */
+};
+
+struct conf;
+struct conf_key_info;
+
+/* A key's extra refusal, after its type's parse: NULL when the value is
+ * fine, else what is wrong (may be written in buf), which follows
+ * "KEY: " in the error. n is the parsed number (0 for CONF_TEXT). */
+typedef const char *conf_check_fn(const struct conf_key_info *key, const char *text, uint64_t n,
+				  char *buf, size_t size);
+
+/*
+ * The table: one row per key, in the order `needle config` prints them.
+ *   X(ID, name, default, doc, row...)
+ * default: the embedded configuration's value, written as in a file (and
+ *   as conf_format prints it back); doc: one line, printed above the key
+ *   by `needle config`; row: designated initializers of struct
+ *   conf_key_info (below): .type and what that type needs, CONF_FIELD(the
+ *   struct conf field), .builtin where a file that leaves the key out gets
+ *   another value than default, CONF_IN_MULTICAST(value, why) where
+ *   multicast mode allows only value, .check where the type's parse is not
+ *   enough, and .reload (with .why for CONF_NEXT_START).
+ * The rows name conf.c's static hooks (check_*, outputs_*) and pipeline.h's
+ * thread limits: CONF_KEYS(X) with a full row expands only in conf.c.
+ */
+#define CONF_FIELD(f) .offset = offsetof(struct conf, f), .size = sizeof(((struct conf *)0)->f)
+#define CONF_CHOICES(...) .choices = (const char *const[]){ __VA_ARGS__, NULL }
+#define CONF_IN_MULTICAST(value, what)                                                    \
+	.multicast = value, .multicast_what = what,                                        \
+	.multicast_why = "needle runs in multicast mode, which " what
+
+#define CONF_KEYS(X)                                                                      \
+	X(MODE, "mode", "unicast",                                                         \
+	  "unicast: the audit daemon; multicast: a passive reader beside auditd or journald", \
+	  .type = CONF_CHOICE, CONF_FIELD(mode), CONF_CHOICES("unicast", "multicast"),     \
+	  .reload = CONF_NEXT_START, .why = "the socket is registered or joined at start") \
+	X(LISTENER_THREADS, "listener_threads", "1",                                       \
+	  "threads receiving from the audit socket; more than one: multi-producer rings",  \
+	  .type = CONF_NUMBER, CONF_FIELD(listener_threads), .min = 1,                     \
+	  .max = PIPELINE_MAX_LISTENERS,                                                   \
+	  .reload = CONF_NEXT_START, .why = "threads start with needle")                   \
+	X(DECODER_THREADS, "decoder_threads", "0",                                         \
+	  "decoder threads, each with its own ring; 0: one per online CPU",                \
+	  .type = CONF_NUMBER, CONF_FIELD(decoder_threads), .min = 0,                      \
+	  .max = PIPELINE_MAX_DECODERS,                                                    \
+	  .reload = CONF_NEXT_START, .why = "each decoder has its ring, made at start")    \
+	X(SOCKET_BUFFER, "socket_buffer", "64M",                                           \
+	  "receive buffer asked for the audit socket (the kernel grants twice that)",      \
+	  .type = CONF_SIZE, CONF_FIELD(socket_buffer), .min = 64ull << 10,                \
+	  .max = 1ull << 30, .reload = CONF_LIVE)                                          \
+	X(RING_SIZE, "ring_size", "16M", "bytes per decoder ring, a power of two",         \
+	  .type = CONF_SIZE, CONF_FIELD(ring_size), .min = 64ull << 10, .max = 1ull << 30, \
+	  .check = check_power_of_two,                                                     \
+	  .reload = CONF_NEXT_START, .why = "the rings are allocated at start")            \
+	X(RING_FULL, "ring_full", "block",                                                 \
+	  "block: a listener waits for room; drop: records that do not fit are counted",   \
+	  .type = CONF_CHOICE, CONF_FIELD(ring_full), CONF_CHOICES("block", "drop"),       \
+	  .reload = CONF_LIVE)                                                             \
+	X(ENABLED, "enabled", "1",                                                         \
+	  "kernel audit on (1) or off (0) while needle runs, or keep; 2 (lock) is refused", \
+	  .type = CONF_KERNEL, CONF_FIELD(enabled), .max = 2, .check = check_not_locked,   \
+	  CONF_IN_MULTICAST("keep", "changes no kernel setting"), .reload = CONF_LIVE)     \
+	X(BACKLOG_LIMIT, "backlog_limit", "65536",                                         \
+	  "the kernel's backlog limit while needle runs, or keep",                         \
+	  .type = CONF_KERNEL, CONF_FIELD(backlog_limit), .max = UINT32_MAX,               \
+	  CONF_IN_MULTICAST("keep", "changes no kernel setting"), .reload = CONF_LIVE)     \
+	/* The kernel refuses more than 10 * AUDIT_BACKLOG_WAIT_TIME. */                  \
+	X(BACKLOG_WAIT_TIME, "backlog_wait_time", "keep",                                  \
+	  "jiffies an audited process waits when the backlog is full, or keep",            \
+	  .type = CONF_KERNEL, CONF_FIELD(backlog_wait_time), .max = 600000,               \
+	  .unit = "jiffies", CONF_IN_MULTICAST("keep", "changes no kernel setting"),       \
+	  .reload = CONF_LIVE)                                                             \
+	X(RATE_LIMIT, "rate_limit", "keep",                                                \
+	  "records per second the kernel allows (0: no limit), or keep",                   \
+	  .type = CONF_KERNEL, CONF_FIELD(rate_limit), .max = UINT32_MAX,                  \
+	  .unit = "records per second", CONF_IN_MULTICAST("keep", "changes no kernel setting"), \
+	  .reload = CONF_LIVE)                                                             \
+	X(FAILURE, "failure", "keep",                                                      \
+	  "on audit failure the kernel is 0 silent or 1 printk, or keep; 2 (panic) is refused", \
+	  .type = CONF_KERNEL, CONF_FIELD(failure), .max = 2, .check = check_no_panic,     \
+	  CONF_IN_MULTICAST("keep", "changes no kernel setting"), .reload = CONF_LIVE)     \
+	X(DEFAULT_RULES, "default_rules", "yes",                                           \
+	  "load needle's built-in rules when the kernel has none (a file that leaves it out: no)", \
+	  .type = CONF_BOOL, CONF_FIELD(default_rules), .builtin = "no",                   \
+	  CONF_IN_MULTICAST("no", "loads no rules"), .reload = CONF_NEXT_START,            \
+	  .why = "the default rules are loaded at start, when the kernel has none")        \
+	X(LOG_DIR, "log_dir", "/var/log/needle",                                           \
+	  "where the log files go (created 0700, files 0600)",                             \
+	  .type = CONF_TEXT, CONF_FIELD(log_dir), .check = check_absolute_path,            \
+	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
+	X(OUTPUT, "output", "json,raw",                                                    \
+	  "comma-separated: json, raw (auditd RAW), enriched (auditd ENRICHED), stdout (JSON)", \
+	  .type = CONF_LIST, CONF_CHOICES("json", "raw", "enriched", "stdout"),            \
+	  .list_get = outputs_get, .list_set = outputs_set,                                \
+	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
+	X(MAX_LOG_FILE, "max_log_file", "100M",                                            \
+	  "rotate a log file when it reaches this size; 0: never",                         \
+	  .type = CONF_SIZE, CONF_FIELD(max_log_file), .min = 0, .max = 1ull << 40,        \
+	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
+	X(NUM_LOGS, "num_logs", "5", "generations kept per log file, the current one included", \
+	  .type = CONF_NUMBER, CONF_FIELD(num_logs), .min = 1, .max = 999,                 \
+	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
+	X(COMPRESS, "compress", "none", "none, or lz4: LZ4 frames (lz4 -dc reads them)",   \
+	  .type = CONF_CHOICE, CONF_FIELD(compress_lz4), CONF_CHOICES("none", "lz4"),      \
+	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
+	X(EVENT_TIMEOUT, "event_timeout", "2000",                                          \
+	  "milliseconds after which an event still without its end is written, partial",   \
+	  .type = CONF_NUMBER, CONF_FIELD(event_timeout_ms), .min = 10, .max = 600000,     \
+	  .unit = "milliseconds", .reload = CONF_LIVE)                                     \
+	X(MAX_OPEN_EVENTS, "max_open_events", "16384",                                     \
+	  "events being assembled per decoder; past it the oldest is written, partial",    \
+	  .type = CONF_NUMBER, CONF_FIELD(max_open_events), .min = 16, .max = 1u << 22,    \
+	  .reload = CONF_NEXT_START,                                                       \
+	  .why = "each decoder sizes its table of open events at start")                   \
+	X(RESOLVE_IDS, "resolve_ids", "yes",                                               \
+	  "uid and gid names in JSON (who.*_name, owner); ENRICHED always has them",       \
+	  .type = CONF_BOOL, CONF_FIELD(resolve_ids), .reload = CONF_LIVE)                 \
+	X(PROCESS_CONTEXT, "process_context", "yes",                                       \
+	  "process context in JSON events: where.ancestors, container, namespaces",        \
+	  .type = CONF_BOOL, CONF_FIELD(process_context), .reload = CONF_NEXT_START,       \
+	  .why = "the process table is read from /proc at start and kept current from then on") \
+	X(ANCESTORS_DEPTH, "ancestors_depth", "4", "parents listed in where.ancestors",    \
+	  .type = CONF_NUMBER, CONF_FIELD(ancestors_depth), .min = 0, .max = 16,           \
+	  .reload = CONF_LIVE)                                                             \
+	X(PROCESS_TABLE_SIZE, "process_table_size", "32768",                               \
+	  "processes the process table keeps at most",                                     \
+	  .type = CONF_NUMBER, CONF_FIELD(process_table_size), .min = 64, .max = 1u << 22, \
+	  .reload = CONF_LIVE)                                                             \
+	X(METRICS_LISTEN, "metrics_listen", CONF_METRICS_LISTEN,                           \
+	  "HOST:PORT of the Prometheus endpoint ([::1]:9477 for IPv6); empty: off",        \
+	  .type = CONF_TEXT, CONF_FIELD(metrics_listen), .off = true,                      \
+	  .check = check_listen, .reload = CONF_LIVE)                                      \
+	X(CONTROL_SOCKET, "control_socket", "/run/needle/control",                         \
+	  "unix socket that needle stat reads (0600); empty: off",                         \
+	  .type = CONF_TEXT, CONF_FIELD(control_socket), .off = true,                      \
+	  .check = check_absolute_path, .reload = CONF_LIVE)
 
 enum conf_key {
-#define X(id, name, reload, why) CONF_KEY_##id,
+#define X(id, ...) CONF_KEY_##id,
 	CONF_KEYS(X)
 #undef X
 	CONF_KEY_COUNT
@@ -76,8 +198,22 @@ enum conf_key {
 
 struct conf_key_info {
 	const char *name;
+	const char *def;     /* the embedded configuration's value */
+	const char *builtin; /* a file that leaves the key out, if not def */
+	const char *doc;     /* one line */
+	enum conf_type type;
+	size_t offset, size; /* the struct conf field (not CONF_LIST) */
+	uint64_t min, max;   /* CONF_NUMBER, CONF_SIZE, CONF_KERNEL */
+	const char *unit;    /* CONF_NUMBER, CONF_KERNEL: what the number counts */
+	const char *const *choices; /* CONF_CHOICE, CONF_LIST (NULL-terminated) */
+	bool off;            /* CONF_TEXT: empty is a value, and means off */
+	conf_check_fn *check;
+	uint32_t (*list_get)(const struct conf *conf);
+	void (*list_set)(struct conf *conf, uint32_t mask);
+	/* Multicast mode: the only value allowed, the default there, and why. */
+	const char *multicast, *multicast_what, *multicast_why;
 	enum conf_reload reload;
-	const char *why; /* CONF_NEXT_START: why it waits */
+	const char *why;     /* CONF_NEXT_START: why it waits */
 };
 extern const struct conf_key_info conf_keys[CONF_KEY_COUNT];
 
@@ -114,10 +250,12 @@ struct conf {
 	uint32_t set_mask;
 };
 
-/* The configuration `needle run` uses when no file is given. */
+/* The configuration `needle run` uses when no file is given, made from
+ * the table's defaults and docs; conf_format prints it back unchanged. */
 extern const char conf_embedded_default[];
 
-/* Fills *conf with built-in values (those of a file with no keys). */
+/* Fills *conf with built-in values (those of a file with no keys): each
+ * key's .builtin, else its default. */
 void conf_init(struct conf *conf);
 
 /* Parses text (len bytes) named origin (a path, or "<embedded>") into conf,
@@ -137,24 +275,27 @@ int conf_load_file(struct conf *conf, const char *path, char *err, size_t err_si
 /* conf_init, then path, or the embedded configuration when path is NULL. */
 int conf_load(struct conf *conf, const char *path, char *err, size_t err_size);
 
-/* One key's value as a config file would say it ("keep", "json,raw"...). */
+/* One key's value as a config file would say it ("keep", "json,raw",
+ * "64M"...); conf_parse reads it back to the same value. */
 void conf_format_key(const struct conf *conf, enum conf_key key, char *buf, size_t size);
 
-/* Writes the effective configuration as a config file would say it. */
-void conf_format(const struct conf *conf, char *buf, size_t size);
+/* Writes the configuration as a config file would say it, each key below
+ * its doc line (`needle config`); returns the length of the whole text
+ * (more than size - 1: cut short). */
+size_t conf_format(const struct conf *conf, char *buf, size_t size);
 
 /* What SIGHUP does with key while needle runs as running says: the key's
- * own class, except that a needle running in multicast mode changes no
- * kernel setting. why (may be NULL) gets the reason of CONF_NEXT_START. */
+ * own class, except that a needle running in multicast mode changes none
+ * of the keys that have a multicast value. why (may be NULL) gets the
+ * reason of CONF_NEXT_START. */
 enum conf_reload conf_key_reload(const struct conf *running, enum conf_key key, const char **why);
 
 /* SIGHUP's decision. ret gets the configuration to run with: next's value
  * of every CONF_LIVE key, running's of every CONF_NEXT_START key. report
  * gets one line per key that differs ("ancestors_depth: 4 -> 1" or
- * "ring_size: 16777216 -> 1048576 takes effect at the next start (the
- * rings are allocated at start)"), joined by '\n'; changed (may be NULL)
- * gets a bit per such key (1 << enum conf_key). Returns how many keys
- * differ. */
+ * "ring_size: 16M -> 1M takes effect at the next start (the rings are
+ * allocated at start)"), joined by '\n'; changed (may be NULL) gets a bit
+ * per such key (1 << enum conf_key). Returns how many keys differ. */
 unsigned conf_reload_merge(const struct conf *running, const struct conf *next, struct conf *ret,
 			   char *report, size_t report_size, uint32_t *changed);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "metrics.h"
+#include "metric-table.h"
 #include "proctable.h"
 
 #include <arpa/inet.h>
@@ -12,37 +13,47 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static void header(struct outbuf *o, const char *name, const char *type, const char *help)
+/* Names, types, help and labels all come from metric-table.h. */
+_Static_assert(METRIC_OUTPUT_COUNT == PIPELINE_OUTPUTS,
+	       "metric-table.h names each output of pipeline_outputs()");
+
+static void header(struct outbuf *o, enum metric m)
 {
+	const struct metric_def *d = &metric_table[m];
+
 	outbuf_puts(o, "# HELP ");
-	outbuf_puts(o, name);
+	outbuf_puts(o, d->name);
 	outbuf_putc(o, ' ');
-	outbuf_puts(o, help);
+	outbuf_puts(o, d->help);
 	outbuf_puts(o, "\n# TYPE ");
-	outbuf_puts(o, name);
+	outbuf_puts(o, d->name);
 	outbuf_putc(o, ' ');
-	outbuf_puts(o, type);
+	outbuf_puts(o, metric_type_names[d->type]);
 	outbuf_putc(o, '\n');
 }
 
-static void sample(struct outbuf *o, const char *name, const char *labels, double v)
+static void put_sample(struct outbuf *o, const char *key, double v)
 {
 	char num[48];
 
-	outbuf_puts(o, name);
-	if (labels && *labels) {
-		outbuf_putc(o, '{');
-		outbuf_puts(o, labels);
-		outbuf_putc(o, '}');
-	}
+	outbuf_puts(o, key);
 	snprintf(num, sizeof(num), " %.17g\n", v);
 	outbuf_puts(o, num);
 }
 
-static void one(struct outbuf *o, const char *name, const char *type, const char *help, double v)
+/* One sample of m, with as many label values as m's set has labels. */
+static void sample(struct outbuf *o, enum metric m, const char *v1, const char *v2, double v)
 {
-	header(o, name, type, help);
-	sample(o, name, NULL, v);
+	char key[METRIC_KEY_MAX];
+
+	metric_key(key, sizeof(key), m, v1, v2);
+	put_sample(o, key, v);
+}
+
+static void one(struct outbuf *o, enum metric m, double v)
+{
+	header(o, m);
+	sample(o, m, NULL, NULL, v);
 }
 
 static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
@@ -57,44 +68,25 @@ static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 	have_prev = v.have_previous;
 	if (!v.valid)
 		return;
-	one(o, "needle_kernel_enabled", "gauge", "Kernel audit enabled (0 off, 1 on, 2 locked).",
-	    s.enabled);
-	one(o, "needle_kernel_failure", "gauge", "Kernel audit failure mode (0 silent, 1 printk, 2 panic).",
-	    s.failure);
-	one(o, "needle_kernel_daemon_pid", "gauge", "Pid registered as the audit daemon (0: none).",
-	    s.pid);
-	one(o, "needle_kernel_rate_limit", "gauge", "Kernel audit rate limit, records per second (0: none).",
-	    s.rate_limit);
-	one(o, "needle_kernel_backlog_limit", "gauge", "Kernel audit backlog limit, records.",
-	    s.backlog_limit);
-	one(o, "needle_kernel_backlog", "gauge", "Records waiting in the kernel's audit backlog.",
-	    s.backlog);
-	one(o, "needle_kernel_lost_records_total", "counter",
-	    "Records the kernel lost in its lifetime (since boot or auditctl --reset-lost: rate "
-	    "limit, backlog overflow, memory); needle_lost_records_total{cause=\"kernel\"} "
-	    "counts since needle started.",
-	    s.lost);
-	one(o, "needle_kernel_backlog_wait_time_jiffies", "gauge",
-	    "How long an audited process waits on a full backlog before the kernel drops.",
-	    s.backlog_wait_time);
-	one(o, "needle_kernel_backlog_wait_time_actual_total", "counter",
-	    "Time audited processes spent waiting on a full backlog, as the kernel reports it.",
-	    s.backlog_wait_time_actual);
+	one(o, METRIC_KERNEL_ENABLED, s.enabled);
+	one(o, METRIC_KERNEL_FAILURE, s.failure);
+	one(o, METRIC_KERNEL_DAEMON_PID, s.pid);
+	one(o, METRIC_KERNEL_RATE_LIMIT, s.rate_limit);
+	one(o, METRIC_KERNEL_BACKLOG_LIMIT, s.backlog_limit);
+	one(o, METRIC_KERNEL_BACKLOG, s.backlog);
+	one(o, METRIC_KERNEL_LOST_RECORDS, s.lost);
+	one(o, METRIC_KERNEL_BACKLOG_WAIT_TIME, s.backlog_wait_time);
+	one(o, METRIC_KERNEL_BACKLOG_WAIT_TIME_ACTUAL, s.backlog_wait_time_actual);
 	if (!have_prev)
 		return;
 	/* Over the last second (the poll interval): what moved just now. */
-	one(o, "needle_kernel_lost_records_last_interval", "gauge",
-	    "Records the kernel lost during the last poll interval (1 s).",
-	    (double)(uint32_t)(s.lost - prev.lost));
-	one(o, "needle_kernel_backlog_wait_time_actual_last_interval", "gauge",
-	    "Backlog wait time the kernel reported during the last poll interval (1 s).",
+	one(o, METRIC_KERNEL_LOST_RECORDS_LAST, (double)(uint32_t)(s.lost - prev.lost));
+	one(o, METRIC_KERNEL_BACKLOG_WAIT_TIME_ACTUAL_LAST,
 	    (double)(uint32_t)(s.backlog_wait_time_actual - prev.backlog_wait_time_actual));
-	one(o, "needle_kernel_backlog_change_last_interval", "gauge",
-	    "Change of the kernel backlog over the last poll interval (1 s).",
-	    (double)s.backlog - (double)prev.backlog);
+	one(o, METRIC_KERNEL_BACKLOG_CHANGE_LAST, (double)s.backlog - (double)prev.backlog);
 }
 
-static void render_socket(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *o)
+static void render_socket(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *o)
 {
 	struct listener_stats ls;
 	struct kernel_view v;
@@ -104,124 +96,92 @@ static void render_socket(const struct pipeline *p, struct kernel_snapshot *k, s
 	kernel_snapshot_read(k, &v);
 	queued = v.socket_queued;
 	rcvbuf = v.rcvbuf;
-	one(o, "needle_socket_receive_buffer_bytes", "gauge",
-	    "Receive buffer the kernel granted to the audit socket.", (double)rcvbuf);
-	one(o, "needle_socket_queued_bytes", "gauge",
-	    "Bytes waiting in the audit socket's receive queue.", (double)queued);
+	one(o, METRIC_SOCKET_RECEIVE_BUFFER, (double)rcvbuf);
+	one(o, METRIC_SOCKET_QUEUED, (double)queued);
 
-	pipeline_sum_listeners(p, &ls);
-	one(o, "needle_socket_datagrams_total", "counter", "Datagrams received from the audit socket.",
-	    (double)ls.datagrams);
-	one(o, "needle_socket_received_bytes_total", "counter", "Bytes received from the audit socket.",
-	    (double)ls.bytes);
-	one(o, "needle_socket_recv_batches_total", "counter", "recvmmsg() calls that returned data.",
-	    (double)ls.batches);
-	one(o, "needle_socket_records_total", "counter", "Audit records passed to the rings.",
-	    (double)ls.records);
-	one(o, "needle_socket_overruns_total", "counter",
-	    "Receive buffer overruns (ENOBUFS): records were lost in the socket.",
-	    (double)ls.enobufs);
-	one(o, "needle_socket_foreign_datagrams_total", "counter",
-	    "Datagrams not from the kernel, dropped.", (double)ls.foreign);
-	one(o, "needle_socket_truncated_datagrams_total", "counter",
-	    "Datagrams larger than the receive buffer.", (double)ls.truncated);
+	ls = p->listener;
+	one(o, METRIC_SOCKET_DATAGRAMS, (double)ls.datagrams);
+	one(o, METRIC_SOCKET_RECEIVED_BYTES, (double)ls.bytes);
+	one(o, METRIC_SOCKET_RECV_BATCHES, (double)ls.batches);
+	one(o, METRIC_SOCKET_RECORDS, (double)ls.records);
+	one(o, METRIC_SOCKET_OVERRUNS, (double)ls.enobufs);
+	one(o, METRIC_SOCKET_FOREIGN_DATAGRAMS, (double)ls.foreign);
+	one(o, METRIC_SOCKET_TRUNCATED_DATAGRAMS, (double)ls.truncated);
 }
 
-static void render_rings(const struct pipeline *p, struct outbuf *o)
+static void render_rings(const struct pipeline_stats *p, struct outbuf *o)
 {
-	static const struct {
-		const char *name, *type, *help;
-	} m[] = {
-		{ "needle_ring_occupancy_bytes", "gauge", "Bytes in the ring now." },
-		{ "needle_ring_capacity_bytes", "gauge", "Capacity of the ring." },
-		{ "needle_ring_high_water_bytes", "gauge", "Highest occupancy seen." },
-		{ "needle_ring_full_stalls_total", "counter", "Times a listener found the ring full." },
-		{ "needle_ring_stall_seconds_total", "counter", "Time listeners waited on a full ring." },
-		{ "needle_ring_dropped_records_total", "counter",
-		  "Records dropped (ring_full = drop), by reason: full (no room), rest_of_event "
-		  "(an earlier record of the event was dropped)." },
+	static const enum metric m[] = {
+		METRIC_RING_OCCUPANCY,    METRIC_RING_CAPACITY,     METRIC_RING_HIGH_WATER,
+		METRIC_RING_FULL_STALLS,  METRIC_RING_STALL_SECONDS, METRIC_RING_DROPPED_RECORDS,
 	};
 
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
-		header(o, m[k].name, m[k].type, m[k].help);
-		for (unsigned i = 0; i < pipeline_decoders(p); i++) {
-			struct ring_stats rs;
-			char label[32];
+		header(o, m[k]);
+		for (unsigned i = 0; i < p->decoders; i++) {
+			const struct ring_stats rs = p->ring[i];
+			char shard[16];
 			double v;
 
-			pipeline_ring_stats(p, i, &rs);
-			v = k == 0   ? (double)rs.occupancy
-			    : k == 1 ? (double)rs.capacity
-			    : k == 2 ? (double)rs.high_water
-			    : k == 3 ? (double)rs.full_stalls
-			    : k == 4 ? (double)rs.stall_ns / 1e9
-				     : (double)rs.drops;
-			snprintf(label, sizeof(label), "shard=\"%u\"", i);
-			if (k == 5) {
-				uint64_t rest = pipeline_ring_rest_dropped(p, i);
-				char l2[64];
+			v = m[k] == METRIC_RING_OCCUPANCY     ? (double)rs.occupancy
+			    : m[k] == METRIC_RING_CAPACITY    ? (double)rs.capacity
+			    : m[k] == METRIC_RING_HIGH_WATER  ? (double)rs.high_water
+			    : m[k] == METRIC_RING_FULL_STALLS ? (double)rs.full_stalls
+							      : (double)rs.stall_ns / 1e9;
+			snprintf(shard, sizeof(shard), "%u", i);
+			if (m[k] == METRIC_RING_DROPPED_RECORDS) {
+				uint64_t rest = p->ring_rest_dropped[i];
 
-				snprintf(l2, sizeof(l2), "%s,reason=\"full\"", label);
-				sample(o, m[k].name, l2, rs.drops > rest ? (double)(rs.drops - rest) : 0);
-				snprintf(l2, sizeof(l2), "%s,reason=\"rest_of_event\"", label);
-				sample(o, m[k].name, l2, (double)rest);
+				sample(o, m[k], shard, metric_drop_reason_names[METRIC_REASON_FULL],
+				       rs.drops > rest ? (double)(rs.drops - rest) : 0);
+				sample(o, m[k], shard,
+				       metric_drop_reason_names[METRIC_REASON_REST_OF_EVENT],
+				       (double)rest);
 				continue;
 			}
-			sample(o, m[k].name, label, v);
+			sample(o, m[k], shard, NULL, v);
 		}
 	}
 }
 
 /* The delay histogram, summed over decoders (buckets made cumulative). */
-static void render_delay(const struct pipeline *p, struct outbuf *o)
+static void render_delay(const struct pipeline_stats *p, struct outbuf *o)
 {
-	struct decoder_stats ds;
+	const struct decoder_stats ds = p->decoder;
 	uint64_t cumulative = 0;
-	char label[32];
+	char le[32], key[METRIC_KEY_MAX];
 
-	pipeline_sum_decoders(p, &ds);
-	header(o, "needle_event_delay_seconds", "histogram",
-	       "Time from an event's audit timestamp to its formatting by a decoder.");
+	header(o, METRIC_EVENT_DELAY);
 	for (unsigned b = 0; b < DELAY_BUCKETS; b++) {
 		cumulative += ds.delay_bucket[b];
 		if (b < DELAY_BUCKETS - 1)
-			snprintf(label, sizeof(label), "le=\"%g\"", delay_bucket_ms[b] / 1000.0);
+			snprintf(le, sizeof(le), "%g", delay_bucket_ms[b] / 1000.0);
 		else
-			snprintf(label, sizeof(label), "le=\"+Inf\"");
-		sample(o, "needle_event_delay_seconds_bucket", label, (double)cumulative);
+			snprintf(le, sizeof(le), "+Inf");
+		sample(o, METRIC_EVENT_DELAY, le, NULL, (double)cumulative);
 	}
-	sample(o, "needle_event_delay_seconds_sum", NULL, (double)ds.delay_sum_ms / 1000.0);
-	sample(o, "needle_event_delay_seconds_count", NULL, (double)cumulative);
-	one(o, "needle_event_delay_max_seconds", "gauge", "Longest delay seen since start.",
-	    (double)ds.delay_max_ms / 1000.0);
+	metric_part_key(key, sizeof(key), METRIC_EVENT_DELAY, METRIC_PART_SUM);
+	put_sample(o, key, (double)ds.delay_sum_ms / 1000.0);
+	metric_part_key(key, sizeof(key), METRIC_EVENT_DELAY, METRIC_PART_COUNT);
+	put_sample(o, key, (double)cumulative);
+	one(o, METRIC_EVENT_DELAY_MAX, (double)ds.delay_max_ms / 1000.0);
 }
 
-static void render_decoders(const struct pipeline *p, struct outbuf *o)
+static void render_decoders(const struct pipeline_stats *p, struct outbuf *o)
 {
-	struct decoder_stats ds;
+	const struct decoder_stats ds = p->decoder;
 
-	pipeline_sum_decoders(p, &ds);
-	one(o, "needle_decoder_records_total", "counter", "Records the decoders took from the rings.",
-	    (double)ds.records);
-	header(o, "needle_decoder_events_total", "counter",
-	       "Events the decoders formatted, whole or partial (written without their end: "
-	       "timeout, eviction, stop, records lost, too large).");
-	sample(o, "needle_decoder_events_total", "state=\"whole\"", (double)ds.events);
-	sample(o, "needle_decoder_events_total", "state=\"partial\"", (double)ds.partial_events);
-	one(o, "needle_decoder_late_records_total", "counter",
-	    "Records that reached their event after its EOE.", (double)ds.late_records);
-	one(o, "needle_decoder_late_dropped_records_total", "counter",
-	    "Records whose event had already been written (after its timeout or eviction): left "
-	    "out, so that no event id is written twice.", (double)ds.late_dropped);
-	one(o, "needle_decoder_dropped_records_total", "counter",
-	    "Records dropped from events over the size cap.", (double)ds.dropped_records);
-	one(o, "needle_decoder_open_events", "gauge", "Events being assembled now.",
-	    (double)ds.open_events);
-	one(o, "needle_decoder_serial_gaps_total", "counter",
-	    "Events missing from the kernel's serial sequence since this start: lost after the "
-	    "kernel (socket, or dropped whole by a full ring). Serials missing from before the "
-	    "start are counted apart: needle_lost_events_total{cause=\"restart\"}.",
-	    (double)ds.serial_gaps);
+	one(o, METRIC_DECODER_RECORDS, (double)ds.records);
+	header(o, METRIC_DECODER_EVENTS);
+	sample(o, METRIC_DECODER_EVENTS, metric_event_state_names[METRIC_STATE_WHOLE], NULL,
+	       (double)ds.events);
+	sample(o, METRIC_DECODER_EVENTS, metric_event_state_names[METRIC_STATE_PARTIAL], NULL,
+	       (double)ds.partial_events);
+	one(o, METRIC_DECODER_LATE_RECORDS, (double)ds.late_records);
+	one(o, METRIC_DECODER_LATE_DROPPED, (double)ds.late_dropped);
+	one(o, METRIC_DECODER_DROPPED_RECORDS, (double)ds.dropped_records);
+	one(o, METRIC_DECODER_OPEN_EVENTS, (double)ds.open_events);
+	one(o, METRIC_DECODER_SERIAL_GAPS, (double)ds.serial_gaps);
 
 	render_delay(p, o);
 }
@@ -247,102 +207,78 @@ static double minus(uint64_t a, uint64_t b)
 	return a > b ? (double)(a - b) : 0;
 }
 
-static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *o)
+static void render_losses(const struct pipeline_stats *p, struct kernel_snapshot *k,
+			  struct outbuf *o)
 {
-	struct listener_stats ls;
-	struct decoder_stats ds;
+	const struct listener_stats ls = p->listener;
+	const struct decoder_stats ds = p->decoder;
 	struct kernel_view v;
-	uint64_t sink_lost = pipeline_sum_outputs(p, true), kernel = 0;
+	uint64_t sink_lost = 0, kernel = 0;
 
-	pipeline_sum_listeners(p, &ls);
-	pipeline_sum_decoders(p, &ds);
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
+		sink_lost += p->output_on[i] ? p->output[i].lost_events : 0;
 	kernel_snapshot_read(k, &v);
 	if (v.valid && v.started)
 		kernel = (uint32_t)(v.status.lost - v.lost_at_start);
-	header(o, "needle_lost_records_total", "counter",
-	       "Records lost since needle started, by stage: kernel (its lost counter), ring "
-	       "(full, ring_full = drop), oversize (events over the size cap), late (their event "
-	       "was already written), failed_decoder (records for a decoder thread that failed; "
-	       "needle stops).");
-	sample(o, "needle_lost_records_total", "cause=\"kernel\"", (double)kernel);
-	sample(o, "needle_lost_records_total", "cause=\"ring\"", (double)ls.ring_drops);
-	sample(o, "needle_lost_records_total", "cause=\"oversize\"", (double)ds.dropped_records);
-	sample(o, "needle_lost_records_total", "cause=\"late\"", (double)ds.late_dropped);
-	sample(o, "needle_lost_records_total", "cause=\"failed_decoder\"",
-	       (double)(ls.abandoned + ds.abandoned_in_ring));
-	header(o, "needle_lost_events_total", "counter",
-	       "Events lost since needle started, one cause each, each measured on its own. "
-	       "kernel: the kernel's lost counter since start (it counts records: at most that "
-	       "many events); socket: serial gaps the rings did not cause (receive buffer "
-	       "overrun); ring: events a full ring dropped records of; partial: written without "
-	       "their end (timeout, eviction, stop); restart: serials the kernel used before this "
-	       "needle took over that no log has (no needle ran, or a killed one's buffers); "
-	       "sink: failed writes, summed over outputs.");
-	sample(o, "needle_lost_events_total", "cause=\"kernel\"", (double)kernel);
-	sample(o, "needle_lost_events_total", "cause=\"socket\"",
-	       minus(ds.serial_gaps, ls.ring_events_whole));
-	sample(o, "needle_lost_events_total", "cause=\"ring\"",
-	       (double)(ls.ring_events_whole + ls.ring_events_cut));
-	sample(o, "needle_lost_events_total", "cause=\"partial\"",
-	       minus(ds.partial_events, ls.ring_events_cut));
-	sample(o, "needle_lost_events_total", "cause=\"restart\"", (double)ds.restart_gaps);
-	sample(o, "needle_lost_events_total", "cause=\"sink\"", (double)sink_lost);
+
+	const double records[METRIC_RECORD_CAUSE_COUNT] = {
+		[METRIC_RECORDS_KERNEL] = (double)kernel,
+		[METRIC_RECORDS_RING] = (double)ls.ring_drops,
+		[METRIC_RECORDS_OVERSIZE] = (double)ds.dropped_records,
+		[METRIC_RECORDS_LATE] = (double)ds.late_dropped,
+		[METRIC_RECORDS_FAILED_DECODER] = (double)(ls.abandoned + ds.abandoned_in_ring),
+	};
+	const double events[METRIC_EVENT_CAUSE_COUNT] = {
+		[METRIC_EVENTS_KERNEL] = (double)kernel,
+		[METRIC_EVENTS_SOCKET] = minus(ds.serial_gaps, ls.ring_events_whole),
+		[METRIC_EVENTS_RING] = (double)(ls.ring_events_whole + ls.ring_events_cut),
+		[METRIC_EVENTS_PARTIAL] = minus(ds.partial_events, ls.ring_events_cut),
+		[METRIC_EVENTS_RESTART] = (double)ds.restart_gaps,
+		[METRIC_EVENTS_SINK] = (double)sink_lost,
+	};
+
+	header(o, METRIC_LOST_RECORDS);
+	for (unsigned c = 0; c < METRIC_RECORD_CAUSE_COUNT; c++)
+		sample(o, METRIC_LOST_RECORDS, metric_record_cause_names[c], NULL, records[c]);
+	header(o, METRIC_LOST_EVENTS);
+	for (unsigned c = 0; c < METRIC_EVENT_CAUSE_COUNT; c++)
+		sample(o, METRIC_LOST_EVENTS, metric_event_cause_names[c], NULL, events[c]);
 }
 
-static void render_sinks(const struct pipeline *p, struct outbuf *o)
+static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 {
 	static const struct {
-		const char *name, *type, *help;
+		enum metric m;
+		size_t offset;
 	} m[] = {
-		{ "needle_sink_events_total", "counter", "Events written to the output." },
-		{ "needle_sink_written_bytes_total", "counter", "Bytes written (compressed with lz4)." },
-		{ "needle_sink_uncompressed_bytes_total", "counter", "Bytes before compression." },
-		{ "needle_sink_write_errors_total", "counter", "Failed writes (disk full, I/O error)." },
-		{ "needle_sink_lost_events_total", "counter", "Events lost in failed writes." },
-		{ "needle_sink_rotations_total", "counter", "Log file rotations." },
-		{ "needle_sink_rotation_errors_total", "counter",
-		  "Rotations not done (new file or rename refused); every generation kept, "
-		  "writing went on to the current file, retried a second later." },
-		{ "needle_sink_sync_errors_total", "counter",
-		  "fsync or close of a finished file that failed (a late I/O error)." },
-		{ "needle_sink_unsynced_events_total", "counter",
-		  "Events in files whose fsync or close failed: at most this many lost." },
+		{ METRIC_SINK_EVENTS, offsetof(struct sink_stats, events) },
+		{ METRIC_SINK_WRITTEN_BYTES, offsetof(struct sink_stats, bytes) },
+		{ METRIC_SINK_UNCOMPRESSED_BYTES, offsetof(struct sink_stats, raw_bytes) },
+		{ METRIC_SINK_WRITE_ERRORS, offsetof(struct sink_stats, write_errors) },
+		{ METRIC_SINK_LOST_EVENTS, offsetof(struct sink_stats, lost_events) },
+		{ METRIC_SINK_ROTATIONS, offsetof(struct sink_stats, rotations) },
+		{ METRIC_SINK_ROTATION_ERRORS, offsetof(struct sink_stats, rotate_errors) },
+		{ METRIC_SINK_SYNC_ERRORS, offsetof(struct sink_stats, sync_errors) },
+		{ METRIC_SINK_UNSYNCED_EVENTS, offsetof(struct sink_stats, unsynced_events) },
 	};
-	static const char *const names[PIPELINE_OUTPUTS] = { "json", "raw", "enriched", "stdout" };
-	const struct sink *outs[PIPELINE_OUTPUTS];
-
-	pipeline_outputs(p, outs);
-
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
-		header(o, m[k].name, m[k].type, m[k].help);
+		header(o, m[k].m);
 		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
-			struct sink_stats st;
-			char label[32];
 			uint64_t v;
 
-			if (!outs[i])
+			if (!p->output_on[i])
 				continue;
-			sink_get_stats(outs[i], &st);
-			v = k == 0   ? st.events
-			    : k == 1 ? st.bytes
-			    : k == 2 ? st.raw_bytes
-			    : k == 3 ? st.write_errors
-			    : k == 4 ? st.lost_events
-			    : k == 5 ? st.rotations
-			    : k == 6 ? st.rotate_errors
-			    : k == 7 ? st.sync_errors
-				     : st.unsynced_events;
-			snprintf(label, sizeof(label), "output=\"%s\"", names[i]);
-			sample(o, m[k].name, label, (double)v);
+			memcpy(&v, (const char *)&p->output[i] + m[k].offset, sizeof(v));
+			sample(o, m[k].m, metric_output_names[i], NULL, (double)v);
 		}
 	}
 }
 
-double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
+double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot *k,
 			 const char **ret_stage)
 {
 	double risk = 0, v;
-	const char *stage = "none";
+	const char *stage = metric_stage_names[METRIC_STAGE_NONE];
 	struct kernel_view kv;
 
 	kernel_snapshot_read(k, &kv);
@@ -350,24 +286,23 @@ double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
 		v = (double)kv.status.backlog / (double)kv.status.backlog_limit;
 		if (v > risk) {
 			risk = v;
-			stage = "kernel";
+			stage = metric_stage_names[METRIC_STAGE_KERNEL];
 		}
 	}
 	if (kv.socket_limit) {
 		v = (double)kv.socket_queued / (double)kv.socket_limit;
 		if (v > risk) {
 			risk = v;
-			stage = "socket";
+			stage = metric_stage_names[METRIC_STAGE_SOCKET];
 		}
 	}
-	for (unsigned i = 0; p && i < pipeline_decoders(p); i++) {
-		struct ring_stats rs;
+	for (unsigned i = 0; p && i < p->decoders; i++) {
+		const struct ring_stats rs = p->ring[i];
 
-		pipeline_ring_stats(p, i, &rs);
 		v = rs.capacity ? (double)rs.occupancy / (double)rs.capacity : 0;
 		if (v > risk) {
 			risk = v;
-			stage = "ring";
+			stage = metric_stage_names[METRIC_STAGE_RING];
 		}
 	}
 	if (ret_stage)
@@ -379,70 +314,47 @@ double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
 static void render_readlog(const struct readlog_stats *r, struct outbuf *o)
 {
 	static const struct {
-		const char *name, *help;
+		enum metric m;
 		size_t offset;
 	} counters[] = {
-		{ "needle_multicast_datagrams_total", "Datagrams the multicast reader received.",
-		  offsetof(struct readlog_stats, datagrams) },
-		{ "needle_multicast_records_total", "Audit records the multicast reader received.",
-		  offsetof(struct readlog_stats, records) },
-		{ "needle_multicast_received_bytes_total", "Bytes the multicast reader received.",
-		  offsetof(struct readlog_stats, bytes) },
-		{ "needle_multicast_events_total", "Distinct serials (events) the multicast reader saw.",
-		  offsetof(struct readlog_stats, events) },
-		{ "needle_multicast_overruns_total",
-		  "Receive buffer overruns (ENOBUFS) of the multicast reader: it lost records.",
-		  offsetof(struct readlog_stats, overruns) },
-		{ "needle_multicast_serial_gaps_total",
-		  "Events the multicast reader never saw (serial gaps), as a slow reader loses them.",
-		  offsetof(struct readlog_stats, serial_gaps) },
+		{ METRIC_MULTICAST_DATAGRAMS, offsetof(struct readlog_stats, datagrams) },
+		{ METRIC_MULTICAST_RECORDS, offsetof(struct readlog_stats, records) },
+		{ METRIC_MULTICAST_RECEIVED_BYTES, offsetof(struct readlog_stats, bytes) },
+		{ METRIC_MULTICAST_EVENTS, offsetof(struct readlog_stats, events) },
+		{ METRIC_MULTICAST_OVERRUNS, offsetof(struct readlog_stats, overruns) },
+		{ METRIC_MULTICAST_SERIAL_GAPS, offsetof(struct readlog_stats, serial_gaps) },
 	};
 
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-		one(o, counters[i].name, "counter", counters[i].help,
+		one(o, counters[i].m,
 		    (double)atomic_load_explicit(
 			    (const _Atomic uint64_t *)((const char *)r + counters[i].offset),
 			    memory_order_relaxed));
-	one(o, "needle_multicast_receive_buffer_bytes", "gauge",
-	    "Receive buffer the kernel granted the multicast reader.", (double)r->rcvbuf);
+	one(o, METRIC_MULTICAST_RECEIVE_BUFFER, (double)r->rcvbuf);
 }
 
 /* The process table (proctable.h): its size and what filled it. */
-static void render_procs(struct proctable *t, struct outbuf *o)
+static void render_procs(const struct proctable_stats *t, struct outbuf *o)
 {
-	struct proctable_stats st;
+	const struct proctable_stats st = *t;
 
-	proctable_get_stats(t, &st);
-	one(o, "needle_process_table_entries", "gauge", "Processes in the table now.",
-	    (double)st.entries);
-	one(o, "needle_process_table_capacity", "gauge", "Most processes the table keeps "
-	    "(process_table_size).", (double)st.max_entries);
-	one(o, "needle_process_table_bytes", "gauge", "Memory the table's entries take.",
-	    (double)st.bytes);
-	one(o, "needle_process_table_loads_total", "counter",
-	    "Processes read from /proc (at start, and when an event named an unknown pid).",
-	    (double)st.loads);
-	one(o, "needle_process_table_load_failures_total", "counter",
-	    "Reads from /proc that found the process gone: its events say unknown.",
-	    (double)st.load_failures);
-	one(o, "needle_process_table_full_total", "counter",
-	    "Processes not added because the table was full (raise process_table_size).",
-	    (double)st.full);
-	one(o, "needle_process_table_expired_total", "counter",
-	    "Entries removed a while after their process exited.", (double)st.expired);
+	one(o, METRIC_PROCESS_TABLE_ENTRIES, (double)st.entries);
+	one(o, METRIC_PROCESS_TABLE_CAPACITY, (double)st.max_entries);
+	one(o, METRIC_PROCESS_TABLE_BYTES, (double)st.bytes);
+	one(o, METRIC_PROCESS_TABLE_LOADS, (double)st.loads);
+	one(o, METRIC_PROCESS_TABLE_LOAD_FAILURES, (double)st.load_failures);
+	one(o, METRIC_PROCESS_TABLE_FULL, (double)st.full);
+	one(o, METRIC_PROCESS_TABLE_EXPIRED, (double)st.expired);
 }
 
-void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *out)
+void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *out)
 {
 	const char *stage;
 	double risk = metrics_loss_risk(p, k, &stage);
-	char label[48];
 	struct kernel_view v;
 
-	header(out, "needle_loss_risk", "gauge",
-	       "How full the fullest stage is (0 to 1): kernel backlog, socket buffer or ring.");
-	snprintf(label, sizeof(label), "stage=\"%s\"", stage);
-	sample(out, "needle_loss_risk", label, risk);
+	header(out, METRIC_LOSS_RISK);
+	sample(out, METRIC_LOSS_RISK, stage, NULL, risk);
 	render_kernel(k, out);
 	kernel_snapshot_read(k, &v);
 	if (v.readlog)
@@ -454,13 +366,38 @@ void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct 
 	render_decoders(p, out);
 	render_sinks(p, out);
 	render_losses(p, k, out);
-	if (pipeline_procs(p))
-		render_procs(pipeline_procs(p), out);
+	if (p->have_procs)
+		render_procs(&p->procs, out);
+}
+
+static void read_pipeline(const void *arg, struct pipeline_stats *ret)
+{
+	pipeline_get_stats(arg, ret);
+}
+
+struct metrics_source metrics_source_pipeline(const struct pipeline *p)
+{
+	return (struct metrics_source){ read_pipeline, p };
+}
+
+void metrics_render_source(const struct metrics_source *src, struct kernel_snapshot *k,
+			   struct outbuf *out)
+{
+	struct pipeline_stats *ps = src && src->read ? malloc(sizeof(*ps)) : NULL;
+
+	if (src && src->read && !ps) {
+		out->failed = true; /* the caller answers "out of memory" as for any page */
+		return;
+	}
+	if (ps)
+		src->read(src->arg, ps);
+	metrics_render(ps, k, out);
+	free(ps);
 }
 
 struct metrics_server {
 	struct MHD_Daemon *mhd;
-	const struct pipeline *p;
+	struct metrics_source src;
 	struct kernel_snapshot *k;
 };
 
@@ -479,7 +416,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	else if (strcmp(url, "/metrics") != 0)
 		code = MHD_HTTP_NOT_FOUND;
 	if (code == MHD_HTTP_OK)
-		metrics_render(s->p, s->k, &body);
+		metrics_render_source(&s->src, s->k, &body);
 	else
 		outbuf_puts(&body, code == MHD_HTTP_NOT_FOUND ? "not found: try /metrics\n"
 							      : "only GET\n");
@@ -542,7 +479,7 @@ int metrics_parse_listen(const char *listen, void *ret_sockaddr, unsigned *ret_l
 	return -EINVAL;
 }
 
-struct metrics_server *metrics_server_start(const char *listen, const struct pipeline *p,
+struct metrics_server *metrics_server_start(const char *listen, const struct metrics_source *src,
 					    struct kernel_snapshot *k, char *err, size_t err_size)
 {
 	struct sockaddr_storage addr;
@@ -559,7 +496,7 @@ struct metrics_server *metrics_server_start(const char *listen, const struct pip
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	s->p = p;
+	s->src = src ? *src : (struct metrics_source){ 0 };
 	s->k = k;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

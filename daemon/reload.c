@@ -17,7 +17,7 @@ static void reload_endpoints(struct daemon *d, struct conf *run, uint32_t change
 		struct metrics_server *m = NULL;
 
 		if (run->metrics_listen[0] &&
-		    !(m = metrics_server_start(run->metrics_listen, d->p, &d->kernel, err,
+		    !(m = metrics_server_start(run->metrics_listen, &d->source, &d->kernel, err,
 					       sizeof(err)))) {
 			say("SIGHUP: %s; metrics stay on '%s'", err, d->conf.metrics_listen);
 			strcpy(run->metrics_listen, d->conf.metrics_listen);
@@ -30,7 +30,8 @@ static void reload_endpoints(struct daemon *d, struct conf *run, uint32_t change
 		struct control_server *c = NULL;
 
 		if (run->control_socket[0] &&
-		    !(c = control_start(run->control_socket, d->p, &d->kernel, err, sizeof(err)))) {
+		    !(c = control_start(run->control_socket, &d->source, &d->kernel, err,
+					sizeof(err)))) {
 			say("SIGHUP: %s; the control socket stays '%s'", err, d->conf.control_socket);
 			strcpy(run->control_socket, d->conf.control_socket);
 		} else {

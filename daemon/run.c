@@ -87,14 +87,14 @@ static void start_endpoints(struct daemon *d)
 	char err[256];
 
 	if (d->conf.metrics_listen[0]) {
-		d->metrics = metrics_server_start(d->conf.metrics_listen, d->p, &d->kernel, err,
-						  sizeof(err));
+		d->metrics = metrics_server_start(d->conf.metrics_listen, &d->source, &d->kernel,
+						  err, sizeof(err));
 		if (!d->metrics)
 			say("%s; metrics are off (set metrics_listen to a free address, or empty)",
 			    err);
 	}
 	if (d->conf.control_socket[0]) {
-		d->control = control_start(d->conf.control_socket, d->p, &d->kernel, err,
+		d->control = control_start(d->conf.control_socket, &d->source, &d->kernel, err,
 					   sizeof(err));
 		if (!d->control)
 			say("%s; 'needle stat' cannot reach this needle (set control_socket)", err);
@@ -126,6 +126,7 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 	struct watch watch;
 
 	watch_start(&watch, d->p, &d->kernel, &d->conf);
+	d->source = metrics_source_pipeline(d->p);
 	start_endpoints(d);
 	say("collecting (%s): pid %d, %u listener(s), %u decoder(s), ring %" PRIu64
 	    " bytes each, output to %s",

@@ -27,6 +27,7 @@ struct daemon {
 	int ready_fd;              /* detached: tells the parent start-up worked */
 	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */
 	bool failure_said;         /* a thread's failure is logged */
+	struct metrics_source source;  /* the pipeline's figures, for the endpoints */
 	struct metrics_server *metrics;
 	struct control_server *control;
 };

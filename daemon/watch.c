@@ -140,8 +140,12 @@ void watch_tick(struct watch *w)
 {
 	uint64_t now[LOSS_CAUSES];
 	const char *stage;
-	double risk = metrics_loss_risk(w->p, w->k, &stage);
+	struct pipeline_stats ps;
 	struct decoder_stats ds;
+	double risk;
+
+	pipeline_get_stats(w->p, &ps);
+	risk = metrics_loss_risk(&ps, w->k, &stage);
 
 	w->seconds++;
 	watch_audit_enabled(w);
@@ -194,7 +198,7 @@ void watch_tick(struct watch *w)
 
 void watch_status_line(struct watch *w)
 {
-	const struct pipeline *p = w->p;
+	struct pipeline_stats ps;
 	struct listener_stats ls;
 	struct kernel_view kv;
 	struct audit_status k;
@@ -206,13 +210,11 @@ void watch_status_line(struct watch *w)
 	kernel_snapshot_read(w->k, &kv);
 	k = kv.status;
 	lost = kv.started ? k.lost - kv.lost_at_start : 0;
-	pipeline_sum_listeners(p, &ls);
-	for (unsigned i = 0; i < pipeline_decoders(p); i++) {
-		struct ring_stats rs;
-
-		pipeline_ring_stats(p, i, &rs);
-		fill += rs.occupancy;
-		cap += rs.capacity;
+	pipeline_get_stats(w->p, &ps);
+	ls = ps.listener;
+	for (unsigned i = 0; i < ps.decoders; i++) {
+		fill += ps.ring[i].occupancy;
+		cap += ps.ring[i].capacity;
 	}
 	fprintf(stderr,
 		"\rrecords/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u since start | "

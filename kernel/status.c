@@ -50,6 +50,14 @@ void kernel_snapshot_poll(struct kernel_snapshot *k, struct audit_ctl *ctl, int 
 	pthread_mutex_unlock(&k->lock);
 }
 
+void kernel_snapshot_set_socket(struct kernel_snapshot *k, uint64_t queued, uint64_t limit)
+{
+	pthread_mutex_lock(&k->lock);
+	k->v.socket_queued = queued;
+	k->v.socket_limit = limit;
+	pthread_mutex_unlock(&k->lock);
+}
+
 void kernel_snapshot_set_rcvbuf(struct kernel_snapshot *k, int64_t bytes)
 {
 	pthread_mutex_lock(&k->lock);

@@ -58,6 +58,10 @@ void kernel_snapshot_update(struct kernel_snapshot *k, const struct audit_status
  * >= 0, what waits in that socket. A failed request leaves the last value. */
 void kernel_snapshot_poll(struct kernel_snapshot *k, struct audit_ctl *ctl, int data_fd);
 
+/* What waits in the data socket, and what it may hold before it overruns
+ * (kernel_snapshot_poll reads them with SO_MEMINFO). */
+void kernel_snapshot_set_socket(struct kernel_snapshot *k, uint64_t queued, uint64_t limit);
+
 /* The receive buffer the kernel granted (0 when setting it failed). */
 void kernel_snapshot_set_rcvbuf(struct kernel_snapshot *k, int64_t bytes);
 

@@ -540,16 +540,6 @@ void pipeline_sum_decoders(const struct pipeline *p, struct decoder_stats *ret)
 	}
 }
 
-void pipeline_ring_stats(const struct pipeline *p, unsigned i, struct ring_stats *ret)
-{
-	ring_get_stats(p->ring[i], ret);
-}
-
-uint64_t pipeline_ring_rest_dropped(const struct pipeline *p, unsigned i)
-{
-	return atomic_load_explicit(&p->damage[i]->rest_dropped, relaxed);
-}
-
 void pipeline_outputs(const struct pipeline *p, const struct sink *ret[PIPELINE_OUTPUTS])
 {
 	ret[0] = p->json_sink;
@@ -573,4 +563,25 @@ uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost)
 		sum += lost ? st.lost_events : st.events;
 	}
 	return sum;
+}
+
+void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret)
+{
+	const struct sink *outs[PIPELINE_OUTPUTS];
+
+	memset(ret, 0, sizeof(*ret));
+	ret->listeners = p->listeners;
+	ret->decoders = p->decoders;
+	pipeline_sum_listeners(p, &ret->listener);
+	pipeline_sum_decoders(p, &ret->decoder);
+	for (unsigned i = 0; i < p->decoders; i++) {
+		ring_get_stats(p->ring[i], &ret->ring[i]);
+		ret->ring_rest_dropped[i] = atomic_load_explicit(&p->damage[i]->rest_dropped, relaxed);
+	}
+	pipeline_outputs(p, outs);
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
+		if ((ret->output_on[i] = outs[i] != NULL))
+			sink_get_stats(outs[i], &ret->output[i]);
+	if ((ret->have_procs = p->procs != NULL))
+		proctable_get_stats(p->procs, &ret->procs);
 }

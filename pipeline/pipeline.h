@@ -23,6 +23,7 @@
 #ifndef NEEDLE_PIPELINE_H
 #define NEEDLE_PIPELINE_H
 
+#include "proctable.h"
 #include "ring.h"
 #include "settings.h"
 #include "sink.h"
@@ -36,7 +37,6 @@
 #define PIPELINE_MAX_DECODERS 64
 
 struct pipeline;
-struct proctable;
 
 /* What the pipeline takes from the configuration at open. */
 struct pipeline_settings {
@@ -191,11 +191,6 @@ struct decoder_stats {
 void pipeline_sum_listeners(const struct pipeline *p, struct listener_stats *ret);
 void pipeline_sum_decoders(const struct pipeline *p, struct decoder_stats *ret);
 
-/* Ring i (i < pipeline_decoders()): ringbuf/'s counters, and of its drops
- * those made only because an earlier record of the event was dropped. */
-void pipeline_ring_stats(const struct pipeline *p, unsigned i, struct ring_stats *ret);
-uint64_t pipeline_ring_rest_dropped(const struct pipeline *p, unsigned i);
-
 /* The outputs in one order (json, raw, enriched, stdout); NULL when off.
  * Read them with sink_get_stats() and sink_path(). */
 #define PIPELINE_OUTPUTS 4
@@ -203,5 +198,24 @@ void pipeline_outputs(const struct pipeline *p, const struct sink *ret[PIPELINE_
 
 /* Events written (or, with lost, lost in failed writes) over all outputs. */
 uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost);
+
+/* Every figure of the pipeline, as metrics and needle stat show them:
+ * sums over threads, each ring, each output, the process table. A plain
+ * copy (each counter read relaxed, so not one instant), which the reader
+ * keeps as long as it likes. */
+struct pipeline_stats {
+	unsigned listeners, decoders;
+	struct listener_stats listener;          /* summed over the listeners */
+	struct decoder_stats decoder;            /* summed over the decoders */
+	struct ring_stats ring[PIPELINE_MAX_DECODERS]; /* ring i: decoder i's */
+	/* Of ring i's drops, those made only because an earlier record of
+	 * the event was dropped (damage.h). */
+	uint64_t ring_rest_dropped[PIPELINE_MAX_DECODERS];
+	bool output_on[PIPELINE_OUTPUTS];        /* pipeline_outputs()'s order */
+	struct sink_stats output[PIPELINE_OUTPUTS];
+	bool have_procs;                         /* process_context on */
+	struct proctable_stats procs;
+};
+void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret);
 
 #endif

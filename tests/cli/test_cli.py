@@ -8,7 +8,10 @@ table and every short one its getopt_long string accepts, and
 `needle --help` lists every command with all of its options; an unknown
 command or none gets its error and the list of commands in 3 lines. A
 configuration with several errors gets all of them at once, each at its
-line, exit status 2; `mode = multicast` alone is a valid file."""
+line, exit status 2; `mode = multicast` alone is a valid file. `needle
+config` without a file prints README's defaults, each key below its doc
+line, and reads back to itself; sizes print with their suffix, only sizes
+take one, and an error says what the key takes."""
 import glob, os, re, subprocess, sys, tempfile
 
 needle, src = sys.argv[1], sys.argv[2]
@@ -112,6 +115,60 @@ with tempfile.TemporaryDirectory() as tmp:
     case("mode = multicast alone: valid, kernel settings keep, default_rules no",
          status == 0 and not wrong and "\ndefault_rules = no\n" in out,
          f"exit {status}", f"not keep: {wrong}", err)
+
+# README's Configuration table: key -> default (embedded), an independent
+# statement of what `needle config` without a file prints.
+readme = open(os.path.join(src, "..", "README.md"), encoding="utf-8").read()
+section = readme.split("\n## Configuration\n", 1)[-1].split("\n## ", 1)[0]
+documented = dict(re.findall(r"^\| `(\w+)` \| `([^`]*)` \|", section, re.M))
+
+status, out, err = run("config")
+lines = out.splitlines()
+printed = {}
+undocumented = []
+for i, line in enumerate(lines):
+    m = re.match(r"(\w+) = (.*)$", line)
+    if m:
+        printed[m.group(1)] = m.group(2)
+        if i == 0 or not lines[i - 1].startswith("# ") or len(lines[i - 1]) < 10:
+            undocumented.append(m.group(1))
+case(f"needle config: exit 0, README's {len(documented)} defaults, each key below its doc line",
+     status == 0 and len(documented) >= 20 and printed == documented and not undocumented,
+     f"exit {status}", f"printed but not in README: {sorted(set(printed.items()) - set(documented.items()))}",
+     f"in README but not printed: {sorted(set(documented.items()) - set(printed.items()))}",
+     f"no doc line: {undocumented}", err)
+
+with tempfile.TemporaryDirectory() as tmp:
+    again = os.path.join(tmp, "printed.conf")
+    with open(again, "w") as f:
+        f.write(out)
+    status2, out2, err2 = run("config", "-c", again)
+    case("needle config's text, read back with -c, prints the same",
+         status2 == 0 and out2 == out and out, f"exit {status2}", err2)
+
+    sizes = os.path.join(tmp, "sizes.conf")
+    with open(sizes, "w") as f:
+        f.write("socket_buffer = 1048576\nring_size = 1024K\nmax_log_file = 1000\n")
+    status, out, err = run("config", "-c", sizes)
+    want = ["socket_buffer = 1M", "ring_size = 1M", "max_log_file = 1000"]
+    case("needle config prints sizes with their suffix where exact (1048576 -> 1M)",
+         status == 0 and all(w in out.splitlines() for w in want),
+         f"exit {status}", [l for l in out.splitlines() if l.split(" = ")[0] in
+                            ("socket_buffer", "ring_size", "max_log_file")], err)
+
+    for text, error in (("event_timeout = 1K", "event_timeout: '1K' is not a number from 10 to 600000 "
+                                               "(milliseconds)"),
+                        ("socket_buffer = 64Q", "socket_buffer: '64Q' is not a size from 64K to 1G "
+                                                "(bytes, or with a K, M or G suffix)"),
+                        ("backlog_limit = 64K", "backlog_limit: '64K' is not 'keep' or a number "
+                                                "from 0 to 4294967295")):
+        bad = os.path.join(tmp, "one.conf")
+        with open(bad, "w") as f:
+            f.write(text + "\n")
+        status, out, err = run("config", "-c", bad)
+        case(f"'{text}': exit 2, the error says what the key takes",
+             status == 2 and err == f"needle: {bad}:1: {error}\n" and out == "",
+             f"exit {status}", err)
 
 print("TAP version 13")
 print(f"1..{len(results)}")

@@ -143,7 +143,7 @@ backlog_wait_time = 100"; then
 	for _ in $(seq 30); do grep -q reloaded "$top/hup/stderr" && break; sleep 0.1; done
 	live=$(auditctl -s | awk '$1=="backlog_limit"{print $2}')
 	stop_needle "$p"
-	if [ "$live" = 9000 ] && grep -q "SIGHUP: ring_size: 16777216 -> 1048576 takes effect at the next start" "$top/hup/stderr" &&
+	if [ "$live" = 9000 ] && grep -q "SIGHUP: ring_size: 16M -> 1M takes effect at the next start" "$top/hup/stderr" &&
 		[ "$(ks_settings)" = "$settings_before" ]; then
 		ok "SIGHUP applies backlog_limit live, names ring_size, restores at stop"
 	else

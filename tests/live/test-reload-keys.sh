@@ -69,9 +69,9 @@ fi
 # 4. process_table_size, and the log names every change, live or not.
 cap=$(metric "$port2" needle_process_table_capacity)
 missing=""
-for line in "socket_buffer: 1048576 -> 3145728" "metrics_listen: 127.0.0.1:$port1 -> 127.0.0.1:$port2" \
+for line in "socket_buffer: 1M -> 3M" "metrics_listen: 127.0.0.1:$port1 -> 127.0.0.1:$port2" \
 	"control_socket: $dir/c1.sock -> $dir/c2.sock" "process_table_size: 1000 -> 2000" \
-	"ring_size: 16777216 -> 1048576 takes effect at the next start (the rings are allocated at start)"; do
+	"ring_size: 16M -> 1M takes effect at the next start (the rings are allocated at start)"; do
 	grep -qF "needle: SIGHUP: $line" "$dir/stderr" || missing="$missing [$line]"
 done
 if [ "$before_cap" = 1000 ] && [ "$cap" = 2000 ] && [ -z "$missing" ]; then

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "conf.h"
 #include "harness.h"
+#include "pipeline.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int parse(struct conf *c, const char *text, char *err)
@@ -184,7 +187,7 @@ TEST(format_parses_back)
 
 	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
 		struct conf a, b;
-		char err[CONF_ERRORS_MAX], text_a[4096], text_b[4096];
+		char err[CONF_ERRORS_MAX], text_a[CONF_TEXT_MAX], text_b[CONF_TEXT_MAX];
 
 		CHECK_EQ(parse(&a, texts[t], err), 0);
 		conf_format(&a, text_a, sizeof(text_a));
@@ -311,6 +314,290 @@ TEST(failed_parse_leaves_conf_untouched)
 	CHECK_EQ(c.ring_size, 16u << 20);
 }
 
+/* One key's value after parsing "key = value" alone. */
+static int parse_one(struct conf *c, const char *key, const char *value, char *err,
+		     char *ret_value, size_t size)
+{
+	char line[512];
+	int r;
+
+	snprintf(line, sizeof(line), "%s = %s\n", key, value);
+	r = parse(c, line, err);
+	for (unsigned k = 0; r == 0 && k < CONF_KEY_COUNT; k++)
+		if (strcmp(conf_keys[k].name, key) == 0)
+			conf_format_key(c, (enum conf_key)k, ret_value, size);
+	return r;
+}
+
+/* The table, row by row: each key has a name of its own, a type, a doc of
+ * one line, a class for SIGHUP; its default, built-in and multicast
+ * values parse and print back as written; a number's default is in its
+ * range. */
+#define KEY_CHECK(cond)                                                   \
+	do {                                                              \
+		if (!(cond))                                              \
+			FAIL("%s: CHECK(%s)", k->name ? k->name : "?", #cond); \
+	} while (0)
+
+TEST(table_walk)
+{
+	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
+		const struct conf_key_info *k = &conf_keys[id];
+		const char *values[] = { k->def, k->builtin, k->multicast };
+		struct conf c;
+		char err[CONF_ERRORS_MAX], got[300];
+
+		KEY_CHECK(k->name && k->def && k->doc);
+		for (unsigned j = 0; j < id; j++)
+			KEY_CHECK(strcmp(conf_keys[j].name, k->name) != 0);
+		KEY_CHECK(k->type >= CONF_BOOL && k->type <= CONF_LIST);
+		KEY_CHECK(k->doc[0] && !strchr(k->doc, '\n') && strlen(k->doc) <= 90);
+		KEY_CHECK(k->reload == CONF_LIVE || k->reload == CONF_NEXT_START);
+		KEY_CHECK((k->reload == CONF_NEXT_START) == (k->why != NULL));
+		KEY_CHECK(!k->multicast || (k->multicast_what && k->multicast_why));
+		if (k->type == CONF_CHOICE || k->type == CONF_LIST)
+			KEY_CHECK(k->choices && k->choices[0] && k->choices[1]);
+		if (k->type == CONF_LIST)
+			KEY_CHECK(k->list_get && k->list_set);
+		else
+			KEY_CHECK(k->size > 0 && k->offset + k->size <= sizeof(struct conf));
+		for (unsigned v = 0; v < 3; v++) {
+			if (!values[v])
+				continue;
+			if (parse_one(&c, k->name, values[v], err, got, sizeof(got)) != 0)
+				FAIL("%s = %s: %s", k->name, values[v], err);
+			if (strcmp(got, values[v]) != 0)
+				FAIL("%s = %s prints back as %s", k->name, values[v], got);
+		}
+		if (k->type == CONF_NUMBER || k->type == CONF_SIZE) {
+			uint64_t n;
+
+			KEY_CHECK(k->min <= k->max);
+			KEY_CHECK(conf_parse_size(k->def, &n) == 0);
+			KEY_CHECK(n >= k->min && n <= k->max);
+		}
+		/* conf_init: the built-in value, else the default. */
+		conf_init(&c);
+		conf_format_key(&c, (enum conf_key)id, got, sizeof(got));
+		KEY_CHECK(strcmp(got, k->builtin ? k->builtin : k->def) == 0);
+	}
+}
+
+/* The embedded configuration is the table's defaults, each below its doc,
+ * as conf_format writes them: `needle config` without a file prints it
+ * unchanged. */
+TEST(embedded_is_the_tables_defaults)
+{
+	struct conf c;
+	char err[CONF_ERRORS_MAX], text[CONF_TEXT_MAX], line[512];
+	const char *at = conf_embedded_default;
+
+	CHECK_EQ(conf_load(&c, NULL, err, sizeof(err)), 0);
+	CHECK(conf_format(&c, text, sizeof(text)) < sizeof(text));
+	CHECK_STR(text, conf_embedded_default);
+	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
+		snprintf(line, sizeof(line), "\n# %s\n%s = %s\n", conf_keys[id].doc, conf_keys[id].name,
+			 conf_keys[id].def);
+		/* In the table's order. */
+		if (!(at = strstr(at, line)))
+			FAIL("embedded configuration: no '%s' after the key before it", line + 1);
+	}
+}
+
+/* A value of the wrong kind gets an error that says what the key takes:
+ * every key is given one, and the error names the key, the value and its
+ * type's words. */
+TEST(parse_errors_say_what_the_key_takes)
+{
+	static const char *const takes[] = {
+		[CONF_BOOL] = "is not 'no' or 'yes'",
+		[CONF_CHOICE] = "is not '",
+		[CONF_NUMBER] = "is not a number from ",
+		[CONF_SIZE] = "is not a size from ",
+		[CONF_KERNEL] = "is not 'keep' or a number from ",
+		[CONF_TEXT] = "is not ",
+		[CONF_LIST] = "is not ",
+	};
+
+	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
+		const struct conf_key_info *k = &conf_keys[id];
+		struct conf c;
+		char err[CONF_ERRORS_MAX], got[300], want[300];
+
+		snprintf(want, sizeof(want), "test.conf:1: %s: '1x' %s", k->name, takes[k->type]);
+		CHECK_EQ(parse_one(&c, k->name, "1x", err, got, sizeof(got)), -EINVAL);
+		if (strncmp(err, want, strlen(want)) != 0)
+			FAIL("%s = 1x: \"%s\", not \"%s...\"", k->name, err, want);
+	}
+	expect_error("decoder_threads = 1K\n",
+		     "test.conf:1: decoder_threads: '1K' is not a number from 0 to 64");
+	expect_error("socket_buffer = 3X\n", "test.conf:1: socket_buffer: '3X' is not a size from "
+					     "64K to 1G (bytes, or with a K, M or G suffix)");
+	expect_error("max_log_file = 2T\n", "test.conf:1: max_log_file: '2T' is not a size from "
+					    "0 to 1024G (bytes, or with a K, M or G suffix)");
+	expect_error("event_timeout = 1K\n",
+		     "test.conf:1: event_timeout: '1K' is not a number from 10 to 600000 (milliseconds)");
+	expect_error("event_timeout = 2s\n",
+		     "test.conf:1: event_timeout: '2s' is not a number from 10 to 600000 (milliseconds)");
+	expect_error("backlog_wait_time = 1K\n", "test.conf:1: backlog_wait_time: '1K' is not 'keep' "
+						 "or a number from 0 to 600000 (jiffies)");
+	expect_error("compress = gzip\n", "test.conf:1: compress: 'gzip' is not 'none' or 'lz4'");
+	expect_error("output = json,xml\n",
+		     "test.conf:1: output: 'xml' is not json, raw, enriched or stdout");
+	expect_error("output = ,json\n",
+		     "test.conf:1: output: '' is not json, raw, enriched or stdout");
+}
+
+/* K, M and G are sizes: the size keys take them, and no other number. */
+TEST(only_size_keys_take_suffixes)
+{
+	unsigned sizes = 0, others = 0;
+
+	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
+		const struct conf_key_info *k = &conf_keys[id];
+		struct conf c;
+		char err[CONF_ERRORS_MAX], got[300], text[64];
+
+		if (k->type == CONF_SIZE) {
+			sizes++;
+			for (unsigned shift = 10; shift <= 30; shift += 10) {
+				snprintf(text, sizeof(text), "%" PRIu64 "%c", k->max >> shift,
+					 shift == 10 ? 'K' : shift == 20 ? 'M' : 'G');
+				if (parse_one(&c, k->name, text, err, got, sizeof(got)) != 0)
+					FAIL("%s = %s: %s", k->name, text, err);
+			}
+		} else if (k->type == CONF_NUMBER || k->type == CONF_KERNEL) {
+			others++;
+			CHECK_EQ(parse_one(&c, k->name, "1K", err, got, sizeof(got)), -EINVAL);
+		}
+	}
+	NOTE("%u size keys, %u other number keys", sizes, others);
+	CHECK(sizes >= 3 && others >= 10);
+}
+
+/* `needle config` prints a size as a file would say it: with the largest
+ * suffix that is exact, in bytes otherwise. */
+TEST(sizes_print_with_their_suffix)
+{
+	static const char *const cases[][3] = {
+		{ "socket_buffer", "1048576", "1M" }, { "socket_buffer", "1536K", "1536K" },
+		{ "socket_buffer", "65537", "65537" }, { "ring_size", "1G", "1G" },
+		{ "max_log_file", "2048M", "2G" }, { "max_log_file", "1000", "1000" },
+		{ "max_log_file", "0", "0" }, { "max_log_file", "1024k", "1M" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conf c;
+		char err[CONF_ERRORS_MAX], got[300];
+
+		if (parse_one(&c, cases[i][0], cases[i][1], err, got, sizeof(got)) != 0)
+			FAIL("%s = %s: %s", cases[i][0], cases[i][1], err);
+		CHECK_STR(got, cases[i][2]);
+	}
+}
+
+/* The thread counts' ranges are the pipeline's own limits. */
+TEST(thread_limits_are_the_pipelines)
+{
+	struct conf c;
+	char err[CONF_ERRORS_MAX], got[300], text[32], want[128];
+
+	snprintf(text, sizeof(text), "%d", PIPELINE_MAX_LISTENERS);
+	CHECK_EQ(parse_one(&c, "listener_threads", text, err, got, sizeof(got)), 0);
+	CHECK_EQ(c.listener_threads, PIPELINE_MAX_LISTENERS);
+	snprintf(text, sizeof(text), "%d", PIPELINE_MAX_LISTENERS + 1);
+	snprintf(want, sizeof(want), "test.conf:1: listener_threads: '%s' is not a number from 1 to %d",
+		 text, PIPELINE_MAX_LISTENERS);
+	CHECK_EQ(parse_one(&c, "listener_threads", text, err, got, sizeof(got)), -EINVAL);
+	CHECK_STR(err, want);
+	snprintf(text, sizeof(text), "%d", PIPELINE_MAX_DECODERS);
+	CHECK_EQ(parse_one(&c, "decoder_threads", text, err, got, sizeof(got)), 0);
+	CHECK_EQ(c.decoder_threads, PIPELINE_MAX_DECODERS);
+	snprintf(text, sizeof(text), "%d", PIPELINE_MAX_DECODERS + 1);
+	CHECK_EQ(parse_one(&c, "decoder_threads", text, err, got, sizeof(got)), -EINVAL);
+}
+
+/* conf_format's text fits CONF_TEXT_MAX whatever the values. */
+TEST(format_fits_the_longest_values)
+{
+	struct conf c;
+	char text[CONF_TEXT_MAX];
+	size_t len;
+
+	conf_init(&c);
+	memset(c.log_dir, 'l', sizeof(c.log_dir) - 1);
+	memset(c.metrics_listen, 'm', sizeof(c.metrics_listen) - 1);
+	memset(c.control_socket, 'c', sizeof(c.control_socket) - 1);
+	c.output_enriched = c.output_stdout = true;
+	c.max_log_file = (1ull << 40) - 1;
+	c.backlog_limit = UINT32_MAX;
+	c.rate_limit = UINT32_MAX;
+	len = conf_format(&c, text, sizeof(text));
+	NOTE("%zu bytes of %d", len, CONF_TEXT_MAX);
+	CHECK(len < sizeof(text));
+	CHECK_EQ(strlen(text), len);
+}
+
+/* README.md's Configuration table against the table: the same keys, each
+ * with the same default and SIGHUP column (live or start), and a built-in
+ * value that differs from the default named in the row. */
+TEST(readme_table_is_the_table)
+{
+	FILE *f = fopen(NEEDLE_README, "r");
+	char line[4096];
+	bool in_section = false, seen[CONF_KEY_COUNT] = { false };
+	unsigned rows = 0;
+
+	if (!f)
+		FAIL("%s: cannot open", NEEDLE_README);
+	while (fgets(line, sizeof(line), f)) {
+		char key[64], def[256], sighup[16], *meaning;
+		unsigned id;
+		int end = 0;
+
+		if (strncmp(line, "## ", 3) == 0)
+			in_section = strcmp(line, "## Configuration\n") == 0;
+		if (!in_section || strncmp(line, "| `", 3) != 0)
+			continue;
+		if (sscanf(line, "| `%63[^`]` | `%255[^`]` | %15[a-z] |%n", key, def, sighup, &end) != 3 ||
+		    !end) {
+			fclose(f);
+			FAIL("README.md: a row of the Configuration table not read: %s", line);
+		}
+		meaning = line + end;
+		rows++;
+		for (id = 0; id < CONF_KEY_COUNT; id++)
+			if (strcmp(conf_keys[id].name, key) == 0)
+				break;
+		if (id == CONF_KEY_COUNT) {
+			fclose(f);
+			FAIL("README.md names a key the table lacks: %s", key);
+		}
+		seen[id] = true;
+		if (strcmp(def, conf_keys[id].def) != 0 ||
+		    strcmp(sighup, conf_keys[id].reload == CONF_LIVE ? "live" : "start") != 0) {
+			fclose(f);
+			FAIL("README.md: %s: default `%s`, %s; the table: `%s`, %s", key, def, sighup,
+			     conf_keys[id].def, conf_keys[id].reload == CONF_LIVE ? "live" : "start");
+		}
+		if (conf_keys[id].builtin) {
+			char want[128];
+
+			snprintf(want, sizeof(want), "leaves it out: `%s`", conf_keys[id].builtin);
+			if (!strstr(meaning, want)) {
+				fclose(f);
+				FAIL("README.md: %s: no \"%s\" in its row", key, want);
+			}
+		}
+	}
+	fclose(f);
+	NOTE("%u rows", rows);
+	for (unsigned id = 0; id < CONF_KEY_COUNT; id++)
+		if (!seen[id])
+			FAIL("README.md's Configuration table lacks %s", conf_keys[id].name);
+	CHECK_EQ(rows, CONF_KEY_COUNT);
+}
+
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
@@ -322,5 +609,10 @@ int main(int argc, char **argv)
 				  CASE(format_parses_back), CASE(every_key_is_live_or_next_start),
 				  CASE(reload_names_or_applies_every_key),
 				  CASE(reload_in_multicast_leaves_the_kernel),
-				  CASE(failed_parse_leaves_conf_untouched)));
+				  CASE(failed_parse_leaves_conf_untouched), CASE(table_walk),
+				  CASE(embedded_is_the_tables_defaults),
+				  CASE(parse_errors_say_what_the_key_takes),
+				  CASE(only_size_keys_take_suffixes), CASE(sizes_print_with_their_suffix),
+				  CASE(thread_limits_are_the_pipelines),
+				  CASE(format_fits_the_longest_values), CASE(readme_table_is_the_table)));
 }

@@ -1,0 +1,702 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The metric table (daemon/metric-table.h) against what uses it: the page
+ * metrics.c renders for the figures of a pipeline without threads or
+ * socket (struct pipeline_stats: every output on, two shards, a process
+ * table, needle monitor's multicast reader), needle stat reading that page through a control socket, and the
+ * delay quantiles that needle stat and needle-bench read from it.
+ *
+ * Both ways: every entry of the table is on the page with its HELP and
+ * TYPE, its labels and every value of their lists; nothing is on the page
+ * that the table lacks. The fake pipeline's counters are all different,
+ * so a figure shown under another metric's name is seen.
+ */
+#include "control.h"
+#include "harness.h"
+#include "metric-read.h"
+#include "metric-table.h"
+#include "metrics.h"
+#include "pipeline.h"
+#include "proctable.h"
+#include "stat-cmd.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- the figures of a pipeline without threads ---- */
+
+struct fake {
+	struct pipeline_stats p;      /* what pipeline_get_stats() would give */
+	struct decoder_stats dec[2];  /* each decoder's own counters, summed in p */
+	struct proctable *procs;
+	struct readlog_stats readlog;
+	struct kernel_snapshot k;
+	struct metrics_source source; /* p, for a control socket */
+};
+
+static void fake_free(void *arg)
+{
+	struct fake *f = arg;
+
+	proctable_free(f->procs);
+	pthread_mutex_destroy(&f->k.lock);
+	free(f);
+}
+
+static void fake_read(const void *arg, struct pipeline_stats *ret)
+{
+	*ret = ((const struct fake *)arg)->p;
+}
+
+/* Counters from 1000 up, each its own value; the ring of shard i holds
+ * i + 1 records and counts 7 + i drops, 2 + i of them rest_of_event. */
+static struct fake *fake_new(void)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	struct pipeline_stats *p;
+	uint64_t v = 1000;
+
+	CHECK(f != NULL);
+	p = &f->p;
+	f->k = (struct kernel_snapshot)KERNEL_SNAPSHOT_INIT;
+	f->source = (struct metrics_source){ fake_read, f };
+	harness_defer(fake_free, f);
+	p->listeners = 1;
+	p->decoders = 2;
+	for (unsigned i = 0; i < p->decoders; i++) {
+		char rec[40] = "type=SYSCALL msg=audit(1.000:1): x";
+		struct ring *r = ring_create(1u << 16);
+
+		CHECK(r != NULL);
+		for (unsigned n = 0; n <= i; n++)
+			CHECK(ring_push_spsc_try(r, rec, sizeof(rec)));
+		ring_count_drop(r, 7 + i, 100);
+		ring_get_stats(r, &p->ring[i]);
+		ring_destroy(r);
+		p->ring_rest_dropped[i] = 2 + i;
+	}
+#define X(name, help) p->listener.name = v++;
+	LISTENER_COUNTERS(X)
+#undef X
+	for (unsigned d = 0; d < p->decoders; d++) {
+		struct decoder_stats *ds = &f->dec[d];
+
+#define X(name, help) ds->name = v++, p->decoder.name += ds->name;
+		DECODER_COUNTERS(X)
+#undef X
+		for (unsigned b = 0; b < DELAY_BUCKETS; b++)
+			p->decoder.delay_bucket[b] += ds->delay_bucket[b] = b + d;
+		p->decoder.delay_sum_ms += ds->delay_sum_ms = 12345 + d;
+		ds->delay_max_ms = 777 * (d + 1);
+		if (ds->delay_max_ms > p->decoder.delay_max_ms)
+			p->decoder.delay_max_ms = ds->delay_max_ms;
+	}
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+		struct sink_stats *st = &p->output[i];
+
+		p->output_on[i] = true;
+
+		st->events = v++;
+		st->bytes = v++;
+		st->raw_bytes = v++;
+		st->write_errors = v++;
+		st->lost_events = v++;
+		st->rotations = v++;
+		st->rotate_errors = v++;
+		st->sync_errors = v++;
+		st->unsynced_events = v++;
+	}
+	f->procs = proctable_new(100);
+	CHECK(f->procs != NULL);
+	proctable_lookup(f->procs, (uint32_t)getpid(), true);
+	proctable_get_stats(f->procs, &p->procs);
+	p->have_procs = true;
+	f->readlog.datagrams = v++;
+	f->readlog.records = v++;
+	f->readlog.bytes = v++;
+	f->readlog.events = v++;
+	f->readlog.overruns = v++;
+	f->readlog.serial_gaps = v++;
+	f->readlog.rcvbuf = (int64_t)v++;
+
+	{
+		/* Three polls: at start (lost 850), the one before, the last. */
+		struct audit_status now = { .enabled = 1, .failure = 1, .pid = 4242,
+					    .rate_limit = 5, .backlog_limit = 8192, .lost = 900,
+					    .backlog = 17, .backlog_wait_time = 60000,
+					    .backlog_wait_time_actual = 31 };
+		struct audit_status before = now, start = now;
+
+		before.lost = 880;
+		before.backlog = 20;
+		before.backlog_wait_time_actual = 30;
+		start.lost = 850;
+		kernel_snapshot_update(&f->k, &start);
+		kernel_snapshot_mark_start(&f->k);
+		kernel_snapshot_update(&f->k, &before);
+		kernel_snapshot_update(&f->k, &now);
+	}
+	kernel_snapshot_set_rcvbuf(&f->k, 1 << 20);
+	kernel_snapshot_set_socket(&f->k, 4096, 1 << 20);
+	kernel_snapshot_set_readlog(&f->k, &f->readlog);
+	return f;
+}
+
+static void outbuf_free_deferred(void *arg)
+{
+	outbuf_free(arg);
+}
+
+static void samples_free_deferred(void *arg)
+{
+	metric_samples_free(arg);
+}
+
+/* The page for p (NULL: needle monitor's), NUL-terminated. */
+static struct outbuf *render(const struct pipeline_stats *p, struct kernel_snapshot *k)
+{
+	struct outbuf *o = calloc(1, sizeof(*o));
+
+	CHECK(o != NULL);
+	harness_defer(free, o);
+	harness_defer(outbuf_free_deferred, o);
+	metrics_render(p, k, o);
+	outbuf_putc(o, '\0');
+	CHECK(!o->failed);
+	o->len--;
+	return o;
+}
+
+static enum metric by_name(const char *name, size_t len)
+{
+	for (unsigned m = 0; m < METRIC_COUNT; m++)
+		if (strlen(metric_table[m].name) == len && strncmp(metric_table[m].name, name, len) == 0)
+			return (enum metric)m;
+	return METRIC_COUNT;
+}
+
+/* ---- the table itself ---- */
+
+TEST(table_is_well_formed)
+{
+	for (unsigned m = 0; m < METRIC_COUNT; m++) {
+		const struct metric_def *d = &metric_table[m];
+		size_t len = strlen(d->name);
+		bool total = len > 6 && strcmp(d->name + len - 6, "_total") == 0;
+		const char *at = d->help;
+
+		if (strncmp(d->name, "needle_", 7) != 0 || by_name(d->name, len) != m)
+			FAIL("%s: not needle_..., or named twice", d->name);
+		/* Prometheus: a counter's name ends in _total, nothing else's does. */
+		if (total != (d->type == METRIC_COUNTER))
+			FAIL("%s: a %s", d->name, metric_type_names[d->type]);
+		if (!*d->help || strpbrk(d->help, "\n\\"))
+			FAIL("%s: its help is empty or needs escaping", d->name);
+		if ((d->type == METRIC_HISTOGRAM) != (d->labels == METRIC_LABELS_LE))
+			FAIL("%s: only a histogram has le", d->name);
+		/* A metric a help text names exists, with its label value. */
+		while ((at = strstr(at, "needle_"))) {
+			size_t n = strspn(at, "abcdefghijklmnopqrstuvwxyz_");
+			enum metric other = by_name(at, n);
+
+			if (other == METRIC_COUNT)
+				FAIL("%s: its help names %.*s, which is not in the table", d->name,
+				     (int)n, at);
+			if (at[n] == '{') {
+				const struct metric_label_set *l =
+					&metric_label_sets[metric_table[other].labels];
+				char key[METRIC_KEY_MAX];
+				bool found = false;
+
+				for (size_t v = 0; v < l->count[0]; v++) {
+					metric_key(key, sizeof(key), other, l->values[0][v], NULL);
+					found |= strncmp(at, key, strlen(key)) == 0;
+				}
+				if (!found)
+					FAIL("%s: its help names %.40s, not a sample of the table",
+					     d->name, at);
+			}
+			at += n;
+		}
+	}
+}
+
+/* ---- the page against the table ---- */
+
+struct seen {
+	unsigned help[METRIC_COUNT], type[METRIC_COUNT], samples[METRIC_COUNT];
+};
+
+/* Label values of one sample: {a="x",b="y"} into names and values. */
+static unsigned split_labels(char *labels, char *names[3], char *values[3])
+{
+	unsigned n = 0;
+	char *p = labels;
+
+	while (*p && n < 3) {
+		char *eq = strchr(p, '='), *end;
+
+		if (!eq || eq[1] != '"' || !(end = strchr(eq + 2, '"')))
+			FAIL("label text %s", p);
+		*eq = '\0';
+		*end = '\0';
+		names[n] = p;
+		values[n++] = eq + 2;
+		p = end + 1;
+		if (*p == ',')
+			p++;
+	}
+	return n;
+}
+
+static void check_sample(enum metric m, char *line, unsigned shards, struct seen *seen)
+{
+	const struct metric_def *d = &metric_table[m];
+	const struct metric_label_set *l = &metric_label_sets[d->labels];
+	size_t len = strlen(d->name);
+	char *names[3], *values[3], *brace, *sp = strrchr(line, ' ');
+	unsigned n = 0, want = 0;
+
+	if (!sp || strncmp(line, d->name, len) != 0)
+		FAIL("\"%s\" after the HELP and TYPE of %s", line, d->name);
+	*sp = '\0';
+	brace = strchr(line, '{');
+	if (brace) {
+		size_t blen = strlen(brace);
+
+		if (brace[blen - 1] != '}')
+			FAIL("%s: no closing brace", line);
+		brace[blen - 1] = '\0';
+		*brace = '\0';
+		n = split_labels(brace + 1, names, values);
+	}
+	if (d->type == METRIC_HISTOGRAM) {
+		const char *part = line + len;
+
+		if (strcmp(part, "_bucket") == 0)
+			want = 1;
+		else if (strcmp(part, "_sum") != 0 && strcmp(part, "_count") != 0)
+			FAIL("%s%s: not a part of histogram %s", line, part, d->name);
+	} else {
+		if (line[len])
+			FAIL("%s: a sample of %s?", line, d->name);
+		want = l->name[1] ? 2 : l->name[0] ? 1 : 0;
+	}
+	if (n != want)
+		FAIL("%s: %u labels, the table says %u", d->name, n, want);
+	for (unsigned i = 0; i < n; i++) {
+		bool known = l->values[i] == NULL;
+
+		if (strcmp(names[i], l->name[i]) != 0)
+			FAIL("%s: label %s, the table says %s", d->name, names[i], l->name[i]);
+		for (size_t v = 0; v < l->count[i]; v++)
+			known |= strcmp(values[i], l->values[i][v]) == 0;
+		if (strcmp(names[i], "shard") == 0)
+			known = strtoul(values[i], NULL, 10) < shards;
+		if (!known)
+			FAIL("%s: %s=\"%s\" is not a value the table lists", d->name, names[i],
+			     values[i]);
+	}
+	seen->samples[m]++;
+}
+
+/* Reads a page line by line; each sample must follow its family's HELP
+ * and TYPE, the families in the order of the table. */
+static void check_page(char *text, unsigned shards, struct seen *seen)
+{
+	enum metric family = METRIC_COUNT;
+	int last = -1;
+
+	memset(seen, 0, sizeof(*seen));
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "# HELP ", 7) == 0) {
+			char *name = line + 7, *sp = strchr(name, ' ');
+
+			family = sp ? by_name(name, (size_t)(sp - name)) : METRIC_COUNT;
+			if (family == METRIC_COUNT)
+				FAIL("\"%s\": not in the table", line);
+			if (strcmp(sp + 1, metric_table[family].help) != 0)
+				FAIL("%s: HELP \"%s\", the table says \"%s\"", metric_table[family].name,
+				     sp + 1, metric_table[family].help);
+			if ((int)family <= last)
+				FAIL("%s out of the table's order", metric_table[family].name);
+			last = (int)family;
+			seen->help[family]++;
+		} else if (strncmp(line, "# TYPE ", 7) == 0) {
+			char want[200];
+
+			if (family == METRIC_COUNT)
+				FAIL("\"%s\" before any HELP", line);
+			snprintf(want, sizeof(want), "# TYPE %s %s", metric_table[family].name,
+				 metric_type_names[metric_table[family].type]);
+			CHECK_STR(line, want);
+			seen->type[family]++;
+		} else {
+			if (family == METRIC_COUNT || seen->type[family] != 1)
+				FAIL("\"%s\" without a HELP and TYPE before it", line);
+			check_sample(family, line, shards, seen);
+		}
+	}
+}
+
+/* How many samples m has on a page of this many shards and outputs. */
+static unsigned expected_samples(enum metric m, unsigned shards, unsigned outputs)
+{
+	const struct metric_label_set *l = &metric_label_sets[metric_table[m].labels];
+
+	switch (metric_table[m].labels) {
+	case METRIC_LABELS_STAGE:
+		return 1; /* the fullest stage only */
+	case METRIC_LABELS_SHARD:
+		return shards;
+	case METRIC_LABELS_SHARD_REASON:
+		return shards * (unsigned)l->count[1];
+	case METRIC_LABELS_OUTPUT:
+		return outputs;
+	case METRIC_LABELS_LE:
+		return DELAY_BUCKETS + 2; /* the buckets, _sum, _count */
+	default:
+		return l->values[0] ? (unsigned)l->count[0] : 1;
+	}
+}
+
+TEST(page_matches_table)
+{
+	struct fake *f = fake_new();
+	struct outbuf *page = render(&f->p, &f->k);
+	struct seen seen;
+	char *keys = strdup(page->data);
+	static struct metric_samples s;
+
+	CHECK(keys != NULL);
+	harness_defer(free, keys);
+	check_page(page->data, f->p.decoders, &seen);
+	for (unsigned m = 0; m < METRIC_COUNT; m++) {
+		unsigned want = expected_samples(m, f->p.decoders, PIPELINE_OUTPUTS);
+
+		if (seen.help[m] != 1 || seen.type[m] != 1 || seen.samples[m] != want)
+			FAIL("%s: %u HELP, %u TYPE, %u samples (want 1, 1, %u)",
+			     metric_table[m].name, seen.help[m], seen.type[m], seen.samples[m], want);
+	}
+	/* No sample twice: then each value of each list was there. */
+	harness_defer(samples_free_deferred, &s);
+	CHECK_EQ(metric_samples_parse(&s, keys, strlen(keys)), 0);
+	for (size_t i = 0; i < s.n; i++)
+		for (size_t j = i + 1; j < s.n; j++)
+			if (strcmp(s.s[i].key, s.s[j].key) == 0)
+				FAIL("%s twice on the page", s.s[i].key);
+}
+
+/* needle monitor's page: the kernel's part and its multicast reader. */
+TEST(monitor_page_holds_the_kernel_only)
+{
+	struct fake *f = fake_new();
+	struct outbuf *page = render(NULL, &f->k);
+	struct seen seen;
+
+	check_page(page->data, 0, &seen);
+	for (unsigned m = 0; m < METRIC_COUNT; m++) {
+		bool kernel = m <= METRIC_MULTICAST_RECEIVE_BUFFER;
+
+		if (seen.help[m] != kernel || seen.samples[m] != (kernel ? 1u : 0u))
+			FAIL("%s: %u samples on needle monitor's page", metric_table[m].name,
+			     seen.samples[m]);
+	}
+}
+
+/* ---- each figure under its own name ---- */
+
+static double value_of(const struct metric_samples *s, enum metric m, const char *v1,
+		       const char *v2)
+{
+	char key[METRIC_KEY_MAX];
+	const double *v;
+
+	metric_key(key, sizeof(key), m, v1, v2);
+	v = metric_samples_find(s, key);
+	if (!v)
+		FAIL("%s not on the page", key);
+	return *v;
+}
+
+#define CHECK_VALUE(m, v1, v2, want)                                                      \
+	do {                                                                              \
+		const char *a_ = (v1), *b_ = (v2);                                      \
+		double got_ = value_of(&s, m, a_, b_), want_ = (double)(want);              \
+		if (got_ != want_)                                                        \
+			FAIL("%s{%s,%s} = %.17g, want %.17g (%s)", metric_table[m].name,  \
+			     a_ ? a_ : "", b_ ? b_ : "", got_, want_, #want);              \
+	} while (0)
+
+TEST(values_under_their_names)
+{
+	struct fake *f = fake_new();
+	struct pipeline_stats *p = &f->p;
+	struct outbuf *page = render(p, &f->k);
+	static struct metric_samples s;
+	const struct listener_stats *ls = &p->listener;
+	const struct decoder_stats *d0 = &f->dec[0], *d1 = &f->dec[1];
+	const char *out;
+
+	harness_defer(samples_free_deferred, &s);
+	CHECK_EQ(metric_samples_parse(&s, page->data, page->len), 0);
+
+	/* kernel: the socket is the fullest stage (4096 of 1 MiB) */
+	CHECK_VALUE(METRIC_LOSS_RISK, "socket", NULL, 4096.0 / (1 << 20));
+	CHECK_VALUE(METRIC_KERNEL_DAEMON_PID, NULL, NULL, 4242);
+	CHECK_VALUE(METRIC_KERNEL_RATE_LIMIT, NULL, NULL, 5);
+	CHECK_VALUE(METRIC_KERNEL_BACKLOG_LIMIT, NULL, NULL, 8192);
+	CHECK_VALUE(METRIC_KERNEL_BACKLOG, NULL, NULL, 17);
+	CHECK_VALUE(METRIC_KERNEL_LOST_RECORDS, NULL, NULL, 900);
+	CHECK_VALUE(METRIC_KERNEL_BACKLOG_WAIT_TIME, NULL, NULL, 60000);
+	CHECK_VALUE(METRIC_KERNEL_BACKLOG_WAIT_TIME_ACTUAL, NULL, NULL, 31);
+	CHECK_VALUE(METRIC_KERNEL_LOST_RECORDS_LAST, NULL, NULL, 20);
+	CHECK_VALUE(METRIC_KERNEL_BACKLOG_WAIT_TIME_ACTUAL_LAST, NULL, NULL, 1);
+	CHECK_VALUE(METRIC_KERNEL_BACKLOG_CHANGE_LAST, NULL, NULL, -3);
+	CHECK_VALUE(METRIC_MULTICAST_DATAGRAMS, NULL, NULL, f->readlog.datagrams);
+	CHECK_VALUE(METRIC_MULTICAST_RECORDS, NULL, NULL, f->readlog.records);
+	CHECK_VALUE(METRIC_MULTICAST_RECEIVED_BYTES, NULL, NULL, f->readlog.bytes);
+	CHECK_VALUE(METRIC_MULTICAST_EVENTS, NULL, NULL, f->readlog.events);
+	CHECK_VALUE(METRIC_MULTICAST_OVERRUNS, NULL, NULL, f->readlog.overruns);
+	CHECK_VALUE(METRIC_MULTICAST_SERIAL_GAPS, NULL, NULL, f->readlog.serial_gaps);
+	CHECK_VALUE(METRIC_MULTICAST_RECEIVE_BUFFER, NULL, NULL, f->readlog.rcvbuf);
+	/* socket */
+	CHECK_VALUE(METRIC_SOCKET_RECEIVE_BUFFER, NULL, NULL, 1 << 20);
+	CHECK_VALUE(METRIC_SOCKET_QUEUED, NULL, NULL, 4096);
+	CHECK_VALUE(METRIC_SOCKET_DATAGRAMS, NULL, NULL, ls->datagrams);
+	CHECK_VALUE(METRIC_SOCKET_RECEIVED_BYTES, NULL, NULL, ls->bytes);
+	CHECK_VALUE(METRIC_SOCKET_RECV_BATCHES, NULL, NULL, ls->batches);
+	CHECK_VALUE(METRIC_SOCKET_RECORDS, NULL, NULL, ls->records);
+	CHECK_VALUE(METRIC_SOCKET_OVERRUNS, NULL, NULL, ls->enobufs);
+	CHECK_VALUE(METRIC_SOCKET_FOREIGN_DATAGRAMS, NULL, NULL, ls->foreign);
+	CHECK_VALUE(METRIC_SOCKET_TRUNCATED_DATAGRAMS, NULL, NULL, ls->truncated);
+	/* rings: shard i holds i + 1 records of 48 bytes (header and pad) */
+	for (unsigned i = 0; i < 2; i++) {
+		char n[4] = { (char)('0' + i), 0 };
+
+		CHECK_VALUE(METRIC_RING_CAPACITY, n, NULL, 1 << 16);
+		CHECK_VALUE(METRIC_RING_OCCUPANCY, n, NULL, (i + 1) * ring_record_size(40));
+		CHECK_VALUE(METRIC_RING_HIGH_WATER, n, NULL, (i + 1) * ring_record_size(40));
+		CHECK_VALUE(METRIC_RING_FULL_STALLS, n, NULL, 0);
+		CHECK_VALUE(METRIC_RING_STALL_SECONDS, n, NULL, 0);
+		CHECK_VALUE(METRIC_RING_DROPPED_RECORDS, n, "full", 5);
+		CHECK_VALUE(METRIC_RING_DROPPED_RECORDS, n, "rest_of_event", 2 + i);
+	}
+	/* decoders, summed over both */
+	CHECK_VALUE(METRIC_DECODER_RECORDS, NULL, NULL, d0->records + d1->records);
+	CHECK_VALUE(METRIC_DECODER_EVENTS, "whole", NULL, d0->events + d1->events);
+	CHECK_VALUE(METRIC_DECODER_EVENTS, "partial", NULL, d0->partial_events + d1->partial_events);
+	CHECK_VALUE(METRIC_DECODER_LATE_RECORDS, NULL, NULL, d0->late_records + d1->late_records);
+	CHECK_VALUE(METRIC_DECODER_LATE_DROPPED, NULL, NULL, d0->late_dropped + d1->late_dropped);
+	CHECK_VALUE(METRIC_DECODER_DROPPED_RECORDS, NULL, NULL,
+		    d0->dropped_records + d1->dropped_records);
+	CHECK_VALUE(METRIC_DECODER_OPEN_EVENTS, NULL, NULL, d0->open_events + d1->open_events);
+	CHECK_VALUE(METRIC_DECODER_SERIAL_GAPS, NULL, NULL, d0->serial_gaps + d1->serial_gaps);
+	CHECK_VALUE(METRIC_EVENT_DELAY, "0.001", NULL, 1);  /* bucket 0: 0 + 1 */
+	CHECK_VALUE(METRIC_EVENT_DELAY, "+Inf", NULL, 121); /* sum of 2b + 1, b < 11 */
+	CHECK_VALUE(METRIC_EVENT_DELAY_MAX, NULL, NULL, 1.554);
+	/* sinks */
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+		const struct sink_stats *st = &p->output[i];
+
+		out = metric_output_names[i];
+		CHECK_VALUE(METRIC_SINK_EVENTS, out, NULL, st->events);
+		CHECK_VALUE(METRIC_SINK_WRITTEN_BYTES, out, NULL, st->bytes);
+		CHECK_VALUE(METRIC_SINK_UNCOMPRESSED_BYTES, out, NULL, st->raw_bytes);
+		CHECK_VALUE(METRIC_SINK_WRITE_ERRORS, out, NULL, st->write_errors);
+		CHECK_VALUE(METRIC_SINK_LOST_EVENTS, out, NULL, st->lost_events);
+		CHECK_VALUE(METRIC_SINK_ROTATIONS, out, NULL, st->rotations);
+		CHECK_VALUE(METRIC_SINK_ROTATION_ERRORS, out, NULL, st->rotate_errors);
+		CHECK_VALUE(METRIC_SINK_SYNC_ERRORS, out, NULL, st->sync_errors);
+		CHECK_VALUE(METRIC_SINK_UNSYNCED_EVENTS, out, NULL, st->unsynced_events);
+	}
+	/* losses, each cause from its own counters (metrics.c) */
+	CHECK_VALUE(METRIC_LOST_RECORDS, "kernel", NULL, 900 - 850);
+	CHECK_VALUE(METRIC_LOST_RECORDS, "ring", NULL, ls->ring_drops);
+	CHECK_VALUE(METRIC_LOST_RECORDS, "oversize", NULL, d0->dropped_records + d1->dropped_records);
+	CHECK_VALUE(METRIC_LOST_RECORDS, "late", NULL, d0->late_dropped + d1->late_dropped);
+	CHECK_VALUE(METRIC_LOST_RECORDS, "failed_decoder", NULL,
+		    ls->abandoned + d0->abandoned_in_ring + d1->abandoned_in_ring);
+	CHECK_VALUE(METRIC_LOST_EVENTS, "kernel", NULL, 900 - 850);
+	CHECK_VALUE(METRIC_LOST_EVENTS, "socket", NULL,
+		    d0->serial_gaps + d1->serial_gaps - ls->ring_events_whole);
+	CHECK_VALUE(METRIC_LOST_EVENTS, "ring", NULL, ls->ring_events_whole + ls->ring_events_cut);
+	CHECK_VALUE(METRIC_LOST_EVENTS, "partial", NULL,
+		    d0->partial_events + d1->partial_events - ls->ring_events_cut);
+	CHECK_VALUE(METRIC_LOST_EVENTS, "restart", NULL, d0->restart_gaps + d1->restart_gaps);
+	{
+		uint64_t sink = 0;
+
+		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
+			sink += p->output[i].lost_events;
+		CHECK_VALUE(METRIC_LOST_EVENTS, "sink", NULL, sink);
+	}
+	/* the process table: this process, read from /proc */
+	CHECK_VALUE(METRIC_PROCESS_TABLE_ENTRIES, NULL, NULL, 1);
+	CHECK_VALUE(METRIC_PROCESS_TABLE_CAPACITY, NULL, NULL, 100);
+	CHECK_VALUE(METRIC_PROCESS_TABLE_LOADS, NULL, NULL, 1);
+	CHECK_VALUE(METRIC_PROCESS_TABLE_LOAD_FAILURES, NULL, NULL, 0);
+	CHECK_VALUE(METRIC_PROCESS_TABLE_FULL, NULL, NULL, 0);
+	CHECK_VALUE(METRIC_PROCESS_TABLE_EXPIRED, NULL, NULL, 0);
+	CHECK(value_of(&s, METRIC_PROCESS_TABLE_BYTES, NULL, NULL) > 0);
+}
+
+/* The delay quantiles needle stat prints and needle-bench records: the
+ * first bucket holding the share. Cumulative counts are (b + 1)^2. */
+TEST(delay_quantiles)
+{
+	struct fake *f = fake_new();
+	struct outbuf *page = render(&f->p, &f->k);
+	static struct metric_samples s;
+
+	harness_defer(samples_free_deferred, &s);
+	CHECK_EQ(metric_samples_parse(&s, page->data, page->len), 0);
+	CHECK(metric_samples_quantile(&s, METRIC_EVENT_DELAY, 0.5) == 2.5);  /* 64 >= 60.5 */
+	CHECK(metric_samples_quantile(&s, METRIC_EVENT_DELAY, 0.01) == 0.005); /* 4 >= 1.21 */
+	CHECK(isinf(metric_samples_quantile(&s, METRIC_EVENT_DELAY, 0.99)));
+	/* Nothing counted, or no histogram: no quantile. */
+	for (unsigned b = 0; b < DELAY_BUCKETS; b++)
+		f->p.decoder.delay_bucket[b] = 0;
+	page = render(&f->p, &f->k);
+	CHECK_EQ(metric_samples_parse(&s, page->data, page->len), 0);
+	CHECK(isnan(metric_samples_quantile(&s, METRIC_EVENT_DELAY, 0.5)));
+	page = render(NULL, &f->k);
+	CHECK_EQ(metric_samples_parse(&s, page->data, page->len), 0);
+	CHECK(isnan(metric_samples_quantile(&s, METRIC_EVENT_DELAY, 0.5)));
+}
+
+/* ---- needle stat through a control socket ---- */
+
+static void control_stop_deferred(void *arg)
+{
+	control_stop(arg);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long len;
+
+	CHECK(f != NULL);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)len + 1);
+	CHECK(buf != NULL);
+	harness_defer(free, buf);
+	CHECK_EQ(fread(buf, 1, (size_t)len, f), len);
+	fclose(f);
+	return buf;
+}
+
+/* `needle stat [--json] --socket PATH` against a control socket that
+ * serves src's page (NULL: the kernel's part only); its stdout and stderr. */
+static int run_stat(const struct metrics_source *src, struct kernel_snapshot *k, bool json,
+		    char **ret_out, char **ret_err)
+{
+	const char *dir = harness_tempdir("metrics");
+	char sock[128], out_path[128], err_path[128], err[256];
+	char *argv[] = { "stat", "--socket", sock, json ? "--json" : NULL, NULL };
+	struct control_server *c;
+	int out, errfd, saved_out, saved_err, rc;
+
+	snprintf(sock, sizeof(sock), "%s/control", dir);
+	snprintf(out_path, sizeof(out_path), "%s/out", dir);
+	snprintf(err_path, sizeof(err_path), "%s/err", dir);
+	c = control_start(sock, src, k, err, sizeof(err));
+	if (!c)
+		FAIL("control_start: %s", err);
+	harness_defer(control_stop_deferred, c);
+	out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	errfd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	CHECK(out >= 0 && errfd >= 0 && saved_out >= 0 && saved_err >= 0);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(out, STDOUT_FILENO);
+	dup2(errfd, STDERR_FILENO);
+	optind = 0; /* getopt starts over */
+	rc = stat_cmd_main(json ? 4 : 3, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	close(out);
+	close(errfd);
+	*ret_out = slurp(out_path);
+	*ret_err = slurp(err_path);
+	return rc;
+}
+
+/* Every sample needle stat shows is on the page: it says nothing on
+ * stderr, and shows each shard, output and the process table. */
+TEST(stat_finds_every_figure_it_shows)
+{
+	struct fake *f = fake_new();
+	char *out, *err;
+	char want[256];
+
+	CHECK_EQ(run_stat(&f->source, &f->k, false, &out, &err), 0);
+	if (*err)
+		FAIL("needle stat said: %.*s", (int)strcspn(err, "\n"), err);
+	CHECK(strstr(out, "fullest stage: socket\n"));
+	CHECK(strstr(out, "kernel    backlog 17/8192 "));
+	CHECK(strstr(out, "lost records 50 since start (kernel lifetime 900)  enabled 1  pid 4242"));
+	CHECK(strstr(out, "ring 1    used 96 of 65536 bytes"));
+	CHECK(strstr(out, "dropped records 5 (full) + 3 (rest of event)\n"));
+	CHECK(strstr(out, "delay     p50 <= 2.5 s p99 <= +Inf s  max 1.554 s"));
+	CHECK(strstr(out, "processes entries 1 of 100"));
+	snprintf(want, sizeof(want), "lost      kernel 50 socket %" PRIu64 " ring %" PRIu64 " ",
+		 (uint64_t)(f->dec[0].serial_gaps + f->dec[1].serial_gaps -
+			    f->p.listener.ring_events_whole),
+		 (uint64_t)(f->p.listener.ring_events_whole + f->p.listener.ring_events_cut));
+	CHECK(strstr(out, want));
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+		snprintf(want, sizeof(want), "sink %-4s events %" PRIu64 "  bytes %" PRIu64 " ",
+			 metric_output_names[i], (uint64_t)f->p.output[i].events,
+			 (uint64_t)f->p.output[i].bytes);
+		CHECK(strstr(out, want));
+	}
+	/* --json: every sample of the page, by its key. */
+	CHECK_EQ(run_stat(&f->source, &f->k, true, &out, &err), 0);
+	CHECK_STR(err, "");
+	CHECK(strstr(out, "\"needle_ring_dropped_records_total{shard=\\\"1\\\",reason=\\\"full\\\"}\":5,"));
+}
+
+/* The same check failing: a page without the pipeline's part (as needle
+ * monitor serves) leaves needle stat without most figures, and it says so
+ * on stderr, naming each, while stdout keeps its lines. */
+TEST(stat_names_what_needle_does_not_report)
+{
+	struct fake *f = fake_new();
+	char *out, *err;
+
+	CHECK_EQ(run_stat(NULL, &f->k, false, &out, &err), 0);
+	CHECK(strstr(out, "kernel    backlog 17/8192 "));
+	CHECK(strstr(out, "socket    queued 0 of 0 bytes"));
+	CHECK(strstr(err, "needle stat: needle does not report needle_socket_queued_bytes "
+			  "(another version?); shown as 0\n"));
+	CHECK(strstr(err, "does not report needle_lost_events_total{cause=\"sink\"} "));
+	CHECK(strstr(err, "does not report needle_event_delay_seconds_count "));
+	CHECK(!strstr(err, "needle_kernel_backlog_limit"));
+	CHECK(!strstr(err, "needle_sink_")); /* outputs off are no loss */
+}
+
+int main(int argc, char **argv)
+{
+	return harness_main(argc, argv,
+			    CASES(CASE(table_is_well_formed), CASE(page_matches_table),
+				  CASE(monitor_page_holds_the_kernel_only),
+				  CASE(values_under_their_names), CASE(delay_quantiles),
+				  CASE(stat_finds_every_figure_it_shows),
+				  CASE(stat_names_what_needle_does_not_report)));
+}
