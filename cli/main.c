@@ -6,7 +6,7 @@
  */
 #include "config.h"
 #include "conf.h"
-#include "daemon.h"
+#include "run.h"
 #include "decode-cmd.h"
 #include "stat-cmd.h"
 #include "monitor-cmd.h"

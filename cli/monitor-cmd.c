@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "metrics.h"
 #include "readlog.h"
+#include "status.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -161,7 +162,7 @@ int monitor_cmd_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct kernel_snapshot k = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct kernel_snapshot k = KERNEL_SNAPSHOT_INIT;
 	struct audit_status now, prev;
 	struct metrics_server *server = NULL;
 	struct audit_ctl *ctl;
@@ -240,7 +241,7 @@ int monitor_cmd_main(int argc, char **argv)
 			return 1;
 		}
 		mc = readlog_stats(reader);
-		k.readlog = mc;
+		kernel_snapshot_set_readlog(&k, mc);
 	}
 	if (once) {
 		if (reader) { /* counts need time: one interval of them */
@@ -263,10 +264,7 @@ int monitor_cmd_main(int argc, char **argv)
 	if (listen) {
 		char err[256];
 
-		pthread_mutex_lock(&k.lock);
-		k.status = now;
-		k.valid = true;
-		pthread_mutex_unlock(&k.lock);
+		kernel_snapshot_update(&k, &now);
 		server = metrics_server_start(listen, NULL, &k, err, sizeof(err));
 		if (!server) {
 			fprintf(stderr, "needle monitor: %s\n", err);
@@ -304,11 +302,8 @@ int monitor_cmd_main(int argc, char **argv)
 		have_prev = true;
 		if (audit_ctl_get_status(ctl, &now) < 0)
 			break;
-		pthread_mutex_lock(&k.lock);
-		k.previous = prev;
-		k.have_previous = true;
-		k.status = now;
-		pthread_mutex_unlock(&k.lock);
+		/* The last status becomes the previous one (prev). */
+		kernel_snapshot_update(&k, &now);
 	}
 	metrics_server_stop(server);
 	readlog_stop(reader);

@@ -19,7 +19,7 @@ struct control_server {
 	int fd;
 	int stop_pipe[2];
 	pthread_t thread;
-	const struct pipeline *p;
+	struct metrics_source src;
 	struct kernel_snapshot *k;
 };
 
@@ -38,7 +38,7 @@ static void serve_one(struct control_server *c, int conn)
 		return;
 	req[n] = '\0';
 	if (strncmp(req, "stat", 4) == 0)
-		metrics_render(c->p, c->k, &out);
+		metrics_render_source(&c->src, c->k, &out);
 	else
 		outbuf_puts(&out, "# error: unknown command; the only command is 'stat'\n");
 	for (size_t off = 0; off < out.len && !out.failed;) {
@@ -75,7 +75,7 @@ static void *control_main(void *arg)
 	return NULL;
 }
 
-struct control_server *control_start(const char *path, const struct pipeline *p,
+struct control_server *control_start(const char *path, const struct metrics_source *src,
 				     struct kernel_snapshot *k, char *err, size_t err_size)
 {
 	struct control_server *c = calloc(1, sizeof(*c));
@@ -116,7 +116,7 @@ struct control_server *control_start(const char *path, const struct pipeline *p,
 		free(c);
 		return NULL;
 	}
-	c->p = p;
+	c->src = src ? *src : (struct metrics_source){ 0 };
 	c->k = k;
 	if (pthread_create(&c->thread, NULL, control_main, c) != 0) {
 		snprintf(err, err_size, "control socket: cannot start its thread");

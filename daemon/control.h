@@ -12,9 +12,10 @@
 
 struct control_server;
 
-/* NULL and a message in err when the socket cannot be made (another
- * needle has it, or the directory is not writable). */
-struct control_server *control_start(const char *path, const struct pipeline *p,
+/* Serves the page of src (copied; NULL: the kernel's part only). NULL and
+ * a message in err when the socket cannot be made (another needle has it,
+ * or the directory is not writable). */
+struct control_server *control_start(const char *path, const struct metrics_source *src,
 				     struct kernel_snapshot *k, char *err, size_t err_size);
 void control_stop(struct control_server *c);
 

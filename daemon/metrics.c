@@ -13,8 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define relaxed memory_order_relaxed
-
 /* Names, types, help and labels all come from metric-table.h. */
 _Static_assert(METRIC_OUTPUT_COUNT == PIPELINE_OUTPUTS,
 	       "metric-table.h names each output of pipeline_outputs()");
@@ -60,19 +58,15 @@ static void one(struct outbuf *o, enum metric m, double v)
 
 static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 {
+	struct kernel_view v;
 	struct audit_status s, prev;
-	int64_t rcvbuf;
-	bool valid, have_prev;
+	bool have_prev;
 
-	pthread_mutex_lock(&k->lock);
-	valid = k->valid;
-	s = k->status;
-	prev = k->previous;
-	have_prev = k->have_previous;
-	rcvbuf = k->rcvbuf;
-	pthread_mutex_unlock(&k->lock);
-	(void)rcvbuf; /* rendered with the socket's metrics */
-	if (!valid)
+	kernel_snapshot_read(k, &v);
+	s = v.status;
+	prev = v.previous;
+	have_prev = v.have_previous;
+	if (!v.valid)
 		return;
 	one(o, METRIC_KERNEL_ENABLED, s.enabled);
 	one(o, METRIC_KERNEL_FAILURE, s.failure);
@@ -92,20 +86,20 @@ static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 	one(o, METRIC_KERNEL_BACKLOG_CHANGE_LAST, (double)s.backlog - (double)prev.backlog);
 }
 
-static void render_socket(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *o)
+static void render_socket(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *o)
 {
 	struct listener_stats ls;
+	struct kernel_view v;
 	uint64_t queued;
 	int64_t rcvbuf;
 
-	pthread_mutex_lock(&k->lock);
-	queued = k->socket_queued;
-	rcvbuf = k->rcvbuf;
-	pthread_mutex_unlock(&k->lock);
+	kernel_snapshot_read(k, &v);
+	queued = v.socket_queued;
+	rcvbuf = v.rcvbuf;
 	one(o, METRIC_SOCKET_RECEIVE_BUFFER, (double)rcvbuf);
 	one(o, METRIC_SOCKET_QUEUED, (double)queued);
 
-	pipeline_sum_listeners(p, &ls);
+	ls = p->listener;
 	one(o, METRIC_SOCKET_DATAGRAMS, (double)ls.datagrams);
 	one(o, METRIC_SOCKET_RECEIVED_BYTES, (double)ls.bytes);
 	one(o, METRIC_SOCKET_RECV_BATCHES, (double)ls.batches);
@@ -115,7 +109,7 @@ static void render_socket(const struct pipeline *p, struct kernel_snapshot *k, s
 	one(o, METRIC_SOCKET_TRUNCATED_DATAGRAMS, (double)ls.truncated);
 }
 
-static void render_rings(const struct pipeline *p, struct outbuf *o)
+static void render_rings(const struct pipeline_stats *p, struct outbuf *o)
 {
 	static const enum metric m[] = {
 		METRIC_RING_OCCUPANCY,    METRIC_RING_CAPACITY,     METRIC_RING_HIGH_WATER,
@@ -125,11 +119,10 @@ static void render_rings(const struct pipeline *p, struct outbuf *o)
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k]);
 		for (unsigned i = 0; i < p->decoders; i++) {
-			struct ring_stats rs;
+			const struct ring_stats rs = p->ring[i];
 			char shard[16];
 			double v;
 
-			ring_get_stats(p->ring[i], &rs);
 			v = m[k] == METRIC_RING_OCCUPANCY     ? (double)rs.occupancy
 			    : m[k] == METRIC_RING_CAPACITY    ? (double)rs.capacity
 			    : m[k] == METRIC_RING_HIGH_WATER  ? (double)rs.high_water
@@ -137,8 +130,7 @@ static void render_rings(const struct pipeline *p, struct outbuf *o)
 							      : (double)rs.stall_ns / 1e9;
 			snprintf(shard, sizeof(shard), "%u", i);
 			if (m[k] == METRIC_RING_DROPPED_RECORDS) {
-				uint64_t rest = atomic_load_explicit(&p->damage[i]->rest_dropped,
-								     memory_order_relaxed);
+				uint64_t rest = p->ring_rest_dropped[i];
 
 				sample(o, m[k], shard, metric_drop_reason_names[METRIC_REASON_FULL],
 				       rs.drops > rest ? (double)(rs.drops - rest) : 0);
@@ -153,22 +145,15 @@ static void render_rings(const struct pipeline *p, struct outbuf *o)
 }
 
 /* The delay histogram, summed over decoders (buckets made cumulative). */
-static void render_delay(const struct pipeline *p, struct outbuf *o)
+static void render_delay(const struct pipeline_stats *p, struct outbuf *o)
 {
-	uint64_t bucket[DELAY_BUCKETS] = { 0 }, sum = 0, max = 0, cumulative = 0;
+	const struct decoder_stats ds = p->decoder;
+	uint64_t cumulative = 0;
 	char le[32], key[METRIC_KEY_MAX];
 
-	for (unsigned i = 0; i < p->decoders; i++) {
-		uint64_t m = atomic_load_explicit(&p->dstats[i].delay_max_ms, relaxed);
-
-		for (unsigned b = 0; b < DELAY_BUCKETS; b++)
-			bucket[b] += atomic_load_explicit(&p->dstats[i].delay_bucket[b], relaxed);
-		sum += atomic_load_explicit(&p->dstats[i].delay_sum_ms, relaxed);
-		max = m > max ? m : max;
-	}
 	header(o, METRIC_EVENT_DELAY);
 	for (unsigned b = 0; b < DELAY_BUCKETS; b++) {
-		cumulative += bucket[b];
+		cumulative += ds.delay_bucket[b];
 		if (b < DELAY_BUCKETS - 1)
 			snprintf(le, sizeof(le), "%g", delay_bucket_ms[b] / 1000.0);
 		else
@@ -176,17 +161,16 @@ static void render_delay(const struct pipeline *p, struct outbuf *o)
 		sample(o, METRIC_EVENT_DELAY, le, NULL, (double)cumulative);
 	}
 	metric_part_key(key, sizeof(key), METRIC_EVENT_DELAY, METRIC_PART_SUM);
-	put_sample(o, key, (double)sum / 1000.0);
+	put_sample(o, key, (double)ds.delay_sum_ms / 1000.0);
 	metric_part_key(key, sizeof(key), METRIC_EVENT_DELAY, METRIC_PART_COUNT);
 	put_sample(o, key, (double)cumulative);
-	one(o, METRIC_EVENT_DELAY_MAX, (double)max / 1000.0);
+	one(o, METRIC_EVENT_DELAY_MAX, (double)ds.delay_max_ms / 1000.0);
 }
 
-static void render_decoders(const struct pipeline *p, struct outbuf *o)
+static void render_decoders(const struct pipeline_stats *p, struct outbuf *o)
 {
-	struct decoder_stats ds;
+	const struct decoder_stats ds = p->decoder;
 
-	pipeline_sum_decoders(p, &ds);
 	one(o, METRIC_DECODER_RECORDS, (double)ds.records);
 	header(o, METRIC_DECODER_EVENTS);
 	sample(o, METRIC_DECODER_EVENTS, metric_event_state_names[METRIC_STATE_WHOLE], NULL,
@@ -223,18 +207,19 @@ static double minus(uint64_t a, uint64_t b)
 	return a > b ? (double)(a - b) : 0;
 }
 
-static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *o)
+static void render_losses(const struct pipeline_stats *p, struct kernel_snapshot *k,
+			  struct outbuf *o)
 {
-	struct listener_stats ls;
-	struct decoder_stats ds;
-	uint64_t sink_lost = pipeline_sum_outputs(p, true), kernel = 0;
+	const struct listener_stats ls = p->listener;
+	const struct decoder_stats ds = p->decoder;
+	struct kernel_view v;
+	uint64_t sink_lost = 0, kernel = 0;
 
-	pipeline_sum_listeners(p, &ls);
-	pipeline_sum_decoders(p, &ds);
-	pthread_mutex_lock(&k->lock);
-	if (k->valid && k->started)
-		kernel = (uint32_t)(k->status.lost - k->lost_at_start);
-	pthread_mutex_unlock(&k->lock);
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
+		sink_lost += p->output_on[i] ? p->output[i].lost_events : 0;
+	kernel_snapshot_read(k, &v);
+	if (v.valid && v.started)
+		kernel = (uint32_t)(v.status.lost - v.lost_at_start);
 
 	const double records[METRIC_RECORD_CAUSE_COUNT] = {
 		[METRIC_RECORDS_KERNEL] = (double)kernel,
@@ -260,7 +245,7 @@ static void render_losses(const struct pipeline *p, struct kernel_snapshot *k, s
 		sample(o, METRIC_LOST_EVENTS, metric_event_cause_names[c], NULL, events[c]);
 }
 
-static void render_sinks(const struct pipeline *p, struct outbuf *o)
+static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 {
 	static const struct {
 		enum metric m;
@@ -276,50 +261,44 @@ static void render_sinks(const struct pipeline *p, struct outbuf *o)
 		{ METRIC_SINK_SYNC_ERRORS, offsetof(struct sink_stats, sync_errors) },
 		{ METRIC_SINK_UNSYNCED_EVENTS, offsetof(struct sink_stats, unsynced_events) },
 	};
-	struct sink *outs[PIPELINE_OUTPUTS];
-
-	pipeline_outputs(p, outs);
-
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k].m);
 		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
-			const _Atomic uint64_t *v;
+			uint64_t v;
 
-			if (!outs[i])
+			if (!p->output_on[i])
 				continue;
-			v = (const _Atomic uint64_t *)((const char *)&outs[i]->stats + m[k].offset);
-			sample(o, m[k].m, metric_output_names[i], NULL,
-			       (double)atomic_load_explicit(v, relaxed));
+			memcpy(&v, (const char *)&p->output[i] + m[k].offset, sizeof(v));
+			sample(o, m[k].m, metric_output_names[i], NULL, (double)v);
 		}
 	}
 }
 
-double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
+double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot *k,
 			 const char **ret_stage)
 {
 	double risk = 0, v;
 	const char *stage = metric_stage_names[METRIC_STAGE_NONE];
+	struct kernel_view kv;
 
-	pthread_mutex_lock(&k->lock);
-	if (k->valid && k->status.backlog_limit) {
-		v = (double)k->status.backlog / (double)k->status.backlog_limit;
+	kernel_snapshot_read(k, &kv);
+	if (kv.valid && kv.status.backlog_limit) {
+		v = (double)kv.status.backlog / (double)kv.status.backlog_limit;
 		if (v > risk) {
 			risk = v;
 			stage = metric_stage_names[METRIC_STAGE_KERNEL];
 		}
 	}
-	if (k->socket_limit) {
-		v = (double)k->socket_queued / (double)k->socket_limit;
+	if (kv.socket_limit) {
+		v = (double)kv.socket_queued / (double)kv.socket_limit;
 		if (v > risk) {
 			risk = v;
 			stage = metric_stage_names[METRIC_STAGE_SOCKET];
 		}
 	}
-	pthread_mutex_unlock(&k->lock);
 	for (unsigned i = 0; p && i < p->decoders; i++) {
-		struct ring_stats rs;
+		const struct ring_stats rs = p->ring[i];
 
-		ring_get_stats(p->ring[i], &rs);
 		v = rs.capacity ? (double)rs.occupancy / (double)rs.capacity : 0;
 		if (v > risk) {
 			risk = v;
@@ -355,11 +334,10 @@ static void render_readlog(const struct readlog_stats *r, struct outbuf *o)
 }
 
 /* The process table (proctable.h): its size and what filled it. */
-static void render_procs(struct proctable *t, struct outbuf *o)
+static void render_procs(const struct proctable_stats *t, struct outbuf *o)
 {
-	struct proctable_stats st;
+	const struct proctable_stats st = *t;
 
-	proctable_get_stats(t, &st);
 	one(o, METRIC_PROCESS_TABLE_ENTRIES, (double)st.entries);
 	one(o, METRIC_PROCESS_TABLE_CAPACITY, (double)st.max_entries);
 	one(o, METRIC_PROCESS_TABLE_BYTES, (double)st.bytes);
@@ -369,16 +347,18 @@ static void render_procs(struct proctable *t, struct outbuf *o)
 	one(o, METRIC_PROCESS_TABLE_EXPIRED, (double)st.expired);
 }
 
-void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *out)
+void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *out)
 {
 	const char *stage;
 	double risk = metrics_loss_risk(p, k, &stage);
+	struct kernel_view v;
 
 	header(out, METRIC_LOSS_RISK);
 	sample(out, METRIC_LOSS_RISK, stage, NULL, risk);
 	render_kernel(k, out);
-	if (k->readlog)
-		render_readlog(k->readlog, out);
+	kernel_snapshot_read(k, &v);
+	if (v.readlog)
+		render_readlog(v.readlog, out);
 	if (!p)
 		return; /* needle monitor: the kernel only */
 	render_socket(p, k, out);
@@ -386,13 +366,38 @@ void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct 
 	render_decoders(p, out);
 	render_sinks(p, out);
 	render_losses(p, k, out);
-	if (p->procs)
-		render_procs(p->procs, out);
+	if (p->have_procs)
+		render_procs(&p->procs, out);
+}
+
+static void read_pipeline(const void *arg, struct pipeline_stats *ret)
+{
+	pipeline_get_stats(arg, ret);
+}
+
+struct metrics_source metrics_source_pipeline(const struct pipeline *p)
+{
+	return (struct metrics_source){ read_pipeline, p };
+}
+
+void metrics_render_source(const struct metrics_source *src, struct kernel_snapshot *k,
+			   struct outbuf *out)
+{
+	struct pipeline_stats *ps = src && src->read ? malloc(sizeof(*ps)) : NULL;
+
+	if (src && src->read && !ps) {
+		out->failed = true; /* the caller answers "out of memory" as for any page */
+		return;
+	}
+	if (ps)
+		src->read(src->arg, ps);
+	metrics_render(ps, k, out);
+	free(ps);
 }
 
 struct metrics_server {
 	struct MHD_Daemon *mhd;
-	const struct pipeline *p;
+	struct metrics_source src;
 	struct kernel_snapshot *k;
 };
 
@@ -411,7 +416,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	else if (strcmp(url, "/metrics") != 0)
 		code = MHD_HTTP_NOT_FOUND;
 	if (code == MHD_HTTP_OK)
-		metrics_render(s->p, s->k, &body);
+		metrics_render_source(&s->src, s->k, &body);
 	else
 		outbuf_puts(&body, code == MHD_HTTP_NOT_FOUND ? "not found: try /metrics\n"
 							      : "only GET\n");
@@ -474,7 +479,7 @@ int metrics_parse_listen(const char *listen, void *ret_sockaddr, unsigned *ret_l
 	return -EINVAL;
 }
 
-struct metrics_server *metrics_server_start(const char *listen, const struct pipeline *p,
+struct metrics_server *metrics_server_start(const char *listen, const struct metrics_source *src,
 					    struct kernel_snapshot *k, char *err, size_t err_size)
 {
 	struct sockaddr_storage addr;
@@ -491,7 +496,7 @@ struct metrics_server *metrics_server_start(const char *listen, const struct pip
 		snprintf(err, err_size, "out of memory");
 		return NULL;
 	}
-	s->p = p;
+	s->src = src ? *src : (struct metrics_source){ 0 };
 	s->k = k;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

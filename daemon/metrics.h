@@ -9,50 +9,51 @@
  *   decoder  records, events whole/partial, late records, open events
  *   sink     per output: events, bytes, errors, rotations
  *
- * Rendering reads atomics only, plus the kernel snapshot under its mutex,
- * so a scrape never stops the data path.
+ * Rendering reads a copy of the pipeline's figures (pipeline_get_stats:
+ * atomics only) and a copy of the kernel snapshot (kernel/status.h), so a
+ * scrape never stops the data path.
  */
 #ifndef NEEDLE_METRICS_H
 #define NEEDLE_METRICS_H
 
 #include "outbuf.h"
 #include "pipeline.h"
-#include "readlog.h"
+#include "status.h"
 
-#include <linux/audit.h>
-#include <pthread.h>
 #include <stdbool.h>
-
-struct kernel_snapshot {
-	pthread_mutex_t lock;
-	bool valid;
-	struct audit_status status;
-	struct audit_status previous; /* the poll before, for the deltas */
-	bool have_previous;
-	int64_t rcvbuf;   /* receive buffer the kernel granted, bytes */
-	uint64_t socket_queued; /* bytes waiting in the socket (SO_MEMINFO) */
-	uint64_t socket_limit;  /* what the socket may hold before it overruns */
-	uint32_t lost_at_start; /* the kernel's lost counter when needle started */
-	bool started;
-	/* needle monitor --multicast: what its multicast reader got; else NULL. */
-	const struct readlog_stats *readlog;
-};
 
 /* How close the fullest stage is to losing events, in [0, 1]: the kernel
  * backlog against its limit, the socket's queued bytes against its buffer,
- * the fullest ring against its capacity. Names the stage in *ret_stage. */
-double metrics_loss_risk(const struct pipeline *p, struct kernel_snapshot *k,
+ * the fullest ring against its capacity (p NULL: no rings). Names the
+ * stage in *ret_stage. */
+double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot *k,
 			 const char **ret_stage);
 
 /* Appends the exposition of everything to out. p may be NULL (needle
  * monitor beside another daemon): then only the kernel's part. */
-void metrics_render(const struct pipeline *p, struct kernel_snapshot *k, struct outbuf *out);
+void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *out);
+
+/* Where the servers read the pipeline's figures, in their own threads:
+ * read(arg, ret) fills a copy (pipeline_get_stats for needle run; tests
+ * give figures of their own). A NULL source: the kernel's part only. */
+struct metrics_source {
+	void (*read)(const void *arg, struct pipeline_stats *ret);
+	const void *arg;
+};
+
+/* The source of a running pipeline. */
+struct metrics_source metrics_source_pipeline(const struct pipeline *p);
+
+/* metrics_render() of what src reads now; out->failed when out of memory. */
+void metrics_render_source(const struct metrics_source *src, struct kernel_snapshot *k,
+			   struct outbuf *out);
 
 struct metrics_server;
 
-/* Serves GET /metrics on listen ("127.0.0.1:9477", "[::1]:9477"). NULL and
- * a message in err when the address is bad or cannot be bound. */
-struct metrics_server *metrics_server_start(const char *listen, const struct pipeline *p,
+/* Serves GET /metrics on listen ("127.0.0.1:9477", "[::1]:9477"), reading
+ * src (copied; NULL: the kernel only). NULL and a message in err when the
+ * address is bad or cannot be bound. */
+struct metrics_server *metrics_server_start(const char *listen, const struct metrics_source *src,
 					    struct kernel_snapshot *k, char *err, size_t err_size);
 void metrics_server_stop(struct metrics_server *s);
 

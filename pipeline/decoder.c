@@ -15,7 +15,7 @@
  * and applies what it reads live (event_timeout, resolve_ids,
  * ancestors_depth). Between rounds it uses its own copy.
  */
-#include "pipeline.h"
+#include "threads.h"
 #include "clock.h"
 #include "format.h"
 #include "frame.h"
@@ -46,6 +46,7 @@
 
 struct out {
 	struct sink *sink;
+	bool lz4;        /* the sink's, read once */
 	struct outbuf buf;
 	uint64_t events;
 };
@@ -75,7 +76,7 @@ struct decoder {
 	struct pipeline *p;
 	unsigned id;
 	struct progress prog;
-	struct decoder_stats *st;
+	struct decoder_counters *st;
 	struct assembler *asm_;
 	struct format_ctx fmt;      /* JSON: names when resolve_ids */
 	struct format_ctx fmt_enr;  /* ENRICHED: names always */
@@ -86,7 +87,7 @@ struct decoder {
 	struct damage *damage; /* events its ring dropped records of */
 	uint32_t last_serial;  /* of the last record taken */
 	struct context_cache context_cache;
-	struct conf conf;         /* this decoder's copy of the settings */
+	struct decoder_settings conf; /* this decoder's copy of the settings */
 	uint64_t conf_generation; /* of the snapshot it was copied from */
 	uint64_t live_since_ms;  /* a copy of the pipeline's, once set */
 	uint64_t last_flush_ms;
@@ -102,12 +103,12 @@ static void flush_out(struct decoder *d, struct out *o)
 	if (o->buf.failed) {
 		/* Out of memory while formatting: these events are lost. */
 		stat_add(&d->st->format_errors, 1);
-		atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events, relaxed);
-	} else if (o->sink->lz4) {
+		sink_count_lost(o->sink, o->events);
+	} else if (o->lz4) {
 		if (frame_compress_lz4(o->buf.data, o->buf.len, &d->frame) < 0) {
 			/* No memory for the frame, or LZ4 refused: these events are lost. */
 			stat_add(&d->st->format_errors, 1);
-			atomic_fetch_add_explicit(&o->sink->stats.lost_events, o->events, relaxed);
+			sink_count_lost(o->sink, o->events);
 		} else {
 			sink_write(o->sink, d->frame.data, d->frame.len, o->buf.len, o->events);
 		}
@@ -423,6 +424,10 @@ void *decoder_main(void *arg)
 	};
 	unsigned rounds = 0;
 
+	d.json.lz4 = d.json.sink && sink_lz4(d.json.sink);
+	d.raw.lz4 = d.raw.sink && sink_lz4(d.raw.sink);
+	d.enriched.lz4 = d.enriched.sink && sink_lz4(d.enriched.sink);
+	d.out.lz4 = d.out.sink && sink_lz4(d.out.sink);
 	/* Every decoder reads the settings under RCU (and the process table). */
 	rcu_register_thread();
 	settings_update(&p->settings, &d.conf_generation, &d.conf);
@@ -528,15 +533,4 @@ void *decoder_main(void *arg)
 	free(d.open);
 	rcu_unregister_thread();
 	return NULL;
-}
-
-void pipeline_sum_decoders(const struct pipeline *p, struct decoder_stats *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	for (unsigned i = 0; i < p->decoders; i++) {
-#define X(name, help) \
-	ret->name += atomic_load_explicit(&p->dstats[i].name, relaxed);
-		DECODER_COUNTERS(X)
-#undef X
-	}
 }

@@ -10,7 +10,7 @@
  * The thread sets its own listener_failed/decoder_failed flag (and, for a
  * decoder, its ring's abort_blocking) before calling pipeline_fail().
  */
-#include "pipeline.h"
+#include "threads.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,4 +39,9 @@ const char *pipeline_failure(struct pipeline *p)
 {
 	return atomic_load_explicit(&p->failure_state, memory_order_acquire) == 2 ? p->failure
 										   : NULL;
+}
+
+unsigned pipeline_failures(struct pipeline *p)
+{
+	return atomic_load_explicit(&p->failures, memory_order_relaxed);
 }

@@ -8,7 +8,7 @@
  * lock per record. Lengths come from recvmmsg, never from nlmsg_len, which
  * the kernel sets to the payload length only on audit records.
  */
-#include "pipeline.h"
+#include "threads.h"
 #include "damage.h"
 #include "fault.h"
 #include "stamp.h"
@@ -46,7 +46,7 @@ static bool reserve(struct pipeline *p, unsigned s, bool may_drop, size_t bytes,
 
 /* Drops one record, noting its event as damaged (see damage.h); rest:
  * the ring had room, but an earlier record of the event was dropped. */
-static void drop_record(struct listener_stats *st, struct ring *r, struct damage *dm,
+static void drop_record(struct listener_counters *st, struct ring *r, struct damage *dm,
 			const struct pending *rec, bool rest)
 {
 	ring_count_drop(r, 1, rec->len);
@@ -63,13 +63,13 @@ static void drop_record(struct listener_stats *st, struct ring *r, struct damage
 /* Copies n records into shard s's ring, as few reservations as the ring
  * allows (usually one); returns how many went in. A record whose event
  * already lost a record to a full ring is dropped too. */
-static unsigned push_shard(struct pipeline *p, struct listener_stats *st, unsigned s,
+static unsigned push_shard(struct pipeline *p, struct listener_counters *st, unsigned s,
 			   const struct pending *recs, const unsigned *idx, unsigned n)
 {
 	struct ring *r = p->ring[s];
 	struct damage *dm = p->damage[s];
 	/* relaxed: a policy switch; either answer is safe for any batch. */
-	bool may_drop = atomic_load_explicit(&p->ring_full, relaxed) == CONF_RING_DROP;
+	bool may_drop = atomic_load_explicit(&p->ring_drop, relaxed);
 	unsigned pushed = 0, first = 0;
 
 	while (first < n) {
@@ -147,7 +147,7 @@ static void ignore_signal(int sig)
 
 void listener_run(struct pipeline *p, unsigned id)
 {
-	struct listener_stats *st = &p->lstats[id];
+	struct listener_counters *st = &p->lstats[id];
 	struct mmsghdr msgs[LISTENER_BATCH];
 	struct iovec iov[LISTENER_BATCH];
 	struct sockaddr_nl from[LISTENER_BATCH];
@@ -294,7 +294,7 @@ void *listener_main(void *arg)
 	sigset_t wake;
 
 	/* Only listeners take PIPELINE_LISTENER_SIGNAL: at stop it ends a
-	 * recvmmsg() that no receive timeout would (see pipeline_close()). */
+	 * recvmmsg() that no receive timeout would (see pipeline_stop()). */
 	sigemptyset(&sa.sa_mask);
 	sigaction(PIPELINE_LISTENER_SIGNAL, &sa, NULL);
 	sigemptyset(&wake);
@@ -302,15 +302,4 @@ void *listener_main(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
 	listener_run(wk->p, wk->id);
 	return NULL;
-}
-
-void pipeline_sum_listeners(const struct pipeline *p, struct listener_stats *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	for (unsigned i = 0; i < p->listeners; i++) {
-#define X(name, help) \
-	ret->name += atomic_load_explicit(&p->lstats[i].name, relaxed);
-		LISTENER_COUNTERS(X)
-#undef X
-	}
 }

@@ -1,44 +1,140 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pipeline: what the listener and decoder threads share.
+ * pipeline: the data path, as the daemon sees it.
  *
- *   data socket --recvmmsg--> listener[L] --serial % D--> ring[D] --> decoder[D] --> sink
+ *   data socket --recvmmsg--> listener[L] --serial % D--> ring[D] --> decoder[D] --> sinks
  *
- * A record travels as a struct wire_record followed by the record's text
- * (no NUL). With one listener the rings are spsc; with more, mpsc.
- * Counters are per thread, on their own cache lines, summed when read.
+ *   pipeline_open()   rings, outputs, the progress note, the process table
+ *   pipeline_start()  the progress writer, D decoders, then L listeners on data_fd
+ *   ... running: counters summed when read (pipeline_sum_*), settings
+ *       published to the decoders (pipeline_publish), a thread that fails
+ *       wakes the opener's thread (PIPELINE_WAKE_SIGNAL, pipeline_failure)
+ *   pipeline_stop()   listeners drain the socket, then decoders drain the rings
+ *   pipeline_close()  the last progress note, outputs synced and closed, the
+ *                     summary said, everything freed
+ *
+ * struct pipeline is private to pipeline/ (threads.h). The threads never
+ * log: open, start, stop and close run in the thread that opened the
+ * pipeline and say what goes wrong through the caller's say function.
+ * Counters are per thread, on their own cache lines, summed when read:
+ * the functions below read them relaxed, from any thread, while the
+ * pipeline runs.
  */
 #ifndef NEEDLE_PIPELINE_H
 #define NEEDLE_PIPELINE_H
 
-#include "conf.h"
-#include "damage.h"
-#include "progress.h"
+#include "proctable.h"
 #include "ring.h"
 #include "settings.h"
 #include "sink.h"
 
-#include <pthread.h>
 #include <signal.h>
-#include <stdalign.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
+/* The thread counts a pipeline can run (the configuration's limits). */
 #define PIPELINE_MAX_LISTENERS 16
 #define PIPELINE_MAX_DECODERS 64
 
-/* The kernel's largest audit message (MAX_AUDIT_MESSAGE_LENGTH) plus the
- * netlink header; a datagram larger than the buffer is counted truncated. */
-#define AUDIT_DATAGRAM_MAX 8986
-#define RECV_BUFFER_SIZE 9216
+struct pipeline;
 
-struct wire_record {
-	uint16_t type;   /* nlmsg_type: the audit record type */
-	uint16_t flags;  /* WIRE_* */
-	uint32_t serial; /* from "audit(S.MS:SERIAL)", 0 if unreadable */
+/* What the pipeline takes from the configuration at open. */
+struct pipeline_settings {
+	unsigned listeners;         /* 1 to PIPELINE_MAX_LISTENERS */
+	unsigned decoders;          /* 1 to PIPELINE_MAX_DECODERS; 0: one per online CPU */
+	uint64_t ring_size;         /* bytes per decoder ring */
+	bool ring_drop;             /* a full ring drops (else listeners wait) */
+	char log_dir[256];
+	bool output_json;           /* log_dir/needle.json */
+	bool output_raw;            /* log_dir/needle.log, auditd RAW */
+	bool output_enriched;       /* log_dir/needle.enriched.log, auditd ENRICHED */
+	bool output_stdout;         /* JSON lines on standard output */
+	uint64_t max_log_file;      /* bytes; rotate past it (0: never) */
+	unsigned num_logs;          /* generations kept, current included */
+	bool compress_lz4;          /* LZ4 frames, files named .lz4 */
+	bool process_context;       /* keep a process table (context/) */
+	unsigned process_table_size;
+	struct decoder_settings decoder; /* the first snapshot the decoders read */
 };
-#define WIRE_TRUNCATED 1u /* the datagram did not fit the receive buffer */
-#define WIRE_NO_STAMP 2u  /* no readable stamp: sent to decoder 0 */
+
+/* How the pipeline says what went wrong (the caller's log): one line, no
+ * newline, printf format. Called from the opener's thread only. */
+typedef void pipeline_say_fn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Rings, outputs, the progress note (reading the last one: restart
+ * losses) and the process table. The calling thread is the pipeline's main
+ * thread from now on: PIPELINE_WAKE_SIGNAL wakes it, and with
+ * process_context it is registered with liburcu until pipeline_close().
+ * Returns 0 and *ret_pipeline, or -errno having said why (nothing left). */
+int pipeline_open(const struct pipeline_settings *s, pipeline_say_fn *say,
+		  struct pipeline **ret_pipeline);
+
+/* Starts the progress writer, the decoders, then the listeners reading
+ * data_fd (a netlink socket the caller keeps open until pipeline_close).
+ * Returns 0 or -errno having said why; what did start is stopped by
+ * pipeline_stop() as usual. */
+int pipeline_start(struct pipeline *p, int data_fd);
+
+/* Stops the threads: the listeners take what the socket still holds, then
+ * the decoders drain the rings to the outputs. abort_waits: listeners
+ * stop waiting on full rings (start-up failed: nobody may read them) and
+ * count what they drop. A failed listener's socket is drained here, a
+ * failed decoder's ring counted abandoned. Once. */
+void pipeline_stop(struct pipeline *p, bool abort_waits);
+
+/* After pipeline_stop() (or instead, when it never started): writes the
+ * last progress note, syncs and closes the outputs, says the summary
+ * (when listeners ran) and frees. Returns -EIO when an output did not
+ * close cleanly (said), else 0. NULL is fine. */
+int pipeline_close(struct pipeline *p);
+
+/* Signals: the main thread waits for PIPELINE_WAKE_SIGNAL (a thread
+ * failed) beside SIGTERM; PIPELINE_LISTENER_SIGNAL interrupts a listener's
+ * recvmmsg at stop, so stop never depends on the receive timeout. Block
+ * both in every thread before pipeline_start(): listeners unblock theirs. */
+#define PIPELINE_WAKE_SIGNAL SIGUSR1
+#define PIPELINE_LISTENER_SIGNAL SIGUSR2
+
+/* The first failed thread's cause, or NULL while none has failed; and how
+ * many threads failed. Any thread. */
+const char *pipeline_failure(struct pipeline *p);
+unsigned pipeline_failures(struct pipeline *p);
+
+/* Records stamped from now on are live; older ones were held by the kernel
+ * or queued before (restart losses are counted below the first live one).
+ * Just before registering, or joining the multicast group. */
+void pipeline_mark_live(struct pipeline *p);
+
+/* The kernel's ack of a request sent on the data socket comes back among
+ * the records: a listener reads it. Expect seq before sending; then wait
+ * up to timeout_ms for the kernel's answer (0 or its -errno), -ECANCELED
+ * when a thread failed (the listener may be gone), -ETIMEDOUT. */
+void pipeline_expect_ack(struct pipeline *p, uint32_t seq);
+int pipeline_wait_ack(struct pipeline *p, unsigned timeout_ms);
+
+/* Just before needle unregisters with rules loaded: the kernel's record of
+ * it (CONFIG_CHANGE audit_pid=0 old=PID) has no system call to belong to,
+ * so the decoders end it as an event of its own (kernel/ctl-child.h). */
+void pipeline_expect_lone_unregister(struct pipeline *p, uint32_t pid);
+
+/* SIGHUP: ring_full for the listeners' next batch, and a new snapshot of
+ * the decoders' settings (settings.h; 0 or -ENOMEM, the old one kept). */
+void pipeline_set_ring_drop(struct pipeline *p, bool drop);
+int pipeline_publish(struct pipeline *p, const struct decoder_settings *s);
+
+/* The process table the decoders keep (context/proctable.h), NULL when
+ * process_context is off: its size, its expiry and its counters are the
+ * caller's to drive and read. */
+struct proctable *pipeline_procs(const struct pipeline *p);
+
+/* Threads and rings (the rings: one per decoder). */
+unsigned pipeline_listeners(const struct pipeline *p);
+unsigned pipeline_decoders(const struct pipeline *p);
+
+/* Whether a progress note is kept (a log file exists), and its failed
+ * writes so far with the errno of the last (0 when none is kept). */
+bool pipeline_keeps_progress(const struct pipeline *p);
+uint64_t pipeline_progress_errors(const struct pipeline *p, int *ret_errno);
 
 /* Listener counters. X-macro: one name list for the struct and printing. */
 #define LISTENER_COUNTERS(X)                                                         \
@@ -55,17 +151,6 @@ struct wire_record {
 	X(ring_events_cut, "events a full ring cut short (each written partial)")     \
 	X(control, "netlink control messages (acks, errors)")                        \
 	X(abandoned, "records dropped: their ring's decoder had failed (or start-up did)")
-
-struct listener_stats {
-	alignas(64)
-#define X(name, help) _Atomic uint64_t name;
-	LISTENER_COUNTERS(X)
-#undef X
-	/* Odd while the listener may hold records not yet in a ring (from
-	 * just before recvmmsg() to after its commits), even otherwise.
-	 * Decoders read it to know when stragglers of an event have landed. */
-	_Atomic uint64_t batch_seq;
-};
 
 #define DECODER_COUNTERS(X)                                                         \
 	X(records, "records taken from the ring")                                 \
@@ -87,132 +172,50 @@ struct listener_stats {
 static const unsigned delay_bucket_ms[DELAY_BUCKETS - 1] = { 1, 5, 10, 50, 100, 500,
 							     1000, 2500, 5000, 10000 };
 
+/* Sums over the listeners, and over the decoders. */
+struct listener_stats {
+#define X(name, help) uint64_t name;
+	LISTENER_COUNTERS(X)
+#undef X
+};
+
 struct decoder_stats {
-	alignas(64)
-#define X(name, help) _Atomic uint64_t name;
+#define X(name, help) uint64_t name;
 	DECODER_COUNTERS(X)
 #undef X
-	_Atomic uint64_t delay_bucket[DELAY_BUCKETS]; /* not cumulative */
-	_Atomic uint64_t delay_sum_ms;
-	_Atomic uint64_t delay_max_ms;
+	uint64_t delay_bucket[DELAY_BUCKETS]; /* not cumulative */
+	uint64_t delay_sum_ms;
+	uint64_t delay_max_ms; /* the largest of any decoder */
 };
 
-/* Adds to a counter of this thread's own: one writer, so a plain add; the
- * atomic type makes the relaxed reads of other threads (sums) defined. */
-static inline void stat_add(_Atomic uint64_t *c, uint64_t v)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
-			      memory_order_relaxed);
-}
-
-struct pipeline {
-	/* What decoders read of the configuration: snapshots that SIGHUP
-	 * publishes (settings.h), never written under a running decoder. */
-	struct settings settings;
-	int data_fd;                    /* netlink socket the records arrive on */
-	unsigned listeners, decoders;
-	unsigned listeners_started, decoders_started;
-	bool mpsc;
-	_Atomic int ring_full;          /* enum conf_ring_full; SIGHUP may change it */
-	struct ring *ring[PIPELINE_MAX_DECODERS];
-	struct damage *damage[PIPELINE_MAX_DECODERS]; /* one per ring */
-	struct proctable *procs;        /* process context; NULL when off */
-	struct sink *json_sink;         /* NULL when that output is off */
-	struct sink *raw_sink;
-	struct sink *enriched_sink;
-	struct sink *stdout_sink;
-	struct sink *primary_sink;      /* the log progress notes positions in */
-	struct progress *progress;      /* NULL: no note (no log file) */
-	struct progress_seed seed[PIPELINE_MAX_DECODERS]; /* where a restart starts */
-	/* Wall clock (ms) just before needle registered (or joined the
-	 * multicast group): records stamped from then on are live, older
-	 * ones were held by the kernel or queued before. 0: not yet. */
-	_Atomic uint64_t live_since_ms;
-	/* Set just before needle unregisters with rules loaded: the kernel's
-	 * record of it (CONFIG_CHANGE audit_pid=0 old=PID) then has no system
-	 * call to belong to, so it is an event of its own (ctl-child.h says
-	 * why). 0: none expected. */
-	_Atomic uint32_t lone_unregister_pid;
-
-	atomic_bool stop_listeners;     /* drain the socket, then exit */
-	atomic_bool stop_decoders;      /* drain the rings, then exit */
-	/* Per ring: listeners give up waiting on it (its decoder failed, or
-	 * start-up failed) and count what they drop as abandoned. */
-	atomic_bool abort_blocking[PIPELINE_MAX_DECODERS];
-
-	/* A thread that cannot go on says why (pipeline_fail) and wakes the
-	 * main thread, which stops needle. */
-	_Atomic int failure_state;      /* 0 none, 1 being written, 2 written */
-	_Atomic unsigned failures;      /* threads failed; the first one's cause kept */
-	char failure[256];
-	pthread_t main_thread;          /* woken with PIPELINE_WAKE_SIGNAL */
-	atomic_bool listener_failed[PIPELINE_MAX_LISTENERS];
-	atomic_bool decoder_failed[PIPELINE_MAX_DECODERS];
-
-	/* The ack of our AUDIT_SET pid, seen by a listener among the records. */
-	_Atomic int64_t ack_seq;        /* sequence to watch, -1 for none */
-	_Atomic int ack_error;          /* the kernel's answer once ack_seen */
-	atomic_bool ack_seen;
-
-	struct listener_stats lstats[PIPELINE_MAX_LISTENERS];
-	struct decoder_stats dstats[PIPELINE_MAX_DECODERS];
-	pthread_t listener_thread[PIPELINE_MAX_LISTENERS];
-	pthread_t decoder_thread[PIPELINE_MAX_DECODERS];
-};
-
-/* Thread bodies; arg is a struct pipeline_worker. */
-struct pipeline_worker {
-	struct pipeline *p;
-	unsigned id;
-};
-void *listener_main(void *arg);
-void *decoder_main(void *arg);
-
-/* Runs listener id's loop in the calling thread, once its thread has been
- * joined: with stop_listeners set it takes what the socket holds and
- * returns. How a failed listener's socket is still drained at stop. */
-void listener_run(struct pipeline *p, unsigned id);
-
-/* Signals: the main thread waits for PIPELINE_WAKE_SIGNAL (a thread
- * failed) beside SIGTERM; PIPELINE_LISTENER_SIGNAL interrupts a listener's
- * recvmmsg at stop, so stop never depends on the receive timeout. */
-#define PIPELINE_WAKE_SIGNAL SIGUSR1
-#define PIPELINE_LISTENER_SIGNAL SIGUSR2
-
-/* A pipeline thread that cannot go on: keeps the first cause (printf
- * format), counts the failure and wakes the main thread. Any thread. */
-void pipeline_fail(struct pipeline *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* The first failure's cause, or NULL while no thread has failed. */
-const char *pipeline_failure(struct pipeline *p);
-
-/* The outputs in one order (json, raw, enriched, stdout); NULL when off. */
-#define PIPELINE_OUTPUTS 4
-static inline void pipeline_outputs(const struct pipeline *p, struct sink *ret[PIPELINE_OUTPUTS])
-{
-	ret[0] = p->json_sink;
-	ret[1] = p->raw_sink;
-	ret[2] = p->enriched_sink;
-	ret[3] = p->stdout_sink;
-}
-
-/* Events written (or, with lost, lost in failed writes) over all outputs. */
-static inline uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost)
-{
-	struct sink *outs[PIPELINE_OUTPUTS];
-	uint64_t sum = 0;
-
-	pipeline_outputs(p, outs);
-	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
-		if (outs[i])
-			sum += atomic_load_explicit(lost ? &outs[i]->stats.lost_events
-							 : &outs[i]->stats.events,
-						    memory_order_relaxed);
-	return sum;
-}
-
-/* Sums of the per-thread counters. */
 void pipeline_sum_listeners(const struct pipeline *p, struct listener_stats *ret);
 void pipeline_sum_decoders(const struct pipeline *p, struct decoder_stats *ret);
+
+/* The outputs in one order (json, raw, enriched, stdout); NULL when off.
+ * Read them with sink_get_stats() and sink_path(). */
+#define PIPELINE_OUTPUTS 4
+void pipeline_outputs(const struct pipeline *p, const struct sink *ret[PIPELINE_OUTPUTS]);
+
+/* Events written (or, with lost, lost in failed writes) over all outputs. */
+uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost);
+
+/* Every figure of the pipeline, as metrics and needle stat show them:
+ * sums over threads, each ring, each output, the process table. A plain
+ * copy (each counter read relaxed, so not one instant), which the reader
+ * keeps as long as it likes. */
+struct pipeline_stats {
+	unsigned listeners, decoders;
+	struct listener_stats listener;          /* summed over the listeners */
+	struct decoder_stats decoder;            /* summed over the decoders */
+	struct ring_stats ring[PIPELINE_MAX_DECODERS]; /* ring i: decoder i's */
+	/* Of ring i's drops, those made only because an earlier record of
+	 * the event was dropped (damage.h). */
+	uint64_t ring_rest_dropped[PIPELINE_MAX_DECODERS];
+	bool output_on[PIPELINE_OUTPUTS];        /* pipeline_outputs()'s order */
+	struct sink_stats output[PIPELINE_OUTPUTS];
+	bool have_procs;                         /* process_context on */
+	struct proctable_stats procs;
+};
+void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret);
 
 #endif

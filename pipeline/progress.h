@@ -28,6 +28,10 @@
  * socket, rings and buffers). Its decoders count those as lost, cause
  * restart (struct gaps: missing_before).
  *
+ * The running needle's side (slots, writer thread) is progress.c; the
+ * next start's side (reading the note and the log after it, the seeds)
+ * is resume.c.
+ *
  * Invariants: the file is replaced whole (rename), never edited; it is
  * not fsynced, like the logs: a killed process loses neither, a machine
  * crash starts a new boot, whose serials start again (the note names its
@@ -44,6 +48,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #define PROGRESS_FILE "needle.progress"
 #define PROGRESS_MAX_SHARDS 64
@@ -132,5 +137,24 @@ bool progress_resume(const char *path, const char *boot, unsigned shards,
 
 /* This boot's id (/proc/sys/kernel/random/boot_id); "" when unreadable. */
 void progress_boot_id(char *buf, size_t size);
+
+/* Grows *buf (room for *cap serials) to hold n; false when out of memory.
+ * For progress.c and resume.c. */
+static inline bool progress_fit(uint32_t **buf, size_t *cap, size_t n)
+{
+	uint32_t *b;
+	size_t c = *cap ? *cap : 64;
+
+	if (n <= *cap)
+		return true;
+	while (c < n)
+		c *= 2;
+	b = realloc(*buf, c * sizeof(*b));
+	if (!b)
+		return false;
+	*buf = b;
+	*cap = c;
+	return true;
+}
 
 #endif

@@ -34,23 +34,24 @@ void __tsan_release(void *addr);
 
 struct settings_snapshot {
 	uint64_t generation;
-	struct conf conf;
+	struct decoder_settings values;
 };
 
-static struct settings_snapshot *snapshot_new(const struct conf *conf, uint64_t generation)
+static struct settings_snapshot *snapshot_new(const struct decoder_settings *values,
+					      uint64_t generation)
 {
 	struct settings_snapshot *snap = malloc(sizeof(*snap));
 
 	if (!snap)
 		return NULL;
 	snap->generation = generation;
-	snap->conf = *conf;
+	snap->values = *values;
 	return snap;
 }
 
-int settings_init(struct settings *s, const struct conf *conf)
+int settings_init(struct settings *s, const struct decoder_settings *values)
 {
-	struct settings_snapshot *snap = snapshot_new(conf, 1);
+	struct settings_snapshot *snap = snapshot_new(values, 1);
 
 	if (!snap)
 		return -ENOMEM;
@@ -59,11 +60,11 @@ int settings_init(struct settings *s, const struct conf *conf)
 	return 0;
 }
 
-int settings_publish(struct settings *s, const struct conf *conf)
+int settings_publish(struct settings *s, const struct decoder_settings *values)
 {
 	/* relaxed: only this thread writes the pointer. */
 	struct settings_snapshot *old = atomic_load_explicit(&s->current, memory_order_relaxed);
-	struct settings_snapshot *snap = snapshot_new(conf, old ? old->generation + 1 : 1);
+	struct settings_snapshot *snap = snapshot_new(values, old ? old->generation + 1 : 1);
 
 	if (!snap)
 		return -ENOMEM;
@@ -86,7 +87,7 @@ void settings_fini(struct settings *s)
 	free(atomic_exchange_explicit(&s->current, NULL, memory_order_relaxed));
 }
 
-bool settings_update(struct settings *s, uint64_t *generation, struct conf *ret)
+bool settings_update(struct settings *s, uint64_t *generation, struct decoder_settings *ret)
 {
 	struct settings_snapshot *snap;
 	bool newer = false;
@@ -96,7 +97,7 @@ bool settings_update(struct settings *s, uint64_t *generation, struct conf *ret)
 	 * snapshot's contents are seen whole. */
 	snap = atomic_load_explicit(&s->current, memory_order_acquire);
 	if (snap && snap->generation != *generation) {
-		*ret = snap->conf;
+		*ret = snap->values;
 		*generation = snap->generation;
 		newer = true;
 	}

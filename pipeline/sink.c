@@ -6,11 +6,43 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define relaxed memory_order_relaxed
+
+/* Written under the lock or by atomic adds from any writer; read relaxed
+ * (sink_get_stats): counters, never reset. */
+struct sink_counters {
+	_Atomic uint64_t events;
+	_Atomic uint64_t bytes;
+	_Atomic uint64_t raw_bytes;
+	_Atomic uint64_t write_errors;
+	_Atomic uint64_t lost_events;
+	_Atomic uint64_t rotations;
+	_Atomic uint64_t rotate_errors;
+	_Atomic uint64_t sync_errors;
+	_Atomic uint64_t unsynced_events;
+	_Atomic int last_error;
+};
+
+struct sink {
+	char path[512];     /* "" for stdout */
+	int fd;
+	bool lz4;
+	uint64_t max_size;  /* 0: never rotate */
+	unsigned num_logs;  /* generations kept, the current file included */
+	uint64_t size;      /* of the current file */
+	uint64_t dev, ino;  /* of the current file (restarts find it by them) */
+	uint64_t file_events;   /* events written to the current file by this sink */
+	uint64_t rotate_after_ms; /* after a failed rotation: no retry before (monotonic) */
+	unsigned retry_ms;  /* SINK_ROTATE_RETRY_MS; tests shorten it */
+	const struct sink_io *io;
+	pthread_mutex_t lock;
+	struct sink_counters stats;
+};
 
 static int system_open(const char *path, int flags, mode_t mode)
 {
@@ -69,27 +101,40 @@ static void note_file(struct sink *s, int fd)
 	}
 }
 
-int sink_open(struct sink *s, const char *path, bool lz4, uint64_t max_size, unsigned num_logs)
+int sink_open(const char *path, bool lz4, uint64_t max_size, unsigned num_logs,
+	      struct sink **ret_sink)
 {
-	memset(s, 0, sizeof(*s));
+	struct sink *s;
+	int r;
+
+	if (path && strlen(path) >= sizeof(s->path) - 8)
+		return -ENAMETOOLONG;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
 	s->lz4 = lz4;
 	s->max_size = max_size;
 	s->num_logs = num_logs < 1 ? 1 : num_logs > SINK_MAX_LOGS ? SINK_MAX_LOGS : num_logs;
 	s->retry_ms = SINK_ROTATE_RETRY_MS;
 	s->io = &sink_io_system;
-	pthread_mutex_init(&s->lock, NULL);
 	if (!path) {
 		s->fd = STDOUT_FILENO;
-		return 0;
+		goto done;
 	}
-	if (strlen(path) >= sizeof(s->path) - 8)
-		return -ENAMETOOLONG;
 	strcpy(s->path, path);
 	s->fd = s->io->open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (s->fd < 0)
-		return -errno;
+	if (s->fd < 0) {
+		r = -errno;
+		goto free_sink;
+	}
 	note_file(s, s->fd);
+done:
+	pthread_mutex_init(&s->lock, NULL);
+	*ret_sink = s;
 	return 0;
+free_sink:
+	free(s);
+	return r;
 }
 
 int sink_close(struct sink *s)
@@ -99,8 +144,17 @@ int sink_close(struct sink *s)
 	if (s->path[0] && s->fd >= 0)
 		r = finish_file(s, s->fd, s->file_events, true);
 	s->fd = -1;
-	pthread_mutex_destroy(&s->lock);
 	return r;
+}
+
+void sink_free(struct sink *s)
+{
+	if (!s)
+		return;
+	if (s->path[0] && s->fd >= 0)
+		s->io->close(s->fd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
 }
 
 /* Generation i's name: GEN_NEW (the file being prepared), GEN_ASIDE (the
@@ -275,4 +329,47 @@ void sink_position(struct sink *s, struct sink_position *ret)
 	pthread_mutex_lock(&s->lock);
 	*ret = (struct sink_position){ s->dev, s->ino, s->size };
 	pthread_mutex_unlock(&s->lock);
+}
+
+void sink_count_lost(struct sink *s, uint64_t events)
+{
+	atomic_fetch_add_explicit(&s->stats.lost_events, events, relaxed);
+}
+
+void sink_get_stats(const struct sink *s, struct sink_stats *ret)
+{
+	const struct sink_counters *c = &s->stats;
+
+	*ret = (struct sink_stats){
+		.events = atomic_load_explicit(&c->events, relaxed),
+		.bytes = atomic_load_explicit(&c->bytes, relaxed),
+		.raw_bytes = atomic_load_explicit(&c->raw_bytes, relaxed),
+		.write_errors = atomic_load_explicit(&c->write_errors, relaxed),
+		.lost_events = atomic_load_explicit(&c->lost_events, relaxed),
+		.rotations = atomic_load_explicit(&c->rotations, relaxed),
+		.rotate_errors = atomic_load_explicit(&c->rotate_errors, relaxed),
+		.sync_errors = atomic_load_explicit(&c->sync_errors, relaxed),
+		.unsynced_events = atomic_load_explicit(&c->unsynced_events, relaxed),
+		.last_error = atomic_load_explicit(&c->last_error, relaxed),
+	};
+}
+
+const char *sink_path(const struct sink *s)
+{
+	return s->path;
+}
+
+bool sink_lz4(const struct sink *s)
+{
+	return s->lz4;
+}
+
+void sink_set_io(struct sink *s, const struct sink_io *io)
+{
+	s->io = io;
+}
+
+void sink_set_retry_ms(struct sink *s, unsigned ms)
+{
+	s->retry_ms = ms;
 }

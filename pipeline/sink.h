@@ -37,17 +37,20 @@
 #define SINK_MAX_LOGS 999
 #define SINK_ROTATE_RETRY_MS 1000
 
+struct sink;
+
+/* A copy of a sink's counters (sink_get_stats). */
 struct sink_stats {
-	_Atomic uint64_t events;       /* events written */
-	_Atomic uint64_t bytes;        /* bytes written (compressed when lz4) */
-	_Atomic uint64_t raw_bytes;    /* bytes before compression */
-	_Atomic uint64_t write_errors; /* failed writes */
-	_Atomic uint64_t lost_events;  /* events in failed writes */
-	_Atomic uint64_t rotations;
-	_Atomic uint64_t rotate_errors;  /* rotations not done (nothing renamed) */
-	_Atomic uint64_t sync_errors;    /* failed fsync or close of a finished file */
-	_Atomic uint64_t unsynced_events; /* events in those files: at most this many lost */
-	_Atomic int last_error;          /* errno of the last rotation, sync or close failure */
+	uint64_t events;          /* events written */
+	uint64_t bytes;           /* bytes written (compressed when lz4) */
+	uint64_t raw_bytes;       /* bytes before compression */
+	uint64_t write_errors;    /* failed writes */
+	uint64_t lost_events;     /* events in failed writes (or lost before, sink_count_lost) */
+	uint64_t rotations;
+	uint64_t rotate_errors;   /* rotations not done (nothing renamed) */
+	uint64_t sync_errors;     /* failed fsync or close of a finished file */
+	uint64_t unsynced_events; /* events in those files: at most this many lost */
+	int last_error;           /* errno of the last rotation, sync or close failure */
 };
 
 /* The file calls a sink makes; tests swap them to inject failures. */
@@ -59,34 +62,28 @@ struct sink_io {
 };
 extern const struct sink_io sink_io_system;
 
-struct sink {
-	char path[512];     /* "" for stdout */
-	int fd;
-	bool lz4;
-	uint64_t max_size;  /* 0: never rotate */
-	unsigned num_logs;  /* generations kept, the current file included */
-	uint64_t size;      /* of the current file */
-	uint64_t dev, ino;  /* of the current file (restarts find it by them) */
-	uint64_t file_events;   /* events written to the current file by this sink */
-	uint64_t rotate_after_ms; /* after a failed rotation: no retry before (monotonic) */
-	unsigned retry_ms;  /* SINK_ROTATE_RETRY_MS; tests shorten it */
-	const struct sink_io *io;
-	pthread_mutex_t lock;
-	struct sink_stats stats;
-};
+/* Opens (appends to) path with mode 0600, or stdout when path is NULL;
+ * *ret_sink gets the sink. Returns 0 or -errno (ret_sink untouched). */
+int sink_open(const char *path, bool lz4, uint64_t max_size, unsigned num_logs,
+	      struct sink **ret_sink);
 
-/* Opens (appends to) path with mode 0600, or stdout when path is NULL.
- * Returns 0 or -errno. */
-int sink_open(struct sink *s, const char *path, bool lz4, uint64_t max_size, unsigned num_logs);
-
-/* Syncs and closes the file. Returns 0, or -errno when fsync or close
- * failed (counted in sync_errors and unsynced_events). Pipes, FIFOs and
- * devices that cannot sync are not errors. */
+/* Syncs and closes the file; the counters stay readable until sink_free().
+ * Returns 0, or -errno when fsync or close failed (counted in sync_errors
+ * and unsynced_events). Pipes, FIFOs and devices that cannot sync are not
+ * errors. Once, after the last write. */
 int sink_close(struct sink *s);
+
+/* Frees a sink (closed or not: an open file is closed without fsync).
+ * NULL is fine. */
+void sink_free(struct sink *s);
 
 /* Writes len bytes holding `events` events (already an LZ4 frame when the
  * sink compresses; raw_len is the size before). Any thread. */
 void sink_write(struct sink *s, const void *data, size_t len, size_t raw_len, uint64_t events);
+
+/* Events lost before they reached the sink (a batch that could not be
+ * formatted or compressed): counted in lost_events. Any thread. */
+void sink_count_lost(struct sink *s, uint64_t events);
 
 /* Where the next write will go: the current file's device, inode and size
  * (whole batches only: taken under the write lock). Any thread. */
@@ -94,5 +91,16 @@ struct sink_position {
 	uint64_t dev, ino, size;
 };
 void sink_position(struct sink *s, struct sink_position *ret);
+
+/* Its counters, each read relaxed. Any thread. */
+void sink_get_stats(const struct sink *s, struct sink_stats *ret);
+
+/* The file's path, "" for stdout; whether writes are LZ4 frames. */
+const char *sink_path(const struct sink *s);
+bool sink_lz4(const struct sink *s);
+
+/* Tests only: the file calls to make, and the wait after a failed rotation. */
+void sink_set_io(struct sink *s, const struct sink_io *io);
+void sink_set_retry_ms(struct sink *s, unsigned ms);
 
 #endif

@@ -76,7 +76,8 @@ TEST(frames_written_by_the_sink_read_back_by_lz4_and_liblz4)
 	static struct outbuf batch[3], frame, file, plain, expected;
 	static const unsigned lines[3] = { 2, 40000, 1 };
 	char path[128], cmd[300];
-	struct sink s;
+	struct sink *s;
+	struct sink_stats st;
 	FILE *p;
 	LZ4F_dctx *dctx;
 	size_t at = 0, frames = 0;
@@ -89,18 +90,20 @@ TEST(frames_written_by_the_sink_read_back_by_lz4_and_liblz4)
 	harness_defer(free_outbuf, &plain);
 	harness_defer(free_outbuf, &expected);
 	snprintf(path, sizeof(path), "%s/needle.json.lz4", dir);
-	CHECK_EQ(sink_open(&s, path, true, 0, 5), 0);
+	CHECK_EQ(sink_open(path, true, 0, 5, &s), 0);
 	for (unsigned i = 0, first = 0; i < 3; first += lines[i], i++) {
 		make_lines(&batch[i], first, lines[i]);
 		outbuf_put(&expected, batch[i].data, batch[i].len);
 		CHECK_EQ(frame_compress_lz4(batch[i].data, batch[i].len, &frame), 0);
 		CHECK(frame.len > 0);
-		sink_write(&s, frame.data, frame.len, batch[i].len, lines[i]);
+		sink_write(s, frame.data, frame.len, batch[i].len, lines[i]);
 	}
-	CHECK_EQ(atomic_load(&s.stats.events), 40003);
-	CHECK_EQ(atomic_load(&s.stats.raw_bytes), expected.len);
-	CHECK_EQ(atomic_load(&s.stats.write_errors), 0);
-	sink_close(&s);
+	sink_get_stats(s, &st);
+	CHECK_EQ(st.events, 40003);
+	CHECK_EQ(st.raw_bytes, expected.len);
+	CHECK_EQ(st.write_errors, 0);
+	sink_close(s);
+	sink_free(s);
 
 	/* The lz4 tool reads the file as one stream. */
 	snprintf(cmd, sizeof(cmd), "lz4 -dc %s", path);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The metric table (daemon/metric-table.h) against what uses it: the page
- * metrics.c renders for a pipeline without threads or socket (every
- * output on, two shards, a process table, needle monitor's multicast
- * reader), needle stat reading that page through a control socket, and the
+ * metrics.c renders for the figures of a pipeline without threads or
+ * socket (struct pipeline_stats: every output on, two shards, a process
+ * table, needle monitor's multicast reader), needle stat reading that page through a control socket, and the
  * delay quantiles that needle stat and needle-bench read from it.
  *
  * Both ways: every entry of the table is on the page with its HELP and
@@ -28,26 +28,29 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---- a pipeline without threads ---- */
+/* ---- the figures of a pipeline without threads ---- */
 
 struct fake {
-	struct pipeline p;
-	struct sink sinks[PIPELINE_OUTPUTS];
+	struct pipeline_stats p;      /* what pipeline_get_stats() would give */
+	struct decoder_stats dec[2];  /* each decoder's own counters, summed in p */
+	struct proctable *procs;
 	struct readlog_stats readlog;
 	struct kernel_snapshot k;
+	struct metrics_source source; /* p, for a control socket */
 };
 
 static void fake_free(void *arg)
 {
 	struct fake *f = arg;
 
-	for (unsigned i = 0; i < f->p.decoders; i++) {
-		ring_destroy(f->p.ring[i]);
-		free(f->p.damage[i]);
-	}
-	proctable_free(f->p.procs);
+	proctable_free(f->procs);
 	pthread_mutex_destroy(&f->k.lock);
 	free(f);
+}
+
+static void fake_read(const void *arg, struct pipeline_stats *ret)
+{
+	*ret = ((const struct fake *)arg)->p;
 }
 
 /* Counters from 1000 up, each its own value; the ring of shard i holds
@@ -55,44 +58,48 @@ static void fake_free(void *arg)
 static struct fake *fake_new(void)
 {
 	struct fake *f = calloc(1, sizeof(*f));
-	struct pipeline *p;
+	struct pipeline_stats *p;
 	uint64_t v = 1000;
 
 	CHECK(f != NULL);
 	p = &f->p;
-	pthread_mutex_init(&f->k.lock, NULL);
+	f->k = (struct kernel_snapshot)KERNEL_SNAPSHOT_INIT;
+	f->source = (struct metrics_source){ fake_read, f };
 	harness_defer(fake_free, f);
 	p->listeners = 1;
 	p->decoders = 2;
 	for (unsigned i = 0; i < p->decoders; i++) {
 		char rec[40] = "type=SYSCALL msg=audit(1.000:1): x";
+		struct ring *r = ring_create(1u << 16);
 
-		p->ring[i] = ring_create(1u << 16);
-		p->damage[i] = calloc(1, sizeof(*p->damage[i]));
-		CHECK(p->ring[i] && p->damage[i]);
+		CHECK(r != NULL);
 		for (unsigned n = 0; n <= i; n++)
-			CHECK(ring_push_spsc_try(p->ring[i], rec, sizeof(rec)));
-		ring_count_drop(p->ring[i], 7 + i, 100);
-		p->damage[i]->rest_dropped = 2 + i;
+			CHECK(ring_push_spsc_try(r, rec, sizeof(rec)));
+		ring_count_drop(r, 7 + i, 100);
+		ring_get_stats(r, &p->ring[i]);
+		ring_destroy(r);
+		p->ring_rest_dropped[i] = 2 + i;
 	}
-#define X(name, help) p->lstats[0].name = v++;
+#define X(name, help) p->listener.name = v++;
 	LISTENER_COUNTERS(X)
 #undef X
 	for (unsigned d = 0; d < p->decoders; d++) {
-#define X(name, help) p->dstats[d].name = v++;
+		struct decoder_stats *ds = &f->dec[d];
+
+#define X(name, help) ds->name = v++, p->decoder.name += ds->name;
 		DECODER_COUNTERS(X)
 #undef X
 		for (unsigned b = 0; b < DELAY_BUCKETS; b++)
-			p->dstats[d].delay_bucket[b] = b + d;
-		p->dstats[d].delay_sum_ms = 12345 + d;
-		p->dstats[d].delay_max_ms = 777 * (d + 1);
+			p->decoder.delay_bucket[b] += ds->delay_bucket[b] = b + d;
+		p->decoder.delay_sum_ms += ds->delay_sum_ms = 12345 + d;
+		ds->delay_max_ms = 777 * (d + 1);
+		if (ds->delay_max_ms > p->decoder.delay_max_ms)
+			p->decoder.delay_max_ms = ds->delay_max_ms;
 	}
-	p->json_sink = &f->sinks[0];
-	p->raw_sink = &f->sinks[1];
-	p->enriched_sink = &f->sinks[2];
-	p->stdout_sink = &f->sinks[3];
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
-		struct sink_stats *st = &f->sinks[i].stats;
+		struct sink_stats *st = &p->output[i];
+
+		p->output_on[i] = true;
 
 		st->events = v++;
 		st->bytes = v++;
@@ -104,9 +111,11 @@ static struct fake *fake_new(void)
 		st->sync_errors = v++;
 		st->unsynced_events = v++;
 	}
-	p->procs = proctable_new(100);
-	CHECK(p->procs != NULL);
-	proctable_lookup(p->procs, (uint32_t)getpid(), true);
+	f->procs = proctable_new(100);
+	CHECK(f->procs != NULL);
+	proctable_lookup(f->procs, (uint32_t)getpid(), true);
+	proctable_get_stats(f->procs, &p->procs);
+	p->have_procs = true;
 	f->readlog.datagrams = v++;
 	f->readlog.records = v++;
 	f->readlog.bytes = v++;
@@ -115,20 +124,26 @@ static struct fake *fake_new(void)
 	f->readlog.serial_gaps = v++;
 	f->readlog.rcvbuf = (int64_t)v++;
 
-	f->k.valid = f->k.have_previous = f->k.started = true;
-	f->k.status = (struct audit_status){ .enabled = 1, .failure = 1, .pid = 4242,
-					     .rate_limit = 5, .backlog_limit = 8192, .lost = 900,
-					     .backlog = 17, .backlog_wait_time = 60000,
-					     .backlog_wait_time_actual = 31 };
-	f->k.previous = f->k.status;
-	f->k.previous.lost = 880;
-	f->k.previous.backlog = 20;
-	f->k.previous.backlog_wait_time_actual = 30;
-	f->k.lost_at_start = 850;
-	f->k.rcvbuf = 1 << 20;
-	f->k.socket_queued = 4096;
-	f->k.socket_limit = 1 << 20;
-	f->k.readlog = &f->readlog;
+	{
+		/* Three polls: at start (lost 850), the one before, the last. */
+		struct audit_status now = { .enabled = 1, .failure = 1, .pid = 4242,
+					    .rate_limit = 5, .backlog_limit = 8192, .lost = 900,
+					    .backlog = 17, .backlog_wait_time = 60000,
+					    .backlog_wait_time_actual = 31 };
+		struct audit_status before = now, start = now;
+
+		before.lost = 880;
+		before.backlog = 20;
+		before.backlog_wait_time_actual = 30;
+		start.lost = 850;
+		kernel_snapshot_update(&f->k, &start);
+		kernel_snapshot_mark_start(&f->k);
+		kernel_snapshot_update(&f->k, &before);
+		kernel_snapshot_update(&f->k, &now);
+	}
+	kernel_snapshot_set_rcvbuf(&f->k, 1 << 20);
+	kernel_snapshot_set_socket(&f->k, 4096, 1 << 20);
+	kernel_snapshot_set_readlog(&f->k, &f->readlog);
 	return f;
 }
 
@@ -143,7 +158,7 @@ static void samples_free_deferred(void *arg)
 }
 
 /* The page for p (NULL: needle monitor's), NUL-terminated. */
-static struct outbuf *render(const struct pipeline *p, struct kernel_snapshot *k)
+static struct outbuf *render(const struct pipeline_stats *p, struct kernel_snapshot *k)
 {
 	struct outbuf *o = calloc(1, sizeof(*o));
 
@@ -421,11 +436,11 @@ static double value_of(const struct metric_samples *s, enum metric m, const char
 TEST(values_under_their_names)
 {
 	struct fake *f = fake_new();
-	struct pipeline *p = &f->p;
+	struct pipeline_stats *p = &f->p;
 	struct outbuf *page = render(p, &f->k);
 	static struct metric_samples s;
-	const struct listener_stats *ls = &p->lstats[0];
-	const struct decoder_stats *d0 = &p->dstats[0], *d1 = &p->dstats[1];
+	const struct listener_stats *ls = &p->listener;
+	const struct decoder_stats *d0 = &f->dec[0], *d1 = &f->dec[1];
 	const char *out;
 
 	harness_defer(samples_free_deferred, &s);
@@ -487,7 +502,7 @@ TEST(values_under_their_names)
 	CHECK_VALUE(METRIC_EVENT_DELAY_MAX, NULL, NULL, 1.554);
 	/* sinks */
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
-		const struct sink_stats *st = &f->sinks[i].stats;
+		const struct sink_stats *st = &p->output[i];
 
 		out = metric_output_names[i];
 		CHECK_VALUE(METRIC_SINK_EVENTS, out, NULL, st->events);
@@ -518,7 +533,7 @@ TEST(values_under_their_names)
 		uint64_t sink = 0;
 
 		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
-			sink += f->sinks[i].stats.lost_events;
+			sink += p->output[i].lost_events;
 		CHECK_VALUE(METRIC_LOST_EVENTS, "sink", NULL, sink);
 	}
 	/* the process table: this process, read from /proc */
@@ -545,9 +560,8 @@ TEST(delay_quantiles)
 	CHECK(metric_samples_quantile(&s, METRIC_EVENT_DELAY, 0.01) == 0.005); /* 4 >= 1.21 */
 	CHECK(isinf(metric_samples_quantile(&s, METRIC_EVENT_DELAY, 0.99)));
 	/* Nothing counted, or no histogram: no quantile. */
-	for (unsigned d = 0; d < f->p.decoders; d++)
-		for (unsigned b = 0; b < DELAY_BUCKETS; b++)
-			f->p.dstats[d].delay_bucket[b] = 0;
+	for (unsigned b = 0; b < DELAY_BUCKETS; b++)
+		f->p.decoder.delay_bucket[b] = 0;
 	page = render(&f->p, &f->k);
 	CHECK_EQ(metric_samples_parse(&s, page->data, page->len), 0);
 	CHECK(isnan(metric_samples_quantile(&s, METRIC_EVENT_DELAY, 0.5)));
@@ -582,8 +596,8 @@ static char *slurp(const char *path)
 }
 
 /* `needle stat [--json] --socket PATH` against a control socket that
- * serves p's page (NULL: the kernel's part only); its stdout and stderr. */
-static int run_stat(const struct pipeline *p, struct kernel_snapshot *k, bool json,
+ * serves src's page (NULL: the kernel's part only); its stdout and stderr. */
+static int run_stat(const struct metrics_source *src, struct kernel_snapshot *k, bool json,
 		    char **ret_out, char **ret_err)
 {
 	const char *dir = harness_tempdir("metrics");
@@ -595,7 +609,7 @@ static int run_stat(const struct pipeline *p, struct kernel_snapshot *k, bool js
 	snprintf(sock, sizeof(sock), "%s/control", dir);
 	snprintf(out_path, sizeof(out_path), "%s/out", dir);
 	snprintf(err_path, sizeof(err_path), "%s/err", dir);
-	c = control_start(sock, p, k, err, sizeof(err));
+	c = control_start(sock, src, k, err, sizeof(err));
 	if (!c)
 		FAIL("control_start: %s", err);
 	harness_defer(control_stop_deferred, c);
@@ -631,7 +645,7 @@ TEST(stat_finds_every_figure_it_shows)
 	char *out, *err;
 	char want[256];
 
-	CHECK_EQ(run_stat(&f->p, &f->k, false, &out, &err), 0);
+	CHECK_EQ(run_stat(&f->source, &f->k, false, &out, &err), 0);
 	if (*err)
 		FAIL("needle stat said: %.*s", (int)strcspn(err, "\n"), err);
 	CHECK(strstr(out, "fullest stage: socket\n"));
@@ -642,18 +656,18 @@ TEST(stat_finds_every_figure_it_shows)
 	CHECK(strstr(out, "delay     p50 <= 2.5 s p99 <= +Inf s  max 1.554 s"));
 	CHECK(strstr(out, "processes entries 1 of 100"));
 	snprintf(want, sizeof(want), "lost      kernel 50 socket %" PRIu64 " ring %" PRIu64 " ",
-		 (uint64_t)(f->p.dstats[0].serial_gaps + f->p.dstats[1].serial_gaps -
-			    f->p.lstats[0].ring_events_whole),
-		 (uint64_t)(f->p.lstats[0].ring_events_whole + f->p.lstats[0].ring_events_cut));
+		 (uint64_t)(f->dec[0].serial_gaps + f->dec[1].serial_gaps -
+			    f->p.listener.ring_events_whole),
+		 (uint64_t)(f->p.listener.ring_events_whole + f->p.listener.ring_events_cut));
 	CHECK(strstr(out, want));
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
 		snprintf(want, sizeof(want), "sink %-4s events %" PRIu64 "  bytes %" PRIu64 " ",
-			 metric_output_names[i], (uint64_t)f->sinks[i].stats.events,
-			 (uint64_t)f->sinks[i].stats.bytes);
+			 metric_output_names[i], (uint64_t)f->p.output[i].events,
+			 (uint64_t)f->p.output[i].bytes);
 		CHECK(strstr(out, want));
 	}
 	/* --json: every sample of the page, by its key. */
-	CHECK_EQ(run_stat(&f->p, &f->k, true, &out, &err), 0);
+	CHECK_EQ(run_stat(&f->source, &f->k, true, &out, &err), 0);
 	CHECK_STR(err, "");
 	CHECK(strstr(out, "\"needle_ring_dropped_records_total{shard=\\\"1\\\",reason=\\\"full\\\"}\":5,"));
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * settings.h: readers copy whole snapshots while the writer publishes new
- * ones. Each published conf carries an invariant between fields far apart
- * in the struct; a reader that saw a snapshot half old, half new (or one
+ * ones. Each published snapshot carries an invariant between all of its
+ * fields, first to last; a reader that saw a snapshot half old, half new (or one
  * freed under it: ASan) would break it. Run under ThreadSanitizer by
  * tests/run-all.sh, a write under a reader is a reported race.
  */
@@ -18,30 +18,29 @@
 #define PUBLISHES 3000
 #define READERS 2
 
-/* A conf whose fields say which publication it is. */
-static void conf_number(struct conf *c, unsigned i)
+/* Settings whose fields say which publication they are. */
+static void conf_number(struct decoder_settings *c, unsigned i)
 {
-	conf_init(c);
-	c->event_timeout_ms = 10 + i;
-	c->ancestors_depth = i % 17;
-	c->process_table_size = 64 + 3 * i;
-	snprintf(c->control_socket, sizeof(c->control_socket), "/run/test-%u", i);
+	*c = (struct decoder_settings){
+		.event_timeout_ms = 10 + i,
+		.max_open_events = 64 + 3 * i,
+		.resolve_ids = i & 1,
+		.ancestors_depth = i % 17,
+	};
 }
 
-static bool conf_whole(const struct conf *c)
+static bool conf_whole(const struct decoder_settings *c)
 {
 	unsigned i = (unsigned)(c->event_timeout_ms - 10);
-	char path[108];
 
-	snprintf(path, sizeof(path), "/run/test-%u", i);
-	return c->ancestors_depth == i % 17 && c->process_table_size == 64 + 3 * i &&
-	       strcmp(c->control_socket, path) == 0;
+	return c->ancestors_depth == i % 17 && c->max_open_events == 64 + 3 * i &&
+	       c->resolve_ids == (bool)(i & 1);
 }
 
 TEST(publish_then_update)
 {
 	struct settings s = { 0 };
-	struct conf a, b, mine;
+	struct decoder_settings a, b, mine;
 	uint64_t gen = 0;
 
 	conf_number(&a, 1);
@@ -70,7 +69,7 @@ struct reader {
 static void *read_loop(void *arg)
 {
 	struct reader *r = arg;
-	struct conf mine;
+	struct decoder_settings mine;
 	uint64_t gen = 0, last = 0;
 
 	rcu_register_thread();
@@ -92,7 +91,7 @@ TEST(readers_copy_whole_snapshots)
 	struct reader rd[READERS];
 	pthread_t t[READERS];
 	atomic_bool stop = false;
-	struct conf c;
+	struct decoder_settings c;
 	unsigned updates = 0;
 
 	conf_number(&c, 0);

@@ -18,6 +18,15 @@ static void make_dir(void)
 	snprintf(dir, sizeof(dir), "%s", harness_tempdir("sink"));
 }
 
+/* The sink's counters now. */
+static struct sink_stats stats(const struct sink *s)
+{
+	struct sink_stats st;
+
+	sink_get_stats(s, &st);
+	return st;
+}
+
 static long file_size(const char *path)
 {
 	struct stat st;
@@ -27,19 +36,20 @@ static long file_size(const char *path)
 
 TEST(rotation_keeps_num_logs_generations)
 {
-	struct sink s;
+	struct sink *s;
 	char path[128], gen[160];
 	const char line[] = "0123456789012345678901234567890123456789012345678\n"; /* 50 bytes */
 
 	make_dir();
 	snprintf(path, sizeof(path), "%s/needle.log", dir);
-	CHECK_EQ(sink_open(&s, path, false, 100, 3), 0);
+	CHECK_EQ(sink_open(path, false, 100, 3, &s), 0);
 	for (int i = 0; i < 12; i++)
-		sink_write(&s, line, 50, 50, 1);
-	CHECK_EQ(atomic_load(&s.stats.events), 12);
-	CHECK_EQ(atomic_load(&s.stats.rotations), 5); /* every 2 lines after the first 2 */
-	CHECK_EQ(atomic_load(&s.stats.write_errors), 0);
-	sink_close(&s);
+		sink_write(s, line, 50, 50, 1);
+	CHECK_EQ(stats(s).events, 12);
+	CHECK_EQ(stats(s).rotations, 5); /* every 2 lines after the first 2 */
+	CHECK_EQ(stats(s).write_errors, 0);
+	sink_close(s);
+	sink_free(s);
 	CHECK_EQ(file_size(path), 100);
 	snprintf(gen, sizeof(gen), "%s.1", path);
 	CHECK_EQ(file_size(gen), 100);
@@ -54,15 +64,16 @@ TEST(rotation_keeps_num_logs_generations)
 
 TEST(failed_writes_are_counted)
 {
-	struct sink s;
+	struct sink *s;
 
 	/* /dev/full: every write fails with ENOSPC, as a full disk would. */
-	CHECK_EQ(sink_open(&s, "/dev/full", false, 0, 1), 0);
-	sink_write(&s, "x\n", 2, 2, 7);
-	CHECK_EQ(atomic_load(&s.stats.write_errors), 1);
-	CHECK_EQ(atomic_load(&s.stats.lost_events), 7);
-	CHECK_EQ(atomic_load(&s.stats.events), 0);
-	sink_close(&s);
+	CHECK_EQ(sink_open("/dev/full", false, 0, 1, &s), 0);
+	sink_write(s, "x\n", 2, 2, 7);
+	CHECK_EQ(stats(s).write_errors, 1);
+	CHECK_EQ(stats(s).lost_events, 7);
+	CHECK_EQ(stats(s).events, 0);
+	sink_close(s);
+	sink_free(s);
 }
 
 /* File calls that fail on demand, counted: the injected failures. */
@@ -188,19 +199,22 @@ static const char *lines(char gen, int a, int b)
 }
 
 /* Four full generations A (oldest, .3) B C D (current), 100 bytes each. */
-static void make_generations(struct sink *s, char *path, size_t size)
+static void make_generations(struct sink **ret, char *path, size_t size)
 {
+	struct sink *s = NULL;
+
 	make_dir();
 	reset_faults();
 	snprintf(path, size, "%s/needle.log", dir);
-	CHECK_EQ(sink_open(s, path, false, 100, 4), 0);
-	s->io = &test_io;
-	s->retry_ms = 100;
+	CHECK_EQ(sink_open(path, false, 100, 4, &s), 0);
+	*ret = s;
+	sink_set_io(s, &test_io);
+	sink_set_retry_ms(s, 100);
 	for (char g = 'A'; g <= 'D'; g++) {
 		write_line(s, g, 1);
 		write_line(s, g, 2);
 	}
-	CHECK_EQ(atomic_load(&s->stats.rotations), 3);
+	CHECK_EQ(stats(s).rotations, 3);
 	expect_gen(path, 3, lines('A', 1, 2));
 	expect_gen(path, 2, lines('B', 1, 2));
 	expect_gen(path, 1, lines('C', 1, 2));
@@ -216,7 +230,7 @@ static void sleep_ms(long ms)
 
 TEST(failed_open_at_rotation_keeps_every_generation)
 {
-	struct sink s;
+	struct sink *s;
 	char path[128];
 	int opens;
 
@@ -225,30 +239,31 @@ TEST(failed_open_at_rotation_keeps_every_generation)
 	open_fail_errno = ENOSPC;
 	opens = open_calls;
 	for (int l = 3; l <= 12; l++)
-		write_line(&s, 'D', l);
+		write_line(s, 'D', l);
 	/* Every old generation where it was; the batches went to the open file. */
 	expect_gen(path, 3, lines('A', 1, 2));
 	expect_gen(path, 2, lines('B', 1, 2));
 	expect_gen(path, 1, lines('C', 1, 2));
 	expect_gen(path, 0, lines('D', 1, 12));
-	CHECK_EQ(atomic_load(&s.stats.events), 18);
-	CHECK_EQ(atomic_load(&s.stats.lost_events), 0);
+	CHECK_EQ(stats(s).events, 18);
+	CHECK_EQ(stats(s).lost_events, 0);
 	CHECK_EQ(file_size(gen_path(path, 4)), -1);
 	/* Tried once in the retry interval, not once per write. */
 	CHECK_EQ(open_calls - opens, 1);
-	CHECK_EQ(atomic_load(&s.stats.rotate_errors), 1);
-	CHECK_EQ(atomic_load(&s.stats.last_error), ENOSPC);
-	CHECK_EQ(atomic_load(&s.stats.rotations), 3);
+	CHECK_EQ(stats(s).rotate_errors, 1);
+	CHECK_EQ(stats(s).last_error, ENOSPC);
+	CHECK_EQ(stats(s).rotations, 3);
 	/* Space again, after the retry interval: the rotation happens. */
 	open_fail_errno = 0;
 	sleep_ms(150);
-	write_line(&s, 'E', 1);
-	CHECK_EQ(atomic_load(&s.stats.rotations), 4);
+	write_line(s, 'E', 1);
+	CHECK_EQ(stats(s).rotations, 4);
 	expect_gen(path, 3, lines('B', 1, 2));
 	expect_gen(path, 2, lines('C', 1, 2));
 	expect_gen(path, 1, lines('D', 1, 12));
 	expect_gen(path, 0, lines('E', 1, 1));
-	CHECK_EQ(sink_close(&s), 0);
+	CHECK_EQ(sink_close(s), 0);
+	sink_free(s);
 	{
 		char leftover[200];
 
@@ -261,7 +276,7 @@ TEST(failed_open_at_rotation_keeps_every_generation)
 
 TEST(failed_rename_at_rotation_keeps_every_generation)
 {
-	struct sink s;
+	struct sink *s;
 	char path[128];
 
 	/* Each rename of the shift failing in turn (1: the oldest moved aside,
@@ -273,16 +288,17 @@ TEST(failed_rename_at_rotation_keeps_every_generation)
 		renames = rename_calls;
 		rename_fail_at = renames + at;
 		rename_fail_errno = EIO;
-		write_line(&s, 'D', 3);
-		if (atomic_load(&s.stats.rotate_errors) != 1)
+		write_line(s, 'D', 3);
+		if (stats(s).rotate_errors != 1)
 			FAIL("rename %d failing: %d rotation errors", at,
-			     (int)atomic_load(&s.stats.rotate_errors));
+			     (int)stats(s).rotate_errors);
 		expect_gen(path, 3, lines('A', 1, 2));
 		expect_gen(path, 2, lines('B', 1, 2));
 		expect_gen(path, 1, lines('C', 1, 2));
 		expect_gen(path, 0, lines('D', 1, 3));
-		CHECK_EQ(atomic_load(&s.stats.lost_events), 0);
-		CHECK_EQ(sink_close(&s), 0);
+		CHECK_EQ(stats(s).lost_events, 0);
+		CHECK_EQ(sink_close(s), 0);
+		sink_free(s);
 		{
 			char leftover[200];
 
@@ -296,66 +312,70 @@ TEST(failed_rename_at_rotation_keeps_every_generation)
 
 TEST(failed_fsync_or_close_at_stop_is_counted)
 {
-	struct sink s;
+	struct sink *s;
 	char path[128];
 
 	make_dir();
 	reset_faults();
 	snprintf(path, sizeof(path), "%s/needle.json", dir);
-	CHECK_EQ(sink_open(&s, path, false, 0, 1), 0);
-	s.io = &test_io;
-	sink_write(&s, "a\nb\n", 4, 4, 2);
-	sink_write(&s, "c\nd\ne\n", 6, 6, 3);
+	CHECK_EQ(sink_open(path, false, 0, 1, &s), 0);
+	sink_set_io(s, &test_io);
+	sink_write(s, "a\nb\n", 4, 4, 2);
+	sink_write(s, "c\nd\ne\n", 6, 6, 3);
 	fsync_fail_errno = EIO;
-	CHECK_EQ(sink_close(&s), -EIO);
-	CHECK_EQ(atomic_load(&s.stats.sync_errors), 1);
-	CHECK_EQ(atomic_load(&s.stats.unsynced_events), 5);
-	CHECK_EQ(atomic_load(&s.stats.last_error), EIO);
+	CHECK_EQ(sink_close(s), -EIO);
+	CHECK_EQ(stats(s).sync_errors, 1);
+	CHECK_EQ(stats(s).unsynced_events, 5);
+	CHECK_EQ(stats(s).last_error, EIO);
 	/* The events were written; the failure says at most 5 may be lost. */
-	CHECK_EQ(atomic_load(&s.stats.events), 5);
+	CHECK_EQ(stats(s).events, 5);
+	sink_free(s);
 
 	reset_faults();
-	CHECK_EQ(sink_open(&s, path, false, 0, 1), 0);
-	s.io = &test_io;
-	sink_write(&s, "f\n", 2, 2, 1);
+	CHECK_EQ(sink_open(path, false, 0, 1, &s), 0);
+	sink_set_io(s, &test_io);
+	sink_write(s, "f\n", 2, 2, 1);
 	close_fail_errno = EDQUOT;
-	CHECK_EQ(sink_close(&s), -EDQUOT);
-	CHECK_EQ(atomic_load(&s.stats.sync_errors), 1);
-	CHECK_EQ(atomic_load(&s.stats.unsynced_events), 1);
+	CHECK_EQ(sink_close(s), -EDQUOT);
+	CHECK_EQ(stats(s).sync_errors, 1);
+	CHECK_EQ(stats(s).unsynced_events, 1);
+	sink_free(s);
 	reset_faults();
 }
 
 TEST(failed_close_of_a_rotated_file_is_counted)
 {
-	struct sink s;
+	struct sink *s;
 	char path[128];
 
 	make_dir();
 	reset_faults();
 	snprintf(path, sizeof(path), "%s/needle.log", dir);
-	CHECK_EQ(sink_open(&s, path, false, 100, 2), 0);
-	s.io = &test_io;
-	write_line(&s, 'A', 1);
-	write_line(&s, 'A', 2);
+	CHECK_EQ(sink_open(path, false, 100, 2, &s), 0);
+	sink_set_io(s, &test_io);
+	write_line(s, 'A', 1);
+	write_line(s, 'A', 2);
 	close_fail_errno = EIO; /* the close of A, when the rotation closes it */
-	write_line(&s, 'B', 1);
+	write_line(s, 'B', 1);
 	close_fail_errno = 0;
-	CHECK_EQ(atomic_load(&s.stats.rotations), 1);
-	CHECK_EQ(atomic_load(&s.stats.sync_errors), 1);
-	CHECK_EQ(atomic_load(&s.stats.unsynced_events), 2);
-	CHECK_EQ(sink_close(&s), 0);
-	CHECK_EQ(atomic_load(&s.stats.unsynced_events), 2);
+	CHECK_EQ(stats(s).rotations, 1);
+	CHECK_EQ(stats(s).sync_errors, 1);
+	CHECK_EQ(stats(s).unsynced_events, 2);
+	CHECK_EQ(sink_close(s), 0);
+	CHECK_EQ(stats(s).unsynced_events, 2);
+	sink_free(s);
 }
 
 TEST(files_that_cannot_sync_are_not_errors)
 {
-	struct sink s;
+	struct sink *s;
 
 	/* fsync on a character device fails with EINVAL: nothing to sync. */
-	CHECK_EQ(sink_open(&s, "/dev/null", false, 0, 1), 0);
-	sink_write(&s, "x\n", 2, 2, 1);
-	CHECK_EQ(sink_close(&s), 0);
-	CHECK_EQ(atomic_load(&s.stats.sync_errors), 0);
+	CHECK_EQ(sink_open("/dev/null", false, 0, 1, &s), 0);
+	sink_write(s, "x\n", 2, 2, 1);
+	CHECK_EQ(sink_close(s), 0);
+	CHECK_EQ(stats(s).sync_errors, 0);
+	sink_free(s);
 }
 
 int main(int argc, char **argv)

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run.c: needle run's start, main loop and stop (run.h draws them). The
+ * jobs themselves live with their stages: the kernel's control sequences
+ * in kernel/kernel-session.c, the data path's life in pipeline/pipeline.c; here
+ * is only their order, and what each stage takes from the configuration
+ * (conf-stages.h).
+ */
+#include "run.h"
+#include "clock.h"
+#include "conf-stages.h"
+#include "detach.h"
+#include "fault.h"
+#include "proctable.h"
+#include "reload.h"
+#include "say.h"
+#include "state.h"
+#include "watch.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Exited processes leave the process table this often (seconds). */
+#define PROCS_EXPIRE_EVERY 10
+
+/* The kernel's ack of our registration comes back among the records: the
+ * pipeline's listeners read it (kernel_session_register). */
+static void expect_ack(void *arg, uint32_t seq)
+{
+	struct pipeline *p = arg;
+
+	pipeline_expect_ack(p, seq);
+	/* Records stamped from now on are live (restart losses below them). */
+	pipeline_mark_live(p);
+}
+
+static int wait_ack(void *arg, unsigned timeout_ms)
+{
+	return pipeline_wait_ack(arg, timeout_ms);
+}
+
+/* The pipeline, its data socket (joined to the multicast group in that
+ * mode), and its threads. */
+static int start_pipeline(struct daemon *d)
+{
+	struct pipeline_settings settings;
+	int r;
+
+	conf_fill_pipeline(&d->conf, &settings);
+	if ((r = pipeline_open(&settings, say, &d->p)) < 0)
+		return r;
+	if ((r = kernel_session_open_data(d->session)) < 0)
+		return r;
+	if (d->conf.mode == CONF_MODE_MULTICAST) {
+		pipeline_mark_live(d->p);
+		if ((r = kernel_session_join_multicast(d->session)) < 0)
+			return r;
+	}
+	kernel_session_set_rcvbuf(d->session, d->conf.socket_buffer, &d->kernel);
+	return pipeline_start(d->p, kernel_session_data_fd(d->session));
+}
+
+/* Registered, the kernel as configured, the default rules. */
+static int take_kernel(struct daemon *d)
+{
+	struct kernel_ack_reader ack = { expect_ack, wait_ack, d->p };
+	struct kernel_wants wants;
+	int r;
+
+	if ((r = kernel_session_register(d->session, &ack)) < 0)
+		return r;
+	kernel_session_adopt_rules(d->session, d->conf.default_rules);
+	conf_fill_kernel(&d->conf, &wants);
+	if ((r = kernel_session_apply(d->session, &wants)) < 0)
+		return r;
+	kernel_session_load_rules(d->session, d->conf.default_rules);
+	return 0;
+}
+
+/* Collecting matters more than the endpoints: one that cannot start is
+ * said, and needle goes on without it. */
+static void start_endpoints(struct daemon *d)
+{
+	char err[256];
+
+	if (d->conf.metrics_listen[0]) {
+		d->metrics = metrics_server_start(d->conf.metrics_listen, &d->source, &d->kernel,
+						  err, sizeof(err));
+		if (!d->metrics)
+			say("%s; metrics are off (set metrics_listen to a free address, or empty)",
+			    err);
+	}
+	if (d->conf.control_socket[0]) {
+		d->control = control_start(d->conf.control_socket, &d->source, &d->kernel, err,
+					   sizeof(err));
+		if (!d->control)
+			say("%s; 'needle stat' cannot reach this needle (set control_socket)", err);
+	}
+}
+
+/* A thread's failure, logged once; true when there was one. */
+static bool report_failure(struct daemon *d)
+{
+	const char *cause = d->p ? pipeline_failure(d->p) : NULL;
+	unsigned more;
+
+	if (!cause)
+		return false;
+	if (!d->failure_said) {
+		more = pipeline_failures(d->p) - 1;
+		if (more)
+			say("%s; stopping (and %u more thread failure(s))", cause, more);
+		else
+			say("%s; stopping", cause);
+		d->failure_said = true;
+	}
+	return true;
+}
+
+/* Until SIGTERM or SIGINT, or a pipeline thread fails. */
+static void main_loop(struct daemon *d, const sigset_t *sigs)
+{
+	struct watch watch;
+
+	watch_start(&watch, d->p, &d->kernel, &d->conf);
+	d->source = metrics_source_pipeline(d->p);
+	start_endpoints(d);
+	say("collecting (%s): pid %d, %u listener(s), %u decoder(s), ring %" PRIu64
+	    " bytes each, output to %s",
+	    d->conf.mode == CONF_MODE_UNICAST ? "unicast" : "multicast", (int)getpid(),
+	    pipeline_listeners(d->p), pipeline_decoders(d->p), d->conf.ring_size,
+	    d->conf.output_json || d->conf.output_raw || d->conf.output_enriched ? d->conf.log_dir
+										 : "stdout");
+	watch_boot_hold(d->p);
+	kernel_session_say_features(d->session);
+	watch_audit_enabled(&watch);
+	if (d->ready_fd >= 0)
+		detach_ready(&d->ready_fd);
+
+	for (;;) {
+		struct timespec tick = { 1, 0 };
+		int sig = sigtimedwait(sigs, NULL, &tick);
+		struct proctable *procs = pipeline_procs(d->p);
+
+		if (sig == SIGTERM || sig == SIGINT || pipeline_failure(d->p))
+			break;
+		if (sig == SIGHUP)
+			reload_config(d);
+		kernel_session_poll(d->session, &d->kernel);
+		watch_tick(&watch);
+		if (procs && watch.seconds % PROCS_EXPIRE_EVERY == 0)
+			proctable_expire(procs, clock_wall_ms());
+		if (d->tty)
+			watch_status_line(&watch);
+	}
+	if (d->tty)
+		fputc('\n', stderr);
+}
+
+int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
+{
+	struct daemon d = { .conf_path = conf_path, .conf = *conf, .foreground = foreground,
+			    .ready_fd = -1, .kernel = KERNEL_SNAPSHOT_INIT };
+	bool unicast = conf->mode == CONF_MODE_UNICAST, collecting = false;
+	int status = EXIT_RUN_FAILED;
+	sigset_t sigs, block;
+	char fault_err[256];
+
+	if (fault_init(fault_err, sizeof(fault_err)) < 0) {
+		say("%s", fault_err);
+		return EXIT_RUN_CONFIG;
+	}
+	if (fault_name())
+		say("TEST FAULT ARMED: %s (NEEDLE_TEST_FAULT, for tests only): a failure will be "
+		    "injected",
+		    fault_name());
+	if (geteuid() != 0) {
+		say("'needle run' needs root (CAP_AUDIT_CONTROL and CAP_AUDIT_READ); run it with sudo");
+		return EXIT_RUN_FAILED;
+	}
+	d.tty = foreground && isatty(STDERR_FILENO);
+	if (!foreground && detach_start(EXIT_RUN_OK, EXIT_RUN_FAILED, &d.ready_fd) < 0)
+		return EXIT_RUN_FAILED;
+	d.session = kernel_session_open(unicast, say);
+	if (!d.session)
+		return EXIT_RUN_FAILED;
+
+	/* Signals go to the main thread only: block them before any thread. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, PIPELINE_WAKE_SIGNAL);
+	block = sigs;
+	sigaddset(&block, PIPELINE_LISTENER_SIGNAL); /* listeners unblock it */
+	pthread_sigmask(SIG_BLOCK, &block, NULL);
+
+	if (start_pipeline(&d) < 0)
+		goto stop;
+	if (unicast && take_kernel(&d) < 0)
+		goto stop;
+	kernel_session_poll(d.session, &d.kernel);
+	collecting = true;
+	main_loop(&d, &sigs);
+	status = EXIT_RUN_OK;
+
+stop:
+	/* A thread failed: said first, then the same clean stop. */
+	if (report_failure(&d))
+		status = EXIT_RUN_FAILED;
+	metrics_server_stop(d.metrics);
+	d.metrics = NULL;
+	control_stop(d.control);
+	d.control = NULL;
+	if (!kernel_session_restore(d.session))
+		status = EXIT_RUN_FAILED;
+	if (kernel_session_drain(d.session) && d.p)
+		pipeline_expect_lone_unregister(d.p, (uint32_t)getpid());
+	kernel_session_unregister(d.session);
+	if (d.p) {
+		/* Only a failed start gives up waiting on full rings: after a
+		 * thread failure the live decoders still drain theirs. */
+		pipeline_stop(d.p, !collecting && status != EXIT_RUN_OK);
+		if (report_failure(&d))
+			status = EXIT_RUN_FAILED;
+		if (pipeline_close(d.p) < 0)
+			status = EXIT_RUN_FAILED;
+		d.p = NULL;
+	}
+	kernel_session_close(d.session);
+	return status;
+}
