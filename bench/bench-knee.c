@@ -95,7 +95,7 @@ int bench_knee_main(int argc, char **argv)
 		o.policy, o.setup.backlog_limit, o.setup.backlog_wait_time, o.threads, o.mix,
 		o.knee_start, o.knee_max, o.knee_factor, o.knee_seconds, session_key());
 	if ((r = session_set_policy(&o, err, sizeof(err))) < 0)
-		goto out;
+		goto finish_session;
 	for (double rate = o.knee_start; rate <= o.knee_max && !session_interrupted(); rate *= o.knee_factor) {
 		bool any = false;
 
@@ -108,7 +108,7 @@ int bench_knee_main(int argc, char **argv)
 			any = true;
 			r = session_run(&o, (int)i, 0, seq++, &runs[n], err, sizeof(err));
 			if (r < 0)
-				goto out;
+				goto finish_session;
 			fprintf(stderr, "  offered %8.0f  %-7s delivered %6.2f%%  (%.0f events/s)%s\n",
 				rate, o.daemons[i], 100 - loss_pct(&runs[n]), throughput(&runs[n]),
 				runs[n].acct.reconciled ? "" : "  NOT RECONCILED (see needle-bench live)");
@@ -120,12 +120,12 @@ int bench_knee_main(int argc, char **argv)
 			}
 			n++;
 			if ((r = session_set_policy(&o, err, sizeof(err))) < 0)
-				goto out;
+				goto finish_session;
 		}
 		if (!any)
 			break;
 	}
-out:
+finish_session:
 	if (!r && o.plot && !session_interrupted())
 		plot(&o, runs, n, top);
 	r = session_finish(&o, "knee", top, r, err);

@@ -152,7 +152,7 @@ int bench_live_main(int argc, char **argv)
 		o.policy, o.setup.backlog_limit, o.setup.backlog_wait_time, o.threads, o.calls,
 		o.mix, o.rate > 0 ? "paced" : "flat out", o.rounds, session_key());
 	if ((r = session_set_policy(&o, err, sizeof(err))) < 0)
-		goto out;
+		goto finish_session;
 	for (unsigned round = 0; round < o.rounds && !session_interrupted(); round++) {
 		for (int i = -1; i < (int)o.ndaemons && !session_interrupted(); i++) {
 			if (isatty(STDERR_FILENO)) /* progress while it runs */
@@ -160,15 +160,15 @@ int bench_live_main(int argc, char **argv)
 					i < 0 ? "baseline" : o.daemons[i]);
 			r = session_run(&o, i, round, seq++, &runs[n], err, sizeof(err));
 			if (r < 0)
-				goto out;
+				goto finish_session;
 			print_run(stderr, &runs[n]);
 			n++;
 			/* Each daemon restores what it found: set ours again. */
 			if ((r = session_set_policy(&o, err, sizeof(err))) < 0)
-				goto out;
+				goto finish_session;
 		}
 	}
-out:
+finish_session:
 	r = session_finish(&o, "live", top, r, err);
 	if (r)
 		return r;

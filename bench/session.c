@@ -269,21 +269,21 @@ int session_run(const struct options *o, int index, unsigned round, unsigned seq
 		return r;
 	}
 	if ((r = kernel_status(&before)) < 0)
-		goto fail;
+		goto kill_daemon;
 	r = run_load(o, true, &ret->generated, &ret->workload_rate, err, err_size);
 	rules(o, false, err, err_size);
 	if (r < 0)
-		goto fail;
+		goto kill_daemon;
 	settle(&d);
 	if (interrupted) {
 		r = -EINTR;
-		goto fail;
+		goto kill_daemon;
 	}
 	if ((r = kernel_status(&after)) < 0)
-		goto fail;
+		goto kill_daemon;
 	bench_daemon_scrape(&d);
 	if ((r = bench_daemon_stop(&d, &o->setup, err, err_size)) < 0)
-		goto fail;
+		goto kill_daemon;
 	ret->delivered = d.delivered;
 	ret->short_records = d.short_records;
 	ret->records = d.records;
@@ -312,7 +312,7 @@ int session_run(const struct options *o, int index, unsigned round, unsigned seq
 		return -EPROTO;
 	}
 	return 0;
-fail:
+kill_daemon:
 	bench_daemon_kill(&d);
 	rules(o, false, err, err_size);
 	return r;

@@ -546,14 +546,14 @@ int conf_load_file(struct conf *conf, const char *path, char *err, size_t err_si
 			if (cap >= (1u << 20)) {
 				snprintf(err, err_size, "%s: larger than 1 MiB", path);
 				r = -EFBIG;
-				goto out;
+				goto close_file;
 			}
 			cap = cap ? cap * 2 : 4096;
 			more = realloc(buf, cap);
 			if (!more) {
 				r = -ENOMEM;
 				snprintf(err, err_size, "%s: out of memory", path);
-				goto out;
+				goto close_file;
 			}
 			buf = more;
 		}
@@ -563,14 +563,14 @@ int conf_load_file(struct conf *conf, const char *path, char *err, size_t err_si
 		if (n < 0) {
 			r = -errno;
 			snprintf(err, err_size, "%s: read failed: %s", path, strerror(errno));
-			goto out;
+			goto close_file;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
 	r = conf_parse(conf, path, buf, len, err, err_size);
-out:
+close_file:
 	free(buf);
 	close(fd);
 	return r;

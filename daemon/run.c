@@ -199,15 +199,15 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	pthread_sigmask(SIG_BLOCK, &block, NULL);
 
 	if (start_pipeline(&d) < 0)
-		goto stop;
+		goto stop_collecting;
 	if (unicast && take_kernel(&d) < 0)
-		goto stop;
+		goto stop_collecting;
 	kernel_session_poll(d.session, &d.kernel);
 	collecting = true;
 	main_loop(&d, &sigs);
 	status = EXIT_RUN_OK;
 
-stop:
+stop_collecting:
 	/* A thread failed: said first, then the same clean stop. */
 	if (report_failure(&d))
 		status = EXIT_RUN_FAILED;

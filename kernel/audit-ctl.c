@@ -191,7 +191,7 @@ static int request(struct audit_ctl *ctl, uint16_t type, uint16_t flags, const v
 	msg = nlmsg_alloc_simple(type, NLM_F_REQUEST | flags);
 	if (!msg) {
 		r = -ENOMEM;
-		goto out;
+		goto put_callbacks;
 	}
 	r = size ? nlmsg_append(msg, (void *)payload, size, NLMSG_ALIGNTO) : 0;
 	if (r == 0) {
@@ -202,7 +202,7 @@ static int request(struct audit_ctl *ctl, uint16_t type, uint16_t flags, const v
 	nlmsg_free(msg);
 	if (r < 0) {
 		r = nle_to_errno(r);
-		goto out;
+		goto put_callbacks;
 	}
 	r = 0;
 	while (!req->done) {
@@ -210,11 +210,11 @@ static int request(struct audit_ctl *ctl, uint16_t type, uint16_t flags, const v
 
 		if (n < 0 && !req->done) {
 			r = nle_to_errno(n);
-			goto out;
+			goto put_callbacks;
 		}
 	}
 	r = req->error;
-out:
+put_callbacks:
 	nl_cb_put(cb);
 	return r;
 }

@@ -113,21 +113,21 @@ struct readlog *readlog_start(uint64_t rcvbuf, uint64_t patience_ms, char *err, 
 	if (e < 0) {
 		snprintf(err, err_size, "cannot join the audit multicast group: %s%s",
 			 audit_ctl_strerror(e), e == -EPERM ? " (needs CAP_AUDIT_READ)" : "");
-		goto fail;
+		goto close_sock;
 	}
 	r->st.rcvbuf = audit_ctl_set_rcvbuf(r->sock, rcvbuf);
 	if (r->st.rcvbuf < 0) {
 		snprintf(err, err_size, "cannot set the receive buffer: %s",
 			 strerror((int)-r->st.rcvbuf));
-		goto fail;
+		goto close_sock;
 	}
 	e = pthread_create(&r->thread, NULL, reader_main, r);
 	if (e) {
 		snprintf(err, err_size, "cannot start the reader thread: %s", strerror(e));
-		goto fail;
+		goto close_sock;
 	}
 	return r;
-fail:
+close_sock:
 	audit_ctl_close(r->sock);
 	free(r);
 	return NULL;

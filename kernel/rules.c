@@ -113,20 +113,20 @@ int rules_build_default(struct rule_set *set, char *err, size_t err_size)
 
 		if ((r = rules_add(set, &exec, RULES_DEFAULT_KEY, err, err_size)) < 0 ||
 		    (r = rules_add(set, &conn, RULES_DEFAULT_KEY, err, err_size)) < 0)
-			goto fail;
+			goto free_rules;
 	}
 	{
 		const struct rule_spec shadow = { NULL, "all", { "path=/etc/shadow", "perm=r", NULL } };
 
 		if ((r = rules_add(set, &shadow, RULES_DEFAULT_KEY, err, err_size)) < 0)
-			goto fail;
+			goto free_rules;
 	}
 	/* Private keys: reads under every .ssh that exists now. */
 	if (is_dir("/root/.ssh")) {
 		const struct rule_spec ssh = { NULL, "all", { "dir=/root/.ssh", "perm=r", NULL } };
 
 		if ((r = rules_add(set, &ssh, RULES_DEFAULT_KEY, err, err_size)) < 0)
-			goto fail;
+			goto free_rules;
 	}
 	if (glob("/home/*/.ssh", GLOB_ONLYDIR | GLOB_NOSORT, NULL, &homes) == 0) {
 		for (size_t i = 0; i < homes.gl_pathc && i < 64; i++) {
@@ -137,13 +137,13 @@ int rules_build_default(struct rule_set *set, char *err, size_t err_size)
 			snprintf(dir_pair, sizeof(dir_pair), "dir=%s", homes.gl_pathv[i]);
 			if ((r = rules_add(set, &ssh, RULES_DEFAULT_KEY, err, err_size)) < 0) {
 				globfree(&homes);
-				goto fail;
+				goto free_rules;
 			}
 		}
 		globfree(&homes);
 	}
 	return 0;
-fail:
+free_rules:
 	rules_free(set);
 	return r;
 }

@@ -119,16 +119,15 @@ int sink_open(const char *path, bool lz4, uint64_t max_size, unsigned num_logs,
 	s->io = &sink_io_system;
 	if (!path) {
 		s->fd = STDOUT_FILENO;
-		goto done;
+	} else {
+		strcpy(s->path, path);
+		s->fd = s->io->open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (s->fd < 0) {
+			r = -errno;
+			goto free_sink;
+		}
+		note_file(s, s->fd);
 	}
-	strcpy(s->path, path);
-	s->fd = s->io->open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (s->fd < 0) {
-		r = -errno;
-		goto free_sink;
-	}
-	note_file(s, s->fd);
-done:
 	pthread_mutex_init(&s->lock, NULL);
 	*ret_sink = s;
 	return 0;

@@ -12,7 +12,13 @@ usage: test_layout.py SOURCE_ROOT
   - the types other modules must not reach into are defined where they
     belong: struct pipeline in a private header of pipeline/, struct sink
     in pipeline/sink.c, struct kernel_session in kernel/kernel-session.c, the
-    kernel snapshot in kernel/."""
+    kernel snapshot in kernel/;
+  - the size rules: no source file over 800 lines, no folder with more than
+    a third of the source lines;
+  - every source opens with its design comment;
+  - ringbuf/ and decode/ do no I/O and no logging (decode takes its hooks
+    from the caller);
+  - cleanup labels are named after what they undo (no out:, fail:, err:)."""
 import glob, os, re, sys
 
 root = sys.argv[1]
@@ -91,6 +97,53 @@ for struct, want, why in [
     got = defined_in(struct)
     case(f"struct {struct} is defined in {', '.join(want)} ({why})", got == want,
          [f"defined in: {got}"])
+
+# The size rules, over every folder of the order (tests/ and build
+# directories are not in it).
+MAX_FILE_LINES = 800
+lines = {f: {rel(p): sum(1 for _ in open(p, encoding="utf-8")) for p in sources(f)} for f in ORDER}
+total = sum(sum(v.values()) for v in lines.values())
+big = [f"{path} has {n} lines" for v in lines.values() for path, n in v.items() if n > MAX_FILE_LINES]
+case(f"no source file over {MAX_FILE_LINES} lines (largest: "
+     f"{max((n, p) for v in lines.values() for p, n in v.items())[1] if total else '-'})", total > 0 and not big, big)
+heavy = [f"{f}/ holds {sum(v.values())} of {total}" for f, v in lines.items() if 3 * sum(v.values()) > total]
+case("no folder holds more than a third of the source lines (" +
+     ", ".join(f"{f} {100 * sum(v.values()) // max(total, 1)}%" for f, v in lines.items()) + ")",
+     total > 0 and not heavy, heavy)
+
+all_sources = [p for f in ORDER for p in sources(f)]
+bare = [rel(p) for p in all_sources
+        if not open(p, encoding="utf-8").read().lstrip().startswith("/*")]
+case("every source opens with its design comment", bool(all_sources) and not bare, bare)
+
+
+def code_of(path):
+    """The text without comments and string literals (what the compiler reads)."""
+    text = open(path, encoding="utf-8").read()
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", " ", text)
+    return re.sub(r'"(?:\\.|[^"\\\n])*"', '""', text)
+
+
+IO_CALL = re.compile(r"\b(printf|fprintf|vfprintf|puts|fputs|fputc|putchar|perror|syslog|vsyslog|"
+                     r"open|openat|read|write|pread|pwrite|close|fopen|fread|fwrite|fflush|"
+                     r"sd_journal_print|log_[a-z_]+)\s*\(")
+IO_HEADER = re.compile(r"#\s*include\s*<(syslog\.h|unistd\.h|fcntl\.h|systemd/[^>]+)>")
+io = []
+for folder in ("ringbuf", "decode"):
+    for path in sources(folder):
+        code = code_of(path)
+        io += [f"{rel(path)}: {m.group(1)}()" for m in IO_CALL.finditer(code)]
+        io += [f"{rel(path)}: <{m.group(1)}>" for m in IO_HEADER.finditer(code)]
+case("ringbuf/ and decode/ do no I/O and no logging", not io, io)
+
+VAGUE = {"out", "fail", "failed", "err", "error", "done", "cleanup", "exit", "bail", "end"}
+vague = []
+for path in all_sources:
+    for m in re.finditer(r"\bgoto\s+(\w+)\s*;", code_of(path)):
+        if m.group(1) in VAGUE:
+            vague.append(f"{rel(path)}: goto {m.group(1)}")
+case("cleanup labels are named after what they undo", not vague, vague)
 
 print(f"1..{len(results)}")
 for i, (name, ok, why) in enumerate(results, 1):
