@@ -103,6 +103,19 @@ static void print_table(const struct page *pg)
 	       get(pg, METRIC_KERNEL_LOST_RECORDS, NULL, NULL),
 	       get(pg, METRIC_KERNEL_ENABLED, NULL, NULL),
 	       get(pg, METRIC_KERNEL_DAEMON_PID, NULL, NULL));
+	{
+		/* The rule watch (off: no figures, no line). */
+		const double *rules = find(pg, METRIC_KERNEL_RULES, NULL, NULL);
+
+		if (rules)
+			printf("%-9s %.0f in the kernel; changed by others since start: %.0f added, "
+			       "%.0f removed (the log names each)\n",
+			       "rules", *rules,
+			       get(pg, METRIC_RULES_CHANGED,
+				   metric_rule_change_names[METRIC_CHANGE_ADDED], NULL),
+			       get(pg, METRIC_RULES_CHANGED,
+				   metric_rule_change_names[METRIC_CHANGE_REMOVED], NULL));
+	}
 	printf("%-9s queued %.0f of %.0f bytes ", "socket", queued, sock);
 	bar(sock ? queued / sock : 0);
 	printf("  datagrams %.0f  overruns %.0f\n", get(pg, METRIC_SOCKET_DATAGRAMS, NULL, NULL),

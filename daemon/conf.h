@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 enum conf_mode { CONF_MODE_UNICAST, CONF_MODE_MULTICAST };
+enum conf_rules_immutable { CONF_IMMUTABLE_APPLY, CONF_IMMUTABLE_SKIP };
 enum conf_ring_full { CONF_RING_BLOCK, CONF_RING_DROP };
 
 #define CONF_KEEP INT64_MIN /* kernel setting left as the kernel has it */
@@ -138,6 +139,19 @@ typedef const char *conf_check_fn(const struct conf_key_info *key, const char *t
 	  .type = CONF_BOOL, CONF_FIELD(default_rules), .builtin = "no",                   \
 	  CONF_IN_MULTICAST("no", "loads no rules"), .reload = CONF_NEXT_START,            \
 	  .why = "the default rules are loaded at start, when the kernel has none")        \
+	X(RULES, "rules", "augenrules",                                                    \
+	  "rules loaded at start: augenrules (/etc/audit/rules.d), a file, or none",           \
+	  .type = CONF_TEXT, CONF_FIELD(rules), .builtin = "none", .check = check_rules,   \
+	  CONF_IN_MULTICAST("none", "loads no rules"), .reload = CONF_NEXT_START,          \
+	  .why = "the rules are loaded at start")                                         \
+	X(RULES_IMMUTABLE, "rules_immutable", "apply",                                     \
+	  "-e 2 and --loginuid-immutable in the rules: apply (they last until reboot) or skip", \
+	  .type = CONF_CHOICE, CONF_FIELD(rules_immutable), CONF_CHOICES("apply", "skip"), \
+	  .reload = CONF_NEXT_START, .why = "the rules are loaded at start")               \
+	X(RULES_CHECK_INTERVAL, "rules_check_interval", "60",                              \
+	  "seconds between two looks at the kernel's rules for changes by others; 0: off", \
+	  .type = CONF_NUMBER, CONF_FIELD(rules_check_interval), .min = 0, .max = 86400,   \
+	  .unit = "seconds", .reload = CONF_LIVE)                                          \
 	X(LOG_DIR, "log_dir", "/var/log/needle",                                           \
 	  "where the log files go (created 0700, files 0600)",                             \
 	  .type = CONF_TEXT, CONF_FIELD(log_dir), .check = check_absolute_path,            \
@@ -230,6 +244,9 @@ struct conf {
 	int64_t rate_limit;
 	int64_t failure;            /* 0 or 1; 2 (panic) is refused */
 	bool default_rules;
+	char rules[256];            /* "augenrules", "none" or an absolute path */
+	enum conf_rules_immutable rules_immutable; /* -e 2 in the rules */
+	unsigned rules_check_interval; /* seconds; 0: the rule watch is off */
 	char log_dir[256];
 	bool output_json;           /* log_dir/needle.json */
 	bool output_raw;            /* log_dir/needle.log, auditd RAW */

@@ -13,6 +13,9 @@ const char *const metric_drop_reason_names[METRIC_DROP_REASON_COUNT] = {
 const char *const metric_event_state_names[METRIC_EVENT_STATE_COUNT] = {
 	METRIC_EVENT_STATES(NAME_)
 };
+const char *const metric_rule_change_names[METRIC_RULE_CHANGE_COUNT] = {
+	METRIC_RULE_CHANGES(NAME_)
+};
 const char *const metric_output_names[METRIC_OUTPUT_COUNT] = { METRIC_OUTPUTS(NAME_) };
 const char *const metric_record_cause_names[METRIC_RECORD_CAUSE_COUNT] = {
 	METRIC_RECORD_CAUSES(NAME_)

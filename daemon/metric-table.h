@@ -37,6 +37,9 @@
 #define METRIC_DROP_REASONS(X)               \
 	X(REASON_FULL, "full")               \
 	X(REASON_REST_OF_EVENT, "rest_of_event")
+#define METRIC_RULE_CHANGES(X)               \
+	X(CHANGE_ADDED, "added")             \
+	X(CHANGE_REMOVED, "removed")
 #define METRIC_EVENT_STATES(X)               \
 	X(STATE_WHOLE, "whole")              \
 	X(STATE_PARTIAL, "partial")
@@ -70,6 +73,7 @@
 	X(SHARD_REASON, "shard", NULL, 0, "reason", metric_drop_reason_names,              \
 	  METRIC_DROP_REASON_COUNT)                                                        \
 	X(STATE, "state", metric_event_state_names, METRIC_EVENT_STATE_COUNT, NULL, NULL, 0) \
+	X(CHANGE, "change", metric_rule_change_names, METRIC_RULE_CHANGE_COUNT, NULL, NULL, 0) \
 	X(OUTPUT, "output", metric_output_names, METRIC_OUTPUT_COUNT, NULL, NULL, 0)       \
 	X(RECORD_CAUSE, "cause", metric_record_cause_names, METRIC_RECORD_CAUSE_COUNT, NULL, \
 	  NULL, 0)                                                                         \
@@ -131,6 +135,12 @@
 	  "Events the multicast reader never saw (serial gaps), as a slow reader loses them.") \
 	X(MULTICAST_RECEIVE_BUFFER, "needle_multicast_receive_buffer_bytes", GAUGE, NONE,      \
 	  "Receive buffer the kernel granted the multicast reader.")                           \
+	/* needle run's rule watch, every rules_check_interval s (AUDIT_LIST_RULES) */       \
+	X(KERNEL_RULES, "needle_kernel_rules", GAUGE, NONE,                                    \
+	  "Audit rules the kernel had at the rule watch's last look.")                         \
+	X(RULES_CHANGED, "needle_rules_changed_total", COUNTER, CHANGE,                        \
+	  "Audit rules another process added to the kernel or removed from it since needle "   \
+	  "started, as the rule watch saw them (each one named in needle's log).")             \
 	/* socket: the listeners, summed over threads */                                       \
 	X(SOCKET_RECEIVE_BUFFER, "needle_socket_receive_buffer_bytes", GAUGE, NONE,            \
 	  "Receive buffer the kernel granted to the audit socket.")                            \
@@ -240,6 +250,7 @@ enum metric_type { METRIC_TYPES(METRIC_ENUM_) METRIC_TYPE_COUNT };
 enum metric_stage { METRIC_STAGES(METRIC_ENUM_) METRIC_STAGE_COUNT };
 enum metric_drop_reason { METRIC_DROP_REASONS(METRIC_ENUM_) METRIC_DROP_REASON_COUNT };
 enum metric_event_state { METRIC_EVENT_STATES(METRIC_ENUM_) METRIC_EVENT_STATE_COUNT };
+enum metric_rule_change { METRIC_RULE_CHANGES(METRIC_ENUM_) METRIC_RULE_CHANGE_COUNT };
 enum metric_output { METRIC_OUTPUTS(METRIC_ENUM_) METRIC_OUTPUT_COUNT };
 enum metric_record_cause { METRIC_RECORD_CAUSES(METRIC_ENUM_) METRIC_RECORD_CAUSE_COUNT };
 enum metric_event_cause { METRIC_EVENT_CAUSES(METRIC_ENUM_) METRIC_EVENT_CAUSE_COUNT };
@@ -252,6 +263,7 @@ extern const char *const metric_type_names[METRIC_TYPE_COUNT];
 extern const char *const metric_stage_names[METRIC_STAGE_COUNT];
 extern const char *const metric_drop_reason_names[METRIC_DROP_REASON_COUNT];
 extern const char *const metric_event_state_names[METRIC_EVENT_STATE_COUNT];
+extern const char *const metric_rule_change_names[METRIC_RULE_CHANGE_COUNT];
 extern const char *const metric_output_names[METRIC_OUTPUT_COUNT];
 extern const char *const metric_record_cause_names[METRIC_RECORD_CAUSE_COUNT];
 extern const char *const metric_event_cause_names[METRIC_EVENT_CAUSE_COUNT];

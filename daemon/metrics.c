@@ -86,6 +86,22 @@ static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 	one(o, METRIC_KERNEL_BACKLOG_CHANGE_LAST, (double)s.backlog - (double)prev.backlog);
 }
 
+/* needle run's rule watch (kernel-session.h), once it has looked. */
+static void render_rules(struct kernel_snapshot *k, struct outbuf *o)
+{
+	struct kernel_view v;
+
+	kernel_snapshot_read(k, &v);
+	if (!v.rules_watched)
+		return;
+	one(o, METRIC_KERNEL_RULES, v.rules);
+	header(o, METRIC_RULES_CHANGED);
+	sample(o, METRIC_RULES_CHANGED, metric_rule_change_names[METRIC_CHANGE_ADDED], NULL,
+	       (double)v.rules_added);
+	sample(o, METRIC_RULES_CHANGED, metric_rule_change_names[METRIC_CHANGE_REMOVED], NULL,
+	       (double)v.rules_removed);
+}
+
 static void render_socket(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *o)
 {
 	struct listener_stats ls;
@@ -361,6 +377,7 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 		render_readlog(v.readlog, out);
 	if (!p)
 		return; /* needle monitor: the kernel only */
+	render_rules(k, out);
 	render_socket(p, k, out);
 	render_rings(p, out);
 	render_decoders(p, out);

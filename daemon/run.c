@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,17 +64,40 @@ static int start_pipeline(struct daemon *d)
 	return pipeline_start(d->p, kernel_session_data_fd(d->session));
 }
 
-/* Registered, the kernel as configured, the default rules. */
+/* The rules key (rulefile.h): read before anything in the kernel changes,
+ * each bad line said. A file that cannot be read is said, and needle goes
+ * on with the kernel's rules (and default_rules if it has none). */
+static bool read_rules(struct daemon *d)
+{
+	const char *src = d->conf.rules;
+	int r;
+
+	if (strcmp(src, "none") == 0)
+		return false;
+	if (strcmp(src, "augenrules") == 0)
+		r = rulefile_read_augenrules(RULEFILE_AUGENRULES_DIR, RULEFILE_AUDIT_RULES, &d->rules,
+					     say);
+	else
+		r = rulefile_read(src, &d->rules, say);
+	if (r < 0)
+		say("rules: nothing loaded from %s; the kernel keeps the rules it has", src);
+	return r == 0;
+}
+
+/* Registered, the kernel as configured, the rules. */
 static int take_kernel(struct daemon *d)
 {
 	struct kernel_ack_reader ack = { expect_ack, wait_ack, d->p };
 	struct kernel_wants wants;
 	int r;
 
+	conf_fill_kernel(&d->conf, &wants);
+	if (read_rules(d))
+		kernel_session_use_rules(d->session, &d->rules, &wants,
+					 d->conf.rules_immutable == CONF_IMMUTABLE_APPLY);
 	if ((r = kernel_session_register(d->session, &ack)) < 0)
 		return r;
 	kernel_session_adopt_rules(d->session, d->conf.default_rules);
-	conf_fill_kernel(&d->conf, &wants);
 	if ((r = kernel_session_apply(d->session, &wants)) < 0)
 		return r;
 	kernel_session_load_rules(d->session, d->conf.default_rules);
@@ -151,6 +175,9 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 			reload_config(d);
 		kernel_session_poll(d->session, &d->kernel);
 		watch_tick(&watch);
+		if (d->conf.rules_check_interval &&
+		    watch.seconds % d->conf.rules_check_interval == 0)
+			kernel_session_watch_rules(d->session, &d->kernel);
 		if (procs && watch.seconds % PROCS_EXPIRE_EVERY == 0)
 			proctable_expire(procs, clock_wall_ms());
 		if (d->tty)
@@ -203,6 +230,9 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	if (unicast && take_kernel(&d) < 0)
 		goto stop_collecting;
 	kernel_session_poll(d.session, &d.kernel);
+	/* The rules as they are once needle has loaded its own. */
+	if (d.conf.rules_check_interval)
+		kernel_session_watch_rules(d.session, &d.kernel);
 	collecting = true;
 	main_loop(&d, &sigs);
 	status = EXIT_RUN_OK;
@@ -231,5 +261,6 @@ stop_collecting:
 		d.p = NULL;
 	}
 	kernel_session_close(d.session);
+	rulefile_free(&d.rules);
 	return status;
 }

@@ -23,6 +23,7 @@ struct daemon {
 	struct conf conf;          /* what runs now (SIGHUP merges into it) */
 	bool foreground, tty;
 	struct kernel_session *session; /* the kernel's settings, rules, registration */
+	struct rulefile rules;     /* the rules key's file, read at start */
 	struct pipeline *p;
 	int ready_fd;              /* detached: tells the parent start-up worked */
 	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */

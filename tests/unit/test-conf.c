@@ -227,6 +227,8 @@ static const char *other_value(const char *key)
 		{ "max_open_events", "64" }, { "resolve_ids", "no" }, { "process_context", "no" },
 		{ "ancestors_depth", "1" }, { "process_table_size", "128" },
 		{ "metrics_listen", "127.0.0.1:9999" }, { "control_socket", "/tmp/other.sock" },
+		{ "rules", "/etc/other.rules" }, { "rules_immutable", "skip" },
+		{ "rules_check_interval", "5" },
 	};
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)

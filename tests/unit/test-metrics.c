@@ -123,6 +123,7 @@ static struct fake *fake_new(void)
 	f->readlog.overruns = v++;
 	f->readlog.serial_gaps = v++;
 	f->readlog.rcvbuf = (int64_t)v++;
+	kernel_snapshot_set_rules(&f->k, 77, 3, 2);
 
 	{
 		/* Three polls: at start (lost 850), the one before, the last. */
@@ -465,6 +466,10 @@ TEST(values_under_their_names)
 	CHECK_VALUE(METRIC_MULTICAST_OVERRUNS, NULL, NULL, f->readlog.overruns);
 	CHECK_VALUE(METRIC_MULTICAST_SERIAL_GAPS, NULL, NULL, f->readlog.serial_gaps);
 	CHECK_VALUE(METRIC_MULTICAST_RECEIVE_BUFFER, NULL, NULL, f->readlog.rcvbuf);
+	/* the rule watch */
+	CHECK_VALUE(METRIC_KERNEL_RULES, NULL, NULL, 77);
+	CHECK_VALUE(METRIC_RULES_CHANGED, "added", NULL, 3);
+	CHECK_VALUE(METRIC_RULES_CHANGED, "removed", NULL, 2);
 	/* socket */
 	CHECK_VALUE(METRIC_SOCKET_RECEIVE_BUFFER, NULL, NULL, 1 << 20);
 	CHECK_VALUE(METRIC_SOCKET_QUEUED, NULL, NULL, 4096);
