@@ -621,8 +621,8 @@ void kernel_session_watch_rules(struct kernel_session *s, struct kernel_snapshot
 		       "lists the kernel's rules)",
 		       rr.more);
 	if (r > 0)
-		s->say("the kernel has %u audit rule(s) now; needle removes at stop only the %u it "
-		       "loaded",
+		s->say("the kernel has %u audit rule(s) now; at stop needle removes the %u it loaded "
+		       "and no other",
 		       count, s->rules.count);
 	kernel_snapshot_set_rules(k, count, s->watch.added, s->watch.removed);
 }

@@ -101,6 +101,10 @@ void rules_load_file(const struct rules_load *ld, const struct rulefile *rf)
 					e->at.file, e->at.line);
 				continue;
 			}
+			/* -A: the kernel drops the prepend flag once the rule is in
+			 * (kernel/auditfilter.c, audit_add_rule), and finds the rule
+			 * to delete by its flags: it is deleted without. */
+			ld->kept->rule[ld->kept->count - 1]->flags &= ~(uint32_t)AUDIT_FILTER_PREPEND;
 			added += r == 0;
 			had += r == -EEXIST;
 		} else {
