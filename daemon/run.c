@@ -9,6 +9,7 @@
 #include "run.h"
 #include "clock.h"
 #include "conf-stages.h"
+#include "daemon-records.h"
 #include "detach.h"
 #include "fault.h"
 #include "proctable.h"
@@ -43,6 +44,22 @@ static int wait_ack(void *arg, unsigned timeout_ms)
 	return pipeline_wait_ack(arg, timeout_ms);
 }
 
+/* A start that failed once the logs were open: DAEMON_ABORT says why (a
+ * thread's own failure, said by report_failure, comes first). */
+static int start_failed(struct daemon *d, int r, const char *what)
+{
+	const char *cause = d->p ? pipeline_failure(d->p) : NULL;
+
+	if (d->abort_reason[0])
+		return r;
+	if (cause) /* the root cause: what failed after it is its consequence */
+		snprintf(d->abort_reason, sizeof(d->abort_reason), "%s", cause);
+	else
+		snprintf(d->abort_reason, sizeof(d->abort_reason), "start: %s: %s", what,
+			 strerror(r < 0 ? -r : r));
+	return r;
+}
+
 /* The pipeline, its data socket (joined to the multicast group in that
  * mode), and its threads. */
 static int start_pipeline(struct daemon *d)
@@ -53,15 +70,19 @@ static int start_pipeline(struct daemon *d)
 	conf_fill_pipeline(&d->conf, &settings);
 	if ((r = pipeline_open(&settings, say, &d->p)) < 0)
 		return r;
+	/* The logs are open: the first line of this run says it started. */
+	daemon_records_start(d);
 	if ((r = kernel_session_open_data(d->session)) < 0)
-		return r;
+		return start_failed(d, r, "cannot open the audit data socket");
 	if (d->conf.mode == CONF_MODE_MULTICAST) {
 		pipeline_mark_live(d->p);
 		if ((r = kernel_session_join_multicast(d->session)) < 0)
-			return r;
+			return start_failed(d, r, "cannot join the audit multicast group");
 	}
 	kernel_session_set_rcvbuf(d->session, d->conf.socket_buffer, &d->kernel);
-	return pipeline_start(d->p, kernel_session_data_fd(d->session));
+	if ((r = pipeline_start(d->p, kernel_session_data_fd(d->session))) < 0)
+		return start_failed(d, r, "cannot start the pipeline's threads");
+	return 0;
 }
 
 /* The rules key (rulefile.h): read before anything in the kernel changes,
@@ -96,10 +117,10 @@ static int take_kernel(struct daemon *d)
 		kernel_session_use_rules(d->session, &d->rules, &wants,
 					 d->conf.rules_immutable == CONF_IMMUTABLE_APPLY);
 	if ((r = kernel_session_register(d->session, &ack)) < 0)
-		return r;
+		return start_failed(d, r, "cannot register as the audit daemon");
 	kernel_session_adopt_rules(d->session, d->conf.default_rules);
 	if ((r = kernel_session_apply(d->session, &wants)) < 0)
-		return r;
+		return start_failed(d, r, "the kernel refused needle's settings");
 	kernel_session_load_rules(d->session, d->conf.default_rules);
 	return 0;
 }
@@ -133,6 +154,8 @@ static bool report_failure(struct daemon *d)
 
 	if (!cause)
 		return false;
+	if (!d->abort_reason[0])
+		snprintf(d->abort_reason, sizeof(d->abort_reason), "%s", cause);
 	if (!d->failure_said) {
 		more = pipeline_failures(d->p) - 1;
 		if (more)
@@ -166,10 +189,15 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 
 	for (;;) {
 		struct timespec tick = { 1, 0 };
-		int sig = sigtimedwait(sigs, NULL, &tick);
+		siginfo_t info = { 0 };
+		int sig = sigtimedwait(sigs, &info, &tick);
 		struct proctable *procs = pipeline_procs(d->p);
 
-		if (sig == SIGTERM || sig == SIGINT || pipeline_failure(d->p))
+		if (sig == SIGTERM || sig == SIGINT) {
+			daemon_records_stopped_by(d, &info);
+			break;
+		}
+		if (pipeline_failure(d->p))
 			break;
 		if (sig == SIGHUP)
 			reload_config(d);
@@ -256,6 +284,8 @@ stop_collecting:
 		pipeline_stop(d.p, !collecting && status != EXIT_RUN_OK);
 		if (report_failure(&d))
 			status = EXIT_RUN_FAILED;
+		/* Everything received is written: the last line says why it ends. */
+		daemon_records_end(&d);
 		if (pipeline_close(d.p) < 0)
 			status = EXIT_RUN_FAILED;
 		d.p = NULL;

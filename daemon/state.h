@@ -28,6 +28,8 @@ struct daemon {
 	int ready_fd;              /* detached: tells the parent start-up worked */
 	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */
 	bool failure_said;         /* a thread's failure is logged */
+	char abort_reason[256];    /* why needle stops without a signal (DAEMON_ABORT) */
+	char stopped_by[600];      /* DAEMON_END's body: who sent the stop signal */
 	struct metrics_source source;  /* the pipeline's figures, for the endpoints */
 	struct metrics_server *metrics;
 	struct control_server *control;

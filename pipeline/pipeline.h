@@ -117,6 +117,18 @@ int pipeline_wait_ack(struct pipeline *p, unsigned timeout_ms);
  * so the decoders end it as an event of its own (kernel/ctl-child.h). */
 void pipeline_expect_lone_unregister(struct pipeline *p, uint32_t pid);
 
+/* needle's own records, DAEMON_START, DAEMON_END and DAEMON_ABORT, as
+ * auditd writes its own (own-record.c): a record of type stamped now, with
+ * a serial of needle's own, to every output. body(arg, format, buf, size)
+ * writes the text after "): " for an output in format "json", "raw" or
+ * "enriched" (auditd's DAEMON_START names the log's format). json_names:
+ * uid names in JSON (resolve_ids); ENRICHED always has them. Main thread,
+ * between pipeline_open() and pipeline_close(). 0, or -ENOMEM (written
+ * without names). */
+typedef void pipeline_body_fn(void *arg, const char *format, char *buf, size_t size);
+int pipeline_write_own(struct pipeline *p, unsigned type, pipeline_body_fn *body, void *arg,
+		       bool json_names);
+
 /* SIGHUP: ring_full for the listeners' next batch, and a new snapshot of
  * the decoders' settings (settings.h; 0 or -ENOMEM, the old one kept). */
 void pipeline_set_ring_drop(struct pipeline *p, bool drop);

@@ -105,7 +105,8 @@ fi
 finish
 err=$top/recv/stderr json=$top/recv/log/needle.json
 a=$(whole_events "$json" "$key-a" $L); a_ok=$?
-lines=$(wc -l < "$json" 2>/dev/null)
+# The kernel's events: needle's own DAEMON_START and DAEMON_ABORT lines aside.
+lines=$(grep -vc '"records":{"DAEMON_' "$json" 2>/dev/null)
 events=$(summary_field "events (" "$err")
 received=$(summary_field "records received" "$err")
 echo "# exit $status; load A: $a; log $lines lines, summary $events events, $received records"
