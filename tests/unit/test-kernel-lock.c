@@ -166,7 +166,7 @@ static struct rulefile *rules(const char *text)
 {
 	static struct rulefile rf;
 
-	memset(&rf, 0, sizeof(rf));
+	rulefile_free(&rf); /* a case's earlier one, if any (then empty) */
 	rulefile_parse(&rf, "test.rules", text, strlen(text), say);
 	harness_defer(free_rf, &rf);
 	CHECK_EQ(rf.errors, 0);

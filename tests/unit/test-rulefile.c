@@ -52,7 +52,7 @@ static struct rulefile *parse(const char *text)
 {
 	static struct rulefile rf;
 
-	memset(&rf, 0, sizeof(rf));
+	rulefile_free(&rf); /* a case's earlier one, if any (then empty) */
 	reset_said();
 	rulefile_parse(&rf, "test.rules", text, strlen(text), say);
 	harness_defer(free_rf, &rf);
@@ -285,7 +285,8 @@ static void rules_d(const char *dir)
 TEST(augenrules_merge)
 {
 	const char *dir = harness_tempdir("rulesd");
-	struct rulefile rf;
+	/* static: freed by harness_defer once the case has returned */
+	static struct rulefile rf;
 	char where[600];
 
 	if (geteuid() != 0)
@@ -343,7 +344,8 @@ TEST(augenrules_merge_matches_augenrules)
 {
 	const char *top = harness_tempdir("augenrules");
 	char dir[512], cmd[2048], merged[512];
-	struct rulefile ours, theirs;
+	/* static: freed by harness_defer once the case has returned */
+	static struct rulefile ours, theirs;
 
 	if (geteuid() != 0)
 		SKIP("augenrules writes /etc/audit/audit.rules: root, in a mount namespace");
@@ -393,7 +395,8 @@ TEST(augenrules_without_rules_d)
 {
 	const char *dir = harness_tempdir("fallback");
 	char missing[512], file[512];
-	struct rulefile rf;
+	/* static: freed by harness_defer once the case has returned */
+	static struct rulefile rf;
 
 	if (geteuid() != 0)
 		SKIP("the file must be root's, as auditctl -R wants it");
