@@ -28,13 +28,42 @@ static void join_choices(const char *const *choices, char *buf, size_t size)
 	}
 }
 
+/* Whether the parser takes key = n (a row's .check may refuse a number
+ * its range holds: enabled's and failure's 2). */
+static bool takes_number(const struct conf_key_info *k, uint64_t n)
+{
+	char line[128], err[CONF_ERRORS_MAX];
+	struct conf c;
+
+	snprintf(line, sizeof(line), "%s = %" PRIu64 "\n", k->name, n);
+	conf_init(&c);
+	return conf_parse(&c, "conf-doc", line, strlen(line), err, sizeof(err)) == 0;
+}
+
+/* The row's range, its ends moved in past the numbers .check refuses (a
+ * few at most: the checks refuse an end, not a stretch). */
+static void accepted_range(const struct conf_key_info *k, uint64_t *ret_min, uint64_t *ret_max)
+{
+	uint64_t lo = k->min, hi = k->max;
+
+	for (unsigned i = 0; k->check && i < 8 && lo < hi && !takes_number(k, lo); i++)
+		lo++;
+	for (unsigned i = 0; k->check && i < 8 && hi > lo && !takes_number(k, hi); i++)
+		hi--;
+	*ret_min = lo;
+	*ret_max = hi;
+}
+
 void conf_doc_takes(enum conf_key key, char *buf, size_t size)
 {
 	const struct conf_key_info *k = &conf_keys[key];
 	char names[256], lo[32], hi[32], unit[64] = "";
+	uint64_t min = k->min, max = k->max;
 
 	if (k->unit)
 		snprintf(unit, sizeof(unit), " (%s)", k->unit);
+	if (k->type == CONF_NUMBER || k->type == CONF_KERNEL)
+		accepted_range(k, &min, &max);
 	buf[0] = '\0';
 	switch (k->type) {
 	case CONF_BOOL:
@@ -45,8 +74,7 @@ void conf_doc_takes(enum conf_key key, char *buf, size_t size)
 		snprintf(buf, size, "%s", names);
 		break;
 	case CONF_NUMBER:
-		snprintf(buf, size, "a number from %" PRIu64 " to %" PRIu64 "%s", k->min, k->max,
-			 unit);
+		snprintf(buf, size, "a number from %" PRIu64 " to %" PRIu64 "%s", min, max, unit);
 		break;
 	case CONF_SIZE:
 		conf_format_size(k->min, lo, sizeof(lo));
@@ -55,8 +83,8 @@ void conf_doc_takes(enum conf_key key, char *buf, size_t size)
 			 hi);
 		break;
 	case CONF_KERNEL:
-		snprintf(buf, size, "keep, or a number from %" PRIu64 " to %" PRIu64 "%s", k->min,
-			 k->max, unit);
+		snprintf(buf, size, "keep, or a number from %" PRIu64 " to %" PRIu64 "%s", min, max,
+			 unit);
 		break;
 	case CONF_TEXT:
 		snprintf(buf, size, "text of at most %zu bytes%s", k->size - 1,
@@ -148,20 +176,20 @@ int conf_doc_write_man(FILE *f)
 		}
 		fputs("\n\t", f);
 		put_scd(f, k->doc);
-		fputs(".\n\n\tTakes: ", f);
+		fputs(".\n\n\t- Takes: ", f);
 		put_scd(f, takes);
-		fputs(".\n\n\tDefault: ", f);
+		fputs(".\n\t- Default: ", f);
 		put_scd(f, value[0] ? value : "(empty)");
 		if (strcmp(value, k->def) != 0) {
 			fputs(" (without *-c*, needle runs with ", f);
 			put_scd(f, k->def);
 			fputs(")", f);
 		}
-		fputs(".\n\n\tSIGHUP: ", f);
+		fputs(".\n\t- SIGHUP: ", f);
 		put_scd(f, reload);
 		fputs(".\n", f);
 		if (k->multicast) {
-			fputs("\n\tIn multicast mode: only ", f);
+			fputs("\t- In multicast mode: only ", f);
 			put_scd(f, k->multicast);
 			fputs(" (needle ", f);
 			put_scd(f, k->multicast_what);

@@ -164,13 +164,13 @@ TEST(man_section_has_every_key)
 		next = strstr(entry + 1, "\n*");
 		conf_format_key(&builtin, (enum conf_key)id, value, sizeof(value));
 		conf_doc_reload((enum conf_key)id, reload, sizeof(reload));
-		snprintf(sighup, sizeof(sighup), "\tSIGHUP: %s", reload);
+		snprintf(sighup, sizeof(sighup), "\t- SIGHUP: %s", reload);
 		/* The reasons hold no markup characters; values might. */
-		if (!strstr(entry, "\tTakes: ") || (next && strstr(entry, "\tTakes: ") > next))
+		if (!strstr(entry, "\t- Takes: ") || (next && strstr(entry, "\t- Takes: ") > next))
 			FAIL("%s: no Takes line", k->name);
 		if (!strstr(entry, sighup) || (next && strstr(entry, sighup) > next))
 			FAIL("%s: no '%s'", k->name, sighup);
-		if (!strstr(entry, "\tDefault: ") || (next && strstr(entry, "\tDefault: ") > next))
+		if (!strstr(entry, "\t- Default: ") || (next && strstr(entry, "\t- Default: ") > next))
 			FAIL("%s: no Default line", k->name);
 	}
 	free(text);
