@@ -152,22 +152,24 @@ uninstall: $(BUILD)/build.ninja
 	DESTDIR="$(DESTDIR)" sh install/uninstall.sh $(BUILD)
 
 # make deb: debian/ built with dpkg-buildpackage in a copy of the tree
-# (debhelper's build directory and files stay out of this one); the .deb
-# and its .buildinfo and .changes land in dist/.
+# (debhelper's build directory and files stay out of this one); the .deb,
+# its debug symbols, .buildinfo and .changes land in DIST.
+DIST    ?= dist
 DEB_TMP ?= $(BUILD)-deb
 deps-deb: deps
 	$(call install_missing,$(DEPS_DEB))
 
 deb: deps-deb
-	rm -rf $(DEB_TMP) && mkdir -p $(DEB_TMP)/src dist
+	rm -rf $(DEB_TMP) && mkdir -p $(DEB_TMP)/src $(DIST)
 	git ls-files -z --cached --others --exclude-standard | \
 		tar --null -T - --ignore-failed-read -cf - | tar -C $(DEB_TMP)/src -xf -
 	cd $(DEB_TMP)/src && dpkg-buildpackage -b -us -uc
-	rm -f dist/needle_*.deb dist/needle-dbgsym_*.deb dist/needle_*.buildinfo dist/needle_*.changes
-	mv $(DEB_TMP)/needle_*.deb $(DEB_TMP)/needle_*.buildinfo $(DEB_TMP)/needle_*.changes dist/
-	-mv $(DEB_TMP)/needle-dbgsym_*.deb dist/ 2>/dev/null
+	rm -f $(DIST)/needle_*.deb $(DIST)/needle-dbgsym_*.deb $(DIST)/needle_*.buildinfo \
+		$(DIST)/needle_*.changes
+	mv $(DEB_TMP)/needle_*.deb $(DEB_TMP)/needle_*.buildinfo $(DEB_TMP)/needle_*.changes $(DIST)/
+	-mv $(DEB_TMP)/needle-dbgsym_*.deb $(DIST)/ 2>/dev/null
 	rm -rf $(DEB_TMP)
-	@ls dist/needle_*.deb
+	@ls $(DIST)/needle_*.deb
 
 clean:
 	rm -rf $(BUILD) $(BUILD_TSAN) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD)-deb dist
