@@ -59,13 +59,16 @@ cleanup() {
 		echo "# cleanup: purging the needle package"
 		DEBIAN_FRONTEND=noninteractive dpkg --purge needle >/dev/null 2>&1
 	fi
+	# What the test or the package made there goes; what was there comes back.
+	rm -rf /var/log/needle /run/needle
 	for dir in "${saved_dirs[@]}"; do
-		rm -rf "$dir" && cp -a "$top/saved$dir" "$dir"
+		cp -a "$top/saved$dir" "$dir"
 	done
 	ks_restore
 	rm -rf "$top"
 }
 trap cleanup EXIT
+trap "exit 1" TERM INT HUP
 
 # What the install may touch, as a list of names: compared before and
 # after (dpkg's and apt's own logs and databases change by design).
