@@ -145,7 +145,7 @@ typedef const char *conf_check_fn(const struct conf_key_info *key, const char *t
 	  CONF_IN_MULTICAST("none", "loads no rules"), .reload = CONF_NEXT_START,          \
 	  .why = "the rules are loaded at start")                                         \
 	X(RULES_IMMUTABLE, "rules_immutable", "apply",                                     \
-	  "-e 2 and --loginuid-immutable in the rules: apply (they last until reboot) or skip", \
+	  "the rules' -e 2 and --loginuid-immutable (they last until reboot): apply or skip",     \
 	  .type = CONF_CHOICE, CONF_FIELD(rules_immutable), CONF_CHOICES("apply", "skip"), \
 	  .reload = CONF_NEXT_START, .why = "the rules are loaded at start")               \
 	X(RULES_CHECK_INTERVAL, "rules_check_interval", "60",                              \
@@ -285,6 +285,10 @@ int conf_parse(struct conf *conf, const char *origin, const char *text, size_t l
 /* Unsigned number with an optional K/M/G suffix (powers of 1024); 0 or
  * -EINVAL. */
 int conf_parse_size(const char *v, uint64_t *ret);
+
+/* A size as a file would say it, with the largest suffix that is exact
+ * ("64M", "1000"); conf_parse_size reads it back. */
+void conf_format_size(uint64_t n, char *buf, size_t size);
 
 /* Reads and parses a file; -errno (with a message in err) if unreadable. */
 int conf_load_file(struct conf *conf, const char *path, char *err, size_t err_size);
