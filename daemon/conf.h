@@ -72,7 +72,8 @@ typedef const char *conf_check_fn(const struct conf_key_info *key, const char *t
  *   by `needle config`; row: designated initializers of struct
  *   conf_key_info (below): .type and what that type needs, CONF_FIELD(the
  *   struct conf field), .builtin where a file that leaves the key out gets
- *   another value than default, CONF_IN_MULTICAST(value, why) where
+ *   another value than default, .installed where the installed file sets
+ *   the key (rules: the service loads /etc/audit/rules.d as auditd's does), CONF_IN_MULTICAST(value, why) where
  *   multicast mode allows only value, .check where the type's parse is not
  *   enough, and .reload (with .why for CONF_NEXT_START).
  * The rows name conf.c's static hooks (check_*, outputs_*) and pipeline.h's
@@ -141,7 +142,8 @@ typedef const char *conf_check_fn(const struct conf_key_info *key, const char *t
 	  .why = "the default rules are loaded at start, when the kernel has none")        \
 	X(RULES, "rules", "augenrules",                                                    \
 	  "rules loaded at start: augenrules (/etc/audit/rules.d), a file, or none",           \
-	  .type = CONF_TEXT, CONF_FIELD(rules), .builtin = "none", .check = check_rules,   \
+	  .type = CONF_TEXT, CONF_FIELD(rules), .builtin = "none", .installed = "augenrules", \
+	  .check = check_rules,                                                            \
 	  CONF_IN_MULTICAST("none", "loads no rules"), .reload = CONF_NEXT_START,          \
 	  .why = "the rules are loaded at start")                                         \
 	X(RULES_IMMUTABLE, "rules_immutable", "apply",                                     \
@@ -214,6 +216,9 @@ struct conf_key_info {
 	const char *name;
 	const char *def;     /* the embedded configuration's value */
 	const char *builtin; /* a file that leaves the key out, if not def */
+	/* The installed configuration file (conf-doc.h) sets the key to this
+	 * value, not commented out (NULL: commented out at its built-in). */
+	const char *installed;
 	const char *doc;     /* one line */
 	enum conf_type type;
 	size_t offset, size; /* the struct conf field (not CONF_LIST) */
