@@ -7,6 +7,7 @@
  * (conf-stages.h).
  */
 #include "run.h"
+#include "caps.h"
 #include "clock.h"
 #include "conf-stages.h"
 #include "detach.h"
@@ -167,7 +168,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	bool unicast = conf->mode == CONF_MODE_UNICAST, collecting = false;
 	int status = EXIT_RUN_FAILED;
 	sigset_t sigs, block;
-	char fault_err[256];
+	char fault_err[256], caps_err[512];
 
 	if (fault_init(fault_err, sizeof(fault_err)) < 0) {
 		say("%s", fault_err);
@@ -177,10 +178,13 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 		say("TEST FAULT ARMED: %s (NEEDLE_TEST_FAULT, for tests only): a failure will be "
 		    "injected",
 		    fault_name());
-	if (geteuid() != 0) {
-		say("'needle run' needs root (CAP_AUDIT_CONTROL and CAP_AUDIT_READ); run it with sudo");
+	if (!caps_check_needed(!unicast, caps_err, sizeof(caps_err))) {
+		say("%s", caps_err);
 		return EXIT_RUN_FAILED;
 	}
+	caps_describe_missing_wanted(conf->process_context, caps_err, sizeof(caps_err));
+	if (caps_err[0])
+		say("note: running without %s", caps_err);
 	d.tty = foreground && isatty(STDERR_FILENO);
 	if (!foreground && detach_start(EXIT_RUN_OK, EXIT_RUN_FAILED, &d.ready_fd) < 0)
 		return EXIT_RUN_FAILED;
