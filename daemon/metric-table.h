@@ -46,6 +46,13 @@
 	X(OUTPUT_RAW, "raw")                 \
 	X(OUTPUT_ENRICHED, "enriched")       \
 	X(OUTPUT_STDOUT, "stdout")
+/* Where needle run's log lines went (daemon/say.h). */
+#define METRIC_LOG_DESTINATIONS(X)           \
+	X(LOG_STDERR, "stderr")              \
+	X(LOG_SYSLOG, "syslog")              \
+	X(LOG_FILE, "file")                  \
+	X(LOG_KMSG, "kmsg")                  \
+	X(LOG_LOST, "lost")
 #define METRIC_RECORD_CAUSES(X)              \
 	X(RECORDS_KERNEL, "kernel")          \
 	X(RECORDS_RING, "ring")              \
@@ -74,6 +81,8 @@
 	X(RECORD_CAUSE, "cause", metric_record_cause_names, METRIC_RECORD_CAUSE_COUNT, NULL, \
 	  NULL, 0)                                                                         \
 	X(EVENT_CAUSE, "cause", metric_event_cause_names, METRIC_EVENT_CAUSE_COUNT, NULL,  \
+	  NULL, 0)                                                                         \
+	X(LOG_TO, "to", metric_log_destination_names, METRIC_LOG_DESTINATION_COUNT, NULL,    \
 	  NULL, 0)                                                                         \
 	X(LE, "le", NULL, 0, NULL, NULL, 0)
 
@@ -232,7 +241,12 @@
 	X(PROCESS_TABLE_FULL, "needle_process_table_full_total", COUNTER, NONE,                \
 	  "Processes not added because the table was full (raise process_table_size).")       \
 	X(PROCESS_TABLE_EXPIRED, "needle_process_table_expired_total", COUNTER, NONE,          \
-	  "Entries removed a while after their process exited.")
+	  "Entries removed a while after their process exited.")                              \
+	/* needle run's own log (daemon/say.h) */                                              \
+	X(LOG_MESSAGES, "needle_log_messages_total", COUNTER, LOG_TO,                         \
+	  "Lines needle logged, by where they went: stderr (foreground, systemd's journal), "  \
+	  "syslog (detached), file (log_dir/needle.messages: syslog unreachable), kmsg (the "  \
+	  "kernel's log: that file failed too), lost (nowhere).")
 
 #define METRIC_ENUM_(id, ...) METRIC_##id,
 
@@ -241,6 +255,7 @@ enum metric_stage { METRIC_STAGES(METRIC_ENUM_) METRIC_STAGE_COUNT };
 enum metric_drop_reason { METRIC_DROP_REASONS(METRIC_ENUM_) METRIC_DROP_REASON_COUNT };
 enum metric_event_state { METRIC_EVENT_STATES(METRIC_ENUM_) METRIC_EVENT_STATE_COUNT };
 enum metric_output { METRIC_OUTPUTS(METRIC_ENUM_) METRIC_OUTPUT_COUNT };
+enum metric_log_destination { METRIC_LOG_DESTINATIONS(METRIC_ENUM_) METRIC_LOG_DESTINATION_COUNT };
 enum metric_record_cause { METRIC_RECORD_CAUSES(METRIC_ENUM_) METRIC_RECORD_CAUSE_COUNT };
 enum metric_event_cause { METRIC_EVENT_CAUSES(METRIC_ENUM_) METRIC_EVENT_CAUSE_COUNT };
 enum metric { METRIC_TABLE(METRIC_ENUM_) METRIC_COUNT };
@@ -253,6 +268,7 @@ extern const char *const metric_stage_names[METRIC_STAGE_COUNT];
 extern const char *const metric_drop_reason_names[METRIC_DROP_REASON_COUNT];
 extern const char *const metric_event_state_names[METRIC_EVENT_STATE_COUNT];
 extern const char *const metric_output_names[METRIC_OUTPUT_COUNT];
+extern const char *const metric_log_destination_names[METRIC_LOG_DESTINATION_COUNT];
 extern const char *const metric_record_cause_names[METRIC_RECORD_CAUSE_COUNT];
 extern const char *const metric_event_cause_names[METRIC_EVENT_CAUSE_COUNT];
 

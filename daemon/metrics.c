@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "metrics.h"
+#include "say.h"
 #include "metric-table.h"
 #include "proctable.h"
 
@@ -347,6 +348,17 @@ static void render_procs(const struct proctable_stats *t, struct outbuf *o)
 	one(o, METRIC_PROCESS_TABLE_EXPIRED, (double)st.expired);
 }
 
+/* needle run's log lines, by where they went (say.h). */
+static void render_log(struct outbuf *o)
+{
+	uint64_t n[METRIC_LOG_DESTINATION_COUNT];
+
+	say_counts(n);
+	header(o, METRIC_LOG_MESSAGES);
+	for (int i = 0; i < METRIC_LOG_DESTINATION_COUNT; i++)
+		sample(o, METRIC_LOG_MESSAGES, metric_log_destination_names[i], NULL, (double)n[i]);
+}
+
 void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *out)
 {
 	const char *stage;
@@ -368,6 +380,7 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_losses(p, k, out);
 	if (p->have_procs)
 		render_procs(&p->procs, out);
+	render_log(out);
 }
 
 static void read_pipeline(const void *arg, struct pipeline_stats *ret)

@@ -138,8 +138,10 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 	watch_boot_hold(d->p);
 	kernel_session_say_features(d->session);
 	watch_audit_enabled(&watch);
-	if (d->ready_fd >= 0)
+	if (d->ready_fd >= 0) {
 		detach_ready(&d->ready_fd);
+		say_to_syslog(d->conf.log_dir);
+	}
 
 	for (;;) {
 		struct timespec tick = { 1, 0 };
