@@ -12,12 +12,14 @@ MESON_OPTS ?= --buildtype=debugoptimized
 
 # What building needs, and what the tests need on top of that.
 DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev liblz4-dev libaudit-dev \
-              libmicrohttpd-dev
+              libmicrohttpd-dev libsystemd-dev
 # auditd brings auditctl, which the live tests use to add their narrow rules
 # and to read the kernel state (its service is never started by this
 # install); lz4 reads back compressed logs; python3 checks JSON output, and
-# its prometheus-client parses the metrics endpoint.
-DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client
+# its prometheus-client parses the metrics endpoint; systemd brings
+# systemd-analyze (verify, syscall groups) and python3-seccomp lets the
+# service test apply needle.service's system call filter.
+DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client systemd python3-seccomp
 
 # make bench: laurel is the peer needle-bench replay compares with; auditd
 # the one needle-bench live compares with; gnuplot draws the knee plot.

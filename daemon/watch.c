@@ -196,7 +196,7 @@ void watch_tick(struct watch *w)
 	}
 }
 
-void watch_status_line(struct watch *w)
+void watch_status_text(struct watch *w, char *buf, size_t size)
 {
 	struct pipeline_stats ps;
 	struct listener_stats ls;
@@ -216,11 +216,11 @@ void watch_status_line(struct watch *w)
 		fill += ps.ring[i].occupancy;
 		cap += ps.ring[i].capacity;
 	}
-	fprintf(stderr,
-		"\rrecords/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u since start | "
-		"socket overruns %" PRIu64 "   ",
-		ls.records - w->line_records, cap ? 100.0 * (double)fill / (double)cap : 0, k.backlog,
-		k.backlog_limit, lost, ls.enobufs);
+	snprintf(buf, size,
+		 "records/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u since start | "
+		 "socket overruns %" PRIu64,
+		 ls.records - w->line_records, cap ? 100.0 * (double)fill / (double)cap : 0, k.backlog,
+		 k.backlog_limit, lost, ls.enobufs);
 	w->line_records = ls.records;
 }
 
