@@ -11,8 +11,8 @@
 #include "clock.h"
 #include "conf-stages.h"
 #include "detach.h"
-#include "notify.h"
 #include "fault.h"
+#include "notify.h"
 #include "proctable.h"
 #include "reload.h"
 #include "say.h"
@@ -250,9 +250,10 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	if (caps_err[0])
 		say("note: running without %s", caps_err);
 	d.tty = foreground && isatty(STDERR_FILENO);
-	notify_init(&d.notify);
 	if (!foreground && detach_start(EXIT_RUN_OK, EXIT_RUN_FAILED, &d.ready_fd) < 0)
 		return EXIT_RUN_FAILED;
+	/* After the fork: the watchdog is for the pid systemd named. */
+	notify_init(&d.notify);
 	d.session = kernel_session_open(unicast, say);
 	if (!d.session)
 		return EXIT_RUN_FAILED;
