@@ -94,18 +94,21 @@ static int to_file(const char *line)
 
 	if (!file_path[0])
 		return -ENOENT;
-	if (file_fd >= 0 && fstat(file_fd, &st) == 0 && st.st_size >= SAY_FILE_MAX) {
+	for (int attempt = 0; attempt < 2; attempt++) {
 		char old[sizeof(file_path) + 4];
 
+		if (file_fd < 0) {
+			file_fd = open(file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+			if (file_fd < 0)
+				return -errno;
+		}
+		if (fstat(file_fd, &st) < 0 || st.st_size < SAY_FILE_MAX)
+			break;
+		/* Full: the old generation goes (one kept), a new file starts. */
 		snprintf(old, sizeof(old), "%s.1", file_path);
 		rename(file_path, old);
 		close(file_fd);
 		file_fd = -1;
-	}
-	if (file_fd < 0) {
-		file_fd = open(file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		if (file_fd < 0)
-			return -errno;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);

@@ -8,7 +8,8 @@
 #     (two SIGHUPs, the stop) arrive there as syslog datagrams, counted
 #     (those before detaching went to stderr: counted "stderr")
 #   3 detached, no /dev/log: they go to log_dir/needle.messages, the first
-#     saying why; the count is the file's lines
+#     saying why; the count is the file's lines; a full (16 MiB) one found
+#     there is moved to needle.messages.1 first
 #   4 detached, no /dev/log, needle.messages unwritable: /dev/kmsg (dmesg
 #     shows them), counted "kmsg"
 #   5 detached, none of them: counted "lost", nothing else
@@ -125,8 +126,11 @@ else
 		"$(cat "$top/syslog.out" "$top/syslog/stderr")"
 fi
 
-# 3. Detached, no /dev/log: log_dir/needle.messages.
+# 3. Detached, no /dev/log: log_dir/needle.messages. One is there already,
+# full (16 MiB): it becomes needle.messages.1 and a new one starts.
 conf file
+mkdir -p "$top/file/log"
+truncate -s 16M "$top/file/log/needle.messages"
 detached file "" no
 hup_twice file
 file_lines=$(wc -l < "$top/file/log/needle.messages" 2>/dev/null)
@@ -135,8 +139,9 @@ stop_detached && stopped=yes
 if [ "$status" = 0 ] && [ "$got" = "$pre 0 3 0 0" ] && [ "$file_lines" = 3 ] &&
 	head -1 "$top/file/log/needle.messages" | grep -q "needle\[$pid\]: syslog (/dev/log) cannot take needle's messages (No such file or directory): they go to $top/file/log/needle.messages" &&
 	grep -q "needle\[$pid\]: stopped: " "$top/file/log/needle.messages" && [ $stopped = yes ] &&
-	[ "$(stat -c %a "$top/file/log/needle.messages")" = 600 ]; then
-	ok "detached without syslog: log_dir/needle.messages (0600), why first, 3 counted for 3 lines, the stop summary too"
+	[ "$(stat -c %a "$top/file/log/needle.messages")" = 600 ] &&
+	[ "$(stat -c %s "$top/file/log/needle.messages.1")" = $((16 << 20)) ]; then
+	ok "detached without syslog: log_dir/needle.messages (0600), why first, 3 counted for 3 lines, the stop summary too; the full one before moved to .1"
 else
 	not_ok "detached without syslog: needle.messages" "exit $status, stopped $stopped" \
 		"counts (stderr syslog file kmsg lost): $got, file lines: $file_lines" \
