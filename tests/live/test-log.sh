@@ -7,6 +7,9 @@
 #   2 detached, /dev/log a socket of the test: the lines after detaching
 #     (two SIGHUPs, the stop) arrive there as syslog datagrams, counted
 #     (those before detaching went to stderr: counted "stderr")
+#   2b the same socket, not read (the test's receiver stopped): once its
+#     queue is full the lines go to the file, needle never waits; the
+#     socket and the file got what was counted for each
 #   3 detached, no /dev/log: they go to log_dir/needle.messages, the first
 #     saying why; the count is the file's lines; a full (16 MiB) one found
 #     there is moved to needle.messages.1 first
@@ -124,6 +127,38 @@ else
 	not_ok "detached: syslog datagrams" "exit $status, pid $pid, stopped $stopped" \
 		"counts (stderr syslog file kmsg lost): $got, datagrams: $datagrams" \
 		"$(cat "$top/syslog.out" "$top/syslog/stderr")"
+fi
+
+# 2b. Syslog that does not read: its queue fills (net.unix.max_dgram_qlen),
+# needle does not wait, the rest goes to the file; the counts are what each
+# got.
+conf full
+/usr/bin/python3 "$here/dgram_sink.py" "$top/full.sock" "$top/full.out" &
+sink_pid=$!
+for _ in $(seq 50); do [ -s "$top/full.out" ] && break; sleep 0.1; done
+detached full "$top/full.sock" no
+kill -STOP "$sink_pid"
+t0=$(date +%s%N)
+for _ in $(seq 20); do kill -HUP "$pid"; sleep 0.1; done
+got=$(counts full)
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill -CONT "$sink_pid"
+sleep 0.5
+read -r _ to_syslog to_file _ _ <<< "$got"
+datagrams=$(grep -c "needle\[$pid\]: " "$top/full.out")
+file_lines=$(wc -l < "$top/full/log/needle.messages" 2>/dev/null)
+stopped=no
+stop_detached && stopped=yes
+kill "$sink_pid"; wait "$sink_pid" 2>/dev/null; sink_pid=
+if [ "$status" = 0 ] && [ "$to_syslog" = "$datagrams" ] && [ "$to_file" = "$file_lines" ] &&
+	[ "$to_file" -ge 2 ] && [ "$to_syslog" -ge 10 ] && [ "$took" -lt 10000 ] &&
+	head -1 "$top/full/log/needle.messages" | grep -q "syslog (/dev/log) cannot take needle's messages (Resource temporarily unavailable)" &&
+	[ $stopped = yes ]; then
+	ok "detached, syslog not reading: $to_syslog lines to syslog as it got them, $to_file to the file (why first), needle never waited"
+else
+	not_ok "detached, syslog not reading" "exit $status, stopped $stopped, 20 SIGHUPs in $took ms" \
+		"counts (stderr syslog file kmsg lost): $got, datagrams: $datagrams, file lines: $file_lines" \
+		"$(cat "$top/full/log/needle.messages" "$top/full/stderr" 2>&1)"
 fi
 
 # 3. Detached, no /dev/log: log_dir/needle.messages. One is there already,
