@@ -20,7 +20,9 @@
 #     the pings go on while its ring is empty; with records in it they stop (no WATCHDOG=1 for longer than
 #     WatchdogSec: systemd would restart needle), STATUS= goes on, the log
 #     names the decoder; SIGTERM still stops it cleanly, every event written
-#   7 the unit has no ExecStartPost: needle loads rules itself (nothing to
+#   7 without systemd (a needle started by hand) the same stall is only
+#     said in the log, 30 s after records waited
+#   8 the unit has no ExecStartPost: needle loads rules itself (nothing to
 #     run after it)
 # usage: test-service.sh NEEDLE UNIT HELPER   (TAP; root; one at a time)
 set -u
@@ -187,6 +189,34 @@ else
 	not_ok "stalled decoder stops the pings" "pings while idle $idle_pings, late ones: $(printf '%s ' $late)" \
 		"longest gap $gap ms, statuses $statuses, alive $alive, exit $status" "$events" \
 		"$(cat "$top/stalled/stderr")" "$(ks_settings)"
+fi
+
+# 7. Without systemd (no NOTIFY_SOCKET, no WATCHDOG_USEC) the same stall
+# is only said in the log, after 30 s.
+mkdir -p "$top/plain"
+printf '%s\n' "log_dir = $top/plain/log" "metrics_listen =" "control_socket =" \
+	"backlog_wait_time = 100" "decoder_threads = 2" > "$top/plain/needle.conf"
+NEEDLE_TEST_FAULT=decoder-stall:30 "$NEEDLE" run --foreground -c "$top/plain/needle.conf" \
+	2> "$top/plain/stderr" &
+pid=$!
+LIVE_PIDS+=("$pid")
+for _ in $(seq 50); do grep -q "^needle: collecting" "$top/plain/stderr" && break; sleep 0.1; done
+load plain 40
+sleep 1
+t_load=$(mono_ms)
+load plainb 10
+said=
+for _ in $(seq 400); do
+	grep -q "^needle: warning: decoder 0: .*the pipeline is stuck$" "$top/plain/stderr" && { said=$(mono_ms); break; }
+	sleep 0.1
+done
+kill -TERM "$pid"; wait "$pid"; status=$?
+after=$(( ${said:-0} - t_load ))
+if [ -n "$said" ] && [ "$after" -ge 28500 ] && [ "$after" -le 34000 ] && [ $status = 0 ] && restored; then
+	ok "without systemd: the stalled decoder said in the log $after ms after records waited (bound 30 s); exit 0"
+else
+	not_ok "without systemd: the stall said after 30 s" "said ${said:-never}, $after ms after the load, exit $status" \
+		"$(cat "$top/plain/stderr")"
 fi
 
 if grep -q '^ExecStartPost=' "$UNIT"; then
