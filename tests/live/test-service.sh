@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Live: needle.service (daemon/needle.service.in, configured by meson) as
+# Live: needle.service (daemon/needle.service, filled in by install/meson.build) as
 # systemd runs it. PID 1 here is not systemd, so unit_exec.py applies the
 # unit's own [Service] options (sandbox, capabilities, seccomp, environment)
 # and execs its ExecStart with the build's binary and a test configuration,
