@@ -5,9 +5,9 @@
 # and execs its ExecStart with the build's binary and a test configuration,
 # NOTIFY_SOCKET on a datagram socket of the test (dgram_sink.py) and
 # WatchdogSec 2 s in place of the unit's 30 s (as a drop-in would).
-#   1 systemd-analyze verify passes with no word (man pages aside: they are
-#     the package's), and says something for an unknown key (the check can
-#     fail)
+#   1 systemd-analyze verify passes with no word, the man pages of its
+#     Documentation= found among the build's (MANDIR: build/man), and says
+#     something for an unknown key (the check can fail)
 #   2 READY=1 is the first datagram, sent once needle is the kernel's audit
 #     daemon: auditctl -s, run when it arrives, shows needle's pid
 #   3 STATUS= is the status line, updated each second
@@ -24,9 +24,9 @@
 #     said in the log, 30 s after records waited
 #   8 the unit has no ExecStartPost: needle loads rules itself (nothing to
 #     run after it)
-# usage: test-service.sh NEEDLE UNIT HELPER   (TAP; root; one at a time)
+# usage: test-service.sh NEEDLE UNIT HELPER [MANDIR]   (TAP; root; one at a time)
 set -u
-NEEDLE=$(readlink -f "$1") UNIT=$(readlink -f "$2") helper=$(readlink -f "$3")
+NEEDLE=$(readlink -f "$1") UNIT=$(readlink -f "$2") helper=$(readlink -f "$3") mandir=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 command -v systemd-analyze >/dev/null || { echo "1..0 # SKIP systemd-analyze missing (Debian package systemd)"; exit 0; }
@@ -49,17 +49,24 @@ stop_sink() { [ -n "$sink_pid" ] && { kill "$sink_pid" 2>/dev/null; wait "$sink_
 trap 'stop_sink; auditctl -D -k "$key" >/dev/null 2>&1; live_cleanup' EXIT
 restored() { [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ]; }
 
-# 1. systemd-analyze verify on the unit as built, its program the build's.
-mkdir -p "$top/verify"
+# 1. systemd-analyze verify on the unit as built, its program the build's,
+# its man pages the build's (a man tree of them for MANPATH).
+mkdir -p "$top/verify" "$top/man/man5" "$top/man/man8"
 program=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$UNIT")
 sed "s#^ExecStart=$program #ExecStart=$NEEDLE #" "$UNIT" > "$top/verify/needle.service"
-verify=$(cd "$top/verify" && systemd-analyze verify --man=no needle.service 2>&1)
+man=--man=no pages="man pages not checked (none built: scdoc missing)"
+if [ -n "$mandir" ] && [ -f "$mandir/needle.8" ] && [ -f "$mandir/needle.conf.5" ]; then
+	cp "$mandir/needle.8" "$top/man/man8/"
+	cp "$mandir/needle.conf.5" "$top/man/man5/"
+	man=--man=yes pages="its man pages found"
+fi
+verify=$(cd "$top/verify" && MANPATH=$top/man systemd-analyze verify $man needle.service 2>&1)
 status=$?
 printf '%s\n' '[Service]' 'NoSuchKey=1' >> "$top/verify/needle.service"
-control=$(cd "$top/verify" && systemd-analyze verify --man=no needle.service 2>&1)
+control=$(cd "$top/verify" && MANPATH=$top/man systemd-analyze verify $man needle.service 2>&1)
 if [ $status = 0 ] && [ -z "$verify" ] && [ "$program" = "$(dirname "$program")/needle" ] &&
 	printf '%s' "$control" | grep -q "Unknown key 'NoSuchKey'"; then
-	ok "systemd-analyze verify: no word on the unit ($program replaced by the build's); an unknown key is named"
+	ok "systemd-analyze verify: no word on the unit ($program replaced by the build's, $pages); an unknown key is named"
 else
 	not_ok "systemd-analyze verify" "exit $status, ExecStart program $program" "$verify" "control: $control"
 fi
