@@ -91,9 +91,11 @@ int pipeline_close(struct pipeline *p);
 /* Signals: the main thread waits for PIPELINE_WAKE_SIGNAL (a thread
  * failed) beside SIGTERM; PIPELINE_LISTENER_SIGNAL interrupts a listener's
  * recvmmsg at stop, so stop never depends on the receive timeout. Block
- * both in every thread before pipeline_start(): listeners unblock theirs. */
-#define PIPELINE_WAKE_SIGNAL SIGUSR1
-#define PIPELINE_LISTENER_SIGNAL SIGUSR2
+ * both in every thread before pipeline_start(): listeners unblock theirs.
+ * Real-time signals, so that SIGUSR1 and SIGUSR2 keep auditd's meanings
+ * for the administrator (rotate the logs; resume writing). */
+#define PIPELINE_WAKE_SIGNAL (SIGRTMIN + 1)
+#define PIPELINE_LISTENER_SIGNAL (SIGRTMIN + 2)
 
 /* The first failed thread's cause, or NULL while none has failed; and how
  * many threads failed. Any thread. */
