@@ -55,10 +55,19 @@ static struct sink *open_sink(struct pipeline *p, const struct pipeline_settings
 	int r;
 
 	if (!name) {
-		r = sink_open(NULL, false, 0, 1, &s);
+		r = sink_open(NULL, NULL, &s);
 	} else {
+		struct sink_options o = {
+			.lz4 = c->compress_lz4,
+			.max_size = c->max_log_file,
+			.num_logs = c->num_logs,
+			.group = c->log_group,
+			.flush = c->flush,
+			.freq = c->freq,
+		};
+
 		snprintf(path, sizeof(path), "%s/%s%s", c->log_dir, name, c->compress_lz4 ? ".lz4" : "");
-		r = sink_open(path, c->compress_lz4, c->max_log_file, c->num_logs, &s);
+		r = sink_open(path, &o, &s);
 	}
 	if (r < 0) {
 		p->say("cannot open %s/%s: %s", c->log_dir, name ? name : "stdout", strerror(-r));

@@ -52,6 +52,9 @@ struct pipeline_settings {
 	uint64_t max_log_file;      /* bytes; rotate past it (0: never) */
 	unsigned num_logs;          /* generations kept, current included */
 	bool compress_lz4;          /* LZ4 frames, files named .lz4 */
+	gid_t log_group;            /* 0: files 0600; else 0640 (rotated 0440), that group */
+	enum sink_flush flush;      /* how writes reach the disk (sink.h) */
+	unsigned freq;              /* events between fsyncs, incremental flush */
 	bool process_context;       /* keep a process table (context/) */
 	unsigned process_table_size;
 	struct decoder_settings decoder; /* the first snapshot the decoders read */
