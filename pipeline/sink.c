@@ -58,17 +58,7 @@ static int system_open(const char *path, int flags, mode_t mode)
 	return open(path, flags, mode);
 }
 
-static int system_fsync(int fd)
-{
-	/* Test only (fault.h): an I/O error the disk reports late. */
-	if (fault_take(FAULT_SINK_FSYNC)) {
-		errno = EIO;
-		return -1;
-	}
-	return fsync(fd);
-}
-
-const struct sink_io sink_io_system = { system_open, rename, system_fsync, close, write };
+const struct sink_io sink_io_system = { system_open, rename, fsync, close, write };
 
 static void count_error(struct sink *s, _Atomic uint64_t *counter, int err)
 {
@@ -131,13 +121,28 @@ static int sync_fd(struct sink *s, int fd, uint64_t events)
 	return -err;
 }
 
-/* A finished file's end: fsync (when sync) and close, each result counted.
- * Events written to it are at risk when either fails. Returns 0 or -errno. */
-static int finish_file(struct sink *s, int fd, uint64_t events, bool sync)
+/* How a file ends (finish_file): closed, synced first, or synced at
+ * sink_close(), the last one, where the test-only fault sink-fsync fires
+ * (fault.h: an I/O error the disk reports late). */
+enum finish { FINISH_CLOSE, FINISH_SYNC, FINISH_LAST };
+
+static int finish_sync(struct sink *s, int fd, enum finish how)
+{
+	if (how == FINISH_LAST && fault_take(FAULT_SINK_FSYNC)) {
+		errno = EIO;
+		return -1;
+	}
+	return how == FINISH_CLOSE ? 0 : s->io->fsync(fd);
+}
+
+/* A finished file's end: fsync (unless FINISH_CLOSE) and close, each result
+ * counted. Events written to it are at risk when either fails. Returns 0
+ * or -errno. */
+static int finish_file(struct sink *s, int fd, uint64_t events, enum finish how)
 {
 	int r = 0;
 
-	if (sync && s->io->fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+	if (finish_sync(s, fd, how) < 0 && errno != EINVAL && errno != EROFS)
 		r = -errno;
 	if (s->io->close(fd) < 0 && errno != EINTR && !r)
 		r = -errno;
@@ -297,7 +302,7 @@ int sink_close(struct sink *s)
 	flusher_stop(s->flusher); /* its last fsync done; the one below covers the rest */
 	s->flusher = NULL;
 	if (s->path[0] && s->fd >= 0)
-		r = finish_file(s, s->fd, s->file_events, true);
+		r = finish_file(s, s->fd, s->file_events, FINISH_LAST);
 	s->fd = -1;
 	return r;
 }
@@ -438,7 +443,8 @@ static int rotate(struct sink *s)
 		 * effort: the data is what matters), then its own end and
 		 * errors; synced unless flush = none. */
 		fchmod(old_fd, file_mode(s, false));
-		finish_file(s, old_fd, s->file_events, s->opt.flush != SINK_FLUSH_NONE);
+		finish_file(s, old_fd, s->file_events,
+			    s->opt.flush != SINK_FLUSH_NONE ? FINISH_SYNC : FINISH_CLOSE);
 		s->fd = fd;
 		note_file(s, fd);
 	}
@@ -549,7 +555,7 @@ int sink_suspend(struct sink *s)
 		return 0;
 	pthread_mutex_lock(&s->lock);
 	if (!s->suspended && s->fd >= 0) {
-		r = finish_file(s, s->fd, s->file_events, true);
+		r = finish_file(s, s->fd, s->file_events, FINISH_SYNC);
 		s->fd = -1;
 		s->suspended = true;
 		atomic_store_explicit(&s->stats.suspended, 1, relaxed);
