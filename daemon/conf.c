@@ -237,7 +237,7 @@ static int parse_decimal(const char *v, uint64_t *ret)
 }
 
 /* A size as a file would say it: with the largest suffix that is exact. */
-static void format_size(uint64_t n, char *buf, size_t size)
+void conf_format_size(uint64_t n, char *buf, size_t size)
 {
 	static const struct { char suffix; unsigned shift; } units[] = {
 		{ 'G', 30 }, { 'M', 20 }, { 'K', 10 },
@@ -337,8 +337,8 @@ static int set_key(struct conf *c, enum conf_key id, const char *v, struct where
 		break;
 	case CONF_SIZE:
 		if (conf_parse_size(v, &n) < 0 || n < k->min || n > k->max) {
-			format_size(k->min, lo, sizeof(lo));
-			format_size(k->max, hi, sizeof(hi));
+			conf_format_size(k->min, lo, sizeof(lo));
+			conf_format_size(k->max, hi, sizeof(hi));
 			return fail(w, "%s: '%s' is not a size from %s to %s (bytes, or with a K, "
 				       "M or G suffix)",
 				    k->name, v, lo, hi);
@@ -616,7 +616,7 @@ void conf_format_key(const struct conf *c, enum conf_key key, char *buf, size_t 
 		snprintf(buf, size, "%" PRIu64, field_get(c, k));
 		break;
 	case CONF_SIZE:
-		format_size(field_get(c, k), buf, size);
+		conf_format_size(field_get(c, k), buf, size);
 		break;
 	case CONF_KERNEL:
 		if (kernel_get(c, k) == CONF_KEEP)

@@ -325,6 +325,10 @@ int conf_parse(struct conf *conf, const char *origin, const char *text, size_t l
  * -EINVAL. */
 int conf_parse_size(const char *v, uint64_t *ret);
 
+/* A size as a file would say it, with the largest suffix that is exact
+ * ("64M", "1000"); conf_parse_size reads it back. */
+void conf_format_size(uint64_t n, char *buf, size_t size);
+
 /* Reads and parses a file; -errno (with a message in err) if unreadable. */
 int conf_load_file(struct conf *conf, const char *path, char *err, size_t err_size);
 

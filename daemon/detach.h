@@ -16,7 +16,7 @@
 
 /* Forks. In the parent: waits for the child, then exits (ok_status or
  * fail_status); never returns. In the child: 0, *ret_ready_fd is the pipe
- * to detach_ready(). -1 when it cannot fork (said). */
+ * to detach_ready(). -errno when it cannot fork (said). */
 int detach_start(int ok_status, int fail_status, int *ret_ready_fd);
 
 /* In the child, once collecting: tells the parent, leaves the terminal,

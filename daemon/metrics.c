@@ -278,10 +278,10 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 }
 
 double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot *k,
-			 const char **ret_stage)
+			 enum metric_stage *ret_stage)
 {
 	double risk = 0, v;
-	const char *stage = metric_stage_names[METRIC_STAGE_NONE];
+	enum metric_stage stage = METRIC_STAGE_NONE;
 	struct kernel_view kv;
 
 	kernel_snapshot_read(k, &kv);
@@ -289,14 +289,14 @@ double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot 
 		v = (double)kv.status.backlog / (double)kv.status.backlog_limit;
 		if (v > risk) {
 			risk = v;
-			stage = metric_stage_names[METRIC_STAGE_KERNEL];
+			stage = METRIC_STAGE_KERNEL;
 		}
 	}
 	if (kv.socket_limit) {
 		v = (double)kv.socket_queued / (double)kv.socket_limit;
 		if (v > risk) {
 			risk = v;
-			stage = metric_stage_names[METRIC_STAGE_SOCKET];
+			stage = METRIC_STAGE_SOCKET;
 		}
 	}
 	for (unsigned i = 0; p && i < p->decoders; i++) {
@@ -305,7 +305,7 @@ double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot 
 		v = rs.capacity ? (double)rs.occupancy / (double)rs.capacity : 0;
 		if (v > risk) {
 			risk = v;
-			stage = metric_stage_names[METRIC_STAGE_RING];
+			stage = METRIC_STAGE_RING;
 		}
 	}
 	if (ret_stage)
@@ -352,12 +352,12 @@ static void render_procs(const struct proctable_stats *t, struct outbuf *o)
 
 void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *out)
 {
-	const char *stage;
+	enum metric_stage stage;
 	double risk = metrics_loss_risk(p, k, &stage);
 	struct kernel_view v;
 
 	header(out, METRIC_LOSS_RISK);
-	sample(out, METRIC_LOSS_RISK, stage, NULL, risk);
+	sample(out, METRIC_LOSS_RISK, metric_stage_names[stage], NULL, risk);
 	render_kernel(k, out);
 	kernel_snapshot_read(k, &v);
 	if (v.readlog)

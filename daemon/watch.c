@@ -141,7 +141,7 @@ static void watch_sinks(struct watch *w)
 void watch_tick(struct watch *w)
 {
 	uint64_t now[LOSS_CAUSES];
-	const char *stage;
+	enum metric_stage stage;
 	struct pipeline_stats ps;
 	struct decoder_stats ds;
 	double risk;
@@ -165,9 +165,9 @@ void watch_tick(struct watch *w)
 	    (!w->risk_warned_at || w->seconds - w->risk_warned_at >= WARN_EVERY)) {
 		say("warning: the %s stage is %.0f%% full: events will be lost (or audited "
 		    "processes slowed) if it fills; %s",
-		    stage, risk * 100,
-		    strcmp(stage, "kernel") == 0   ? "raise backlog_limit or decoder_threads"
-		    : strcmp(stage, "socket") == 0 ? "raise socket_buffer or listener_threads"
+		    metric_stage_names[stage], risk * 100,
+		    stage == METRIC_STAGE_KERNEL   ? "raise backlog_limit or decoder_threads"
+		    : stage == METRIC_STAGE_SOCKET ? "raise socket_buffer or listener_threads"
 						   : "raise ring_size or decoder_threads");
 		w->risk_warned_at = w->seconds;
 	}
@@ -191,7 +191,7 @@ void watch_tick(struct watch *w)
 		    "%.0f%% (%s), lost since start: kernel %" PRIu64 " records, socket overruns %" PRIu64
 		    ", ring drops %" PRIu64 ", sink %" PRIu64 " events",
 		    ds.events + ds.partial_events - w->status_events, STATUS_EVERY, ds.partial_events,
-		    risk * 100, stage, now[LOSS_KERNEL] - w->start[LOSS_KERNEL],
+		    risk * 100, metric_stage_names[stage], now[LOSS_KERNEL] - w->start[LOSS_KERNEL],
 		    now[LOSS_SOCKET] - w->start[LOSS_SOCKET], now[LOSS_RING] - w->start[LOSS_RING],
 		    now[LOSS_SINK] - w->start[LOSS_SINK]);
 		w->status_events = ds.events + ds.partial_events;
