@@ -204,7 +204,7 @@
 	X(SINK_WRITE_ERRORS, "needle_sink_write_errors_total", COUNTER, OUTPUT,                \
 	  "Failed writes (disk full, I/O error).")                                             \
 	X(SINK_LOST_EVENTS, "needle_sink_lost_events_total", COUNTER, OUTPUT,                  \
-	  "Events lost in failed writes.")                                                     \
+	  "Events lost in failed writes, or not written while writing was suspended.")         \
 	X(SINK_ROTATIONS, "needle_sink_rotations_total", COUNTER, OUTPUT, "Log file rotations.") \
 	X(SINK_ROTATION_ERRORS, "needle_sink_rotation_errors_total", COUNTER, OUTPUT,          \
 	  "Rotations not done (new file or rename refused); every generation kept, "           \
@@ -213,6 +213,16 @@
 	  "fsync or close of a finished file that failed (a late I/O error).")                 \
 	X(SINK_UNSYNCED_EVENTS, "needle_sink_unsynced_events_total", COUNTER, OUTPUT,          \
 	  "Events in files whose fsync or close failed: at most this many lost.")              \
+	X(SINK_SYNCS, "needle_sink_syncs_total", COUNTER, OUTPUT,                              \
+	  "fsyncs of the flush policy (flush = incremental or incremental_async: every freq "  \
+	  "events).")                                                                          \
+	X(SINK_SUSPENDED, "needle_sink_suspended", GAUGE, OUTPUT,                              \
+	  "1 while the space policy suspends writing to the output (a *_action = suspend).")   \
+	X(SINK_SUSPENDED_EVENTS, "needle_sink_suspended_events_total", COUNTER, OUTPUT,        \
+	  "Events not written while writing was suspended; counted in "                        \
+	  "needle_sink_lost_events_total too.")                                                \
+	X(LOG_DIR_FREE, "needle_log_dir_free_bytes", GAUGE, NONE,                              \
+	  "Bytes free in log_dir at the space policy's last check (once a second).")           \
 	/* losses by cause since start (metrics.c says how each is measured) */                \
 	X(LOST_RECORDS, "needle_lost_records_total", COUNTER, RECORD_CAUSE,                    \
 	  "Records lost since needle started, by stage: kernel (its lost counter), ring "      \
@@ -226,7 +236,7 @@
 	  "overrun); ring: events a full ring dropped records of; partial: written without "   \
 	  "their end (timeout, eviction, stop); restart: serials the kernel used before this " \
 	  "needle took over that no log has (no needle ran, or a killed one's buffers); "      \
-	  "sink: failed writes, summed over outputs.")                                         \
+	  "sink: failed writes and writes suspended for lack of space, summed over outputs.") \
 	/* the process table (process context on) */                                           \
 	X(PROCESS_TABLE_ENTRIES, "needle_process_table_entries", GAUGE, NONE,                  \
 	  "Processes in the table now.")                                                       \

@@ -261,6 +261,9 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 		{ METRIC_SINK_ROTATION_ERRORS, offsetof(struct sink_stats, rotate_errors) },
 		{ METRIC_SINK_SYNC_ERRORS, offsetof(struct sink_stats, sync_errors) },
 		{ METRIC_SINK_UNSYNCED_EVENTS, offsetof(struct sink_stats, unsynced_events) },
+		{ METRIC_SINK_SYNCS, offsetof(struct sink_stats, syncs) },
+		{ METRIC_SINK_SUSPENDED, offsetof(struct sink_stats, suspended) },
+		{ METRIC_SINK_SUSPENDED_EVENTS, offsetof(struct sink_stats, suspended_events) },
 	};
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k].m);
@@ -377,6 +380,8 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_rings(p, out);
 	render_decoders(p, out);
 	render_sinks(p, out);
+	if (p->have_log_dir_free)
+		one(out, METRIC_LOG_DIR_FREE, (double)p->log_dir_free);
 	render_losses(p, k, out);
 	if (p->have_procs)
 		render_procs(&p->procs, out);

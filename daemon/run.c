@@ -209,10 +209,19 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 			break;
 		if (sig == SIGHUP)
 			reload_config(d);
+		/* auditd's: SIGUSR1 rotates the logs, SIGUSR2 resumes writing
+		 * (here: looks at the free space now, and resumes if it can). */
+		if (sig == SIGUSR1)
+			pipeline_rotate_logs(d->p, "SIGUSR1");
+		if (sig == SIGUSR2)
+			pipeline_check_space(d->p);
 		now = clock_mono_ms();
+		if (sig == SIGHUP)
+			pipeline_keep_logs(d->p); /* SIGHUP's policy at once */
 		if (now >= next_second) {
 			/* A late wake (a long reload) does not bunch seconds. */
 			next_second = now - next_second >= 1000 ? now + 1000 : next_second + 1000;
+			pipeline_keep_logs(d->p); /* once a second */
 			kernel_session_poll(d->session, &d->kernel);
 			watch_tick(&watch);
 			if (procs && watch.seconds % PROCS_EXPIRE_EVERY == 0)
@@ -263,6 +272,8 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
 	sigaddset(&sigs, PIPELINE_WAKE_SIGNAL);
 	block = sigs;
 	sigaddset(&block, PIPELINE_LISTENER_SIGNAL); /* listeners unblock it */

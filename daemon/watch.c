@@ -26,7 +26,9 @@ static const struct {
 			"raise ring_size or decoder_threads, or set ring_full = block" },
 	[LOSS_DECODER] = { "records dropped from events over the size cap",
 			   "these events are marked truncated" },
-	[LOSS_SINK] = { "events lost in failed writes", "free space in log_dir; check the disk" },
+	[LOSS_SINK] = { "events lost in failed writes",
+			"free space in log_dir; check the disk (the count includes events not "
+			"written while the space policy suspended writing)" },
 	[LOSS_RESTART] = { "events the kernel numbered before this needle took over that no log "
 			   "has (while no needle ran, or in a killed needle's buffers)",
 			   "keep needle running (restart it at once); boot with audit=1 so the "
