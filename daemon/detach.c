@@ -51,7 +51,6 @@ void detach_ready(int *ready_fd)
 	}
 	close(*ready_fd);
 	*ready_fd = -1;
-	say_to_syslog();
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "metrics.h"
+#include "say.h"
 #include "metric-table.h"
 #include "proctable.h"
 
@@ -276,6 +277,9 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 		{ METRIC_SINK_ROTATION_ERRORS, offsetof(struct sink_stats, rotate_errors) },
 		{ METRIC_SINK_SYNC_ERRORS, offsetof(struct sink_stats, sync_errors) },
 		{ METRIC_SINK_UNSYNCED_EVENTS, offsetof(struct sink_stats, unsynced_events) },
+		{ METRIC_SINK_SYNCS, offsetof(struct sink_stats, syncs) },
+		{ METRIC_SINK_SUSPENDED, offsetof(struct sink_stats, suspended) },
+		{ METRIC_SINK_SUSPENDED_EVENTS, offsetof(struct sink_stats, suspended_events) },
 	};
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k].m);
@@ -363,6 +367,17 @@ static void render_procs(const struct proctable_stats *t, struct outbuf *o)
 	one(o, METRIC_PROCESS_TABLE_EXPIRED, (double)st.expired);
 }
 
+/* needle run's log lines, by where they went (say.h). */
+static void render_log(struct outbuf *o)
+{
+	uint64_t n[METRIC_LOG_DESTINATION_COUNT];
+
+	say_counts(n);
+	header(o, METRIC_LOG_MESSAGES);
+	for (int i = 0; i < METRIC_LOG_DESTINATION_COUNT; i++)
+		sample(o, METRIC_LOG_MESSAGES, metric_log_destination_names[i], NULL, (double)n[i]);
+}
+
 void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *out)
 {
 	enum metric_stage stage;
@@ -382,9 +397,12 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_rings(p, out);
 	render_decoders(p, out);
 	render_sinks(p, out);
+	if (p->have_log_dir_free)
+		one(out, METRIC_LOG_DIR_FREE, (double)p->log_dir_free);
 	render_losses(p, k, out);
 	if (p->have_procs)
 		render_procs(&p->procs, out);
+	render_log(out);
 }
 
 static void read_pipeline(const void *arg, struct pipeline_stats *ret)

@@ -26,7 +26,9 @@ static const struct {
 			"raise ring_size or decoder_threads, or set ring_full = block" },
 	[LOSS_DECODER] = { "records dropped from events over the size cap",
 			   "these events are marked truncated" },
-	[LOSS_SINK] = { "events lost in failed writes", "free space in log_dir; check the disk" },
+	[LOSS_SINK] = { "events lost in failed writes",
+			"free space in log_dir; check the disk (the count includes events not "
+			"written while the space policy suspended writing)" },
 	[LOSS_RESTART] = { "events the kernel numbered before this needle took over that no log "
 			   "has (while no needle ran, or in a killed needle's buffers)",
 			   "keep needle running (restart it at once); boot with audit=1 so the "
@@ -196,7 +198,7 @@ void watch_tick(struct watch *w)
 	}
 }
 
-void watch_status_line(struct watch *w)
+void watch_status_text(struct watch *w, char *buf, size_t size)
 {
 	struct pipeline_stats ps;
 	struct listener_stats ls;
@@ -216,11 +218,11 @@ void watch_status_line(struct watch *w)
 		fill += ps.ring[i].occupancy;
 		cap += ps.ring[i].capacity;
 	}
-	fprintf(stderr,
-		"\rrecords/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u since start | "
-		"socket overruns %" PRIu64 "   ",
-		ls.records - w->line_records, cap ? 100.0 * (double)fill / (double)cap : 0, k.backlog,
-		k.backlog_limit, lost, ls.enobufs);
+	snprintf(buf, size,
+		 "records/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u since start | "
+		 "socket overruns %" PRIu64,
+		 ls.records - w->line_records, cap ? 100.0 * (double)fill / (double)cap : 0, k.backlog,
+		 k.backlog_limit, lost, ls.enobufs);
 	w->line_records = ls.records;
 }
 

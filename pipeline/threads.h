@@ -95,6 +95,7 @@ struct pipeline {
 	struct sink *stdout_sink;
 	struct sink *primary_sink;      /* the log progress notes positions in */
 	uint32_t own_serial;            /* the next DAEMON_* record's (own-record.c); 0: unset */
+	struct logkeep *logkeep;        /* the log files' care (main thread); NULL: none */
 	struct progress *progress;      /* NULL: no note (no log file) */
 	struct progress_seed seed[PIPELINE_MAX_DECODERS]; /* where a restart starts */
 	/* Wall clock (ms) just before needle registered (or joined the

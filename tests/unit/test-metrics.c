@@ -110,7 +110,12 @@ static struct fake *fake_new(void)
 		st->rotate_errors = v++;
 		st->sync_errors = v++;
 		st->unsynced_events = v++;
+		st->syncs = v++;
+		st->suspended = i % 2;
+		st->suspended_events = v++;
 	}
+	p->have_log_dir_free = true;
+	p->log_dir_free = v++;
 	f->procs = proctable_new(100);
 	CHECK(f->procs != NULL);
 	proctable_lookup(f->procs, (uint32_t)getpid(), true);
