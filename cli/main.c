@@ -5,6 +5,7 @@
  * which `needle COMMAND --help` prints and `needle --help` lists in full.
  */
 #include "config.h"
+#include "conf-json.h"
 #include "conf.h"
 #include "run.h"
 #include "decode-cmd.h"
@@ -28,11 +29,12 @@ static const char run_help[] =
 	"  -h, --help         this help\n";
 
 static const char config_help[] =
-	"usage: needle config [-c FILE]\n"
+	"usage: needle config [-c FILE] [--json]\n"
 	"  Checks a configuration and prints it as needle would run with it, every\n"
 	"  key with its value below a line on what it does (without -c: the embedded\n"
 	"  configuration, as written); every error of the file at once, exit status 2.\n"
 	"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
+	"  -j, --json         one JSON object instead, exact values (sizes in bytes)\n"
 	"  -h, --help         this help\n";
 
 /* Loads the embedded configuration or FILE; prints every error, one per
@@ -82,17 +84,20 @@ static int config_main(int argc, char **argv)
 {
 	static const struct option config_options[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
 	struct conf conf;
 	char text[CONF_TEXT_MAX];
+	bool json = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:h", config_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:jh", config_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
+		case 'j': json = true; break;
 		case 'h': fputs(config_help, stdout); return 0;
 		default: fputs(config_help, stderr); return EXIT_RUN_CONFIG;
 		}
@@ -103,6 +108,19 @@ static int config_main(int argc, char **argv)
 	}
 	if (load_conf(path, &conf))
 		return EXIT_RUN_CONFIG;
+	if (json) {
+		struct outbuf o = { 0 };
+
+		conf_format_json(&conf, &o);
+		if (o.failed) {
+			fprintf(stderr, "needle config: out of memory\n");
+			outbuf_free(&o);
+			return 1;
+		}
+		fwrite(o.data, 1, o.len, stdout);
+		outbuf_free(&o);
+		return 0;
+	}
 	/* CONF_TEXT_MAX holds the longest values (test-conf checks it). */
 	conf_format(&conf, text, sizeof(text));
 	fputs(text, stdout);

@@ -131,6 +131,10 @@
 	  "Events the multicast reader never saw (serial gaps), as a slow reader loses them.") \
 	X(MULTICAST_RECEIVE_BUFFER, "needle_multicast_receive_buffer_bytes", GAUGE, NONE,      \
 	  "Receive buffer the kernel granted the multicast reader.")                           \
+	/* needle run itself */                                                                \
+	X(START_TIME, "needle_start_time_seconds", GAUGE, NONE,                                \
+	  "Unix time this needle opened its pipeline: needle stat's uptime and its rates "     \
+	  "since start.")                                                                      \
 	/* socket: the listeners, summed over threads */                                       \
 	X(SOCKET_RECEIVE_BUFFER, "needle_socket_receive_buffer_bytes", GAUGE, NONE,            \
 	  "Receive buffer the kernel granted to the audit socket.")                            \

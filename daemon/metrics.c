@@ -361,6 +361,7 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 		render_readlog(v.readlog, out);
 	if (!p)
 		return; /* needle monitor: the kernel only */
+	one(out, METRIC_START_TIME, (double)p->started_ms / 1000.0);
 	render_socket(p, k, out);
 	render_rings(p, out);
 	render_decoders(p, out);

@@ -190,6 +190,7 @@ int pipeline_open(const struct pipeline_settings *s, pipeline_say_fn *say,
 	}
 	p->say = say;
 	p->data_fd = -1;
+	p->started_ms = clock_wall_ms();
 	p->listeners = s->listeners;
 	p->decoders = s->decoders ? s->decoders : online_cpus();
 	p->mpsc = p->listeners > 1;
@@ -572,6 +573,7 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret)
 	memset(ret, 0, sizeof(*ret));
 	ret->listeners = p->listeners;
 	ret->decoders = p->decoders;
+	ret->started_ms = p->started_ms;
 	pipeline_sum_listeners(p, &ret->listener);
 	pipeline_sum_decoders(p, &ret->decoder);
 	for (unsigned i = 0; i < p->decoders; i++) {

@@ -205,6 +205,7 @@ uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost);
  * keeps as long as it likes. */
 struct pipeline_stats {
 	unsigned listeners, decoders;
+	uint64_t started_ms;                     /* wall clock at pipeline_open() */
 	struct listener_stats listener;          /* summed over the listeners */
 	struct decoder_stats decoder;            /* summed over the decoders */
 	struct ring_stats ring[PIPELINE_MAX_DECODERS]; /* ring i: decoder i's */

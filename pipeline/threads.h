@@ -83,6 +83,7 @@ struct pipeline {
 	int data_fd;                    /* netlink socket the records arrive on */
 	unsigned listeners, decoders;
 	unsigned listeners_started, decoders_started;
+	uint64_t started_ms;            /* wall clock at open: metrics' start time */
 	bool stopped;                   /* pipeline_stop() has run */
 	bool mpsc;
 	atomic_bool ring_drop;          /* ring_full = drop; SIGHUP may change it */

@@ -13,6 +13,7 @@
  */
 #include "control.h"
 #include "harness.h"
+#include "human.h"
 #include "metric-read.h"
 #include "metric-table.h"
 #include "metrics.h"
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the figures of a pipeline without threads ---- */
@@ -68,6 +70,13 @@ static struct fake *fake_new(void)
 	harness_defer(fake_free, f);
 	p->listeners = 1;
 	p->decoders = 2;
+	{
+		/* Started 100 s ago: needle stat's rates since start. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		p->started_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - 100000;
+	}
 	for (unsigned i = 0; i < p->decoders; i++) {
 		char rec[40] = "type=SYSCALL msg=audit(1.000:1): x";
 		struct ring *r = ring_create(1u << 16);
@@ -465,6 +474,7 @@ TEST(values_under_their_names)
 	CHECK_VALUE(METRIC_MULTICAST_OVERRUNS, NULL, NULL, f->readlog.overruns);
 	CHECK_VALUE(METRIC_MULTICAST_SERIAL_GAPS, NULL, NULL, f->readlog.serial_gaps);
 	CHECK_VALUE(METRIC_MULTICAST_RECEIVE_BUFFER, NULL, NULL, f->readlog.rcvbuf);
+	CHECK_VALUE(METRIC_START_TIME, NULL, NULL, (double)p->started_ms / 1000.0);
 	/* socket */
 	CHECK_VALUE(METRIC_SOCKET_RECEIVE_BUFFER, NULL, NULL, 1 << 20);
 	CHECK_VALUE(METRIC_SOCKET_QUEUED, NULL, NULL, 4096);
@@ -651,7 +661,12 @@ TEST(stat_finds_every_figure_it_shows)
 	CHECK(strstr(out, "fullest stage: socket\n"));
 	CHECK(strstr(out, "kernel    backlog 17/8192 "));
 	CHECK(strstr(out, "lost records 50 since start (kernel lifetime 900)  enabled 1  pid 4242"));
-	CHECK(strstr(out, "ring 1    used 96 of 65536 bytes"));
+	/* Sizes and rates for people: the records (1003 of them) over the
+	 * 100 s since start, 96 bytes in a ring of 64 KiB. */
+	CHECK(strstr(out, "needle    up 1m4"));
+	CHECK(strstr(out, "  records 10.0/s  events "));
+	CHECK(strstr(out, "  (since start)\n"));
+	CHECK(strstr(out, "ring 1    used 96B of 64K "));
 	CHECK(strstr(out, "dropped records 5 (full) + 3 (rest of event)\n"));
 	CHECK(strstr(out, "delay     p50 <= 2.5 s p99 <= +Inf s  max 1.554 s"));
 	CHECK(strstr(out, "processes entries 1 of 100"));
@@ -661,9 +676,11 @@ TEST(stat_finds_every_figure_it_shows)
 		 (uint64_t)(f->p.listener.ring_events_whole + f->p.listener.ring_events_cut));
 	CHECK(strstr(out, want));
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
-		snprintf(want, sizeof(want), "sink %-4s events %" PRIu64 "  bytes %" PRIu64 " ",
-			 metric_output_names[i], (uint64_t)f->p.output[i].events,
-			 (uint64_t)f->p.output[i].bytes);
+		char bytes[HUMAN_MAX];
+
+		human_size(f->p.output[i].bytes, bytes, sizeof(bytes));
+		snprintf(want, sizeof(want), "sink %-4s events %" PRIu64 "  written %s ",
+			 metric_output_names[i], (uint64_t)f->p.output[i].events, bytes);
 		CHECK(strstr(out, want));
 	}
 	/* --json: every sample of the page, by its key. */
@@ -682,7 +699,7 @@ TEST(stat_names_what_needle_does_not_report)
 
 	CHECK_EQ(run_stat(NULL, &f->k, false, &out, &err), 0);
 	CHECK(strstr(out, "kernel    backlog 17/8192 "));
-	CHECK(strstr(out, "socket    queued 0 of 0 bytes"));
+	CHECK(strstr(out, "socket    queued 0B of 0B "));
 	CHECK(strstr(err, "needle stat: needle does not report needle_socket_queued_bytes "
 			  "(another version?); shown as 0\n"));
 	CHECK(strstr(err, "does not report needle_lost_events_total{cause=\"sink\"} "));
