@@ -81,6 +81,39 @@ static void bar(double fill)
 	printf("] %5.1f%%", fill * 100);
 }
 
+/* One line per plugin, found by its needle_plugin_up sample. What a plugin
+ * did not get is its own account: needle's logs have those events. */
+static void print_plugins(const struct page *pg)
+{
+	char prefix[METRIC_KEY_MAX];
+	int plen = metric_key(prefix, sizeof(prefix), METRIC_PLUGIN_UP, "", NULL) - 2;
+
+	for (size_t i = 0; plen > 0 && i < pg->s.n; i++) {
+		const char *key = pg->s.s[i].key, *end;
+		char name[METRIC_KEY_MAX], a[HUMAN_MAX], b[HUMAN_MAX], c[HUMAN_MAX];
+		double queued, cap;
+
+		if (strncmp(key, prefix, (size_t)plen) != 0 || !(end = strchr(key + plen, '"')))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(end - key - plen), key + plen);
+		queued = get(pg, METRIC_PLUGIN_QUEUED, name, NULL);
+		cap = get(pg, METRIC_PLUGIN_QUEUE_CAPACITY, name, NULL);
+		human_size((uint64_t)get(pg, METRIC_PLUGIN_WRITTEN_BYTES, name, NULL), a, sizeof(a));
+		human_size((uint64_t)queued, b, sizeof(b));
+		human_size((uint64_t)cap, c, sizeof(c));
+		printf("plugin %-12s %-4s records %.0f  written %s  queued %s of %s ", name,
+		       pg->s.s[i].value ? "up" : "down", get(pg, METRIC_PLUGIN_RECORDS, name, NULL), a,
+		       b, c);
+		bar(cap ? queued / cap : 0);
+		printf("  dropped records");
+		for (unsigned r = 0; r < METRIC_PLUGIN_DROP_REASON_COUNT; r++)
+			printf("%s %s %.0f", r ? "," : "", metric_plugin_drop_reason_names[r],
+			       get(pg, METRIC_PLUGIN_DROPPED_RECORDS, name,
+				   metric_plugin_drop_reason_names[r]));
+		printf("  restarts %.0f\n", get(pg, METRIC_PLUGIN_RESTARTS, name, NULL));
+	}
+}
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -278,6 +311,7 @@ static void print_table(struct page *pg)
 		printf("  sync errors %.0f", get(pg, METRIC_SINK_SYNC_ERRORS, o, NULL));
 		printf(" (events at risk %.0f)\n", get(pg, METRIC_SINK_UNSYNCED_EVENTS, o, NULL));
 	}
+	print_plugins(pg);
 }
 
 static void print_json(const struct metric_samples *s)

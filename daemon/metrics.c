@@ -16,6 +16,12 @@
 /* Names, types, help and labels all come from metric-table.h. */
 _Static_assert(METRIC_OUTPUT_COUNT == PIPELINE_OUTPUTS,
 	       "metric-table.h names each output of pipeline_outputs()");
+_Static_assert((int)METRIC_PLUGIN_DROP_REASON_COUNT == (int)DISPATCH_DROP_COUNT &&
+		       (int)METRIC_PLUGIN_FULL == (int)DISPATCH_DROP_FULL &&
+		       (int)METRIC_PLUGIN_DOWN == (int)DISPATCH_DROP_DOWN &&
+		       (int)METRIC_PLUGIN_STOP == (int)DISPATCH_DROP_STOP &&
+		       (int)METRIC_PLUGIN_ERROR == (int)DISPATCH_DROP_ERROR,
+	       "metric-table.h names each reason of dispatch.h, in its order");
 
 static void header(struct outbuf *o, enum metric m)
 {
@@ -274,6 +280,40 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 	}
 }
 
+/* Per plugin; what a plugin did not get is its own account, apart from
+ * the losses above: needle's logs have those events. */
+static void render_plugins(const struct pipeline_stats *p, struct outbuf *o)
+{
+	static const enum metric m[] = {
+		METRIC_PLUGIN_UP,      METRIC_PLUGIN_RECORDS, METRIC_PLUGIN_WRITTEN_BYTES,
+		METRIC_PLUGIN_DROPPED_RECORDS, METRIC_PLUGIN_QUEUED, METRIC_PLUGIN_QUEUE_CAPACITY,
+		METRIC_PLUGIN_RESTARTS,
+	};
+
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		header(o, m[k]);
+		for (unsigned i = 0; i < p->plugins; i++) {
+			const struct dispatch_stats *st = &p->plugin[i];
+			double v = 0;
+
+			switch (m[k]) {
+			case METRIC_PLUGIN_DROPPED_RECORDS:
+				for (unsigned r = 0; r < DISPATCH_DROP_COUNT; r++)
+					sample(o, m[k], st->name, metric_plugin_drop_reason_names[r],
+					       (double)st->dropped[r]);
+				continue;
+			case METRIC_PLUGIN_UP: v = st->state == DISPATCH_WRITING; break;
+			case METRIC_PLUGIN_RECORDS: v = (double)st->records; break;
+			case METRIC_PLUGIN_WRITTEN_BYTES: v = (double)st->bytes; break;
+			case METRIC_PLUGIN_QUEUED: v = (double)st->queued; break;
+			case METRIC_PLUGIN_QUEUE_CAPACITY: v = (double)st->capacity; break;
+			default: v = st->attaches > 1 ? (double)(st->attaches - 1) : 0; break;
+			}
+			sample(o, m[k], st->name, NULL, v);
+		}
+	}
+}
+
 double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot *k,
 			 const char **ret_stage)
 {
@@ -367,6 +407,7 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_decoders(p, out);
 	render_sinks(p, out);
 	render_losses(p, k, out);
+	render_plugins(p, out);
 	if (p->have_procs)
 		render_procs(&p->procs, out);
 }

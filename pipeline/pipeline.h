@@ -9,7 +9,8 @@
  *   ... running: counters summed when read (pipeline_sum_*), settings
  *       published to the decoders (pipeline_publish), a thread that fails
  *       wakes the opener's thread (PIPELINE_WAKE_SIGNAL, pipeline_failure)
- *   pipeline_stop()   listeners drain the socket, then decoders drain the rings
+ *   pipeline_stop()   listeners drain the socket, then decoders drain the rings,
+ *                     then the plugins' writers what they queued (dispatch.h)
  *   pipeline_close()  the last progress note, outputs synced and closed, the
  *                     summary said, everything freed
  *
@@ -23,6 +24,7 @@
 #ifndef NEEDLE_PIPELINE_H
 #define NEEDLE_PIPELINE_H
 
+#include "dispatch.h"
 #include "proctable.h"
 #include "ring.h"
 #include "settings.h"
@@ -55,6 +57,7 @@ struct pipeline_settings {
 	bool process_context;       /* keep a process table (context/) */
 	unsigned process_table_size;
 	struct decoder_settings decoder; /* the first snapshot the decoders read */
+	struct dispatch_settings plugins; /* n 0: no plugin, no dispatcher */
 };
 
 /* How the pipeline says what went wrong (the caller's log): one line, no
@@ -121,6 +124,13 @@ void pipeline_expect_lone_unregister(struct pipeline *p, uint32_t pid);
  * the decoders' settings (settings.h; 0 or -ENOMEM, the old one kept). */
 void pipeline_set_ring_drop(struct pipeline *p, bool drop);
 int pipeline_publish(struct pipeline *p, const struct decoder_settings *s);
+
+/* The plugins' queues (dispatch.h), NULL without plugins: the caller
+ * starts the plugins and hands their sockets over (dispatch_attach). The
+ * writers start with the decoders; at stop, once the decoders have
+ * drained, they get PIPELINE_PLUGIN_DRAIN_MS to write what is queued. */
+#define PIPELINE_PLUGIN_DRAIN_MS 2000
+struct dispatch *pipeline_dispatch(const struct pipeline *p);
 
 /* The process table the decoders keep (context/proctable.h), NULL when
  * process_context is off: its size, its expiry and its counters are the
@@ -216,6 +226,8 @@ struct pipeline_stats {
 	struct sink_stats output[PIPELINE_OUTPUTS];
 	bool have_procs;                         /* process_context on */
 	struct proctable_stats procs;
+	unsigned plugins;                        /* the plugins' queues */
+	struct dispatch_stats plugin[DISPATCH_MAX];
 };
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret);
 

@@ -96,6 +96,7 @@ struct pipeline {
 	struct sink *stdout_sink;
 	struct sink *primary_sink;      /* the log progress notes positions in */
 	struct progress *progress;      /* NULL: no note (no log file) */
+	struct dispatch *dispatch;      /* the plugins' queues; NULL: no plugin */
 	struct progress_seed seed[PIPELINE_MAX_DECODERS]; /* where a restart starts */
 	/* Wall clock (ms) just before needle registered (or joined the
 	 * multicast group): records stamped from then on are live, older

@@ -120,6 +120,21 @@ static struct fake *fake_new(void)
 		st->sync_errors = v++;
 		st->unsynced_events = v++;
 	}
+	/* Two plugins, one writing, one down after two restarts. */
+	p->plugins = 2;
+	for (unsigned i = 0; i < p->plugins; i++) {
+		struct dispatch_stats *st = &p->plugin[i];
+
+		snprintf(st->name, sizeof(st->name), i ? "au-remote" : "laurel");
+		st->state = i ? DISPATCH_WAITING : DISPATCH_WRITING;
+		st->records = v++;
+		st->bytes = v++;
+		for (unsigned r = 0; r < DISPATCH_DROP_COUNT; r++)
+			st->dropped[r] = v++;
+		st->queued = v++;
+		st->capacity = 4u << 20;
+		st->attaches = i ? 3 : 1;
+	}
 	f->procs = proctable_new(100);
 	CHECK(f->procs != NULL);
 	proctable_lookup(f->procs, (uint32_t)getpid(), true);
@@ -369,6 +384,10 @@ static unsigned expected_samples(enum metric m, unsigned shards, unsigned output
 		return outputs;
 	case METRIC_LABELS_LE:
 		return DELAY_BUCKETS + 2; /* the buckets, _sum, _count */
+	case METRIC_LABELS_PLUGIN:
+		return 2; /* the fake's two plugins */
+	case METRIC_LABELS_PLUGIN_REASON:
+		return 2 * (unsigned)l->count[1];
 	default:
 		return l->values[0] ? (unsigned)l->count[0] : 1;
 	}
@@ -524,6 +543,20 @@ TEST(values_under_their_names)
 		CHECK_VALUE(METRIC_SINK_ROTATION_ERRORS, out, NULL, st->rotate_errors);
 		CHECK_VALUE(METRIC_SINK_SYNC_ERRORS, out, NULL, st->sync_errors);
 		CHECK_VALUE(METRIC_SINK_UNSYNCED_EVENTS, out, NULL, st->unsynced_events);
+	}
+	/* plugins, by name */
+	for (unsigned i = 0; i < p->plugins; i++) {
+		const struct dispatch_stats *st = &p->plugin[i];
+
+		CHECK_VALUE(METRIC_PLUGIN_UP, st->name, NULL, i == 0);
+		CHECK_VALUE(METRIC_PLUGIN_RECORDS, st->name, NULL, st->records);
+		CHECK_VALUE(METRIC_PLUGIN_WRITTEN_BYTES, st->name, NULL, st->bytes);
+		for (unsigned r = 0; r < DISPATCH_DROP_COUNT; r++)
+			CHECK_VALUE(METRIC_PLUGIN_DROPPED_RECORDS, st->name,
+				    metric_plugin_drop_reason_names[r], st->dropped[r]);
+		CHECK_VALUE(METRIC_PLUGIN_QUEUED, st->name, NULL, st->queued);
+		CHECK_VALUE(METRIC_PLUGIN_QUEUE_CAPACITY, st->name, NULL, 4u << 20);
+		CHECK_VALUE(METRIC_PLUGIN_RESTARTS, st->name, NULL, i ? 2 : 0);
 	}
 	/* losses, each cause from its own counters (metrics.c) */
 	CHECK_VALUE(METRIC_LOST_RECORDS, "kernel", NULL, 900 - 850);
@@ -683,6 +716,16 @@ TEST(stat_finds_every_figure_it_shows)
 			 metric_output_names[i], (uint64_t)f->p.output[i].events, bytes);
 		CHECK(strstr(out, want));
 	}
+	/* Each plugin on its line, with its own account of drops. */
+	snprintf(want, sizeof(want), "plugin laurel       up   records %" PRIu64 "  written ",
+		 f->p.plugin[0].records);
+	CHECK(strstr(out, want));
+	snprintf(want, sizeof(want), "  dropped records full %" PRIu64 ", down %" PRIu64
+		 ", stop %" PRIu64 ", error %" PRIu64 "  restarts 2\n",
+		 f->p.plugin[1].dropped[0], f->p.plugin[1].dropped[1], f->p.plugin[1].dropped[2],
+		 f->p.plugin[1].dropped[3]);
+	CHECK(strstr(out, want));
+	CHECK(strstr(out, "plugin au-remote    down records "));
 	/* --json: every sample of the page, by its key. */
 	CHECK_EQ(run_stat(&f->source, &f->k, true, &out, &err), 0);
 	CHECK_STR(err, "");
