@@ -11,6 +11,7 @@
 #include "conf-stages.h"
 #include "detach.h"
 #include "fault.h"
+#include "plugins.h"
 #include "proctable.h"
 #include "reload.h"
 #include "say.h"
@@ -43,15 +44,19 @@ static int wait_ack(void *arg, unsigned timeout_ms)
 }
 
 /* The pipeline, its data socket (joined to the multicast group in that
- * mode), and its threads. */
+ * mode), auditd's plugins, and the pipeline's threads. */
 static int start_pipeline(struct daemon *d)
 {
 	struct pipeline_settings settings;
 	int r;
 
 	conf_fill_pipeline(&d->conf, &settings);
+	d->plugins = plugins_load(&d->conf);
+	plugins_fill(d->plugins, &d->conf, &settings.plugins);
 	if ((r = pipeline_open(&settings, say, &d->p)) < 0)
 		return r;
+	/* Before the decoders start: their first records find the plugins. */
+	plugins_start(d->plugins, pipeline_dispatch(d->p));
 	if ((r = kernel_session_open_data(d->session)) < 0)
 		return r;
 	if (d->conf.mode == CONF_MODE_MULTICAST) {
@@ -147,10 +152,13 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 
 		if (sig == SIGTERM || sig == SIGINT || pipeline_failure(d->p))
 			break;
-		if (sig == SIGHUP)
+		if (sig == SIGHUP) {
 			reload_config(d);
+			plugins_hup(d->plugins); /* they re-read their own files */
+		}
 		kernel_session_poll(d->session, &d->kernel);
 		watch_tick(&watch);
+		plugins_tick(d->plugins, d->conf.max_restarts);
 		if (procs && watch.seconds % PROCS_EXPIRE_EVERY == 0)
 			proctable_expire(procs, clock_wall_ms());
 		if (d->tty)
@@ -226,10 +234,14 @@ stop_collecting:
 		pipeline_stop(d.p, !collecting && status != EXIT_RUN_OK);
 		if (report_failure(&d))
 			status = EXIT_RUN_FAILED;
+		/* Their input has ended: they finish, and are reaped. */
+		plugins_stop(d.plugins);
+		d.plugins = NULL;
 		if (pipeline_close(d.p) < 0)
 			status = EXIT_RUN_FAILED;
 		d.p = NULL;
 	}
+	plugins_stop(d.plugins); /* the pipeline never opened: nothing started */
 	kernel_session_close(d.session);
 	return status;
 }

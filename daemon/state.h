@@ -13,6 +13,7 @@
 #include "control.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "plugins.h"
 #include "kernel-session.h"
 #include "status.h"
 
@@ -24,6 +25,7 @@ struct daemon {
 	bool foreground, tty;
 	struct kernel_session *session; /* the kernel's settings, rules, registration */
 	struct pipeline *p;
+	struct plugins *plugins;   /* auditd's plugins; NULL: none */
 	int ready_fd;              /* detached: tells the parent start-up worked */
 	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */
 	bool failure_said;         /* a thread's failure is logged */

@@ -178,7 +178,8 @@ with tempfile.TemporaryDirectory() as tmp:
             return "yes" if v else "no"
         if isinstance(v, list):
             return ",".join(v)
-        if isinstance(v, int) and key in ("socket_buffer", "ring_size", "max_log_file"):
+        if isinstance(v, int) and key in ("socket_buffer", "ring_size", "max_log_file",
+                                                  "plugin_queue_size"):
             for suffix, shift in (("G", 30), ("M", 20), ("K", 10)):
                 if v and v % (1 << shift) == 0:
                     return f"{v >> shift}{suffix}"
