@@ -16,6 +16,12 @@
 #            -f json`: the same events as needle's JSON log;
 #   exits    a program that exits at once: started again max_restarts (2)
 #            times, then given up;
+#   closes   a program that closes its input and stays: stopped (SIGTERM)
+#            and started again;
+#   hup      a program that notes the SIGHUPs it gets: needle passes its
+#            own on; and each program runs as auditd runs it (empty
+#            environment, standard input a socket, no other descriptor but
+#            needle's standard output and error) in a process group of its own;
 #   bad      a file with an error: named at its FILE:LINE, skipped, needle
 #            goes on.
 # Then a plugin that never reads, with a 64K queue, under 20,000 events of
@@ -50,7 +56,7 @@ wait_for() { # seconds, then a command that succeeds when it is there
 	for _ in $(seq $((t * 10))); do "$@" && return 0; sleep 0.1; done
 	return 1
 }
-echo "1..8"
+echo "1..9"
 
 # A plugin program of the test's own: root's, mode 0750, as auditd wants.
 program() {
@@ -66,9 +72,15 @@ plugin() {
 }
 
 mkdir -m 0755 "$top/plugins.d"
-program rec.sh "exec /bin/cat > $top/rec.txt"
-program recb.sh "exec /bin/cat > $top/recb.bin"
+# SIGHUP, which needle passes on as auditd does, would end cat: ignored.
+program rec.sh "trap '' HUP; exec /bin/cat >> $top/rec.txt"
+program recb.sh "trap '' HUP; exec /bin/cat >> $top/recb.bin"
 program exits.sh "exit 3"
+program closes.sh "exec 0<&-; exec /bin/sleep 600"
+printf '%s\n' '#!/usr/bin/python3' 'import signal, sys' \
+	"signal.signal(signal.SIGHUP, lambda *a: open('$top/hup.txt', 'a').write('hup\\n'))" \
+	'for line in sys.stdin.buffer: pass' > "$top/hup.py"
+chmod 0750 "$top/hup.py"
 # audisp-syslog's syslog(3) writes to /dev/log: here a link to the test's
 # socket, in a mount namespace of the plugin's own.
 program syslog.sh "exec /usr/bin/unshare -m --propagation private /bin/sh -c \
@@ -83,6 +95,8 @@ plugin "$top/plugins.d" syslog "active = yes" "direction = out" "path = $top/sys
 plugin "$top/plugins.d" af_unix "active = yes" "direction = out" "path = builtin_af_unix" \
 	"type = builtin " "args = 0600 $top/af.sock" "format = string"
 plugin "$top/plugins.d" exits "active = yes" "path = $top/exits.sh" "type = always"
+plugin "$top/plugins.d" closes "active = yes" "path = $top/closes.sh" "type = always"
+plugin "$top/plugins.d" hup "active = yes" "path = $top/hup.py" "type = always"
 plugin "$top/plugins.d" bad "active = yes" "format = xml"
 
 python3 "$here/check_plugins.py" syslog-sink "$top/log.sock" "$top/syslog.txt" &
@@ -113,6 +127,15 @@ for i in $(seq $runs); do "$helper" "/nonexistent/$key/$i" || echo "# helper fai
 auditctl -D -k "$key" >/dev/null
 # The exiting plugin: started again twice, a second apart, then given up.
 wait_for 10 grep -q "plugin exits: started again 2 times, max_restarts is 2: given up" "$stderr"
+# A plugin as auditd starts it (hup.py's environment is the one it was
+# given: a shell would add PWD), and SIGHUP passed on.
+pid=$(sed -n 's/.*plugin rec: started .* (pid \([0-9]*\),.*/\1/p' "$stderr")
+hup_pid=$(sed -n 's/.*plugin hup: started .* (pid \([0-9]*\),.*/\1/p' "$stderr")
+proc="pid $pid: environ $(wc -c < "/proc/$hup_pid/environ") bytes, pgid $(ps -o pgid= -p "$pid" | tr -d ' '),"
+proc="$proc fds $(ls "/proc/$pid/fd" | sort -n | paste -sd, -), stdin $(readlink "/proc/$pid/fd/0"),"
+proc="$proc stderr $(readlink "/proc/$pid/fd/2"), af_unix mode $(stat -c %a "$top/af.sock")"
+kill -HUP "$needle_pid"
+wait_for 5 grep -q hup "$top/hup.txt"
 "$NEEDLE" stat --json --socket "$top/control" > "$top/stat.json"
 "$NEEDLE" stat --socket "$top/control" > "$top/stat.txt"
 live_stop "$needle_pid"
@@ -122,14 +145,20 @@ sleep 0.5 # the test syslog writes what audisp-syslog sent before it exited
 
 if [ "$status" = 0 ] &&
 	grep -qF "plugins: skipped: $top/plugins.d/bad.conf:2: format: 'xml' is not 'string' or 'binary'" "$stderr" &&
-	grep -q "plugins: 5 active in $top/plugins.d (6 files, 0 inactive, 1 skipped); RAW records" "$stderr" &&
+	grep -q "plugins: 7 active in $top/plugins.d (8 files, 0 inactive, 1 skipped); RAW records" "$stderr" &&
 	grep -q "^plugin rec          up   records " "$top/stat.txt"; then
-	ok "needle exit 0 with 5 plugins; the bad file named at its FILE:LINE and skipped; needle stat shows them"
+	ok "needle exit 0 with 7 plugins; the bad file named at its FILE:LINE and skipped; needle stat shows them"
 else
 	not_ok "needle exit $status, plugins started, bad file skipped" "$(cat "$stderr")" "$(cat "$top/stat.txt")"
 fi
 
 log=$top/plugins/log
+if [[ "$proc" =~ ^"pid $pid: environ 0 bytes, pgid $pid, fds 0,1,2, stdin socket:["[0-9]+"], stderr $stderr, af_unix mode 600"$ ]] &&
+	grep -qx hup "$top/hup.txt" && grep -q "SIGHUP: configuration reloaded" "$stderr"; then
+	ok "plugins run as auditd runs them, in a group of their own; SIGHUP passed on ($proc)"
+else
+	not_ok "plugins run as auditd runs them; SIGHUP passed on" "$proc" "hup: $(cat "$top/hup.txt" 2>&1)"
+fi
 if out=$(check lines "$log/needle.log" "$top/rec.txt" "$key" "$runs"); then
 	ok "string plugin: the RAW log's lines and the EOEs; $runs events of the helper ($out)"
 else
@@ -155,10 +184,13 @@ up=$(metric "$top/stat.json" 'needle_plugin_up{plugin="exits"}')
 exits=$(grep -c "plugin exits: $top/exits.sh (pid [0-9]*) exited with status 3" "$stderr")
 if [ "$restarts" = 2 ] && [ "$up" = 0 ] && [ "$exits" = 3 ] &&
 	grep -q "plugin exits: started again (1 of max_restarts 2)" "$stderr" &&
-	grep -q "plugin exits: started again (2 of max_restarts 2)" "$stderr"; then
-	ok "a plugin that exits: started again 2 times (max_restarts 2), then given up"
+	grep -q "plugin exits: started again (2 of max_restarts 2)" "$stderr" &&
+	grep -q "plugin closes: pid [0-9]* closed its input; stopping it (SIGTERM) to start it again" "$stderr" &&
+	grep -q "plugin closes: $top/closes.sh (pid [0-9]*) was killed by signal 15 (Terminated)" "$stderr" &&
+	grep -q "plugin closes: started again (1 of max_restarts 2)" "$stderr"; then
+	ok "a plugin that exits: started again 2 times (max_restarts 2), then given up; one that closes its input: stopped and started again"
 else
-	not_ok "a plugin that exits: restarts $restarts, up $up, exits $exits" "$(grep 'plugin exits' "$stderr")"
+	not_ok "a plugin that exits: restarts $restarts, up $up, exits $exits" "$(grep -E 'plugin (exits|closes)' "$stderr")"
 fi
 
 # A plugin that never reads, a 64K queue, 20,000 events.
