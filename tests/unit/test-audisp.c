@@ -81,6 +81,7 @@ TEST(string_is_raw_lines_and_eoe)
 	outbuf_putc(&out, '\0');
 	/* One record, one line: the newline inside is \x0a, as in RAW. */
 	CHECK_STR(out.data, "type=USER msg=audit(1764259200.123:43): pid=1 uid=0 msg='op=x\\x0aline'\n");
+	assembler_done(a, ev);
 }
 
 TEST(string_enriched_is_enriched_lines_and_eoe)
@@ -96,6 +97,7 @@ TEST(string_enriched_is_enriched_lines_and_eoe)
 	outbuf_putc(&out, '\0');
 	sys = strstr(out.data, "\x1d" "ARCH=x86_64 SYSCALL=openat");
 	CHECK(sys != NULL && sys < strchr(out.data, '\n'));
+	assembler_done(a, ev);
 }
 
 /* Reads record k of a binary stream: its header and data. */
@@ -164,6 +166,7 @@ TEST(binary_enriched_carries_the_lines)
 	data = record_at(&out, 3, &h);
 	CHECK_EQ(h.type, AUDIT_EOE);
 	CHECK(memcmp(data, "type=EOE msg=audit(1764259200.123:42): ", h.size) == 0);
+	assembler_done(a, ev);
 }
 
 /* A record longer than libaudit's 8970 bytes (an ENRICHED line can be)
@@ -172,6 +175,7 @@ TEST(binary_record_at_most_8970_bytes)
 {
 	static char body[9000];
 	struct audit_dispatcher_header h;
+	struct audit_event *ev;
 
 	harness_defer(free_all, NULL);
 	a = assembler_new(NULL);
@@ -179,7 +183,10 @@ TEST(binary_record_at_most_8970_bytes)
 	memset(body, 'x', sizeof(body) - 1);
 	memcpy(body, "msg='", 5);
 	add(AUDIT_USER, 7, body);
-	format_event_audisp_binary(&ctx, assembler_pop(a), true, &out);
+	ev = assembler_pop(a);
+	CHECK(ev != NULL);
+	format_event_audisp_binary(&ctx, ev, true, &out);
+	assembler_done(a, ev);
 	record_at(&out, 0, &h);
 	CHECK_EQ(h.size, AUDISP_DATA_MAX);
 	CHECK_EQ(out.len, 16 + AUDISP_DATA_MAX);

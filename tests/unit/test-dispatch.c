@@ -24,6 +24,11 @@
 
 #define LINE_LEN 100
 
+static void free_dispatch(void *arg)
+{
+	dispatch_free(arg);
+}
+
 static struct dispatch *make(unsigned n, uint64_t queue, bool af_unix)
 {
 	struct dispatch_settings s = { .n = n, .queue_bytes = queue };
@@ -36,7 +41,7 @@ static struct dispatch *make(unsigned n, uint64_t queue, bool af_unix)
 	}
 	d = dispatch_new(&s);
 	CHECK(d != NULL);
-	harness_defer((void (*)(void *))dispatch_free, d);
+	harness_defer(free_dispatch, d);
 	return d;
 }
 
