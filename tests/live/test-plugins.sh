@@ -210,16 +210,21 @@ auditctl -a always,exit -F arch=b64 -S openat -F exe="$loadgen" -F exit=-ENOENT 
 "$loadgen" 2 "$per_thread" "/nonexistent/$key" > /dev/null || echo "# loadgen failed"
 auditctl -D -k "$key" >/dev/null
 lost_after=$(auditctl -s | awk '$1=="lost"{print $2}')
-# Written while the plugin is stuck, not at stop.
-sleep 1
-"$NEEDLE" stat --json --socket "$top/control2" > "$top/stat2.json"
-written=$(metric "$top/stat2.json" 'needle_sink_events_total{output="raw"}')
+# Written while the plugin is stuck, not at stop (a sanitizer build takes
+# a while to catch up).
+all_written() {
+	"$NEEDLE" stat --json --socket "$top/control2" > "$top/stat2.json" &&
+		written=$(metric "$top/stat2.json" 'needle_sink_events_total{output="raw"}') &&
+		[ "$written" -ge "$expected" ]
+}
+expected=$((2 * per_thread))
+written=0
+wait_for 30 all_written
 full=$(metric "$top/stat2.json" 'needle_plugin_dropped_records_total{plugin="stuck",reason="full"}')
 t0=$(date +%s%N)
 live_stop "$needle_pid"
 status=$?
 stop_ms=$((($(date +%s%N) - t0) / 1000000))
-expected=$((2 * per_thread))
 syscalls=$(grep -c "^type=SYSCALL .*key=\"$key\"" "$top/stuck/log/needle.log")
 received=$(sed -n 's/.*stopped: \([0-9]*\) records received,.*/\1/p' "$stderr")
 account=$(sed -n 's/.*stopped: plugin stuck got \([0-9]*\) records; did not get: \([0-9]*\) (queue full), \([0-9]*\) (not running), \([0-9]*\) (at stop), \([0-9]*\) (out of memory).*/\1 \2 \3 \4 \5/p' "$stderr")
