@@ -281,7 +281,9 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 }
 
 /* Per plugin; what a plugin did not get is its own account, apart from
- * the losses above: needle's logs have those events. */
+ * the losses above: needle's logs have those events. Without plugins the
+ * families are left out (a family without samples is a counter no reader
+ * can check). */
 static void render_plugins(const struct pipeline_stats *p, struct outbuf *o)
 {
 	static const enum metric m[] = {
@@ -407,7 +409,8 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_decoders(p, out);
 	render_sinks(p, out);
 	render_losses(p, k, out);
-	render_plugins(p, out);
+	if (p->plugins)
+		render_plugins(p, out);
 	if (p->have_procs)
 		render_procs(&p->procs, out);
 }

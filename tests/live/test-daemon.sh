@@ -103,7 +103,7 @@ else
 fi
 
 # 4. A bad config stops needle with file:line, exit 2, kernel untouched.
-printf 'log_dir = %s\nplugin_dir =\nbacklog_limit = 100\nring_size = 3M\n' "$top/bad" > "$top/bad.conf"
+printf 'log_dir = %s\nbacklog_limit = 100\nring_size = 3M\nplugin_dir =\n' "$top/bad" > "$top/bad.conf"
 before=$(ks_settings)
 "$needle" run --foreground -c "$top/bad.conf" 2> "$top/bad.err"
 status=$?

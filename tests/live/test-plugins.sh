@@ -103,10 +103,11 @@ python3 "$here/check_plugins.py" syslog-sink "$top/log.sock" "$top/syslog.txt" &
 LIVE_PIDS+=("$!")
 wait_for 5 test -S "$top/log.sock" || { echo "Bail out! the test syslog socket did not appear"; exit 1; }
 
+port=$((20000 + $$ % 20000))
 live_start plugins "plugin_dir = $top/plugins.d
 max_restarts = 2
 backlog_wait_time = 100
-metrics_listen =
+metrics_listen = 127.0.0.1:$port
 control_socket = $top/control" || { echo "Bail out! needle did not start"; exit 1; }
 needle_pid=$started_pid
 stderr=$top/plugins/stderr
@@ -138,18 +139,22 @@ kill -HUP "$needle_pid"
 wait_for 5 grep -q hup "$top/hup.txt"
 "$NEEDLE" stat --json --socket "$top/control" > "$top/stat.json"
 "$NEEDLE" stat --socket "$top/control" > "$top/stat.txt"
+/usr/bin/python3 "$here/check_metrics.py" "http://127.0.0.1:$port/metrics" > "$top/metrics.txt" 2> "$top/metrics.err"
+metrics_status=$?
 live_stop "$needle_pid"
 status=$?
 wait "$reader"
 sleep 0.5 # the test syslog writes what audisp-syslog sent before it exited
 
-if [ "$status" = 0 ] &&
+if [ "$status" = 0 ] && [ "$metrics_status" = 0 ] &&
+	grep -q '^needle_plugin_dropped_records_total{plugin="rec",reason="full"} 0$' "$top/metrics.txt" &&
 	grep -qF "plugins: skipped: $top/plugins.d/bad.conf:2: format: 'xml' is not 'string' or 'binary'" "$stderr" &&
 	grep -q "plugins: 7 active in $top/plugins.d (8 files, 0 inactive, 1 skipped); RAW records" "$stderr" &&
 	grep -q "^plugin rec          up   records " "$top/stat.txt"; then
-	ok "needle exit 0 with 7 plugins; the bad file named at its FILE:LINE and skipped; needle stat shows them"
+	ok "needle exit 0 with 7 plugins; the bad file named at its FILE:LINE and skipped; needle stat and the metrics (prometheus_client's parser) show them"
 else
-	not_ok "needle exit $status, plugins started, bad file skipped" "$(cat "$stderr")" "$(cat "$top/stat.txt")"
+	not_ok "needle exit $status, plugins started, bad file skipped" "$(cat "$stderr")" "$(cat "$top/stat.txt")" \
+		"metrics: exit $metrics_status $(cat "$top/metrics.err")"
 fi
 
 log=$top/plugins/log
