@@ -2,22 +2,35 @@
 #   sudo make run    install what is missing, build, start collecting
 #   sudo make test   install what is missing, build, run every test suite
 #   make bench       run the benchmarks
+#   sudo make install   programs, man pages, /etc/needle/needle.conf, the systemd
+#                       unit (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR honoured);
+#                       make uninstall removes them
+#   make deb         the Debian package, in dist/
 #
 # Packages are Debian's; only the missing ones are installed (apt-get, non-interactive).
 
 BUILD      ?= build
 BUILD_TSAN ?= build-tsan
 BUILD_ASAN ?= build-asan
-MESON_OPTS ?= --buildtype=debugoptimized
+MESON_OPTS ?= --buildtype=debugoptimized --sysconfdir=/etc
 
 # What building needs, and what the tests need on top of that.
+# make deb: debhelper builds the package (dpkg-buildpackage, fakeroot);
+# lintian checks it.
+DEPS_DEB   := debhelper dpkg-dev fakeroot lintian
+# scdoc writes the man pages.
 DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev liblz4-dev libaudit-dev \
-              libmicrohttpd-dev
+              libmicrohttpd-dev libsystemd-dev scdoc
 # auditd brings auditctl, which the live tests use to add their narrow rules
 # and to read the kernel state (its service is never started by this
 # install); lz4 reads back compressed logs; python3 checks JSON output, and
 # its prometheus-client parses the metrics endpoint.
-DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client
+# groff and man read the man pages back; the package test builds the
+# package (DEPS_DEB) and installs it. systemd brings systemd-analyze
+# (verify, syscall groups) and python3-seccomp lets the service test apply
+# needle.service's system call filter.
+DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client \
+              groff-base man-db systemd python3-seccomp $(DEPS_DEB)
 
 # make bench: laurel is the peer needle-bench replay compares with; auditd
 # the one needle-bench live compares with; gnuplot draws the knee plot.
@@ -31,7 +44,13 @@ FUZZ_TARGETS := fuzz-record fuzz-assemble
 
 APT_ENV := DEBIAN_FRONTEND=noninteractive
 
-.PHONY: all deps deps-test deps-fuzz deps-bench build run test test-quick bench fuzz clean
+.PHONY: all deps deps-test deps-fuzz deps-bench deps-deb build run test test-quick bench fuzz \
+        install uninstall deb clean
+
+# make install: where things go. Configuration and unit do not follow
+# PREFIX into /usr/local/etc: a system daemon's configuration is in /etc.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
 
 all: build
 
@@ -108,5 +127,51 @@ deps-bench: deps
 bench: deps-bench build
 	meson test -C $(BUILD) --benchmark --verbose --timeout-multiplier 0
 
+# The build set up for PREFIX and SYSCONFDIR (reconfigured, and so rebuilt,
+# only when it was set up for others), then meson's install, which honours
+# DESTDIR; an existing needle.conf is never overwritten (install/install-conf.sh).
+define configure_for_install
+	@was=$$(meson introspect $(BUILD) --buildoptions | python3 -c 'import json, sys; \
+		o = {x["name"]: x["value"] for x in json.load(sys.stdin)}; print(o["prefix"], o["sysconfdir"])') && \
+	if [ "$$was" != "$(PREFIX) $(SYSCONFDIR)" ]; then \
+		echo "needle: setting up $(BUILD) for prefix $(PREFIX), sysconfdir $(SYSCONFDIR) (was $$was)"; \
+		meson configure $(BUILD) -Dprefix=$(PREFIX) -Dsysconfdir=$(SYSCONFDIR) >/dev/null; \
+	fi
+endef
+
+CONFDIR = $(if $(filter /%,$(SYSCONFDIR)),$(SYSCONFDIR),$(PREFIX)/$(SYSCONFDIR))/needle
+
+install: build
+	$(configure_for_install)
+	ninja -C $(BUILD)
+	DESTDIR="$(DESTDIR)" meson install -C $(BUILD) --no-rebuild
+	@if ! cmp -s "$(DESTDIR)$(CONFDIR)/needle.conf" $(BUILD)/install/needle.conf; then \
+		echo "needle: $(DESTDIR)$(CONFDIR)/needle.conf exists; left as it is" \
+		     "('needle config --defaults' prints the one this needle installs)"; fi
+
+uninstall: $(BUILD)/build.ninja
+	$(configure_for_install)
+	DESTDIR="$(DESTDIR)" sh install/uninstall.sh $(BUILD)
+
+# make deb: debian/ built with dpkg-buildpackage in a copy of the tree
+# (debhelper's build directory and files stay out of this one); the .deb,
+# its debug symbols, .buildinfo and .changes land in DIST.
+DIST    ?= dist
+DEB_TMP ?= $(BUILD)-deb
+deps-deb: deps
+	$(call install_missing,$(DEPS_DEB))
+
+deb: deps-deb
+	rm -rf $(DEB_TMP) && mkdir -p $(DEB_TMP)/src $(DIST)
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - | tar -C $(DEB_TMP)/src -xf -
+	cd $(DEB_TMP)/src && dpkg-buildpackage -b -us -uc
+	rm -f $(DIST)/needle_*.deb $(DIST)/needle-dbgsym_*.deb $(DIST)/needle_*.buildinfo \
+		$(DIST)/needle_*.changes
+	mv $(DEB_TMP)/needle_*.deb $(DEB_TMP)/needle_*.buildinfo $(DEB_TMP)/needle_*.changes $(DIST)/
+	-mv $(DEB_TMP)/needle-dbgsym_*.deb $(DIST)/ 2>/dev/null
+	rm -rf $(DEB_TMP)
+	@ls $(DIST)/needle_*.deb
+
 clean:
-	rm -rf $(BUILD) $(BUILD_TSAN) $(BUILD_ASAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_TSAN) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD)-deb dist

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* needle-bench's sessions: see session.h. */
 #include "session.h"
+#include "config.h"
 #include "audit-ctl.h"
 #include "bench.h"
 #include "rules.h"
@@ -492,8 +493,9 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 			       .knee_factor = 1.5, .knee_max = 400000, .knee_seconds = 2 };
 	o->setup.auditd = "/usr/sbin/auditd";
 	o->setup.auditd_format = "RAW";
-	o->setup.needle = beside_self("../cli/needle", "/usr/local/bin/needle", needle_buf);
-	o->loadgen = beside_self("needle-loadgen", "/usr/local/bin/needle-loadgen", loadgen_buf);
+	o->setup.needle = beside_self("../cli/needle", NEEDLE_SBINDIR "/needle", needle_buf);
+	o->loadgen = beside_self("needle-loadgen", NEEDLE_PKGLIBEXECDIR "/needle-loadgen",
+				 loadgen_buf);
 	snprintf(list, sizeof(list), "needle,null");
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {

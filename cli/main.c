@@ -7,6 +7,7 @@
 #include "config.h"
 #include "conf-json.h"
 #include "conf.h"
+#include "conf-doc.h"
 #include "run.h"
 #include "decode-cmd.h"
 #include "stat-cmd.h"
@@ -29,12 +30,17 @@ static const char run_help[] =
 	"  -h, --help         this help\n";
 
 static const char config_help[] =
-	"usage: needle config [-c FILE] [--json]\n"
+	"usage: needle config [-c FILE | --defaults] [--json]\n"
 	"  Checks a configuration and prints it as needle would run with it, every\n"
 	"  key with its value below a line on what it does (without -c: the embedded\n"
 	"  configuration, as written); every error of the file at once, exit status 2.\n"
 	"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
-	"  -j, --json         one JSON object instead, exact values (sizes in bytes)\n"
+	"  -d, --defaults     print a configuration file with every key commented out\n"
+	"                     at the value a file that leaves it out gets, with what\n"
+	"                     it takes (what make install and the package put in\n"
+	"                     /etc/needle/needle.conf)\n"
+	"  -j, --json         the configuration as one JSON object, exact values\n"
+	"                     (sizes in bytes)\n"
 	"  -h, --help         this help\n";
 
 /* Loads the embedded configuration or FILE; prints every error, one per
@@ -84,19 +90,22 @@ static int config_main(int argc, char **argv)
 {
 	static const struct option config_options[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "defaults", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
+	bool defaults = false;
 	struct conf conf;
 	char text[CONF_TEXT_MAX];
 	bool json = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:jh", config_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:djh", config_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
+		case 'd': defaults = true; break;
 		case 'j': json = true; break;
 		case 'h': fputs(config_help, stdout); return 0;
 		default: fputs(config_help, stderr); return EXIT_RUN_CONFIG;
@@ -105,6 +114,17 @@ static int config_main(int argc, char **argv)
 	if (optind != argc) {
 		fprintf(stderr, "needle config: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_RUN_CONFIG;
+	}
+	if (defaults && path) {
+		fputs("needle config: --defaults prints the built-in values; it takes no -c\n",
+		      stderr);
+		return EXIT_RUN_CONFIG;
+	}
+	if (defaults) {
+		if (conf_doc_write_defaults(stdout) == 0)
+			return 0;
+		fprintf(stderr, "needle config: writing to standard output failed\n");
+		return 1;
 	}
 	if (load_conf(path, &conf))
 		return EXIT_RUN_CONFIG;

@@ -309,7 +309,17 @@ static void print_table(struct page *pg)
 		printf("  rotations %.0f", get(pg, METRIC_SINK_ROTATIONS, o, NULL));
 		printf(" (%.0f failed)", get(pg, METRIC_SINK_ROTATION_ERRORS, o, NULL));
 		printf("  sync errors %.0f", get(pg, METRIC_SINK_SYNC_ERRORS, o, NULL));
-		printf(" (events at risk %.0f)\n", get(pg, METRIC_SINK_UNSYNCED_EVENTS, o, NULL));
+		printf(" (events at risk %.0f)", get(pg, METRIC_SINK_UNSYNCED_EVENTS, o, NULL));
+		printf("  fsyncs %.0f", get(pg, METRIC_SINK_SYNCS, o, NULL));
+		printf("  %s (%.0f events not written)\n",
+		       get(pg, METRIC_SINK_SUSPENDED, o, NULL) > 0 ? "SUSPENDED" : "writing",
+		       get(pg, METRIC_SINK_SUSPENDED_EVENTS, o, NULL));
+	}
+	{
+		const double *free = find(pg, METRIC_LOG_DIR_FREE, NULL, NULL);
+
+		if (free)
+			printf("%-9s %.1f MiB free\n", "log_dir", *free / 1048576.0);
 	}
 	print_plugins(pg);
 }

@@ -16,8 +16,51 @@ void conf_fill_decoder(const struct conf *c, struct decoder_settings *ret)
 	};
 }
 
+/* The choices' order in CONF_KEYS is the enums' order. */
+_Static_assert(SPACE_IGNORE == 0 && SPACE_SYSLOG == 1 && SPACE_ROTATE == 2 && SPACE_SUSPEND == 3,
+	       "space_left_action's choices");
+_Static_assert(LOGKEEP_EVERY_NONE == 0 && LOGKEEP_EVERY_HOUR == 1 && LOGKEEP_EVERY_DAY == 2,
+	       "rotate_every's choices");
+_Static_assert(SINK_FLUSH_NONE == 0 && SINK_FLUSH_INCREMENTAL == 1 &&
+		       SINK_FLUSH_INCREMENTAL_ASYNC == 2 && SINK_FLUSH_DATA == 3 && SINK_FLUSH_SYNC == 4,
+	       "flush's choices");
+
+/* disk_full_action's choices: ignore, rotate, suspend. */
+static const enum space_action disk_full_actions[] = { SPACE_IGNORE, SPACE_ROTATE, SPACE_SUSPEND };
+
+static struct space_limit space_limit_of(const char *text)
+{
+	struct space_limit l = { 0 };
+
+	/* The parser checked it: a text that is not a limit cannot be here. */
+	conf_space(text, &l.mib, &l.percent);
+	return l;
+}
+
+void conf_fill_logs(const struct conf *c, struct logkeep_settings *ret)
+{
+	*ret = (struct logkeep_settings){
+		.space = {
+			.space_left = space_limit_of(c->space_left),
+			.admin_space_left = space_limit_of(c->admin_space_left),
+			.action = {
+				[SPACE_LOW] = (enum space_action)c->space_left_action,
+				[SPACE_ADMIN] = (enum space_action)c->admin_space_left_action,
+				[SPACE_FULL] = disk_full_actions[c->disk_full_action % 3],
+			},
+		},
+		.rotate_every = (enum logkeep_every)c->rotate_every,
+	};
+}
+
 void conf_fill_pipeline(const struct conf *c, struct pipeline_settings *ret)
 {
+	uint32_t gid = 0;
+
+	/* The parser found the group; one gone since is root's (0600): the
+	 * narrower choice. */
+	if (conf_group_id(c->log_group, &gid) < 0)
+		gid = 0;
 	*ret = (struct pipeline_settings){
 		.listeners = c->listener_threads,
 		.decoders = c->decoder_threads,
@@ -30,12 +73,16 @@ void conf_fill_pipeline(const struct conf *c, struct pipeline_settings *ret)
 		.max_log_file = c->max_log_file,
 		.num_logs = c->num_logs,
 		.compress_lz4 = c->compress_lz4,
+		.log_group = (gid_t)gid,
+		.flush = (enum sink_flush)c->flush,
+		.freq = c->freq,
 		.process_context = c->process_context,
 		.process_table_size = c->process_table_size,
 	};
 	_Static_assert(sizeof(ret->log_dir) == sizeof(c->log_dir), "log_dir fits");
 	memcpy(ret->log_dir, c->log_dir, sizeof(ret->log_dir));
 	conf_fill_decoder(c, &ret->decoder);
+	conf_fill_logs(c, &ret->logs);
 }
 
 /* Where each of audit_settings[] (same order) sits in struct conf. */

@@ -6,6 +6,7 @@
  *
  *   struct conf --conf_fill_pipeline--> struct pipeline_settings (pipeline/pipeline.h)
  *               --conf_fill_decoder---> struct decoder_settings  (pipeline/settings.h)
+ *               --conf_fill_logs------> struct logkeep_settings  (pipeline/logkeep.h)
  *               --conf_fill_kernel----> struct kernel_wants      (kernel/kernel-session.h)
  *
  * Which keys SIGHUP may change stays conf.h's business (CONF_KEYS): a
@@ -21,6 +22,7 @@
 
 void conf_fill_pipeline(const struct conf *c, struct pipeline_settings *ret);
 void conf_fill_decoder(const struct conf *c, struct decoder_settings *ret);
+void conf_fill_logs(const struct conf *c, struct logkeep_settings *ret);
 void conf_fill_kernel(const struct conf *c, struct kernel_wants *ret);
 
 #endif

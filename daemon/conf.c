@@ -102,7 +102,7 @@ const struct conf_key_info conf_keys[CONF_KEY_COUNT] = {
 #undef X
 };
 
-_Static_assert(CONF_KEY_COUNT <= 32, "set_mask has a bit per key");
+_Static_assert(CONF_KEY_COUNT <= 64, "set_mask has a bit per key");
 /* CONF_CHOICE stores the index of the choice. */
 _Static_assert(CONF_MODE_UNICAST == 0 && CONF_MODE_MULTICAST == 1, "mode's choices");
 _Static_assert(CONF_RING_BLOCK == 0 && CONF_RING_DROP == 1, "ring_full's choices");
@@ -237,7 +237,7 @@ static int parse_decimal(const char *v, uint64_t *ret)
 }
 
 /* A size as a file would say it: with the largest suffix that is exact. */
-static void format_size(uint64_t n, char *buf, size_t size)
+void conf_format_size(uint64_t n, char *buf, size_t size)
 {
 	static const struct { char suffix; unsigned shift; } units[] = {
 		{ 'G', 30 }, { 'M', 20 }, { 'K', 10 },
@@ -337,8 +337,8 @@ static int set_key(struct conf *c, enum conf_key id, const char *v, struct where
 		break;
 	case CONF_SIZE:
 		if (conf_parse_size(v, &n) < 0 || n < k->min || n > k->max) {
-			format_size(k->min, lo, sizeof(lo));
-			format_size(k->max, hi, sizeof(hi));
+			conf_format_size(k->min, lo, sizeof(lo));
+			conf_format_size(k->max, hi, sizeof(hi));
 			return fail(w, "%s: '%s' is not a size from %s to %s (bytes, or with a K, "
 				       "M or G suffix)",
 				    k->name, v, lo, hi);
@@ -392,6 +392,21 @@ static int set_key(struct conf *c, enum conf_key id, const char *v, struct where
  */
 static void check_combinations(struct conf *c, struct where *w, const unsigned *line)
 {
+	uint64_t low, admin;
+	unsigned low_pct, admin_pct;
+
+	/* auditd's sanity check: the admin level is the lower one. Thresholds
+	 * of different units are compared by the space policy itself. */
+	if (conf_space(c->space_left, &low, &low_pct) == 0 &&
+	    conf_space(c->admin_space_left, &admin, &admin_pct) == 0 &&
+	    (low_pct ? low_pct < admin_pct : !admin_pct && low < admin)) {
+		w->line = line[CONF_KEY_SPACE_LEFT] ? line[CONF_KEY_SPACE_LEFT]
+						    : line[CONF_KEY_ADMIN_SPACE_LEFT];
+		fail(w, "space_left (%s) is below admin_space_left (%s): space_left is the first "
+			"warning, admin_space_left the last",
+		     c->space_left, c->admin_space_left);
+		w->line = 0;
+	}
 	if (c->mode != CONF_MODE_MULTICAST)
 		return;
 	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
@@ -400,7 +415,7 @@ static void check_combinations(struct conf *c, struct where *w, const unsigned *
 
 		if (!k->multicast)
 			continue;
-		if (!(c->set_mask & (1u << id))) {
+		if (!(c->set_mask & (1ull << id))) {
 			set_key(c, (enum conf_key)id, k->multicast, w);
 			continue;
 		}
@@ -513,7 +528,7 @@ int conf_parse(struct conf *conf, const char *origin, const char *text, size_t l
 			continue;
 		}
 		if (set_key(&c, (enum conf_key)id, value, &w) == 0)
-			c.set_mask |= 1u << id;
+			c.set_mask |= 1ull << id;
 	}
 	check_combinations(&c, &w, key_line);
 	if (w.errors) {
@@ -601,7 +616,7 @@ void conf_format_key(const struct conf *c, enum conf_key key, char *buf, size_t 
 		snprintf(buf, size, "%" PRIu64, field_get(c, k));
 		break;
 	case CONF_SIZE:
-		format_size(field_get(c, k), buf, size);
+		conf_format_size(field_get(c, k), buf, size);
 		break;
 	case CONF_KERNEL:
 		if (kernel_get(c, k) == CONF_KEEP)
@@ -680,10 +695,10 @@ static void report_line(char *report, size_t size, size_t *len, const char *fmt,
 }
 
 unsigned conf_reload_merge(const struct conf *running, const struct conf *next, struct conf *ret,
-			   char *report, size_t report_size, uint32_t *changed)
+			   char *report, size_t report_size, uint64_t *changed)
 {
 	struct conf out = *next;
-	uint32_t mask = 0;
+	uint64_t mask = 0;
 	size_t len = 0;
 	unsigned count = 0;
 
@@ -699,7 +714,7 @@ unsigned conf_reload_merge(const struct conf *running, const struct conf *next, 
 		if (strcmp(was, now) == 0)
 			continue;
 		count++;
-		mask |= 1u << id;
+		mask |= 1ull << id;
 		if (conf_key_reload(running, (enum conf_key)id, &why) == CONF_LIVE) {
 			report_line(report, report_size, &len, "%s: %s -> %s", conf_keys[id].name,
 				    was[0] ? was : "(empty)", now[0] ? now : "(empty)");

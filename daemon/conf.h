@@ -74,14 +74,18 @@ typedef const char *conf_check_fn(const struct conf_key_info *key, const char *t
  *   another value than default, CONF_IN_MULTICAST(value, why) where
  *   multicast mode allows only value, .check where the type's parse is not
  *   enough, and .reload (with .why for CONF_NEXT_START).
- * The rows name conf.c's static hooks (check_*, outputs_*) and pipeline.h's
- * thread limits: CONF_KEYS(X) with a full row expands only in conf.c.
+ * The rows name conf.c's static hooks (check_*, outputs_*), conf-values.c's
+ * checks (conf_check_*) and pipeline.h's thread limits: CONF_KEYS(X) with a
+ * full row expands only in conf.c.
  */
 #define CONF_FIELD(f) .offset = offsetof(struct conf, f), .size = sizeof(((struct conf *)0)->f)
 #define CONF_CHOICES(...) .choices = (const char *const[]){ __VA_ARGS__, NULL }
 #define CONF_IN_MULTICAST(value, what)                                                    \
 	.multicast = value, .multicast_what = what,                                        \
 	.multicast_why = "needle runs in multicast mode, which " what
+
+/* Checks of conf-values.c, named in the rows below. */
+conf_check_fn conf_check_space, conf_check_group;
 
 #define CONF_KEYS(X)                                                                      \
 	X(MODE, "mode", "unicast",                                                         \
@@ -139,7 +143,7 @@ typedef const char *conf_check_fn(const struct conf_key_info *key, const char *t
 	  CONF_IN_MULTICAST("no", "loads no rules"), .reload = CONF_NEXT_START,            \
 	  .why = "the default rules are loaded at start, when the kernel has none")        \
 	X(LOG_DIR, "log_dir", "/var/log/needle",                                           \
-	  "where the log files go (created 0700, files 0600)",                             \
+	  "where the log files go (created 0700; files 0600, or as log_group says)",       \
 	  .type = CONF_TEXT, CONF_FIELD(log_dir), .check = check_absolute_path,            \
 	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
 	X(OUTPUT, "output", "json,raw",                                                    \
@@ -157,6 +161,41 @@ typedef const char *conf_check_fn(const struct conf_key_info *key, const char *t
 	X(COMPRESS, "compress", "none", "none, or lz4: LZ4 frames (lz4 -dc reads them)",   \
 	  .type = CONF_CHOICE, CONF_FIELD(compress_lz4), CONF_CHOICES("none", "lz4"),      \
 	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
+	X(ROTATE_EVERY, "rotate_every", "0",                                               \
+	  "also rotate at each new hour or day of local time: 0 (never), hourly or daily", \
+	  .type = CONF_CHOICE, CONF_FIELD(rotate_every), CONF_CHOICES("0", "hourly", "daily"), \
+	  .reload = CONF_LIVE)                                                             \
+	X(LOG_GROUP, "log_group", "root",                                                  \
+	  "group that may read the logs (files 0640, log_dir 0750); root: only root (0600)", \
+	  .type = CONF_TEXT, CONF_FIELD(log_group), .check = conf_check_group,                 \
+	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
+	X(FLUSH, "flush", "incremental_async",                                             \
+	  "how writes reach the disk: none, incremental, incremental_async, data or sync", \
+	  .type = CONF_CHOICE, CONF_FIELD(flush),                                          \
+	  CONF_CHOICES("none", "incremental", "incremental_async", "data", "sync"),        \
+	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
+	X(FREQ, "freq", "50", "events written between two fsyncs (flush = incremental*)",  \
+	  .type = CONF_NUMBER, CONF_FIELD(freq), .min = 1, .max = 1000000, .unit = "events", \
+	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
+	X(SPACE_LEFT, "space_left", "75",                                                  \
+	  "MiB free in log_dir (or N% of its file system) below which space_left_action acts", \
+	  .type = CONF_TEXT, CONF_FIELD(space_left), .check = conf_check_space, .reload = CONF_LIVE) \
+	X(SPACE_LEFT_ACTION, "space_left_action", "syslog",                                \
+	  "below space_left: ignore, syslog (warn), rotate (delete the oldest) or suspend", \
+	  .type = CONF_CHOICE, CONF_FIELD(space_left_action),                              \
+	  CONF_CHOICES("ignore", "syslog", "rotate", "suspend"), .reload = CONF_LIVE)      \
+	X(ADMIN_SPACE_LEFT, "admin_space_left", "50",                                      \
+	  "MiB free in log_dir (or N%) below which admin_space_left_action acts",          \
+	  .type = CONF_TEXT, CONF_FIELD(admin_space_left), .check = conf_check_space,           \
+	  .reload = CONF_LIVE)                                                             \
+	X(ADMIN_SPACE_LEFT_ACTION, "admin_space_left_action", "suspend",                   \
+	  "below admin_space_left: ignore, syslog, rotate or suspend (writing)",           \
+	  .type = CONF_CHOICE, CONF_FIELD(admin_space_left_action),                        \
+	  CONF_CHOICES("ignore", "syslog", "rotate", "suspend"), .reload = CONF_LIVE)      \
+	X(DISK_FULL_ACTION, "disk_full_action", "suspend",                                 \
+	  "when log_dir is full: ignore (the writes fail), rotate or suspend (writing)",   \
+	  .type = CONF_CHOICE, CONF_FIELD(disk_full_action),                               \
+	  CONF_CHOICES("ignore", "rotate", "suspend"), .reload = CONF_LIVE)                \
 	X(EVENT_TIMEOUT, "event_timeout", "2000",                                          \
 	  "milliseconds after which an event still without its end is written, partial",   \
 	  .type = CONF_NUMBER, CONF_FIELD(event_timeout_ms), .min = 10, .max = 600000,     \
@@ -192,7 +231,7 @@ typedef const char *conf_check_fn(const struct conf_key_info *key, const char *t
 	  "auditd's plugin files, started and fed as auditd does; empty: no plugins",      \
 	  .type = CONF_TEXT, CONF_FIELD(plugin_dir), .off = true,                          \
 	  .check = check_absolute_path,                                                    \
-	  CONF_IN_MULTICAST("", "starts no plugins (the audit daemon beside it feeds them)"), \
+	  CONF_IN_MULTICAST("", "starts no plugins: the audit daemon beside it feeds them"), \
 	  .reload = CONF_NEXT_START, .why = "plugins are started at start")                \
 	X(PLUGIN_QUEUE_SIZE, "plugin_queue_size", "4M",                                    \
 	  "bytes queued per plugin; past it records are dropped for that plugin, counted", \
@@ -253,6 +292,15 @@ struct conf {
 	uint64_t max_log_file;      /* bytes; rotate past it (0: never) */
 	unsigned num_logs;          /* generations kept, current included */
 	bool compress_lz4;          /* LZ4 frames, files named .lz4 */
+	unsigned rotate_every;      /* 0 never, 1 hourly, 2 daily (local time) */
+	char log_group[64];         /* a group name or number; root: none */
+	unsigned flush;             /* none, incremental, incremental_async, data, sync */
+	unsigned freq;              /* events between fsyncs (incremental*) */
+	char space_left[16];        /* MiB, or N% (conf_space reads it) */
+	unsigned space_left_action; /* ignore, syslog, rotate, suspend */
+	char admin_space_left[16];
+	unsigned admin_space_left_action;
+	unsigned disk_full_action;  /* ignore, rotate, suspend */
 	uint64_t event_timeout_ms;  /* an event without its end is written after this */
 	unsigned max_open_events;   /* per decoder; past it the oldest is written partial */
 	bool resolve_ids;           /* uid/gid names in JSON (who.*_name, owner) */
@@ -265,8 +313,16 @@ struct conf {
 	uint64_t plugin_queue_size; /* bytes queued per plugin */
 	unsigned max_restarts;      /* a plugin that exits is started again this often */
 	/* Which keys the last parse set (1 << enum conf_key). */
-	uint32_t set_mask;
+	uint64_t set_mask;
 };
+
+/* space_left's and admin_space_left's text: MiB, or a percentage of the
+ * file system ("25%", 1 to 99). 0 or -EINVAL. */
+int conf_space(const char *text, uint64_t *ret_mib, unsigned *ret_percent);
+
+/* log_group's text: a group name of this machine or a number. 0 or
+ * -ENOENT (no such group). */
+int conf_group_id(const char *text, uint32_t *ret_gid);
 
 /* The configuration `needle run` uses when no file is given, made from
  * the table's defaults and docs; conf_format prints it back unchanged. */
@@ -286,6 +342,10 @@ int conf_parse(struct conf *conf, const char *origin, const char *text, size_t l
 /* Unsigned number with an optional K/M/G suffix (powers of 1024); 0 or
  * -EINVAL. */
 int conf_parse_size(const char *v, uint64_t *ret);
+
+/* A size as a file would say it, with the largest suffix that is exact
+ * ("64M", "1000"); conf_parse_size reads it back. */
+void conf_format_size(uint64_t n, char *buf, size_t size);
 
 /* Reads and parses a file; -errno (with a message in err) if unreadable. */
 int conf_load_file(struct conf *conf, const char *path, char *err, size_t err_size);
@@ -315,6 +375,6 @@ enum conf_reload conf_key_reload(const struct conf *running, enum conf_key key, 
  * allocated at start)"), joined by '\n'; changed (may be NULL) gets a bit
  * per such key (1 << enum conf_key). Returns how many keys differ. */
 unsigned conf_reload_merge(const struct conf *running, const struct conf *next, struct conf *ret,
-			   char *report, size_t report_size, uint32_t *changed);
+			   char *report, size_t report_size, uint64_t *changed);
 
 #endif

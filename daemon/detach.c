@@ -10,18 +10,22 @@
 
 int detach_start(int ok_status, int fail_status, int *ret_ready_fd)
 {
-	int fds[2];
+	int fds[2], r;
 	pid_t pid;
 	char c;
 
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		say("cannot detach: %s", strerror(errno));
-		return -1;
+		r = -errno;
+		say("cannot detach: %s", strerror(-r));
+		return r;
 	}
 	pid = fork();
 	if (pid < 0) {
-		say("cannot detach: %s", strerror(errno));
-		return -1;
+		r = -errno;
+		say("cannot detach: %s", strerror(-r));
+		close(fds[0]);
+		close(fds[1]);
+		return r;
 	}
 	if (pid > 0) {
 		close(fds[1]);
@@ -47,7 +51,6 @@ void detach_ready(int *ready_fd)
 	}
 	close(*ready_fd);
 	*ready_fd = -1;
-	say_to_syslog();
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);

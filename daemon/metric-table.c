@@ -14,6 +14,9 @@ const char *const metric_event_state_names[METRIC_EVENT_STATE_COUNT] = {
 	METRIC_EVENT_STATES(NAME_)
 };
 const char *const metric_output_names[METRIC_OUTPUT_COUNT] = { METRIC_OUTPUTS(NAME_) };
+const char *const metric_log_destination_names[METRIC_LOG_DESTINATION_COUNT] = {
+	METRIC_LOG_DESTINATIONS(NAME_)
+};
 const char *const metric_record_cause_names[METRIC_RECORD_CAUSE_COUNT] = {
 	METRIC_RECORD_CAUSES(NAME_)
 };

@@ -46,6 +46,13 @@
 	X(OUTPUT_RAW, "raw")                 \
 	X(OUTPUT_ENRICHED, "enriched")       \
 	X(OUTPUT_STDOUT, "stdout")
+/* Where needle run's log lines went (daemon/say.h). */
+#define METRIC_LOG_DESTINATIONS(X)           \
+	X(LOG_STDERR, "stderr")              \
+	X(LOG_SYSLOG, "syslog")              \
+	X(LOG_FILE, "file")                  \
+	X(LOG_KMSG, "kmsg")                  \
+	X(LOG_LOST, "lost")
 #define METRIC_RECORD_CAUSES(X)              \
 	X(RECORDS_KERNEL, "kernel")          \
 	X(RECORDS_RING, "ring")              \
@@ -80,6 +87,8 @@
 	X(RECORD_CAUSE, "cause", metric_record_cause_names, METRIC_RECORD_CAUSE_COUNT, NULL, \
 	  NULL, 0)                                                                         \
 	X(EVENT_CAUSE, "cause", metric_event_cause_names, METRIC_EVENT_CAUSE_COUNT, NULL,  \
+	  NULL, 0)                                                                         \
+	X(LOG_TO, "to", metric_log_destination_names, METRIC_LOG_DESTINATION_COUNT, NULL,    \
 	  NULL, 0)                                                                         \
 	X(LE, "le", NULL, 0, NULL, NULL, 0)                                                \
 	X(PLUGIN, "plugin", NULL, 0, NULL, NULL, 0)                                        \
@@ -208,7 +217,7 @@
 	X(SINK_WRITE_ERRORS, "needle_sink_write_errors_total", COUNTER, OUTPUT,                \
 	  "Failed writes (disk full, I/O error).")                                             \
 	X(SINK_LOST_EVENTS, "needle_sink_lost_events_total", COUNTER, OUTPUT,                  \
-	  "Events lost in failed writes.")                                                     \
+	  "Events lost in failed writes, or not written while writing was suspended.")         \
 	X(SINK_ROTATIONS, "needle_sink_rotations_total", COUNTER, OUTPUT, "Log file rotations.") \
 	X(SINK_ROTATION_ERRORS, "needle_sink_rotation_errors_total", COUNTER, OUTPUT,          \
 	  "Rotations not done (new file or rename refused); every generation kept, "           \
@@ -217,6 +226,16 @@
 	  "fsync or close of a finished file that failed (a late I/O error).")                 \
 	X(SINK_UNSYNCED_EVENTS, "needle_sink_unsynced_events_total", COUNTER, OUTPUT,          \
 	  "Events in files whose fsync or close failed: at most this many lost.")              \
+	X(SINK_SYNCS, "needle_sink_syncs_total", COUNTER, OUTPUT,                              \
+	  "fsyncs of the flush policy (flush = incremental or incremental_async: every freq "  \
+	  "events).")                                                                          \
+	X(SINK_SUSPENDED, "needle_sink_suspended", GAUGE, OUTPUT,                              \
+	  "1 while the space policy suspends writing to the output (a *_action = suspend).")   \
+	X(SINK_SUSPENDED_EVENTS, "needle_sink_suspended_events_total", COUNTER, OUTPUT,        \
+	  "Events not written while writing was suspended; counted in "                        \
+	  "needle_sink_lost_events_total too.")                                                \
+	X(LOG_DIR_FREE, "needle_log_dir_free_bytes", GAUGE, NONE,                              \
+	  "Bytes free in log_dir at the space policy's last check (once a second).")           \
 	/* losses by cause since start (metrics.c says how each is measured) */                \
 	X(LOST_RECORDS, "needle_lost_records_total", COUNTER, RECORD_CAUSE,                    \
 	  "Records lost since needle started, by stage: kernel (its lost counter), ring "      \
@@ -230,7 +249,7 @@
 	  "overrun); ring: events a full ring dropped records of; partial: written without "   \
 	  "their end (timeout, eviction, stop); restart: serials the kernel used before this " \
 	  "needle took over that no log has (no needle ran, or a killed one's buffers); "      \
-	  "sink: failed writes, summed over outputs.")                                         \
+	  "sink: failed writes and writes suspended for lack of space, summed over outputs.") \
 	/* plugins, per plugin: not losses of needle's logs (the events are written) */       \
 	X(PLUGIN_UP, "needle_plugin_up", GAUGE, PLUGIN,                                        \
 	  "1 while the plugin runs and is fed (af_unix: while a reader is connected), else 0.") \
@@ -265,7 +284,12 @@
 	X(PROCESS_TABLE_FULL, "needle_process_table_full_total", COUNTER, NONE,                \
 	  "Processes not added because the table was full (raise process_table_size).")       \
 	X(PROCESS_TABLE_EXPIRED, "needle_process_table_expired_total", COUNTER, NONE,          \
-	  "Entries removed a while after their process exited.")
+	  "Entries removed a while after their process exited.")                              \
+	/* needle run's own log (daemon/say.h) */                                              \
+	X(LOG_MESSAGES, "needle_log_messages_total", COUNTER, LOG_TO,                         \
+	  "Lines needle logged, by where they went: stderr (foreground, systemd's journal), "  \
+	  "syslog (detached), file (log_dir/needle.messages: syslog unreachable), kmsg (the "  \
+	  "kernel's log: that file failed too), lost (nowhere).")
 
 #define METRIC_ENUM_(id, ...) METRIC_##id,
 
@@ -274,6 +298,7 @@ enum metric_stage { METRIC_STAGES(METRIC_ENUM_) METRIC_STAGE_COUNT };
 enum metric_drop_reason { METRIC_DROP_REASONS(METRIC_ENUM_) METRIC_DROP_REASON_COUNT };
 enum metric_event_state { METRIC_EVENT_STATES(METRIC_ENUM_) METRIC_EVENT_STATE_COUNT };
 enum metric_output { METRIC_OUTPUTS(METRIC_ENUM_) METRIC_OUTPUT_COUNT };
+enum metric_log_destination { METRIC_LOG_DESTINATIONS(METRIC_ENUM_) METRIC_LOG_DESTINATION_COUNT };
 enum metric_record_cause { METRIC_RECORD_CAUSES(METRIC_ENUM_) METRIC_RECORD_CAUSE_COUNT };
 enum metric_event_cause { METRIC_EVENT_CAUSES(METRIC_ENUM_) METRIC_EVENT_CAUSE_COUNT };
 enum metric_plugin_drop_reason {
@@ -289,6 +314,7 @@ extern const char *const metric_stage_names[METRIC_STAGE_COUNT];
 extern const char *const metric_drop_reason_names[METRIC_DROP_REASON_COUNT];
 extern const char *const metric_event_state_names[METRIC_EVENT_STATE_COUNT];
 extern const char *const metric_output_names[METRIC_OUTPUT_COUNT];
+extern const char *const metric_log_destination_names[METRIC_LOG_DESTINATION_COUNT];
 extern const char *const metric_record_cause_names[METRIC_RECORD_CAUSE_COUNT];
 extern const char *const metric_event_cause_names[METRIC_EVENT_CAUSE_COUNT];
 extern const char *const metric_plugin_drop_reason_names[METRIC_PLUGIN_DROP_REASON_COUNT];

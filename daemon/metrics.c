@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "metrics.h"
+#include "say.h"
 #include "metric-table.h"
 #include "proctable.h"
 
@@ -266,6 +267,9 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 		{ METRIC_SINK_ROTATION_ERRORS, offsetof(struct sink_stats, rotate_errors) },
 		{ METRIC_SINK_SYNC_ERRORS, offsetof(struct sink_stats, sync_errors) },
 		{ METRIC_SINK_UNSYNCED_EVENTS, offsetof(struct sink_stats, unsynced_events) },
+		{ METRIC_SINK_SYNCS, offsetof(struct sink_stats, syncs) },
+		{ METRIC_SINK_SUSPENDED, offsetof(struct sink_stats, suspended) },
+		{ METRIC_SINK_SUSPENDED_EVENTS, offsetof(struct sink_stats, suspended_events) },
 	};
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k].m);
@@ -317,10 +321,10 @@ static void render_plugins(const struct pipeline_stats *p, struct outbuf *o)
 }
 
 double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot *k,
-			 const char **ret_stage)
+			 enum metric_stage *ret_stage)
 {
 	double risk = 0, v;
-	const char *stage = metric_stage_names[METRIC_STAGE_NONE];
+	enum metric_stage stage = METRIC_STAGE_NONE;
 	struct kernel_view kv;
 
 	kernel_snapshot_read(k, &kv);
@@ -328,14 +332,14 @@ double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot 
 		v = (double)kv.status.backlog / (double)kv.status.backlog_limit;
 		if (v > risk) {
 			risk = v;
-			stage = metric_stage_names[METRIC_STAGE_KERNEL];
+			stage = METRIC_STAGE_KERNEL;
 		}
 	}
 	if (kv.socket_limit) {
 		v = (double)kv.socket_queued / (double)kv.socket_limit;
 		if (v > risk) {
 			risk = v;
-			stage = metric_stage_names[METRIC_STAGE_SOCKET];
+			stage = METRIC_STAGE_SOCKET;
 		}
 	}
 	for (unsigned i = 0; p && i < p->decoders; i++) {
@@ -344,7 +348,7 @@ double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot 
 		v = rs.capacity ? (double)rs.occupancy / (double)rs.capacity : 0;
 		if (v > risk) {
 			risk = v;
-			stage = metric_stage_names[METRIC_STAGE_RING];
+			stage = METRIC_STAGE_RING;
 		}
 	}
 	if (ret_stage)
@@ -389,14 +393,25 @@ static void render_procs(const struct proctable_stats *t, struct outbuf *o)
 	one(o, METRIC_PROCESS_TABLE_EXPIRED, (double)st.expired);
 }
 
+/* needle run's log lines, by where they went (say.h). */
+static void render_log(struct outbuf *o)
+{
+	uint64_t n[METRIC_LOG_DESTINATION_COUNT];
+
+	say_counts(n);
+	header(o, METRIC_LOG_MESSAGES);
+	for (int i = 0; i < METRIC_LOG_DESTINATION_COUNT; i++)
+		sample(o, METRIC_LOG_MESSAGES, metric_log_destination_names[i], NULL, (double)n[i]);
+}
+
 void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *out)
 {
-	const char *stage;
+	enum metric_stage stage;
 	double risk = metrics_loss_risk(p, k, &stage);
 	struct kernel_view v;
 
 	header(out, METRIC_LOSS_RISK);
-	sample(out, METRIC_LOSS_RISK, stage, NULL, risk);
+	sample(out, METRIC_LOSS_RISK, metric_stage_names[stage], NULL, risk);
 	render_kernel(k, out);
 	kernel_snapshot_read(k, &v);
 	if (v.readlog)
@@ -408,11 +423,14 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_rings(p, out);
 	render_decoders(p, out);
 	render_sinks(p, out);
+	if (p->have_log_dir_free)
+		one(out, METRIC_LOG_DIR_FREE, (double)p->log_dir_free);
 	render_losses(p, k, out);
 	if (p->plugins)
 		render_plugins(p, out);
 	if (p->have_procs)
 		render_procs(&p->procs, out);
+	render_log(out);
 }
 
 static void read_pipeline(const void *arg, struct pipeline_stats *ret)

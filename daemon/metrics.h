@@ -16,6 +16,7 @@
 #ifndef NEEDLE_METRICS_H
 #define NEEDLE_METRICS_H
 
+#include "metric-table.h"
 #include "outbuf.h"
 #include "pipeline.h"
 #include "status.h"
@@ -27,7 +28,7 @@
  * the fullest ring against its capacity (p NULL: no rings). Names the
  * stage in *ret_stage. */
 double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot *k,
-			 const char **ret_stage);
+			 enum metric_stage *ret_stage);
 
 /* Appends the exposition of everything to out. p may be NULL (needle
  * monitor beside another daemon): then only the kernel's part. */

@@ -9,11 +9,11 @@
 /* metrics_listen or control_socket changed: the new endpoint starts
  * before the old one stops; one that cannot start leaves the old one
  * running, and run keeps the old value (the next SIGHUP tries again). */
-static void reload_endpoints(struct daemon *d, struct conf *run, uint32_t changed)
+static void reload_endpoints(struct daemon *d, struct conf *run, uint64_t changed)
 {
 	char err[256];
 
-	if (changed & (1u << CONF_KEY_METRICS_LISTEN)) {
+	if (changed & (1ull << CONF_KEY_METRICS_LISTEN)) {
 		struct metrics_server *m = NULL;
 
 		if (run->metrics_listen[0] &&
@@ -26,7 +26,7 @@ static void reload_endpoints(struct daemon *d, struct conf *run, uint32_t change
 			d->metrics = m;
 		}
 	}
-	if (changed & (1u << CONF_KEY_CONTROL_SOCKET)) {
+	if (changed & (1ull << CONF_KEY_CONTROL_SOCKET)) {
 		struct control_server *c = NULL;
 
 		if (run->control_socket[0] &&
@@ -45,9 +45,10 @@ void reload_config(struct daemon *d)
 {
 	struct conf next, run;
 	struct decoder_settings decoders;
+	struct logkeep_settings logs;
 	struct kernel_wants wants;
 	char err[CONF_ERRORS_MAX], report[4096];
-	uint32_t changed;
+	uint64_t changed;
 
 	if (conf_load(&next, d->conf_path, err, sizeof(err)) < 0) {
 		say_lines("SIGHUP: ", err);
@@ -56,6 +57,7 @@ void reload_config(struct daemon *d)
 	}
 	conf_reload_merge(&d->conf, &next, &run, report, sizeof(report), &changed);
 	conf_fill_decoder(&run, &decoders);
+	conf_fill_logs(&run, &logs);
 	if (pipeline_publish(d->p, &decoders) < 0) {
 		say("SIGHUP: out of memory; configuration unchanged");
 		return;
@@ -64,7 +66,8 @@ void reload_config(struct daemon *d)
 	reload_endpoints(d, &run, changed);
 	d->conf = run;
 	pipeline_set_ring_drop(d->p, run.ring_full == CONF_RING_DROP);
-	if (changed & (1u << CONF_KEY_SOCKET_BUFFER))
+	pipeline_set_logs(d->p, &logs);
+	if (changed & (1ull << CONF_KEY_SOCKET_BUFFER))
 		kernel_session_set_rcvbuf(d->session, run.socket_buffer, &d->kernel);
 	if (pipeline_procs(d->p))
 		proctable_set_max(pipeline_procs(d->p), run.process_table_size);

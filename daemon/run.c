@@ -7,14 +7,17 @@
  * (conf-stages.h).
  */
 #include "run.h"
+#include "caps.h"
 #include "clock.h"
 #include "conf-stages.h"
 #include "detach.h"
 #include "fault.h"
+#include "notify.h"
 #include "plugins.h"
 #include "proctable.h"
 #include "reload.h"
 #include "say.h"
+#include "stall.h"
 #include "state.h"
 #include "watch.h"
 
@@ -125,10 +128,51 @@ static bool report_failure(struct daemon *d)
 	return true;
 }
 
-/* Until SIGTERM or SIGINT, or a pipeline thread fails. */
+/* Each second: the status line on a terminal and to systemd. */
+static void tell_status(struct daemon *d, struct watch *w)
+{
+	char line[WATCH_STATUS_MAX];
+
+	if (!d->tty && !d->notify.on)
+		return;
+	watch_status_text(w, line, sizeof(line));
+	if (d->tty)
+		fprintf(stderr, "\r%s   ", line);
+	notify_status(&d->notify, line);
+}
+
+/* The watchdog's ping goes out only while every thread makes progress
+ * (stall.h); a stuck thread is said once, and its recovery too. */
+static void tell_watchdog(struct daemon *d, struct stall *stall, uint64_t now_ms)
+{
+	struct pipeline_stats ps;
+	struct kernel_view kv;
+	char why[256];
+	bool stuck;
+
+	pipeline_get_stats(d->p, &ps);
+	kernel_snapshot_read(&d->kernel, &kv);
+	stuck = stall_check(stall, &ps, kv.socket_queued, now_ms, why, sizeof(why));
+	if (stuck && !d->stall_said)
+		say("warning: %s: the pipeline is stuck%s", why,
+		    d->notify.watchdog_ms ? "; the systemd watchdog is no longer told needle is "
+					    "alive, so systemd restarts it (WatchdogSec)"
+					  : "");
+	else if (!stuck && d->stall_said)
+		say("the pipeline makes progress again");
+	d->stall_said = stuck;
+	notify_watchdog(&d->notify, !stuck, now_ms);
+}
+
+/* Until SIGTERM or SIGINT, or a pipeline thread fails. The loop wakes each
+ * second, and in between when the watchdog's ping is due. */
 static void main_loop(struct daemon *d, const sigset_t *sigs)
 {
 	struct watch watch;
+	struct stall stall;
+	struct pipeline_stats ps;
+	uint64_t next_second;
+	char line[WATCH_STATUS_MAX];
 
 	watch_start(&watch, d->p, &d->kernel, &d->conf);
 	d->source = metrics_source_pipeline(d->p);
@@ -142,27 +186,57 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 	watch_boot_hold(d->p);
 	kernel_session_say_features(d->session);
 	watch_audit_enabled(&watch);
-	if (d->ready_fd >= 0)
+	if (d->ready_fd >= 0) {
 		detach_ready(&d->ready_fd);
+		say_to_syslog(d->conf.log_dir);
+	}
+	pipeline_get_stats(d->p, &ps);
+	next_second = clock_mono_ms() + 1000;
+	stall_start(&stall, notify_stall_bound_ms(&d->notify), &ps, clock_mono_ms());
+	snprintf(line, sizeof(line), "collecting (%s), pid %d",
+		 d->conf.mode == CONF_MODE_UNICAST ? "unicast: the kernel's audit daemon"
+						   : "multicast",
+		 (int)getpid());
+	notify_ready(&d->notify, line);
 
 	for (;;) {
-		struct timespec tick = { 1, 0 };
-		int sig = sigtimedwait(sigs, NULL, &tick);
+		uint64_t now = clock_mono_ms(), wake = next_second, ping;
+		struct timespec tick;
 		struct proctable *procs = pipeline_procs(d->p);
+		int sig;
 
+		if ((ping = notify_next_ping_ms(&d->notify)) < wake)
+			wake = ping;
+		wake = wake > now ? wake - now : 0;
+		tick = (struct timespec){ (time_t)(wake / 1000), (long)(wake % 1000) * 1000000 };
+		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT || pipeline_failure(d->p))
 			break;
 		if (sig == SIGHUP) {
 			reload_config(d);
 			plugins_hup(d->plugins); /* they re-read their own files */
 		}
-		kernel_session_poll(d->session, &d->kernel);
-		watch_tick(&watch);
-		plugins_tick(d->plugins, d->conf.max_restarts);
-		if (procs && watch.seconds % PROCS_EXPIRE_EVERY == 0)
-			proctable_expire(procs, clock_wall_ms());
-		if (d->tty)
-			watch_status_line(&watch);
+		/* auditd's: SIGUSR1 rotates the logs, SIGUSR2 resumes writing
+		 * (here: looks at the free space now, and resumes if it can). */
+		if (sig == SIGUSR1)
+			pipeline_rotate_logs(d->p, "SIGUSR1");
+		if (sig == SIGUSR2)
+			pipeline_check_space(d->p);
+		now = clock_mono_ms();
+		if (sig == SIGHUP)
+			pipeline_keep_logs(d->p); /* SIGHUP's policy at once */
+		if (now >= next_second) {
+			/* A late wake (a long reload) does not bunch seconds. */
+			next_second = now - next_second >= 1000 ? now + 1000 : next_second + 1000;
+			pipeline_keep_logs(d->p); /* once a second */
+			kernel_session_poll(d->session, &d->kernel);
+			watch_tick(&watch);
+			plugins_tick(d->plugins, d->conf.max_restarts);
+			if (procs && watch.seconds % PROCS_EXPIRE_EVERY == 0)
+				proctable_expire(procs, clock_wall_ms());
+			tell_status(d, &watch);
+		}
+		tell_watchdog(d, &stall, now);
 	}
 	if (d->tty)
 		fputc('\n', stderr);
@@ -175,7 +249,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	bool unicast = conf->mode == CONF_MODE_UNICAST, collecting = false;
 	int status = EXIT_RUN_FAILED;
 	sigset_t sigs, block;
-	char fault_err[256];
+	char fault_err[256], caps_err[512];
 
 	if (fault_init(fault_err, sizeof(fault_err)) < 0) {
 		say("%s", fault_err);
@@ -185,13 +259,18 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 		say("TEST FAULT ARMED: %s (NEEDLE_TEST_FAULT, for tests only): a failure will be "
 		    "injected",
 		    fault_name());
-	if (geteuid() != 0) {
-		say("'needle run' needs root (CAP_AUDIT_CONTROL and CAP_AUDIT_READ); run it with sudo");
+	if (!caps_check_needed(!unicast, caps_err, sizeof(caps_err))) {
+		say("%s", caps_err);
 		return EXIT_RUN_FAILED;
 	}
+	caps_describe_missing_wanted(conf->process_context, caps_err, sizeof(caps_err));
+	if (caps_err[0])
+		say("note: running without %s", caps_err);
 	d.tty = foreground && isatty(STDERR_FILENO);
 	if (!foreground && detach_start(EXIT_RUN_OK, EXIT_RUN_FAILED, &d.ready_fd) < 0)
 		return EXIT_RUN_FAILED;
+	/* After the fork: the watchdog is for the pid systemd named. */
+	notify_init(&d.notify);
 	d.session = kernel_session_open(unicast, say);
 	if (!d.session)
 		return EXIT_RUN_FAILED;
@@ -201,6 +280,8 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
 	sigaddset(&sigs, PIPELINE_WAKE_SIGNAL);
 	block = sigs;
 	sigaddset(&block, PIPELINE_LISTENER_SIGNAL); /* listeners unblock it */
@@ -216,6 +297,7 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	status = EXIT_RUN_OK;
 
 stop_collecting:
+	notify_stopping(&d.notify);
 	/* A thread failed: said first, then the same clean stop. */
 	if (report_failure(&d))
 		status = EXIT_RUN_FAILED;

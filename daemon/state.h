@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "control.h"
 #include "metrics.h"
+#include "notify.h"
 #include "pipeline.h"
 #include "plugins.h"
 #include "kernel-session.h"
@@ -32,6 +33,8 @@ struct daemon {
 	struct metrics_source source;  /* the pipeline's figures, for the endpoints */
 	struct metrics_server *metrics;
 	struct control_server *control;
+	struct notify notify;      /* systemd's Type=notify and watchdog */
+	bool stall_said;           /* a stuck thread is logged (stall.h) */
 };
 
 #endif

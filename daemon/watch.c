@@ -26,7 +26,9 @@ static const struct {
 			"raise ring_size or decoder_threads, or set ring_full = block" },
 	[LOSS_DECODER] = { "records dropped from events over the size cap",
 			   "these events are marked truncated" },
-	[LOSS_SINK] = { "events lost in failed writes", "free space in log_dir; check the disk" },
+	[LOSS_SINK] = { "events lost in failed writes",
+			"free space in log_dir; check the disk (the count includes events not "
+			"written while the space policy suspended writing)" },
 	[LOSS_RESTART] = { "events the kernel numbered before this needle took over that no log "
 			   "has (while no needle ran, or in a killed needle's buffers)",
 			   "keep needle running (restart it at once); boot with audit=1 so the "
@@ -139,7 +141,7 @@ static void watch_sinks(struct watch *w)
 void watch_tick(struct watch *w)
 {
 	uint64_t now[LOSS_CAUSES];
-	const char *stage;
+	enum metric_stage stage;
 	struct pipeline_stats ps;
 	struct decoder_stats ds;
 	double risk;
@@ -163,9 +165,9 @@ void watch_tick(struct watch *w)
 	    (!w->risk_warned_at || w->seconds - w->risk_warned_at >= WARN_EVERY)) {
 		say("warning: the %s stage is %.0f%% full: events will be lost (or audited "
 		    "processes slowed) if it fills; %s",
-		    stage, risk * 100,
-		    strcmp(stage, "kernel") == 0   ? "raise backlog_limit or decoder_threads"
-		    : strcmp(stage, "socket") == 0 ? "raise socket_buffer or listener_threads"
+		    metric_stage_names[stage], risk * 100,
+		    stage == METRIC_STAGE_KERNEL   ? "raise backlog_limit or decoder_threads"
+		    : stage == METRIC_STAGE_SOCKET ? "raise socket_buffer or listener_threads"
 						   : "raise ring_size or decoder_threads");
 		w->risk_warned_at = w->seconds;
 	}
@@ -189,14 +191,14 @@ void watch_tick(struct watch *w)
 		    "%.0f%% (%s), lost since start: kernel %" PRIu64 " records, socket overruns %" PRIu64
 		    ", ring drops %" PRIu64 ", sink %" PRIu64 " events",
 		    ds.events + ds.partial_events - w->status_events, STATUS_EVERY, ds.partial_events,
-		    risk * 100, stage, now[LOSS_KERNEL] - w->start[LOSS_KERNEL],
+		    risk * 100, metric_stage_names[stage], now[LOSS_KERNEL] - w->start[LOSS_KERNEL],
 		    now[LOSS_SOCKET] - w->start[LOSS_SOCKET], now[LOSS_RING] - w->start[LOSS_RING],
 		    now[LOSS_SINK] - w->start[LOSS_SINK]);
 		w->status_events = ds.events + ds.partial_events;
 	}
 }
 
-void watch_status_line(struct watch *w)
+void watch_status_text(struct watch *w, char *buf, size_t size)
 {
 	struct pipeline_stats ps;
 	struct listener_stats ls;
@@ -216,11 +218,11 @@ void watch_status_line(struct watch *w)
 		fill += ps.ring[i].occupancy;
 		cap += ps.ring[i].capacity;
 	}
-	fprintf(stderr,
-		"\rrecords/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u since start | "
-		"socket overruns %" PRIu64 "   ",
-		ls.records - w->line_records, cap ? 100.0 * (double)fill / (double)cap : 0, k.backlog,
-		k.backlog_limit, lost, ls.enobufs);
+	snprintf(buf, size,
+		 "records/s %8" PRIu64 " | ring %5.1f%% | kernel backlog %u/%u lost %u since start | "
+		 "socket overruns %" PRIu64,
+		 ls.records - w->line_records, cap ? 100.0 * (double)fill / (double)cap : 0, k.backlog,
+		 k.backlog_limit, lost, ls.enobufs);
 	w->line_records = ls.records;
 }
 

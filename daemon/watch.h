@@ -7,8 +7,8 @@
  *   fullest stage (metrics_loss_risk) --> LOSS_RISK_WARN? --> warning
  *   progress note writes, sink rotation/sync errors --> warning
  *   kernel audit disabled (enabled 0) --> warning
- *   every STATUS_EVERY seconds --> status line (log); on a terminal, a
- *   status line on stderr each second (watch_status_line)
+ *   every STATUS_EVERY seconds --> status line (log); each second the
+ *   one-line status (watch_status_text): on a terminal, and to systemd
  *
  * Each warning says what was lost, where, and the setting that fixes it;
  * a kind of warning repeats at most every WARN_EVERY seconds, with what
@@ -23,6 +23,7 @@
 #include "status.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum loss_cause {
@@ -65,8 +66,11 @@ void watch_audit_enabled(struct watch *w);
  * registered (boothold.h), and what that means for a restart. */
 void watch_boot_hold(const struct pipeline *p);
 
-/* On a terminal, each second: records/s, ring fill, kernel backlog and
- * losses since start, on one line of stderr rewritten in place. */
-void watch_status_line(struct watch *w);
+/* The one-line status, each second: records/s since the last call, ring
+ * fill, kernel backlog and losses since start. On a terminal it is
+ * rewritten in place on stderr; under systemd it is the unit's STATUS=
+ * (notify.h). WATCH_STATUS_MAX bytes hold it. */
+#define WATCH_STATUS_MAX 256
+void watch_status_text(struct watch *w, char *buf, size_t size);
 
 #endif

@@ -455,6 +455,23 @@ static bool fault_no_assembler(struct pipeline *p, unsigned id)
 	return fault_take(FAULT_DECODER_ASSEMBLER);
 }
 
+/* Test only (fault.h): decoder 0, once it has taken N records, takes no
+ * more until the pipeline stops: a hung decoder, for the watchdog's test.
+ * It wakes at stop_listeners, not stop_decoders: a listener may be waiting
+ * on its full ring, and stop waits for the listeners first. */
+static void fault_stall(struct pipeline *p, unsigned id, const struct decoder_counters *st)
+{
+	if (id != 0 || !fault_armed(FAULT_DECODER_STALL) ||
+	    atomic_load_explicit(&st->records, memory_order_relaxed) < fault_after() ||
+	    !fault_take(FAULT_DECODER_STALL))
+		return;
+	while (!atomic_load_explicit(&p->stop_listeners, memory_order_acquire)) {
+		struct timespec ts = { 0, 10000000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 void *decoder_main(void *arg)
 {
 	struct pipeline_worker *wk = arg;
@@ -519,6 +536,7 @@ void *decoder_main(void *arg)
 		uint64_t stable, now, wall;
 		size_t n;
 
+		fault_stall(p, wk->id, d.st);
 		decoder_update_settings(&d);
 		stable = cfg.hold_after_eoe ? progress_round(&d) : 0;
 		n = ring_peek(r, recs, DECODER_PEEK);

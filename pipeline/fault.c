@@ -11,6 +11,7 @@ static const char *const names[] = {
 	[FAULT_LISTENER_RECV] = "listener-recv",
 	[FAULT_LISTENER_ALLOC] = "listener-alloc",
 	[FAULT_DECODER_ASSEMBLER] = "decoder-assembler",
+	[FAULT_DECODER_STALL] = "decoder-stall",
 	[FAULT_RCVTIMEO] = "rcvtimeo",
 	[FAULT_SINK_FSYNC] = "sink-fsync",
 };
@@ -43,7 +44,7 @@ int fault_arm(const char *spec, char *err, size_t err_size)
 	}
 	snprintf(err, err_size,
 		 "NEEDLE_TEST_FAULT=%s: not a fault (listener-recv[:N], listener-alloc, "
-		 "decoder-assembler[:N], rcvtimeo, sink-fsync); it is for tests only, unset it",
+		 "decoder-assembler[:N], decoder-stall[:N], rcvtimeo, sink-fsync); it is for tests only, unset it",
 		 spec);
 	return -EINVAL;
 }

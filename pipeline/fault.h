@@ -11,6 +11,9 @@
  *   listener-alloc         listener 0 cannot allocate its receive buffers
  *   decoder-assembler[:N]  decoder 0 cannot create its assembler (with N:
  *                          once N bytes wait in its ring, records flowing)
+ *   decoder-stall[:N]      decoder 0 stops taking records from its ring once it
+ *                          has taken N (default 0), as if hung, until needle
+ *                          is asked to stop (then it drains as usual)
  *   rcvtimeo               setting the data socket's receive timeout fails
  *   sink-fsync             the first output's fsync() at shutdown fails (EIO)
  *
@@ -31,6 +34,7 @@ enum fault {
 	FAULT_LISTENER_RECV,
 	FAULT_LISTENER_ALLOC,
 	FAULT_DECODER_ASSEMBLER,
+	FAULT_DECODER_STALL,
 	FAULT_RCVTIMEO,
 	FAULT_SINK_FSYNC,
 };

@@ -56,10 +56,19 @@ static struct sink *open_sink(struct pipeline *p, const struct pipeline_settings
 	int r;
 
 	if (!name) {
-		r = sink_open(NULL, false, 0, 1, &s);
+		r = sink_open(NULL, NULL, &s);
 	} else {
+		struct sink_options o = {
+			.lz4 = c->compress_lz4,
+			.max_size = c->max_log_file,
+			.num_logs = c->num_logs,
+			.group = c->log_group,
+			.flush = c->flush,
+			.freq = c->freq,
+		};
+
 		snprintf(path, sizeof(path), "%s/%s%s", c->log_dir, name, c->compress_lz4 ? ".lz4" : "");
-		r = sink_open(path, c->compress_lz4, c->max_log_file, c->num_logs, &s);
+		r = sink_open(path, &o, &s);
 	}
 	if (r < 0) {
 		p->say("cannot open %s/%s: %s", c->log_dir, name ? name : "stdout", strerror(-r));
@@ -68,13 +77,39 @@ static struct sink *open_sink(struct pipeline *p, const struct pipeline_settings
 	return s;
 }
 
+/*
+ * log_group, as auditd applies it to the log's directory: root:GROUP 0750,
+ * so that the group can reach the files (0640) at all. Only a directory
+ * of needle's own that nobody else may write to is changed; root's group
+ * leaves the directory as it is.
+ */
+static void set_dir_group(struct pipeline *p, const char *dir, gid_t group)
+{
+	struct stat st;
+
+	if (!group || stat(dir, &st) < 0)
+		return;
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		p->say("log_dir %s: not needle's own, or writable by its group or others: its owner "
+		       "and mode are left as they are, and log_group may not reach the files",
+		       dir);
+		return;
+	}
+	if (chown(dir, (uid_t)-1, group) < 0 || chmod(dir, 0750) < 0)
+		p->say("log_dir %s: cannot give it group %u and mode 0750: %s", dir, (unsigned)group,
+		       strerror(errno));
+}
+
 static int open_outputs(struct pipeline *p, const struct pipeline_settings *c)
 {
-	if ((c->output_json || c->output_raw || c->output_enriched) && mkdir(c->log_dir, 0700) < 0 &&
-	    errno != EEXIST) {
+	bool files = c->output_json || c->output_raw || c->output_enriched;
+
+	if (files && mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
 		p->say("cannot create log_dir %s: %s", c->log_dir, strerror(errno));
 		return -EIO;
 	}
+	if (files)
+		set_dir_group(p, c->log_dir, c->log_group);
 	if (c->output_json && !(p->json_sink = open_sink(p, c, "needle.json")))
 		return -EIO;
 	if (c->output_raw && !(p->raw_sink = open_sink(p, c, "needle.log")))
@@ -83,6 +118,15 @@ static int open_outputs(struct pipeline *p, const struct pipeline_settings *c)
 		return -EIO;
 	if (c->output_enriched && !(p->enriched_sink = open_sink(p, c, "needle.enriched.log")))
 		return -EIO;
+	if (files) {
+		struct sink *logs[] = { p->json_sink, p->raw_sink, p->enriched_sink };
+
+		p->logkeep = logkeep_new(c->log_dir, logs, 3, &c->logs, p->say);
+		if (!p->logkeep) {
+			p->say("out of memory");
+			return -EIO;
+		}
+	}
 	return 0;
 }
 
@@ -440,6 +484,7 @@ int pipeline_close(struct pipeline *p)
 		status = -EIO;
 	if (p->listeners_started)
 		say_summary(p);
+	logkeep_free(p->logkeep);
 	{
 		struct sink *outs[PIPELINE_OUTPUTS];
 
@@ -506,6 +551,32 @@ int pipeline_publish(struct pipeline *p, const struct decoder_settings *s)
 struct dispatch *pipeline_dispatch(const struct pipeline *p)
 {
 	return p->dispatch;
+}
+
+void pipeline_keep_logs(struct pipeline *p)
+{
+	if (p->logkeep)
+		logkeep_tick(p->logkeep);
+}
+
+void pipeline_rotate_logs(struct pipeline *p, const char *why)
+{
+	if (p->logkeep)
+		logkeep_rotate(p->logkeep, why);
+	else
+		p->say("%s: no log file to rotate (output has no json, raw or enriched)", why);
+}
+
+void pipeline_check_space(struct pipeline *p)
+{
+	if (p->logkeep)
+		logkeep_check(p->logkeep);
+}
+
+void pipeline_set_logs(struct pipeline *p, const struct logkeep_settings *s)
+{
+	if (p->logkeep)
+		logkeep_set(p->logkeep, s);
 }
 
 struct proctable *pipeline_procs(const struct pipeline *p)
@@ -606,6 +677,7 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret)
 			sink_get_stats(outs[i], &ret->output[i]);
 	if ((ret->have_procs = p->procs != NULL))
 		proctable_get_stats(p->procs, &ret->procs);
+	ret->have_log_dir_free = p->logkeep && logkeep_free_bytes(p->logkeep, &ret->log_dir_free);
 	ret->plugins = p->dispatch ? dispatch_plugins(p->dispatch) : 0;
 	for (unsigned i = 0; i < ret->plugins; i++)
 		dispatch_get_stats(p->dispatch, i, &ret->plugin[i]);

@@ -25,6 +25,7 @@
 #define NEEDLE_PIPELINE_H
 
 #include "dispatch.h"
+#include "logkeep.h"
 #include "proctable.h"
 #include "ring.h"
 #include "settings.h"
@@ -54,6 +55,10 @@ struct pipeline_settings {
 	uint64_t max_log_file;      /* bytes; rotate past it (0: never) */
 	unsigned num_logs;          /* generations kept, current included */
 	bool compress_lz4;          /* LZ4 frames, files named .lz4 */
+	gid_t log_group;            /* 0: files 0600; else 0640 (rotated 0440), that group */
+	enum sink_flush flush;      /* how writes reach the disk (sink.h) */
+	unsigned freq;              /* events between fsyncs, incremental flush */
+	struct logkeep_settings logs; /* rotate_every, the space policy (logkeep.h) */
 	bool process_context;       /* keep a process table (context/) */
 	unsigned process_table_size;
 	struct decoder_settings decoder; /* the first snapshot the decoders read */
@@ -94,9 +99,11 @@ int pipeline_close(struct pipeline *p);
 /* Signals: the main thread waits for PIPELINE_WAKE_SIGNAL (a thread
  * failed) beside SIGTERM; PIPELINE_LISTENER_SIGNAL interrupts a listener's
  * recvmmsg at stop, so stop never depends on the receive timeout. Block
- * both in every thread before pipeline_start(): listeners unblock theirs. */
-#define PIPELINE_WAKE_SIGNAL SIGUSR1
-#define PIPELINE_LISTENER_SIGNAL SIGUSR2
+ * both in every thread before pipeline_start(): listeners unblock theirs.
+ * Real-time signals, so that SIGUSR1 and SIGUSR2 keep auditd's meanings
+ * for the administrator (rotate the logs; resume writing). */
+#define PIPELINE_WAKE_SIGNAL (SIGRTMIN + 1)
+#define PIPELINE_LISTENER_SIGNAL (SIGRTMIN + 2)
 
 /* The first failed thread's cause, or NULL while none has failed; and how
  * many threads failed. Any thread. */
@@ -131,6 +138,16 @@ int pipeline_publish(struct pipeline *p, const struct decoder_settings *s);
  * drained, they get PIPELINE_PLUGIN_DRAIN_MS to write what is queued. */
 #define PIPELINE_PLUGIN_DRAIN_MS 2000
 struct dispatch *pipeline_dispatch(const struct pipeline *p);
+
+/* The log files' care, from the main thread (logkeep.h; nothing without
+ * a log file): once a second, rotation by time and the space policy
+ * (pipeline_keep_logs); SIGUSR1 (pipeline_rotate_logs, why names the
+ * cause in the log); SIGUSR2 (pipeline_check_space: resume writing if
+ * there is room); SIGHUP (pipeline_set_logs). */
+void pipeline_keep_logs(struct pipeline *p);
+void pipeline_rotate_logs(struct pipeline *p, const char *why);
+void pipeline_check_space(struct pipeline *p);
+void pipeline_set_logs(struct pipeline *p, const struct logkeep_settings *s);
 
 /* The process table the decoders keep (context/proctable.h), NULL when
  * process_context is off: its size, its expiry and its counters are the
@@ -226,6 +243,8 @@ struct pipeline_stats {
 	struct sink_stats output[PIPELINE_OUTPUTS];
 	bool have_procs;                         /* process_context on */
 	struct proctable_stats procs;
+	bool have_log_dir_free;                  /* a log file, and statvfs answered */
+	uint64_t log_dir_free;                   /* bytes free in log_dir, at the last check */
 	unsigned plugins;                        /* the plugins' queues */
 	struct dispatch_stats plugin[DISPATCH_MAX];
 };

@@ -95,6 +95,7 @@ struct pipeline {
 	struct sink *enriched_sink;
 	struct sink *stdout_sink;
 	struct sink *primary_sink;      /* the log progress notes positions in */
+	struct logkeep *logkeep;        /* the log files' care (main thread); NULL: none */
 	struct progress *progress;      /* NULL: no note (no log file) */
 	struct dispatch *dispatch;      /* the plugins' queues; NULL: no plugin */
 	struct progress_seed seed[PIPELINE_MAX_DECODERS]; /* where a restart starts */

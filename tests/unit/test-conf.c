@@ -70,6 +70,56 @@ TEST(errors_name_file_line_and_field)
 		     "test.conf:1: backlog_limit: 'lots' is not 'keep' or a number from 0 to 4294967295");
 }
 
+/* The disk keys: MiB or a percentage, a group of this machine, auditd's
+ * actions; space_left below admin_space_left is refused, as auditd does. */
+TEST(disk_keys_values_and_errors)
+{
+	struct conf c;
+	char err[CONF_ERRORS_MAX];
+	uint64_t mib;
+	unsigned percent;
+	uint32_t gid;
+
+	CHECK_EQ(parse(&c, "space_left = 25%\nadmin_space_left = 5%\nspace_left_action = rotate\n"
+			   "admin_space_left_action = syslog\ndisk_full_action = ignore\n"
+			   "rotate_every = daily\nlog_group = 0\nflush = data\nfreq = 1\n", err), 0);
+	CHECK_EQ(conf_space(c.space_left, &mib, &percent), 0);
+	CHECK(mib == 0 && percent == 25);
+	CHECK_EQ(conf_space("75", &mib, &percent), 0);
+	CHECK(mib == 75 && percent == 0);
+	CHECK_EQ(c.space_left_action, 2);
+	CHECK_EQ(c.disk_full_action, 0);
+	CHECK_EQ(c.rotate_every, 2);
+	CHECK_EQ(c.flush, 3);
+	CHECK_EQ(conf_group_id("root", &gid), 0);
+	CHECK_EQ(gid, 0);
+	CHECK_EQ(conf_group_id("12345", &gid), 0);
+	CHECK_EQ(gid, 12345);
+	CHECK_EQ(conf_group_id("no-such-group-here", &gid), -ENOENT);
+	expect_error("space_left = 100%\n",
+		     "test.conf:1: space_left: '100%' is not MiB (0 to 1073741824) or a percentage "
+		     "of log_dir's file system (1% to 99%)");
+	expect_error("admin_space_left = 5M\n",
+		     "test.conf:1: admin_space_left: '5M' is not MiB (0 to 1073741824) or a "
+		     "percentage of log_dir's file system (1% to 99%)");
+	expect_error("log_group = no-such-group-here\n",
+		     "test.conf:1: log_group: 'no-such-group-here' is not a group of this machine (a "
+		     "name from /etc/group, or a number)");
+	expect_error("disk_full_action = syslog\n",
+		     "test.conf:1: disk_full_action: 'syslog' is not 'ignore', 'rotate' or 'suspend'");
+	expect_error("flush = always\n", "test.conf:1: flush: 'always' is not 'none', 'incremental', "
+					  "'incremental_async', 'data' or 'sync'");
+	expect_error("freq = 0\n", "test.conf:1: freq: '0' is not a number from 1 to 1000000 (events)");
+	expect_error("\nspace_left = 40\n",
+		     "test.conf:2: space_left (40) is below admin_space_left (50): space_left is the "
+		     "first warning, admin_space_left the last");
+	expect_error("space_left = 10%\nadmin_space_left = 20%\n",
+		     "test.conf:1: space_left (10%) is below admin_space_left (20%): space_left is the "
+		     "first warning, admin_space_left the last");
+	/* Different units: the space policy compares them on the file system. */
+	CHECK_EQ(parse(&c, "space_left = 1%\nadmin_space_left = 500\n", err), 0);
+}
+
 TEST(metrics_listen_values)
 {
 	struct conf c;
@@ -132,8 +182,8 @@ TEST(multicast_changes_no_kernel_setting)
 	CHECK_EQ(parse(&c, "mode = unicast\n", err), 0);
 	CHECK_STR(c.plugin_dir, "/etc/audit/plugins.d");
 	expect_error("mode = multicast\nplugin_dir = /etc/audit/plugins.d\n",
-		     "test.conf:2: plugin_dir: mode = multicast starts no plugins (the audit daemon "
-		     "beside it feeds them): set plugin_dir =  (or leave it out), or use mode = "
+		     "test.conf:2: plugin_dir: mode = multicast starts no plugins: the audit daemon "
+		     "beside it feeds them: set plugin_dir =  (or leave it out), or use mode = "
 		     "unicast");
 }
 
@@ -236,6 +286,10 @@ static const char *other_value(const char *key)
 		{ "max_open_events", "64" }, { "resolve_ids", "no" }, { "process_context", "no" },
 		{ "ancestors_depth", "1" }, { "process_table_size", "128" },
 		{ "metrics_listen", "127.0.0.1:9999" }, { "control_socket", "/tmp/other.sock" },
+		{ "rotate_every", "hourly" }, { "log_group", "0" }, { "flush", "sync" },
+		{ "freq", "7" }, { "space_left", "20%" }, { "space_left_action", "rotate" },
+		{ "admin_space_left", "10" }, { "admin_space_left_action", "syslog" },
+		{ "disk_full_action", "ignore" },
 		{ "plugin_dir", "/tmp/plugins.d" }, { "plugin_queue_size", "1M" },
 		{ "max_restarts", "3" },
 	};
@@ -259,7 +313,7 @@ TEST(reload_names_or_applies_every_key)
 		struct conf running, next, run;
 		char err[CONF_ERRORS_MAX], line[128], report[1024], was[300], now[300], got[300],
 			want[1024];
-		uint32_t changed = 0;
+		uint64_t changed = 0;
 
 		if (!value)
 			FAIL("key %s has no other value in this test: add one", info->name);
@@ -268,7 +322,7 @@ TEST(reload_names_or_applies_every_key)
 		snprintf(line, sizeof(line), "%s = %s\n", info->name, value);
 		CHECK_EQ(conf_parse(&next, "next.conf", line, strlen(line), err, sizeof(err)), 0);
 		CHECK_EQ(conf_reload_merge(&running, &next, &run, report, sizeof(report), &changed), 1);
-		CHECK_EQ(changed, 1u << k);
+		CHECK(changed == 1ull << k);
 		conf_format_key(&running, (enum conf_key)k, was, sizeof(was));
 		conf_format_key(&next, (enum conf_key)k, now, sizeof(now));
 		conf_format_key(&run, (enum conf_key)k, got, sizeof(got));
@@ -302,7 +356,7 @@ TEST(reload_in_multicast_leaves_the_kernel)
 {
 	struct conf running, next, run;
 	char err[CONF_ERRORS_MAX], report[1024];
-	uint32_t changed;
+	uint64_t changed;
 
 	CHECK_EQ(parse(&running, "mode = multicast\n", err), 0);
 	CHECK_EQ(parse(&next, "mode = unicast\nbacklog_limit = 100\nenabled = keep\n"
@@ -614,7 +668,8 @@ TEST(readme_table_is_the_table)
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
-			    CASES(CASE(embedded_default_parses), CASE(values_comments_and_sizes),
+			    CASES(CASE(embedded_default_parses), CASE(disk_keys_values_and_errors),
+				  CASE(values_comments_and_sizes),
 				  CASE(errors_name_file_line_and_field),
 				  CASE(metrics_listen_values), CASE(refuses_dangerous_kernel_settings),
 				  CASE(multicast_changes_no_kernel_setting),

@@ -90,7 +90,7 @@ TEST(frames_written_by_the_sink_read_back_by_lz4_and_liblz4)
 	harness_defer(free_outbuf, &plain);
 	harness_defer(free_outbuf, &expected);
 	snprintf(path, sizeof(path), "%s/needle.json.lz4", dir);
-	CHECK_EQ(sink_open(path, true, 0, 5, &s), 0);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .lz4 = true, .max_size = 0, .num_logs = 5 }, &s), 0);
 	for (unsigned i = 0, first = 0; i < 3; first += lines[i], i++) {
 		make_lines(&batch[i], first, lines[i]);
 		outbuf_put(&expected, batch[i].data, batch[i].len);

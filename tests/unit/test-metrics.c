@@ -119,7 +119,12 @@ static struct fake *fake_new(void)
 		st->rotate_errors = v++;
 		st->sync_errors = v++;
 		st->unsynced_events = v++;
+		st->syncs = v++;
+		st->suspended = i % 2;
+		st->suspended_events = v++;
 	}
+	p->have_log_dir_free = true;
+	p->log_dir_free = v++;
 	/* Two plugins, one writing, one down after two restarts. */
 	p->plugins = 2;
 	for (unsigned i = 0; i < p->plugins; i++) {

@@ -3,11 +3,13 @@
 #include "sink.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,7 +44,7 @@ TEST(rotation_keeps_num_logs_generations)
 
 	make_dir();
 	snprintf(path, sizeof(path), "%s/needle.log", dir);
-	CHECK_EQ(sink_open(path, false, 100, 3, &s), 0);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .max_size = 100, .num_logs = 3 }, &s), 0);
 	for (int i = 0; i < 12; i++)
 		sink_write(s, line, 50, 50, 1);
 	CHECK_EQ(stats(s).events, 12);
@@ -67,7 +69,7 @@ TEST(failed_writes_are_counted)
 	struct sink *s;
 
 	/* /dev/full: every write fails with ENOSPC, as a full disk would. */
-	CHECK_EQ(sink_open("/dev/full", false, 0, 1, &s), 0);
+	CHECK_EQ(sink_open("/dev/full", &(struct sink_options){ .max_size = 0, .num_logs = 1 }, &s), 0);
 	sink_write(s, "x\n", 2, 2, 7);
 	CHECK_EQ(stats(s).write_errors, 1);
 	CHECK_EQ(stats(s).lost_events, 7);
@@ -77,13 +79,16 @@ TEST(failed_writes_are_counted)
 }
 
 /* File calls that fail on demand, counted: the injected failures. */
-static int open_calls, open_fail_errno;
+static int open_calls, open_fail_errno, open_last_flags;
 static int rename_calls, rename_fail_at, rename_fail_errno; /* fail the Nth call (1-based) */
-static int fsync_fail_errno, close_fail_errno;
+static int fsync_fail_errno, close_fail_errno, write_fail_errno;
+static _Atomic int fsync_calls;
+static _Atomic pid_t fsync_tid; /* the thread of the last fsync */
 
 static int test_open(const char *path, int flags, mode_t mode)
 {
 	open_calls++;
+	open_last_flags = flags;
 	if (open_fail_errno) {
 		errno = open_fail_errno;
 		return -1;
@@ -102,6 +107,8 @@ static int test_rename(const char *from, const char *to)
 
 static int test_fsync(int fd)
 {
+	fsync_calls++;
+	fsync_tid = gettid();
 	if (fsync_fail_errno) {
 		errno = fsync_fail_errno;
 		return -1;
@@ -120,13 +127,25 @@ static int test_close(int fd)
 	return r;
 }
 
-static const struct sink_io test_io = { test_open, test_rename, test_fsync, test_close };
+static ssize_t test_write(int fd, const void *buf, size_t len)
+{
+	if (write_fail_errno) {
+		errno = write_fail_errno;
+		return -1;
+	}
+	return write(fd, buf, len);
+}
+
+static const struct sink_io test_io = { test_open, test_rename, test_fsync, test_close,
+					test_write };
 
 static void reset_faults(void)
 {
-	open_calls = open_fail_errno = 0;
+	open_calls = open_fail_errno = open_last_flags = 0;
 	rename_calls = rename_fail_at = rename_fail_errno = 0;
-	fsync_fail_errno = close_fail_errno = 0;
+	fsync_fail_errno = close_fail_errno = write_fail_errno = 0;
+	fsync_calls = 0;
+	fsync_tid = 0;
 }
 
 /* The whole file (NUL-terminated), or "<missing>". */
@@ -206,7 +225,7 @@ static void make_generations(struct sink **ret, char *path, size_t size)
 	make_dir();
 	reset_faults();
 	snprintf(path, size, "%s/needle.log", dir);
-	CHECK_EQ(sink_open(path, false, 100, 4, &s), 0);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .max_size = 100, .num_logs = 4 }, &s), 0);
 	*ret = s;
 	sink_set_io(s, &test_io);
 	sink_set_retry_ms(s, 100);
@@ -318,7 +337,7 @@ TEST(failed_fsync_or_close_at_stop_is_counted)
 	make_dir();
 	reset_faults();
 	snprintf(path, sizeof(path), "%s/needle.json", dir);
-	CHECK_EQ(sink_open(path, false, 0, 1, &s), 0);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .max_size = 0, .num_logs = 1 }, &s), 0);
 	sink_set_io(s, &test_io);
 	sink_write(s, "a\nb\n", 4, 4, 2);
 	sink_write(s, "c\nd\ne\n", 6, 6, 3);
@@ -332,7 +351,7 @@ TEST(failed_fsync_or_close_at_stop_is_counted)
 	sink_free(s);
 
 	reset_faults();
-	CHECK_EQ(sink_open(path, false, 0, 1, &s), 0);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .max_size = 0, .num_logs = 1 }, &s), 0);
 	sink_set_io(s, &test_io);
 	sink_write(s, "f\n", 2, 2, 1);
 	close_fail_errno = EDQUOT;
@@ -351,7 +370,7 @@ TEST(failed_close_of_a_rotated_file_is_counted)
 	make_dir();
 	reset_faults();
 	snprintf(path, sizeof(path), "%s/needle.log", dir);
-	CHECK_EQ(sink_open(path, false, 100, 2, &s), 0);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .max_size = 100, .num_logs = 2 }, &s), 0);
 	sink_set_io(s, &test_io);
 	write_line(s, 'A', 1);
 	write_line(s, 'A', 2);
@@ -371,10 +390,321 @@ TEST(files_that_cannot_sync_are_not_errors)
 	struct sink *s;
 
 	/* fsync on a character device fails with EINVAL: nothing to sync. */
-	CHECK_EQ(sink_open("/dev/null", false, 0, 1, &s), 0);
+	CHECK_EQ(sink_open("/dev/null", &(struct sink_options){ .max_size = 0, .num_logs = 1 }, &s), 0);
 	sink_write(s, "x\n", 2, 2, 1);
 	CHECK_EQ(sink_close(s), 0);
 	CHECK_EQ(stats(s).sync_errors, 0);
+	sink_free(s);
+}
+
+
+/* A group for log_group other than root's: any one as root, else the
+ * user's own (a user may give a file one of its groups); 0: none. */
+static gid_t other_group(void)
+{
+	return getuid() == 0 ? 4242 : getegid();
+}
+
+static void expect_mode(const char *path, mode_t mode, gid_t gid)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		FAIL("%s: %s", path, strerror(errno));
+	if ((st.st_mode & 0777) != mode || st.st_gid != gid)
+		FAIL("%s: mode %o group %u, expected %o group %u", path, st.st_mode & 0777,
+		     (unsigned)st.st_gid, mode, (unsigned)gid);
+}
+
+/* log_group as auditd applies it: the current file 0640 and the group, a
+ * rotated generation 0440; without a group 0600 and 0400, the group the
+ * file was made with. A generation from before gets the mode too. */
+TEST(log_group_sets_mode_and_group_of_new_and_rotated_files)
+{
+	struct sink *s;
+	char path[128], gen[160];
+	gid_t g = other_group();
+	struct stat st;
+
+	if (!g)
+		SKIP("the user's only group is root's");
+	make_dir();
+	reset_faults();
+	snprintf(path, sizeof(path), "%s/needle.log", dir);
+	snprintf(gen, sizeof(gen), "%s.2", path);
+	CHECK(close(open(gen, O_WRONLY | O_CREAT, 0600)) == 0); /* from an earlier needle */
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .max_size = 100, .num_logs = 3, .group = g },
+			   &s), 0);
+	expect_mode(path, 0640, g);
+	expect_mode(gen, 0440, g);
+	write_line(s, 'A', 1);
+	write_line(s, 'A', 2);
+	write_line(s, 'B', 1); /* rotates: A goes to .1 */
+	CHECK_EQ(stats(s).rotations, 1);
+	expect_mode(path, 0640, g);
+	expect_mode(gen_path(path, 1), 0440, g);
+	CHECK_EQ(sink_rotate(s, false), 1); /* and the same by request */
+	expect_mode(path, 0640, g);
+	expect_mode(gen_path(path, 1), 0440, g);
+	expect_mode(gen_path(path, 2), 0440, g);
+	sink_close(s);
+	sink_free(s);
+
+	/* Root's group: 0600 and 0400, the group left as created. */
+	make_dir();
+	snprintf(path, sizeof(path), "%s/needle.log", dir);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .max_size = 100, .num_logs = 3 }, &s), 0);
+	CHECK(stat(path, &st) == 0);
+	expect_mode(path, 0600, st.st_gid);
+	CHECK_EQ(sink_rotate(s, false), 1);
+	expect_mode(path, 0600, st.st_gid);
+	expect_mode(gen_path(path, 1), 0400, st.st_gid);
+	sink_close(s);
+	sink_free(s);
+}
+
+/* flush = incremental: an fsync every freq events, by the writer; none:
+ * no fsync but the last one at close. */
+TEST(flush_incremental_syncs_every_freq_events)
+{
+	struct sink *s;
+	char path[128];
+
+	make_dir();
+	reset_faults();
+	snprintf(path, sizeof(path), "%s/needle.json", dir);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .flush = SINK_FLUSH_INCREMENTAL, .freq = 10,
+							 .io = &test_io }, &s), 0);
+	for (int i = 0; i < 25; i++)
+		sink_write(s, "e\n", 2, 2, 1);
+	CHECK_EQ(fsync_calls, 2); /* at 10 and 20 events */
+	CHECK_EQ(fsync_tid, gettid());
+	sink_write(s, "a batch\n", 8, 8, 30); /* 5 + 30: one fsync, the count starts again */
+	CHECK_EQ(fsync_calls, 3);
+	sink_write(s, "e\n", 2, 2, 9);
+	CHECK_EQ(fsync_calls, 3);
+	CHECK_EQ(stats(s).syncs, 3);
+	CHECK_EQ(sink_close(s), 0);
+	CHECK_EQ(fsync_calls, 4); /* the last one */
+	sink_free(s);
+
+	reset_faults();
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .flush = SINK_FLUSH_NONE, .freq = 10,
+							 .io = &test_io }, &s), 0);
+	for (int i = 0; i < 25; i++)
+		sink_write(s, "e\n", 2, 2, 1);
+	CHECK_EQ(fsync_calls, 0);
+	CHECK_EQ(stats(s).syncs, 0);
+	CHECK_EQ(sink_close(s), 0);
+	CHECK_EQ(fsync_calls, 1);
+	sink_free(s);
+}
+
+/* flush = incremental_async: the same fsyncs, made by the sink's flush
+ * thread, never by the writer. */
+TEST(flush_incremental_async_syncs_in_its_own_thread)
+{
+	struct sink *s;
+	char path[128];
+
+	make_dir();
+	reset_faults();
+	snprintf(path, sizeof(path), "%s/needle.json", dir);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .flush = SINK_FLUSH_INCREMENTAL_ASYNC,
+							 .freq = 10, .io = &test_io }, &s), 0);
+	for (int i = 0; i < 9; i++)
+		sink_write(s, "e\n", 2, 2, 1);
+	sleep_ms(100);
+	CHECK_EQ(fsync_calls, 0);
+	sink_write(s, "e\n", 2, 2, 1); /* the 10th */
+	for (int ms = 0; ms < 2000 && fsync_calls == 0; ms += 10)
+		sleep_ms(10);
+	CHECK_EQ(fsync_calls, 1);
+	CHECK(fsync_tid != 0 && fsync_tid != gettid());
+	CHECK_EQ(stats(s).syncs, 1);
+	CHECK_EQ(sink_close(s), 0); /* stops the thread, then its own last fsync */
+	CHECK_EQ(fsync_calls, 2);
+	CHECK_EQ(fsync_tid, gettid());
+	sink_free(s);
+}
+
+/* flush = data and sync: every open of the file (start, rotation, resume)
+ * asks for O_DSYNC or O_SYNC, as auditd does. */
+TEST(flush_data_and_sync_open_with_o_dsync_and_o_sync)
+{
+	static const struct { enum sink_flush flush; int want; } cases[] = {
+		{ SINK_FLUSH_DATA, O_DSYNC }, { SINK_FLUSH_SYNC, O_SYNC },
+		{ SINK_FLUSH_INCREMENTAL, 0 }, { SINK_FLUSH_NONE, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sink *s;
+		char path[128];
+
+		make_dir();
+		reset_faults();
+		snprintf(path, sizeof(path), "%s/needle.log", dir);
+		CHECK_EQ(sink_open(path, &(struct sink_options){ .flush = cases[i].flush, .freq = 50,
+								 .num_logs = 2, .io = &test_io },
+				   &s), 0);
+		CHECK_EQ(open_calls, 1);
+		CHECK_EQ(open_last_flags & O_SYNC, cases[i].want);
+		write_line(s, 'A', 1);
+		CHECK_EQ(sink_rotate(s, false), 1);
+		CHECK_EQ(open_calls, 2);
+		CHECK_EQ(open_last_flags & O_SYNC, cases[i].want);
+		CHECK_EQ(sink_suspend(s), 0);
+		CHECK_EQ(sink_resume(s), 0);
+		CHECK_EQ(open_calls, 3);
+		CHECK_EQ(open_last_flags & O_SYNC, cases[i].want);
+		CHECK_EQ(stats(s).syncs, 0);
+		sink_close(s);
+		sink_free(s);
+	}
+}
+
+/* A failed fsync of the policy counts the events written since the last
+ * good one as at risk, once. */
+TEST(failed_policy_fsync_is_counted)
+{
+	struct sink *s;
+	char path[128];
+
+	make_dir();
+	reset_faults();
+	snprintf(path, sizeof(path), "%s/needle.json", dir);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .flush = SINK_FLUSH_INCREMENTAL, .freq = 4,
+							 .io = &test_io }, &s), 0);
+	sink_write(s, "a\nb\n", 4, 4, 2);
+	fsync_fail_errno = EIO;
+	sink_write(s, "c\nd\n", 4, 4, 2);
+	CHECK_EQ(stats(s).sync_errors, 1);
+	CHECK_EQ(stats(s).unsynced_events, 4);
+	CHECK_EQ(stats(s).last_error, EIO);
+	fsync_fail_errno = 0;
+	sink_write(s, "e\nf\ng\nh\n", 8, 8, 4);
+	CHECK_EQ(stats(s).sync_errors, 1);
+	CHECK_EQ(stats(s).unsynced_events, 4);
+	CHECK_EQ(stats(s).events, 8);
+	CHECK_EQ(sink_close(s), 0);
+	sink_free(s);
+}
+
+/* Suspended: the file synced and closed (an administrator can move it
+ * away), every batch counted lost as suspended, no write error; resumed:
+ * the file made again where it was, writing goes on. */
+TEST(suspend_counts_every_batch_and_resume_reopens)
+{
+	struct sink *s;
+	char path[128], moved[160];
+
+	make_dir();
+	reset_faults();
+	snprintf(path, sizeof(path), "%s/needle.log", dir);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .num_logs = 3, .io = &test_io }, &s), 0);
+	write_line(s, 'A', 1);
+	CHECK_EQ(sink_suspend(s), 0);
+	CHECK_EQ(fsync_calls, 1); /* synced before it was closed */
+	CHECK_EQ(stats(s).suspended, 1);
+	CHECK_EQ(sink_suspend(s), 0); /* twice is once */
+	write_line(s, 'A', 2);
+	sink_write(s, "x\ny\n", 4, 4, 2);
+	CHECK_EQ(stats(s).events, 1);
+	CHECK_EQ(stats(s).lost_events, 3);
+	CHECK_EQ(stats(s).suspended_events, 3);
+	CHECK_EQ(stats(s).write_errors, 0);
+	expect_gen(path, 0, lines('A', 1, 1));
+	/* Moved away meanwhile: resume makes the file again. */
+	snprintf(moved, sizeof(moved), "%s/moved.log", dir);
+	CHECK(rename(path, moved) == 0);
+	CHECK_EQ(sink_resume(s), 0);
+	CHECK_EQ(stats(s).suspended, 0);
+	write_line(s, 'B', 1);
+	expect_gen(path, 0, lines('B', 1, 1));
+	CHECK_STR(slurp(moved), lines('A', 1, 1));
+	CHECK_EQ(stats(s).events, 2);
+	CHECK_EQ(stats(s).lost_events, 3);
+	expect_mode(path, 0600, getegid());
+	/* A resume that cannot reopen stays suspended, and says why. */
+	CHECK_EQ(sink_suspend(s), 0);
+	open_fail_errno = EACCES;
+	CHECK_EQ(sink_resume(s), -EACCES);
+	CHECK_EQ(stats(s).suspended, 1);
+	write_line(s, 'B', 2);
+	CHECK_EQ(stats(s).suspended_events, 4);
+	open_fail_errno = 0;
+	CHECK_EQ(sink_resume(s), 0);
+	CHECK_EQ(sink_close(s), 0);
+	sink_free(s);
+}
+
+/* Rotation by request: unless_empty skips an empty file; while suspended
+ * the generations move up (the oldest goes) and resume makes the new
+ * current file. */
+TEST(rotate_now_empty_and_suspended)
+{
+	struct sink *s;
+	char path[128];
+
+	make_dir();
+	reset_faults();
+	snprintf(path, sizeof(path), "%s/needle.log", dir);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .num_logs = 3, .io = &test_io }, &s), 0);
+	CHECK_EQ(sink_rotate(s, true), 0);
+	CHECK_EQ(stats(s).rotations, 0);
+	write_line(s, 'A', 1);
+	CHECK_EQ(sink_rotate(s, true), 1);
+	write_line(s, 'B', 1);
+	CHECK_EQ(sink_rotate(s, false), 1);
+	write_line(s, 'C', 1);
+	expect_gen(path, 2, lines('A', 1, 1));
+	expect_gen(path, 1, lines('B', 1, 1));
+	expect_gen(path, 0, lines('C', 1, 1));
+	CHECK_EQ(sink_suspend(s), 0);
+	CHECK_EQ(sink_rotate(s, false), 1);
+	expect_gen(path, 2, lines('B', 1, 1)); /* A, the oldest, is gone */
+	expect_gen(path, 1, lines('C', 1, 1));
+	CHECK_EQ(file_size(path), -1);
+	CHECK_EQ(stats(s).rotations, 3);
+	CHECK_EQ(sink_resume(s), 0);
+	write_line(s, 'D', 1);
+	expect_gen(path, 0, lines('D', 1, 1));
+	/* A failed rotation by request: counted, every generation kept. */
+	rename_fail_at = rename_calls + 2;
+	rename_fail_errno = EIO;
+	CHECK_EQ(sink_rotate(s, false), -EIO);
+	CHECK_EQ(stats(s).rotate_errors, 1);
+	expect_gen(path, 2, lines('B', 1, 1));
+	expect_gen(path, 1, lines('C', 1, 1));
+	expect_gen(path, 0, lines('D', 1, 1));
+	CHECK_EQ(sink_close(s), 0);
+	sink_free(s);
+}
+
+/* A write that finds the disk full is flagged for the space policy, once;
+ * another error is not. */
+TEST(disk_full_is_flagged_once)
+{
+	struct sink *s;
+	char path[128];
+
+	make_dir();
+	reset_faults();
+	snprintf(path, sizeof(path), "%s/needle.log", dir);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .num_logs = 2, .io = &test_io }, &s), 0);
+	CHECK(sink_regular(s));
+	CHECK(!sink_take_full(s));
+	write_fail_errno = EIO;
+	write_line(s, 'A', 1);
+	CHECK(!sink_take_full(s));
+	write_fail_errno = ENOSPC;
+	write_line(s, 'A', 2);
+	CHECK_EQ(stats(s).write_errors, 2);
+	CHECK_EQ(stats(s).lost_events, 2);
+	CHECK(sink_take_full(s));
+	CHECK(!sink_take_full(s));
+	write_fail_errno = 0;
+	CHECK_EQ(sink_close(s), 0);
 	sink_free(s);
 }
 
@@ -387,5 +717,13 @@ int main(int argc, char **argv)
 				  CASE(failed_rename_at_rotation_keeps_every_generation),
 				  CASE(failed_fsync_or_close_at_stop_is_counted),
 				  CASE(failed_close_of_a_rotated_file_is_counted),
-				  CASE(files_that_cannot_sync_are_not_errors)));
+				  CASE(files_that_cannot_sync_are_not_errors),
+				  CASE(log_group_sets_mode_and_group_of_new_and_rotated_files),
+				  CASE(flush_incremental_syncs_every_freq_events),
+				  CASE(flush_incremental_async_syncs_in_its_own_thread),
+				  CASE(flush_data_and_sync_open_with_o_dsync_and_o_sync),
+				  CASE(failed_policy_fsync_is_counted),
+				  CASE(suspend_counts_every_batch_and_resume_reopens),
+				  CASE(rotate_now_empty_and_suspended),
+				  CASE(disk_full_is_flagged_once)));
 }
