@@ -139,8 +139,8 @@ int conf_doc_write_defaults(FILE *f)
 		builtin_value((enum conf_key)id, value, sizeof(value));
 		fprintf(f, "\n# %s\n# Takes %s.\n# SIGHUP: %s.\n", k->doc, takes, reload);
 		if (k->multicast)
-			fprintf(f, "# In multicast mode only %s (needle %s).\n", k->multicast,
-				k->multicast_what);
+			fprintf(f, "# In multicast mode only %s (needle %s).\n",
+				k->multicast[0] ? k->multicast : "empty", k->multicast_what);
 		if (k->installed)
 			fprintf(f, "# Set as installed (a file that leaves it out: %s).\n%s = %s\n",
 				value, k->name, k->installed);
@@ -199,7 +199,7 @@ int conf_doc_write_man(FILE *f)
 		fputs(".\n", f);
 		if (k->multicast) {
 			fputs("\t- In multicast mode: only ", f);
-			put_scd(f, k->multicast);
+			put_scd(f, k->multicast[0] ? k->multicast : "empty");
 			fputs(" (needle ", f);
 			put_scd(f, k->multicast_what);
 			fputs("); a file that leaves it out gets it there.\n", f);

@@ -242,7 +242,22 @@ conf_check_fn conf_check_space, conf_check_group;
 	X(CONTROL_SOCKET, "control_socket", "/run/needle/control",                         \
 	  "unix socket that needle stat reads (0600); empty: off",                         \
 	  .type = CONF_TEXT, CONF_FIELD(control_socket), .off = true,                      \
-	  .check = check_absolute_path, .reload = CONF_LIVE)
+	  .check = check_absolute_path, .reload = CONF_LIVE)                               \
+	X(PLUGIN_DIR, "plugin_dir", "/etc/audit/plugins.d",                                \
+	  "auditd's plugin files, started and fed as auditd does; empty: no plugins",      \
+	  .type = CONF_TEXT, CONF_FIELD(plugin_dir), .off = true,                          \
+	  .check = check_absolute_path,                                                    \
+	  CONF_IN_MULTICAST("", "starts no plugins: the audit daemon beside it feeds them"), \
+	  .reload = CONF_NEXT_START, .why = "plugins are started at start")                \
+	X(PLUGIN_QUEUE_SIZE, "plugin_queue_size", "4M",                                    \
+	  "bytes queued per plugin; past it records are dropped for that plugin, counted", \
+	  .type = CONF_SIZE, CONF_FIELD(plugin_queue_size), .min = 64ull << 10,            \
+	  .max = 1ull << 30, .reload = CONF_NEXT_START,                                    \
+	  .why = "the plugins' queues are made at start")                                  \
+	X(MAX_RESTARTS, "max_restarts", "10",                                              \
+	  "times a plugin that exits is started again (auditd's max_restarts)",            \
+	  .type = CONF_NUMBER, CONF_FIELD(max_restarts), .min = 0, .max = 10000,           \
+	  .reload = CONF_LIVE)
 
 enum conf_key {
 #define X(id, ...) CONF_KEY_##id,
@@ -316,6 +331,9 @@ struct conf {
 	unsigned process_table_size; /* processes remembered at most */
 	char metrics_listen[128];   /* HOST:PORT of the Prometheus endpoint; "" off */
 	char control_socket[108];   /* unix socket for needle stat; "" off */
+	char plugin_dir[256];       /* auditd's plugin files; "" no plugins */
+	uint64_t plugin_queue_size; /* bytes queued per plugin */
+	unsigned max_restarts;      /* a plugin that exits is started again this often */
 	/* Which keys the last parse set (1 << enum conf_key). */
 	uint64_t set_mask;
 };

@@ -26,6 +26,9 @@ const char *const metric_record_cause_names[METRIC_RECORD_CAUSE_COUNT] = {
 const char *const metric_event_cause_names[METRIC_EVENT_CAUSE_COUNT] = {
 	METRIC_EVENT_CAUSES(NAME_)
 };
+const char *const metric_plugin_drop_reason_names[METRIC_PLUGIN_DROP_REASON_COUNT] = {
+	METRIC_PLUGIN_DROP_REASONS(NAME_)
+};
 
 #define SET_(id, l1, v1, n1, l2, v2, n2) \
 	[METRIC_LABELS_##id] = { { l1, l2 }, { v1, v2 }, { n1, n2 } },

@@ -14,6 +14,7 @@
 #include "detach.h"
 #include "fault.h"
 #include "notify.h"
+#include "plugins.h"
 #include "proctable.h"
 #include "reload.h"
 #include "say.h"
@@ -64,17 +65,21 @@ static int start_failed(struct daemon *d, int r, const char *what)
 }
 
 /* The pipeline, its data socket (joined to the multicast group in that
- * mode), and its threads. */
+ * mode), auditd's plugins, and the pipeline's threads. */
 static int start_pipeline(struct daemon *d)
 {
 	struct pipeline_settings settings;
 	int r;
 
 	conf_fill_pipeline(&d->conf, &settings);
+	d->plugins = plugins_load(&d->conf);
+	plugins_fill(d->plugins, &d->conf, &settings.plugins);
 	if ((r = pipeline_open(&settings, say, &d->p)) < 0)
 		return r;
 	/* The logs are open: the first line of this run says it started. */
 	daemon_records_start(d);
+	/* Before the decoders start: their first records find the plugins. */
+	plugins_start(d->plugins, pipeline_dispatch(d->p));
 	if ((r = kernel_session_open_data(d->session)) < 0)
 		return start_failed(d, r, "cannot open the audit data socket");
 	if (d->conf.mode == CONF_MODE_MULTICAST) {
@@ -259,8 +264,10 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 		}
 		if (pipeline_failure(d->p))
 			break;
-		if (sig == SIGHUP)
+		if (sig == SIGHUP) {
 			reload_config(d);
+			plugins_hup(d->plugins); /* they re-read their own files */
+		}
 		/* auditd's: SIGUSR1 rotates the logs, SIGUSR2 resumes writing
 		 * (here: looks at the free space now, and resumes if it can). */
 		if (sig == SIGUSR1)
@@ -279,6 +286,7 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 			if (d->conf.rules_check_interval &&
 			    watch.seconds % d->conf.rules_check_interval == 0)
 				kernel_session_watch_rules(d->session, &d->kernel);
+			plugins_tick(d->plugins, d->conf.max_restarts);
 			if (procs && watch.seconds % PROCS_EXPIRE_EVERY == 0)
 				proctable_expire(procs, clock_wall_ms());
 			tell_status(d, &watch);
@@ -368,10 +376,14 @@ stop_collecting:
 			status = EXIT_RUN_FAILED;
 		/* Everything received is written: the last line says why it ends. */
 		daemon_records_end(&d);
+		/* Their input has ended: they finish, and are reaped. */
+		plugins_stop(d.plugins);
+		d.plugins = NULL;
 		if (pipeline_close(d.p) < 0)
 			status = EXIT_RUN_FAILED;
 		d.p = NULL;
 	}
+	plugins_stop(d.plugins); /* the pipeline never opened: nothing started */
 	kernel_session_close(d.session);
 	rulefile_free(&d.rules);
 	return status;

@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "pipeline.h"
+#include "plugins.h"
 #include "kernel-session.h"
 #include "status.h"
 
@@ -26,6 +27,7 @@ struct daemon {
 	struct kernel_session *session; /* the kernel's settings, rules, registration */
 	struct rulefile rules;     /* the rules key's file, read at start */
 	struct pipeline *p;
+	struct plugins *plugins;   /* auditd's plugins; NULL: none */
 	int ready_fd;              /* detached: tells the parent start-up worked */
 	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */
 	bool failure_said;         /* a thread's failure is logged */

@@ -39,7 +39,7 @@ trap 'del_rules; live_cleanup' EXIT
 start() {
 	local name=$1 fault=$2 conf=$3
 	mkdir -p "$top/$name"
-	printf '%s\n' "log_dir = $top/$name/log" "backlog_wait_time = 100" "metrics_listen =" \
+	printf '%s\n' "log_dir = $top/$name/log" "plugin_dir =" "backlog_wait_time = 100" "metrics_listen =" \
 		"control_socket =" "$conf" > "$top/$name/needle.conf"
 	NEEDLE_TEST_FAULT=$fault "$NEEDLE" run --foreground -c "$top/$name/needle.conf" \
 		2> "$top/$name/stderr" &
