@@ -94,3 +94,45 @@ live_stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
 # Serials of the SYSCALL records carrying the test's key in a log.
 live_serials() { grep "^type=SYSCALL .*key=\"$LIVE_KEY\"" "$1" | sed 's/.*audit([0-9.]*:\([0-9]*\)).*/\1/' | sort -u; }
+
+# auditd_conf DIR FORMAT: Debian's /etc/audit/auditd.conf as shipped, but its
+# log in DIR/audit.log, FORMAT (RAW or ENRICHED), no plugins (DIR/plugins is
+# empty), and no disk-space action that could suspend it or act on this machine.
+auditd_conf() {
+	mkdir -p "$1/plugins"
+	cat > "$1/auditd.conf" <<EOF
+local_events = yes
+write_logs = yes
+log_file = $1/audit.log
+log_group = root
+log_format = $2
+flush = INCREMENTAL_ASYNC
+freq = 50
+max_log_file = 0
+num_logs = 5
+priority_boost = 4
+name_format = NONE
+max_log_file_action = IGNORE
+space_left = 2
+space_left_action = IGNORE
+verify_email = yes
+action_mail_acct = root
+admin_space_left = 1
+admin_space_left_action = IGNORE
+disk_full_action = IGNORE
+disk_error_action = SYSLOG
+use_libwrap = yes
+tcp_listen_queue = 5
+tcp_max_per_addr = 1
+tcp_client_max_idle = 0
+transport = TCP
+krb5_principal = auditd
+distribute_network = no
+q_depth = 2000
+overflow_action = SYSLOG
+max_restarts = 10
+plugin_dir = $1/plugins
+end_of_event_timeout = 2
+EOF
+	chmod 0640 "$1/auditd.conf"
+}

@@ -52,42 +52,7 @@ AUDITD=${AUDITD:-/usr/sbin/auditd}
 adir=$LIVE_TOP/auditd
 auditd_start= auditd_end=
 if [ -x "$AUDITD" ]; then
-	mkdir -p "$adir/plugins"
-	cat > "$adir/auditd.conf" <<EOF
-local_events = yes
-write_logs = yes
-log_file = $adir/audit.log
-log_group = root
-log_format = RAW
-flush = INCREMENTAL_ASYNC
-freq = 50
-max_log_file = 0
-num_logs = 5
-priority_boost = 4
-name_format = NONE
-max_log_file_action = IGNORE
-space_left = 2
-space_left_action = IGNORE
-verify_email = yes
-action_mail_acct = root
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = SYSLOG
-use_libwrap = yes
-tcp_listen_queue = 5
-tcp_max_per_addr = 1
-tcp_client_max_idle = 0
-transport = TCP
-krb5_principal = auditd
-distribute_network = no
-q_depth = 2000
-overflow_action = SYSLOG
-max_restarts = 10
-plugin_dir = $adir/plugins
-end_of_event_timeout = 2
-EOF
-	chmod 0640 "$adir/auditd.conf"
+	auditd_conf "$adir" RAW
 	"$AUDITD" -n -s nochange -c "$adir" > "$adir/stderr" 2>&1 &
 	apid=$!
 	LIVE_PIDS+=("$apid")

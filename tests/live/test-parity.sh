@@ -31,46 +31,9 @@ echo "1..3"
 fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do echo "# $l"; done; exit 1; }
 note_file() { sed 's/^/#   /' "$1" | head -20; }
 
-# auditd: Debian's /etc/audit/auditd.conf as shipped, but its log here,
-# RAW or ENRICHED, no plugins, and no disk-space action that could suspend
-# it or act on this machine.
+# auditd: Debian's auditd.conf with its log here (lib.sh, auditd_conf).
 adir=$LIVE_TOP/auditd
-mkdir -p "$adir/plugins"
-cat > "$adir/auditd.conf" <<EOF
-local_events = yes
-write_logs = yes
-log_file = $adir/audit.log
-log_group = root
-log_format = $FORMAT
-flush = INCREMENTAL_ASYNC
-freq = 50
-max_log_file = 0
-num_logs = 5
-priority_boost = 4
-name_format = NONE
-max_log_file_action = IGNORE
-space_left = 2
-space_left_action = IGNORE
-verify_email = yes
-action_mail_acct = root
-admin_space_left = 1
-admin_space_left_action = IGNORE
-disk_full_action = IGNORE
-disk_error_action = SYSLOG
-use_libwrap = yes
-tcp_listen_queue = 5
-tcp_max_per_addr = 1
-tcp_client_max_idle = 0
-transport = TCP
-krb5_principal = auditd
-distribute_network = no
-q_depth = 2000
-overflow_action = SYSLOG
-max_restarts = 10
-plugin_dir = $adir/plugins
-end_of_event_timeout = 2
-EOF
-chmod 0640 "$adir/auditd.conf"
+auditd_conf "$adir" "$FORMAT"
 
 # The kernel must audit while the load runs: enabled, and the backlog of
 # Debian's shipped audit.rules (-b 8192) with the short wait DESIGN.md asks
