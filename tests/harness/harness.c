@@ -151,3 +151,26 @@ int harness_main(int argc, char **argv, const struct harness_case *cases, size_t
 		printf("# all %zu cases skipped\n", planned);
 	return failed ? 1 : 0;
 }
+
+char harness_said[16384];
+unsigned harness_said_lines;
+
+void harness_say(const char *fmt, ...)
+{
+	size_t len = strlen(harness_said);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(harness_said + len, sizeof(harness_said) - len, fmt, ap);
+	va_end(ap);
+	len = strlen(harness_said);
+	if (len + 1 < sizeof(harness_said))
+		strcat(harness_said, "\n");
+	harness_said_lines++;
+}
+
+void harness_said_forget(void)
+{
+	harness_said[0] = '\0';
+	harness_said_lines = 0;
+}

@@ -47,6 +47,14 @@ void harness_defer(void (*fn)(void *), void *arg);
 const char *harness_tempdir(const char *name);
 int harness_main(int argc, char **argv, const struct harness_case *cases, size_t n);
 
+/* What a module said through its say hook, for a case to check: each line
+ * harness_say() gets is appended, ended by '\n' (cut short, not
+ * overflowed, past the buffer); harness_said_forget() empties it. */
+extern char harness_said[16384];
+extern unsigned harness_said_lines;
+void harness_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void harness_said_forget(void);
+
 #define CHECK(cond)                                                       \
 	do {                                                              \
 		if (!(cond))                                              \

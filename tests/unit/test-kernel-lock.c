@@ -30,31 +30,12 @@ static struct fake {
 	unsigned direct_sets;        /* audit_ctl_set from needle itself */
 } k;
 
-static char said[8192];
-static size_t said_len;
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(said + said_len, sizeof(said) - said_len, fmt, ap);
-	va_end(ap);
-	if (n > 0 && said_len + (size_t)n + 1 < sizeof(said)) {
-		said_len += (size_t)n;
-		said[said_len++] = '\n';
-		said[said_len] = '\0';
-	}
-}
-
 static void fake_reset(uint32_t enabled)
 {
 	memset(&k, 0, sizeof(k));
 	k.status = (struct audit_status){ .enabled = enabled, .failure = 1, .backlog_limit = 64,
 					  .backlog_wait_time = 15000 };
-	said_len = 0;
-	said[0] = '\0';
+	harness_said_forget();
 }
 
 /* The kernel's answer to one request: a locked kernel refuses every
@@ -148,8 +129,8 @@ int __wrap_recovery_clear(const char *path)
 
 #define CHECK_SAID(s)                                                      \
 	do {                                                               \
-		if (!strstr(said, (s)))                                    \
-			FAIL("not said: %s\nsaid:\n%s", (s), said);        \
+		if (!strstr(harness_said, (s)))                                    \
+			FAIL("not said: %s\nsaid:\n%s", (s), harness_said);        \
 	} while (0)
 
 static void close_session(void *arg)
@@ -167,7 +148,7 @@ static struct rulefile *rules(const char *text)
 	static struct rulefile rf;
 
 	rulefile_free(&rf); /* a case's earlier one, if any (then empty) */
-	rulefile_parse(&rf, "test.rules", text, strlen(text), say);
+	rulefile_parse(&rf, "test.rules", text, strlen(text), harness_say);
 	harness_defer(free_rf, &rf);
 	CHECK_EQ(rf.errors, 0);
 	return &rf;
@@ -179,7 +160,7 @@ static const struct kernel_wants embedded = { {
 
 static struct kernel_session *open_session(void)
 {
-	struct kernel_session *s = kernel_session_open(true, say);
+	struct kernel_session *s = kernel_session_open(true, harness_say);
 
 	CHECK(s != NULL);
 	harness_defer(close_session, s);

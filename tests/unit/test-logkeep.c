@@ -50,34 +50,11 @@ static time_t fake_now(void)
 	return now_s;
 }
 
-/* What logkeep said, line after line; how many lines. */
-static char said[16384];
-static unsigned said_lines;
-
-static void test_say(const char *fmt, ...)
-{
-	size_t len = strlen(said);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(said + len, sizeof(said) - len, fmt, ap);
-	va_end(ap);
-	len = strlen(said);
-	if (len + 1 < sizeof(said))
-		strcat(said, "\n");
-	said_lines++;
-}
-
-static void forget_said(void)
-{
-	said[0] = '\0';
-	said_lines = 0;
-}
-
+/* logkeep's lines land in harness_said (harness_say is its hook). */
 static void expect_said(const char *text)
 {
-	if (!strstr(said, text))
-		FAIL("expected \"%s\" in what logkeep said:\n%s", text, said);
+	if (!strstr(harness_said, text))
+		FAIL("expected \"%s\" in what logkeep said:\n%s", text, harness_said);
 }
 
 static struct sink_stats stats(const struct sink *s)
@@ -127,12 +104,12 @@ static void setup(struct fixture *f, const struct logkeep_settings *set, unsigne
 	write_errno = 0;
 	fs_free = FS_SIZE;
 	fs_errno = 0;
-	forget_said();
+	harness_said_forget();
 	snprintf(f->dir, sizeof(f->dir), "%s", harness_tempdir("logkeep"));
 	snprintf(f->path, sizeof(f->path), "%s/needle.json", f->dir);
 	CHECK_EQ(sink_open(f->path, &(struct sink_options){ .num_logs = num_logs, .io = &failing_io },
 			   &f->sink), 0);
-	f->keep = logkeep_new(f->dir, &f->sink, 1, set, test_say);
+	f->keep = logkeep_new(f->dir, &f->sink, 1, set, harness_say);
 	CHECK(f->keep != NULL);
 	logkeep_set_statvfs(f->keep, fake_statvfs);
 	logkeep_set_clock(f->keep, fake_now);
@@ -193,7 +170,7 @@ TEST(each_action_at_each_level)
 			NOTE("level %d, action %s", l, space_action_name(act));
 			write_event(&f);
 			logkeep_tick(f.keep);
-			CHECK_EQ(said_lines, 0);
+			CHECK_EQ(harness_said_lines, 0);
 			fs_free = free_at((enum space_level)l);
 			for (int t = 0; t < 3; t++) {
 				logkeep_tick(f.keep);
@@ -202,12 +179,12 @@ TEST(each_action_at_each_level)
 			written = stats(f.sink).events;
 			switch (act) {
 			case SPACE_IGNORE:
-				CHECK_EQ(said_lines, l == SPACE_FULL ? 1 : 0);
+				CHECK_EQ(harness_said_lines, l == SPACE_FULL ? 1 : 0);
 				CHECK_EQ(written, 4);
 				CHECK_EQ(stats(f.sink).rotations, 0);
 				break;
 			case SPACE_SYSLOG:
-				CHECK_EQ(said_lines, 1);
+				CHECK_EQ(harness_said_lines, 1);
 				expect_said(l == SPACE_LOW ? "below space_left (100.0 MiB): make room"
 							   : "below admin_space_left (50.0 MiB): make room");
 				CHECK_EQ(written, 4);
@@ -230,7 +207,7 @@ TEST(each_action_at_each_level)
 			}
 			/* Space again: writing goes on (resumed), rotation stops. */
 			fs_free = 500 * MiB;
-			forget_said();
+			harness_said_forget();
 			logkeep_tick(f.keep);
 			write_event(&f);
 			logkeep_tick(f.keep);
@@ -260,19 +237,19 @@ TEST(warnings_once_per_crossing_with_a_margin)
 	fs_free = 99 * MiB;
 	logkeep_tick(f.keep);
 	logkeep_tick(f.keep);
-	CHECK_EQ(said_lines, 1);
+	CHECK_EQ(harness_said_lines, 1);
 	expect_said("99.0 MiB free, below space_left (100.0 MiB): make room there; below "
 		    "admin_space_left needle will suspend writing, on a full disk suspend writing");
 	fs_free = 100 * MiB + 512 * 1024; /* above, but within the margin */
 	logkeep_tick(f.keep);
 	fs_free = 99 * MiB;
 	logkeep_tick(f.keep);
-	CHECK_EQ(said_lines, 1);
+	CHECK_EQ(harness_said_lines, 1);
 	fs_free = 102 * MiB;
 	logkeep_tick(f.keep);
 	fs_free = 99 * MiB;
 	logkeep_tick(f.keep);
-	CHECK_EQ(said_lines, 2);
+	CHECK_EQ(harness_said_lines, 2);
 	/* Suspended below admin_space_left; 50.5 MiB free does not resume. */
 	fs_free = 49 * MiB;
 	logkeep_tick(f.keep);
@@ -301,18 +278,18 @@ TEST(disk_full_from_a_write_lasts_until_space_returns)
 	CHECK_EQ(sink_open("/dev/full", &(struct sink_options){ .num_logs = 1 }, &full), 0);
 	both[0] = f.sink;
 	both[1] = full;
-	f.keep = logkeep_new(f.dir, both, 2, &set, test_say);
+	f.keep = logkeep_new(f.dir, both, 2, &set, harness_say);
 	logkeep_set_statvfs(f.keep, fake_statvfs);
 	sink_write(full, "x\n", 2, 2, 1);
 	CHECK_EQ(stats(full).lost_events, 1);
 	logkeep_tick(f.keep);
-	CHECK_EQ(said_lines, 0);
+	CHECK_EQ(harness_said_lines, 0);
 	CHECK_EQ(stats(f.sink).suspended, 0);
 
 	/* 10 MiB free by statvfs, but a write found no room. */
 	fs_free = 10 * MiB;
 	logkeep_tick(f.keep);
-	forget_said();
+	harness_said_forget();
 	write_errno = ENOSPC;
 	write_event(&f);
 	CHECK_EQ(stats(f.sink).write_errors, 1);
@@ -379,7 +356,7 @@ TEST(statvfs_failure_is_said_once)
 	fs_errno = EIO;
 	logkeep_tick(f.keep);
 	logkeep_tick(f.keep);
-	CHECK_EQ(said_lines, 1);
+	CHECK_EQ(harness_said_lines, 1);
 	expect_said("cannot read the free space of log_dir");
 	CHECK(!logkeep_free_bytes(f.keep, &free));
 	fs_errno = 0;
@@ -402,7 +379,7 @@ TEST(a_new_policy_applies_at_the_next_check)
 	setup(&f, &set, 2);
 	fs_free = 80 * MiB;
 	logkeep_tick(f.keep);
-	CHECK_EQ(said_lines, 1);
+	CHECK_EQ(harness_said_lines, 1);
 	set = policy(SPACE_SUSPEND, SPACE_IGNORE, SPACE_IGNORE);
 	logkeep_set(f.keep, &set);
 	logkeep_tick(f.keep);
@@ -544,7 +521,7 @@ TEST(a_file_from_an_earlier_hour_rotates_at_the_first_check)
 	old[0].tv_sec = old[1].tv_sec = now_s - 7200;
 	old[0].tv_usec = old[1].tv_usec = 0;
 	CHECK(utimes(f.path, old) == 0);
-	f.keep = logkeep_new(f.dir, &f.sink, 1, &set, test_say);
+	f.keep = logkeep_new(f.dir, &f.sink, 1, &set, harness_say);
 	logkeep_set_statvfs(f.keep, fake_statvfs);
 	logkeep_tick(f.keep);
 	CHECK_EQ(stats(f.sink).rotations, 1);

@@ -18,31 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Every line said, joined by '\n'. */
-static char said[16384];
-static size_t said_len;
-
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(said + said_len, sizeof(said) - said_len, fmt, ap);
-	va_end(ap);
-	if (n > 0 && said_len + (size_t)n + 1 < sizeof(said)) {
-		said_len += (size_t)n;
-		said[said_len++] = '\n';
-		said[said_len] = '\0';
-	}
-}
-
-static void reset_said(void)
-{
-	said_len = 0;
-	said[0] = '\0';
-}
-
 static void free_rf(void *arg)
 {
 	rulefile_free(arg);
@@ -53,8 +28,8 @@ static struct rulefile *parse(const char *text)
 	static struct rulefile rf;
 
 	rulefile_free(&rf); /* a case's earlier one, if any (then empty) */
-	reset_said();
-	rulefile_parse(&rf, "test.rules", text, strlen(text), say);
+	harness_said_forget();
+	rulefile_parse(&rf, "test.rules", text, strlen(text), harness_say);
 	harness_defer(free_rf, &rf);
 	return &rf;
 }
@@ -69,8 +44,8 @@ static const char *text_of(const struct rulefile_entry *e)
 
 #define CHECK_SAID(s)                                                      \
 	do {                                                               \
-		if (!strstr(said, (s)))                                    \
-			FAIL("not said: %s\nsaid:\n%s", (s), said);        \
+		if (!strstr(harness_said, (s)))                                    \
+			FAIL("not said: %s\nsaid:\n%s", (s), harness_said);        \
 	} while (0)
 
 /* Each line's rule, written back as auditctl -l writes it. */
@@ -101,8 +76,8 @@ TEST(lines_become_rules)
 		"-w /etc/passwd -p w",
 	};
 
-	if (strcmp(said, "") != 0)
-		FAIL("said: %s", said);
+	if (strcmp(harness_said, "") != 0)
+		FAIL("said: %s", harness_said);
 	CHECK_EQ(rf->count, 9);
 	CHECK_EQ(rf->errors, 0);
 	CHECK_EQ(rulefile_rules(rf), 7);
@@ -164,7 +139,7 @@ TEST(bad_lines_named_and_the_others_kept)
 	{
 		unsigned lines = 0;
 
-		for (const char *p = said; *p; p++)
+		for (const char *p = harness_said; *p; p++)
 			lines += *p == '\n';
 		CHECK_EQ(lines, 15);
 	}
@@ -190,8 +165,8 @@ TEST(control_lines)
 	static const uint32_t value[AUDIT_SETTINGS] = { 0, 0, 500, 8192, 60000 };
 	static const unsigned line[AUDIT_SETTINGS] = { 11, 9, 8, 6, 7 };
 
-	if (strcmp(said, "") != 0)
-		FAIL("said: %s", said);
+	if (strcmp(harness_said, "") != 0)
+		FAIL("said: %s", harness_said);
 	CHECK_EQ(rf->errors, 0);
 	for (unsigned i = 0; i < AUDIT_SETTINGS; i++) {
 		CHECK(rf->setting[i].set);
@@ -239,28 +214,28 @@ TEST(files_checked_as_auditctl_checks_them)
 	write_file(dir, "ok.rules", "-a always,exit -F arch=b64 -S openat -k x\n", 0640);
 	write_file(dir, "open.rules", "-a always,exit -F arch=b64 -S openat -k x\n", 0666);
 	snprintf(path, sizeof(path), "%s/ok.rules", dir);
-	reset_said();
+	harness_said_forget();
 	if (geteuid() == 0) {
-		CHECK_EQ(rulefile_read(path, &rf, say), 0);
+		CHECK_EQ(rulefile_read(path, &rf, harness_say), 0);
 		CHECK_EQ(rf.count, 1);
 		CHECK_STR(rf.entry[0].at.file, path);
 		rulefile_free(&rf);
 		CHECK(chown(path, 65534, 65534) == 0);
-		reset_said();
-		CHECK_EQ(rulefile_read(path, &rf, say), -EPERM);
+		harness_said_forget();
+		CHECK_EQ(rulefile_read(path, &rf, harness_say), -EPERM);
 		CHECK_EQ(rf.count, 0);
 		CHECK_SAID("is not owned by root; not loaded");
 		rulefile_free(&rf);
 	}
 	snprintf(path, sizeof(path), "%s/open.rules", dir);
-	reset_said();
-	CHECK(rulefile_read(path, &rf, say) < 0);
+	harness_said_forget();
+	CHECK(rulefile_read(path, &rf, harness_say) < 0);
 	CHECK_EQ(rf.count, 0);
 	CHECK_SAID(geteuid() == 0 ? "is world writable; not loaded" : "is not owned by root");
 	rulefile_free(&rf);
 	snprintf(path, sizeof(path), "%s/missing.rules", dir);
-	reset_said();
-	CHECK_EQ(rulefile_read(path, &rf, say), -ENOENT);
+	harness_said_forget();
+	CHECK_EQ(rulefile_read(path, &rf, harness_say), -ENOENT);
 	CHECK_SAID("cannot open");
 	rulefile_free(&rf);
 }
@@ -292,11 +267,11 @@ TEST(augenrules_merge)
 	if (geteuid() != 0)
 		SKIP("the files must be root's, as auditctl -R wants them");
 	rules_d(dir);
-	reset_said();
-	CHECK_EQ(rulefile_read_augenrules(dir, "/nonexistent", &rf, say), 0);
+	harness_said_forget();
+	CHECK_EQ(rulefile_read_augenrules(dir, "/nonexistent", &rf, harness_say), 0);
 	harness_defer(free_rf, &rf);
-	if (strcmp(said, "") != 0)
-		FAIL("said: %s", said);
+	if (strcmp(harness_said, "") != 0)
+		FAIL("said: %s", harness_said);
 	CHECK_EQ(rf.count, 5);
 	CHECK_EQ(rf.entry[0].op, RULEFILE_DELETE_ALL); /* 10-base's: the last bare -D */
 	CHECK(rf.entry[0].key == NULL);
@@ -364,13 +339,13 @@ TEST(augenrules_merge_matches_augenrules)
 		SKIP("cannot run augenrules in a mount namespace here");
 	snprintf(merged, sizeof(merged), "%s/audit.rules", top);
 	CHECK(access(merged, R_OK) == 0);
-	reset_said();
-	CHECK_EQ(rulefile_read_augenrules(dir, "/nonexistent", &ours, say), 0);
+	harness_said_forget();
+	CHECK_EQ(rulefile_read_augenrules(dir, "/nonexistent", &ours, harness_say), 0);
 	harness_defer(free_rf, &ours);
-	CHECK_EQ(rulefile_read(merged, &theirs, say), 0);
+	CHECK_EQ(rulefile_read(merged, &theirs, harness_say), 0);
 	harness_defer(free_rf, &theirs);
-	if (strcmp(said, "") != 0)
-		FAIL("said: %s", said);
+	if (strcmp(harness_said, "") != 0)
+		FAIL("said: %s", harness_said);
 	NOTE("%u entries, lock %s", ours.count, ours.lock.line ? "yes" : "no");
 	CHECK(ours.count > 0);
 	CHECK(same_rules(&ours, &theirs));
@@ -384,8 +359,8 @@ TEST(augenrules_merge_matches_augenrules)
 		CHECK(system(cmd) == 0);
 		rulefile_free(&ours);
 		rulefile_free(&theirs);
-		CHECK_EQ(rulefile_read_augenrules(dir, "/nonexistent", &ours, say), 0);
-		CHECK_EQ(rulefile_read(merged, &theirs, say), 0);
+		CHECK_EQ(rulefile_read_augenrules(dir, "/nonexistent", &ours, harness_say), 0);
+		CHECK_EQ(rulefile_read(merged, &theirs, harness_say), 0);
 		CHECK(same_rules(&ours, &theirs));
 	}
 }
@@ -403,8 +378,8 @@ TEST(augenrules_without_rules_d)
 	write_file(dir, "audit.rules", "-a always,exit -F arch=b64 -S openat -k fallback\n", 0640);
 	snprintf(missing, sizeof(missing), "%s/rules.d", dir);
 	snprintf(file, sizeof(file), "%s/audit.rules", dir);
-	reset_said();
-	CHECK_EQ(rulefile_read_augenrules(missing, file, &rf, say), 0);
+	harness_said_forget();
+	CHECK_EQ(rulefile_read_augenrules(missing, file, &rf, harness_say), 0);
 	harness_defer(free_rf, &rf);
 	CHECK_EQ(rf.count, 1);
 	CHECK_STR(text_of(&rf.entry[0]), "-a always,exit -F arch=b64 -S openat -F key=fallback");
