@@ -5,7 +5,8 @@ usage:
       RECEIVED (a string plugin's input) has RAW_LOG's events, each event's
       lines together and as the log has them, then an EOE line after each
       multi-record event, as auditd sends them; COUNT SYSCALL records carry
-      KEY. (With several decoders events are finished in no fixed order
+      KEY; needle's DAEMON_START (DAEMON_END) is the first (last) line when
+      the log has one. (With several decoders events are finished in no fixed order
       across decoders, in the log as for a plugin: events are compared, not
       the order between them.)
   check_plugins.py binary RAW_LOG RECEIVED_BIN
@@ -82,6 +83,11 @@ def check_lines(raw_log, received, key, count):
           f"events, each together; {eoes} EOE lines, each after its event's records, "
           f"{len(syscalls)} syscall events; {keyed} SYSCALL records of {key}")
     same_events(records, log_events, "plugin", "RAW log")
+    # needle's own records, when its log has them: the first and the last.
+    if any(l.startswith("type=DAEMON_START ") for l in raw) and not got[0].startswith("type=DAEMON_START "):
+        fail(f"DAEMON_START is not the first line: {got[0][:100]!r}")
+    if any(l.startswith("type=DAEMON_END ") for l in raw) and not got[-1].startswith("type=DAEMON_END "):
+        fail(f"DAEMON_END is not the last line: {got[-1][:100]!r}")
     if not eoe_last:
         fail("an EOE not last in its event, or alone")
     if not all(plugin_events[s][-1].startswith("type=EOE ") for s in syscalls):
