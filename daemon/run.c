@@ -376,7 +376,9 @@ stop_collecting:
 			status = EXIT_RUN_FAILED;
 		/* Everything received is written: the last line says why it ends. */
 		daemon_records_end(&d);
-		/* Their input has ended: they finish, and are reaped. */
+		/* The plugins get that line too, then the end of their input:
+		 * they finish, and are reaped. */
+		pipeline_stop_plugins(d.p);
 		plugins_stop(d.plugins);
 		d.plugins = NULL;
 		if (pipeline_close(d.p) < 0)

@@ -10,6 +10,9 @@
  *      --> the decoders' formatters: JSON, RAW, ENRICHED (names looked up
  *          as for every ENRICHED line), one LZ4 frame each when compressed
  *      --> sink_write() to every output, counted as one event written
+ *      --> the plugins' queues, in their formats (decode/audisp.h): auditd
+ *          hands its own records to its plugins too (send_audit_event()
+ *          goes through distribute_event())
  *
  * The serial is needle's own, as auditd's is: a random start below 10000,
  * then one more per record. It is not the kernel's and goes through no
@@ -18,6 +21,7 @@
  * line between the decoders' batches (sink.h: a batch never interleaves).
  */
 #include "pipeline.h"
+#include "audisp.h"
 #include "format.h"
 #include "frame.h"
 #include "idcache.h"
@@ -69,6 +73,32 @@ static void write_one(struct sink *sink, const char *format, struct format_ctx *
 	outbuf_free(&frame);
 }
 
+/* The plugins' copy: the RAW or ENRICHED line (the one a string plugin
+ * gets, and whose text a binary one gets), in each format a plugin takes. */
+static void dispatch_own(struct dispatch *d, struct format_ctx *names, struct audit_event *ev,
+			 pipeline_body_fn *body, void *arg, char *text, size_t size)
+{
+	bool enriched = dispatch_enriched(d);
+
+	body(arg, enriched ? "enriched" : "raw", text, size);
+	ev->text = text;
+	ev->records[0].len = (uint32_t)strlen(text);
+	for (unsigned f = 0; f < DISPATCH_FORMATS; f++) {
+		struct outbuf b = { 0 };
+		unsigned n;
+
+		if (!dispatch_wants(d, f))
+			continue;
+		n = f == DISPATCH_STRING ? format_event_audisp_string(names, ev, enriched, &b)
+					 : format_event_audisp_binary(names, ev, enriched, &b);
+		if (b.failed)
+			dispatch_count_lost(d, f, n);
+		else
+			dispatch_put(d, f, b.data, b.len, n);
+		outbuf_free(&b);
+	}
+}
+
 int pipeline_write_own(struct pipeline *p, unsigned type, pipeline_body_fn *body, void *arg,
 		       bool json_names)
 {
@@ -99,6 +129,8 @@ int pipeline_write_own(struct pipeline *p, unsigned type, pipeline_body_fn *body
 			  strcmp(formats[i], "enriched") == 0 || json_names ? &names : &plain, &ev,
 			  text);
 	}
+	if (p->dispatch && !p->plugins_stopped)
+		dispatch_own(p->dispatch, &names, &ev, body, arg, text, sizeof(text));
 	format_ctx_free(&names);
 	format_ctx_free(&plain);
 	idcache_free(ids);

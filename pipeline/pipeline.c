@@ -8,8 +8,9 @@
  *   start: progress writer, plugins' writers, decoders, listeners
  *   stop:  stop_listeners (release) -> listeners joined -> a failed
  *          listener's socket drained here -> stop_decoders (release) ->
- *          decoders joined -> a failed decoder's ring counted abandoned ->
- *          the plugins' writers drain their queues (bounded in time)
+ *          decoders joined -> a failed decoder's ring counted abandoned;
+ *          then (stop_plugins, after needle's own last record) the
+ *          plugins' writers drain their queues, bounded in time
  *   close: last progress note, outputs synced and closed, summary, free
  *
  * Decoders start before listeners, so no listener waits on a ring nobody
@@ -418,9 +419,14 @@ void pipeline_stop(struct pipeline *p, bool abort_waits)
 	for (unsigned i = 0; i < p->decoders_started; i++)
 		pthread_join(p->decoder_thread[i], NULL);
 	count_abandoned(p);
+}
+
+void pipeline_stop_plugins(struct pipeline *p)
+{
 	/* The decoders have handed over their last batches. */
-	if (p->dispatch)
+	if (p->dispatch && !p->plugins_stopped)
 		dispatch_stop(p->dispatch, PIPELINE_PLUGIN_DRAIN_MS);
+	p->plugins_stopped = true;
 }
 
 /* Over all outputs: failed fsync/close, and the events they put at risk. */
@@ -472,6 +478,7 @@ int pipeline_close(struct pipeline *p)
 	if (!p)
 		return 0;
 	pipeline_stop(p, true); /* nothing left to do after a pipeline_stop() */
+	pipeline_stop_plugins(p);
 	/* After the decoders: their last publish is final. */
 	r = progress_stop(p->progress);
 	p->progress = NULL;

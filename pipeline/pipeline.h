@@ -9,8 +9,9 @@
  *   ... running: counters summed when read (pipeline_sum_*), settings
  *       published to the decoders (pipeline_publish), a thread that fails
  *       wakes the opener's thread (PIPELINE_WAKE_SIGNAL, pipeline_failure)
- *   pipeline_stop()   listeners drain the socket, then decoders drain the rings,
- *                     then the plugins' writers what they queued (dispatch.h)
+ *   pipeline_stop()   listeners drain the socket, then decoders drain the rings
+ *   pipeline_stop_plugins()  after needle's last own record: the plugins'
+ *                     writers drain what they queued (dispatch.h)
  *   pipeline_close()  the last progress note, outputs synced and closed, the
  *                     summary said, everything freed
  *
@@ -129,7 +130,9 @@ void pipeline_expect_lone_unregister(struct pipeline *p, uint32_t pid);
 
 /* needle's own records, DAEMON_START, DAEMON_END and DAEMON_ABORT, as
  * auditd writes its own (own-record.c): a record of type stamped now, with
- * a serial of needle's own, to every output. body(arg, format, buf, size)
+ * a serial of needle's own, to every output and to the plugins (before
+ * pipeline_stop_plugins()), as auditd's plugins get its own records.
+ * body(arg, format, buf, size)
  * writes the text after "): " for an output in format "json", "raw" or
  * "enriched" (auditd's DAEMON_START names the log's format). json_names:
  * uid names in JSON (resolve_ids); ENRICHED always has them. Main thread,
@@ -146,10 +149,14 @@ int pipeline_publish(struct pipeline *p, const struct decoder_settings *s);
 
 /* The plugins' queues (dispatch.h), NULL without plugins: the caller
  * starts the plugins and hands their sockets over (dispatch_attach). The
- * writers start with the decoders; at stop, once the decoders have
- * drained, they get PIPELINE_PLUGIN_DRAIN_MS to write what is queued. */
+ * writers start with the decoders. pipeline_stop_plugins(), after
+ * pipeline_stop() and the last of needle's own records (which plugins get
+ * too, as auditd's get its own): the writers get PIPELINE_PLUGIN_DRAIN_MS
+ * to write what is queued, then each plugin's input ends. Once;
+ * pipeline_close() does it when the caller did not. */
 #define PIPELINE_PLUGIN_DRAIN_MS 2000
 struct dispatch *pipeline_dispatch(const struct pipeline *p);
+void pipeline_stop_plugins(struct pipeline *p);
 
 /* The log files' care, from the main thread (logkeep.h; nothing without
  * a log file): once a second, rotation by time and the space policy

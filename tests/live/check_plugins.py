@@ -5,7 +5,8 @@ usage:
       RECEIVED (a string plugin's input) has RAW_LOG's events, each event's
       lines together and as the log has them, then an EOE line after each
       multi-record event, as auditd sends them; COUNT SYSCALL records carry
-      KEY. (With several decoders events are finished in no fixed order
+      KEY; needle's DAEMON_START (DAEMON_END) is the first (last) line when
+      the log has one. (With several decoders events are finished in no fixed order
       across decoders, in the log as for a plugin: events are compared, not
       the order between them.)
   check_plugins.py binary RAW_LOG RECEIVED_BIN
@@ -33,12 +34,6 @@ def fail(msg):
 def read_lines(path):
     with open(path, "rb") as f:
         return f.read().decode("utf-8", "surrogateescape").split("\n")[:-1]
-
-
-def read_log(path):
-    """needle's RAW log without needle's own DAEMON_* records: those are
-    written into the logs, not sent through the decoders to the plugins."""
-    return [l for l in read_lines(path) if not l.startswith("type=DAEMON_")]
 
 
 def events(lines, what):
@@ -75,7 +70,7 @@ def check_lines(raw_log, received, key, count):
     """Each event as the RAW log has it, its records together and in their
     order, then its EOE (several decoders finish events in their own
     order, in the log as for the plugin)."""
-    raw, got = read_log(raw_log), read_lines(received)
+    raw, got = read_lines(raw_log), read_lines(received)
     log_events, plugin_events = events(raw, "RAW log"), events(got, "plugin")
     records = {s: [l for l in g if not l.startswith("type=EOE ")] for s, g in plugin_events.items()}
     eoe_last = all(sum(l.startswith("type=EOE ") for l in g) == (g[-1].startswith("type=EOE ")) and
@@ -88,6 +83,11 @@ def check_lines(raw_log, received, key, count):
           f"events, each together; {eoes} EOE lines, each after its event's records, "
           f"{len(syscalls)} syscall events; {keyed} SYSCALL records of {key}")
     same_events(records, log_events, "plugin", "RAW log")
+    # needle's own records, when its log has them: the first and the last.
+    if any(l.startswith("type=DAEMON_START ") for l in raw) and not got[0].startswith("type=DAEMON_START "):
+        fail(f"DAEMON_START is not the first line: {got[0][:100]!r}")
+    if any(l.startswith("type=DAEMON_END ") for l in raw) and not got[-1].startswith("type=DAEMON_END "):
+        fail(f"DAEMON_END is not the last line: {got[-1][:100]!r}")
     if not eoe_last:
         fail("an EOE not last in its event, or alone")
     if not all(plugin_events[s][-1].startswith("type=EOE ") for s in syscalls):
@@ -97,7 +97,7 @@ def check_lines(raw_log, received, key, count):
 
 
 def check_binary(raw_log, received):
-    raw = read_log(raw_log)
+    raw = read_lines(raw_log)
     data = open(received, "rb").read()
     recs, at = [], 0
     while at < len(data):
