@@ -13,7 +13,8 @@
 #   3 STATUS= is the status line, updated each second
 #   4 WATCHDOG=1 keeps coming, never more than WatchdogSec apart, while
 #     needle is idle and while it writes the helper's events (all of them,
-#     from inside the sandbox; the metrics endpoint answers there too)
+#     from inside the sandbox, log_dir and logs of log_group adm as Debian's
+#     auditd.conf has it; the metrics endpoint answers there too)
 #   5 SIGTERM: STOPPING=1 last, exit 0, the kernel as before (settings, pid
 #     0, rules)
 #   6 a decoder stalled on purpose (NEEDLE_TEST_FAULT=decoder-stall:30):
@@ -77,7 +78,8 @@ service() {
 	local name=$1; shift
 	mkdir -p "$top/$name"
 	printf '%s\n' "log_dir = $top/$name/log" "metrics_listen = 127.0.0.1:$port" \
-		"backlog_wait_time = 100" "decoder_threads = 2" > "$top/$name/needle.conf"
+		"backlog_wait_time = 100" "decoder_threads = 2" "log_group = adm" \
+		> "$top/$name/needle.conf"
 	/usr/bin/python3 "$here/dgram_sink.py" "$top/$name/notify.sock" "$top/$name/notify.out" \
 		--on READY=1 auditctl -s &
 	sink_pid=$!
@@ -145,12 +147,14 @@ pings=$(ping_times healthy "$t0")
 gap=$(max_gap "$t0" "$t1" $pings)
 events=$(/usr/bin/python3 "$here/check_json.py" "$top/healthy/log/needle.json" "$key" 20 openat \
 	"/nonexistent/$key/healthy" 2>&1)
+groups=$(stat -c %G "$top/healthy/log" "$top/healthy/log/needle.json" "$top/healthy/log/needle.log" | sort -u)
 if [ "$gap" -lt $WATCHDOG_MS ] && [ "$(printf '%s\n' $pings | wc -l)" -ge 5 ] &&
-	printf '%s' "$events" | grep -q "20 (expected 20), 0 wrong" && [ "$scrape" = "needle_kernel_daemon_pid $pid" ]; then
-	ok "WATCHDOG=1 idle and under load, at most $gap ms apart (WatchdogSec ${WATCHDOG_MS} ms); 20 events whole; metrics served"
+	printf '%s' "$events" | grep -q "20 (expected 20), 0 wrong" && [ "$scrape" = "needle_kernel_daemon_pid $pid" ] &&
+	[ "$groups" = adm ]; then
+	ok "WATCHDOG=1 idle and under load, at most $gap ms apart (WatchdogSec ${WATCHDOG_MS} ms); 20 events whole, log_group adm given; metrics served"
 else
 	not_ok "WATCHDOG=1 idle and under load" "longest gap $gap ms; pings: $(printf '%s ' $pings)" "$events" \
-		"scrape: $scrape" "$(cat "$top/healthy/stderr")"
+		"scrape: $scrape" "log groups: $groups" "$(cat "$top/healthy/stderr")"
 fi
 last=$(datagrams healthy | tail -1 | cut -f2)
 if [ "$last" = "STOPPING=1" ] && [ $status = 0 ] && restored; then
