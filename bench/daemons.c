@@ -202,13 +202,14 @@ static void drain_main(int out, const char *key, const char *record_path, unsign
 static int needle_config(struct bench_daemon *d, const struct bench_setup *s)
 {
 	char path[600], backlog[16], wait[16], log_dir[600], control[600];
+	/* No plugin: auditd in the bench gets none either. */
 	const char *keys[32] = { "output", "compress", "max_log_file", "enabled", "backlog_limit",
 				 "backlog_wait_time", "default_rules", "log_dir", "metrics_listen",
-				 "control_socket" };
+				 "control_socket", "plugin_dir" };
 	const char *values[32] = { "json,raw", "lz4", "0", "1", backlog, wait, "no", log_dir, "",
-				   control };
+				   control, "" };
 	char extra[1024];
-	unsigned n = 10;
+	unsigned n = 11;
 	size_t off = 0;
 
 	snprintf(backlog, sizeof(backlog), "%u", s->backlog_limit);

@@ -5,6 +5,7 @@
  * which `needle COMMAND --help` prints and `needle --help` lists in full.
  */
 #include "config.h"
+#include "conf-json.h"
 #include "conf.h"
 #include "conf-doc.h"
 #include "run.h"
@@ -29,7 +30,7 @@ static const char run_help[] =
 	"  -h, --help         this help\n";
 
 static const char config_help[] =
-	"usage: needle config [-c FILE | --defaults]\n"
+	"usage: needle config [-c FILE | --defaults] [--json]\n"
 	"  Checks a configuration and prints it as needle would run with it, every\n"
 	"  key with its value below a line on what it does (without -c: the embedded\n"
 	"  configuration, as written); every error of the file at once, exit status 2.\n"
@@ -38,6 +39,8 @@ static const char config_help[] =
 	"                     at the value a file that leaves it out gets, with what\n"
 	"                     it takes (what make install and the package put in\n"
 	"                     /etc/needle/needle.conf)\n"
+	"  -j, --json         the configuration as one JSON object, exact values\n"
+	"                     (sizes in bytes)\n"
 	"  -h, --help         this help\n";
 
 /* Loads the embedded configuration or FILE; prints every error, one per
@@ -88,6 +91,7 @@ static int config_main(int argc, char **argv)
 	static const struct option config_options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "defaults", no_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -95,12 +99,14 @@ static int config_main(int argc, char **argv)
 	bool defaults = false;
 	struct conf conf;
 	char text[CONF_TEXT_MAX];
+	bool json = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:dh", config_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:djh", config_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'd': defaults = true; break;
+		case 'j': json = true; break;
 		case 'h': fputs(config_help, stdout); return 0;
 		default: fputs(config_help, stderr); return EXIT_RUN_CONFIG;
 		}
@@ -122,6 +128,19 @@ static int config_main(int argc, char **argv)
 	}
 	if (load_conf(path, &conf))
 		return EXIT_RUN_CONFIG;
+	if (json) {
+		struct outbuf o = { 0 };
+
+		conf_format_json(&conf, &o);
+		if (o.failed) {
+			fprintf(stderr, "needle config: out of memory\n");
+			outbuf_free(&o);
+			return 1;
+		}
+		fwrite(o.data, 1, o.len, stdout);
+		outbuf_free(&o);
+		return 0;
+	}
 	/* CONF_TEXT_MAX holds the longest values (test-conf checks it). */
 	conf_format(&conf, text, sizeof(text));
 	fputs(text, stdout);

@@ -5,9 +5,15 @@
  * Reads the running daemon's counters through its control socket (the same
  * exposition text the HTTP endpoint serves) and prints them as a table
  * with a fill bar per stage, as JSON, or refreshed every second.
+ *
+ * The table is for people: sizes and rates as human.h writes them (64M,
+ * 1.2k/s), rates since needle started or, with --watch, since the last
+ * round. Counts of events and records stay exact (they are what a reader
+ * reconciles), and --json keeps every figure exact.
  */
 #include "stat-cmd.h"
 #include "control.h"
+#include "human.h"
 #include "metric-read.h"
 #include "outbuf.h"
 
@@ -26,6 +32,9 @@
 struct page {
 	struct metric_samples s;
 	bool report;
+	/* --watch: the last round's counters, for rates over the interval. */
+	bool have_last;
+	double last_time, last_records, last_events, last_bytes;
 };
 
 static double get_key(const struct page *pg, const char *key)
@@ -72,7 +81,103 @@ static void bar(double fill)
 	printf("] %5.1f%%", fill * 100);
 }
 
-static void print_table(const struct page *pg)
+/* One line per plugin, found by its needle_plugin_up sample. What a plugin
+ * did not get is its own account: needle's logs have those events. */
+static void print_plugins(const struct page *pg)
+{
+	char prefix[METRIC_KEY_MAX];
+	int plen = metric_key(prefix, sizeof(prefix), METRIC_PLUGIN_UP, "", NULL) - 2;
+
+	for (size_t i = 0; plen > 0 && i < pg->s.n; i++) {
+		const char *key = pg->s.s[i].key, *end;
+		char name[METRIC_KEY_MAX], a[HUMAN_MAX], b[HUMAN_MAX], c[HUMAN_MAX];
+		double queued, cap;
+
+		if (strncmp(key, prefix, (size_t)plen) != 0 || !(end = strchr(key + plen, '"')))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(end - key - plen), key + plen);
+		queued = get(pg, METRIC_PLUGIN_QUEUED, name, NULL);
+		cap = get(pg, METRIC_PLUGIN_QUEUE_CAPACITY, name, NULL);
+		human_size((uint64_t)get(pg, METRIC_PLUGIN_WRITTEN_BYTES, name, NULL), a, sizeof(a));
+		human_size((uint64_t)queued, b, sizeof(b));
+		human_size((uint64_t)cap, c, sizeof(c));
+		printf("plugin %-12s %-4s records %.0f  written %s  queued %s of %s ", name,
+		       pg->s.s[i].value ? "up" : "down", get(pg, METRIC_PLUGIN_RECORDS, name, NULL), a,
+		       b, c);
+		bar(cap ? queued / cap : 0);
+		printf("  dropped records");
+		for (unsigned r = 0; r < METRIC_PLUGIN_DROP_REASON_COUNT; r++)
+			printf("%s %s %.0f", r ? "," : "", metric_plugin_drop_reason_names[r],
+			       get(pg, METRIC_PLUGIN_DROPPED_RECORDS, name,
+				   metric_plugin_drop_reason_names[r]));
+		printf("  restarts %.0f\n", get(pg, METRIC_PLUGIN_RESTARTS, name, NULL));
+	}
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Bytes written over the outputs that are on. */
+static double written_bytes(const struct page *pg)
+{
+	double sum = 0;
+
+	for (unsigned i = 0; i < METRIC_OUTPUT_COUNT; i++) {
+		const double *v = find(pg, METRIC_SINK_WRITTEN_BYTES, metric_output_names[i], NULL);
+
+		sum += v ? *v : 0;
+	}
+	return sum;
+}
+
+/* Uptime, and records, events and bytes written per second: since the
+ * last round with --watch, else since needle started. */
+static void print_rates(struct page *pg)
+{
+	const char *const whole = metric_event_state_names[METRIC_STATE_WHOLE];
+	const char *const partial = metric_event_state_names[METRIC_STATE_PARTIAL];
+	double now = now_seconds(), start = get(pg, METRIC_START_TIME, NULL, NULL);
+	double records = get(pg, METRIC_SOCKET_RECORDS, NULL, NULL);
+	double events = get(pg, METRIC_DECODER_EVENTS, whole, NULL) +
+			get(pg, METRIC_DECODER_EVENTS, partial, NULL);
+	double bytes = written_bytes(pg), span, r0 = 0, e0 = 0, b0 = 0;
+	char up[HUMAN_MAX], rr[HUMAN_MAX], er[HUMAN_MAX], br[HUMAN_MAX], over[HUMAN_MAX + 16];
+
+	if (pg->have_last) {
+		span = now - pg->last_time;
+		r0 = pg->last_records;
+		e0 = pg->last_events;
+		b0 = pg->last_bytes;
+		snprintf(over, sizeof(over), "last %.1f s", span);
+	} else {
+		span = start > 0 ? now - start : 0;
+		snprintf(over, sizeof(over), "since start");
+	}
+	human_duration(start > 0 ? now - start : 0, up, sizeof(up));
+	if (span > 0) {
+		human_rate((records - r0) / span, rr, sizeof(rr));
+		human_rate((events - e0) / span, er, sizeof(er));
+		human_size_rate((bytes - b0) / span, br, sizeof(br));
+	} else {
+		snprintf(rr, sizeof(rr), "-");
+		snprintf(er, sizeof(er), "-");
+		snprintf(br, sizeof(br), "-");
+	}
+	printf("%-9s up %s  records %s  events %s  written %s  (%s)\n", "needle", up, rr, er, br,
+	       over);
+	pg->have_last = true;
+	pg->last_time = now;
+	pg->last_records = records;
+	pg->last_events = events;
+	pg->last_bytes = bytes;
+}
+
+static void print_table(struct page *pg)
 {
 	const char *const whole = metric_event_state_names[METRIC_STATE_WHOLE];
 	const char *const partial = metric_event_state_names[METRIC_STATE_PARTIAL];
@@ -80,7 +185,9 @@ static void print_table(const struct page *pg)
 	double sock = get(pg, METRIC_SOCKET_RECEIVE_BUFFER, NULL, NULL);
 	double backlog = get(pg, METRIC_KERNEL_BACKLOG, NULL, NULL);
 	double queued = get(pg, METRIC_SOCKET_QUEUED, NULL, NULL);
+	char a[HUMAN_MAX], b[HUMAN_MAX];
 
+	print_rates(pg);
 	{
 		/* One sample, labelled with the fullest stage. */
 		const double *risk = NULL;
@@ -103,7 +210,22 @@ static void print_table(const struct page *pg)
 	       get(pg, METRIC_KERNEL_LOST_RECORDS, NULL, NULL),
 	       get(pg, METRIC_KERNEL_ENABLED, NULL, NULL),
 	       get(pg, METRIC_KERNEL_DAEMON_PID, NULL, NULL));
-	printf("%-9s queued %.0f of %.0f bytes ", "socket", queued, sock);
+	{
+		/* The rule watch (off: no figures, no line). */
+		const double *rules = find(pg, METRIC_KERNEL_RULES, NULL, NULL);
+
+		if (rules)
+			printf("%-9s %.0f in the kernel; changed by others since start: %.0f added, "
+			       "%.0f removed (the log names each)\n",
+			       "rules", *rules,
+			       get(pg, METRIC_RULES_CHANGED,
+				   metric_rule_change_names[METRIC_CHANGE_ADDED], NULL),
+			       get(pg, METRIC_RULES_CHANGED,
+				   metric_rule_change_names[METRIC_CHANGE_REMOVED], NULL));
+	}
+	human_size((uint64_t)queued, a, sizeof(a));
+	human_size((uint64_t)sock, b, sizeof(b));
+	printf("%-9s queued %s of %s ", "socket", a, b);
 	bar(sock ? queued / sock : 0);
 	printf("  datagrams %.0f  overruns %.0f\n", get(pg, METRIC_SOCKET_DATAGRAMS, NULL, NULL),
 	       get(pg, METRIC_SOCKET_OVERRUNS, NULL, NULL));
@@ -117,7 +239,9 @@ static void print_table(const struct page *pg)
 		if (!cap || !*cap)
 			break;
 		used = get(pg, METRIC_RING_OCCUPANCY, n, NULL);
-		printf("ring %-4u used %.0f of %.0f bytes ", shard, used, *cap);
+		human_size((uint64_t)used, a, sizeof(a));
+		human_size((uint64_t)*cap, b, sizeof(b));
+		printf("ring %-4u used %s of %s ", shard, a, b);
 		bar(used / *cap);
 		printf("  stalls %.0f", get(pg, METRIC_RING_FULL_STALLS, n, NULL));
 		printf("  dropped records %.0f (full) + %.0f (rest of event)\n",
@@ -173,14 +297,16 @@ static void print_table(const struct page *pg)
 	{
 		const double *capacity = find(pg, METRIC_PROCESS_TABLE_CAPACITY, NULL, NULL);
 
-		if (capacity && *capacity > 0)
-			printf("%-9s entries %.0f of %.0f (%.1f MiB)  loaded from /proc %.0f, gone "
+		if (capacity && *capacity > 0) {
+			human_size((uint64_t)get(pg, METRIC_PROCESS_TABLE_BYTES, NULL, NULL), a,
+				   sizeof(a));
+			printf("%-9s entries %.0f of %.0f (%s)  loaded from /proc %.0f, gone "
 			       "%.0f, not added (full) %.0f\n",
 			       "processes", get(pg, METRIC_PROCESS_TABLE_ENTRIES, NULL, NULL),
-			       *capacity, get(pg, METRIC_PROCESS_TABLE_BYTES, NULL, NULL) / 1048576.0,
-			       get(pg, METRIC_PROCESS_TABLE_LOADS, NULL, NULL),
+			       *capacity, a, get(pg, METRIC_PROCESS_TABLE_LOADS, NULL, NULL),
 			       get(pg, METRIC_PROCESS_TABLE_LOAD_FAILURES, NULL, NULL),
 			       get(pg, METRIC_PROCESS_TABLE_FULL, NULL, NULL));
+		}
 	}
 	for (unsigned i = 0; i < METRIC_OUTPUT_COUNT; i++) {
 		const char *o = metric_output_names[i];
@@ -189,7 +315,8 @@ static void print_table(const struct page *pg)
 		if (!events)
 			continue; /* that output is off */
 		printf("sink %-4s events %.0f", o, *events);
-		printf("  bytes %.0f", get(pg, METRIC_SINK_WRITTEN_BYTES, o, NULL));
+		human_size((uint64_t)get(pg, METRIC_SINK_WRITTEN_BYTES, o, NULL), a, sizeof(a));
+		printf("  written %s", a);
 		printf("  write errors %.0f", get(pg, METRIC_SINK_WRITE_ERRORS, o, NULL));
 		printf("  lost events %.0f", get(pg, METRIC_SINK_LOST_EVENTS, o, NULL));
 		printf("  rotations %.0f", get(pg, METRIC_SINK_ROTATIONS, o, NULL));
@@ -207,6 +334,7 @@ static void print_table(const struct page *pg)
 		if (free)
 			printf("%-9s %.1f MiB free\n", "log_dir", *free / 1048576.0);
 	}
+	print_plugins(pg);
 }
 
 static void print_json(const struct metric_samples *s)

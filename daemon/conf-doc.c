@@ -124,7 +124,8 @@ int conf_doc_write_defaults(FILE *f)
 {
 	fputs("# needle's configuration; needle.conf(5) tells each key.\n"
 	      "# Every key is commented out at the value needle takes when the file\n"
-	      "# leaves it out: remove the '#' before a key to change its value.\n"
+	      "# leaves it out, but those set as installed (each says so): remove the\n"
+	      "# '#' before a key to change its value.\n"
 	      "# 'needle config -c FILE' checks a file and prints what needle would\n"
 	      "# run with; SIGHUP makes a running needle re-read it.\n"
 	      "# 'needle config --defaults' prints this file as installed.\n",
@@ -138,9 +139,13 @@ int conf_doc_write_defaults(FILE *f)
 		builtin_value((enum conf_key)id, value, sizeof(value));
 		fprintf(f, "\n# %s\n# Takes %s.\n# SIGHUP: %s.\n", k->doc, takes, reload);
 		if (k->multicast)
-			fprintf(f, "# In multicast mode only %s (needle %s).\n", k->multicast,
-				k->multicast_what);
-		fprintf(f, "#%s = %s\n", k->name, value);
+			fprintf(f, "# In multicast mode only %s (needle %s).\n",
+				k->multicast[0] ? k->multicast : "empty", k->multicast_what);
+		if (k->installed)
+			fprintf(f, "# Set as installed (a file that leaves it out: %s).\n%s = %s\n",
+				value, k->name, k->installed);
+		else
+			fprintf(f, "#%s = %s\n", k->name, value);
 	}
 	return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
 }
@@ -185,12 +190,16 @@ int conf_doc_write_man(FILE *f)
 			put_scd(f, k->def);
 			fputs(")", f);
 		}
+		if (k->installed) {
+			fputs("; the installed configuration sets ", f);
+			put_scd(f, k->installed);
+		}
 		fputs(".\n\t- SIGHUP: ", f);
 		put_scd(f, reload);
 		fputs(".\n", f);
 		if (k->multicast) {
 			fputs("\t- In multicast mode: only ", f);
-			put_scd(f, k->multicast);
+			put_scd(f, k->multicast[0] ? k->multicast : "empty");
 			fputs(" (needle ", f);
 			put_scd(f, k->multicast_what);
 			fputs("); a file that leaves it out gets it there.\n", f);

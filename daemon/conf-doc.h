@@ -12,7 +12,9 @@
  * Both say, for every key: its doc line, what it takes (type and range),
  * its default and whether SIGHUP applies it. The commented file shows each
  * key at the value a file that leaves it out gets (conf_init's), so
- * uncommenting any line of it changes nothing (tests/unit/test-conf-doc.c).
+ * uncommenting any line of it changes nothing (tests/unit/test-conf-doc.c);
+ * a key the table gives an installed value (.installed: rules) is set to
+ * it there, not commented out.
  */
 #ifndef NEEDLE_CONF_DOC_H
 #define NEEDLE_CONF_DOC_H
@@ -32,7 +34,8 @@ void conf_doc_reload(enum conf_key key, char *buf, size_t size);
 
 /* The commented configuration file: a header, then per key its doc and
  * what it takes as comments and the key commented out at its built-in
- * value ("#mode = unicast"). Returns 0 or -EIO (a failed write). */
+ * value ("#mode = unicast"), or set to its installed value ("rules =
+ * augenrules"). Returns 0 or -EIO (a failed write). */
 int conf_doc_write_defaults(FILE *f);
 
 /* The KEYS section of needle.conf(5) in scdoc markup, one entry per key.

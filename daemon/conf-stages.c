@@ -8,12 +8,12 @@ _Static_assert(CONF_KEEP == KERNEL_KEEP, "keep means the same to the config and 
 
 void conf_fill_decoder(const struct conf *c, struct decoder_settings *ret)
 {
-	*ret = (struct decoder_settings){
-		.event_timeout_ms = c->event_timeout_ms,
-		.max_open_events = c->max_open_events,
-		.resolve_ids = c->resolve_ids,
-		.ancestors_depth = c->ancestors_depth,
-	};
+	/* Padding too: snapshots of equal settings compare equal, bytes and all. */
+	memset(ret, 0, sizeof(*ret));
+	ret->event_timeout_ms = c->event_timeout_ms;
+	ret->max_open_events = c->max_open_events;
+	ret->resolve_ids = c->resolve_ids;
+	ret->ancestors_depth = c->ancestors_depth;
 }
 
 /* The choices' order in CONF_KEYS is the enums' order. */

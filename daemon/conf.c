@@ -67,6 +67,15 @@ static const char *check_absolute_path(const struct conf_key_info *key, const ch
 	return buf;
 }
 
+static const char *check_rules(const struct conf_key_info *key, const char *text, uint64_t n,
+			       char *buf, size_t size)
+{
+	if (text[0] == '/' || strcmp(text, "augenrules") == 0 || strcmp(text, "none") == 0)
+		return NULL;
+	snprintf(buf, size, "'%s' is not augenrules, none or an absolute path", text);
+	return buf;
+}
+
 static const char *check_listen(const struct conf_key_info *key, const char *text, uint64_t n,
 				char *buf, size_t size)
 {
@@ -106,6 +115,7 @@ _Static_assert(CONF_KEY_COUNT <= 64, "set_mask has a bit per key");
 /* CONF_CHOICE stores the index of the choice. */
 _Static_assert(CONF_MODE_UNICAST == 0 && CONF_MODE_MULTICAST == 1, "mode's choices");
 _Static_assert(CONF_RING_BLOCK == 0 && CONF_RING_DROP == 1, "ring_full's choices");
+_Static_assert(CONF_IMMUTABLE_APPLY == 0 && CONF_IMMUTABLE_SKIP == 1, "rules_immutable's choices");
 
 static const char *const yes_no[] = { "no", "yes", NULL };
 

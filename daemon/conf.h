@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 enum conf_mode { CONF_MODE_UNICAST, CONF_MODE_MULTICAST };
+enum conf_rules_immutable { CONF_IMMUTABLE_APPLY, CONF_IMMUTABLE_SKIP };
 enum conf_ring_full { CONF_RING_BLOCK, CONF_RING_DROP };
 
 #define CONF_KEEP INT64_MIN /* kernel setting left as the kernel has it */
@@ -71,7 +72,8 @@ typedef const char *conf_check_fn(const struct conf_key_info *key, const char *t
  *   by `needle config`; row: designated initializers of struct
  *   conf_key_info (below): .type and what that type needs, CONF_FIELD(the
  *   struct conf field), .builtin where a file that leaves the key out gets
- *   another value than default, CONF_IN_MULTICAST(value, why) where
+ *   another value than default, .installed where the installed file sets
+ *   the key (rules: the service loads /etc/audit/rules.d as auditd's does), CONF_IN_MULTICAST(value, why) where
  *   multicast mode allows only value, .check where the type's parse is not
  *   enough, and .reload (with .why for CONF_NEXT_START).
  * The rows name conf.c's static hooks (check_*, outputs_*), conf-values.c's
@@ -142,6 +144,20 @@ conf_check_fn conf_check_space, conf_check_group;
 	  .type = CONF_BOOL, CONF_FIELD(default_rules), .builtin = "no",                   \
 	  CONF_IN_MULTICAST("no", "loads no rules"), .reload = CONF_NEXT_START,            \
 	  .why = "the default rules are loaded at start, when the kernel has none")        \
+	X(RULES, "rules", "augenrules",                                                    \
+	  "rules loaded at start: augenrules (/etc/audit/rules.d), a file, or none",           \
+	  .type = CONF_TEXT, CONF_FIELD(rules), .builtin = "none", .installed = "augenrules", \
+	  .check = check_rules,                                                            \
+	  CONF_IN_MULTICAST("none", "loads no rules"), .reload = CONF_NEXT_START,          \
+	  .why = "the rules are loaded at start")                                         \
+	X(RULES_IMMUTABLE, "rules_immutable", "apply",                                     \
+	  "the rules' -e 2 and --loginuid-immutable (they last until reboot): apply or skip",     \
+	  .type = CONF_CHOICE, CONF_FIELD(rules_immutable), CONF_CHOICES("apply", "skip"), \
+	  .reload = CONF_NEXT_START, .why = "the rules are loaded at start")               \
+	X(RULES_CHECK_INTERVAL, "rules_check_interval", "60",                              \
+	  "seconds between two looks at the kernel's rules for changes by others; 0: off", \
+	  .type = CONF_NUMBER, CONF_FIELD(rules_check_interval), .min = 0, .max = 86400,   \
+	  .unit = "seconds", .reload = CONF_LIVE)                                          \
 	X(LOG_DIR, "log_dir", "/var/log/needle",                                           \
 	  "where the log files go (created 0700; files 0600, or as log_group says)",       \
 	  .type = CONF_TEXT, CONF_FIELD(log_dir), .check = check_absolute_path,            \
@@ -226,7 +242,22 @@ conf_check_fn conf_check_space, conf_check_group;
 	X(CONTROL_SOCKET, "control_socket", "/run/needle/control",                         \
 	  "unix socket that needle stat reads (0600); empty: off",                         \
 	  .type = CONF_TEXT, CONF_FIELD(control_socket), .off = true,                      \
-	  .check = check_absolute_path, .reload = CONF_LIVE)
+	  .check = check_absolute_path, .reload = CONF_LIVE)                               \
+	X(PLUGIN_DIR, "plugin_dir", "/etc/audit/plugins.d",                                \
+	  "auditd's plugin files, started and fed as auditd does; empty: no plugins",      \
+	  .type = CONF_TEXT, CONF_FIELD(plugin_dir), .off = true,                          \
+	  .check = check_absolute_path,                                                    \
+	  CONF_IN_MULTICAST("", "starts no plugins: the audit daemon beside it feeds them"), \
+	  .reload = CONF_NEXT_START, .why = "plugins are started at start")                \
+	X(PLUGIN_QUEUE_SIZE, "plugin_queue_size", "4M",                                    \
+	  "bytes queued per plugin; past it records are dropped for that plugin, counted", \
+	  .type = CONF_SIZE, CONF_FIELD(plugin_queue_size), .min = 64ull << 10,            \
+	  .max = 1ull << 30, .reload = CONF_NEXT_START,                                    \
+	  .why = "the plugins' queues are made at start")                                  \
+	X(MAX_RESTARTS, "max_restarts", "10",                                              \
+	  "times a plugin that exits is started again (auditd's max_restarts)",            \
+	  .type = CONF_NUMBER, CONF_FIELD(max_restarts), .min = 0, .max = 10000,           \
+	  .reload = CONF_LIVE)
 
 enum conf_key {
 #define X(id, ...) CONF_KEY_##id,
@@ -239,6 +270,9 @@ struct conf_key_info {
 	const char *name;
 	const char *def;     /* the embedded configuration's value */
 	const char *builtin; /* a file that leaves the key out, if not def */
+	/* The installed configuration file (conf-doc.h) sets the key to this
+	 * value, not commented out (NULL: commented out at its built-in). */
+	const char *installed;
 	const char *doc;     /* one line */
 	enum conf_type type;
 	size_t offset, size; /* the struct conf field (not CONF_LIST) */
@@ -269,6 +303,9 @@ struct conf {
 	int64_t rate_limit;
 	int64_t failure;            /* 0 or 1; 2 (panic) is refused */
 	bool default_rules;
+	char rules[256];            /* "augenrules", "none" or an absolute path */
+	enum conf_rules_immutable rules_immutable; /* -e 2 in the rules */
+	unsigned rules_check_interval; /* seconds; 0: the rule watch is off */
 	char log_dir[256];
 	bool output_json;           /* log_dir/needle.json */
 	bool output_raw;            /* log_dir/needle.log, auditd RAW */
@@ -294,6 +331,9 @@ struct conf {
 	unsigned process_table_size; /* processes remembered at most */
 	char metrics_listen[128];   /* HOST:PORT of the Prometheus endpoint; "" off */
 	char control_socket[108];   /* unix socket for needle stat; "" off */
+	char plugin_dir[256];       /* auditd's plugin files; "" no plugins */
+	uint64_t plugin_queue_size; /* bytes queued per plugin */
+	unsigned max_restarts;      /* a plugin that exits is started again this often */
 	/* Which keys the last parse set (1 << enum conf_key). */
 	uint64_t set_mask;
 };

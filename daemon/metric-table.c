@@ -13,6 +13,9 @@ const char *const metric_drop_reason_names[METRIC_DROP_REASON_COUNT] = {
 const char *const metric_event_state_names[METRIC_EVENT_STATE_COUNT] = {
 	METRIC_EVENT_STATES(NAME_)
 };
+const char *const metric_rule_change_names[METRIC_RULE_CHANGE_COUNT] = {
+	METRIC_RULE_CHANGES(NAME_)
+};
 const char *const metric_output_names[METRIC_OUTPUT_COUNT] = { METRIC_OUTPUTS(NAME_) };
 const char *const metric_log_destination_names[METRIC_LOG_DESTINATION_COUNT] = {
 	METRIC_LOG_DESTINATIONS(NAME_)
@@ -22,6 +25,9 @@ const char *const metric_record_cause_names[METRIC_RECORD_CAUSE_COUNT] = {
 };
 const char *const metric_event_cause_names[METRIC_EVENT_CAUSE_COUNT] = {
 	METRIC_EVENT_CAUSES(NAME_)
+};
+const char *const metric_plugin_drop_reason_names[METRIC_PLUGIN_DROP_REASON_COUNT] = {
+	METRIC_PLUGIN_DROP_REASONS(NAME_)
 };
 
 #define SET_(id, l1, v1, n1, l2, v2, n2) \

@@ -37,6 +37,9 @@
 #define METRIC_DROP_REASONS(X)               \
 	X(REASON_FULL, "full")               \
 	X(REASON_REST_OF_EVENT, "rest_of_event")
+#define METRIC_RULE_CHANGES(X)               \
+	X(CHANGE_ADDED, "added")             \
+	X(CHANGE_REMOVED, "removed")
 #define METRIC_EVENT_STATES(X)               \
 	X(STATE_WHOLE, "whole")              \
 	X(STATE_PARTIAL, "partial")
@@ -59,6 +62,12 @@
 	X(RECORDS_OVERSIZE, "oversize")      \
 	X(RECORDS_LATE, "late")              \
 	X(RECORDS_FAILED_DECODER, "failed_decoder")
+/* In dispatch.h's order (metrics.c checks the count). */
+#define METRIC_PLUGIN_DROP_REASONS(X)        \
+	X(PLUGIN_FULL, "full")               \
+	X(PLUGIN_DOWN, "down")               \
+	X(PLUGIN_STOP, "stop")               \
+	X(PLUGIN_ERROR, "error")
 #define METRIC_EVENT_CAUSES(X)               \
 	X(EVENTS_KERNEL, "kernel")           \
 	X(EVENTS_SOCKET, "socket")           \
@@ -69,7 +78,7 @@
 
 /* The label sets: X(id, first label, its values, how many, second label,
  * its values, how many). Values NULL: a number (shard), a bucket bound
- * (le). */
+ * (le), a plugin's name (plugin_dir's file without .conf). */
 #define METRIC_LABEL_SETS(X)                                                               \
 	X(NONE, NULL, NULL, 0, NULL, NULL, 0)                                              \
 	X(STAGE, "stage", metric_stage_names, METRIC_STAGE_COUNT, NULL, NULL, 0)           \
@@ -77,6 +86,7 @@
 	X(SHARD_REASON, "shard", NULL, 0, "reason", metric_drop_reason_names,              \
 	  METRIC_DROP_REASON_COUNT)                                                        \
 	X(STATE, "state", metric_event_state_names, METRIC_EVENT_STATE_COUNT, NULL, NULL, 0) \
+	X(CHANGE, "change", metric_rule_change_names, METRIC_RULE_CHANGE_COUNT, NULL, NULL, 0) \
 	X(OUTPUT, "output", metric_output_names, METRIC_OUTPUT_COUNT, NULL, NULL, 0)       \
 	X(RECORD_CAUSE, "cause", metric_record_cause_names, METRIC_RECORD_CAUSE_COUNT, NULL, \
 	  NULL, 0)                                                                         \
@@ -84,7 +94,10 @@
 	  NULL, 0)                                                                         \
 	X(LOG_TO, "to", metric_log_destination_names, METRIC_LOG_DESTINATION_COUNT, NULL,    \
 	  NULL, 0)                                                                         \
-	X(LE, "le", NULL, 0, NULL, NULL, 0)
+	X(LE, "le", NULL, 0, NULL, NULL, 0)                                                \
+	X(PLUGIN, "plugin", NULL, 0, NULL, NULL, 0)                                        \
+	X(PLUGIN_REASON, "plugin", NULL, 0, "reason", metric_plugin_drop_reason_names,     \
+	  METRIC_PLUGIN_DROP_REASON_COUNT)
 
 /*
  * The metrics, in the order the page shows them (stage by stage, as
@@ -140,6 +153,16 @@
 	  "Events the multicast reader never saw (serial gaps), as a slow reader loses them.") \
 	X(MULTICAST_RECEIVE_BUFFER, "needle_multicast_receive_buffer_bytes", GAUGE, NONE,      \
 	  "Receive buffer the kernel granted the multicast reader.")                           \
+	/* needle run's rule watch, every rules_check_interval s (AUDIT_LIST_RULES) */       \
+	X(KERNEL_RULES, "needle_kernel_rules", GAUGE, NONE,                                    \
+	  "Audit rules the kernel had at the rule watch's last look.")                         \
+	X(RULES_CHANGED, "needle_rules_changed_total", COUNTER, CHANGE,                        \
+	  "Audit rules another process added to the kernel or removed from it since needle "   \
+	  "started, as the rule watch saw them (each one named in needle's log).")             \
+	/* needle run itself */                                                                \
+	X(START_TIME, "needle_start_time_seconds", GAUGE, NONE,                                \
+	  "Unix time this needle opened its pipeline: needle stat's uptime and its rates "     \
+	  "since start.")                                                                      \
 	/* socket: the listeners, summed over threads */                                       \
 	X(SOCKET_RECEIVE_BUFFER, "needle_socket_receive_buffer_bytes", GAUGE, NONE,            \
 	  "Receive buffer the kernel granted to the audit socket.")                            \
@@ -237,6 +260,26 @@
 	  "their end (timeout, eviction, stop); restart: serials the kernel used before this " \
 	  "needle took over that no log has (no needle ran, or a killed one's buffers); "      \
 	  "sink: failed writes and writes suspended for lack of space, summed over outputs.") \
+	/* plugins, per plugin: not losses of needle's logs (the events are written) */       \
+	X(PLUGIN_UP, "needle_plugin_up", GAUGE, PLUGIN,                                        \
+	  "1 while the plugin runs and is fed (af_unix: while a reader is connected), else 0.") \
+	X(PLUGIN_RECORDS, "needle_plugin_records_total", COUNTER, PLUGIN,                      \
+	  "Records written to the plugin (string lines or binary records, EOE included).")    \
+	X(PLUGIN_WRITTEN_BYTES, "needle_plugin_written_bytes_total", COUNTER, PLUGIN,          \
+	  "Bytes written to the plugin.")                                                      \
+	X(PLUGIN_DROPPED_RECORDS, "needle_plugin_dropped_records_total", COUNTER,              \
+	  PLUGIN_REASON,                                                                       \
+	  "Records the plugin did not get, by reason: full (its queue was full: it reads too " \
+	  "slowly), down (not running, restarting or given up; af_unix: no reader), stop "    \
+	  "(still queued when needle stopped), error (out of memory). needle's logs have "     \
+	  "them all the same.")                                                                \
+	X(PLUGIN_QUEUED, "needle_plugin_queued_bytes", GAUGE, PLUGIN,                          \
+	  "Bytes waiting in the plugin's queue.")                                              \
+	X(PLUGIN_QUEUE_CAPACITY, "needle_plugin_queue_capacity_bytes", GAUGE, PLUGIN,          \
+	  "Size of the plugin's queue (plugin_queue_size).")                                   \
+	X(PLUGIN_RESTARTS, "needle_plugin_restarts_total", COUNTER, PLUGIN,                    \
+	  "Times the plugin was started again after it exited (af_unix: readers that "         \
+	  "connected after the first).")                                                       \
 	/* the process table (process context on) */                                           \
 	X(PROCESS_TABLE_ENTRIES, "needle_process_table_entries", GAUGE, NONE,                  \
 	  "Processes in the table now.")                                                       \
@@ -264,10 +307,14 @@ enum metric_type { METRIC_TYPES(METRIC_ENUM_) METRIC_TYPE_COUNT };
 enum metric_stage { METRIC_STAGES(METRIC_ENUM_) METRIC_STAGE_COUNT };
 enum metric_drop_reason { METRIC_DROP_REASONS(METRIC_ENUM_) METRIC_DROP_REASON_COUNT };
 enum metric_event_state { METRIC_EVENT_STATES(METRIC_ENUM_) METRIC_EVENT_STATE_COUNT };
+enum metric_rule_change { METRIC_RULE_CHANGES(METRIC_ENUM_) METRIC_RULE_CHANGE_COUNT };
 enum metric_output { METRIC_OUTPUTS(METRIC_ENUM_) METRIC_OUTPUT_COUNT };
 enum metric_log_destination { METRIC_LOG_DESTINATIONS(METRIC_ENUM_) METRIC_LOG_DESTINATION_COUNT };
 enum metric_record_cause { METRIC_RECORD_CAUSES(METRIC_ENUM_) METRIC_RECORD_CAUSE_COUNT };
 enum metric_event_cause { METRIC_EVENT_CAUSES(METRIC_ENUM_) METRIC_EVENT_CAUSE_COUNT };
+enum metric_plugin_drop_reason {
+	METRIC_PLUGIN_DROP_REASONS(METRIC_ENUM_) METRIC_PLUGIN_DROP_REASON_COUNT
+};
 enum metric { METRIC_TABLE(METRIC_ENUM_) METRIC_COUNT };
 
 #define METRIC_LABELS_ENUM_(id, ...) METRIC_LABELS_##id,
@@ -277,10 +324,12 @@ extern const char *const metric_type_names[METRIC_TYPE_COUNT];
 extern const char *const metric_stage_names[METRIC_STAGE_COUNT];
 extern const char *const metric_drop_reason_names[METRIC_DROP_REASON_COUNT];
 extern const char *const metric_event_state_names[METRIC_EVENT_STATE_COUNT];
+extern const char *const metric_rule_change_names[METRIC_RULE_CHANGE_COUNT];
 extern const char *const metric_output_names[METRIC_OUTPUT_COUNT];
 extern const char *const metric_log_destination_names[METRIC_LOG_DESTINATION_COUNT];
 extern const char *const metric_record_cause_names[METRIC_RECORD_CAUSE_COUNT];
 extern const char *const metric_event_cause_names[METRIC_EVENT_CAUSE_COUNT];
+extern const char *const metric_plugin_drop_reason_names[METRIC_PLUGIN_DROP_REASON_COUNT];
 
 struct metric_def {
 	const char *name;

@@ -17,6 +17,12 @@
 /* Names, types, help and labels all come from metric-table.h. */
 _Static_assert(METRIC_OUTPUT_COUNT == PIPELINE_OUTPUTS,
 	       "metric-table.h names each output of pipeline_outputs()");
+_Static_assert((int)METRIC_PLUGIN_DROP_REASON_COUNT == (int)DISPATCH_DROP_COUNT &&
+		       (int)METRIC_PLUGIN_FULL == (int)DISPATCH_DROP_FULL &&
+		       (int)METRIC_PLUGIN_DOWN == (int)DISPATCH_DROP_DOWN &&
+		       (int)METRIC_PLUGIN_STOP == (int)DISPATCH_DROP_STOP &&
+		       (int)METRIC_PLUGIN_ERROR == (int)DISPATCH_DROP_ERROR,
+	       "metric-table.h names each reason of dispatch.h, in its order");
 
 static void header(struct outbuf *o, enum metric m)
 {
@@ -85,6 +91,22 @@ static void render_kernel(struct kernel_snapshot *k, struct outbuf *o)
 	one(o, METRIC_KERNEL_BACKLOG_WAIT_TIME_ACTUAL_LAST,
 	    (double)(uint32_t)(s.backlog_wait_time_actual - prev.backlog_wait_time_actual));
 	one(o, METRIC_KERNEL_BACKLOG_CHANGE_LAST, (double)s.backlog - (double)prev.backlog);
+}
+
+/* needle run's rule watch (kernel-session.h), once it has looked. */
+static void render_rules(struct kernel_snapshot *k, struct outbuf *o)
+{
+	struct kernel_view v;
+
+	kernel_snapshot_read(k, &v);
+	if (!v.rules_watched)
+		return;
+	one(o, METRIC_KERNEL_RULES, v.rules);
+	header(o, METRIC_RULES_CHANGED);
+	sample(o, METRIC_RULES_CHANGED, metric_rule_change_names[METRIC_CHANGE_ADDED], NULL,
+	       (double)v.rules_added);
+	sample(o, METRIC_RULES_CHANGED, metric_rule_change_names[METRIC_CHANGE_REMOVED], NULL,
+	       (double)v.rules_removed);
 }
 
 static void render_socket(const struct pipeline_stats *p, struct kernel_snapshot *k, struct outbuf *o)
@@ -278,6 +300,42 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 	}
 }
 
+/* Per plugin; what a plugin did not get is its own account, apart from
+ * the losses above: needle's logs have those events. Without plugins the
+ * families are left out (a family without samples is a counter no reader
+ * can check). */
+static void render_plugins(const struct pipeline_stats *p, struct outbuf *o)
+{
+	static const enum metric m[] = {
+		METRIC_PLUGIN_UP,      METRIC_PLUGIN_RECORDS, METRIC_PLUGIN_WRITTEN_BYTES,
+		METRIC_PLUGIN_DROPPED_RECORDS, METRIC_PLUGIN_QUEUED, METRIC_PLUGIN_QUEUE_CAPACITY,
+		METRIC_PLUGIN_RESTARTS,
+	};
+
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		header(o, m[k]);
+		for (unsigned i = 0; i < p->plugins; i++) {
+			const struct dispatch_stats *st = &p->plugin[i];
+			double v = 0;
+
+			switch (m[k]) {
+			case METRIC_PLUGIN_DROPPED_RECORDS:
+				for (unsigned r = 0; r < DISPATCH_DROP_COUNT; r++)
+					sample(o, m[k], st->name, metric_plugin_drop_reason_names[r],
+					       (double)st->dropped[r]);
+				continue;
+			case METRIC_PLUGIN_UP: v = st->state == DISPATCH_WRITING; break;
+			case METRIC_PLUGIN_RECORDS: v = (double)st->records; break;
+			case METRIC_PLUGIN_WRITTEN_BYTES: v = (double)st->bytes; break;
+			case METRIC_PLUGIN_QUEUED: v = (double)st->queued; break;
+			case METRIC_PLUGIN_QUEUE_CAPACITY: v = (double)st->capacity; break;
+			default: v = st->attaches > 1 ? (double)(st->attaches - 1) : 0; break;
+			}
+			sample(o, m[k], st->name, NULL, v);
+		}
+	}
+}
+
 double metrics_loss_risk(const struct pipeline_stats *p, struct kernel_snapshot *k,
 			 enum metric_stage *ret_stage)
 {
@@ -376,6 +434,8 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 		render_readlog(v.readlog, out);
 	if (!p)
 		return; /* needle monitor: the kernel only */
+	render_rules(k, out);
+	one(out, METRIC_START_TIME, (double)p->started_ms / 1000.0);
 	render_socket(p, k, out);
 	render_rings(p, out);
 	render_decoders(p, out);
@@ -383,6 +443,8 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	if (p->have_log_dir_free)
 		one(out, METRIC_LOG_DIR_FREE, (double)p->log_dir_free);
 	render_losses(p, k, out);
+	if (p->plugins)
+		render_plugins(p, out);
 	if (p->have_procs)
 		render_procs(&p->procs, out);
 	render_log(out);

@@ -10,9 +10,11 @@
 #include "caps.h"
 #include "clock.h"
 #include "conf-stages.h"
+#include "daemon-records.h"
 #include "detach.h"
 #include "fault.h"
 #include "notify.h"
+#include "plugins.h"
 #include "proctable.h"
 #include "reload.h"
 #include "say.h"
@@ -23,6 +25,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,40 +48,87 @@ static int wait_ack(void *arg, unsigned timeout_ms)
 	return pipeline_wait_ack(arg, timeout_ms);
 }
 
+/* A start that failed once the logs were open: DAEMON_ABORT says why (a
+ * thread's own failure, said by report_failure, comes first). */
+static int start_failed(struct daemon *d, int r, const char *what)
+{
+	const char *cause = d->p ? pipeline_failure(d->p) : NULL;
+
+	if (d->abort_reason[0])
+		return r;
+	if (cause) /* the root cause: what failed after it is its consequence */
+		snprintf(d->abort_reason, sizeof(d->abort_reason), "%s", cause);
+	else
+		snprintf(d->abort_reason, sizeof(d->abort_reason), "start: %s: %s", what,
+			 strerror(r < 0 ? -r : r));
+	return r;
+}
+
 /* The pipeline, its data socket (joined to the multicast group in that
- * mode), and its threads. */
+ * mode), auditd's plugins, and the pipeline's threads. */
 static int start_pipeline(struct daemon *d)
 {
 	struct pipeline_settings settings;
 	int r;
 
 	conf_fill_pipeline(&d->conf, &settings);
+	d->plugins = plugins_load(&d->conf);
+	plugins_fill(d->plugins, &d->conf, &settings.plugins);
 	if ((r = pipeline_open(&settings, say, &d->p)) < 0)
 		return r;
+	/* The logs are open: the first line of this run says it started. */
+	daemon_records_start(d);
+	/* Before the decoders start: their first records find the plugins. */
+	plugins_start(d->plugins, pipeline_dispatch(d->p));
 	if ((r = kernel_session_open_data(d->session)) < 0)
-		return r;
+		return start_failed(d, r, "cannot open the audit data socket");
 	if (d->conf.mode == CONF_MODE_MULTICAST) {
 		pipeline_mark_live(d->p);
 		if ((r = kernel_session_join_multicast(d->session)) < 0)
-			return r;
+			return start_failed(d, r, "cannot join the audit multicast group");
 	}
 	kernel_session_set_rcvbuf(d->session, d->conf.socket_buffer, &d->kernel);
-	return pipeline_start(d->p, kernel_session_data_fd(d->session));
+	if ((r = pipeline_start(d->p, kernel_session_data_fd(d->session))) < 0)
+		return start_failed(d, r, "cannot start the pipeline's threads");
+	return 0;
 }
 
-/* Registered, the kernel as configured, the default rules. */
+/* The rules key (rulefile.h): read before anything in the kernel changes,
+ * each bad line said. A file that cannot be read is said, and needle goes
+ * on with the kernel's rules (and default_rules if it has none). */
+static bool read_rules(struct daemon *d)
+{
+	const char *src = d->conf.rules;
+	int r;
+
+	if (strcmp(src, "none") == 0)
+		return false;
+	if (strcmp(src, "augenrules") == 0)
+		r = rulefile_read_augenrules(RULEFILE_AUGENRULES_DIR, RULEFILE_AUDIT_RULES, &d->rules,
+					     say);
+	else
+		r = rulefile_read(src, &d->rules, say);
+	if (r < 0)
+		say("rules: nothing loaded from %s; the kernel keeps the rules it has", src);
+	return r == 0;
+}
+
+/* Registered, the kernel as configured, the rules. */
 static int take_kernel(struct daemon *d)
 {
 	struct kernel_ack_reader ack = { expect_ack, wait_ack, d->p };
 	struct kernel_wants wants;
 	int r;
 
-	if ((r = kernel_session_register(d->session, &ack)) < 0)
-		return r;
-	kernel_session_adopt_rules(d->session, d->conf.default_rules);
 	conf_fill_kernel(&d->conf, &wants);
+	if (read_rules(d))
+		kernel_session_use_rules(d->session, &d->rules, &wants,
+					 d->conf.rules_immutable == CONF_IMMUTABLE_APPLY);
+	if ((r = kernel_session_register(d->session, &ack)) < 0)
+		return start_failed(d, r, "cannot register as the audit daemon");
+	kernel_session_adopt_rules(d->session, d->conf.default_rules);
 	if ((r = kernel_session_apply(d->session, &wants)) < 0)
-		return r;
+		return start_failed(d, r, "the kernel refused needle's settings");
 	kernel_session_load_rules(d->session, d->conf.default_rules);
 	return 0;
 }
@@ -112,6 +162,8 @@ static bool report_failure(struct daemon *d)
 
 	if (!cause)
 		return false;
+	if (!d->abort_reason[0])
+		snprintf(d->abort_reason, sizeof(d->abort_reason), "%s", cause);
 	if (!d->failure_said) {
 		more = pipeline_failures(d->p) - 1;
 		if (more)
@@ -197,6 +249,7 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 	for (;;) {
 		uint64_t now = clock_mono_ms(), wake = next_second, ping;
 		struct timespec tick;
+		siginfo_t info = { 0 };
 		struct proctable *procs = pipeline_procs(d->p);
 		int sig;
 
@@ -204,11 +257,17 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 			wake = ping;
 		wake = wake > now ? wake - now : 0;
 		tick = (struct timespec){ (time_t)(wake / 1000), (long)(wake % 1000) * 1000000 };
-		sig = sigtimedwait(sigs, NULL, &tick);
-		if (sig == SIGTERM || sig == SIGINT || pipeline_failure(d->p))
+		sig = sigtimedwait(sigs, &info, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			daemon_records_stopped_by(d, &info);
 			break;
-		if (sig == SIGHUP)
+		}
+		if (pipeline_failure(d->p))
+			break;
+		if (sig == SIGHUP) {
 			reload_config(d);
+			plugins_hup(d->plugins); /* they re-read their own files */
+		}
 		/* auditd's: SIGUSR1 rotates the logs, SIGUSR2 resumes writing
 		 * (here: looks at the free space now, and resumes if it can). */
 		if (sig == SIGUSR1)
@@ -224,6 +283,10 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 			pipeline_keep_logs(d->p); /* once a second */
 			kernel_session_poll(d->session, &d->kernel);
 			watch_tick(&watch);
+			if (d->conf.rules_check_interval &&
+			    watch.seconds % d->conf.rules_check_interval == 0)
+				kernel_session_watch_rules(d->session, &d->kernel);
+			plugins_tick(d->plugins, d->conf.max_restarts);
 			if (procs && watch.seconds % PROCS_EXPIRE_EVERY == 0)
 				proctable_expire(procs, clock_wall_ms());
 			tell_status(d, &watch);
@@ -284,6 +347,9 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	if (unicast && take_kernel(&d) < 0)
 		goto stop_collecting;
 	kernel_session_poll(d.session, &d.kernel);
+	/* The rules as they are once needle has loaded its own. */
+	if (d.conf.rules_check_interval)
+		kernel_session_watch_rules(d.session, &d.kernel);
 	collecting = true;
 	main_loop(&d, &sigs);
 	status = EXIT_RUN_OK;
@@ -308,10 +374,17 @@ stop_collecting:
 		pipeline_stop(d.p, !collecting && status != EXIT_RUN_OK);
 		if (report_failure(&d))
 			status = EXIT_RUN_FAILED;
+		/* Everything received is written: the last line says why it ends. */
+		daemon_records_end(&d);
+		/* Their input has ended: they finish, and are reaped. */
+		plugins_stop(d.plugins);
+		d.plugins = NULL;
 		if (pipeline_close(d.p) < 0)
 			status = EXIT_RUN_FAILED;
 		d.p = NULL;
 	}
+	plugins_stop(d.plugins); /* the pipeline never opened: nothing started */
 	kernel_session_close(d.session);
+	rulefile_free(&d.rules);
 	return status;
 }

@@ -14,6 +14,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "pipeline.h"
+#include "plugins.h"
 #include "kernel-session.h"
 #include "status.h"
 
@@ -24,10 +25,14 @@ struct daemon {
 	struct conf conf;          /* what runs now (SIGHUP merges into it) */
 	bool foreground, tty;
 	struct kernel_session *session; /* the kernel's settings, rules, registration */
+	struct rulefile rules;     /* the rules key's file, read at start */
 	struct pipeline *p;
+	struct plugins *plugins;   /* auditd's plugins; NULL: none */
 	int ready_fd;              /* detached: tells the parent start-up worked */
 	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */
 	bool failure_said;         /* a thread's failure is logged */
+	char abort_reason[256];    /* why needle stops without a signal (DAEMON_ABORT) */
+	char stopped_by[600];      /* DAEMON_END's body: who sent the stop signal */
 	struct metrics_source source;  /* the pipeline's figures, for the endpoints */
 	struct metrics_server *metrics;
 	struct control_server *control;

@@ -338,12 +338,11 @@ int audit_ctl_count_rules(struct audit_ctl *ctl, unsigned *ret_count)
 	return 0;
 }
 
-/* Rules listed by the kernel whose key matches, copied for deletion. */
-struct keyed_rules {
+/* Rules listed by the kernel (those with the key, when one is given),
+ * copied for the caller. */
+struct listed_rules {
 	const char *key;
-	struct audit_rule_data **rule;
-	size_t *size;
-	unsigned count;
+	struct audit_rule_list *list;
 	int error;
 };
 
@@ -381,51 +380,150 @@ static bool rule_has_key(const struct audit_rule_data *rule, size_t size, const 
 	return false;
 }
 
-static int collect_keyed(const struct nlmsghdr *h, void *arg)
+static int collect_rule(const struct nlmsghdr *h, void *arg)
 {
-	struct keyed_rules *kr = arg;
+	struct listed_rules *lr = arg;
+	struct audit_rule_list *l = lr->list;
 	size_t size = h->nlmsg_len >= NLMSG_HDRLEN ? h->nlmsg_len - NLMSG_HDRLEN : 0;
 	const struct audit_rule_data *rule = NLMSG_DATA(h);
-	struct audit_rule_data *copy;
+	struct audit_rule_data *copy, **rules;
+	size_t *sizes;
 
-	if (size < sizeof(*rule) || !rule_has_key(rule, size, kr->key))
+	/* The kernel's own length, not the netlink padding after it. */
+	if (size < sizeof(*rule) || sizeof(*rule) + rule->buflen > size)
+		return 0;
+	size = sizeof(*rule) + rule->buflen;
+	if (lr->key && !rule_has_key(rule, size, lr->key))
 		return 0;
 	copy = malloc(size);
-	kr->rule = realloc(kr->rule, sizeof(*kr->rule) * (kr->count + 1));
-	kr->size = realloc(kr->size, sizeof(*kr->size) * (kr->count + 1));
-	if (!copy || !kr->rule || !kr->size) {
+	rules = realloc(l->rule, sizeof(*l->rule) * (l->count + 1));
+	if (rules)
+		l->rule = rules;
+	sizes = realloc(l->size, sizeof(*l->size) * (l->count + 1));
+	if (sizes)
+		l->size = sizes;
+	if (!copy || !rules || !sizes) {
 		free(copy);
-		kr->error = -ENOMEM;
+		lr->error = -ENOMEM;
 		return -ENOMEM;
 	}
 	memcpy(copy, rule, size);
-	kr->rule[kr->count] = copy;
-	kr->size[kr->count] = size;
-	kr->count++;
+	l->rule[l->count] = copy;
+	l->size[l->count] = size;
+	l->count++;
 	return 0;
+}
+
+static int list_rules(struct audit_ctl *ctl, const char *key, struct audit_rule_list *ret)
+{
+	struct audit_rule_list list = { 0 };
+	struct listed_rules lr = { .key = key, .list = &list };
+	struct request req = { .end = END_AT_DONE, .reply_type = AUDIT_LIST_RULES,
+			       .on_reply = collect_rule, .arg = &lr };
+	int r = request(ctl, AUDIT_LIST_RULES, 0, NULL, 0, &req);
+
+	if (r == 0 && lr.error)
+		r = lr.error;
+	if (r < 0) {
+		audit_rule_list_free(&list);
+		return r;
+	}
+	*ret = list;
+	return 0;
+}
+
+int audit_ctl_list_rules(struct audit_ctl *ctl, struct audit_rule_list *ret)
+{
+	return list_rules(ctl, NULL, ret);
+}
+
+void audit_rule_list_free(struct audit_rule_list *l)
+{
+	for (unsigned i = 0; i < l->count; i++)
+		free(l->rule[i]);
+	free(l->rule);
+	free(l->size);
+	memset(l, 0, sizeof(*l));
 }
 
 int audit_ctl_del_rules_with_key(struct audit_ctl *ctl, const char *key, unsigned *ret_deleted)
 {
-	struct keyed_rules kr = { .key = key };
-	struct request req = { .end = END_AT_DONE, .reply_type = AUDIT_LIST_RULES,
-			       .on_reply = collect_keyed, .arg = &kr };
+	struct audit_rule_list list = { 0 };
 	unsigned deleted = 0;
-	int r = request(ctl, AUDIT_LIST_RULES, 0, NULL, 0, &req);
+	int r = list_rules(ctl, key, &list);
 
 	/* Delete only after the list is complete: the kernel sends it from
 	 * a snapshot, but one request at a time on this socket. */
-	for (unsigned i = 0; r == 0 && i < kr.count; i++) {
-		r = audit_ctl_del_rule(ctl, kr.rule[i], kr.size[i]);
+	for (unsigned i = 0; r == 0 && i < list.count; i++) {
+		r = audit_ctl_del_rule(ctl, list.rule[i], list.size[i]);
 		if (r == 0)
 			deleted++;
 	}
-	for (unsigned i = 0; i < kr.count; i++)
-		free(kr.rule[i]);
-	free(kr.rule);
-	free(kr.size);
+	audit_rule_list_free(&list);
 	if (r == 0)
 		*ret_deleted = deleted;
+	return r;
+}
+
+int audit_ctl_lock(struct audit_ctl *ctl)
+{
+	struct audit_status st = { .mask = AUDIT_STATUS_ENABLED, .enabled = 2 };
+	struct request req = { 0 };
+
+	return request(ctl, AUDIT_SET, 0, &st, sizeof(st), &req);
+}
+
+int audit_ctl_lock_loginuid(struct audit_ctl *ctl)
+{
+	uint32_t bit = AUDIT_FEATURE_TO_MASK(AUDIT_FEATURE_LOGINUID_IMMUTABLE);
+	struct audit_features f = { .vers = AUDIT_FEATURE_VERSION, .mask = bit, .features = bit,
+				    .lock = bit };
+	struct request req = { 0 };
+
+	return request(ctl, AUDIT_SET_FEATURE, 0, &f, sizeof(f), &req);
+}
+
+/* The reply: uid, pid, then the sender's security context (no NUL). */
+struct signal_reply {
+	struct audit_signal_info *info;
+	bool got;
+};
+
+static int copy_signal_info(const struct nlmsghdr *h, void *arg)
+{
+	struct signal_reply *sr = arg;
+	size_t len = h->nlmsg_len >= NLMSG_HDRLEN ? h->nlmsg_len - NLMSG_HDRLEN : 0;
+	const unsigned char *p = NLMSG_DATA(h);
+	uint32_t uid;
+	int32_t pid;
+	size_t ctx;
+
+	if (len < 8)
+		return -EPROTO;
+	memcpy(&uid, p, 4);
+	memcpy(&pid, p + 4, 4);
+	ctx = len - 8 < sizeof(sr->info->ctx) - 1 ? len - 8 : sizeof(sr->info->ctx) - 1;
+	sr->info->uid = uid;
+	sr->info->pid = pid;
+	memcpy(sr->info->ctx, p + 8, ctx);
+	sr->info->ctx[ctx] = '\0';
+	sr->info->ctx[strcspn(sr->info->ctx, "\n")] = '\0';
+	sr->got = true;
+	return 0;
+}
+
+int audit_ctl_get_signal_info(struct audit_ctl *ctl, struct audit_signal_info *ret_info)
+{
+	struct audit_signal_info info = { 0 };
+	struct signal_reply sr = { &info, false };
+	struct request req = { .end = END_AT_REPLY, .reply_type = AUDIT_SIGNAL_INFO,
+			       .on_reply = copy_signal_info, .arg = &sr };
+	int r = request(ctl, AUDIT_SIGNAL_INFO, 0, NULL, 0, &req);
+
+	if (r == 0 && !sr.got)
+		r = -EPROTO;
+	if (r == 0)
+		*ret_info = info;
 	return r;
 }
 

@@ -70,9 +70,36 @@ int audit_ctl_get_features(struct audit_ctl *ctl, struct audit_features *ret_fea
 /* AUDIT_LIST_RULES: how many rules the kernel has loaded. */
 int audit_ctl_count_rules(struct audit_ctl *ctl, unsigned *ret_count);
 
-/* Deletes every loaded rule whose key (-k) is key; *ret_deleted counts
- * them. For rules a killed needle left behind. */
+/* Rules in the kernel's binary form, each with its size. */
+struct audit_rule_list {
+	struct audit_rule_data **rule;
+	size_t *size;
+	unsigned count;
+};
+
+/* AUDIT_LIST_RULES: a copy of every rule the kernel has, in its order. */
+int audit_ctl_list_rules(struct audit_ctl *ctl, struct audit_rule_list *ret);
+void audit_rule_list_free(struct audit_rule_list *l);
+
+/* Deletes every loaded rule whose key (-k) is key, or every rule when key
+ * is NULL (auditctl -D); *ret_deleted counts them. */
 int audit_ctl_del_rules_with_key(struct audit_ctl *ctl, const char *key, unsigned *ret_deleted);
+
+/* The two changes that last until reboot, made only when the rules ask
+ * (rulefile.h, rules_immutable = apply): enabled 2 (audit_ctl_set refuses
+ * it), and loginuid made immutable with the feature locked. */
+int audit_ctl_lock(struct audit_ctl *ctl);
+int audit_ctl_lock_loginuid(struct audit_ctl *ctl);
+
+/* AUDIT_SIGNAL_INFO: who last sent the registered daemon SIGTERM, SIGHUP,
+ * SIGUSR1 or SIGUSR2, as the kernel noted it at the signal: the sender's
+ * login uid (its uid when unset), pid and security context. */
+struct audit_signal_info {
+	uint32_t uid;
+	int32_t pid;
+	char ctx[256];
+};
+int audit_ctl_get_signal_info(struct audit_ctl *ctl, struct audit_signal_info *ret_info);
 
 /* AUDIT_ADD_RULE / AUDIT_DEL_RULE of a rule in the kernel's binary form
  * (struct audit_rule_data followed by its string buffer). */

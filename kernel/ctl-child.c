@@ -28,8 +28,12 @@ static void child_main(int out, const struct ctl_request *reqs, unsigned n)
 			res.result = audit_ctl_add_rule(ctl, q->rule, q->size);
 		else if (q->op == CTL_DEL_RULE)
 			res.result = audit_ctl_del_rule(ctl, q->rule, q->size);
-		else
+		else if (q->op == CTL_DEL_KEY)
 			res.result = audit_ctl_del_rules_with_key(ctl, q->key, &res.count);
+		else if (q->op == CTL_LOCK)
+			res.result = audit_ctl_lock(ctl);
+		else
+			res.result = audit_ctl_lock_loginuid(ctl);
 		if (write(out, &res, sizeof(res)) != sizeof(res))
 			break;
 	}

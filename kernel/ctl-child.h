@@ -29,7 +29,9 @@ enum ctl_op {
 	CTL_SET,      /* AUDIT_SET of status */
 	CTL_ADD_RULE, /* rule, size */
 	CTL_DEL_RULE, /* rule, size */
-	CTL_DEL_KEY,  /* every rule with key */
+	CTL_DEL_KEY,  /* every rule with key (NULL: every rule) */
+	CTL_LOCK,     /* enabled 2, until reboot (audit_ctl_lock) */
+	CTL_LOCK_LOGINUID, /* loginuid immutable, until reboot */
 };
 
 struct ctl_request {

@@ -7,6 +7,8 @@
 #include "kernel-session.h"
 #include "ctl-child.h"
 #include "recovery.h"
+#include "rule-text.h"
+#include "rules-load.h"
 #include "rules.h"
 
 #include <errno.h>
@@ -39,7 +41,13 @@ struct kernel_session {
 	bool recovered;            /* took over a killed needle's recovery note */
 	bool adopted_rules;        /* a killed needle's default rules, removed at stop */
 	bool restored;             /* kernel_session_restore() put everything back */
-	struct rule_set rules;     /* rules needle added, removed at stop */
+	bool locked;               /* the kernel's audit configuration is locked (enabled 2) */
+	struct rule_set rules;     /* rules needle loaded (file, defaults), removed at stop */
+	struct rulefile *rf;       /* the rules read at start; NULL: none */
+	bool irreversible;         /* rules_immutable = apply */
+	int64_t rule_setting[AUDIT_SETTINGS]; /* the rules' settings, where wants keep */
+	struct rulewatch watch;    /* the kernel's rules against the last look */
+	bool watch_failed;         /* listing the rules failed (said once) */
 };
 
 static void read_comm(pid_t pid, char *buf, size_t size)
@@ -78,10 +86,12 @@ static void ctl_run(struct kernel_session *s, struct ctl_request *reqs, unsigned
 		struct ctl_request *q = &reqs[i];
 
 		q->count = 0;
-		q->result = q->op == CTL_SET	  ? audit_ctl_set(s->ctl, &q->status)
+		q->result = q->op == CTL_SET	    ? audit_ctl_set(s->ctl, &q->status)
 			    : q->op == CTL_ADD_RULE ? audit_ctl_add_rule(s->ctl, q->rule, q->size)
 			    : q->op == CTL_DEL_RULE ? audit_ctl_del_rule(s->ctl, q->rule, q->size)
-						    : audit_ctl_del_rules_with_key(s->ctl, q->key, &q->count);
+			    : q->op == CTL_DEL_KEY  ? audit_ctl_del_rules_with_key(s->ctl, q->key, &q->count)
+			    : q->op == CTL_LOCK     ? audit_ctl_lock(s->ctl)
+						    : audit_ctl_lock_loginuid(s->ctl);
 	}
 }
 
@@ -110,11 +120,31 @@ static void add_set(struct ctl_request *reqs, unsigned *field, unsigned *n, unsi
 	field[(*n)++] = i;
 }
 
+/*
+ * A locked kernel (enabled 2) refuses every change of a setting or a rule
+ * until reboot. needle then changes nothing (each request would only be
+ * refused, and logged by the kernel as a refusal): it says once what it
+ * cannot do, and goes on collecting with the kernel as it is.
+ */
+static bool is_locked(struct kernel_session *s, const struct audit_status *now)
+{
+	if (now->enabled == 2)
+		s->locked = true;
+	return s->locked;
+}
+
+static void say_locked(struct kernel_session *s, const char *what)
+{
+	s->say("the kernel's audit configuration is locked (enabled 2) until reboot: %s", what);
+}
+
 int kernel_session_apply(struct kernel_session *s, const struct kernel_wants *w)
 {
 	struct ctl_request reqs[AUDIT_SETTINGS];
 	unsigned field[AUDIT_SETTINGS], n = 0;
 	struct audit_status now;
+	char refused[256] = "";
+	size_t len = 0;
 	int r = audit_ctl_get_status(s->ctl, &now);
 
 	if (r < 0) {
@@ -125,6 +155,9 @@ int kernel_session_apply(struct kernel_session *s, const struct kernel_wants *w)
 		uint32_t bit = audit_settings[i].bit, cur = *audit_setting_field(&now, i);
 		int64_t want = w->value[i];
 
+		/* keep in the configuration: the rules' value, if they give one. */
+		if (want == KERNEL_KEEP)
+			want = s->rule_setting[i];
 		if (want == KERNEL_KEEP) {
 			if (!(s->changed & bit))
 				continue;
@@ -132,10 +165,47 @@ int kernel_session_apply(struct kernel_session *s, const struct kernel_wants *w)
 		}
 		if ((uint64_t)want == cur)
 			continue;
+		if (is_locked(s, &now)) {
+			int k = snprintf(refused + len, sizeof(refused) - len, "%s%s %" PRId64
+					 " (the kernel has %u)", len ? ", " : "",
+					 audit_settings[i].name, want, cur);
+
+			if (k > 0 && (size_t)k < sizeof(refused) - len)
+				len += (size_t)k;
+			continue;
+		}
 		s->changed |= bit; /* even if refused: it may have half-applied */
 		add_set(reqs, field, &n, i, (uint32_t)want);
 	}
+	if (len) {
+		char what[400];
+
+		snprintf(what, sizeof(what), "needle cannot set %s; it collects with the kernel's "
+					     "settings as they are",
+			 refused);
+		say_locked(s, what);
+		return 0;
+	}
 	return set_fields(s, reqs, field, n, "set");
+}
+
+void kernel_session_use_rules(struct kernel_session *s, struct rulefile *rf,
+			      const struct kernel_wants *w, bool irreversible)
+{
+	s->rf = rf;
+	s->irreversible = irreversible;
+	for (unsigned i = 0; i < AUDIT_SETTINGS; i++) {
+		const struct rulefile_setting *set = &rf->setting[i];
+
+		/* Kept even where the configuration wins now: a SIGHUP to keep
+		 * takes the rules' value. */
+		s->rule_setting[i] = set->set ? set->value : KERNEL_KEEP;
+		if (set->set && w->value[i] != KERNEL_KEEP && w->value[i] != (int64_t)set->value)
+			s->say("%s:%u: '%s' not applied: needle's configuration sets %s = %" PRId64
+			       " (set %s = keep to take the rules' value)",
+			       set->at.file, set->at.line, set->text, audit_settings[i].name,
+			       w->value[i], audit_settings[i].name);
+	}
 }
 
 /*
@@ -176,70 +246,39 @@ static int restore_enabled_first(struct kernel_session *s)
 	return r;
 }
 
-/* Loads the built-in rules when the kernel has none; a rule the kernel
- * refuses is named and skipped, the others still load. */
-static void load_default_rules(struct kernel_session *s)
+static void run_requests(void *arg, struct ctl_request *reqs, unsigned n)
 {
-	struct rule_set set;
-	struct ctl_request *reqs;
-	unsigned count, loaded = 0;
-	char err[512];
-	int r = audit_ctl_count_rules(s->ctl, &count);
-
-	if (r < 0) {
-		s->say("cannot list the kernel's rules (%s); default rules not loaded",
-		       audit_ctl_strerror(r));
-		return;
-	}
-	if (count > 0) {
-		s->say("%u audit rule(s) already loaded: default rules not added", count);
-		return;
-	}
-	if (rules_build_default(&set, err, sizeof(err)) < 0) {
-		s->say("default rules not loaded: %s", err);
-		return;
-	}
-	s->rules = (struct rule_set){ .rule = calloc(set.count, sizeof(void *)),
-				      .text = calloc(set.count, sizeof(char *)) };
-	reqs = calloc(set.count, sizeof(*reqs));
-	if (!reqs || !s->rules.rule || !s->rules.text) {
-		s->say("out of memory: default rules not loaded");
-		free(reqs);
-		rules_free(&set);
-		return;
-	}
-	for (unsigned i = 0; i < set.count; i++)
-		reqs[i] = (struct ctl_request){ .op = CTL_ADD_RULE, .rule = set.rule[i],
-						.size = rules_size(set.rule[i]) };
-	ctl_run(s, reqs, set.count);
-	for (unsigned i = 0; i < set.count; i++) {
-		if (reqs[i].result < 0) {
-			s->say("the kernel refused default rule '%s': %s", set.text[i],
-			       audit_ctl_strerror(reqs[i].result));
-			continue;
-		}
-		/* Keep it to delete it at stop. */
-		s->rules.rule[loaded] = set.rule[i];
-		s->rules.text[loaded] = set.text[i];
-		set.rule[i] = NULL;
-		set.text[i] = NULL;
-		s->rules.count = ++loaded;
-	}
-	free(reqs);
-	rules_free(&set); /* what the kernel refused; the loaded ones moved out */
-	s->say("loaded %u default rule(s) with key %s", loaded, RULES_DEFAULT_KEY);
+	ctl_run(arg, reqs, n);
 }
 
 void kernel_session_load_rules(struct kernel_session *s, bool default_rules)
 {
+	struct rules_load ld = { s->say, run_requests, s, &s->rules };
+	struct audit_status now;
 	unsigned count;
+	int r;
 
-	if (s->adopted_rules && audit_ctl_count_rules(s->ctl, &count) == 0 && count)
-		s->say("keeping the %u audit rule(s) already loaded; the %s ones a killed needle "
-		       "left are removed at stop",
+	if (audit_ctl_get_status(s->ctl, &now) == 0 && is_locked(s, &now)) {
+		if (s->rf || default_rules)
+			say_locked(s, "needle loads no rules; the kernel keeps those it has");
+		return;
+	}
+	if (s->rf)
+		rules_load_file(&ld, s->rf);
+	r = audit_ctl_count_rules(s->ctl, &count);
+	if (r < 0 && default_rules)
+		s->say("cannot list the kernel's rules (%s); default rules not loaded",
+		       audit_ctl_strerror(r));
+	else if (s->adopted_rules && count)
+		s->say("keeping the %u audit rule(s) loaded; the %s ones a killed needle left are "
+		       "removed at stop",
 		       count, RULES_DEFAULT_KEY);
+	else if (default_rules && count)
+		s->say("%u audit rule(s) loaded: default rules not added", count);
 	else if (default_rules)
-		load_default_rules(s);
+		rules_load_default(&ld);
+	if (s->rf && rules_load_irreversible(&ld, s->rf, s->irreversible))
+		s->locked = true;
 }
 
 static void remove_rules(struct kernel_session *s)
@@ -278,7 +317,18 @@ static int remove_keyed_rules(struct kernel_session *s, unsigned *ret_deleted)
 
 bool kernel_session_restore(struct kernel_session *s)
 {
-	bool restored = restore_enabled_first(s) == 0;
+	struct audit_status now;
+	bool restored;
+
+	if (audit_ctl_get_status(s->ctl, &now) == 0 && is_locked(s, &now)) {
+		if (s->rules.count || s->changed)
+			say_locked(s, "needle's rules and the settings it changed stay as they are");
+		rules_free(&s->rules);
+		s->changed = 0;
+		s->restored = true; /* nothing left that a later start could do */
+		return true;
+	}
+	restored = restore_enabled_first(s) == 0;
 
 	remove_rules(s);
 	if (s->adopted_rules) {
@@ -397,7 +447,7 @@ void kernel_session_adopt_rules(struct kernel_session *s, bool default_rules)
 {
 	unsigned deleted = 0;
 
-	if (!s->recovered)
+	if (!s->recovered || s->locked)
 		return;
 	if (default_rules) {
 		s->adopted_rules = true;
@@ -438,6 +488,8 @@ struct kernel_session *kernel_session_open(bool unicast, kernel_say_fn *say)
 	}
 	s->say = say;
 	s->unicast = unicast;
+	for (unsigned i = 0; i < AUDIT_SETTINGS; i++)
+		s->rule_setting[i] = KERNEL_KEEP;
 	s->ctl = audit_ctl_open();
 	if (!s->ctl) {
 		say("cannot open the audit netlink socket: %s", audit_ctl_strerror(-errno));
@@ -450,10 +502,9 @@ struct kernel_session *kernel_session_open(bool unicast, kernel_say_fn *say)
 	if (!unicast)
 		return s;
 	if (s->saved.enabled == 2) {
-		say("the kernel's audit configuration is locked (enabled 2) until reboot; needle "
-		    "cannot register. Reboot without '-e 2' in the audit rules, or use mode = "
-		    "multicast.");
-		goto close_ctl;
+		s->locked = true;
+		say_locked(s, "needle registers and collects with the rules and settings the kernel "
+			      "has; it cannot change them, nor remove them at stop");
 	}
 	if (refuse_other_daemon(s, &s->saved) < 0)
 		goto close_ctl;
@@ -524,11 +575,72 @@ void kernel_session_say_features(struct kernel_session *s)
 		s->say("kernel feature: loginuid is immutable");
 }
 
+/* Rules others changed: said at most this many per look, then a count. */
+#define RULES_SAID_MAX 20
+
+struct rule_report {
+	struct kernel_session *s;
+	unsigned said, more;
+};
+
+static void report_rule(void *arg, bool added, const struct audit_rule_data *rule, size_t size)
+{
+	struct rule_report *rr = arg;
+	char text[1024];
+
+	if (rr->said == RULES_SAID_MAX) {
+		rr->more++;
+		return;
+	}
+	rr->said++;
+	rule_text(rule, size, text, sizeof(text));
+	rr->s->say("warning: audit rule %s by another process: %s", added ? "added" : "removed",
+		   text);
+}
+
+void kernel_session_watch_rules(struct kernel_session *s, struct kernel_snapshot *k)
+{
+	struct audit_rule_list now;
+	struct rule_report rr = { s, 0, 0 };
+	int r = audit_ctl_list_rules(s->ctl, &now);
+	unsigned count = now.count;
+
+	if (r < 0) {
+		if (!s->watch_failed)
+			s->say("cannot list the kernel's rules (%s): changes to them are not watched",
+			       audit_ctl_strerror(r));
+		s->watch_failed = true;
+		return;
+	}
+	s->watch_failed = false;
+	r = rulewatch_check(&s->watch, &now, report_rule, &rr);
+	if (r < 0)
+		s->say("out of memory comparing the kernel's rules; tried again at the next check");
+	if (rr.more)
+		s->say("warning: and %u more audit rule(s) changed by another process ('auditctl -l' "
+		       "lists the kernel's rules)",
+		       rr.more);
+	if (r > 0)
+		s->say("the kernel has %u audit rule(s) now; at stop needle removes the %u it loaded "
+		       "and no other",
+		       count, s->rules.count);
+	kernel_snapshot_set_rules(k, count, s->watch.added, s->watch.removed);
+}
+
+int kernel_session_signal_info(struct kernel_session *s, struct audit_signal_info *ret)
+{
+	if (!s->registered)
+		return -ENOENT;
+	return audit_ctl_get_signal_info(s->ctl, ret);
+}
+
 void kernel_session_close(struct kernel_session *s)
 {
 	if (!s)
 		return;
 	audit_ctl_close(s->data);
 	audit_ctl_close(s->ctl);
+	rules_free(&s->rules);
+	rulewatch_free(&s->watch);
 	free(s);
 }

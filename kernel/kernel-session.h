@@ -9,8 +9,11 @@
  *                             recovery note, write this one's
  *   kernel_session_open_data  the socket the records arrive on (+ multicast)
  *   kernel_session_register   AUDIT_SET pid; the ack comes among the records
+ *   kernel_session_use_rules  the rules file's settings, where keep
  *   kernel_session_apply      settings as configured (again on SIGHUP)
- *   kernel_session_load_rules the default rules when the kernel has none
+ *   kernel_session_load_rules the rules file, then the default rules when
+ *                             the kernel has none, then -e 2 if asked
+ *   kernel_session_watch_rules the kernel's rules against the last look
  *     ... collecting ...
  *   kernel_session_restore    audit off first (if found off), rules needle
  *                             added removed, settings restored
@@ -21,7 +24,10 @@
  *
  * Invariants: a setting needle never changed is never written; one it
  * changed is restored at stop even when the change was refused (it may
- * have half-applied); a rule needle added is removed at stop and no other.
+ * have half-applied); the rules needle loaded (its rules file's, its
+ * default ones) are removed at stop and no other. A locked kernel
+ * (enabled 2) refuses every change: needle then sends none, says what it
+ * cannot do, and collects with the kernel as it is.
  * The recovery note (recovery.h) is written before the first change and
  * kept while anything could not be restored, so the next start retries.
  *
@@ -34,6 +40,8 @@
 #define NEEDLE_KERNEL_SESSION_H
 
 #include "audit-ctl.h"
+#include "rulefile.h"
+#include "rulewatch.h"
 #include "status.h"
 
 #include <stdbool.h>
@@ -93,10 +101,30 @@ void kernel_session_adopt_rules(struct kernel_session *s, bool default_rules);
  * the others right; each refusal is said. 0 or -errno. */
 int kernel_session_apply(struct kernel_session *s, const struct kernel_wants *w);
 
-/* The default rules (rules.h), when default_rules and the kernel has none;
- * the rules a killed needle left are kept instead when adopted. A rule the
- * kernel refuses is said and skipped. */
+/* The rules read at start (rulefile.h; rf stays the caller's, alive until
+ * kernel_session_close): where w keeps a setting, the rules' value is
+ * applied instead (now and on SIGHUP); where w sets another value, the
+ * rules' line is said, with the key that sets it. irreversible: apply the
+ * rules' -e 2 and --loginuid-immutable (rules_immutable = apply), else
+ * say them skipped. Before kernel_session_apply. */
+void kernel_session_use_rules(struct kernel_session *s, struct rulefile *rf,
+			      const struct kernel_wants *w, bool irreversible);
+
+/* The rules: the file's lines in order (a refused rule said at its line,
+ * the others loaded), then the default rules (rules.h) when default_rules
+ * and the kernel still has none (the rules a killed needle left are kept
+ * instead when adopted), then what lasts until reboot. On a locked kernel
+ * nothing is sent (said). */
 void kernel_session_load_rules(struct kernel_session *s, bool default_rules);
+
+/* The rule watch (rulewatch.h): the first call takes the kernel's rules as
+ * they are; each later one says every rule another process added or
+ * removed since, by its auditctl -l text, and puts the counts in k. */
+void kernel_session_watch_rules(struct kernel_session *s, struct kernel_snapshot *k);
+
+/* Who sent the last SIGTERM (or SIGHUP, SIGUSR1, SIGUSR2) to the
+ * registered needle, as the kernel noted it. -ENOENT when not registered. */
+int kernel_session_signal_info(struct kernel_session *s, struct audit_signal_info *ret);
 
 /* The poll of the kernel snapshot (status.h), data socket included. */
 void kernel_session_poll(struct kernel_session *s, struct kernel_snapshot *k);

@@ -148,6 +148,30 @@ free_rules:
 	return r;
 }
 
+int rules_append(struct rule_set *set, const struct audit_rule_data *rule, size_t size,
+		 const char *text)
+{
+	struct audit_rule_data **rules = realloc(set->rule, sizeof(*rules) * (set->count + 1));
+	char **texts = rules ? realloc(set->text, sizeof(*texts) * (set->count + 1)) : NULL;
+	struct audit_rule_data *copy = malloc(size);
+	char *t = strdup(text);
+
+	if (rules)
+		set->rule = rules;
+	if (texts)
+		set->text = texts;
+	if (!rules || !texts || !copy || !t) {
+		free(copy);
+		free(t);
+		return -ENOMEM;
+	}
+	memcpy(copy, rule, size);
+	set->rule[set->count] = copy;
+	set->text[set->count] = t;
+	set->count++;
+	return 0;
+}
+
 size_t rules_size(const struct audit_rule_data *rule)
 {
 	return sizeof(*rule) + rule->buflen;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rules: needle's built-in rule set (key "needle-default"), loaded when the
- * kernel has no rule at all and default_rules = yes, removed at stop.
- * Users' own rules stay theirs: auditctl -R / augenrules as with auditd.
+ * kernel has no rule at all and default_rules = yes, removed at stop; and
+ * the set type kernel-session keeps the rules it loaded in (the rules
+ * file's too: rules-load.h).
  *
  * Rules are built with libaudit's auditctl-style field parser and sent by
  * audit-ctl (libnl), so they are exactly what auditctl would have sent.
@@ -41,6 +42,10 @@ int rules_build_default(struct rule_set *set, char *err, size_t err_size);
  * -ENOMEM, or -EINVAL with the rule that libaudit refused in err. */
 int rules_add(struct rule_set *set, const struct rule_spec *spec, const char *key, char *err,
 	      size_t err_size);
+
+/* Appends a copy of rule (size bytes) with its text. 0 or -ENOMEM. */
+int rules_append(struct rule_set *set, const struct audit_rule_data *rule, size_t size,
+		 const char *text);
 
 /* Bytes of a rule as the kernel takes it. */
 size_t rules_size(const struct audit_rule_data *rule);

@@ -79,3 +79,14 @@ void kernel_snapshot_set_readlog(struct kernel_snapshot *k, const struct readlog
 	k->v.readlog = r;
 	pthread_mutex_unlock(&k->lock);
 }
+
+void kernel_snapshot_set_rules(struct kernel_snapshot *k, uint32_t rules, uint64_t added,
+			       uint64_t removed)
+{
+	pthread_mutex_lock(&k->lock);
+	k->v.rules_watched = true;
+	k->v.rules = rules;
+	k->v.rules_added = added;
+	k->v.rules_removed = removed;
+	pthread_mutex_unlock(&k->lock);
+}

@@ -37,6 +37,10 @@ struct kernel_view {
 	uint64_t socket_limit;        /* what the socket may hold before it overruns */
 	uint32_t lost_at_start;       /* the kernel's lost counter when needle started */
 	bool started;
+	/* The rule watch (kernel-session.h), once it has looked. */
+	bool rules_watched;
+	uint32_t rules;               /* rules the kernel had at the last look */
+	uint64_t rules_added, rules_removed; /* by other processes, since start */
 	/* needle monitor --multicast: what its multicast reader got; else NULL. */
 	const struct readlog_stats *readlog;
 };
@@ -68,6 +72,10 @@ void kernel_snapshot_set_rcvbuf(struct kernel_snapshot *k, int64_t bytes);
 /* Needle has started: the kernel's lost counter now is where "since start"
  * counts from (0 when no status was read yet). */
 void kernel_snapshot_mark_start(struct kernel_snapshot *k);
+
+/* The rule watch's figures (kernel_session_watch_rules). */
+void kernel_snapshot_set_rules(struct kernel_snapshot *k, uint32_t rules, uint64_t added,
+			       uint64_t removed);
 
 /* needle monitor --multicast: its reader's counters, rendered with the rest. */
 void kernel_snapshot_set_readlog(struct kernel_snapshot *k, const struct readlog_stats *r);

@@ -10,12 +10,19 @@
  * written when large or when the ring goes idle; with compress = lz4 each
  * buffer becomes one LZ4 frame. The clock is read once per batch.
  *
+ * With plugins, each event is also formatted as auditd's dispatcher sends
+ * it (decode/audisp.h), in each format a plugin takes, and handed to the
+ * plugins' queues (dispatch.h) in batches, at each flush or once a batch
+ * holds DISPATCH_BATCH bytes: a queue that is full drops the batch,
+ * counted there; the decoder never waits on a plugin.
+ *
  * Settings come from the snapshot SIGHUP publishes (settings.h): each
  * round the decoder looks whether a newer one is out and, if so, copies it
  * and applies what it reads live (event_timeout, resolve_ids,
  * ancestors_depth). Between rounds it uses its own copy.
  */
 #include "threads.h"
+#include "audisp.h"
 #include "clock.h"
 #include "format.h"
 #include "frame.h"
@@ -83,6 +90,9 @@ struct decoder {
 	struct out json, raw, enriched, out;
 	struct idcache *ids; /* names for ENRICHED */
 	struct outbuf frame; /* lz4 scratch */
+	/* Plugins: a batch per format, and the records in it. */
+	struct outbuf plug[DISPATCH_FORMATS];
+	uint64_t plug_records[DISPATCH_FORMATS];
 	struct gaps gaps;    /* this decoder's class of serials */
 	struct damage *damage; /* events its ring dropped records of */
 	uint32_t last_serial;  /* of the last record taken */
@@ -144,8 +154,46 @@ static void note_progress(struct decoder *d, unsigned shard)
 	d->unnoted = false;
 }
 
+/* Hands the plugins' batches over (a batch the formatter could not finish,
+ * out of memory, is counted lost for them). */
+static void flush_plugins(struct decoder *d)
+{
+	for (unsigned f = 0; f < DISPATCH_FORMATS; f++) {
+		struct outbuf *b = &d->plug[f];
+
+		if (!d->plug_records[f])
+			continue;
+		if (b->failed)
+			dispatch_count_lost(d->p->dispatch, f, d->plug_records[f]);
+		else
+			dispatch_put(d->p->dispatch, f, b->data, b->len, d->plug_records[f]);
+		b->len = 0;
+		b->failed = false;
+		d->plug_records[f] = 0;
+	}
+}
+
+/* The event in each format a plugin takes. Names (ENRICHED) are fmt_enr's. */
+static void format_plugins(struct decoder *d, const struct audit_event *ev)
+{
+	struct dispatch *dp = d->p->dispatch;
+	bool enriched = dispatch_enriched(dp);
+
+	if (dispatch_wants(dp, DISPATCH_STRING))
+		d->plug_records[DISPATCH_STRING] += format_event_audisp_string(
+			&d->fmt_enr, ev, enriched, &d->plug[DISPATCH_STRING]);
+	if (dispatch_wants(dp, DISPATCH_BINARY))
+		d->plug_records[DISPATCH_BINARY] += format_event_audisp_binary(
+			&d->fmt_enr, ev, enriched, &d->plug[DISPATCH_BINARY]);
+	if (d->plug[DISPATCH_STRING].len >= DISPATCH_BATCH ||
+	    d->plug[DISPATCH_BINARY].len >= DISPATCH_BATCH)
+		flush_plugins(d);
+}
+
 static void flush_all(struct decoder *d)
 {
+	if (d->p->dispatch)
+		flush_plugins(d);
 	flush_out(d, &d->json);
 	flush_out(d, &d->raw);
 	flush_out(d, &d->enriched);
@@ -216,6 +264,8 @@ static void emit_events(struct decoder *d)
 			format_event_enriched(&d->fmt_enr, ev, &d->enriched.buf);
 			d->enriched.events++;
 		}
+		if (d->p->dispatch)
+			format_plugins(d, ev);
 		stat_add(ev->partial ? &d->st->partial_events : &d->st->events, 1);
 		if (!now)
 			now = clock_wall_ms(); /* once per batch of events */
@@ -359,8 +409,10 @@ static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t 
 static void decoder_set_names(struct decoder *d)
 {
 	bool json_names = d->conf.resolve_ids;
+	bool plugins_enriched = d->p->dispatch && dispatch_enriched(d->p->dispatch);
 
-	if (!d->ids && (d->enriched.sink || json_names) && (d->ids = idcache_new())) {
+	if (!d->ids && (d->enriched.sink || plugins_enriched || json_names) &&
+	    (d->ids = idcache_new())) {
 		d->fmt_enr.uid_name = idcache_user;
 		d->fmt_enr.gid_name = idcache_group;
 		d->fmt_enr.id_arg = d->ids;
@@ -548,6 +600,8 @@ void *decoder_main(void *arg)
 	idcache_free(d.ids);
 	outbuf_free(&d.out.buf);
 	outbuf_free(&d.frame);
+	for (unsigned f = 0; f < DISPATCH_FORMATS; f++)
+		outbuf_free(&d.plug[f]);
 	free(d.open);
 	rcu_unregister_thread();
 	return NULL;

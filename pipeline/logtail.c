@@ -13,11 +13,25 @@
 
 #define CHUNK (1u << 20)
 
+/* needle's own DAEMON_* records carry a serial of needle's own, not the
+ * kernel's (own-record.c): near the start of the line, RAW "type=DAEMON_"
+ * (after a node= when there is one), JSON the first record's name. */
+static bool is_own_record(enum logtail_format format, const char *line, size_t len)
+{
+	static const char raw[] = "type=DAEMON_", json[] = "\"records\":{\"DAEMON_";
+	size_t head = len < 256 ? len : 256;
+
+	return format == LOGTAIL_JSON ? memmem(line, head, json, sizeof(json) - 1) != NULL
+				      : memmem(line, head, raw, sizeof(raw) - 1) != NULL;
+}
+
 int64_t logtail_line_serial(enum logtail_format format, const char *line, size_t len)
 {
 	struct audit_stamp st;
 	const char *p;
 
+	if (is_own_record(format, line, len))
+		return -1;
 	if (format == LOGTAIL_JSON) {
 		static const char head[] = "{\"id\":\"";
 		const char *colon;

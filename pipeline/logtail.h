@@ -12,7 +12,8 @@
  * A restart uses it to tell the events a killed needle wrote after its
  * last progress note (progress.h) from those it lost. Lines are needle's
  * own: JSON lines start {"id":"SEC.MS:SERIAL"; RAW and ENRICHED lines
- * carry msg=audit(SEC.MS:SERIAL). A last line without its newline (a
+ * carry msg=audit(SEC.MS:SERIAL); needle's own DAEMON_* records, whose
+ * serial is not the kernel's, are skipped. A last line without its newline (a
  * write cut by the kill) is not counted as written. With lz4 the files are
  * concatenated frames and every position is a frame boundary (the sink
  * notes positions between whole writes).
@@ -47,7 +48,8 @@ int logtail_read(const char *path, unsigned num_logs, bool lz4, enum logtail_for
 		 const struct sink_position *from, size_t n, struct logtail_result *ret, char *err,
 		 size_t err_size);
 
-/* The serial of one line of a log needle wrote, or -1 when it has none. */
+/* The serial of one line of a log needle wrote, or -1 when it has none
+ * (or it is one of needle's own DAEMON_* records). */
 int64_t logtail_line_serial(enum logtail_format format, const char *line, size_t len);
 
 #endif

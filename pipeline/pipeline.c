@@ -5,10 +5,11 @@
  *
  *   open:  settings snapshot, D rings (+ damage notes), outputs, progress
  *          note (the last one read: restart seeds), process table
- *   start: progress writer, decoders, listeners
+ *   start: progress writer, plugins' writers, decoders, listeners
  *   stop:  stop_listeners (release) -> listeners joined -> a failed
  *          listener's socket drained here -> stop_decoders (release) ->
- *          decoders joined -> a failed decoder's ring counted abandoned
+ *          decoders joined -> a failed decoder's ring counted abandoned ->
+ *          the plugins' writers drain their queues (bounded in time)
  *   close: last progress note, outputs synced and closed, summary, free
  *
  * Decoders start before listeners, so no listener waits on a ring nobody
@@ -234,6 +235,7 @@ int pipeline_open(const struct pipeline_settings *s, pipeline_say_fn *say,
 	}
 	p->say = say;
 	p->data_fd = -1;
+	p->started_ms = clock_wall_ms();
 	p->listeners = s->listeners;
 	p->decoders = s->decoders ? s->decoders : online_cpus();
 	p->mpsc = p->listeners > 1;
@@ -253,6 +255,12 @@ int pipeline_open(const struct pipeline_settings *s, pipeline_say_fn *say,
 	}
 	if ((r = progress_open(p, s)) < 0)
 		goto close_pipeline;
+	if (s->plugins.n && !(p->dispatch = dispatch_new(&s->plugins))) {
+		r = -errno;
+		say("cannot make the plugins' queues (%u of %" PRIu64 " bytes): %s", s->plugins.n,
+		    s->plugins.queue_bytes, strerror(errno));
+		goto close_pipeline;
+	}
 	if (s->process_context) {
 		/* Before the decoders start: they find the machine's processes. */
 		p->procs = proctable_new(s->process_table_size);
@@ -305,6 +313,10 @@ int pipeline_start(struct pipeline *p, int data_fd)
 	set_receive_timeout(p);
 	if (p->progress && (r = progress_start(p->progress)) < 0) {
 		p->say("cannot start the progress writer: %s", strerror(-r));
+		return r;
+	}
+	if (p->dispatch && (r = dispatch_start(p->dispatch)) < 0) {
+		p->say("cannot start the plugins' writer threads: %s", strerror(-r));
 		return r;
 	}
 	for (; p->decoders_started < p->decoders; p->decoders_started++) {
@@ -406,6 +418,9 @@ void pipeline_stop(struct pipeline *p, bool abort_waits)
 	for (unsigned i = 0; i < p->decoders_started; i++)
 		pthread_join(p->decoder_thread[i], NULL);
 	count_abandoned(p);
+	/* The decoders have handed over their last batches. */
+	if (p->dispatch)
+		dispatch_stop(p->dispatch, PIPELINE_PLUGIN_DRAIN_MS);
 }
 
 /* Over all outputs: failed fsync/close, and the events they put at risk. */
@@ -485,6 +500,7 @@ int pipeline_close(struct pipeline *p)
 		proctable_free(p->procs);
 		rcu_unregister_thread();
 	}
+	dispatch_free(p->dispatch);
 	settings_fini(&p->settings);
 	free(p);
 	return status;
@@ -530,6 +546,11 @@ void pipeline_set_ring_drop(struct pipeline *p, bool drop)
 int pipeline_publish(struct pipeline *p, const struct decoder_settings *s)
 {
 	return settings_publish(&p->settings, s);
+}
+
+struct dispatch *pipeline_dispatch(const struct pipeline *p)
+{
+	return p->dispatch;
 }
 
 void pipeline_keep_logs(struct pipeline *p)
@@ -643,6 +664,7 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret)
 	memset(ret, 0, sizeof(*ret));
 	ret->listeners = p->listeners;
 	ret->decoders = p->decoders;
+	ret->started_ms = p->started_ms;
 	pipeline_sum_listeners(p, &ret->listener);
 	pipeline_sum_decoders(p, &ret->decoder);
 	for (unsigned i = 0; i < p->decoders; i++) {
@@ -656,4 +678,7 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret)
 	if ((ret->have_procs = p->procs != NULL))
 		proctable_get_stats(p->procs, &ret->procs);
 	ret->have_log_dir_free = p->logkeep && logkeep_free_bytes(p->logkeep, &ret->log_dir_free);
+	ret->plugins = p->dispatch ? dispatch_plugins(p->dispatch) : 0;
+	for (unsigned i = 0; i < ret->plugins; i++)
+		dispatch_get_stats(p->dispatch, i, &ret->plugin[i]);
 }

@@ -9,7 +9,8 @@
  *   ... running: counters summed when read (pipeline_sum_*), settings
  *       published to the decoders (pipeline_publish), a thread that fails
  *       wakes the opener's thread (PIPELINE_WAKE_SIGNAL, pipeline_failure)
- *   pipeline_stop()   listeners drain the socket, then decoders drain the rings
+ *   pipeline_stop()   listeners drain the socket, then decoders drain the rings,
+ *                     then the plugins' writers what they queued (dispatch.h)
  *   pipeline_close()  the last progress note, outputs synced and closed, the
  *                     summary said, everything freed
  *
@@ -23,6 +24,7 @@
 #ifndef NEEDLE_PIPELINE_H
 #define NEEDLE_PIPELINE_H
 
+#include "dispatch.h"
 #include "logkeep.h"
 #include "proctable.h"
 #include "ring.h"
@@ -60,6 +62,7 @@ struct pipeline_settings {
 	bool process_context;       /* keep a process table (context/) */
 	unsigned process_table_size;
 	struct decoder_settings decoder; /* the first snapshot the decoders read */
+	struct dispatch_settings plugins; /* n 0: no plugin, no dispatcher */
 };
 
 /* How the pipeline says what went wrong (the caller's log): one line, no
@@ -124,10 +127,29 @@ int pipeline_wait_ack(struct pipeline *p, unsigned timeout_ms);
  * so the decoders end it as an event of its own (kernel/ctl-child.h). */
 void pipeline_expect_lone_unregister(struct pipeline *p, uint32_t pid);
 
+/* needle's own records, DAEMON_START, DAEMON_END and DAEMON_ABORT, as
+ * auditd writes its own (own-record.c): a record of type stamped now, with
+ * a serial of needle's own, to every output. body(arg, format, buf, size)
+ * writes the text after "): " for an output in format "json", "raw" or
+ * "enriched" (auditd's DAEMON_START names the log's format). json_names:
+ * uid names in JSON (resolve_ids); ENRICHED always has them. Main thread,
+ * between pipeline_open() and pipeline_close(). 0, or -ENOMEM (written
+ * without names). */
+typedef void pipeline_body_fn(void *arg, const char *format, char *buf, size_t size);
+int pipeline_write_own(struct pipeline *p, unsigned type, pipeline_body_fn *body, void *arg,
+		       bool json_names);
+
 /* SIGHUP: ring_full for the listeners' next batch, and a new snapshot of
  * the decoders' settings (settings.h; 0 or -ENOMEM, the old one kept). */
 void pipeline_set_ring_drop(struct pipeline *p, bool drop);
 int pipeline_publish(struct pipeline *p, const struct decoder_settings *s);
+
+/* The plugins' queues (dispatch.h), NULL without plugins: the caller
+ * starts the plugins and hands their sockets over (dispatch_attach). The
+ * writers start with the decoders; at stop, once the decoders have
+ * drained, they get PIPELINE_PLUGIN_DRAIN_MS to write what is queued. */
+#define PIPELINE_PLUGIN_DRAIN_MS 2000
+struct dispatch *pipeline_dispatch(const struct pipeline *p);
 
 /* The log files' care, from the main thread (logkeep.h; nothing without
  * a log file): once a second, rotation by time and the space policy
@@ -222,6 +244,7 @@ uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost);
  * keeps as long as it likes. */
 struct pipeline_stats {
 	unsigned listeners, decoders;
+	uint64_t started_ms;                     /* wall clock at pipeline_open() */
 	struct listener_stats listener;          /* summed over the listeners */
 	struct decoder_stats decoder;            /* summed over the decoders */
 	struct ring_stats ring[PIPELINE_MAX_DECODERS]; /* ring i: decoder i's */
@@ -234,6 +257,8 @@ struct pipeline_stats {
 	struct proctable_stats procs;
 	bool have_log_dir_free;                  /* a log file, and statvfs answered */
 	uint64_t log_dir_free;                   /* bytes free in log_dir, at the last check */
+	unsigned plugins;                        /* the plugins' queues */
+	struct dispatch_stats plugin[DISPATCH_MAX];
 };
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret);
 

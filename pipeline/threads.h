@@ -83,6 +83,7 @@ struct pipeline {
 	int data_fd;                    /* netlink socket the records arrive on */
 	unsigned listeners, decoders;
 	unsigned listeners_started, decoders_started;
+	uint64_t started_ms;            /* wall clock at open: metrics' start time */
 	bool stopped;                   /* pipeline_stop() has run */
 	bool mpsc;
 	atomic_bool ring_drop;          /* ring_full = drop; SIGHUP may change it */
@@ -94,8 +95,10 @@ struct pipeline {
 	struct sink *enriched_sink;
 	struct sink *stdout_sink;
 	struct sink *primary_sink;      /* the log progress notes positions in */
+	uint32_t own_serial;            /* the next DAEMON_* record's (own-record.c); 0: unset */
 	struct logkeep *logkeep;        /* the log files' care (main thread); NULL: none */
 	struct progress *progress;      /* NULL: no note (no log file) */
+	struct dispatch *dispatch;      /* the plugins' queues; NULL: no plugin */
 	struct progress_seed seed[PIPELINE_MAX_DECODERS]; /* where a restart starts */
 	/* Wall clock (ms) just before needle registered (or joined the
 	 * multicast group): records stamped from then on are live, older

@@ -11,8 +11,9 @@ configuration with several errors gets all of them at once, each at its
 line, exit status 2; `mode = multicast` alone is a valid file. `needle
 config` without a file prints README's defaults, each key below its doc
 line, and reads back to itself; sizes print with their suffix, only sizes
-take one, and an error says what the key takes."""
-import glob, os, re, subprocess, sys, tempfile
+take one, and an error says what the key takes; `needle config --json`
+keeps the exact numbers (sizes in bytes)."""
+import glob, json, os, re, subprocess, sys, tempfile
 
 needle, src = sys.argv[1], sys.argv[2]
 results = []
@@ -155,6 +156,43 @@ with tempfile.TemporaryDirectory() as tmp:
          status == 0 and all(w in out.splitlines() for w in want),
          f"exit {status}", [l for l in out.splitlines() if l.split(" = ")[0] in
                             ("socket_buffer", "ring_size", "max_log_file")], err)
+
+    # --json: the same configuration with exact values: a size is its bytes
+    # (what the text prints as 1M is 1048576, a size no suffix fits stays
+    # as it is), and every key of the text is there, read back the same.
+    exact = os.path.join(tmp, "exact.conf")
+    with open(exact, "w") as f:
+        f.write("socket_buffer = 1000000\nring_size = 1024K\nmax_log_file = 1000\n"
+                "backlog_wait_time = keep\noutput = raw,json\nresolve_ids = no\n")
+    status, out, err = run("config", "-c", exact)
+    status_j, out_j, err_j = run("config", "-c", exact, "--json")
+    try:
+        got = json.loads(out_j)
+    except ValueError as e:
+        got = {"not JSON": str(e)}
+    text = dict(re.findall(r"^(\w+) = (.*)$", out, re.M))
+
+    def as_text(key, v):
+        """A JSON value as the text form would print it."""
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        if isinstance(v, list):
+            return ",".join(v)
+        if isinstance(v, int) and key in ("socket_buffer", "ring_size", "max_log_file",
+                                                  "plugin_queue_size"):
+            for suffix, shift in (("G", 30), ("M", 20), ("K", 10)):
+                if v and v % (1 << shift) == 0:
+                    return f"{v >> shift}{suffix}"
+        return str(v)
+
+    differ = [k for k in text if k not in got or as_text(k, got[k]) != text[k]]
+    case("needle config --json: exact sizes in bytes (1000000, 1048576, 1000), typed values, "
+         "every key of the text",
+         status == 0 and status_j == 0 and got.get("socket_buffer") == 1000000 and
+         got.get("ring_size") == 1048576 and got.get("max_log_file") == 1000 and
+         got.get("backlog_wait_time") == "keep" and got.get("resolve_ids") is False and
+         got.get("output") == ["json", "raw"] and list(got) == list(text) and not differ,
+         f"exit {status_j}", f"differ: {differ}", out_j[:400], err_j)
 
     for text, error in (("event_timeout = 1K", "event_timeout: '1K' is not a number from 10 to 600000 "
                                                "(milliseconds)"),

@@ -218,7 +218,7 @@ fi
 mkdir -p "$top/held"
 printf '%s\n' "log_dir = $top/held/log" "enabled = keep" "backlog_limit = keep" \
 	"backlog_wait_time = keep" "rate_limit = keep" "failure = keep" "default_rules = no" \
-	"metrics_listen =" "control_socket =" > "$top/held/needle.conf"
+	"metrics_listen =" "control_socket =" "plugin_dir =" > "$top/held/needle.conf"
 /usr/sbin/needle run --foreground -c "$top/held/needle.conf" 2> "$top/held/stderr" &
 held_pid=$!
 for _ in $(seq 50); do grep -q collecting "$top/held/stderr" && break; sleep 0.1; done

@@ -225,12 +225,18 @@ commented = defaults.stdout.splitlines()
 opened = [re.sub(r"^#(\w+ = )", r"\1", l) for l in commented]
 as_is, uncommented = config(commented), config(opened)
 set_keys = [l for l in opened if re.match(r"^\w+ = ", l)]
+# The keys set as installed (not commented out: rules = augenrules, so that
+# the service loads /etc/audit/rules.d as auditd's does); the rest is the
+# built-in values.
+installed = [l for l in commented if re.match(r"^\w+ = ", l)]
+expected = config(installed)
 case(f"needle config --defaults: accepted as it is and with its {len(set_keys)} keys uncommented, "
-     "both as an empty file",
+     f"both as a file of its set keys alone ({', '.join(installed)})",
      defaults.returncode == 0 and as_is.returncode == 0 and uncommented.returncode == 0
-     and as_is.stdout == builtin.stdout and uncommented.stdout == builtin.stdout
+     and expected.returncode == 0 and installed == ["rules = augenrules"]
+     and as_is.stdout == expected.stdout and uncommented.stdout == expected.stdout
      and len(set_keys) == len(builtin_values),
-     [as_is.stderr, uncommented.stderr])
+     [as_is.stderr, uncommented.stderr, expected.stderr])
 
 print(f"1..{len(results)}")
 for i, (name, ok, why) in enumerate(results, 1):

@@ -12,8 +12,9 @@ their place among the records of that stamp and type. Every record both
 logs have must be byte-identical (the whole line: RAW, or RAW, 0x1d and
 the interpretations). Records only one log has are allowed only under
 these rules, each counted:
-  - auditd's own DAEMON_* records: auditd writes them itself, they never
-    pass through the kernel, so a multicast reader cannot see them;
+  - each daemon's own DAEMON_* records (auditd's and needle's): each writes
+    its own, they never pass through the kernel, and their serials are the
+    daemon's own (a multicast reader cannot see the other's);
   - EVENT_LISTENER records: the kernel's note of a multicast reader
     joining or leaving, sent while needle's own socket joins or leaves;
   - records whose serial lies outside the serials needle wrote: needle was
@@ -80,8 +81,13 @@ def main():
     if not needle:
         print("needle wrote no record")
         return 1
-    lo = min(s for s, _ in needle.values())
-    hi = max(s for s, _ in needle.values())
+    # The kernel's serials needle wrote (its own DAEMON_* records have
+    # serials of their own).
+    kernel = [s for (_, t, _), (s, _) in needle.items() if not t.startswith(b"DAEMON_")]
+    if not kernel:
+        print("needle wrote no record of the kernel")
+        return 1
+    lo, hi = min(kernel), max(kernel)
     excluded = collections.Counter()
     compared = identical = 0
     compared_stamps = collections.Counter()
@@ -102,8 +108,8 @@ def main():
             continue
         serial, line = a or n
         who = "auditd" if a else "needle"
-        if a and t.startswith(b"DAEMON_"):
-            excluded["auditd's own DAEMON_* records"] += 1
+        if t.startswith(b"DAEMON_"):
+            excluded[f"{who}'s own DAEMON_* records"] += 1
         elif t == b"EVENT_LISTENER":
             excluded[f"EVENT_LISTENER records ({who} only)"] += 1
         elif a and not lo <= serial <= hi:

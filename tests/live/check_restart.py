@@ -4,7 +4,9 @@ usage: check_restart.py FILE KEY
 Prints one line "whole W partial P partial_key PK other_partial OP twice T":
 W events with KEY written whole (each serial once), P events written
 partial (any key, or none: a partial event may have lost its SYSCALL
-record and with it the key), T serials written more than once."""
+record and with it the key), T serials written more than once. needle's
+own DAEMON_* records are not the kernel's events (their serials are
+needle's own) and are left out."""
 import json, sys
 from collections import Counter
 
@@ -13,6 +15,8 @@ serials = Counter()
 whole = partial = partial_key = 0
 for line in open(path, encoding="utf-8"):
     ev = json.loads(line)
+    if ev.get("what", {}).get("type", "").startswith("DAEMON_"):
+        continue
     serials[ev["serial"]] += 1
     keyed = key in (ev.get("why", {}).get("keys") or [])
     if ev.get("partial"):

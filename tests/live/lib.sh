@@ -6,7 +6,8 @@
 #
 #   live_require [tap]      root (else skip), auditctl, a free socket
 #   live_setup KEY          temporary dir $LIVE_TOP, saved state, exit trap
-#   live_start NAME CONF    needle --foreground with CONF lines; $started_pid
+#   live_start NAME CONF    needle --foreground with CONF lines (and no plugins
+#                           unless CONF names a plugin_dir); $started_pid
 #   live_stop PID           SIGTERM and wait; $? is needle's status
 #   ks_settings             the settings a test may change, as auditctl -s prints
 
@@ -76,6 +77,10 @@ live_setup() {
 live_start() {
 	local name=$1 conf=$2
 	mkdir -p "$LIVE_TOP/$name"
+	# Not this machine's auditd plugins (/etc/audit/plugins.d), unless the
+	# test names a plugin_dir of its own.
+	case "$conf" in *plugin_dir*) ;; *) conf="plugin_dir =
+$conf" ;; esac
 	printf '%s\n' "log_dir = $LIVE_TOP/$name/log" "$conf" > "$LIVE_TOP/$name/needle.conf"
 	"$NEEDLE" run --foreground -c "$LIVE_TOP/$name/needle.conf" 2> "$LIVE_TOP/$name/stderr" &
 	started_pid=$!

@@ -37,7 +37,7 @@ conf() {
 	mkdir -p "$top/$1/log"
 	chown nobody:nogroup "$top/$1/log"
 	printf '%s\n' "log_dir = $top/$1/log" "metrics_listen =" "control_socket =" \
-		"backlog_wait_time = 100" "${2:-}" > "$top/$1/needle.conf"
+		"backlog_wait_time = 100" "${2:-}" "plugin_dir =" > "$top/$1/needle.conf"
 	chmod 644 "$top/$1/needle.conf"
 }
 

@@ -29,7 +29,7 @@ echo "1..9"
 if start_needle holder "backlog_wait_time = 100"; then
 	a=$started_pid
 	mkdir -p "$top/second"
-	printf 'log_dir = %s\n' "$top/second/log" > "$top/second/needle.conf"
+	printf 'log_dir = %s\nplugin_dir =\n' "$top/second/log" > "$top/second/needle.conf"
 	"$needle" run --foreground -c "$top/second/needle.conf" 2> "$top/second/stderr"
 	status=$?
 	# The holder is a needle: the advice is about needle, not auditd.
@@ -103,7 +103,7 @@ else
 fi
 
 # 4. A bad config stops needle with file:line, exit 2, kernel untouched.
-printf 'log_dir = %s\nbacklog_limit = 100\nring_size = 3M\n' "$top/bad" > "$top/bad.conf"
+printf 'log_dir = %s\nbacklog_limit = 100\nring_size = 3M\nplugin_dir =\n' "$top/bad" > "$top/bad.conf"
 before=$(ks_settings)
 "$needle" run --foreground -c "$top/bad.conf" 2> "$top/bad.err"
 status=$?
@@ -137,7 +137,7 @@ fi
 if start_needle hup "backlog_limit = 7000
 backlog_wait_time = 100"; then
 	p=$started_pid
-	printf '%s\n' "log_dir = $top/hup/log" "backlog_limit = 9000" "backlog_wait_time = 100" \
+	printf '%s\n' "log_dir = $top/hup/log" "plugin_dir =" "backlog_limit = 9000" "backlog_wait_time = 100" \
 		"ring_size = 1M" > "$top/hup/needle.conf"
 	kill -HUP "$p"
 	for _ in $(seq 30); do grep -q reloaded "$top/hup/stderr" && break; sleep 0.1; done
@@ -156,7 +156,7 @@ fi
 # 7. Without root nor CAP_AUDIT_CONTROL: a clear message, exit 1, nothing
 #    touched (test-caps.sh: with the capabilities and without one).
 before=$(ks_settings)
-printf 'log_dir = %s\n' "$top/nobody" > "$top/nobody.conf"
+printf 'log_dir = %s\nplugin_dir =\n' "$top/nobody" > "$top/nobody.conf"
 chmod 755 "$top"; chmod 644 "$top/nobody.conf"
 setpriv --reuid=nobody --regid=nogroup --clear-groups "$needle" run --foreground -c "$top/nobody.conf" 2> "$top/nobody.err"
 status=$?

@@ -104,7 +104,7 @@ wait_for() { # seconds, then a command that must come true
 reloads=0
 reload() {
 	reloads=$((reloads + 1))
-	{ echo "log_dir = $log"; settings "$@"; } > "$dir/needle.conf"
+	{ echo "log_dir = $log"; settings "$@"; echo "plugin_dir ="; } > "$dir/needle.conf"
 	kill -HUP "$needle_pid"
 	wait_for 5 said_more "SIGHUP: configuration reloaded" $((reloads - 1)) || fail "SIGHUP reloaded"
 }

@@ -39,7 +39,7 @@ trap 'del_rules; live_cleanup' EXIT
 start() {
 	local name=$1 fault=$2 conf=$3
 	mkdir -p "$top/$name"
-	printf '%s\n' "log_dir = $top/$name/log" "backlog_wait_time = 100" "metrics_listen =" \
+	printf '%s\n' "log_dir = $top/$name/log" "plugin_dir =" "backlog_wait_time = 100" "metrics_listen =" \
 		"control_socket =" "$conf" > "$top/$name/needle.conf"
 	NEEDLE_TEST_FAULT=$fault "$NEEDLE" run --foreground -c "$top/$name/needle.conf" \
 		2> "$top/$name/stderr" &
@@ -105,7 +105,8 @@ fi
 finish
 err=$top/recv/stderr json=$top/recv/log/needle.json
 a=$(whole_events "$json" "$key-a" $L); a_ok=$?
-lines=$(wc -l < "$json" 2>/dev/null)
+# The kernel's events: needle's own DAEMON_START and DAEMON_ABORT lines aside.
+lines=$(grep -vc '"records":{"DAEMON_' "$json" 2>/dev/null)
 events=$(summary_field "events (" "$err")
 received=$(summary_field "records received" "$err")
 echo "# exit $status; load A: $a; log $lines lines, summary $events events, $received records"

@@ -37,7 +37,7 @@ trap '[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; live_cleanup' EXIT
 conf() {
 	mkdir -p "$top/$1"
 	printf '%s\n' "log_dir = $top/$1/log" "metrics_listen =" "control_socket = $top/$1/control" \
-		"backlog_wait_time = 100" > "$top/$1/needle.conf"
+		"backlog_wait_time = 100" "plugin_dir =" > "$top/$1/needle.conf"
 }
 
 # counts NAME: "stderr syslog file kmsg lost" from needle stat.

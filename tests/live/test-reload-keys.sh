@@ -25,7 +25,7 @@ wait_reload() { for _ in $(seq 50); do [ "$(reloads)" -ge "$1" ] && return 0; sl
 echo "TAP version 13"
 echo "1..6"
 
-conf() { printf '%s\n' "log_dir = $dir/log" "backlog_wait_time = 100" "$@" > "$dir/needle.conf"; }
+conf() { printf '%s\n' "log_dir = $dir/log" "plugin_dir =" "backlog_wait_time = 100" "$@" > "$dir/needle.conf"; }
 live_start keys "backlog_wait_time = 100
 socket_buffer = 1M
 metrics_listen = 127.0.0.1:$port1
@@ -81,7 +81,7 @@ else
 fi
 
 # 5. A bad file: every error, at its line, and nothing changes.
-printf '%s\n' "log_dir = $dir/log" "ring_size = 3M" "metrics_listen = 127.0.0.1:$port1" "bogus = 1" > "$dir/needle.conf"
+printf '%s\n' "log_dir = $dir/log" "ring_size = 3M" "metrics_listen = 127.0.0.1:$port1" "bogus = 1" "plugin_dir =" > "$dir/needle.conf"
 kill -HUP "$pid"
 wait_reload 2
 if grep -qF "SIGHUP: $dir/needle.conf:2: ring_size: '3M' is not a power of two" "$dir/stderr" &&

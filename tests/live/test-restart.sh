@@ -31,7 +31,7 @@ not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; f
 start_in() {
 	local name=$1 decoders=$2 log=$3
 	mkdir -p "$top/$name"
-	printf '%s\n' "log_dir = $top/$log" "decoder_threads = $decoders" "backlog_wait_time = 100" \
+	printf '%s\n' "log_dir = $top/$log" "plugin_dir =" "decoder_threads = $decoders" "backlog_wait_time = 100" \
 		"max_log_file = 0" "event_timeout = 1000" "metrics_listen =" \
 		"control_socket = $top/$name/control" \
 		> "$top/$name/needle.conf"

@@ -78,7 +78,7 @@ service() {
 	local name=$1; shift
 	mkdir -p "$top/$name"
 	printf '%s\n' "log_dir = $top/$name/log" "metrics_listen = 127.0.0.1:$port" \
-		"backlog_wait_time = 100" "decoder_threads = 2" "log_group = adm" \
+		"backlog_wait_time = 100" "decoder_threads = 2" "log_group = adm" "plugin_dir =" \
 		> "$top/$name/needle.conf"
 	/usr/bin/python3 "$here/dgram_sink.py" "$top/$name/notify.sock" "$top/$name/notify.out" \
 		--on READY=1 auditctl -s &
@@ -206,7 +206,7 @@ fi
 # is only said in the log, after 30 s.
 mkdir -p "$top/plain"
 printf '%s\n' "log_dir = $top/plain/log" "metrics_listen =" "control_socket =" \
-	"backlog_wait_time = 100" "decoder_threads = 2" > "$top/plain/needle.conf"
+	"backlog_wait_time = 100" "decoder_threads = 2" "plugin_dir =" > "$top/plain/needle.conf"
 NEEDLE_TEST_FAULT=decoder-stall:30 "$NEEDLE" run --foreground -c "$top/plain/needle.conf" \
 	2> "$top/plain/stderr" &
 pid=$!

@@ -37,7 +37,7 @@ lifetime=$(lost)
 echo "# kernel lost $before -> $lifetime (provoked)"
 
 mkdir -p "$top/run"
-printf '%s\n' "log_dir = $top/run/log" "control_socket = $top/control" "metrics_listen =" \
+printf '%s\n' "log_dir = $top/run/log" "plugin_dir =" "control_socket = $top/control" "metrics_listen =" \
 	"backlog_wait_time = 100" > "$top/run/needle.conf"
 # script runs needle on a pseudo-terminal (the status line needs one) and
 # copies what it prints to the file.

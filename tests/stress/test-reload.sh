@@ -55,7 +55,7 @@ LIVE_PIDS+=("$load_pid")
 hups=0 stuck=""
 while kill -0 "$load_pid" 2>/dev/null; do
 	hups=$((hups + 1))
-	printf '%s\n' "log_dir = $dir/log" "$common" "$(settings "$hups")" > "$dir/needle.conf"
+	printf '%s\n' "log_dir = $dir/log" "plugin_dir =" "$common" "$(settings "$hups")" > "$dir/needle.conf"
 	kill -HUP "$needle_pid" 2>/dev/null || { stuck="needle is gone"; break; }
 	for _ in $(seq 100); do
 		[ "$(grep -c 'SIGHUP: configuration reloaded' "$dir/stderr")" -ge "$hups" ] && break

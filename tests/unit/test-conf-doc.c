@@ -25,19 +25,37 @@ static char *capture(int (*write_fn)(FILE *f))
 	return text;
 }
 
-/* Lines of text that are exactly "#KEY = ..." for key, counted. */
-static unsigned commented_lines(const char *text, const char *key)
+/* Lines of text that are exactly "#KEY = ..." (commented) or "KEY = ..."
+ * for key, counted. */
+static unsigned key_lines(const char *text, const char *key, bool commented)
 {
-	size_t n = strlen(key);
+	size_t n = strlen(key), c = commented;
 	unsigned count = 0;
 
 	for (const char *p = text; p; p = strchr(p, '\n')) {
 		if (*p == '\n')
 			p++;
-		if (p[0] == '#' && strncmp(p + 1, key, n) == 0 && strncmp(p + 1 + n, " = ", 3) == 0)
+		if ((!commented || p[0] == '#') && strncmp(p + c, key, n) == 0 &&
+		    strncmp(p + c + n, " = ", 3) == 0)
 			count++;
 	}
 	return count;
+}
+
+static unsigned commented_lines(const char *text, const char *key)
+{
+	return key_lines(text, key, true);
+}
+
+/* The keys the installed file sets (.installed), a bit each. */
+static uint64_t installed_mask(void)
+{
+	uint64_t mask = 0;
+
+	for (unsigned id = 0; id < CONF_KEY_COUNT; id++)
+		if (conf_keys[id].installed)
+			mask |= 1ull << id;
+	return mask;
 }
 
 /* The text with the '#' taken off every commented key line. */
@@ -86,10 +104,16 @@ TEST(defaults_have_every_key_once)
 {
 	char *text = capture(write_defaults);
 
-	for (unsigned id = 0; id < CONF_KEY_COUNT; id++)
-		if (commented_lines(text, conf_keys[id].name) != 1)
-			FAIL("%s: %u commented lines", conf_keys[id].name,
-			     commented_lines(text, conf_keys[id].name));
+	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
+		/* Set as installed: one line, not commented out; else one, commented. */
+		bool set = conf_keys[id].installed != NULL;
+		unsigned commented = commented_lines(text, conf_keys[id].name),
+			 open = key_lines(text, conf_keys[id].name, false);
+
+		if (commented != (set ? 0u : 1u) || open != (set ? 1u : 0u))
+			FAIL("%s: %u commented lines, %u set", conf_keys[id].name, commented, open);
+	}
+	CHECK(installed_mask() != 0); /* rules: the service loads rules.d */
 	free(text);
 }
 
@@ -102,9 +126,18 @@ TEST(defaults_uncommented_are_the_builtins)
 	struct conf builtin, commented, uncommented;
 
 	conf_init(&builtin);
+	/* The keys set as installed have their installed value. */
+	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
+		char line[300];
+
+		if (!conf_keys[id].installed)
+			continue;
+		snprintf(line, sizeof(line), "%s = %s\n", conf_keys[id].name, conf_keys[id].installed);
+		CHECK_EQ(conf_parse(&builtin, "installed", line, strlen(line), err, sizeof(err)), 0);
+	}
 	conf_init(&commented);
 	CHECK_EQ(conf_parse(&commented, "defaults", text, strlen(text), err, sizeof(err)), 0);
-	CHECK_EQ(commented.set_mask, 0);
+	CHECK_EQ(commented.set_mask, installed_mask());
 	same_values(&commented, &builtin);
 
 	conf_init(&uncommented);

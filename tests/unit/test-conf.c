@@ -176,6 +176,15 @@ TEST(multicast_changes_no_kernel_setting)
 	expect_error("mode = multicast\ndefault_rules = yes\n",
 		     "test.conf:2: default_rules: mode = multicast loads no rules: set "
 		     "default_rules = no (or leave it out), or use mode = unicast");
+	/* Nor does it start auditd's plugins: auditd, beside it, feeds them. */
+	CHECK_EQ(parse(&c, "mode = multicast\n", err), 0);
+	CHECK_STR(c.plugin_dir, "");
+	CHECK_EQ(parse(&c, "mode = unicast\n", err), 0);
+	CHECK_STR(c.plugin_dir, "/etc/audit/plugins.d");
+	expect_error("mode = multicast\nplugin_dir = /etc/audit/plugins.d\n",
+		     "test.conf:2: plugin_dir: mode = multicast starts no plugins: the audit daemon "
+		     "beside it feeds them: set plugin_dir =  (or leave it out), or use mode = "
+		     "unicast");
 }
 
 /* A file with several errors: all of them at once, each at its line. */
@@ -277,10 +286,14 @@ static const char *other_value(const char *key)
 		{ "max_open_events", "64" }, { "resolve_ids", "no" }, { "process_context", "no" },
 		{ "ancestors_depth", "1" }, { "process_table_size", "128" },
 		{ "metrics_listen", "127.0.0.1:9999" }, { "control_socket", "/tmp/other.sock" },
+		{ "rules", "/etc/other.rules" }, { "rules_immutable", "skip" },
+		{ "rules_check_interval", "5" },
 		{ "rotate_every", "hourly" }, { "log_group", "0" }, { "flush", "sync" },
 		{ "freq", "7" }, { "space_left", "20%" }, { "space_left_action", "rotate" },
 		{ "admin_space_left", "10" }, { "admin_space_left_action", "syslog" },
 		{ "disk_full_action", "ignore" },
+		{ "plugin_dir", "/tmp/plugins.d" }, { "plugin_queue_size", "1M" },
+		{ "max_restarts", "3" },
 	};
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
@@ -349,7 +362,8 @@ TEST(reload_in_multicast_leaves_the_kernel)
 
 	CHECK_EQ(parse(&running, "mode = multicast\n", err), 0);
 	CHECK_EQ(parse(&next, "mode = unicast\nbacklog_limit = 100\nenabled = keep\n"
-			      "backlog_wait_time = keep\nrate_limit = keep\nfailure = keep\n",
+			      "backlog_wait_time = keep\nrate_limit = keep\nfailure = keep\n"
+			      "plugin_dir =\n",
 		       err), 0);
 	CHECK_EQ(conf_reload_merge(&running, &next, &run, report, sizeof(report), &changed), 2);
 	CHECK(run.backlog_limit == CONF_KEEP);
@@ -582,6 +596,7 @@ TEST(format_fits_the_longest_values)
 	memset(c.log_dir, 'l', sizeof(c.log_dir) - 1);
 	memset(c.metrics_listen, 'm', sizeof(c.metrics_listen) - 1);
 	memset(c.control_socket, 'c', sizeof(c.control_socket) - 1);
+	memset(c.plugin_dir, 'p', sizeof(c.plugin_dir) - 1);
 	c.output_enriched = c.output_stdout = true;
 	c.max_log_file = (1ull << 40) - 1;
 	c.backlog_limit = UINT32_MAX;

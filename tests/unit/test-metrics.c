@@ -13,6 +13,7 @@
  */
 #include "control.h"
 #include "harness.h"
+#include "human.h"
 #include "metric-read.h"
 #include "metric-table.h"
 #include "metrics.h"
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the figures of a pipeline without threads ---- */
@@ -68,6 +70,13 @@ static struct fake *fake_new(void)
 	harness_defer(fake_free, f);
 	p->listeners = 1;
 	p->decoders = 2;
+	{
+		/* Started 100 s ago: needle stat's rates since start. */
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		p->started_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 - 100000;
+	}
 	for (unsigned i = 0; i < p->decoders; i++) {
 		char rec[40] = "type=SYSCALL msg=audit(1.000:1): x";
 		struct ring *r = ring_create(1u << 16);
@@ -116,6 +125,21 @@ static struct fake *fake_new(void)
 	}
 	p->have_log_dir_free = true;
 	p->log_dir_free = v++;
+	/* Two plugins, one writing, one down after two restarts. */
+	p->plugins = 2;
+	for (unsigned i = 0; i < p->plugins; i++) {
+		struct dispatch_stats *st = &p->plugin[i];
+
+		snprintf(st->name, sizeof(st->name), i ? "au-remote" : "laurel");
+		st->state = i ? DISPATCH_WAITING : DISPATCH_WRITING;
+		st->records = v++;
+		st->bytes = v++;
+		for (unsigned r = 0; r < DISPATCH_DROP_COUNT; r++)
+			st->dropped[r] = v++;
+		st->queued = v++;
+		st->capacity = 4u << 20;
+		st->attaches = i ? 3 : 1;
+	}
 	f->procs = proctable_new(100);
 	CHECK(f->procs != NULL);
 	proctable_lookup(f->procs, (uint32_t)getpid(), true);
@@ -128,6 +152,7 @@ static struct fake *fake_new(void)
 	f->readlog.overruns = v++;
 	f->readlog.serial_gaps = v++;
 	f->readlog.rcvbuf = (int64_t)v++;
+	kernel_snapshot_set_rules(&f->k, 77, 3, 2);
 
 	{
 		/* Three polls: at start (lost 850), the one before, the last. */
@@ -365,6 +390,10 @@ static unsigned expected_samples(enum metric m, unsigned shards, unsigned output
 		return outputs;
 	case METRIC_LABELS_LE:
 		return DELAY_BUCKETS + 2; /* the buckets, _sum, _count */
+	case METRIC_LABELS_PLUGIN:
+		return 2; /* the fake's two plugins */
+	case METRIC_LABELS_PLUGIN_REASON:
+		return 2 * (unsigned)l->count[1];
 	default:
 		return l->values[0] ? (unsigned)l->count[0] : 1;
 	}
@@ -470,6 +499,11 @@ TEST(values_under_their_names)
 	CHECK_VALUE(METRIC_MULTICAST_OVERRUNS, NULL, NULL, f->readlog.overruns);
 	CHECK_VALUE(METRIC_MULTICAST_SERIAL_GAPS, NULL, NULL, f->readlog.serial_gaps);
 	CHECK_VALUE(METRIC_MULTICAST_RECEIVE_BUFFER, NULL, NULL, f->readlog.rcvbuf);
+	/* the rule watch */
+	CHECK_VALUE(METRIC_KERNEL_RULES, NULL, NULL, 77);
+	CHECK_VALUE(METRIC_RULES_CHANGED, "added", NULL, 3);
+	CHECK_VALUE(METRIC_RULES_CHANGED, "removed", NULL, 2);
+	CHECK_VALUE(METRIC_START_TIME, NULL, NULL, (double)p->started_ms / 1000.0);
 	/* socket */
 	CHECK_VALUE(METRIC_SOCKET_RECEIVE_BUFFER, NULL, NULL, 1 << 20);
 	CHECK_VALUE(METRIC_SOCKET_QUEUED, NULL, NULL, 4096);
@@ -519,6 +553,20 @@ TEST(values_under_their_names)
 		CHECK_VALUE(METRIC_SINK_ROTATION_ERRORS, out, NULL, st->rotate_errors);
 		CHECK_VALUE(METRIC_SINK_SYNC_ERRORS, out, NULL, st->sync_errors);
 		CHECK_VALUE(METRIC_SINK_UNSYNCED_EVENTS, out, NULL, st->unsynced_events);
+	}
+	/* plugins, by name */
+	for (unsigned i = 0; i < p->plugins; i++) {
+		const struct dispatch_stats *st = &p->plugin[i];
+
+		CHECK_VALUE(METRIC_PLUGIN_UP, st->name, NULL, i == 0);
+		CHECK_VALUE(METRIC_PLUGIN_RECORDS, st->name, NULL, st->records);
+		CHECK_VALUE(METRIC_PLUGIN_WRITTEN_BYTES, st->name, NULL, st->bytes);
+		for (unsigned r = 0; r < DISPATCH_DROP_COUNT; r++)
+			CHECK_VALUE(METRIC_PLUGIN_DROPPED_RECORDS, st->name,
+				    metric_plugin_drop_reason_names[r], st->dropped[r]);
+		CHECK_VALUE(METRIC_PLUGIN_QUEUED, st->name, NULL, st->queued);
+		CHECK_VALUE(METRIC_PLUGIN_QUEUE_CAPACITY, st->name, NULL, 4u << 20);
+		CHECK_VALUE(METRIC_PLUGIN_RESTARTS, st->name, NULL, i ? 2 : 0);
 	}
 	/* losses, each cause from its own counters (metrics.c) */
 	CHECK_VALUE(METRIC_LOST_RECORDS, "kernel", NULL, 900 - 850);
@@ -656,7 +704,12 @@ TEST(stat_finds_every_figure_it_shows)
 	CHECK(strstr(out, "fullest stage: socket\n"));
 	CHECK(strstr(out, "kernel    backlog 17/8192 "));
 	CHECK(strstr(out, "lost records 50 since start (kernel lifetime 900)  enabled 1  pid 4242"));
-	CHECK(strstr(out, "ring 1    used 96 of 65536 bytes"));
+	/* Sizes and rates for people: the records (1003 of them) over the
+	 * 100 s since start, 96 bytes in a ring of 64 KiB. */
+	CHECK(strstr(out, "needle    up 1m4"));
+	CHECK(strstr(out, "  records 10.0/s  events "));
+	CHECK(strstr(out, "  (since start)\n"));
+	CHECK(strstr(out, "ring 1    used 96B of 64K "));
 	CHECK(strstr(out, "dropped records 5 (full) + 3 (rest of event)\n"));
 	CHECK(strstr(out, "delay     p50 <= 2.5 s p99 <= +Inf s  max 1.554 s"));
 	CHECK(strstr(out, "processes entries 1 of 100"));
@@ -666,11 +719,23 @@ TEST(stat_finds_every_figure_it_shows)
 		 (uint64_t)(f->p.listener.ring_events_whole + f->p.listener.ring_events_cut));
 	CHECK(strstr(out, want));
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
-		snprintf(want, sizeof(want), "sink %-4s events %" PRIu64 "  bytes %" PRIu64 " ",
-			 metric_output_names[i], (uint64_t)f->p.output[i].events,
-			 (uint64_t)f->p.output[i].bytes);
+		char bytes[HUMAN_MAX];
+
+		human_size(f->p.output[i].bytes, bytes, sizeof(bytes));
+		snprintf(want, sizeof(want), "sink %-4s events %" PRIu64 "  written %s ",
+			 metric_output_names[i], (uint64_t)f->p.output[i].events, bytes);
 		CHECK(strstr(out, want));
 	}
+	/* Each plugin on its line, with its own account of drops. */
+	snprintf(want, sizeof(want), "plugin laurel       up   records %" PRIu64 "  written ",
+		 f->p.plugin[0].records);
+	CHECK(strstr(out, want));
+	snprintf(want, sizeof(want), "  dropped records full %" PRIu64 ", down %" PRIu64
+		 ", stop %" PRIu64 ", error %" PRIu64 "  restarts 2\n",
+		 f->p.plugin[1].dropped[0], f->p.plugin[1].dropped[1], f->p.plugin[1].dropped[2],
+		 f->p.plugin[1].dropped[3]);
+	CHECK(strstr(out, want));
+	CHECK(strstr(out, "plugin au-remote    down records "));
 	/* --json: every sample of the page, by its key. */
 	CHECK_EQ(run_stat(&f->source, &f->k, true, &out, &err), 0);
 	CHECK_STR(err, "");
@@ -687,7 +752,7 @@ TEST(stat_names_what_needle_does_not_report)
 
 	CHECK_EQ(run_stat(NULL, &f->k, false, &out, &err), 0);
 	CHECK(strstr(out, "kernel    backlog 17/8192 "));
-	CHECK(strstr(out, "socket    queued 0 of 0 bytes"));
+	CHECK(strstr(out, "socket    queued 0B of 0B "));
 	CHECK(strstr(err, "needle stat: needle does not report needle_socket_queued_bytes "
 			  "(another version?); shown as 0\n"));
 	CHECK(strstr(err, "does not report needle_lost_events_total{cause=\"sink\"} "));
