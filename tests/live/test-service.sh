@@ -23,7 +23,10 @@
 #     names the decoder; SIGTERM still stops it cleanly, every event written
 #   7 without systemd (a needle started by hand) the same stall is only
 #     said in the log, 30 s after records waited
-#   8 the unit has no ExecStartPost: needle loads rules itself (nothing to
+#   8 an af_unix plugin (auditd's builtin) makes its socket in /run/needle;
+#     elsewhere in /run (read-only under ProtectSystem=strict) it is refused,
+#     said, and needle goes on
+#   9 the unit has no ExecStartPost: needle loads rules itself (nothing to
 #     run after it)
 # usage: test-service.sh NEEDLE UNIT HELPER [MANDIR]   (TAP; root; one at a time)
 set -u
@@ -228,6 +231,33 @@ if [ -n "$said" ] && [ "$after" -ge 28500 ] && [ "$after" -le 34000 ] && [ $stat
 else
 	not_ok "without systemd: the stall said after 30 s" "said ${said:-never}, $after ms after the load, exit $status" \
 		"$(cat "$top/plain/stderr")"
+fi
+
+# 8. The af_unix plugin under the sandbox: its socket can be made in
+# /run/needle (RuntimeDirectory), not elsewhere in /run (read-only there:
+# said, and needle goes on).
+mkdir -p "$top/afunix/plugins"
+inside=/run/needle/svc-test-$$.sock outside=/run/needle-svc-test-$$.sock
+for p in inside outside; do
+	printf '%s\n' "active = yes" "direction = out" "path = builtin_af_unix" "type = builtin" \
+		"args = 0640 ${!p}" "format = string" > "$top/afunix/plugins/$p.conf"
+done
+printf '%s\n' "log_dir = $top/afunix/log" "metrics_listen =" "backlog_wait_time = 100" \
+	"plugin_dir = $top/afunix/plugins" > "$top/afunix/needle.conf"
+/usr/bin/python3 "$here/unit_exec.py" "$UNIT" --binary "$NEEDLE" --config "$top/afunix/needle.conf" \
+	--logs-dir "$top/afunix/log" 2> "$top/afunix/stderr" &
+pid=$!
+LIVE_PIDS+=("$pid")
+for _ in $(seq 50); do grep -q "^needle: collecting" "$top/afunix/stderr" && break; sleep 0.1; done
+made=no; [ -S "$inside" ] && made=yes
+kill -TERM "$pid"; wait "$pid"; status=$?
+rm -f "$inside"
+if [ $made = yes ] && [ ! -e "$outside" ] &&
+	grep -q "^needle: plugin outside: cannot make the socket $outside: Read-only file system; continuing without it" "$top/afunix/stderr" &&
+	! grep -q "plugin inside: cannot" "$top/afunix/stderr" && [ $status = 0 ] && restored; then
+	ok "af_unix plugin in the sandbox: its socket made in /run/needle, refused elsewhere in /run (said), exit 0"
+else
+	not_ok "af_unix plugin in the sandbox" "socket in /run/needle made: $made, exit $status" "$(cat "$top/afunix/stderr")"
 fi
 
 if grep -q '^ExecStartPost=' "$UNIT"; then
