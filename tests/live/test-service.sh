@@ -23,10 +23,14 @@
 #     names the decoder; SIGTERM still stops it cleanly, every event written
 #   7 without systemd (a needle started by hand) the same stall is only
 #     said in the log, 30 s after records waited
-#   8 an af_unix plugin (auditd's builtin) makes its socket in /run/needle;
+#   8 a watch rule needle loads at start (rules = FILE), from inside the
+#     sandbox, catches a write to the host's file made outside it; the same
+#     rule added under a private /tmp (PrivateTmp, which the unit leaves
+#     out) misses it
+#   9 an af_unix plugin (auditd's builtin) makes its socket in /run/needle;
 #     elsewhere in /run (read-only under ProtectSystem=strict) it is refused,
 #     said, and needle goes on
-#   9 the unit has no ExecStartPost: needle loads rules itself (nothing to
+#  10 the unit has no ExecStartPost: needle loads rules itself (nothing to
 #     run after it)
 # usage: test-service.sh NEEDLE UNIT HELPER [MANDIR]   (TAP; root; one at a time)
 set -u
@@ -233,7 +237,50 @@ else
 		"$(cat "$top/plain/stderr")"
 fi
 
-# 8. The af_unix plugin under the sandbox: its socket can be made in
+# 8. Rules loaded at start from inside the sandbox watch the host's files:
+# a watch on a file of the test (in the host's /tmp, read-only in the
+# sandbox) catches a write made outside it.
+mkdir -p "$top/rules"
+: > "$top/watched"
+printf -- '-w %s -p w -k %s\n' "$top/watched" "$key" > "$top/rules/watch.rules"
+printf '%s\n' "log_dir = $top/rules/log" "metrics_listen =" "backlog_wait_time = 100" \
+	"plugin_dir =" "rules = $top/rules/watch.rules" > "$top/rules/needle.conf"
+/usr/bin/python3 "$here/unit_exec.py" "$UNIT" --binary "$NEEDLE" --config "$top/rules/needle.conf" \
+	--logs-dir "$top/rules/log" 2> "$top/rules/stderr" &
+pid=$!
+LIVE_PIDS+=("$pid")
+for _ in $(seq 50); do grep -q "^needle: collecting" "$top/rules/stderr" && break; sleep 0.1; done
+loaded=$(auditctl -l | grep -c -- "-k $key")
+# The control: the same rule for another file, added where /tmp is private
+# (what PrivateTmp would give needle): it watches the private copy.
+: > "$top/watched2"
+unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /tmp && mkdir -p "$(dirname "$1")" &&
+	: > "$1" && auditctl -w "$1" -p w -k "$2"' sh "$top/watched2" "$key-private" >/dev/null
+/bin/sh -c "echo x >> '$top/watched'; echo x >> '$top/watched2'"
+sleep 1
+auditctl -D -k "$key-private" >/dev/null 2>&1
+kill -TERM "$pid"; wait "$pid"; status=$?
+events=$(/usr/bin/python3 "$here/check_json.py" "$top/rules/log/needle.json" "$key" 1 openat \
+	"$top/watched" 2>&1)
+# (its key is also on the CONFIG_CHANGE of adding and removing it: only
+# system calls on the file count)
+private=$(/usr/bin/python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    ev = json.loads(line)
+    if sys.argv[2] in (ev.get("why", {}).get("keys") or []) and ev.get("what", {}).get("syscall") == "openat":
+        n += 1
+print(f"{n} writes caught")' "$top/rules/log/needle.json" "$key-private" 2>&1)
+if [ "$loaded" = 1 ] && printf '%s' "$events" | grep -q "1 (expected 1), 0 wrong" && [ $status = 0 ] &&
+	[ "$private" = "0 writes caught" ] && restored; then
+	ok "a watch rule loaded from inside the sandbox (rules = FILE) caught a write to the host's file, removed at stop; the same rule added under a private /tmp missed it"
+else
+	not_ok "a watch rule loaded from inside the sandbox" "loaded $loaded, exit $status" "$events" \
+		"private /tmp: $private" "$(cat "$top/rules/stderr")" "$(auditctl -l)"
+fi
+
+# 9. The af_unix plugin under the sandbox: its socket can be made in
 # /run/needle (RuntimeDirectory), not elsewhere in /run (read-only there:
 # said, and needle goes on).
 mkdir -p "$top/afunix/plugins"
