@@ -255,7 +255,7 @@ void kernel_session_load_rules(struct kernel_session *s, bool default_rules)
 {
 	struct rules_load ld = { s->say, run_requests, s, &s->rules };
 	struct audit_status now;
-	unsigned count;
+	unsigned count = 0;
 	int r;
 
 	if (audit_ctl_get_status(s->ctl, &now) == 0 && is_locked(s, &now)) {

@@ -35,6 +35,12 @@ def read_lines(path):
         return f.read().decode("utf-8", "surrogateescape").split("\n")[:-1]
 
 
+def read_log(path):
+    """needle's RAW log without needle's own DAEMON_* records: those are
+    written into the logs, not sent through the decoders to the plugins."""
+    return [l for l in read_lines(path) if not l.startswith("type=DAEMON_")]
+
+
 def events(lines, what):
     """The lines grouped by event (a run of lines with one stamp), each
     group in its own order; an event met in two runs is an error: a
@@ -69,7 +75,7 @@ def check_lines(raw_log, received, key, count):
     """Each event as the RAW log has it, its records together and in their
     order, then its EOE (several decoders finish events in their own
     order, in the log as for the plugin)."""
-    raw, got = read_lines(raw_log), read_lines(received)
+    raw, got = read_log(raw_log), read_lines(received)
     log_events, plugin_events = events(raw, "RAW log"), events(got, "plugin")
     records = {s: [l for l in g if not l.startswith("type=EOE ")] for s, g in plugin_events.items()}
     eoe_last = all(sum(l.startswith("type=EOE ") for l in g) == (g[-1].startswith("type=EOE ")) and
@@ -91,7 +97,7 @@ def check_lines(raw_log, received, key, count):
 
 
 def check_binary(raw_log, received):
-    raw = read_lines(raw_log)
+    raw = read_log(raw_log)
     data = open(received, "rb").read()
     recs, at = [], 0
     while at < len(data):
