@@ -13,7 +13,8 @@
 #   3 STATUS= is the status line, updated each second
 #   4 WATCHDOG=1 keeps coming, never more than WatchdogSec apart, while
 #     needle is idle and while it writes the helper's events (all of them,
-#     from inside the sandbox; the metrics endpoint answers there too)
+#     from inside the sandbox, log_dir and logs of log_group adm as Debian's
+#     auditd.conf has it; the metrics endpoint answers there too)
 #   5 SIGTERM: STOPPING=1 last, exit 0, the kernel as before (settings, pid
 #     0, rules)
 #   6 a decoder stalled on purpose (NEEDLE_TEST_FAULT=decoder-stall:30):
@@ -22,7 +23,14 @@
 #     names the decoder; SIGTERM still stops it cleanly, every event written
 #   7 without systemd (a needle started by hand) the same stall is only
 #     said in the log, 30 s after records waited
-#   8 the unit has no ExecStartPost: needle loads rules itself (nothing to
+#   8 a watch rule needle loads at start (rules = FILE), from inside the
+#     sandbox, catches a write to the host's file made outside it; the same
+#     rule added under a private /tmp (PrivateTmp, which the unit leaves
+#     out) misses it
+#   9 an af_unix plugin (auditd's builtin) makes its socket in /run/needle;
+#     elsewhere in /run (read-only under ProtectSystem=strict) it is refused,
+#     said, and needle goes on
+#  10 the unit has no ExecStartPost: needle loads rules itself (nothing to
 #     run after it)
 # usage: test-service.sh NEEDLE UNIT HELPER [MANDIR]   (TAP; root; one at a time)
 set -u
@@ -77,7 +85,8 @@ service() {
 	local name=$1; shift
 	mkdir -p "$top/$name"
 	printf '%s\n' "log_dir = $top/$name/log" "metrics_listen = 127.0.0.1:$port" \
-		"backlog_wait_time = 100" "decoder_threads = 2" "plugin_dir =" > "$top/$name/needle.conf"
+		"backlog_wait_time = 100" "decoder_threads = 2" "log_group = adm" "plugin_dir =" \
+		> "$top/$name/needle.conf"
 	/usr/bin/python3 "$here/dgram_sink.py" "$top/$name/notify.sock" "$top/$name/notify.out" \
 		--on READY=1 auditctl -s &
 	sink_pid=$!
@@ -145,12 +154,14 @@ pings=$(ping_times healthy "$t0")
 gap=$(max_gap "$t0" "$t1" $pings)
 events=$(/usr/bin/python3 "$here/check_json.py" "$top/healthy/log/needle.json" "$key" 20 openat \
 	"/nonexistent/$key/healthy" 2>&1)
+groups=$(stat -c %G "$top/healthy/log" "$top/healthy/log/needle.json" "$top/healthy/log/needle.log" | sort -u)
 if [ "$gap" -lt $WATCHDOG_MS ] && [ "$(printf '%s\n' $pings | wc -l)" -ge 5 ] &&
-	printf '%s' "$events" | grep -q "20 (expected 20), 0 wrong" && [ "$scrape" = "needle_kernel_daemon_pid $pid" ]; then
-	ok "WATCHDOG=1 idle and under load, at most $gap ms apart (WatchdogSec ${WATCHDOG_MS} ms); 20 events whole; metrics served"
+	printf '%s' "$events" | grep -q "20 (expected 20), 0 wrong" && [ "$scrape" = "needle_kernel_daemon_pid $pid" ] &&
+	[ "$groups" = adm ]; then
+	ok "WATCHDOG=1 idle and under load, at most $gap ms apart (WatchdogSec ${WATCHDOG_MS} ms); 20 events whole, log_group adm given; metrics served"
 else
 	not_ok "WATCHDOG=1 idle and under load" "longest gap $gap ms; pings: $(printf '%s ' $pings)" "$events" \
-		"scrape: $scrape" "$(cat "$top/healthy/stderr")"
+		"scrape: $scrape" "log groups: $groups" "$(cat "$top/healthy/stderr")"
 fi
 last=$(datagrams healthy | tail -1 | cut -f2)
 if [ "$last" = "STOPPING=1" ] && [ $status = 0 ] && restored; then
@@ -224,6 +235,76 @@ if [ -n "$said" ] && [ "$after" -ge 28500 ] && [ "$after" -le 34000 ] && [ $stat
 else
 	not_ok "without systemd: the stall said after 30 s" "said ${said:-never}, $after ms after the load, exit $status" \
 		"$(cat "$top/plain/stderr")"
+fi
+
+# 8. Rules loaded at start from inside the sandbox watch the host's files:
+# a watch on a file of the test (in the host's /tmp, read-only in the
+# sandbox) catches a write made outside it.
+mkdir -p "$top/rules"
+: > "$top/watched"
+printf -- '-w %s -p w -k %s\n' "$top/watched" "$key" > "$top/rules/watch.rules"
+printf '%s\n' "log_dir = $top/rules/log" "metrics_listen =" "backlog_wait_time = 100" \
+	"plugin_dir =" "rules = $top/rules/watch.rules" > "$top/rules/needle.conf"
+/usr/bin/python3 "$here/unit_exec.py" "$UNIT" --binary "$NEEDLE" --config "$top/rules/needle.conf" \
+	--logs-dir "$top/rules/log" 2> "$top/rules/stderr" &
+pid=$!
+LIVE_PIDS+=("$pid")
+for _ in $(seq 50); do grep -q "^needle: collecting" "$top/rules/stderr" && break; sleep 0.1; done
+loaded=$(auditctl -l | grep -c -- "-k $key")
+# The control: the same rule for another file, added where /tmp is private
+# (what PrivateTmp would give needle): it watches the private copy.
+: > "$top/watched2"
+unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /tmp && mkdir -p "$(dirname "$1")" &&
+	: > "$1" && auditctl -w "$1" -p w -k "$2"' sh "$top/watched2" "$key-private" >/dev/null
+/bin/sh -c "echo x >> '$top/watched'; echo x >> '$top/watched2'"
+sleep 1
+auditctl -D -k "$key-private" >/dev/null 2>&1
+kill -TERM "$pid"; wait "$pid"; status=$?
+events=$(/usr/bin/python3 "$here/check_json.py" "$top/rules/log/needle.json" "$key" 1 openat \
+	"$top/watched" 2>&1)
+# (its key is also on the CONFIG_CHANGE of adding and removing it: only
+# system calls on the file count)
+private=$(/usr/bin/python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    ev = json.loads(line)
+    if sys.argv[2] in (ev.get("why", {}).get("keys") or []) and ev.get("what", {}).get("syscall") == "openat":
+        n += 1
+print(f"{n} writes caught")' "$top/rules/log/needle.json" "$key-private" 2>&1)
+if [ "$loaded" = 1 ] && printf '%s' "$events" | grep -q "1 (expected 1), 0 wrong" && [ $status = 0 ] &&
+	[ "$private" = "0 writes caught" ] && restored; then
+	ok "a watch rule loaded from inside the sandbox (rules = FILE) caught a write to the host's file, removed at stop; the same rule added under a private /tmp missed it"
+else
+	not_ok "a watch rule loaded from inside the sandbox" "loaded $loaded, exit $status" "$events" \
+		"private /tmp: $private" "$(cat "$top/rules/stderr")" "$(auditctl -l)"
+fi
+
+# 9. The af_unix plugin under the sandbox: its socket can be made in
+# /run/needle (RuntimeDirectory), not elsewhere in /run (read-only there:
+# said, and needle goes on).
+mkdir -p "$top/afunix/plugins"
+inside=/run/needle/svc-test-$$.sock outside=/run/needle-svc-test-$$.sock
+for p in inside outside; do
+	printf '%s\n' "active = yes" "direction = out" "path = builtin_af_unix" "type = builtin" \
+		"args = 0640 ${!p}" "format = string" > "$top/afunix/plugins/$p.conf"
+done
+printf '%s\n' "log_dir = $top/afunix/log" "metrics_listen =" "backlog_wait_time = 100" \
+	"plugin_dir = $top/afunix/plugins" > "$top/afunix/needle.conf"
+/usr/bin/python3 "$here/unit_exec.py" "$UNIT" --binary "$NEEDLE" --config "$top/afunix/needle.conf" \
+	--logs-dir "$top/afunix/log" 2> "$top/afunix/stderr" &
+pid=$!
+LIVE_PIDS+=("$pid")
+for _ in $(seq 50); do grep -q "^needle: collecting" "$top/afunix/stderr" && break; sleep 0.1; done
+made=no; [ -S "$inside" ] && made=yes
+kill -TERM "$pid"; wait "$pid"; status=$?
+rm -f "$inside"
+if [ $made = yes ] && [ ! -e "$outside" ] &&
+	grep -q "^needle: plugin outside: cannot make the socket $outside: Read-only file system; continuing without it" "$top/afunix/stderr" &&
+	! grep -q "plugin inside: cannot" "$top/afunix/stderr" && [ $status = 0 ] && restored; then
+	ok "af_unix plugin in the sandbox: its socket made in /run/needle, refused elsewhere in /run (said), exit 0"
+else
+	not_ok "af_unix plugin in the sandbox" "socket in /run/needle made: $made, exit $status" "$(cat "$top/afunix/stderr")"
 fi
 
 if grep -q '^ExecStartPost=' "$UNIT"; then
