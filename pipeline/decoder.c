@@ -455,14 +455,21 @@ static bool fault_no_assembler(struct pipeline *p, unsigned id)
 	return fault_take(FAULT_DECODER_ASSEMBLER);
 }
 
-/* Test only (fault.h): decoder 0, once it has taken N records, takes no
- * more until the pipeline stops: a hung decoder, for the watchdog's test.
- * It wakes at stop_listeners, not stop_decoders: a listener may be waiting
- * on its full ring, and stop waits for the listeners first. */
-static void fault_stall(struct pipeline *p, unsigned id, const struct decoder_counters *st)
+/* Test only (fault.h): decoder 0, once it has taken N records and then
+ * found its ring empty for FAULT_STALL_IDLE_MS, takes no more until the
+ * pipeline stops: a hung decoder, for the watchdog's test. Stalling idle,
+ * never in the middle of a burst, lets the test tell "idle" (pings go on)
+ * from "stuck" (records wait) by when it sends its records. It wakes at
+ * stop_listeners, not stop_decoders: a listener may be waiting on its full
+ * ring, and stop waits for the listeners first. */
+#define FAULT_STALL_IDLE_MS 500
+
+static void fault_stall(struct pipeline *p, unsigned id, const struct decoder_counters *st,
+			uint64_t empty_since_ms)
 {
 	if (id != 0 || !fault_armed(FAULT_DECODER_STALL) ||
 	    atomic_load_explicit(&st->records, memory_order_relaxed) < fault_after() ||
+	    !empty_since_ms || clock_mono_ms() - empty_since_ms < FAULT_STALL_IDLE_MS ||
 	    !fault_take(FAULT_DECODER_STALL))
 		return;
 	while (!atomic_load_explicit(&p->stop_listeners, memory_order_acquire)) {
@@ -492,6 +499,7 @@ void *decoder_main(void *arg)
 		.out.sink = p->stdout_sink,
 	};
 	unsigned rounds = 0;
+	uint64_t empty_since_ms = 0; /* when the ring was last found empty, 0: not empty */
 
 	d.json.lz4 = d.json.sink && sink_lz4(d.json.sink);
 	d.raw.lz4 = d.raw.sink && sink_lz4(d.raw.sink);
@@ -536,7 +544,7 @@ void *decoder_main(void *arg)
 		uint64_t stable, now, wall;
 		size_t n;
 
-		fault_stall(p, wk->id, d.st);
+		fault_stall(p, wk->id, d.st, empty_since_ms);
 		decoder_update_settings(&d);
 		stable = cfg.hold_after_eoe ? progress_round(&d) : 0;
 		n = ring_peek(r, recs, DECODER_PEEK);
@@ -549,6 +557,8 @@ void *decoder_main(void *arg)
 		assembler_set_round(d.asm_, d.prog.round);
 		if (n == 0) {
 			now = clock_mono_ms();
+			if (!empty_since_ms)
+				empty_since_ms = now;
 			assembler_release(d.asm_, stable);
 			assembler_tick(d.asm_, now);
 			/* A serial is given up for lost well after any event could
@@ -572,6 +582,7 @@ void *decoder_main(void *arg)
 			continue;
 		}
 		rounds = 0;
+		empty_since_ms = 0;
 		now = clock_mono_ms();
 		wall = clock_wall_ms();
 		for (size_t i = 0; i < n; i++)

@@ -12,7 +12,8 @@
  *   decoder-assembler[:N]  decoder 0 cannot create its assembler (with N:
  *                          once N bytes wait in its ring, records flowing)
  *   decoder-stall[:N]      decoder 0 stops taking records from its ring once it
- *                          has taken N (default 0), as if hung, until needle
+ *                          has taken N (default 0) and then found its ring
+ *                          empty for half a second, as if hung, until needle
  *                          is asked to stop (then it drains as usual)
  *   rcvtimeo               setting the data socket's receive timeout fails
  *   sink-fsync             the first output's fsync() at shutdown fails (EIO)

@@ -172,11 +172,11 @@ else
 fi
 
 # 6. A stalled decoder stops the pings; the main thread goes on. Decoder 0
-# stalls once it has taken 30 records: more than its share of the start's
-# own records (about 6 of 12), less than its share of a first load of 40
-# events (about 100 of 200 records). It stops with its ring empty: idle,
-# not stuck, the pings go on. A second load puts records in its ring: now
-# it is stuck.
+# stalls once it has taken 30 records (more than its share of the start's
+# own records, about 6 of 12, less than its share of a first load of 40
+# events, about 100 of 200 records) and then found its ring empty for half
+# a second: it stops idle, not stuck, and the pings go on. A second load
+# puts records in its ring: now it is stuck.
 service stalled --env NEEDLE_TEST_FAULT=decoder-stall:30
 for _ in $(seq 50); do grep -q "^needle: collecting" "$top/stalled/stderr" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 load stalled 40
