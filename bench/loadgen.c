@@ -18,8 +18,11 @@
  *
  * usage: needle-loadgen [--mix openat=W,connect=W,execve=W] [--rate CALLS/S]
  *                       [--port PORT] [--wait-stdin] THREADS COUNT [PATH]
- * --wait-stdin: start when a byte (or end of file) arrives on stdin, so a
- * caller can add its rules after this program's own execve.
+ * --wait-stdin: print "waiting" and start when a byte (or end of file)
+ * arrives on stdin, so a caller can add its rules after this program's own
+ * execve. The line is the signal, not /proc/PID/exe: exe names this
+ * program before the execve has returned, and a rule on execve added in
+ * between would catch that execve too (one event more than the calls).
  * The last line is "N calls ... in S s: R calls/s"; before it, one line
  * "mix openat N connect N execve N failed N" for scripts.
  */
@@ -203,9 +206,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (wait_stdin) {
+		static const char waiting[] = "waiting\n";
 		char go;
 
-		if (read(STDIN_FILENO, &go, 1) < 0)
+		if (write(STDOUT_FILENO, waiting, sizeof(waiting) - 1) < 0 ||
+		    read(STDIN_FILENO, &go, 1) < 0)
 			return 1;
 	}
 	closed_port = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)port),

@@ -128,9 +128,9 @@ static int rules(const struct options *o, bool add, char *err, size_t err_size)
 
 /* ---- the load ---- */
 
-/* Runs needle-loadgen, with the rules added once it has been exec'd (its
- * own execve is not the workload's); its calls and calls/s. Killed when
- * interrupted. */
+/* Runs needle-loadgen, with the rules added once its own execve has
+ * returned (that execve is not the workload's); its calls and calls/s.
+ * Killed when interrupted. */
 static int run_load(const struct options *o, bool with_rules, uint64_t *ret_calls,
 		    double *ret_rate, char *err, size_t err_size)
 {
@@ -177,20 +177,26 @@ static int run_load(const struct options *o, bool with_rules, uint64_t *ret_call
 	}
 	close(fds[1]);
 	close(go[0]);
-	/* The child has exec'd once /proc/PID/exe names needle-loadgen. */
-	for (unsigned i = 0; i < 500; i++) {
-		char exe[PATH_MAX], link[64];
-		ssize_t len;
-
-		snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-		len = readlink(link, exe, sizeof(exe) - 1);
-		if (len > 0) {
-			exe[len] = '\0';
-			if (strcmp(exe, o->loadgen) == 0)
-				break;
-		}
-		bench_sleep(0.002);
+	/* The child's execve has returned once it says "waiting" (loadgen.c):
+	 * only then may the rules go in, or they catch that execve. */
+	while (got < sizeof(out) - 1 && !memchr(out, '\n', got)) {
+		n = read(fds[0], out + got, sizeof(out) - 1 - got);
+		if (n < 0 && errno == EINTR && !interrupted)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
 	}
+	out[got] = '\0';
+	if (strncmp(out, "waiting\n", 8) != 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		close(go[1]);
+		close(fds[0]);
+		snprintf(err, err_size, "%s did not start: %s", o->loadgen, out);
+		return interrupted ? -EINTR : -EIO;
+	}
+	got = 0;
 	if (with_rules && (n = rules(o, true, err, err_size)) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
