@@ -69,6 +69,7 @@ static int run_main(int argc, char **argv)
 	struct conf conf;
 	int c;
 
+	daemon_hold_signals();
 	while ((c = getopt_long(argc, argv, "c:fh", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;

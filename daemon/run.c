@@ -22,7 +22,9 @@
 #include "state.h"
 #include "watch.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -295,6 +297,45 @@ static void main_loop(struct daemon *d, const sigset_t *sigs)
 	}
 	if (d->tty)
 		fputc('\n', stderr);
+}
+
+static pthread_t main_thread;
+
+/* A signal the main thread takes (sigtimedwait) can still land on another
+ * thread that leaves it unblocked: liburcu-cds's workqueue (the process
+ * table's resizes) unblocks SIGUSR1 in its worker, where the default action
+ * killed needle. Handled there, it is passed to the main thread, which has
+ * it blocked: pending, for its sigtimedwait. */
+static void pass_to_main_thread(int sig)
+{
+	int saved = errno;
+
+	if (pthread_equal(pthread_self(), main_thread)) {
+		/* Not blocked there yet (SIGTERM, SIGINT while starting): the
+		 * default action, as without this handler. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+	} else {
+		pthread_kill(main_thread, sig);
+	}
+	errno = saved;
+}
+
+void daemon_hold_signals(void)
+{
+	static const int taken[] = { SIGHUP, SIGUSR1, SIGUSR2, SIGTERM, SIGINT };
+	struct sigaction pass = { .sa_handler = pass_to_main_thread, .sa_flags = SA_RESTART };
+	sigset_t held;
+
+	main_thread = pthread_self();
+	sigemptyset(&held);
+	sigaddset(&held, SIGHUP);
+	sigaddset(&held, SIGUSR1);
+	sigaddset(&held, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &held, NULL);
+	sigfillset(&pass.sa_mask);
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		sigaction(taken[i], &pass, NULL);
 }
 
 int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)

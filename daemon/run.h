@@ -39,6 +39,15 @@ enum {
 	EXIT_RUN_CONFIG = 2,  /* bad configuration or command line */
 };
 
+/* Called first by `needle run`, on the main thread. Holds SIGHUP, SIGUSR1
+ * and SIGUSR2 (blocked, kept pending) from the very start: their default
+ * action would kill needle, and a logrotate's SIGUSR1 may come while it
+ * starts; the main loop takes them once collecting. SIGTERM and SIGINT are
+ * not held: a start that hangs can still be stopped. Each of the five,
+ * should it land on another thread (a library's, which unblocked it), is
+ * passed to the main thread instead of killing needle. */
+void daemon_hold_signals(void);
+
 /* Runs until SIGTERM or SIGINT. conf_path is re-read on SIGHUP (NULL: the
  * embedded configuration). Without foreground, detaches once collecting. */
 int daemon_run(const struct conf *conf, const char *conf_path, bool foreground);
