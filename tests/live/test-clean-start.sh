@@ -70,7 +70,7 @@ print(partial, cc)' "$top/$name/log/needle.json")
 	else
 		not_ok "$name: clean start and stop" "stat before stop: $causes, whole $whole (at least $expect_start expected), partial $partial" \
 			"log: $log_partial partial events, $log_cc whole CONFIG_CHANGE events (at least $expect_cc expected)" \
-			"$(cat "$top/$name/stderr")"
+			"$(cat "$top/$name/stderr")" "partial events: $(grep '"partial"' "$top/$name/log/needle.json" | head -c 3000)"
 	fi
 }
 
