@@ -30,7 +30,7 @@ DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev libl
 # (verify, syscall groups) and python3-seccomp lets the service test apply
 # needle.service's system call filter.
 DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client \
-              groff-base man-db systemd python3-seccomp $(DEPS_DEB)
+              groff-base man-db systemd python3-seccomp laurel $(DEPS_DEB)
 
 # make bench: laurel is the peer needle-bench replay compares with; auditd
 # the one needle-bench live compares with; gnuplot draws the knee plot.
