@@ -28,9 +28,10 @@ DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev libl
 # groff and man read the man pages back; the package test builds the
 # package (DEPS_DEB) and installs it. systemd brings systemd-analyze
 # (verify, syscall groups) and python3-seccomp lets the service test apply
-# needle.service's system call filter.
+# needle.service's system call filter; laurel is the plugin the laurel test
+# runs under the unit, without and with its drop-in.
 DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client \
-              groff-base man-db systemd python3-seccomp $(DEPS_DEB)
+              groff-base man-db systemd python3-seccomp laurel $(DEPS_DEB)
 
 # make bench: laurel is the peer needle-bench replay compares with; auditd
 # the one needle-bench live compares with; gnuplot draws the knee plot.

@@ -4,6 +4,8 @@
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -73,4 +75,42 @@ void caps_describe_missing_wanted(bool process_context, char *buf, size_t size)
 		 ptrace && net ? "; " : "",
 		 net ? "CAP_NET_ADMIN (socket_buffer cannot exceed /proc/sys/net/core/rmem_max)"
 		     : "");
+}
+
+/* What a program run as root commonly relies on for files and identity
+ * (laurel: CHOWN, FOWNER, SETUID, SETGID, DAC_READ_SEARCH), as plugins
+ * are. Only these are named: a container's bounding set may lack others
+ * (CAP_SYS_RESOURCE on these test machines) that no plugin misses. */
+static const struct {
+	int cap;
+	const char *name;
+} plugin_wants[] = {
+	{ CAP_CHOWN, "CAP_CHOWN" },     { CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE" },
+	{ CAP_DAC_READ_SEARCH, "CAP_DAC_READ_SEARCH" }, { CAP_FOWNER, "CAP_FOWNER" },
+	{ CAP_SETUID, "CAP_SETUID" },   { CAP_SETGID, "CAP_SETGID" },
+};
+
+void caps_describe_sandbox(char *buf, size_t size)
+{
+	const char *lacks[sizeof(plugin_wants) / sizeof(plugin_wants[0])];
+	size_t missing = 0;
+	struct statvfs root;
+	bool ro = statvfs("/", &root) == 0 && (root.f_flag & ST_RDONLY);
+	char names[160] = "";
+
+	for (size_t i = 0; i < sizeof(plugin_wants) / sizeof(plugin_wants[0]); i++)
+		if (prctl(PR_CAPBSET_READ, (unsigned long)plugin_wants[i].cap, 0, 0, 0) == 0)
+			lacks[missing++] = plugin_wants[i].name;
+	for (size_t i = 0; i < missing; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 !i ? "" : i + 1 == missing ? " and " : ", ", lacks[i]);
+	buf[0] = '\0';
+	if (missing)
+		snprintf(buf, size,
+			 "needle's capability bounding set lacks %s (a plugin started as root gets no "
+			 "capability outside it)",
+			 names);
+	if (ro)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s/ is read-only",
+			 missing ? " and " : "");
 }

@@ -15,6 +15,11 @@
  *     CAP_NET_ADMIN   SO_RCVBUFFORCE: a socket_buffer above rmem_max
  *
  * The effective set is read with capget(2): no library, one system call.
+ *
+ * What needle's children inherit (its plugins): caps_describe_sandbox()
+ * says whether needle runs confined as needle.service confines it (a
+ * bounding set without the file and identity capabilities, a read-only
+ * /), for which a plugin that fails at start may need a drop-in.
  */
 #ifndef NEEDLE_CAPS_H
 #define NEEDLE_CAPS_H
@@ -36,5 +41,14 @@ bool caps_check_needed(bool multicast, char *err, size_t err_size);
  * does without each: "" when none (CAP_SYS_PTRACE only matters with
  * process_context). */
 void caps_describe_missing_wanted(bool process_context, char *buf, size_t size);
+
+/* "" when needle runs unconfined for a plugin; else what confines it,
+ * and so its plugins, e.g. "needle's capability bounding set lacks
+ * CAP_DAC_OVERRIDE, ... and CAP_SETGID (a plugin started as root gets no
+ * capability outside it) and / is read-only". A program started as root
+ * gets the bounding set as its permitted capabilities (capabilities(7));
+ * ProtectSystem=strict makes / read-only. Only the capabilities programs
+ * run as root commonly use for files and identity are looked at. */
+void caps_describe_sandbox(char *buf, size_t size);
 
 #endif

@@ -13,6 +13,7 @@
  * its own waitpid.
  */
 #include "plugins.h"
+#include "caps.h"
 #include "plugins-conf.h"
 #include "say.h"
 
@@ -40,6 +41,9 @@
 struct plugin_run {
 	pid_t pid;               /* 0: not running */
 	unsigned restarts;
+	uint64_t started_tick;   /* pl->ticks at its last start */
+	unsigned quick_ends;     /* runs that ended by the first tick after their start */
+	char last_end[96];       /* how the last run ended (exit_text) */
 	bool given_up;
 	bool listening;          /* af_unix: its socket is bound */
 	uint64_t broken_seen;    /* dispatch_broken() when last looked at */
@@ -148,6 +152,7 @@ static int spawn(struct plugins *pl, unsigned i)
 		return -r;
 	}
 	pl->run[i].pid = pid;
+	pl->run[i].started_tick = pl->ticks;
 	pl->run[i].broken_seen = dispatch_broken(pl->d, i);
 	dispatch_attach(pl->d, i, sv[0]);
 	return 0;
@@ -235,6 +240,36 @@ static void exit_text(int status, char *buf, size_t size)
 		snprintf(buf, size, "ended (status %#x)", status);
 }
 
+/* The plugin given up: how it ended, and when every run ended at once
+ * while needle runs confined (needle.service), that it shares the
+ * confinement: the usual reason a plugin that works under auditd.service
+ * (barely confined) cannot start under needle's unit. */
+static void say_given_up(struct plugins *pl, unsigned i, unsigned max_restarts)
+{
+	const struct plugin_conf *c = &pl->list.p[i];
+	const struct plugin_run *run = &pl->run[i];
+	unsigned runs = run->restarts + 1;
+	char ended[160], sandbox[256] = "";
+
+	if (run->quick_ends == runs) {
+		snprintf(ended, sizeof(ended),
+			 "each of its %u runs ended within a second of its start, the last one %s",
+			 runs, run->last_end);
+		caps_describe_sandbox(sandbox, sizeof(sandbox));
+	} else {
+		snprintf(ended, sizeof(ended), "its last run %s", run->last_end);
+	}
+	say("plugin %s: started again %u times, max_restarts is %u: given up; its records "
+	    "are dropped from now on (needle's logs have them); %s%s%s%s",
+	    c->name, run->restarts, max_restarts, ended,
+	    sandbox[0] ? ". It runs confined as needle is (needle.service confines it): " : "",
+	    sandbox,
+	    sandbox[0] ? "; a plugin that needs more (to write elsewhere, other capabilities) "
+			 "needs it granted to needle: a drop-in for needle.service (needle(8), "
+			 "PLUGINS)"
+		       : "");
+}
+
 /* auditd's rule: a plugin is started again at most max_restarts times. */
 static void restart(struct plugins *pl, unsigned i, unsigned max_restarts)
 {
@@ -243,9 +278,7 @@ static void restart(struct plugins *pl, unsigned i, unsigned max_restarts)
 	int r;
 
 	if (run->restarts >= max_restarts) {
-		say("plugin %s: started again %u times, max_restarts is %u: given up; its records "
-		    "are dropped from now on (needle's logs have them)",
-		    c->name, run->restarts, max_restarts);
+		say_given_up(pl, i, max_restarts);
 		give_up(pl, i);
 		return;
 	}
@@ -309,13 +342,15 @@ void plugins_tick(struct plugins *pl, unsigned max_restarts)
 	for (unsigned i = 0; i < pl->list.n; i++) {
 		struct plugin_run *run = &pl->run[i];
 		uint64_t broken;
-		char how[96];
+		char how[sizeof(run->last_end)];
 		int status;
 
 		if (run->pid > 0 && waitpid(run->pid, &status, WNOHANG) == run->pid) {
 			exit_text(status, how, sizeof(how));
 			say("plugin %s: %s (pid %d) %s", pl->list.p[i].name, pl->list.p[i].path,
 			    (int)run->pid, how);
+			snprintf(run->last_end, sizeof(run->last_end), "%s", how);
+			run->quick_ends += pl->ticks - run->started_tick <= 1;
 			run->pid = 0;
 			restart(pl, i, max_restarts);
 		} else if (run->pid > 0 &&

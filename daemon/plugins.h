@@ -14,7 +14,10 @@
  *                  dispatcher; af_unix: socket bound, made mode, listened
  *   plugins_tick   once a second: a plugin that exited (or closed its
  *                  input) is started again, up to max_restarts times, then
- *                  given up; drops warned, each plugin at most every 10 s
+ *                  given up, said with how its last run ended and, when
+ *                  each run ended at once, what confines needle (and so
+ *                  the plugin: caps_describe_sandbox()); drops warned, each
+ *                  plugin at most every 10 s
  *   plugins_hup    SIGHUP passed on to the programs (they re-read their
  *                  own configuration, as under auditd)
  *   plugins_stop   after pipeline_stop (their input ended): each is

@@ -3,7 +3,8 @@
 # meson's own list of what the build installs (meson introspect
 # --installed), and the configuration only while it is the file installed:
 # one an administrator changed is kept, and said so. The directories
-# needle made (SYSCONFDIR/needle, LIBEXECDIR/needle) go when empty.
+# needle made (SYSCONFDIR/needle, LIBEXECDIR/needle, DATADIR/doc/needle
+# and its examples) go when empty.
 #   usage: uninstall.sh BUILD_DIR   (DESTDIR from the environment)
 set -eu
 build=$1
@@ -16,6 +17,9 @@ for path in sorted(info["installed"].values()):
     print("file", path)
 print("conf", os.path.join(opt["prefix"], opt["sysconfdir"], "needle"))
 print("libexec", os.path.join(opt["prefix"], opt["libexecdir"], "needle"))
+doc = os.path.join(opt["prefix"], opt["datadir"], "doc", "needle")
+for d in ("examples/needle.service.d", "examples", ""):
+    print("dir", os.path.join(doc, d).rstrip("/"))
 ')
 echo "$paths" | while read -r kind path; do
 	case $kind in
@@ -35,7 +39,7 @@ echo "$paths" | while read -r kind path; do
 		fi
 		rmdir "$dest$path" 2>/dev/null || true
 		;;
-	libexec)
+	libexec | dir)
 		rmdir "$dest$path" 2>/dev/null || true
 		;;
 	esac

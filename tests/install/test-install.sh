@@ -22,11 +22,13 @@ import json, sys
 o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
 print(o["prefix"], o["sysconfdir"])')
 confdir=$(python3 -c 'import os, sys; print(os.path.join(*sys.argv[1:]))' "$prefix" "$sysconfdir" needle)
-# The files, as the issue lists them: programs, man pages, configuration, unit.
+# The files, as the issue lists them: programs, man pages, configuration, unit;
+# and the example drop-in for laurel (needle(8), PLUGINS).
 expected=$(printf '%s\n' "$prefix/sbin/needle" "$prefix/sbin/needle-bench" \
 	"$prefix/libexec/needle/needle-loadgen" \
 	"$prefix/share/man/man8/needle.8" "$prefix/share/man/man8/needle-bench.8" \
 	"$prefix/share/man/man5/needle.conf.5" "$prefix/lib/systemd/system/needle.service" \
+	"$prefix/share/doc/needle/examples/needle.service.d/laurel.conf" \
 	"$confdir/needle.conf" | sort)
 
 mk() { make -s -C "$src" BUILD="$build" PREFIX="$prefix" SYSCONFDIR="$sysconfdir" DESTDIR="$1" "$2"; }

@@ -121,10 +121,11 @@ files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $6}' | sed 's|^\./|/|' | sor
 want=$(printf '%s\n' /etc/needle/needle.conf /lib/systemd/system/needle.service \
 	/usr/libexec/needle/needle-loadgen /usr/sbin/needle /usr/sbin/needle-bench \
 	/usr/share/doc/needle/changelog.gz /usr/share/doc/needle/copyright \
+	/usr/share/doc/needle/examples/needle.service.d/laurel.conf \
 	/usr/share/man/man5/needle.conf.5.gz /usr/share/man/man8/needle-bench.8.gz \
 	/usr/share/man/man8/needle.8.gz | sort)
 if [ "$files" = "$want" ]; then
-	ok "dpkg-deb -c: the programs, man pages, configuration, unit and Debian's doc files, nothing else"
+	ok "dpkg-deb -c: the programs, man pages, configuration, unit, Debian's doc files and the example drop-in, nothing else"
 else
 	not_ok "dpkg-deb -c: the expected files" "$(diff <(echo "$want") <(echo "$files") | grep '^[<>]')"
 fi

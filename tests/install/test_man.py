@@ -13,7 +13,8 @@ usage: test_man.py NEEDLE NEEDLE_BENCH MAN_DIR README
     accepted; its SIGHUP class is README's (Configuration table); its
     example parses;
   - `needle config --defaults`: needle accepts it as it is and with every
-    key uncommented, and both run with what an empty file gives.
+    key uncommented, and both run with what an empty file gives;
+  - needle(8)'s drop-in for laurel is the example installed.
 The page's text comes from the same table as needle's parser; this test
 reads the rendered page and asks the needle binary, so a page that says
 something needle does not do fails."""
@@ -237,6 +238,17 @@ case(f"needle config --defaults: accepted as it is and with its {len(set_keys)} 
      and as_is.stdout == expected.stdout and uncommented.stdout == expected.stdout
      and len(set_keys) == len(builtin_values),
      [as_is.stderr, uncommented.stderr, expected.stderr])
+
+# needle(8)'s drop-in for laurel is the example installed (its lines but
+# the comments), which tests/live/test-laurel.sh runs.
+example = os.path.join(os.path.dirname(os.path.abspath(readme)), "install", "needle.service.d",
+                       "laurel.conf")
+want = [l for l in open(example, encoding="utf-8").read().splitlines() if l and l[0] != "#"]
+m = re.search(r"^ *# /etc/systemd/system/needle\.service\.d/laurel\.conf\n((?: *\S.*\n)+)",
+              text["needle.8"], re.M)
+shown = [l.strip() for l in m.group(1).splitlines()] if m else []
+case("needle(8), PLUGINS: the drop-in for laurel is the example installed "
+     "(install/needle.service.d/laurel.conf)", shown == want, [f"page: {shown}", f"file: {want}"])
 
 print(f"1..{len(results)}")
 for i, (name, ok, why) in enumerate(results, 1):

@@ -15,7 +15,8 @@
 #   af_unix  the builtin socket, read by a client piped into `needle decode
 #            -f json`: the same events as needle's JSON log;
 #   exits    a program that exits at once: started again max_restarts (2)
-#            times, then given up;
+#            times, then given up, said with its last status (and no word
+#            of a sandbox: needle runs unconfined here);
 #   closes   a program that closes its input and stays: stopped (SIGTERM)
 #            and started again;
 #   hup      a program that notes the SIGHUPs it gets: needle passes its
@@ -191,10 +192,11 @@ exits=$(grep -c "plugin exits: $top/exits.sh (pid [0-9]*) exited with status 3" 
 if [ "$restarts" = 2 ] && [ "$up" = 0 ] && [ "$exits" = 3 ] &&
 	grep -q "plugin exits: started again (1 of max_restarts 2)" "$stderr" &&
 	grep -q "plugin exits: started again (2 of max_restarts 2)" "$stderr" &&
+	grep -q "plugin exits: started again 2 times, max_restarts is 2: given up; .*; each of its 3 runs ended within a second of its start, the last one exited with status 3$" "$stderr" &&
 	grep -q "plugin closes: pid [0-9]* closed its input; stopping it (SIGTERM) to start it again" "$stderr" &&
 	grep -q "plugin closes: $top/closes.sh (pid [0-9]*) was killed by signal 15 (Terminated)" "$stderr" &&
 	grep -q "plugin closes: started again (1 of max_restarts 2)" "$stderr"; then
-	ok "a plugin that exits: started again 2 times (max_restarts 2), then given up; one that closes its input: stopped and started again"
+	ok "a plugin that exits: started again 2 times (max_restarts 2), then given up, its last status said; one that closes its input: stopped and started again"
 else
 	not_ok "a plugin that exits: restarts $restarts, up $up, exits $exits" "$(grep -E 'plugin (exits|closes)' "$stderr")"
 fi

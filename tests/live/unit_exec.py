@@ -6,7 +6,19 @@ process then becomes the service (exec), so a test sees its pid, its exit
 status and its datagrams on NOTIFY_SOCKET.
 
 usage: unit_exec.py UNIT --binary PATH --config PATH --logs-dir DIR
-                    [--watchdog-sec S] [--env NAME=VALUE]... [--which EXEC]
+                    [--dropin FILE]... [--watchdog-sec S] [--env NAME=VALUE]...
+                    [--which EXEC]
+
+  drop-ins         each --dropin FILE is read after the unit, in the order
+                   of the files' names as systemd orders a unit's drop-ins
+                   (systemd.unit(5)), merged as systemd merges them
+                   (systemd.exec(5)): a key that takes a list (ReadWritePaths,
+                   SystemCallFilter, RestrictAddressFamilies, ExecStart...)
+                   adds to it and the empty value resets it; a key of one
+                   value takes the last; CapabilityBoundingSet and
+                   AmbientCapabilities lines are merged by OR, by AND NOT
+                   when prefixed with "~", the empty value is the empty set
+                   and "~" alone the full set
 
   ExecStart        parsed with shell quoting; its program is replaced by
                    --binary and the argument after -c by --config (the
@@ -18,7 +30,9 @@ usage: unit_exec.py UNIT --binary PATH --config PATH --logs-dir DIR
   mount namespace  (PrivateMounts) ProtectSystem=strict: every mount read-only
                    but /dev, /proc, /sys and the writable paths
                    (RuntimeDirectory under /run, LogsDirectory as --logs-dir,
-                   ReadWritePaths); ProtectHome=read-only; ProtectKernelTunables
+                   ReadWritePaths: one missing is refused as systemd fails the
+                   unit, but with a "-" prefix, which skips it);
+                   ProtectHome=read-only; ProtectKernelTunables
                    (/proc/sys, /proc/sysrq-trigger, /sys read-only);
                    ProtectControlGroups (/sys/fs/cgroup read-only);
                    ProtectKernelLogs (/dev/kmsg, /proc/kmsg inaccessible)
@@ -74,9 +88,14 @@ def die(msg):
     sys.exit(2)
 
 
-def parse_unit(path):
-    """[Service] keys, each to the list of its values in order."""
-    section, keys = None, {}
+# Keys whose lines systemd merges as capability sets (capability_lines()).
+CAP_KEYS = ("CapabilityBoundingSet", "AmbientCapabilities")
+
+
+def parse_unit(path, keys=None):
+    """[Service] keys, each to the list of its values in order, added to
+    keys (a unit, then its drop-ins: see merge())."""
+    section, keys = None, {} if keys is None else keys
     for raw in open(path, encoding="utf-8"):
         line = raw.strip()
         if not line or line[0] in "#;":
@@ -88,6 +107,63 @@ def parse_unit(path):
             k, _, v = line.partition("=")
             keys.setdefault(k.strip(), []).append(v.strip())
     return keys
+
+
+def merge(keys):
+    """systemd's rule for a key given more than once (the unit, then its
+    drop-ins): the empty value resets the key (a list emptied, a single
+    value back to its default); the capability keys keep every line, for
+    capability_lines()."""
+    res = {}
+    for k, values in keys.items():
+        if k in CAP_KEYS:
+            res[k] = values
+            continue
+        last_reset = max((i for i, v in enumerate(values) if v == ""), default=-1)
+        kept = values[last_reset + 1:]
+        if kept:
+            res[k] = kept
+    return res
+
+
+def load_unit(unit, dropins):
+    """The unit's [Service] keys with its drop-ins merged in (merge()),
+    and the drop-ins in the order applied: systemd's, by file name
+    whatever the folder (systemd.unit(5))."""
+    keys = parse_unit(unit)
+    dropins = sorted(dropins, key=os.path.basename)
+    for d in dropins:
+        parse_unit(d, keys)
+    return merge(keys), dropins
+
+
+def capability_lines(lines):
+    """The set a CapabilityBoundingSet= or AmbientCapabilities= key gives
+    (systemd.exec(5)): None when no line sets it; the empty value is the
+    empty set, "~" alone the full set; a line adds its capabilities (OR),
+    one prefixed with "~" takes them away (AND NOT), the first line of
+    either kind starting from nothing, or from the full set with "~"."""
+    if not lines:
+        return None
+    full = set(subprocess.run(["setpriv", "--list-caps"], capture_output=True, text=True,
+                              check=True).stdout.split())
+    cur = None
+    for v in lines:
+        if v == "":
+            cur = set()
+            continue
+        if v == "~":
+            cur = set(full)
+            continue
+        invert = v.startswith("~")
+        names = {c.lower().removeprefix("cap_") for c in v.lstrip("~").split()}
+        if names - full:
+            die(f"capabilities unknown to setpriv: {' '.join(sorted(names - full))}")
+        if invert:
+            cur = (set(full) if cur is None else cur) - names
+        else:
+            cur = (set() if cur is None else cur) | names
+    return cur
 
 
 def words(keys, k):
@@ -318,16 +394,19 @@ def sandbox_seccomp(keys):
 
 def capability_args(keys):
     args, applied = [], []
-    bset = [c.lower().removeprefix("cap_") for c in words(keys, "CapabilityBoundingSet")]
-    amb = [c.lower().removeprefix("cap_") for c in words(keys, "AmbientCapabilities")]
-    if keys.get("CapabilityBoundingSet"):
-        spec = ",".join(["-all"] + ["+" + c for c in bset])
+    bset = capability_lines(keys.get("CapabilityBoundingSet"))
+    amb = capability_lines(keys.get("AmbientCapabilities"))
+    if yes(keys, "ProtectKernelLogs"):
+        # systemd.exec(5): it also takes CAP_SYSLOG out of the bounding set.
+        bset = (capability_lines(["~"]) if bset is None else bset) - {"syslog"}
+    if bset is not None:
+        spec = ",".join(["-all"] + ["+" + c for c in sorted(bset)])
         args += ["--bounding-set", spec]
-        applied.append("CapabilityBoundingSet=" + " ".join(bset))
-    if keys.get("AmbientCapabilities"):
-        spec = ",".join(["-all"] + ["+" + c for c in amb])
+        applied.append("CapabilityBoundingSet=" + " ".join(sorted(bset)))
+    if amb is not None:
+        spec = ",".join(["-all"] + ["+" + c for c in sorted(amb)])
         args += ["--inh-caps", spec, "--ambient-caps", spec]
-        applied.append("AmbientCapabilities=" + " ".join(amb))
+        applied.append("AmbientCapabilities=" + " ".join(sorted(amb)))
     if yes(keys, "NoNewPrivileges"):
         args.append("--no-new-privs")
         applied.append("NoNewPrivileges")
@@ -348,11 +427,12 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--config", required=True)
     ap.add_argument("--logs-dir", required=True)
+    ap.add_argument("--dropin", action="append", default=[])
     ap.add_argument("--watchdog-sec")
     ap.add_argument("--env", action="append", default=[])
     ap.add_argument("--which", default="ExecStart")
     a = ap.parse_args()
-    keys = parse_unit(a.unit)
+    keys, dropins = load_unit(a.unit, a.dropin)
 
     execs = keys.get(a.which, [])
     if len(execs) != 1:
@@ -380,7 +460,16 @@ def main():
     os.makedirs(a.logs_dir, exist_ok=True)
     if keys.get("LogsDirectoryMode"):
         os.chmod(a.logs_dir, int(keys["LogsDirectoryMode"][-1], 8))
-    rw = [p for p in [rundir, a.logs_dir] + words(keys, "ReadWritePaths") if p]
+    rw = [p for p in [rundir, a.logs_dir] if p]
+    for p in words(keys, "ReadWritePaths"):
+        missing_ok = p.startswith("-")
+        p = p.removeprefix("-")
+        if p.startswith("+"):
+            die(f"ReadWritePaths=+{p[1:]}: paths under RootDirectory= are not emulated")
+        if os.path.exists(p):
+            rw.append(p)
+        elif not missing_ok:
+            die(f"ReadWritePaths={p}: no such path (systemd fails the unit: 226/NAMESPACE)")
 
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
            "LOGS_DIRECTORY": a.logs_dir, "WATCHDOG_PID": str(os.getpid())}
@@ -396,7 +485,8 @@ def main():
         env[k] = v
 
     scratch = os.path.dirname(os.path.abspath(a.config))
-    applied = sandbox_mounts(keys, rw, scratch)
+    applied = ["drop-ins " + " ".join(dropins)] if dropins else []
+    applied += sandbox_mounts(keys, rw, scratch)
     cap_args, cap_applied = capability_args(keys)
     applied += cap_applied
     if keys.get("UMask"):
