@@ -20,7 +20,7 @@ MESON_OPTS ?= --buildtype=debugoptimized --sysconfdir=/etc
 DEPS_DEB   := debhelper dpkg-dev fakeroot lintian
 # scdoc writes the man pages.
 DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev liblz4-dev libaudit-dev \
-              libmicrohttpd-dev libsystemd-dev scdoc
+              libmicrohttpd-dev libsystemd-dev scdoc libnats-dev
 # auditd brings auditctl, which the live tests use to add their narrow rules
 # and to read the kernel state (its service is never started by this
 # install); lz4 reads back compressed logs; python3 checks JSON output, and
@@ -29,9 +29,10 @@ DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev libl
 # package (DEPS_DEB) and installs it. systemd brings systemd-analyze
 # (verify, syscall groups) and python3-seccomp lets the service test apply
 # needle.service's system call filter; laurel is the plugin the laurel test
-# runs under the unit, without and with its drop-in.
+# runs under the unit, without and with its drop-in. nats-server is the
+# cluster the fleet tests start on loopback (issue 14: output = nats).
 DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client \
-              groff-base man-db systemd python3-seccomp laurel $(DEPS_DEB)
+              groff-base man-db systemd python3-seccomp laurel nats-server $(DEPS_DEB)
 
 # make bench: laurel is the peer needle-bench replay compares with; auditd
 # the one needle-bench live compares with; gnuplot draws the knee plot.
