@@ -11,6 +11,7 @@
  *   raw.c            format_event_raw: the records as auditd RAW lines
  *   enrich.c         format_event_enriched: RAW lines plus auditd's ENRICHED part
  *   summary.c        format_event_summary: one human-readable line
+ *   summary-json.c   format_summary_from_json: the same line from needle's JSON
  *
  * Every writer of an event first calls format_parse_event(): the records'
  * fields then sit in ctx->recs[0..ev->nrecords) (in the event's order) and
@@ -162,6 +163,12 @@ void format_put_execve_argv(struct format_ctx *ctx, struct audit_record *const *
 /* The event's argv from its EXECVE records; false when it has none. */
 bool format_put_event_argv(struct format_ctx *ctx, const struct audit_event *ev,
 			   struct outbuf *out);
+
+/* summary.c */
+
+/* A value for a summary line: bare when it is a plain word, else in
+ * quotes through the JSON escaper, so it can never break the line. */
+void format_put_summary_value(struct outbuf *out, const char *p, size_t n);
 
 /* json-records.c */
 

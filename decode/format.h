@@ -2,7 +2,8 @@
 /*
  * format: an assembled event as one JSON line, as auditd RAW or ENRICHED
  * lines, or as a one-line summary. One file per output: json.c (with
- * json-records.c), raw.c, enrich.c, summary.c; event.c parses the records
+ * json-records.c), raw.c, enrich.c, summary.c (and summary-json.c, the
+ * summary of a JSON line); event.c parses the records
  * once for all of them (format-internal.h, private to these files).
  *
  * JSON (README.md, Outputs, has the full schema):
@@ -101,6 +102,19 @@ void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, str
  * why (key), and the objects. */
 void format_event_summary(struct format_ctx *ctx, const struct audit_event *ev,
 			  struct outbuf *out);
+
+/* Appends the summary line of one of needle's JSON event lines (what
+ * format_event_json() writes; its newline may be there or not): the line
+ * format_event_summary() writes for the same event, read from the JSON's
+ * time, node, partial_reason, who, what, where, how, why and objects, with
+ * the names the JSON carries (those of the machine that made it). The line
+ * is untrusted text (needle gather reads it from the network): it must be
+ * one strict JSON object (jsonscan.h) with those members, and every value
+ * taken from it is written printable or through the JSON escaper, so no
+ * text in it can break the summary line. Returns 0; -EINVAL when the line
+ * is not such an object, -ENOMEM when out could not grow (nothing is
+ * appended then). */
+int format_summary_from_json(const char *line, size_t len, struct outbuf *out);
 
 /* Appends the event's records as auditd RAW lines (EOE not written). An
  * ENRICHED part the input had (log input) is left out: RAW has none. */

@@ -9,7 +9,7 @@
  *
  * Invariants: one event, one line. A value from the records is written
  * bare only when it is one plain printable word, else quoted through the
- * JSON escaper (put_summary_value), so no value can end the line or pass
+ * JSON escaper (format_put_summary_value), so no value can end the line or pass
  * for another field; argv is JSON's array (argv.c).
  */
 #include "format-internal.h"
@@ -17,9 +17,7 @@
 #include <libaudit.h>
 #include <string.h>
 
-/* A value for a summary line: bare when it is a plain word, else in
- * quotes through the JSON escaper, so it can never break the line. */
-static void put_summary_value(struct outbuf *out, const char *p, size_t n)
+void format_put_summary_value(struct outbuf *out, const char *p, size_t n)
 {
 	bool plain = n > 0;
 
@@ -45,7 +43,7 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 	if (f) {
 		outbuf_puts(out, " exe=");
 		interp_field_value(f, &ctx->value);
-		put_summary_value(out, ctx->value.data, ctx->value.len);
+		format_put_summary_value(out, ctx->value.data, ctx->value.len);
 	}
 	/* argv as a JSON array: escaped, so it cannot break the line. */
 	if (find_record(ctx, ev, AUDIT_EXECVE)) {
@@ -60,7 +58,7 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 	if (!is_null_value(f)) {
 		outbuf_puts(out, " key=");
 		interp_field_value(f, &ctx->value);
-		put_summary_value(out, ctx->value.data, ctx->value.len);
+		format_put_summary_value(out, ctx->value.data, ctx->value.len);
 	}
 	for (unsigned i = 0; i < ev->nrecords; i++) {
 		const struct audit_record *r = &ctx->recs[i];
@@ -72,7 +70,7 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 
 			outbuf_puts(out, first ? " objects: " : " ");
 			first = false;
-			put_summary_value(out, ctx->path.data, ctx->path.len);
+			format_put_summary_value(out, ctx->path.data, ctx->path.len);
 			if (ouid && json_integer(ouid->value, ouid->value_len)) {
 				outbuf_puts(out, " (owner uid ");
 				outbuf_put(out, ouid->value, ouid->value_len);
@@ -86,7 +84,7 @@ static void put_summary_tail(struct format_ctx *ctx, const struct audit_event *e
 			first = false;
 			outbuf_puts(out, sa.family);
 			outbuf_putc(out, ':');
-			put_summary_value(out, sa.addr, sa.addr_len);
+			format_put_summary_value(out, sa.addr, sa.addr_len);
 			if (sa.port >= 0) {
 				outbuf_putc(out, ':');
 				outbuf_put_u64(out, (uint64_t)sa.port);
