@@ -12,6 +12,7 @@
 #include "decode-cmd.h"
 #include "stat-cmd.h"
 #include "monitor-cmd.h"
+#include "gather-cmd.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -158,6 +159,7 @@ static const struct {
 	{ "decode", decode_cmd_help, decode_cmd_main },
 	{ "stat", stat_cmd_help, stat_cmd_main },
 	{ "monitor", monitor_cmd_help, monitor_cmd_main },
+	{ "gather", gather_cmd_help, gather_cmd_main },
 };
 
 #define COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -14,6 +14,8 @@ static const char *const names[] = {
 	[FAULT_DECODER_STALL] = "decoder-stall",
 	[FAULT_RCVTIMEO] = "rcvtimeo",
 	[FAULT_SINK_FSYNC] = "sink-fsync",
+	[FAULT_GATHER_NO_ACK] = "gather-no-ack",
+	[FAULT_GATHER_EXIT] = "gather-exit",
 };
 
 /* Written before any thread starts (fault_arm), read by all after. */
@@ -44,7 +46,8 @@ int fault_arm(const char *spec, char *err, size_t err_size)
 	}
 	snprintf(err, err_size,
 		 "NEEDLE_TEST_FAULT=%s: not a fault (listener-recv[:N], listener-alloc, "
-		 "decoder-assembler[:N], decoder-stall[:N], rcvtimeo, sink-fsync); it is for tests only, unset it",
+		 "decoder-assembler[:N], decoder-stall[:N], rcvtimeo, sink-fsync, gather-no-ack[:N], "
+		 "gather-exit[:N]); it is for tests only, unset it",
 		 spec);
 	return -EINVAL;
 }

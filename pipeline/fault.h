@@ -5,6 +5,7 @@
  * allocation failure, an fsync error at shutdown).
  *
  *   NEEDLE_TEST_FAULT=NAME[:N]   read once, by fault_init(), at `needle run`
+ *                                (and `needle gather`)
  *
  *   listener-recv[:N]      listener 0's recvmmsg() fails with EIO once it has
  *                          passed N records (default 0) to the rings
@@ -17,6 +18,11 @@
  *                          is asked to stop (then it drains as usual)
  *   rcvtimeo               setting the data socket's receive timeout fails
  *   sink-fsync             the first output's fsync() at shutdown fails (EIO)
+ *   gather-no-ack[:N]      needle gather sends no acknowledgement for the first
+ *                          N events it writes, as if each were lost on the way
+ *   gather-exit[:N]        needle gather exits (status 9) once N events are
+ *                          written, after the write and before acknowledging
+ *                          that batch, as a SIGKILL there would
  *
  * Each fault fires once (fault_take() consumes it), so one thread fails and
  * the others go on. Unset (as in any real deployment) nothing here costs
@@ -38,6 +44,8 @@ enum fault {
 	FAULT_DECODER_STALL,
 	FAULT_RCVTIMEO,
 	FAULT_SINK_FSYNC,
+	FAULT_GATHER_NO_ACK,
+	FAULT_GATHER_EXIT,
 };
 
 /* Arms the fault that spec names ("listener-recv:500"; NULL or "" arms

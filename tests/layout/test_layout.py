@@ -22,7 +22,7 @@ usage: test_layout.py SOURCE_ROOT
 import glob, os, re, sys
 
 root = sys.argv[1]
-ORDER = ["ringbuf", "decode", "context", "pipeline", "kernel", "daemon", "cli", "bench"]
+ORDER = ["ringbuf", "decode", "context", "pipeline", "gather", "kernel", "daemon", "cli", "bench"]
 results = []
 
 

@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: MIT */
+/* natslink: see natslink.h. */
+#include "natslink.h"
+
+#include <errno.h>
+#include <nats/nats.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SERVERS 32
+#define CONNECT_TIMEOUT_MS 2000
+#define RECONNECT_WAIT_MS 1000
+/* An ephemeral consumer (--follow) left by a gather that died goes after. */
+#define EPHEMERAL_IDLE_NS (30 * 1000000000ll)
+
+struct natslink {
+	natsOptions *opts;
+	natsConnection *nc;
+	jsCtx *js;
+	natsSubscription *sub;
+	natsMsgList batch;
+	char stream[256], consumer[256];
+	bool ephemeral;
+	char server[256];
+	atomic_uint disconnected, reconnected;  /* relaxed: counts, read later */
+	unsigned seen_disconnected, seen_reconnected;
+};
+
+/* libnats's own words for the last failure, else its status's. */
+static const char *why(natsStatus s)
+{
+	const char *last = nats_GetLastError(NULL);
+
+	return last && *last ? last : natsStatus_GetText(s);
+}
+
+static void on_disconnected(natsConnection *nc, void *arg)
+{
+	struct natslink *l = arg;
+
+	(void)nc;
+	atomic_fetch_add_explicit(&l->disconnected, 1, memory_order_relaxed);
+}
+
+static void on_reconnected(natsConnection *nc, void *arg)
+{
+	struct natslink *l = arg;
+
+	(void)nc;
+	atomic_fetch_add_explicit(&l->reconnected, 1, memory_order_relaxed);
+}
+
+/* The servers of a comma-separated list, each trimmed; 0 or -EINVAL. */
+static int set_servers(natsOptions *opts, const char *urls, char *err, size_t err_size)
+{
+	char *copy = strdup(urls), *save = NULL, *tok;
+	const char *list[MAX_SERVERS];
+	int n = 0, r = 0;
+	natsStatus s;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok += strspn(tok, " \t");
+		tok[strcspn(tok, " \t")] = '\0';
+		if (!*tok)
+			continue;
+		if (n == MAX_SERVERS) {
+			snprintf(err, err_size, "more than %d servers in '%s'", MAX_SERVERS, urls);
+			r = -EINVAL;
+			goto free_copy;
+		}
+		list[n++] = tok;
+	}
+	if (n == 0) {
+		snprintf(err, err_size, "no server in '%s'", urls);
+		r = -EINVAL;
+		goto free_copy;
+	}
+	if ((s = natsOptions_SetServers(opts, list, n)) != NATS_OK) {
+		snprintf(err, err_size, "'%s': %s", urls, why(s));
+		r = -EINVAL;
+	}
+free_copy:
+	free(copy);
+	return r;
+}
+
+static int set_options(struct natslink *l, const struct natslink_options *o, char *err,
+		       size_t err_size)
+{
+	natsOptions *opts = l->opts;
+	natsStatus s;
+	int r;
+
+	if ((r = set_servers(opts, o->urls, err, err_size)) < 0)
+		return r;
+	if ((s = natsOptions_SetName(opts, "needle gather")) != NATS_OK ||
+	    (s = natsOptions_SetMaxReconnect(opts, -1)) != NATS_OK ||
+	    (s = natsOptions_SetReconnectWait(opts, RECONNECT_WAIT_MS)) != NATS_OK ||
+	    (s = natsOptions_SetTimeout(opts, CONNECT_TIMEOUT_MS)) != NATS_OK ||
+	    (s = natsOptions_SetDisconnectedCB(opts, on_disconnected, l)) != NATS_OK ||
+	    (s = natsOptions_SetReconnectedCB(opts, on_reconnected, l)) != NATS_OK) {
+		snprintf(err, err_size, "setting up the connection: %s", why(s));
+		return -ENOMEM;
+	}
+	if (o->creds && (s = natsOptions_SetUserCredentialsFromFiles(opts, o->creds, NULL)) != NATS_OK) {
+		snprintf(err, err_size, "--creds %s: %s", o->creds, why(s));
+		return -EINVAL;
+	}
+	if (o->user && (s = natsOptions_SetUserInfo(opts, o->user, o->password)) != NATS_OK) {
+		snprintf(err, err_size, "--user: %s", why(s));
+		return -EINVAL;
+	}
+	if (o->token && (s = natsOptions_SetToken(opts, o->token)) != NATS_OK) {
+		snprintf(err, err_size, "--token: %s", why(s));
+		return -EINVAL;
+	}
+	if (o->tls_ca && ((s = natsOptions_SetSecure(opts, true)) != NATS_OK ||
+			  (s = natsOptions_LoadCATrustedCertificates(opts, o->tls_ca)) != NATS_OK)) {
+		snprintf(err, err_size, "--tls-ca %s: %s", o->tls_ca, why(s));
+		return -EINVAL;
+	}
+	if (o->tls_cert &&
+	    (s = natsOptions_LoadCertificatesChain(opts, o->tls_cert, o->tls_key)) != NATS_OK) {
+		snprintf(err, err_size, "--tls-cert %s, --tls-key %s: %s", o->tls_cert,
+			 o->tls_key ? o->tls_key : "(none)", why(s));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int natslink_connect(const struct natslink_options *o, struct natslink **ret, char *err,
+		     size_t err_size)
+{
+	struct natslink *l = calloc(1, sizeof(*l));
+	natsStatus s;
+	int r;
+
+	if (!l) {
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	if ((s = natsOptions_Create(&l->opts)) != NATS_OK) {
+		snprintf(err, err_size, "the NATS library: %s", why(s));
+		r = -ENOMEM;
+		goto free_link;
+	}
+	if ((r = set_options(l, o, err, err_size)) < 0)
+		goto free_link;
+	s = natsConnection_Connect(&l->nc, l->opts);
+	switch (s) {
+	case NATS_OK:
+		break;
+	case NATS_NO_SERVER:
+		snprintf(err, err_size, "cannot connect to %s: %s (is nats-server running there, "
+					"and listening on that address and port?)",
+			 o->urls, why(s));
+		r = -EHOSTUNREACH;
+		goto free_link;
+	case NATS_CONNECTION_AUTH_FAILED:
+	case NATS_NOT_PERMITTED:
+		snprintf(err, err_size, "%s refused the credentials: %s (--creds, --user and "
+					"--password, or --token)",
+			 o->urls, why(s));
+		r = -EACCES;
+		goto free_link;
+	case NATS_SECURE_CONNECTION_REQUIRED:
+		snprintf(err, err_size, "%s asks for TLS: give --tls-ca (or a tls:// URL)", o->urls);
+		r = -EPROTO;
+		goto free_link;
+	default:
+		snprintf(err, err_size, "cannot connect to %s: %s", o->urls, why(s));
+		r = -EPROTO;
+		goto free_link;
+	}
+	if ((s = natsConnection_JetStream(&l->js, l->nc, NULL)) != NATS_OK) {
+		snprintf(err, err_size, "JetStream: %s", why(s));
+		r = -ENOMEM;
+		goto free_link;
+	}
+	*ret = l;
+	return 0;
+free_link:
+	natslink_close(l);
+	return r;
+}
+
+void natslink_close(struct natslink *l)
+{
+	if (!l)
+		return;
+	natslink_batch_done(l);
+	if (l->nc && natsConnection_Status(l->nc) == NATS_CONN_STATUS_CONNECTED)
+		natsConnection_FlushTimeout(l->nc, 2000); /* the last acknowledgements */
+	if (l->sub) {
+		natsSubscription_Unsubscribe(l->sub);
+		natsSubscription_Destroy(l->sub);
+	}
+	if (l->ephemeral && l->js && l->consumer[0])
+		js_DeleteConsumer(l->js, l->stream, l->consumer, NULL, NULL);
+	jsCtx_Destroy(l->js);
+	if (l->nc) {
+		natsConnection_Close(l->nc);
+		natsConnection_Destroy(l->nc);
+	}
+	natsOptions_Destroy(l->opts);
+	free(l);
+}
+
+const char *natslink_server(struct natslink *l)
+{
+	if (!l->nc || natsConnection_GetConnectedUrl(l->nc, l->server, sizeof(l->server)) != NATS_OK)
+		l->server[0] = '\0';
+	return l->server;
+}
+
+/* The stream is there, and JetStream answers. */
+static int check_stream(struct natslink *l, const char *stream, char *err, size_t err_size)
+{
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s = js_GetStreamInfo(&si, l->js, stream, NULL, &jerr);
+
+	jsStreamInfo_Destroy(si);
+	if (s == NATS_OK)
+		return 0;
+	if (jerr == JSStreamNotFoundErr || s == NATS_NOT_FOUND) {
+		snprintf(err, err_size, "no stream %s on %s: needle run makes it at its first "
+					"connection (nats_stream); or name the stream with --stream",
+			 stream, natslink_server(l));
+		return -ENOENT;
+	}
+	if (jerr == JSNotEnabledErr || jerr == JSNotEnabledForAccountErr || s == NATS_NO_RESPONDERS ||
+	    s == NATS_TIMEOUT) {
+		snprintf(err, err_size, "JetStream does not answer on %s: %s (is it enabled: "
+					"nats-server -js, or jetstream in its configuration?)",
+			 natslink_server(l), why(s));
+		return -ENOTSUP;
+	}
+	snprintf(err, err_size, "stream %s on %s: %s", stream, natslink_server(l), why(s));
+	return -EIO;
+}
+
+/* An existing durable fits: a pull consumer, explicit acks, the filter
+ * asked for, and no --since (it resumes where it is). */
+static int check_durable(const jsConsumerInfo *ci, const struct natslink_consumer *c, char *err,
+			 size_t err_size)
+{
+	const jsConsumerConfig *cc = ci->Config;
+	const char *filter = cc && cc->FilterSubject ? cc->FilterSubject : "";
+
+	if (c->since_ns) {
+		snprintf(err, err_size, "consumer %s of stream %s exists: it resumes where it left "
+					"off, and --since applies to a new one (give another "
+					"--durable NAME, or delete it: nats consumer rm %s %s)",
+			 c->durable, c->stream, c->stream, c->durable);
+		return -EEXIST;
+	}
+	if (!cc || (cc->DeliverSubject && *cc->DeliverSubject) || cc->AckPolicy != js_AckExplicit) {
+		snprintf(err, err_size, "consumer %s of stream %s is not a pull consumer with "
+					"explicit acknowledgements: give gather a --durable NAME "
+					"of its own",
+			 c->durable, c->stream);
+		return -EINVAL;
+	}
+	if (c->subject && strcmp(filter, c->subject) != 0) {
+		snprintf(err, err_size, "consumer %s of stream %s takes the subjects '%s', not "
+					"'%s': give another --durable NAME for that filter",
+			 c->durable, c->stream, *filter ? filter : "(all)", c->subject);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int natslink_subscribe(struct natslink *l, const struct natslink_consumer *c, char *err,
+		       size_t err_size)
+{
+	jsConsumerInfo *ci = NULL;
+	jsConsumerConfig cc;
+	jsSubOptions so;
+	jsErrCode jerr = 0;
+	natsStatus s = NATS_ERR;
+	int r;
+
+	if ((r = check_stream(l, c->stream, err, err_size)) < 0)
+		return r;
+	snprintf(l->stream, sizeof(l->stream), "%s", c->stream);
+	if (c->durable) {
+		s = js_GetConsumerInfo(&ci, l->js, c->stream, c->durable, NULL, &jerr);
+		if (s == NATS_OK) {
+			r = check_durable(ci, c, err, err_size);
+			jsConsumerInfo_Destroy(ci);
+			ci = NULL;
+			if (r < 0)
+				return r;
+		} else if (jerr != JSConsumerNotFoundErr && s != NATS_NOT_FOUND) {
+			snprintf(err, err_size, "consumer %s of stream %s: %s", c->durable, c->stream,
+				 why(s));
+			return -EIO;
+		}
+	}
+	if (!c->durable || s != NATS_OK) {
+		jsConsumerConfig_Init(&cc);
+		cc.Durable = c->durable;
+		cc.AckPolicy = js_AckExplicit;
+		cc.AckWait = c->ack_wait_ms * 1000000;
+		cc.MaxAckPending = c->max_ack_pending;
+		cc.FilterSubject = c->subject;
+		cc.DeliverPolicy = c->since_ns ? js_DeliverByStartTime
+				   : c->deliver_new ? js_DeliverNew
+						    : js_DeliverAll;
+		cc.OptStartTime = c->since_ns;
+		if (!c->durable)
+			cc.InactiveThreshold = EPHEMERAL_IDLE_NS;
+		if ((s = js_AddConsumer(&ci, l->js, c->stream, &cc, NULL, &jerr)) != NATS_OK) {
+			snprintf(err, err_size, "cannot make consumer %s of stream %s: %s",
+				 c->durable ? c->durable : "(ephemeral)", c->stream, why(s));
+			return -EIO;
+		}
+	}
+	snprintf(l->consumer, sizeof(l->consumer), "%s",
+		 c->durable ? c->durable : ci && ci->Name ? ci->Name : "");
+	jsConsumerInfo_Destroy(ci);
+	l->ephemeral = !c->durable;
+	jsSubOptions_Init(&so);
+	so.Stream = l->stream;
+	so.Consumer = l->consumer;
+	if ((s = js_PullSubscribe(&l->sub, l->js, NULL, c->durable, NULL, &so, &jerr)) != NATS_OK) {
+		snprintf(err, err_size, "cannot bind to consumer %s of stream %s: %s", l->consumer,
+			 c->stream, why(s));
+		return -EIO;
+	}
+	return 0;
+}
+
+const char *natslink_consumer_name(struct natslink *l)
+{
+	return l->consumer;
+}
+
+int natslink_fetch(struct natslink *l, unsigned max, int timeout_ms, char *err, size_t err_size)
+{
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	natslink_batch_done(l);
+	s = natsSubscription_Fetch(&l->batch, l->sub, (int)max, timeout_ms, &jerr);
+	if (s == NATS_OK)
+		return l->batch.Count;
+	if (s == NATS_TIMEOUT)
+		return 0;
+	snprintf(err, err_size, "fetching from consumer %s: %s", l->consumer, why(s));
+	return s == NATS_CONNECTION_CLOSED ? -ENOTCONN : -EAGAIN;
+}
+
+const char *natslink_header(struct natslink *l, unsigned i, const char *key)
+{
+	const char *v = NULL;
+
+	return natsMsgHeader_Get(l->batch.Msgs[i], key, &v) == NATS_OK ? v : NULL;
+}
+
+void natslink_payload(struct natslink *l, unsigned i, const char **ret_data, size_t *ret_len)
+{
+	*ret_data = natsMsg_GetData(l->batch.Msgs[i]);
+	*ret_len = (size_t)natsMsg_GetDataLength(l->batch.Msgs[i]);
+	if (!*ret_data)
+		*ret_data = "";
+}
+
+const char *natslink_subject(struct natslink *l, unsigned i)
+{
+	const char *s = natsMsg_GetSubject(l->batch.Msgs[i]);
+
+	return s ? s : "";
+}
+
+void natslink_sequence(struct natslink *l, unsigned i, uint64_t *ret_stream_seq,
+		       uint64_t *ret_delivered)
+{
+	jsMsgMetaData *meta = NULL;
+
+	*ret_stream_seq = *ret_delivered = 0;
+	if (natsMsg_GetMetaData(&meta, l->batch.Msgs[i]) == NATS_OK) {
+		*ret_stream_seq = meta->Sequence.Stream;
+		*ret_delivered = meta->NumDelivered;
+	}
+	jsMsgMetaData_Destroy(meta);
+}
+
+int natslink_ack(struct natslink *l, unsigned i)
+{
+	return natsMsg_Ack(l->batch.Msgs[i], NULL) == NATS_OK ? 0 : -EIO;
+}
+
+int natslink_nak(struct natslink *l, unsigned i, int64_t delay_ms)
+{
+	return natsMsg_NakWithDelay(l->batch.Msgs[i], delay_ms, NULL) == NATS_OK ? 0 : -EIO;
+}
+
+int natslink_term(struct natslink *l, unsigned i)
+{
+	return natsMsg_Term(l->batch.Msgs[i], NULL) == NATS_OK ? 0 : -EIO;
+}
+
+void natslink_batch_done(struct natslink *l)
+{
+	if (l->batch.Msgs)
+		natsMsgList_Destroy(&l->batch);
+	l->batch = (natsMsgList){ 0 };
+}
+
+void natslink_take_news(struct natslink *l, struct natslink_news *ret)
+{
+	unsigned d = atomic_load_explicit(&l->disconnected, memory_order_relaxed);
+	unsigned r = atomic_load_explicit(&l->reconnected, memory_order_relaxed);
+
+	ret->disconnected = d - l->seen_disconnected;
+	ret->reconnected = r - l->seen_reconnected;
+	l->seen_disconnected = d;
+	l->seen_reconnected = r;
+}
+
+int natslink_consumer_state(struct natslink *l, uint64_t *ret_pending, uint64_t *ret_ack_pending)
+{
+	jsConsumerInfo *ci = NULL;
+	natsStatus s = js_GetConsumerInfo(&ci, l->js, l->stream, l->consumer, NULL, NULL);
+
+	if (s != NATS_OK)
+		return -EIO;
+	*ret_pending = ci->NumPending;
+	*ret_ack_pending = (uint64_t)ci->NumAckPending;
+	jsConsumerInfo_Destroy(ci);
+	return 0;
+}
