@@ -28,12 +28,17 @@ struct natslink {
 	unsigned seen_disconnected, seen_reconnected;
 };
 
-/* libnats's own words for the last failure, else its status's. */
+/* libnats's own words for the last failure (without the "(conn.c:1905): "
+ * of its source it starts with), else its status's. */
 static const char *why(natsStatus s)
 {
-	const char *last = nats_GetLastError(NULL);
+	const char *last = nats_GetLastError(NULL), *text;
 
-	return last && *last ? last : natsStatus_GetText(s);
+	if (!last || !*last)
+		return natsStatus_GetText(s);
+	if (last[0] == '(' && (text = strstr(last, "): ")))
+		return text + 3;
+	return last;
 }
 
 static void on_disconnected(natsConnection *nc, void *arg)
@@ -228,8 +233,8 @@ static int check_stream(struct natslink *l, const char *stream, char *err, size_
 	if (s == NATS_OK)
 		return 0;
 	if (jerr == JSStreamNotFoundErr || s == NATS_NOT_FOUND) {
-		snprintf(err, err_size, "no stream %s on %s: needle run makes it at its first "
-					"connection (nats_stream); or name the stream with --stream",
+		snprintf(err, err_size, "no stream %s on %s: needle run (output = nats) makes it "
+					"when it first connects; or name another with --stream",
 			 stream, natslink_server(l));
 		return -ENOENT;
 	}

@@ -23,8 +23,11 @@ and what the server says of each consumer (pending, awaiting ack):
     it can be;
   - --since, -f summary (from JSON and from RAW, equal to needle decode's),
     -f raw, --follow (only what comes after it started);
-  - errors: no server, no stream, --since on an existing durable, bad
-    options (exit 2).
+  - TLS with a client certificate and a password, a token (servers of
+    their own, certificates made by openssl): the right ones connect, the
+    wrong ones exit 1 said;
+  - errors: no server, no stream, no JetStream, --since on an existing
+    durable, bad options (exit 2).
 usage: test_gather.py NEEDLE HELPER CORPUS_DIR   (TAP)"""
 import datetime, glob, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
 
@@ -381,7 +384,63 @@ try:
          rc == 0 and g.stdout().splitlines() == ["web5 " + l for l in SUMMARY[20:70]],
          f"exit {rc}", g.stdout()[:400], g.stderr())
 
-    # 12. Errors.
+    # 12. TLS with a client certificate and a user's password, and a
+    # token, on servers of their own (no stream there: getting as far as
+    # "no stream" shows the connection was made).
+    tls = os.path.join(top, "tls")
+    os.makedirs(tls)
+
+    def ssl(*args):
+        subprocess.run(["openssl", *args], cwd=tls, check=True, capture_output=True)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    ssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=ca")
+    for name, ext in (("srv", "subjectAltName=IP:127.0.0.1"), ("cli", "extendedKeyUsage=clientAuth")):
+        open(os.path.join(tls, f"{name}.ext"), "w").write(ext + "\n")
+        ssl("req", *ec, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+        ssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
+    t = lambda n: os.path.join(tls, n)
+    servers = {}
+    for kind, extra in (("tls", ["--user", "gu", "--pass", "gp", "--tlsverify", "--tlscert",
+                                 t("srv.pem"), "--tlskey", t("srv.key"), "--tlscacert",
+                                 t("ca.pem")]),
+                        ("token", ["--auth", "s3cret"]), ("nojs", None)):
+        sp = free_port()
+        js = ["-js", "-sd", os.path.join(top, f"js-{kind}"), *extra] if extra else []
+        procs.append(subprocess.Popen(["nats-server", "-a", "127.0.0.1", "-p", str(sp), *js],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        servers[kind] = sp
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", sp), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+    tls_url = f"tls://127.0.0.1:{servers['tls']}"
+    tls_args = ["--tls-ca", t("ca.pem"), "--tls-cert", t("cli.pem"), "--tls-key", t("cli.key")]
+    probes = [
+        ("TLS, client certificate, user and password", [tls_url, "--user", "gu", "--password",
+                                                         "gp", *tls_args], "no stream NOPE"),
+        ("a wrong password", [tls_url, "--user", "gu", "--password", "no", *tls_args],
+         "refused the credentials"),
+        ("no client certificate", [tls_url, "--user", "gu", "--password", "gp", "--tls-ca",
+                                   t("ca.pem")], "cannot connect"),
+        ("a token", [f"nats://127.0.0.1:{servers['token']}", "--token", "s3cret"], "no stream NOPE"),
+        ("a wrong token", [f"nats://127.0.0.1:{servers['token']}", "--token", "nope"],
+         "refused the credentials"),
+        ("a server without JetStream", [f"nats://127.0.0.1:{servers['nojs']}"],
+         "JetStream does not answer"),
+    ]
+    wrong = []
+    for what, args, said in probes:
+        p = run(needle, "gather", "--nats", *args, "--stream", "NOPE", "--out", "-")
+        if p.returncode != 1 or said not in p.stderr:
+            wrong.append((what, p.returncode, p.stderr[:300]))
+    case("TLS, a client certificate, user and password, a token: connected with the right "
+         "ones, exit 1 said with the wrong ones or without JetStream", not wrong, *wrong)
+
+    # 13. Errors.
     closed = free_port()
     t0 = time.time()
     p = run(needle, "gather", "--nats", f"nats://127.0.0.1:{closed}", "--out", os.path.join(top, "x"))
