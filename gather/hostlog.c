@@ -281,7 +281,7 @@ static int read_lz4(struct tail *t, int fd, char *in, uint64_t *ret_good)
 
 			if (LZ4F_isError(hint)) {
 				r = -EBADMSG;
-				goto stop;
+				goto free_dctx;
 			}
 			take_text(t, out, dst);
 			used += src;
@@ -293,7 +293,7 @@ static int read_lz4(struct tail *t, int fd, char *in, uint64_t *ret_good)
 		}
 		off += (uint64_t)n;
 	}
-stop:
+free_dctx:
 	t->count = count_at_good;
 	*ret_good = good;
 	LZ4F_freeDecompressionContext(dctx);

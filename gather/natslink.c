@@ -10,6 +10,7 @@
 #include <string.h>
 
 #define MAX_SERVERS 32
+#define MAX_BATCH 1024
 #define CONNECT_TIMEOUT_MS 2000
 #define RECONNECT_WAIT_MS 1000
 /* An ephemeral consumer (--follow) left by a gather that died goes after. */
@@ -19,8 +20,11 @@ struct natslink {
 	natsOptions *opts;
 	natsConnection *nc;
 	jsCtx *js;
-	natsSubscription *sub;
-	natsMsgList batch;
+	natsSubscription *sub;     /* a plain subscription to inbox (see fetch) */
+	natsInbox *inbox;
+	char next[600];            /* $JS.API.CONSUMER.MSG.NEXT.STREAM.CONSUMER */
+	natsMsg *batch[MAX_BATCH];
+	unsigned count;
 	char stream[256], consumer[256];
 	bool ephemeral;
 	char server[256];
@@ -204,6 +208,7 @@ void natslink_close(struct natslink *l)
 		natsSubscription_Unsubscribe(l->sub);
 		natsSubscription_Destroy(l->sub);
 	}
+	natsInbox_Destroy(l->inbox);
 	if (l->ephemeral && l->js && l->consumer[0])
 		js_DeleteConsumer(l->js, l->stream, l->consumer, NULL, NULL);
 	jsCtx_Destroy(l->js);
@@ -212,6 +217,10 @@ void natslink_close(struct natslink *l)
 		natsConnection_Destroy(l->nc);
 	}
 	natsOptions_Destroy(l->opts);
+	/* libnats calls on_disconnected from a thread of its own as the
+	 * connection closes, maybe after the calls above return: wait for its
+	 * threads to end before l goes (ASan saw the late write otherwise). */
+	nats_CloseAndWait(2000);
 	free(l);
 }
 
@@ -223,6 +232,11 @@ const char *natslink_server(struct natslink *l)
 }
 
 /* The stream is there, and JetStream answers. */
+static const char *inbox_text(struct natslink *l)
+{
+	return (const char *)l->inbox;
+}
+
 static int check_stream(struct natslink *l, const char *stream, char *err, size_t err_size)
 {
 	jsStreamInfo *si = NULL;
@@ -247,6 +261,19 @@ static int check_stream(struct natslink *l, const char *stream, char *err, size_
 	}
 	snprintf(err, err_size, "stream %s on %s: %s", stream, natslink_server(l), why(s));
 	return -EIO;
+}
+
+/* libnats 3.4.1 (nats_EncodeTimeUTC) writes the fraction of a time as
+ * ".%lld" of its nanoseconds, without the leading zeros: 10.082499 s goes
+ * to the server as 10.82499 s, and a consumer meant to start there starts
+ * most of a second later, past the events in between. A start time whose
+ * fraction is under 0.1 s is therefore taken from its whole second: a few
+ * events more, never fewer. */
+static int64_t since_for_libnats(int64_t ns)
+{
+	int64_t fraction = ns % 1000000000;
+
+	return fraction > 0 && fraction < 100000000 ? ns - fraction : ns;
 }
 
 /* An existing durable fits: a pull consumer, explicit acks, the filter
@@ -285,7 +312,6 @@ int natslink_subscribe(struct natslink *l, const struct natslink_consumer *c, ch
 {
 	jsConsumerInfo *ci = NULL;
 	jsConsumerConfig cc;
-	jsSubOptions so;
 	jsErrCode jerr = 0;
 	natsStatus s = NATS_ERR;
 	int r;
@@ -317,7 +343,7 @@ int natslink_subscribe(struct natslink *l, const struct natslink_consumer *c, ch
 		cc.DeliverPolicy = c->since_ns ? js_DeliverByStartTime
 				   : c->deliver_new ? js_DeliverNew
 						    : js_DeliverAll;
-		cc.OptStartTime = c->since_ns;
+		cc.OptStartTime = since_for_libnats(c->since_ns);
 		if (!c->durable)
 			cc.InactiveThreshold = EPHEMERAL_IDLE_NS;
 		if ((s = js_AddConsumer(&ci, l->js, c->stream, &cc, NULL, &jerr)) != NATS_OK) {
@@ -330,12 +356,12 @@ int natslink_subscribe(struct natslink *l, const struct natslink_consumer *c, ch
 		 c->durable ? c->durable : ci && ci->Name ? ci->Name : "");
 	jsConsumerInfo_Destroy(ci);
 	l->ephemeral = !c->durable;
-	jsSubOptions_Init(&so);
-	so.Stream = l->stream;
-	so.Consumer = l->consumer;
-	if ((s = js_PullSubscribe(&l->sub, l->js, NULL, c->durable, NULL, &so, &jerr)) != NATS_OK) {
-		snprintf(err, err_size, "cannot bind to consumer %s of stream %s: %s", l->consumer,
-			 c->stream, why(s));
+	snprintf(l->next, sizeof(l->next), "$JS.API.CONSUMER.MSG.NEXT.%s.%s", l->stream,
+		 l->consumer);
+	if ((s = natsInbox_Create(&l->inbox)) != NATS_OK ||
+	    (s = natsConnection_SubscribeSync(&l->sub, l->nc, l->inbox)) != NATS_OK) {
+		snprintf(err, err_size, "cannot subscribe to consumer %s of stream %s: %s",
+			 l->consumer, c->stream, why(s));
 		return -EIO;
 	}
 	return 0;
@@ -346,39 +372,109 @@ const char *natslink_consumer_name(struct natslink *l)
 	return l->consumer;
 }
 
+/* One pull request: up to max messages to the inbox; no_wait: answered at
+ * once (404 when there is none), else held by the server up to expires. */
+static natsStatus pull(struct natslink *l, unsigned max, bool no_wait, int64_t expires_ms)
+{
+	char req[128];
+
+	if (no_wait)
+		snprintf(req, sizeof(req), "{\"batch\":%u,\"no_wait\":true}", max);
+	else
+		snprintf(req, sizeof(req), "{\"batch\":%u,\"expires\":%lld}", max,
+			 (long long)expires_ms * 1000000);
+	return natsConnection_PublishRequestString(l->nc, l->next, inbox_text(l), req);
+}
+
+static int fetch_failed(struct natslink *l, natsStatus s, char *err, size_t err_size)
+{
+	snprintf(err, err_size, "fetching from consumer %s: %s", l->consumer, why(s));
+	return s == NATS_CONNECTION_CLOSED ? -ENOTCONN : -EAGAIN;
+}
+
+/*
+ * Why not natsSubscription_Fetch(): in libnats 3.4.1 (Debian 12) its
+ * _fetch() writes past the array of messages it allocated when the
+ * subscription already holds messages of an earlier request (after a
+ * reconnect, or a request that expired as messages came): heap corruption,
+ * seen here as "double free or corruption" in gather after a server
+ * restart. Fixed upstream in v3.10.0 (nats.c #749). So the pull is done
+ * here, as the JetStream API defines it: a request to
+ * $JS.API.CONSUMER.MSG.NEXT with this inbox as the reply subject, answered
+ * by the messages, then a status message (404 none, 408 expired, 409) that
+ * ends it; a message of an earlier request is taken like any other, and
+ * never more than max.
+ */
 int natslink_fetch(struct natslink *l, unsigned max, int timeout_ms, char *err, size_t err_size)
 {
-	jsErrCode jerr = 0;
+	int64_t deadline = nats_Now() + timeout_ms;
+	bool waiting = false;
 	natsStatus s;
 
 	natslink_batch_done(l);
-	s = natsSubscription_Fetch(&l->batch, l->sub, (int)max, timeout_ms, &jerr);
-	if (s == NATS_OK)
-		return l->batch.Count;
-	if (s == NATS_TIMEOUT)
-		return 0;
-	snprintf(err, err_size, "fetching from consumer %s: %s", l->consumer, why(s));
-	return s == NATS_CONNECTION_CLOSED ? -ENOTCONN : -EAGAIN;
+	if (max > MAX_BATCH)
+		max = MAX_BATCH;
+	if ((s = pull(l, max, true, 0)) != NATS_OK)
+		return fetch_failed(l, s, err, err_size);
+	while (l->count < max) {
+		int64_t left = deadline - nats_Now();
+		const char *status = NULL, *desc = NULL;
+		natsMsg *m = NULL;
+
+		if (left <= 0)
+			break;
+		s = natsSubscription_NextMsg(&m, l->sub, left);
+		if (s == NATS_TIMEOUT)
+			break;
+		if (s != NATS_OK)
+			return fetch_failed(l, s, err, err_size);
+		if (natsMsg_GetDataLength(m) > 0 || natsMsgHeader_Get(m, "Status", &status) != NATS_OK) {
+			l->batch[l->count++] = m; /* a message of the stream */
+			continue;
+		}
+		if (strncmp(status, "100", 3) == 0) {
+			natsMsg_Destroy(m); /* a heartbeat */
+			continue;
+		}
+		if (l->count) {
+			natsMsg_Destroy(m); /* a request ended: take what came */
+			break;
+		}
+		if (strncmp(status, "404", 3) == 0 || strncmp(status, "408", 3) == 0) {
+			natsMsg_Destroy(m);
+			/* Nothing now: wait for what comes, up to the deadline. */
+			if (!waiting && left > 20 && (s = pull(l, max, false, left - 10)) != NATS_OK)
+				return fetch_failed(l, s, err, err_size);
+			waiting = true;
+			continue;
+		}
+		natsMsgHeader_Get(m, "Description", &desc);
+		snprintf(err, err_size, "fetching from consumer %s: %s %s", l->consumer, status,
+			 desc ? desc : "");
+		natsMsg_Destroy(m);
+		return -EAGAIN;
+	}
+	return (int)l->count;
 }
 
 const char *natslink_header(struct natslink *l, unsigned i, const char *key)
 {
 	const char *v = NULL;
 
-	return natsMsgHeader_Get(l->batch.Msgs[i], key, &v) == NATS_OK ? v : NULL;
+	return natsMsgHeader_Get(l->batch[i], key, &v) == NATS_OK ? v : NULL;
 }
 
 void natslink_payload(struct natslink *l, unsigned i, const char **ret_data, size_t *ret_len)
 {
-	*ret_data = natsMsg_GetData(l->batch.Msgs[i]);
-	*ret_len = (size_t)natsMsg_GetDataLength(l->batch.Msgs[i]);
+	*ret_data = natsMsg_GetData(l->batch[i]);
+	*ret_len = (size_t)natsMsg_GetDataLength(l->batch[i]);
 	if (!*ret_data)
 		*ret_data = "";
 }
 
 const char *natslink_subject(struct natslink *l, unsigned i)
 {
-	const char *s = natsMsg_GetSubject(l->batch.Msgs[i]);
+	const char *s = natsMsg_GetSubject(l->batch[i]);
 
 	return s ? s : "";
 }
@@ -389,33 +485,47 @@ void natslink_sequence(struct natslink *l, unsigned i, uint64_t *ret_stream_seq,
 	jsMsgMetaData *meta = NULL;
 
 	*ret_stream_seq = *ret_delivered = 0;
-	if (natsMsg_GetMetaData(&meta, l->batch.Msgs[i]) == NATS_OK) {
+	if (natsMsg_GetMetaData(&meta, l->batch[i]) == NATS_OK) {
 		*ret_stream_seq = meta->Sequence.Stream;
 		*ret_delivered = meta->NumDelivered;
 	}
 	jsMsgMetaData_Destroy(meta);
 }
 
+/* The JetStream acknowledgements, as the API defines them: a message to
+ * the message's reply subject ($JS.ACK...). */
+static int reply(struct natslink *l, unsigned i, const char *body)
+{
+	const char *to = natsMsg_GetReply(l->batch[i]);
+
+	if (!to || strncmp(to, "$JS.ACK.", 8) != 0)
+		return -EINVAL;
+	return natsConnection_PublishString(l->nc, to, body) == NATS_OK ? 0 : -EIO;
+}
+
 int natslink_ack(struct natslink *l, unsigned i)
 {
-	return natsMsg_Ack(l->batch.Msgs[i], NULL) == NATS_OK ? 0 : -EIO;
+	return reply(l, i, "+ACK");
 }
 
 int natslink_nak(struct natslink *l, unsigned i, int64_t delay_ms)
 {
-	return natsMsg_NakWithDelay(l->batch.Msgs[i], delay_ms, NULL) == NATS_OK ? 0 : -EIO;
+	char body[64];
+
+	snprintf(body, sizeof(body), "-NAK {\"delay\":%lld}", (long long)delay_ms * 1000000);
+	return reply(l, i, body);
 }
 
 int natslink_term(struct natslink *l, unsigned i)
 {
-	return natsMsg_Term(l->batch.Msgs[i], NULL) == NATS_OK ? 0 : -EIO;
+	return reply(l, i, "+TERM");
 }
 
 void natslink_batch_done(struct natslink *l)
 {
-	if (l->batch.Msgs)
-		natsMsgList_Destroy(&l->batch);
-	l->batch = (natsMsgList){ 0 };
+	for (unsigned i = 0; i < l->count; i++)
+		natsMsg_Destroy(l->batch[i]);
+	l->count = 0;
 }
 
 void natslink_take_news(struct natslink *l, struct natslink_news *ret)

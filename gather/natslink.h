@@ -52,8 +52,9 @@ struct natslink;
 int natslink_connect(const struct natslink_options *o, struct natslink **ret, char *err,
 		     size_t err_size);
 
-/* Drains what is in flight (acknowledgements sent), closes, frees. NULL
- * is fine. */
+/* Sends what is in flight (acknowledgements), closes, and closes the NATS
+ * library, waiting for its threads to end (so no callback of theirs runs
+ * on freed memory): once per process. NULL is fine. */
 void natslink_close(struct natslink *l);
 
 /* The server in use, "" when none. */
