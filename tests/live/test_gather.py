@@ -21,8 +21,10 @@ and what the server says of each consumer (pending, awaiting ack):
     window) is written once;
   - a file that cannot be written: nothing acknowledged, all written once
     it can be;
-  - --since, -f summary (from JSON and from RAW, equal to needle decode's),
-    -f raw, --follow (only what comes after it started);
+  - the server stopped and started again under gather: it reconnects;
+  - --since (a time with a fraction under 0.1 s), -f summary (from JSON and
+    from RAW, equal to needle decode's), -f raw, -f enriched (equal to
+    needle decode's), --follow (only what comes after it started);
   - TLS with a client certificate and a password, a token (servers of
     their own, certificates made by openssl): the right ones connect, the
     wrong ones exit 1 said;
@@ -207,8 +209,10 @@ try:
          st, f"exit {rc}", {h: (len(files[h]), len(set(files[h]))) for h in files}, err)
     same = (open(os.path.join(d1, "web1.json")).read() == "".join(JSON_LINES[:800]) and
             open(os.path.join(d1, "db1.json")).read() == "".join(JSON_LINES[:800]))
-    case("a JSON message written as it came; a RAW one decoded again equals needle decode's JSON",
-         same, err)
+    modes = (os.stat(d1).st_mode & 0o777, os.stat(os.path.join(d1, "web1.json")).st_mode & 0o777)
+    case("a JSON message written as it came; a RAW one decoded again equals needle decode's "
+         "JSON; the folder 0700, the files 0600", same and modes == (0o700, 0o600),
+         f"modes {modes[0]:o} {modes[1]:o}", err)
     case("a message that is not needle's is refused, said, not written, not sent again",
          summary_line(err) == (2401, 2400, 3, 0, 1) and "not one of needle's events" in err and
          not glob.glob(os.path.join(d1, "stranger*")) and state("g1") == (0, 0),
@@ -380,6 +384,23 @@ try:
          ok and open(os.path.join(d8, "db1.log")).read() == want and
          not os.path.exists(os.path.join(d8, "web1.log")) and
          ids_of(os.path.join(d8, "web1.json")) == IDS[:1000], st, sorted(os.listdir(d8)))
+
+    # -f enriched: RAW messages as needle decode -f enriched writes the same
+    # records (the names of this machine, both).
+    d10 = os.path.join(top, "d10")
+    g = Gather("--out", d10, "-f", "enriched", "--durable", "e1", "--subject",
+               "needle.events.db1")
+    ok, st = drained("e1")
+    g.stop()
+    enriched = {}
+    # (not splitlines(): ENRICHED's 0x1d is a line boundary to it)
+    for line in subprocess.run([needle, "decode", "-f", "enriched", LOG], capture_output=True,
+                               text=True).stdout.split("\n")[:-1]:
+        line += "\n"
+        enriched.setdefault(re.search(r"msg=audit\(([^)]+)\)", line).group(1), []).append(line)
+    want = "".join("".join(enriched[i]) for i in IDS[:800])
+    case("-f enriched: RAW messages as needle decode -f enriched writes them",
+         ok and open(os.path.join(d10, "db1.log")).read() == want, st, sorted(os.listdir(d10)))
 
     # 11. --follow: only what is published after it started, as summaries.
     pub("web5", "json", 0, 20)
