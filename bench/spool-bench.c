@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	       (double)data_len / 1e6 /
 		       (median(t_append, rounds) > median(t_read, rounds) ? median(t_append, rounds)
 									  : median(t_read, rounds)));
-	printf("ack %.1f us a call (the floor file renamed), open %.0f ns a message spooled "
+	printf("ack %.1f us a call (the floor written, segments below it unlinked), open %.0f ns a message spooled "
 	       "(read through, CRCs checked)\n",
 	       median(t_ack, rounds) * 1e6, median(t_open, rounds) * 1e9);
 	printf("median of %d rounds (checksum %" PRIu64 ")\n", rounds, sum);
