@@ -568,6 +568,12 @@ int spool_read(struct spool *s, uint64_t from, size_t max, size_t max_bytes,
 			r = (int)n;
 			goto forget_batch;
 		}
+		if (n == 0) { /* the file ends before the size the spool knows */
+			r = spool_seg_cut(s, c->idx, c->off, c->seq, g->size, true, err, err_size);
+			if (r < 0)
+				goto forget_batch;
+			continue;
+		}
 		while (p < (uint64_t)n) {
 			const unsigned char *q = (unsigned char *)b->bytes + base + p;
 			struct spool_msg *m;

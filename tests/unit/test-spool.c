@@ -585,6 +585,21 @@ TEST(rot_in_an_older_segment)
 	sp_open(dir, 1u << 30, 1024);
 	CHECK_EQ(stats().lost, 0);
 	CHECK_EQ(stats().messages, before - (n2 - 1));
+
+	/* The third segment cut short behind the spool's back, right where
+	 * the reader stands: the read finds nothing there, cuts, goes on. */
+	before = stats().messages;
+	CHECK_EQ(spool_read(sp, first[2], 2, SIZE_MAX, &batch, err, sizeof(err)), 0);
+	CHECK_EQ(batch.count, 2);
+	seg_path(path, sizeof(path), dir, first[2]);
+	nrec = seg_parse(path, rec, 64, &size);
+	CHECK(nrec > 2);
+	CHECK(truncate(path, (off_t)rec[2].off) == 0);
+	CHECK_EQ(spool_read(sp, first[2] + 2, 1, SIZE_MAX, &batch, err, sizeof(err)), 0);
+	CHECK_EQ(batch.count, 1);
+	CHECK_EQ(batch.msg[0].seq, first[3]);
+	CHECK_EQ(stats().lost, nrec - 2);
+	CHECK_EQ(stats().messages, before - (nrec - 2));
 	CHECK_EQ(spool_ack(sp, 60, err, sizeof(err)), 0);
 	CHECK_EQ(stats().messages, 0);
 }
