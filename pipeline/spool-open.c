@@ -252,6 +252,8 @@ int spool_open_sized(const char *dir, uint64_t max_bytes, uint64_t segment_bytes
 	uint64_t floor = 0, records = 0;
 	int r;
 
+	if (s)
+		s->dirfd = s->tail_fd = s->floor_fd = s->rd.fd = s->floor.fd = -1;
 	if (!s || !(s->dir = strdup(dir)) || !(s->rd.cache = malloc(HOP_CACHE)) ||
 	    !(s->floor.cache = malloc(HOP_CACHE)) || !(s->wbuf = malloc(SCAN_CHUNK))) {
 		snprintf(err, err_size, "%s: out of memory", dir);
@@ -259,7 +261,6 @@ int spool_open_sized(const char *dir, uint64_t max_bytes, uint64_t segment_bytes
 		goto free_spool;
 	}
 	s->wbuf_cap = SCAN_CHUNK;
-	s->dirfd = s->tail_fd = s->floor_fd = s->rd.fd = s->floor.fd = -1;
 	s->max_bytes = max_bytes;
 	s->seg_bytes = segment_bytes ? segment_bytes : SPOOL_SEGMENT_BYTES;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {

@@ -512,7 +512,7 @@ static size_t read_want(const struct spool *s, size_t nmax, size_t bytes_left)
 	uint64_t avg = s->rec_avg ? s->rec_avg : 1024, n = nmax < 1024 ? nmax : 1024;
 	uint64_t want = n * avg;
 
-	if (want > bytes_left + n * HDR)
+	if (bytes_left < want && want - bytes_left > n * HDR) /* bytes_left may be SIZE_MAX */
 		want = bytes_left + n * HDR;
 	return want < READ_MIN ? READ_MIN : want > READ_MAX ? READ_MAX : (size_t)want;
 }
