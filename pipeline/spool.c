@@ -16,16 +16,12 @@
 #include "spool-disk.h"
 #include "crc32c.h"
 
-#include <dirent.h>
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Where segment idx's seqs end: the next one's name, or next_seq. */
