@@ -6,6 +6,7 @@
 #
 #   live_require [tap]      root (else skip), auditctl, a free socket
 #   live_setup KEY          temporary dir $LIVE_TOP, saved state, exit trap
+#                           (which also removes the files named in LIVE_FILES)
 #   live_start NAME CONF    needle --foreground with CONF lines (and no plugins
 #                           unless CONF names a plugin_dir); $started_pid
 #   live_stop PID           SIGTERM and wait; $? is needle's status
@@ -56,6 +57,8 @@ live_cleanup() {
 	local p
 	for p in "${LIVE_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${LIVE_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	# Files a test put outside its temp dir (a rules.d file of its own).
+	for p in "${LIVE_FILES[@]}"; do rm -f "$p"; done
 	ks_restore
 	# The recovery note of a needle this test killed is ours to remove.
 	for p in "${LIVE_PIDS[@]}"; do
@@ -69,6 +72,7 @@ live_setup() {
 	LIVE_KEY=$1
 	LIVE_TOP=$(mktemp -d)
 	LIVE_PIDS=()
+	LIVE_FILES=()
 	KS_SAVED=$(auditctl -s)
 	SETTINGS_BEFORE=$(ks_settings)
 	trap live_cleanup EXIT
