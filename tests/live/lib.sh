@@ -10,6 +10,9 @@
 #   live_start NAME CONF    needle --foreground with CONF lines (and no plugins
 #                           unless CONF names a plugin_dir); $started_pid
 #   live_stop PID           SIGTERM and wait; $? is needle's status
+#   live_wait_collecting STDERR [PID]
+#                           until needle's STDERR says it collects (0), PID
+#                           ended or 5 s passed (1)
 #   ks_settings             the settings a test may change, as auditctl -s prints
 
 ks_field() { printf '%s\n' "$1" | awk -v k="$2" '$1==k{print $2}'; }
@@ -53,6 +56,15 @@ ks_restore() {
 	[ "$f" = 2 ] || auditctl -f "$f" >/dev/null
 }
 
+live_wait_collecting() {
+	for _ in $(seq 50); do
+		grep -q "^needle: collecting" "$1" && return 0
+		[ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 live_cleanup() {
 	local p
 	for p in "${LIVE_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
@@ -89,7 +101,7 @@ $conf" ;; esac
 	"$NEEDLE" run --foreground -c "$LIVE_TOP/$name/needle.conf" 2> "$LIVE_TOP/$name/stderr" &
 	started_pid=$!
 	LIVE_PIDS+=("$started_pid")
-	for _ in $(seq 50); do grep -q collecting "$LIVE_TOP/$name/stderr" && return 0; sleep 0.1; done
+	live_wait_collecting "$LIVE_TOP/$name/stderr" "$started_pid" && return 0
 	echo "needle $name did not start:"; cat "$LIVE_TOP/$name/stderr"
 	return 1
 }
