@@ -10,8 +10,10 @@
  *   read    them back in order, 256 a call (the sender's loop), every byte
  *           summed so the read is not optimised away
  *   open    close and open again: the whole spool read through, CRCs checked
- *   ack     the floor moved 256 messages at a time (one DIR/acked rename
- *           each, and the segments below it unlinked)
+ *   ack     the floor moved 256 messages at a time (DIR/acked written, the
+ *           segments below it unlinked)
+ *   write   the baseline: the same bytes written by pwrite() into new files
+ *           of SPOOL_SEGMENT_BYTES, batch by batch, nothing else done
  *
  * Each round uses a new spool directory; the figures are the median of the
  * rounds, per message (ack: per call).
@@ -19,6 +21,7 @@
 #include "spool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -52,6 +55,56 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static void remove_spool(const char *dir)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "needle-spool-bench: could not remove %s\n", dir);
+}
+
+/* Seconds a message for pwrite()s of batch records of rec bytes into new
+ * files in base, a file every SPOOL_SEGMENT_BYTES; -1 on an error. */
+static double bare_writes(const char *base, size_t messages, size_t batch, size_t rec)
+{
+	char dir[600], path[700];
+	char *buf = calloc(batch, rec);
+	int fd = -1, files = 0;
+	uint64_t off = 0;
+	double t0;
+
+	snprintf(dir, sizeof(dir), "%s/needle-spool-bench-XXXXXX", base);
+	if (!buf || !mkdtemp(dir)) {
+		fprintf(stderr, "needle-spool-bench: %s: %s\n", dir, strerror(errno));
+		free(buf);
+		return -1;
+	}
+	t0 = now_s();
+	for (size_t done = 0; done < messages; done += batch) {
+		size_t n = (messages - done < batch ? messages - done : batch) * rec;
+
+		if (fd < 0 || off + n > SPOOL_SEGMENT_BYTES) {
+			if (fd >= 0)
+				close(fd);
+			snprintf(path, sizeof(path), "%s/%d", dir, files++);
+			fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			off = 0;
+		}
+		if (fd < 0 || pwrite(fd, buf, n, (off_t)off) != (ssize_t)n) {
+			fprintf(stderr, "needle-spool-bench: %s: %s\n", path, strerror(errno));
+			free(buf);
+			return -1;
+		}
+		off += n;
+	}
+	t0 = (now_s() - t0) / (double)messages;
+	close(fd);
+	free(buf);
+	remove_spool(dir);
+	return t0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: needle-spool-bench [--dir DIR] [--messages N] [--data BYTES] "
@@ -61,15 +114,6 @@ static void usage(FILE *f)
 		   "  --data BYTES   data bytes a message (default 500)\n"
 		   "  --batch N      messages an append (default 64)\n"
 		   "  --rounds N     rounds, median reported (default 5, at most 32)\n");
-}
-
-static void remove_spool(const char *dir)
-{
-	char cmd[700];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "needle-spool-bench: could not remove %s\n", dir);
 }
 
 int main(int argc, char **argv)
@@ -84,6 +128,7 @@ int main(int argc, char **argv)
 	size_t messages = 200000, data_len = 500, batch = 64;
 	int rounds = 5, c;
 	double t_append[MAX_ROUNDS], t_read[MAX_ROUNDS], t_ack[MAX_ROUNDS], t_open[MAX_ROUNDS];
+	double t_write[MAX_ROUNDS];
 	struct spool_msg *m;
 	struct spool_batch b = { 0 };
 	char err[512], *data, *ids;
@@ -196,6 +241,12 @@ int main(int argc, char **argv)
 		t_ack[round] = (now_s() - t0) / (double)acks;
 		spool_close(s);
 		remove_spool(dir);
+
+		/* The baseline: the same bytes pwritten into new files of
+		 * SPOOL_SEGMENT_BYTES, a batch at a time, nothing else done. */
+		t_write[round] = bare_writes(base, messages, batch, 32 + 30 + ID_LEN + data_len);
+		if (t_write[round] < 0)
+			return 1;
 	}
 	printf("append %.0f ns a message, read %.0f ns a message, together %.0f ns "
 	       "(%.0f MB/s of data each way)\n",
@@ -207,6 +258,8 @@ int main(int argc, char **argv)
 	printf("ack %.1f us a call (the floor written, segments below it unlinked), open %.0f ns a message spooled "
 	       "(read through, CRCs checked)\n",
 	       median(t_ack, rounds) * 1e6, median(t_open, rounds) * 1e9);
+	printf("baseline: the same bytes pwritten into new files, %.0f ns a message\n",
+	       median(t_write, rounds) * 1e9);
 	printf("median of %d rounds (checksum %" PRIu64 ")\n", rounds, sum);
 	spool_batch_free(&b);
 	free(m);
