@@ -338,6 +338,9 @@ struct conf {
 	uint64_t set_mask;
 };
 
+/* A plain decimal number: digits only, no sign, no suffix. 0 or -EINVAL. */
+int conf_parse_decimal(const char *text, uint64_t *ret);
+
 /* space_left's and admin_space_left's text: MiB, or a percentage of the
  * file system ("25%", 1 to 99). 0 or -EINVAL. */
 int conf_space(const char *text, uint64_t *ret_mib, unsigned *ret_percent);
