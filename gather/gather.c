@@ -41,6 +41,7 @@ struct gather {
 	} n;
 	uint64_t unacked_left; /* test fault gather-no-ack: acks still to withhold */
 	time_t fetch_said;
+	bool stdout_failed; /* standard output's reader went: stop */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -177,8 +178,14 @@ static void batch(struct gather *g, unsigned n)
 		g->entries[i].act = take(g, i, &g->entries[i]);
 	}
 	hostlogs_write(g->logs);
-	for (unsigned i = 0; i < n; i++)
-		staged_ok += g->entries[i].act == ACT_WRITE && hostlogs_written(g->entries[i].token);
+	for (unsigned i = 0; i < n; i++) {
+		bool written = g->entries[i].act == ACT_WRITE && hostlogs_written(g->entries[i].token);
+
+		staged_ok += written;
+		/* A terminal or pipe that fails once (its reader gone) will not
+		 * come back: stop rather than ask for every message again. */
+		g->stdout_failed |= !g->o->dir && g->entries[i].act == ACT_WRITE && !written;
+	}
 	if (fault_armed(FAULT_GATHER_EXIT) && g->n.written + staged_ok >= fault_after() &&
 	    fault_take(FAULT_GATHER_EXIT)) {
 		say("TEST FAULT gather-exit: %llu events written, none of this batch's %u "
@@ -207,6 +214,11 @@ static void collect(struct gather *g)
 	int n;
 
 	while (!stop_signal) {
+		if (g->stdout_failed) {
+			say("writing to standard output failed (its reader went?); stopping: what "
+			    "was not written is not acknowledged");
+			return;
+		}
 		n = natslink_fetch(g->link, GATHER_BATCH, FETCH_WAIT_MS, err, sizeof(err));
 		say_news(g);
 		if (n > 0) {
@@ -282,7 +294,7 @@ int gather_run(const struct gather_options *o)
 	    natslink_consumer_name(g.link), o->consumer.stream, o->dir ? o->dir : "standard output");
 	collect(&g);
 	say_summary(&g);
-	if (hostlogs_close(g.logs) < 0)
+	if (hostlogs_close(g.logs) < 0 || g.stdout_failed)
 		status = 1;
 close_link:
 	natslink_close(g.link);

@@ -47,9 +47,10 @@ struct gather_options {
 	unsigned keep;
 };
 
-/* Runs until SIGTERM or SIGINT. Returns the exit status: 0 after a stop
- * with every file closed cleanly; 1 when it could not start (no server,
- * no stream, the output folder) or a file's close failed. */
+/* Runs until SIGTERM or SIGINT (or a write to standard output fails).
+ * Returns the exit status: 0 after a stop with every file closed cleanly;
+ * 1 when it could not start (no server, no stream, the output folder), a
+ * file's close failed, or standard output could not be written. */
 int gather_run(const struct gather_options *o);
 
 #endif

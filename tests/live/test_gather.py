@@ -402,6 +402,27 @@ try:
     case("-f enriched: RAW messages as needle decode -f enriched writes them",
          ok and open(os.path.join(d10, "db1.log")).read() == want, st, sorted(os.listdir(d10)))
 
+    # Standard output whose reader went: gather stops, exit 1, and what it
+    # could not write is not acknowledged.
+    r, w = os.pipe()
+    os.close(r)
+    e = dict(os.environ)
+    e.pop("NEEDLE_TEST_FAULT", None)
+    p = subprocess.Popen([needle, "gather", "--nats", URL, "--out", "-", "--durable", "pipe1",
+                          "--subject", "needle.events.web1"], stdout=w,
+                         stderr=subprocess.PIPE, text=True, env=e)
+    procs.append(p)
+    os.close(w)
+    try:
+        _, perr = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, perr = p.communicate()
+    pending, unacked = state("pipe1")
+    case("standard output closed: gather stops, exit 1, nothing acknowledged",
+         p.returncode == 1 and "standard output failed" in perr and pending is not None and
+         pending + unacked == 1000, f"exit {p.returncode}", (pending, unacked), perr)
+
     # 11. --follow: only what is published after it started, as summaries.
     pub("web5", "json", 0, 20)
     g = Gather("--follow", "--subject", "needle.events.web5")
