@@ -150,6 +150,11 @@ struct tail {
 	size_t keep, count;      /* count: ids taken in all */
 	char *carry;             /* a line begun in an earlier chunk */
 	size_t carry_len, carry_cap;
+	/* LZ4: the ids of the frame being read, taken once it is whole (a
+	 * frame a crash cut holds lines that were never acknowledged). */
+	bool staging;
+	struct audit_stamp *frame;
+	size_t nframe, frame_cap;
 	bool failed;
 };
 
@@ -169,14 +174,35 @@ static bool line_id(const char *line, size_t len, struct audit_stamp *ret)
 	return p && decode_stamp(p + 4, (size_t)(line + len - p - 4), ret) > 0;
 }
 
+static void take_id(struct tail *t, const struct audit_stamp *id)
+{
+	/* RAW writes an event's records on lines next to each other. */
+	if (!(t->count && memcmp(&t->ring[(t->count - 1) % t->keep], id, sizeof(*id)) == 0))
+		t->ring[t->count++ % t->keep] = *id;
+}
+
 static void take_line(struct tail *t, const char *line, size_t len)
 {
 	struct audit_stamp id;
 
-	/* RAW writes an event's records on lines next to each other. */
-	if (line_id(line, len, &id) &&
-	    !(t->count && memcmp(&t->ring[(t->count - 1) % t->keep], &id, sizeof(id)) == 0))
-		t->ring[t->count++ % t->keep] = id;
+	if (!line_id(line, len, &id))
+		return;
+	if (!t->staging) {
+		take_id(t, &id);
+		return;
+	}
+	if (t->nframe == t->frame_cap) {
+		size_t cap = t->frame_cap ? 2 * t->frame_cap : 1024;
+		struct audit_stamp *f = realloc(t->frame, cap * sizeof(*f));
+
+		if (!f) {
+			t->failed = true;
+			return;
+		}
+		t->frame = f;
+		t->frame_cap = cap;
+	}
+	t->frame[t->nframe++] = id;
 }
 
 /* Whole lines of p[0..len) are taken; the rest is carried. */
@@ -257,7 +283,6 @@ static int read_lz4(struct tail *t, int fd, char *in, uint64_t *ret_good)
 	char *out = malloc(CHUNK);
 	LZ4F_dctx *dctx = NULL;
 	uint64_t off = 0, good = 0;
-	size_t count_at_good = t->count;
 	int r = 0;
 
 	if (!out || LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION))) {
@@ -286,15 +311,18 @@ static int read_lz4(struct tail *t, int fd, char *in, uint64_t *ret_good)
 			take_text(t, out, dst);
 			used += src;
 			if (hint == 0) {
+				/* A whole frame: its ids are taken. */
 				good = off + used;
-				count_at_good = t->count;
+				for (size_t i = 0; i < t->nframe; i++)
+					take_id(t, &t->frame[i]);
+				t->nframe = 0;
 				t->carry_len = 0; /* frames hold whole lines */
 			}
 		}
 		off += (uint64_t)n;
 	}
 free_dctx:
-	t->count = count_at_good;
+	t->nframe = 0; /* a frame cut short, or corrupt: not taken */
 	*ret_good = good;
 	LZ4F_freeDecompressionContext(dctx);
 	free(out);
@@ -323,6 +351,7 @@ static int read_file(struct hostlogs *h, const char *path, bool cut, struct tail
 		return -ENOMEM;
 	}
 	t->carry_len = 0;
+	t->staging = h->o.sink.lz4;
 	r = h->o.sink.lz4 ? read_lz4(t, fd, buf, &good)
 			  : read_plain(t, fd, (uint64_t)st.st_size, buf, &good);
 	if (r == -EBADMSG)
@@ -349,6 +378,7 @@ static void tail_free(struct tail *t)
 {
 	free(t->ring);
 	free(t->carry);
+	free(t->frame);
 }
 
 /* Adds t's ids, oldest first, at most the last `most`. */
