@@ -34,6 +34,10 @@ struct hostlog_output {
 	struct hostlog_output *next_dirty;
 	bool dirty, ok;
 	time_t said;              /* when its last failure was said */
+	/* The end note, DIR/.FILE.end: where the file's last whole write
+	 * ended, noted before that write's messages are acknowledged. */
+	char note[DIR_MAX + 240];
+	int note_fd;              /* -1 until the first write */
 };
 
 struct hostlog {
@@ -47,7 +51,7 @@ struct hostlogs {
 	struct hostlogs_options o;
 	char dir[DIR_MAX + 1];
 	struct hostlog *buckets[BUCKETS];
-	struct hostlog_output shared;  /* standard output, every host's */
+	struct hostlog_output shared;  /* standard output, every host's (no note) */
 	struct hostlog_output *dirty;  /* outputs staged in this batch */
 	struct outbuf frame;
 	struct hostlogs_stats stats;
@@ -80,6 +84,7 @@ int hostlogs_open(const struct hostlogs_options *o, struct hostlogs **ret)
 		h->o.say = say_nothing;
 	if (o->dir)
 		strcpy(h->dir, o->dir);
+	h->shared.note_fd = -1;
 	*ret = h;
 	return 0;
 }
@@ -87,6 +92,10 @@ int hostlogs_open(const struct hostlogs_options *o, struct hostlogs **ret)
 static int output_close(struct hostlogs *h, struct hostlog_output *out)
 {
 	int r = 0;
+
+	if (out->note_fd >= 0)
+		close(out->note_fd);
+	out->note_fd = -1;
 
 	if (out->sink && (r = sink_close(out->sink)) < 0)
 		h->o.say("closing %s failed: %s: the last events written to it may not be on disk",
@@ -98,6 +107,8 @@ static int output_close(struct hostlogs *h, struct hostlog_output *out)
 
 static void output_free(struct hostlog_output *out)
 {
+	if (out->note_fd >= 0)
+		close(out->note_fd);
 	outbuf_free(&out->staged);
 	free(out->ids);
 }
@@ -393,6 +404,84 @@ static void seed_from(struct hostlogs *h, struct hostlog *hl, const struct tail 
 			h->stats.seeded_ids++;
 }
 
+/* The end note: "DEV INO SIZE", fixed width, so a rewrite in place never
+ * leaves bytes of the last one. */
+#define NOTE_FMT "%20llu %20llu %20llu\n"
+#define NOTE_LEN 63
+
+/* Cuts what the current file holds past its end note: bytes of a write
+ * whose messages were never acknowledged (gather stopped between the write
+ * and its note), whole or torn, events cut in the middle of their RAW
+ * lines included; they come again whole. A current file that a rotation
+ * made after the noted write (the note names the generation before) holds
+ * only such bytes. Without a note (an older gather, a note that could not
+ * be written) the line and frame rules of read_file() stand alone. */
+static void cut_to_note(struct hostlogs *h, struct hostlog_output *out)
+{
+	unsigned long long dev, ino, size;
+	char text[NOTE_LEN + 1], older[sizeof(out->path) + 8];
+	struct stat st, old;
+	uint64_t keep;
+	int fd = open(out->note, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n = fd >= 0 ? pread(fd, text, NOTE_LEN, 0) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != NOTE_LEN)
+		return;
+	text[NOTE_LEN] = '\0';
+	if (sscanf(text, "%llu %llu %llu", &dev, &ino, &size) != 3 || stat(out->path, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return;
+	snprintf(older, sizeof(older), "%s.1", out->path);
+	if ((uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino)
+		keep = size;
+	else if (stat(older, &old) == 0 && (uint64_t)old.st_dev == dev &&
+		 (uint64_t)old.st_ino == ino)
+		keep = 0;
+	else
+		return;
+	if ((uint64_t)st.st_size <= keep)
+		return;
+	if (truncate(out->path, (off_t)keep) < 0) {
+		h->o.say("%s: cannot cut what it holds past its last acknowledged write: %s; those "
+			 "events may be there twice", out->path, strerror(errno));
+		return;
+	}
+	h->o.say("%s: cut its last %llu bytes, written after its last acknowledged write before "
+		 "gather stopped (those events come again whole)",
+		 out->path, (unsigned long long)((uint64_t)st.st_size - keep));
+	h->stats.cut_tails++;
+}
+
+/* Notes where the file's last write ended, before its messages are
+ * acknowledged. false when the note could not be written nor removed:
+ * then the write must not be acknowledged (a stale note would cut it). */
+static bool note_end(struct hostlogs *h, struct hostlog_output *out)
+{
+	struct sink_position pos;
+	char text[NOTE_LEN + 1];
+
+	sink_position(out->sink, &pos);
+	snprintf(text, sizeof(text), NOTE_FMT, (unsigned long long)pos.dev,
+		 (unsigned long long)pos.ino, (unsigned long long)pos.size);
+	if (out->note_fd < 0)
+		out->note_fd = open(out->note, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (out->note_fd >= 0 && pwrite(out->note_fd, text, NOTE_LEN, 0) == NOTE_LEN &&
+	    (h->o.sink.flush != SINK_FLUSH_DATA || fdatasync(out->note_fd) == 0))
+		return true;
+	/* No note is safe (the line rules apply); a stale one is not. */
+	if (unlink(out->note) == 0 || errno == ENOENT) {
+		if (out->note_fd >= 0)
+			close(out->note_fd);
+		out->note_fd = -1;
+		return true;
+	}
+	h->o.say("%s: cannot write nor remove it: %s; the events of this write are asked again",
+		 out->note, strerror(errno));
+	return false;
+}
+
 /* The ids of the host's file f: its current file, and the one before when
  * the current holds fewer than keep. */
 static void seed_output(struct hostlogs *h, struct hostlog *hl, struct hostlog_output *out)
@@ -407,6 +496,7 @@ static void seed_output(struct hostlogs *h, struct hostlog *hl, struct hostlog_o
 			 "written again", out->path);
 		goto free_tails;
 	}
+	cut_to_note(h, out);
 	r = read_file(h, out->path, true, &cur);
 	if (r < 0 && r != -ENOENT && r != -EBADMSG)
 		h->o.say("%s: cannot read its tail: %s: events written before may be written again",
@@ -463,6 +553,9 @@ int hostlogs_host(struct hostlogs *h, const char *host, size_t len, struct hostl
 			goto free_outputs;
 		snprintf(hl->out[f]->path, sizeof(hl->out[f]->path), "%s/%s%s%s", h->dir, hl->name,
 			 suffix[f], h->o.sink.lz4 ? ".lz4" : "");
+		snprintf(hl->out[f]->note, sizeof(hl->out[f]->note), "%s/.%s%s%s.end", h->dir,
+			 hl->name, suffix[f], h->o.sink.lz4 ? ".lz4" : "");
+		hl->out[f]->note_fd = -1;
 		seed_output(h, hl, hl->out[f]);
 	}
 	hl->next = h->buckets[b];
@@ -563,7 +656,7 @@ static bool write_output(struct hostlogs *h, struct hostlog_output *out)
 	sink_write(out->sink, data, len, out->staged.len, out->staged_events);
 	sink_get_stats(out->sink, &after);
 	if (after.write_errors == before.write_errors)
-		return true;
+		return !out->path[0] || note_end(h, out);
 	if (now - out->said >= SAY_EVERY_S) {
 		h->o.say("%s: writing %llu events failed (%s): they are not acknowledged and come "
 			 "again; %llu failed writes so far",

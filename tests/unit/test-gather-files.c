@@ -265,6 +265,123 @@ TEST(a_batch_remembers_its_ids_only_once_written)
 	hostlogs_free(h);
 }
 
+/* RAW lines of event n: two records, as -f raw writes them. */
+static void raw_event(struct outbuf *out, unsigned n)
+{
+	struct audit_stamp id = id_of(n);
+	char line[256];
+
+	snprintf(line, sizeof(line),
+		 "type=SYSCALL msg=audit(%llu.%03u:%u): arch=c000003e syscall=257\n"
+		 "type=PROCTITLE msg=audit(%llu.%03u:%u): proctitle=636174\n",
+		 (unsigned long long)id.sec, id.msec, id.serial, (unsigned long long)id.sec, id.msec,
+		 id.serial);
+	outbuf_puts(out, line);
+}
+
+/* Writes events first..first+n-1 of host db2 through hostlogs, one batch. */
+static void write_events(struct hostlogs *h, unsigned first, unsigned n)
+{
+	struct outbuf b = { 0 };
+	struct hostlog *hl;
+	struct hostlog_output *token;
+
+	CHECK_EQ(hostlogs_host(h, "db2", 3, &hl), 0);
+	for (unsigned i = first; i < first + n; i++) {
+		struct audit_stamp id = id_of(i);
+
+		b.len = 0;
+		raw_event(&b, i);
+		CHECK_EQ(hostlogs_stage(h, hl, CONVERT_TO_LOG_FILE, &id, b.data, b.len, &token), 0);
+	}
+	hostlogs_write(h);
+	CHECK(hostlogs_written(token));
+	outbuf_free(&b);
+}
+
+/* A write whose note was never made (gather stopped between the two):
+ * what it wrote is cut, whole lines and an event cut after its first
+ * RAW line included, and none of its ids pass for written. */
+TEST(what_follows_the_end_note_is_cut)
+{
+	const char *dir = harness_tempdir("gather-note");
+	struct outbuf b = { 0 };
+	struct hostlogs *h = open_logs(dir, false, 1000);
+	struct hostlog *hl;
+	struct hostlogs_stats st;
+	char path[512], note[512];
+	struct audit_stamp id;
+	off_t noted;
+	size_t start;
+	int fd;
+
+	write_events(h, 0, 20);
+	CHECK_EQ(hostlogs_close(h), 0);
+	hostlogs_free(h);
+	snprintf(path, sizeof(path), "%s/db2.log", dir);
+	snprintf(note, sizeof(note), "%s/.db2.log.end", dir);
+	CHECK(size_of(note) == 63);
+	noted = size_of(path);
+	/* An unnoted write: events 20..29 whole, and event 30's first line
+	 * only, at a line's end (the line rules alone would keep it). */
+	for (unsigned i = 20; i < 30; i++)
+		raw_event(&b, i);
+	start = b.len;
+	raw_event(&b, 30);
+	b.len = (size_t)((char *)memchr(b.data + start, '\n', b.len - start) - b.data) + 1;
+	fd = open(path, O_WRONLY | O_APPEND);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, b.data, b.len), (ssize_t)b.len);
+	close(fd);
+	CHECK(b.data[b.len - 1] == '\n');
+	said[0] = '\0';
+	h = open_logs(dir, false, 1000);
+	CHECK_EQ(hostlogs_host(h, "db2", 3, &hl), 0);
+	CHECK_EQ(size_of(path), noted);
+	hostlogs_get_stats(h, &st);
+	CHECK_EQ(st.cut_tails, 1);
+	CHECK(strstr(said, "after its last acknowledged write") != NULL);
+	for (unsigned i = 0; i < 31; i++) {
+		id = id_of(i);
+		if (hostlog_seen(hl, &id) != (i < 20))
+			FAIL("id %u: seen %d", i, hostlog_seen(hl, &id));
+	}
+	CHECK_EQ(hostlogs_close(h), 0);
+	hostlogs_free(h);
+	outbuf_free(&b);
+}
+
+/* The note names the generation before: a rotation made the current
+ * file for a write that was never noted, so all of it goes. */
+TEST(a_current_file_made_after_the_note_is_emptied)
+{
+	const char *dir = harness_tempdir("gather-note-rot");
+	struct hostlogs *h = open_logs(dir, false, 1000);
+	struct hostlog *hl;
+	char path[512], older[520];
+	struct outbuf b = { 0 };
+	struct audit_stamp id;
+
+	write_events(h, 0, 5);
+	CHECK_EQ(hostlogs_close(h), 0);
+	hostlogs_free(h);
+	snprintf(path, sizeof(path), "%s/db2.log", dir);
+	snprintf(older, sizeof(older), "%s/db2.log.1", dir);
+	CHECK_EQ(rename(path, older), 0);
+	raw_event(&b, 5);
+	put_file(path, b.data, b.len);
+	h = open_logs(dir, false, 1000);
+	CHECK_EQ(hostlogs_host(h, "db2", 3, &hl), 0);
+	CHECK_EQ(size_of(path), 0);
+	id = id_of(5);
+	CHECK(!hostlog_seen(hl, &id));
+	id = id_of(4);
+	CHECK(hostlog_seen(hl, &id));
+	CHECK_EQ(hostlogs_close(h), 0);
+	hostlogs_free(h);
+	outbuf_free(&b);
+}
+
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
@@ -273,5 +390,7 @@ int main(int argc, char **argv)
 				  CASE(plain_tail_read_back_and_torn_line_cut),
 				  CASE(lz4_torn_frame_cut_and_its_ids_not_taken),
 				  CASE(the_generation_before_read_when_the_current_holds_few),
-				  CASE(a_batch_remembers_its_ids_only_once_written)));
+				  CASE(a_batch_remembers_its_ids_only_once_written),
+				  CASE(what_follows_the_end_note_is_cut),
+				  CASE(a_current_file_made_after_the_note_is_emptied)));
 }
