@@ -22,8 +22,8 @@
  *                                         the contiguous floor --> spool_ack
  *
  * Every message carries Nats-Msg-Id (HOST/ID: nats-msg.h), Needle-Host
- * and Needle-Format. After a failed publish, a negative or missing
- * acknowledgement (ack_wait_ms) or a reconnection, the sender drops what
+ * and Needle-Format. After a failed publish, a negative acknowledgement,
+ * none for ack_wait_ms while messages are in flight, or a reconnection, the sender drops what
  * it has in flight and sends again from the first unacknowledged message;
  * the stream's duplicate window stores a resent message once. So an event
  * handed over is, at any time, in the spool, acknowledged by the stream,
@@ -53,7 +53,7 @@
 
 /* The decoders' queue, and how often a decoder hands its batch over (or
  * at each of its flushes). */
-#define NATS_OUT_QUEUE (16u << 20)
+#define NATS_OUT_QUEUE (64u << 20)
 #define NATS_OUT_BATCH 65536
 /* How long the stream may take to acknowledge a message before it is
  * sent again. */

@@ -12,8 +12,8 @@
  * byte per seq above the floor) never wraps. The floor moves over the
  * contiguous acknowledged seqs; the spool forgets what is below it.
  *
- * A rewind (an error or a missing acknowledgement after ack_wait_ms, a
- * reconnection): the messages still in flight are taken back from libnats
+ * A rewind (an error, no acknowledgement moving the floor for ack_wait_ms
+ * while messages are in flight, a reconnection): the messages still in flight are taken back from libnats
  * (their acknowledgements, if any come, are ignored), and sending starts
  * again at floor + 1, skipping what was acknowledged above it. The stream
  * stores a resent message once: same Nats-Msg-Id within its duplicate
@@ -215,8 +215,9 @@ static int publish_one(struct nats_out *o, const struct spool_msg *m)
 	map_put(&o->map, (uintptr_t)msg, m->seq);
 	o->inflight = o->map.count;
 	pthread_mutex_unlock(&o->alock);
+	/* No MaxWait: libnats would keep a timer entry (two allocations) for
+	 * every message; the sender watches the floor instead (ack_overdue). */
 	jsPubOptions_Init(&po);
-	po.MaxWait = o->s.ack_wait_ms;
 	s = js_PublishMsgAsync(o->js, &msg, &po);
 	if (s == NATS_OK) {
 		add(&o->published, 1);
@@ -419,6 +420,34 @@ static void ack_spool(struct nats_out *o, uint64_t floor, uint64_t *on_disk)
 	*on_disk = floor;
 }
 
+/* No acknowledgement has moved the floor for ack_wait_ms while messages
+ * are in flight: the first of them is taken for lost (its ack, or itself),
+ * and everything from it is sent again. One timer for the window, not one
+ * per message. */
+static void ack_overdue(struct nats_out *o, uint64_t floor, uint64_t now, uint64_t *floor_at,
+			uint64_t *last_floor)
+{
+	bool overdue;
+
+	pthread_mutex_lock(&o->alock);
+	if (floor != *last_floor || !o->map.count || o->rewind) {
+		*floor_at = now;
+		*last_floor = floor;
+	}
+	overdue = now - *floor_at >= o->s.ack_wait_ms;
+	if (overdue) {
+		o->rewind = true;
+		o->rewind_later = false;
+		*floor_at = now;
+	}
+	pthread_mutex_unlock(&o->alock);
+	if (overdue) {
+		add(&o->failed, 1);
+		nats_out_tell(o, "nats: no acknowledgement of message %" PRIu64 " within %u ms; "
+			      "sending again from it", floor + 1, o->s.ack_wait_ms);
+	}
+}
+
 /* Whether the sender is done: stopping, and everything sent and
  * acknowledged, or no more time, or no cluster to send to. */
 static bool drained(struct nats_out *o, uint64_t floor, uint64_t now, bool up)
@@ -440,6 +469,7 @@ void *nats_send_main(void *arg)
 	struct nats_out *o = arg;
 	struct spool_batch batch = { 0 };
 	uint64_t on_disk = o->floor, acked_at = 0, pause_until = 0, stream_at = 0, retry_at = 0;
+	uint64_t floor_at = clock_mono_ms(), last_floor = o->floor;
 	char why[512];
 
 	for (;;) {
@@ -450,6 +480,8 @@ void *nats_send_main(void *arg)
 		watch_connection(o, now, &retry_at);
 		up = o->was_connected;
 		floor = advance_floor(o);
+		if (up)
+			ack_overdue(o, floor, now, &floor_at, &last_floor);
 		if (now - acked_at >= SPOOL_ACK_EVERY_MS) {
 			ack_spool(o, floor, &on_disk);
 			acked_at = now;

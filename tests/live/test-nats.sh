@@ -17,6 +17,10 @@
 #      during 6,000 calls): the calls missing from the stream equal the
 #      events counted lost (needle_lost_events_total{cause="sink"}, and
 #      needle_nats_lost_events_total{reason="spool_full"}), exactly.
+#   5. The server frozen (SIGSTOP) 7 s, longer than the 5 s needle waits for
+#      an acknowledgement: needle sends again, the thawed server stores
+#      each message once (needle_nats_duplicates_total > 0: the resends it
+#      dropped), every call in the stream once.
 # usage: test-nats.sh NEEDLE LOADGEN NATS_COUNT   (TAP; root; one at a time)
 set -u
 NEEDLE=$1 LOADGEN=$(readlink -f "$2") NATS_COUNT=$3
@@ -28,7 +32,7 @@ live_setup "needle-nats-$$"
 . "$here/nats-lib.sh"
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
@@ -198,5 +202,48 @@ else
 	not_ok "spool too small: missing = counted lost" "no server or no needle"
 fi
 nats_kill s4
+: > "$LIVE_TOP/loadgen.out"
+
+# 5. Acknowledgements late: the server frozen (SIGSTOP) for 7 s, longer
+# than the 5 s needle waits for an acknowledgement, the connection up.
+# needle sends again what it had in flight; the server, thawed, stores the
+# first copies and drops the resends by their Nats-Msg-Id.
+port=$(free_port)
+url=nats://127.0.0.1:$port
+if nats_start s5 -a 127.0.0.1 -p "$port" && start_needle five "output = json,nats
+nats_url = $url"; then
+	pid=$started_pid
+	add_rule
+	load 1000
+	wait_drained "$LIVE_TOP/five" 10
+	kill -STOP "${NATS_PID[s5]}"
+	# Few enough to fit the socket's buffers: a publish never waits on
+	# the frozen server, the messages sit unacknowledged.
+	load 100
+	sleep 7
+	kill -CONT "${NATS_PID[s5]}"
+	del_rule
+	wait_drained "$LIVE_TOP/five" 20
+	stat_json "$LIVE_TOP/five"
+	f=$LIVE_TOP/five/stat.json
+	late=$(stat_get "$f" needle_nats_failed_total)
+	dups=$(stat_get "$f" needle_nats_duplicates_total)
+	live_stop "$pid"; status=$?
+	c=$(calls)
+	count_stream "$url" NEEDLE "/nonexistent/$LIVE_KEY"
+	detail="calls $c; acknowledgements overdue $late, resends the stream had already $dups; stream: $stream_line; exit $status"
+	if [ "$status" = 0 ] && [ "$c" = 2200 ] && [ "$late" -ge 1 ] && [ "$dups" -ge 1 ] &&
+		[ "$key" = "$c" ] && [ "$key_distinct" = "$c" ] && [ "$duplicates" = 0 ] &&
+		grep -q "nats: no acknowledgement of message [0-9]* within 5000 ms; sending again from it" "$LIVE_TOP/five/stderr"; then
+		ok "acknowledgements late (server frozen 7 s): $dups messages sent again, each stored once: all $c calls in the stream once"
+		echo "# $detail"
+	else
+		not_ok "acknowledgements late: a resend stored once" "$detail" \
+			"$(grep nats "$LIVE_TOP/five/stderr" | tail -5)"
+	fi
+else
+	not_ok "acknowledgements late: a resend stored once" "no server or no needle"
+fi
+nats_kill s5
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] || { echo "# kernel state changed: $(ks_settings)"; failed=$((failed + 1)); }
 [ "$failed" = 0 ]
