@@ -10,8 +10,10 @@
  *   read    them back in order, 256 a call (the sender's loop), every byte
  *           summed so the read is not optimised away
  *   open    close and open again: the whole spool read through, CRCs checked
- *   ack     the floor moved 256 messages at a time (one DIR/acked rename
- *           each, and the segments below it unlinked)
+ *   ack     the floor moved 256 messages at a time (DIR/acked written, the
+ *           segments below it unlinked)
+ *   write   the baseline: the same bytes written by pwrite() into new files
+ *           of SPOOL_SEGMENT_BYTES, batch by batch, nothing else done
  *
  * Each round uses a new spool directory; the figures are the median of the
  * rounds, per message (ack: per call).
@@ -19,6 +21,7 @@
 #include "spool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@
 #include <unistd.h>
 
 #define MAX_ROUNDS 32
+#define ID_LEN 46 /* "host.example.org/1796188829.048:" and 14 digits */
 
 static double now_s(void)
 {
@@ -51,6 +55,56 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static void remove_spool(const char *dir)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "needle-spool-bench: could not remove %s\n", dir);
+}
+
+/* Seconds a message for pwrite()s of batch records of rec bytes into new
+ * files in base, a file every SPOOL_SEGMENT_BYTES; -1 on an error. */
+static double bare_writes(const char *base, size_t messages, size_t batch, size_t rec)
+{
+	char dir[600], path[700];
+	char *buf = calloc(batch, rec);
+	int fd = -1, files = 0;
+	uint64_t off = 0;
+	double t0;
+
+	snprintf(dir, sizeof(dir), "%s/needle-spool-bench-XXXXXX", base);
+	if (!buf || !mkdtemp(dir)) {
+		fprintf(stderr, "needle-spool-bench: %s: %s\n", dir, strerror(errno));
+		free(buf);
+		return -1;
+	}
+	t0 = now_s();
+	for (size_t done = 0; done < messages; done += batch) {
+		size_t n = (messages - done < batch ? messages - done : batch) * rec;
+
+		if (fd < 0 || off + n > SPOOL_SEGMENT_BYTES) {
+			if (fd >= 0)
+				close(fd);
+			snprintf(path, sizeof(path), "%s/%d", dir, files++);
+			fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			off = 0;
+		}
+		if (fd < 0 || pwrite(fd, buf, n, (off_t)off) != (ssize_t)n) {
+			fprintf(stderr, "needle-spool-bench: %s: %s\n", path, strerror(errno));
+			free(buf);
+			return -1;
+		}
+		off += n;
+	}
+	t0 = (now_s() - t0) / (double)messages;
+	close(fd);
+	free(buf);
+	remove_spool(dir);
+	return t0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: needle-spool-bench [--dir DIR] [--messages N] [--data BYTES] "
@@ -60,15 +114,6 @@ static void usage(FILE *f)
 		   "  --data BYTES   data bytes a message (default 500)\n"
 		   "  --batch N      messages an append (default 64)\n"
 		   "  --rounds N     rounds, median reported (default 5, at most 32)\n");
-}
-
-static void remove_spool(const char *dir)
-{
-	char cmd[700];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "needle-spool-bench: could not remove %s\n", dir);
 }
 
 int main(int argc, char **argv)
@@ -83,9 +128,10 @@ int main(int argc, char **argv)
 	size_t messages = 200000, data_len = 500, batch = 64;
 	int rounds = 5, c;
 	double t_append[MAX_ROUNDS], t_read[MAX_ROUNDS], t_ack[MAX_ROUNDS], t_open[MAX_ROUNDS];
+	double t_write[MAX_ROUNDS];
 	struct spool_msg *m;
 	struct spool_batch b = { 0 };
-	char err[512], *data;
+	char err[512], *data, *ids;
 	struct statfs fs;
 	uint64_t sum = 0;
 
@@ -104,16 +150,24 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* The ids made before the clock starts: the spool's cost, not snprintf's. */
 	m = calloc(batch, sizeof(*m));
 	data = malloc(data_len + 1);
-	if (!m || !data) {
+	ids = malloc(messages * ID_LEN + 1);
+	if (!m || !data || !ids) {
 		fprintf(stderr, "needle-spool-bench: out of memory\n");
 		return 1;
 	}
 	for (size_t i = 0; i < data_len; i++)
 		data[i] = (char)('a' + i % 26);
+	for (size_t i = 0; i < messages; i++) {
+		char id[64];
+
+		snprintf(id, sizeof(id), "host.example.org/1796188829.048:%014zu", i % 100000000000000);
+		memcpy(ids + i * ID_LEN, id, ID_LEN);
+	}
 	for (int round = 0; round < rounds; round++) {
-		char dir[600], ids[64][64];
+		char dir[600];
 		struct spool *s = NULL;
 		size_t acks = 0;
 		double t0;
@@ -137,15 +191,11 @@ int main(int argc, char **argv)
 		for (size_t done = 0; done < messages;) {
 			size_t n = messages - done < batch ? messages - done : batch, taken;
 
-			for (size_t i = 0; i < n; i++) {
-				int len = snprintf(ids[i % 64], sizeof(ids[0]),
-						   "host.example.org/1796188829.048:%zu", done + i);
-
+			for (size_t i = 0; i < n; i++)
 				m[i] = (struct spool_msg){ .subject = "needle.events.host_example_org",
-							   .subject_len = 30, .id = ids[i % 64],
-							   .id_len = (size_t)len, .data = data,
+							   .subject_len = 30, .id = ids + (done + i) * ID_LEN,
+							   .id_len = ID_LEN, .data = data,
 							   .data_len = data_len };
-			}
 			r = spool_append(s, m, n, &taken, err, sizeof(err));
 			if (r < 0 || taken != n) {
 				fprintf(stderr, "needle-spool-bench: append: %s\n",
@@ -191,6 +241,12 @@ int main(int argc, char **argv)
 		t_ack[round] = (now_s() - t0) / (double)acks;
 		spool_close(s);
 		remove_spool(dir);
+
+		/* The baseline: the same bytes pwritten into new files of
+		 * SPOOL_SEGMENT_BYTES, a batch at a time, nothing else done. */
+		t_write[round] = bare_writes(base, messages, batch, 32 + 30 + ID_LEN + data_len);
+		if (t_write[round] < 0)
+			return 1;
 	}
 	printf("append %.0f ns a message, read %.0f ns a message, together %.0f ns "
 	       "(%.0f MB/s of data each way)\n",
@@ -199,12 +255,15 @@ int main(int argc, char **argv)
 	       (double)data_len / 1e6 /
 		       (median(t_append, rounds) > median(t_read, rounds) ? median(t_append, rounds)
 									  : median(t_read, rounds)));
-	printf("ack %.1f us a call (the floor file renamed), open %.0f ns a message spooled "
+	printf("ack %.1f us a call (the floor written, segments below it unlinked), open %.0f ns a message spooled "
 	       "(read through, CRCs checked)\n",
 	       median(t_ack, rounds) * 1e6, median(t_open, rounds) * 1e9);
+	printf("baseline: the same bytes pwritten into new files, %.0f ns a message\n",
+	       median(t_write, rounds) * 1e9);
 	printf("median of %d rounds (checksum %" PRIu64 ")\n", rounds, sum);
 	spool_batch_free(&b);
 	free(m);
 	free(data);
+	free(ids);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * conf-values: the values of the disk keys that are more than a number or
- * a choice: a free-space threshold (space_left, admin_space_left: MiB, or
+ * a choice (and the plain decimal number under several): a free-space threshold (space_left, admin_space_left: MiB, or
  * a percentage of log_dir's file system, as auditd takes them) and a
  * group (log_group: a name of this machine, or a number). The table's
  * rows name the checks (conf.h); conf-stages.c reads the values with the
@@ -16,8 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Digits only. */
-static int parse_decimal(const char *v, uint64_t *ret)
+int conf_parse_decimal(const char *v, uint64_t *ret)
 {
 	char *end;
 	unsigned long long n;
@@ -43,13 +42,13 @@ int conf_space(const char *text, uint64_t *ret_mib, unsigned *ret_percent)
 			return -EINVAL;
 		memcpy(num, text, len - 1);
 		num[len - 1] = '\0';
-		if (parse_decimal(num, &n) < 0 || n < 1 || n > 99)
+		if (conf_parse_decimal(num, &n) < 0 || n < 1 || n > 99)
 			return -EINVAL;
 		*ret_mib = 0;
 		*ret_percent = (unsigned)n;
 		return 0;
 	}
-	if (parse_decimal(text, &n) < 0 || n > (1ull << 30))
+	if (conf_parse_decimal(text, &n) < 0 || n > (1ull << 30))
 		return -EINVAL;
 	*ret_mib = n;
 	*ret_percent = 0;
@@ -75,7 +74,7 @@ int conf_group_id(const char *text, uint32_t *ret_gid)
 	char buf[4096];
 	uint64_t n;
 
-	if (parse_decimal(text, &n) == 0 && n < UINT32_MAX) {
+	if (conf_parse_decimal(text, &n) == 0 && n < UINT32_MAX) {
 		*ret_gid = (uint32_t)n;
 		return 0;
 	}

@@ -237,22 +237,6 @@ int conf_parse_size(const char *v, uint64_t *ret)
 	return 0;
 }
 
-/* A plain decimal number: digits only, no suffix. */
-static int parse_decimal(const char *v, uint64_t *ret)
-{
-	char *end;
-	unsigned long long n;
-
-	if (!isdigit((unsigned char)v[0]))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || *end)
-		return -EINVAL;
-	*ret = n;
-	return 0;
-}
-
 /* A size as a file would say it: with the largest suffix that is exact. */
 void conf_format_size(uint64_t n, char *buf, size_t size)
 {
@@ -348,7 +332,7 @@ static int set_key(struct conf *c, enum conf_key id, const char *v, struct where
 		n = (uint64_t)i;
 		break;
 	case CONF_NUMBER:
-		if (parse_decimal(v, &n) < 0 || n < k->min || n > k->max)
+		if (conf_parse_decimal(v, &n) < 0 || n < k->min || n > k->max)
 			return fail(w, "%s: '%s' is not a number from %" PRIu64 " to %" PRIu64 "%s",
 				    k->name, v, k->min, k->max, unit);
 		break;
@@ -368,7 +352,7 @@ static int set_key(struct conf *c, enum conf_key id, const char *v, struct where
 			memcpy((char *)c + k->offset, &keep, sizeof(keep));
 			return 0;
 		}
-		if (parse_decimal(v, &n) < 0 || n < k->min || n > k->max)
+		if (conf_parse_decimal(v, &n) < 0 || n < k->min || n > k->max)
 			return fail(w, "%s: '%s' is not 'keep' or a number from %" PRIu64
 				       " to %" PRIu64 "%s",
 				    k->name, v, k->min, k->max, unit);

@@ -443,6 +443,9 @@ typedef void conf_conflict_fn(void *arg, unsigned line, const char *msg);
 void conf_nats_conflicts(const struct conf *c, const unsigned *line, conf_conflict_fn *fail,
 			 void *arg);
 
+/* A plain decimal number: digits only, no sign, no suffix. 0 or -EINVAL. */
+int conf_parse_decimal(const char *text, uint64_t *ret);
+
 /* space_left's and admin_space_left's text: MiB, or a percentage of the
  * file system ("25%", 1 to 99). 0 or -EINVAL. */
 int conf_space(const char *text, uint64_t *ret_mib, unsigned *ret_percent);

@@ -6,6 +6,7 @@
  * and the line. Reading the files: rulefile-read.c.
  */
 #include "rulefile.h"
+#include "rules.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,7 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* libaudit's builder state, exported but not declared (rules.c too). */
+/* libaudit's builder state that auditctl's checks read (exported, not
+ * declared; rules_reset_builder() clears it before each rule). */
 extern int _audit_elf, _audit_archadded, _audit_syscalladded, _audit_permadded,
 	_audit_exeadded, _audit_filterfsadded;
 
@@ -103,16 +105,6 @@ static const char *builder_error(int rc)
 	case 37: return "value too large for the field";
 	default: return "libaudit refused it";
 	}
-}
-
-static void reset_builder(void)
-{
-	_audit_elf = 0;
-	_audit_archadded = 0;
-	_audit_syscalladded = 0;
-	_audit_permadded = 0;
-	_audit_exeadded = 0;
-	_audit_filterfsadded = 0;
 }
 
 static int lookup_list(const char *s, size_t n, int *list, bool *exclude)
@@ -540,7 +532,7 @@ void rulefile_parse_line(struct rulefile *rf, struct rulefile_origin at, const c
 		FAIL(&l, "more than %d words", MAX_TOKENS - 2);
 	if (argc == 1 || argv[1][0] == '#')
 		return;
-	reset_builder();
+	rules_reset_builder();
 	l.rule = audit_rule_create_data();
 	if (!l.rule)
 		FAIL(&l, "out of memory");

@@ -16,7 +16,7 @@
 extern int _audit_elf, _audit_archadded, _audit_syscalladded, _audit_permadded,
 	_audit_exeadded, _audit_filterfsadded;
 
-static void reset_builder(void)
+void rules_reset_builder(void)
 {
 	_audit_elf = 0;
 	_audit_archadded = 0;
@@ -47,7 +47,7 @@ int rules_add(struct rule_set *set, const struct rule_spec *spec, const char *ke
 
 	if (!rule)
 		return -ENOMEM;
-	reset_builder();
+	rules_reset_builder();
 	n = snprintf(text, sizeof(text), "-a always,exit%s%s -S %s", spec->arch ? " -F " : "",
 		     spec->arch ? spec->arch : "", spec->syscalls);
 	if (spec->arch)

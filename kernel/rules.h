@@ -50,6 +50,10 @@ int rules_append(struct rule_set *set, const struct audit_rule_data *rule, size_
 /* Bytes of a rule as the kernel takes it. */
 size_t rules_size(const struct audit_rule_data *rule);
 
+/* Clears libaudit's per-rule builder state (globals it exports but does not
+ * declare), as auditctl does before each rule. */
+void rules_reset_builder(void);
+
 void rules_free(struct rule_set *set);
 
 #endif

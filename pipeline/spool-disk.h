@@ -10,7 +10,9 @@
  *
  *   DIR/00000000000000000001.seg  [rec][rec]...[rec]   full: no longer appended to
  *   DIR/00000000000000004711.seg  [rec][rec]...        the tail: appended to by pwrite()
- *   DIR/acked                     "4700\n" (written to acked.tmp, renamed over it)
+ *   DIR/acked                     the floor, in two slots written in turn:
+ *                                 "00000000000000004700 1b2c3d4e\n" (the seq, the
+ *                                 CRC-32C of its digits), the larger whole one counts
  *
  *   rec: a 32-byte header, little-endian, then its body
  *      0 magic: "nsp" and the kind, 'M' (message) or 'G' (gap)
@@ -44,6 +46,7 @@
 #define MAGIC_GAP (0x0070736eu | (uint32_t)'G' << 24)
 #define NAME_DIGITS 20
 #define NAME_LEN (NAME_DIGITS + 5) /* digits, ".seg", NUL */
+#define FLOOR_SLOT (NAME_DIGITS + 10) /* digits, space, 8 hex digits, newline */
 #define SCAN_CHUNK (1u << 20)
 #define READ_MIN (4u << 10)
 #define READ_MAX (1u << 20)
@@ -76,6 +79,8 @@ struct spool {
 	struct seg *seg; /* oldest first; the last is the tail */
 	size_t nseg, seg_cap;
 	int tail_fd;     /* the last segment, read-write; -1: none yet */
+	int floor_fd;    /* DIR/acked, read-write; -1: not there yet */
+	unsigned floor_slot; /* the slot the next floor goes to */
 	struct gap *gap; /* gap records above the floor, in seq order */
 	size_t ngap, gap_cap;
 	struct cursor rd, floor; /* the reader's; the first unacknowledged message's */

@@ -12,6 +12,7 @@
  * a bad record is found before anything is handed out.
  */
 #include "spool-disk.h"
+#include "crc32c.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -133,7 +134,7 @@ static int segs_list(struct spool *s, char *err, size_t err_size)
 			first = first * 10 + (uint64_t)(n[i] - '0');
 		}
 		if (i != NAME_DIGITS || strcmp(n + i, ".seg") != 0 || first == 0)
-			continue; /* acked, acked.tmp, anything not ours */
+			continue; /* acked, anything not ours */
 		if (spool_grow((void **)&s->seg, &s->seg_cap, s->nseg + 1, sizeof(*s->seg)) < 0) {
 			closedir(d);
 			snprintf(err, err_size, "%s: out of memory", s->dir);
@@ -152,65 +153,96 @@ static int segs_list(struct spool *s, char *err, size_t err_size)
 	return 0;
 }
 
-static int acked_read(struct spool *s, uint64_t *ret, char *err, size_t err_size)
+/* A slot of DIR/acked: "%020llu %08x\n", the floor and the CRC-32C of
+ * its 20 digits; 0 with the floor, or -1 when it is not whole. */
+static int floor_slot_parse(const char *p, uint64_t *ret)
 {
-	char text[32], *end;
-	int fd = openat(s->dirfd, "acked", O_RDONLY | O_CLOEXEC), e;
+	uint64_t v = 0;
+	char *end;
+	unsigned long crc;
+
+	for (int i = 0; i < NAME_DIGITS; i++) {
+		if (p[i] < '0' || p[i] > '9' || v > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	if (p[NAME_DIGITS] != ' ' || p[FLOOR_SLOT - 1] != '\n')
+		return -1;
+	crc = strtoul(p + NAME_DIGITS + 1, &end, 16);
+	if (end != p + FLOOR_SLOT - 1 || crc != crc32c(0, p, NAME_DIGITS))
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+/* The floor in DIR/acked: the larger of its whole slots (0 without the
+ * file, or with an empty one: created, and the first write lost). The next
+ * write goes to the other slot, so the floor before it stays whole. */
+static int floor_read(struct spool *s, uint64_t *ret, char *err, size_t err_size)
+{
+	char text[2 * FLOOR_SLOT];
+	uint64_t v[2];
+	int ok[2], e;
 	int64_t n;
 
-	if (fd < 0) {
+	s->floor_fd = openat(s->dirfd, "acked", O_RDWR | O_CLOEXEC);
+	if (s->floor_fd < 0) {
 		e = errno;
-		if (e == ENOENT) {
-			*ret = 0;
+		*ret = 0;
+		if (e == ENOENT)
 			return 0;
-		}
 		spool_say(err, err_size, s, "acked", "open", e);
 		return -e;
 	}
-	n = spool_pread_full(fd, text, sizeof(text) - 1, 0);
-	close(fd);
+	n = spool_pread_full(s->floor_fd, text, sizeof(text), 0);
 	if (n < 0) {
 		spool_say(err, err_size, s, "acked", "read", (int)-n);
 		return (int)n;
 	}
-	text[n] = '\0';
-	errno = 0;
-	*ret = strtoull(text, &end, 10);
-	if (errno || end == text || text[0] < '0' || text[0] > '9' || strcmp(end, "\n") != 0) {
+	for (int i = 0; i < 2; i++)
+		ok[i] = n >= (i + 1) * FLOOR_SLOT && floor_slot_parse(text + i * FLOOR_SLOT, &v[i]) == 0;
+	if (n && !ok[0] && !ok[1]) {
 		snprintf(err, err_size,
-			 "%s/acked: not an acknowledged seq (digits and a newline); remove it to send "
-			 "the whole spool again",
+			 "%s/acked: no whole acknowledged seq in it; remove it to send the whole spool "
+			 "again",
 			 s->dir);
 		return -EINVAL;
 	}
+	*ret = 0;
+	s->floor_slot = 0;
+	for (int i = 0; i < 2; i++)
+		if (ok[i] && v[i] >= *ret) {
+			*ret = v[i];
+			s->floor_slot = (unsigned)!i;
+		}
 	return 0;
 }
 
-/* DIR/acked replaced whole: written to acked.tmp, renamed over it. */
+/* The floor into DIR/acked's other slot: one pwrite() of FLOOR_SLOT bytes
+ * (a rename over the file costs ext4 a millisecond; a torn slot is told by
+ * its CRC, and the other one holds the floor before). */
 int spool_acked_write(struct spool *s, char *err, size_t err_size)
 {
-	char text[32];
-	int len = snprintf(text, sizeof(text), "%" PRIu64 "\n", s->st.acked), r;
-	int fd = openat(s->dirfd, "acked.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char digits[NAME_DIGITS + 1], line[FLOOR_SLOT + 1];
+	int r;
 
-	if (fd < 0) {
-		r = -errno;
-		spool_say(err, err_size, s, "acked.tmp", "create", -r);
-		return r;
+	if (s->floor_fd < 0) {
+		s->floor_fd = openat(s->dirfd, "acked", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (s->floor_fd < 0) {
+			r = -errno;
+			spool_say(err, err_size, s, "acked", "create", -r);
+			return r;
+		}
 	}
-	r = spool_pwrite_full(fd, text, (size_t)len, 0);
-	if (close(fd) < 0 && !r)
-		r = -errno;
+	snprintf(digits, sizeof(digits), "%020" PRIu64, s->st.acked);
+	snprintf(line, sizeof(line), "%s %08" PRIx32 "\n", digits, crc32c(0, digits, NAME_DIGITS));
+	r = spool_pwrite_full(s->floor_fd, line, FLOOR_SLOT, s->floor_slot * FLOOR_SLOT);
 	if (r < 0) {
-		spool_say(err, err_size, s, "acked.tmp", "write", -r);
-		unlinkat(s->dirfd, "acked.tmp", 0);
+		spool_say(err, err_size, s, "acked", "write", -r);
 		return r;
 	}
-	if (renameat(s->dirfd, "acked.tmp", s->dirfd, "acked") < 0) {
-		r = -errno;
-		spool_say(err, err_size, s, "acked", "rename acked.tmp over", -r);
-	}
-	return r;
+	s->floor_slot ^= 1;
+	return 0;
 }
 
 int spool_open_sized(const char *dir, uint64_t max_bytes, uint64_t segment_bytes,
@@ -220,6 +252,8 @@ int spool_open_sized(const char *dir, uint64_t max_bytes, uint64_t segment_bytes
 	uint64_t floor = 0, records = 0;
 	int r;
 
+	if (s)
+		s->dirfd = s->tail_fd = s->floor_fd = s->rd.fd = s->floor.fd = -1;
 	if (!s || !(s->dir = strdup(dir)) || !(s->rd.cache = malloc(HOP_CACHE)) ||
 	    !(s->floor.cache = malloc(HOP_CACHE)) || !(s->wbuf = malloc(SCAN_CHUNK))) {
 		snprintf(err, err_size, "%s: out of memory", dir);
@@ -227,7 +261,6 @@ int spool_open_sized(const char *dir, uint64_t max_bytes, uint64_t segment_bytes
 		goto free_spool;
 	}
 	s->wbuf_cap = SCAN_CHUNK;
-	s->dirfd = s->tail_fd = s->rd.fd = s->floor.fd = -1;
 	s->max_bytes = max_bytes;
 	s->seg_bytes = segment_bytes ? segment_bytes : SPOOL_SEGMENT_BYTES;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
@@ -241,7 +274,7 @@ int spool_open_sized(const char *dir, uint64_t max_bytes, uint64_t segment_bytes
 		spool_say(err, err_size, s, NULL, "open", -r);
 		goto free_spool;
 	}
-	r = acked_read(s, &floor, err, err_size);
+	r = floor_read(s, &floor, err, err_size);
 	if (r < 0)
 		goto free_spool;
 	r = segs_list(s, err, err_size);
@@ -307,6 +340,8 @@ void spool_close(struct spool *s)
 	spool_cursor_drop(&s->floor);
 	if (s->tail_fd >= 0)
 		close(s->tail_fd);
+	if (s->floor_fd >= 0)
+		close(s->floor_fd);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	free(s->rd.cache);

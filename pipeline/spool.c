@@ -16,16 +16,12 @@
 #include "spool-disk.h"
 #include "crc32c.h"
 
-#include <dirent.h>
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Where segment idx's seqs end: the next one's name, or next_seq. */
@@ -512,7 +508,7 @@ static size_t read_want(const struct spool *s, size_t nmax, size_t bytes_left)
 	uint64_t avg = s->rec_avg ? s->rec_avg : 1024, n = nmax < 1024 ? nmax : 1024;
 	uint64_t want = n * avg;
 
-	if (want > bytes_left + n * HDR)
+	if (bytes_left < want && want - bytes_left > n * HDR) /* bytes_left may be SIZE_MAX */
 		want = bytes_left + n * HDR;
 	return want < READ_MIN ? READ_MIN : want > READ_MAX ? READ_MAX : (size_t)want;
 }
@@ -567,6 +563,12 @@ int spool_read(struct spool *s, uint64_t from, size_t max, size_t max_bytes,
 			spool_say(err, err_size, s, name, "read", (int)-n);
 			r = (int)n;
 			goto forget_batch;
+		}
+		if (n == 0) { /* the file ends before the size the spool knows */
+			r = spool_seg_cut(s, c->idx, c->off, c->seq, g->size, true, err, err_size);
+			if (r < 0)
+				goto forget_batch;
+			continue;
 		}
 		while (p < (uint64_t)n) {
 			const unsigned char *q = (unsigned char *)b->bytes + base + p;

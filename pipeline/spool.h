@@ -113,10 +113,9 @@ int spool_append(struct spool *s, struct spool_msg *msgs, size_t n, size_t *ret_
 int spool_read(struct spool *s, uint64_t from, size_t max, size_t max_bytes,
 	       struct spool_batch *b, char *err, size_t err_size);
 
-/* Everything at or below seq is acknowledged: segments holding only such
- * messages are unlinked, the floor noted in DIR/acked (a new file renamed
- * over it: tens of microseconds, so call this once for a batch of
- * acknowledgements, not once a message). A seq past the last appended
+/* Everything at or below seq is acknowledged: the floor is noted in
+ * DIR/acked (one pwrite(), each call that moves it), then segments
+ * holding only such messages are unlinked. A seq past the last appended
  * one acknowledges up to that one. */
 int spool_ack(struct spool *s, uint64_t seq, char *err, size_t err_size);
 

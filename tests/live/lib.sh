@@ -6,9 +6,13 @@
 #
 #   live_require [tap]      root (else skip), auditctl, a free socket
 #   live_setup KEY          temporary dir $LIVE_TOP, saved state, exit trap
+#                           (which also removes the files named in LIVE_FILES)
 #   live_start NAME CONF    needle --foreground with CONF lines (and no plugins
 #                           unless CONF names a plugin_dir); $started_pid
 #   live_stop PID           SIGTERM and wait; $? is needle's status
+#   live_wait_collecting STDERR [PID]
+#                           until needle's STDERR says it collects (0), PID
+#                           ended or 5 s passed (1)
 #   ks_settings             the settings a test may change, as auditctl -s prints
 
 ks_field() { printf '%s\n' "$1" | awk -v k="$2" '$1==k{print $2}'; }
@@ -52,10 +56,21 @@ ks_restore() {
 	[ "$f" = 2 ] || auditctl -f "$f" >/dev/null
 }
 
+live_wait_collecting() {
+	for _ in $(seq 50); do
+		grep -q "^needle: collecting" "$1" && return 0
+		[ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 live_cleanup() {
 	local p
 	for p in "${LIVE_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${LIVE_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	# Files a test put outside its temp dir (a rules.d file of its own).
+	for p in "${LIVE_FILES[@]}"; do rm -f "$p"; done
 	ks_restore
 	# The recovery note of a needle this test killed is ours to remove.
 	for p in "${LIVE_PIDS[@]}"; do
@@ -69,6 +84,7 @@ live_setup() {
 	LIVE_KEY=$1
 	LIVE_TOP=$(mktemp -d)
 	LIVE_PIDS=()
+	LIVE_FILES=()
 	KS_SAVED=$(auditctl -s)
 	SETTINGS_BEFORE=$(ks_settings)
 	trap live_cleanup EXIT
@@ -85,7 +101,7 @@ $conf" ;; esac
 	"$NEEDLE" run --foreground -c "$LIVE_TOP/$name/needle.conf" 2> "$LIVE_TOP/$name/stderr" &
 	started_pid=$!
 	LIVE_PIDS+=("$started_pid")
-	for _ in $(seq 50); do grep -q collecting "$LIVE_TOP/$name/stderr" && return 0; sleep 0.1; done
+	live_wait_collecting "$LIVE_TOP/$name/stderr" "$started_pid" && return 0
 	echo "needle $name did not start:"; cat "$LIVE_TOP/$name/stderr"
 	return 1
 }

@@ -51,14 +51,7 @@ as_nobody() {
 	LIVE_PIDS+=("$pid")
 }
 
-wait_collecting() {
-	for _ in $(seq 50); do
-		grep -q collecting "$top/$1/stderr" && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+wait_collecting() { live_wait_collecting "$top/$1/stderr" "$pid"; }
 
 # collect NAME CAPS: case 1 or 2. Sets $status, $audit_pid, $events.
 collect() {

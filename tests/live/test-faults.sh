@@ -48,14 +48,7 @@ start() {
 }
 
 # wait_collecting NAME: until needle says it collects (or has ended).
-wait_collecting() {
-	for _ in $(seq 50); do
-		grep -q collecting "$top/$1/stderr" && return 0
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+wait_collecting() { live_wait_collecting "$top/$1/stderr" "$pid"; }
 
 # finish: waits for needle to end within DEADLINE; status in $status (124
 # and a SIGKILL when it hung).

@@ -94,7 +94,7 @@ conf fg
 "$NEEDLE" run --foreground -c "$top/fg/needle.conf" 2> "$top/fg/stderr" &
 pid=$!
 LIVE_PIDS+=("$pid")
-for _ in $(seq 50); do grep -q collecting "$top/fg/stderr" && break; sleep 0.1; done
+live_wait_collecting "$top/fg/stderr"
 kill -HUP "$pid"; sleep 0.5
 got=$(counts fg)
 lines=$(grep -c '^needle: ' "$top/fg/stderr")

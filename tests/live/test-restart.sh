@@ -38,7 +38,7 @@ start_in() {
 	"$NEEDLE" run --foreground -c "$top/$name/needle.conf" 2> "$top/$name/stderr" &
 	started_pid=$!
 	LIVE_PIDS+=("$started_pid")
-	for _ in $(seq 50); do grep -q collecting "$top/$name/stderr" && return 0; sleep 0.1; done
+	live_wait_collecting "$top/$name/stderr" && return 0
 	echo "# needle $name did not start:"; sed 's/^/# /' "$top/$name/stderr"
 	return 1
 }

@@ -155,29 +155,44 @@ else
 	not_ok "needle starts with a rules file holding -e 2 (skipped)" "$(cat "$dir/stderr")"
 fi
 
-# 6. rules = augenrules: this machine's /etc/audit/rules.d, as auditd.service has it loaded.
+# 6. rules = augenrules: this machine's /etc/audit/rules.d, as auditd.service has it loaded,
+# with a file of the test's own in it (one narrow rule, removed by the exit
+# trap): needle merges rules.d as augenrules does, so that rule is loaded
+# with the machine's, and an event of the helper reaches the log.
 dir=$LIVE_TOP/augenrules
+own_rules=/etc/audit/rules.d/zz-needle-test-$$.rules
 if [ ! -d /etc/audit/rules.d ]; then
 	ok "rules = augenrules # SKIP no /etc/audit/rules.d"
-elif live_start augenrules "rules = augenrules
+else
+	LIVE_FILES+=("$own_rules")
+	printf '%s\n' "## needle's live test (tests/live/test-rules.sh), removed when it ends" \
+		"-a always,exit -F arch=b64 -S openat -F exe=$helper -F exit=-ENOENT -k $key-rulesd" > "$own_rules"
+	before_total=$(cat /etc/audit/rules.d/*.rules | grep -c '^-[aAw] ')
+	if live_start augenrules "rules = augenrules
 rules_immutable = skip
 default_rules = yes
 backlog_wait_time = 100
 metrics_listen =
 control_socket ="; then
-	pid=$started_pid
-	summary=$(grep -o "rules: [0-9]* of [0-9]* rule(s) of /etc/audit/rules.d loaded" "$dir/stderr")
-	total=$(echo "$summary" | awk '{print $4}')
-	in_kernel=$(rules_now | grep -vc "^No rules")
-	live_stop "$pid"; status=$?
-	if [ -n "$summary" ] && [ "$in_kernel" -gt 0 ] &&
-		{ [ "$total" != 0 ] || grep -q "loaded [0-9]* default rule(s) with key needle-default" "$dir/stderr"; } &&
-		[ "$status" = 0 ] && [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(rules_now)" = "No rules" ]; then
-		ok "rules = augenrules: '$summary' ($in_kernel rules in the kernel, default ones when rules.d has none); all removed at stop"
+		pid=$started_pid
+		summary=$(grep -o "rules: [0-9]* of [0-9]* rule(s) of /etc/audit/rules.d loaded" "$dir/stderr")
+		total=$(echo "$summary" | awk '{print $4}')
+		loaded=$(echo "$summary" | awk '{print $2}')
+		in_kernel=$(rules_now | grep -c -- "-k $key-rulesd\|key=$key-rulesd")
+		"$helper" "/nonexistent/$key-rulesd" >/dev/null 2>&1
+		sleep 1.5
+		live_stop "$pid"; status=$?
+		events=$(grep -c "\"$key-rulesd\"" "$dir/log/needle.json")
+		if [ -n "$summary" ] && [ "$total" = "$before_total" ] && [ "$loaded" = "$total" ] &&
+			[ "$in_kernel" = 1 ] && [ "$events" -ge 1 ] &&
+			[ "$status" = 0 ] && [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(rules_now)" = "No rules" ]; then
+			ok "rules = augenrules: '$summary' (rules.d's $before_total, the test's own file among them), its rule in the kernel and its event in the log; all removed at stop"
+		else
+			not_ok "rules = augenrules" "summary '$summary' (rules.d has $before_total), the test's rule in the kernel $in_kernel times, its events $events, exit $status" "$(cat "$dir/stderr")"
+		fi
 	else
-		not_ok "rules = augenrules" "summary '$summary', $in_kernel rules in the kernel, exit $status" "$(cat "$dir/stderr")"
+		not_ok "needle starts with rules = augenrules" "$(cat "$dir/stderr")"
 	fi
-else
-	not_ok "needle starts with rules = augenrules" "$(cat "$dir/stderr")"
+	rm -f "$own_rules"
 fi
 [ "$failed" = 0 ]

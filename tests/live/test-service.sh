@@ -122,7 +122,7 @@ port=$((20000 + $$ % 20000))
 # 2-5: a healthy service.
 service healthy
 collecting=no
-for _ in $(seq 50); do grep -q "^needle: collecting" "$top/healthy/stderr" && { collecting=yes; break; }; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+live_wait_collecting "$top/healthy/stderr" "$pid" && collecting=yes
 grep "^unit_exec: " "$top/healthy/stderr" | sed 's/^/# /'
 t0=$(mono_ms)
 sleep 3 # idle
@@ -178,7 +178,7 @@ fi
 # a second: it stops idle, not stuck, and the pings go on. A second load
 # puts records in its ring: now it is stuck.
 service stalled --env NEEDLE_TEST_FAULT=decoder-stall:30
-for _ in $(seq 50); do grep -q "^needle: collecting" "$top/stalled/stderr" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+live_wait_collecting "$top/stalled/stderr" "$pid"
 load stalled 40
 t_idle=$(mono_ms)
 sleep 3
@@ -218,7 +218,7 @@ NEEDLE_TEST_FAULT=decoder-stall:30 "$NEEDLE" run --foreground -c "$top/plain/nee
 	2> "$top/plain/stderr" &
 pid=$!
 LIVE_PIDS+=("$pid")
-for _ in $(seq 50); do grep -q "^needle: collecting" "$top/plain/stderr" && break; sleep 0.1; done
+live_wait_collecting "$top/plain/stderr"
 load plain 40
 sleep 1
 t_load=$(mono_ms)
@@ -249,7 +249,7 @@ printf '%s\n' "log_dir = $top/rules/log" "metrics_listen =" "backlog_wait_time =
 	--logs-dir "$top/rules/log" 2> "$top/rules/stderr" &
 pid=$!
 LIVE_PIDS+=("$pid")
-for _ in $(seq 50); do grep -q "^needle: collecting" "$top/rules/stderr" && break; sleep 0.1; done
+live_wait_collecting "$top/rules/stderr"
 loaded=$(auditctl -l | grep -c -- "-k $key")
 # The control: the same rule for another file, added where /tmp is private
 # (what PrivateTmp would give needle): it watches the private copy.
@@ -295,7 +295,7 @@ printf '%s\n' "log_dir = $top/afunix/log" "metrics_listen =" "backlog_wait_time 
 	--logs-dir "$top/afunix/log" 2> "$top/afunix/stderr" &
 pid=$!
 LIVE_PIDS+=("$pid")
-for _ in $(seq 50); do grep -q "^needle: collecting" "$top/afunix/stderr" && break; sleep 0.1; done
+live_wait_collecting "$top/afunix/stderr"
 made=no; [ -S "$inside" ] && made=yes
 kill -TERM "$pid"; wait "$pid"; status=$?
 rm -f "$inside"
