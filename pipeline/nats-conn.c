@@ -233,6 +233,7 @@ void nats_drop_connection(struct nats_out *o)
 	if (o->js)
 		jsCtx_Destroy(o->js);
 	o->js = NULL;
+	o->js_published = false;
 	if (o->nc) {
 		natsConnection_Close(o->nc);
 		natsConnection_Destroy(o->nc);

@@ -81,6 +81,8 @@ struct nats_out {
 	natsOptions *opts;
 	natsConnection *nc;
 	jsCtx *js;
+	bool js_published;      /* js has an async publish behind it (libnats 3.4.1's
+				 * js_PublishAsyncGetPendingList crashes before one) */
 	bool stream_ok;
 	uint64_t next_send;
 	uint64_t spool_next;    /* the seq the next append gets, as last seen */

@@ -159,7 +159,7 @@ static void rewind_now(struct nats_out *o)
 	natsMsgList list = { 0 };
 	uint64_t seq;
 
-	if (o->js && js_PublishAsyncGetPendingList(&list, o->js) == NATS_OK) {
+	if (o->js && o->js_published && js_PublishAsyncGetPendingList(&list, o->js) == NATS_OK) {
 		pthread_mutex_lock(&o->alock);
 		for (int i = 0; i < list.Count; i++)
 			if (list.Msgs[i])
@@ -218,6 +218,7 @@ static int publish_one(struct nats_out *o, const struct spool_msg *m)
 	/* No MaxWait: libnats would keep a timer entry (two allocations) for
 	 * every message; the sender watches the floor instead (ack_overdue). */
 	jsPubOptions_Init(&po);
+	o->js_published = true;
 	s = js_PublishMsgAsync(o->js, &msg, &po);
 	if (s == NATS_OK) {
 		add(&o->published, 1);
