@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nats-conn.c: the NATS output's connection and stream (nats-out.h draws
- * the output, nats-send.c sends). The connection is made once in the
- * foreground at open (so refused credentials or TLS stop needle at start),
- * else in the background: libnats then keeps trying, reconnects by
- * itself, and never gives up (MaxReconnect -1), every second. A stream
- * that is missing is made; one that exists is used as it is, said when it
- * takes none of needle's subjects.
+ * the output, nats-send.c sends). The first connection is tried in the
+ * foreground at open (so refused credentials or TLS stop needle at
+ * start); when no server answers, and whenever a connection breaks, the
+ * sender makes a new one, every second, never giving up (make_options
+ * says why not libnats' own reconnection). A stream that is missing is
+ * made; one that exists is used as it is, said when it takes none of
+ * needle's subjects.
  */
 #include "nats-private.h"
 
@@ -18,30 +19,11 @@
 
 #define JS_WAIT_MS 5000
 
-static void add(_Atomic uint64_t *c, uint64_t v)
-{
-	atomic_fetch_add_explicit(c, v, memory_order_relaxed);
-}
-
 static void on_connection(natsConnection *nc, void *closure)
 {
 	struct nats_out *o = closure;
 
 	pthread_mutex_lock(&o->alock);
-	o->connection_event = true;
-	pthread_cond_signal(&o->acond);
-	pthread_mutex_unlock(&o->alock);
-}
-
-static void on_reconnected(natsConnection *nc, void *closure)
-{
-	struct nats_out *o = closure;
-
-	add(&o->reconnects, 1);
-	pthread_mutex_lock(&o->alock);
-	/* What was in flight may be lost with the old connection. */
-	o->rewind = true;
-	o->rewind_later = false;
 	o->connection_event = true;
 	pthread_cond_signal(&o->acond);
 	pthread_mutex_unlock(&o->alock);
@@ -82,9 +64,14 @@ const char *nats_last_error(natsStatus s)
 	return text;
 }
 
-/* natsOptions from the settings; retry: connect in the background (the
- * first connection calls on_connection). */
-static natsStatus make_options(struct nats_out *o, bool retry, natsOptions **ret)
+/* natsOptions from the settings. libnats does not reconnect by itself:
+ * while it reconnects it keeps what is published meanwhile, and what its
+ * write buffer held when the connection broke, and sends that first once
+ * connected again, ahead of the messages lost with the connection that
+ * the sender sends again: the stream would hold them out of order. A
+ * broken connection is closed instead, and the sender makes a new one
+ * (nats_connect) and sends from the first message not acknowledged. */
+static natsStatus make_options(struct nats_out *o, natsOptions **ret)
 {
 	natsOptions *opts = NULL;
 	char urls[sizeof(o->s.urls)], *list[32], *save = NULL, *u;
@@ -103,9 +90,7 @@ static natsStatus make_options(struct nats_out *o, bool retry, natsOptions **ret
 	if (s == NATS_OK)
 		s = natsOptions_SetName(opts, "needle");
 	if (s == NATS_OK)
-		s = natsOptions_SetMaxReconnect(opts, -1);
-	if (s == NATS_OK)
-		s = natsOptions_SetReconnectWait(opts, 1000);
+		s = natsOptions_SetAllowReconnect(opts, false);
 	if (s == NATS_OK)
 		s = natsOptions_SetTimeout(opts, 2000);
 	if (s == NATS_OK)
@@ -115,13 +100,9 @@ static natsStatus make_options(struct nats_out *o, bool retry, natsOptions **ret
 	if (s == NATS_OK)
 		s = natsOptions_SetDisconnectedCB(opts, on_connection, o);
 	if (s == NATS_OK)
-		s = natsOptions_SetReconnectedCB(opts, on_reconnected, o);
-	if (s == NATS_OK)
 		s = natsOptions_SetClosedCB(opts, on_connection, o);
 	if (s == NATS_OK)
 		s = natsOptions_SetErrorHandler(opts, on_error, o);
-	if (s == NATS_OK && retry)
-		s = natsOptions_SetRetryOnFailedConnect(opts, true, on_connection, o);
 	if (s == NATS_OK && o->s.creds[0])
 		s = natsOptions_SetUserCredentialsFromFiles(opts, o->s.creds, NULL);
 	if (s == NATS_OK && o->s.user[0])
@@ -230,6 +211,9 @@ int nats_ensure_stream(struct nats_out *o, char *why, size_t size)
 
 void nats_drop_connection(struct nats_out *o)
 {
+	/* What it had in flight will never be acknowledged: taken back
+	 * (then sent again on the next connection, from the floor). */
+	nats_take_pending(o);
 	if (o->js)
 		jsCtx_Destroy(o->js);
 	o->js = NULL;
@@ -240,21 +224,18 @@ void nats_drop_connection(struct nats_out *o)
 	}
 	o->nc = NULL;
 	o->stream_ok = false;
+	nats_forget_in_flight(o);
 }
 
-/* A connection in the background (libnats keeps trying): 0, or the
- * status of a setting it refused. */
-natsStatus nats_connect_background(struct nats_out *o)
+natsStatus nats_connect(struct nats_out *o)
 {
 	natsOptions *opts = NULL;
-	natsStatus s = make_options(o, true, &opts);
+	natsStatus s = make_options(o, &opts);
 
 	if (s != NATS_OK)
 		return s;
 	s = natsConnection_Connect(&o->nc, opts);
 	natsOptions_Destroy(opts);
-	if (s == NATS_NOT_YET_CONNECTED)
-		s = NATS_OK;
 	if (s == NATS_OK)
 		s = open_js(o);
 	if (s != NATS_OK)
@@ -273,7 +254,7 @@ int nats_send_open(struct nats_out *o, nats_out_say_fn *say)
 		say("nats: cannot start the NATS library: %s", natsStatus_GetText(s));
 		return -ENOMEM;
 	}
-	if ((s = make_options(o, false, &opts)) != NATS_OK) {
+	if ((s = make_options(o, &opts)) != NATS_OK) {
 		say("nats: the settings are refused: %s (nats_creds, nats_tls_*)", nats_last_error(s));
 		return -EINVAL;
 	}
@@ -298,10 +279,6 @@ int nats_send_open(struct nats_out *o, nats_out_say_fn *say)
 		    o->s.urls, nats_last_error(s), o->s.spool_dir);
 		o->nc = NULL;
 		nats_connected_url(o, o->server, sizeof(o->server));
-		if ((s = nats_connect_background(o)) != NATS_OK) {
-			say("nats: cannot connect: %s", nats_last_error(s));
-			return -EINVAL;
-		}
 		return 0;
 	}
 	if ((s = open_js(o)) != NATS_OK) {
@@ -310,7 +287,7 @@ int nats_send_open(struct nats_out *o, nats_out_say_fn *say)
 	}
 	nats_connected_url(o, o->server, sizeof(o->server));
 	atomic_store(&o->connected, true);
-	o->was_connected = true;
+	o->was_connected = o->ever_connected = true;
 	say("nats: connected to %s", o->server);
 	r = nats_ensure_stream(o, why, sizeof(why));
 	if (r > 0) {

@@ -35,8 +35,10 @@
  * batch under the queue's mutex (once per batch, never per event) or
  * counts it lost. The two threads share the spool under a mutex of its
  * own; only the sender talks to the network (connection, stream, publish),
- * so a slow or absent cluster never holds up the spooler. libnats
- * reconnects by itself (never giving up); its callbacks and the
+ * so a slow or absent cluster never holds up the spooler. A broken
+ * connection is made anew by the sender, every second, never giving up
+ * (not by libnats, which would send what it buffered ahead of what the
+ * sender sends again: nats-conn.c); libnats' callbacks and the
  * acknowledgements arrive on its threads and only set counters and flags.
  *
  * Nothing here logs: what the log should say (connected, disconnected,
@@ -116,7 +118,7 @@ typedef void nats_out_say_fn(const char *fmt, ...) __attribute__((format(printf,
 
 /* Opens the spool, connects, and makes sure of the stream; nothing runs
  * yet. A cluster that cannot be reached is not an error: said, and
- * libnats keeps trying (the spool takes the events meanwhile). Refused
+ * the sender keeps trying (the spool takes the events meanwhile). Refused
  * credentials or TLS, JetStream off, a spool that cannot be opened are:
  * -errno having said why. */
 int nats_out_open(const struct nats_out_settings *s, nats_out_say_fn *say,

@@ -87,6 +87,7 @@ struct nats_out {
 	uint64_t next_send;
 	uint64_t spool_next;    /* the seq the next append gets, as last seen */
 	bool was_connected;
+	bool ever_connected;    /* a later connection counts as a reconnection */
 	uint64_t spool_lost;    /* the spool's stats.lost, as last counted */
 
 	pthread_t spooler, sender;
@@ -111,12 +112,13 @@ struct nats_out {
 /* nats-conn.c. nats_send_open connects (in the opener's thread) and says
  * through say what it cannot; 0, or -errno for a fatal setting
  * (credentials, TLS, JetStream off, more replicas than servers). The rest
- * from the sender's thread: a connection in the background; the stream
+ * from the sender's thread: a new connection (once, within the connect
+ * timeout of each server of nats_url; 0 or why not); the stream
  * found or made (0; 1: a setting the cluster refuses; -1: try again; why
  * says); the connection dropped; nats_send_close at free waits for
  * libnats' threads. */
 int nats_send_open(struct nats_out *o, nats_out_say_fn *say);
-natsStatus nats_connect_background(struct nats_out *o);
+natsStatus nats_connect(struct nats_out *o);
 int nats_ensure_stream(struct nats_out *o, char *why, size_t size);
 void nats_drop_connection(struct nats_out *o);
 void nats_send_close(struct nats_out *o);
@@ -125,8 +127,13 @@ void nats_send_close(struct nats_out *o);
 void nats_connected_url(struct nats_out *o, char *buf, size_t size);
 const char *nats_last_error(natsStatus s);
 
-/* nats-send.c: the sender's thread, and libnats' acknowledgement handler. */
+/* nats-send.c: the sender's thread, and libnats' acknowledgement handler;
+ * what libnats has in flight taken back from it (its acknowledgements, if
+ * any come, ignored), and the map of what is in flight emptied (a
+ * connection closed: nothing on it is acknowledged any more). */
 void *nats_send_main(void *arg);
+void nats_take_pending(struct nats_out *o);
+void nats_forget_in_flight(struct nats_out *o);
 void nats_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure);
 
 /* A line for the log (printf format); the same line again within 10 s is

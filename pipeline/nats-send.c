@@ -38,7 +38,7 @@
 #define SPOOL_ACK_EVERY_MS 100
 #define ERROR_PAUSE_MS 1000
 #define STREAM_RETRY_MS 2000
-#define RECONNECT_RETRY_MS 5000
+#define RECONNECT_RETRY_MS 1000
 #define READ_MAX 256
 #define READ_MAX_BYTES (1u << 20)
 
@@ -153,21 +153,35 @@ void nats_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *
 
 /* ---- the sender ---- */
 
-/* Takes back what libnats has in flight and starts again at floor + 1. */
-static void rewind_now(struct nats_out *o)
+void nats_take_pending(struct nats_out *o)
 {
 	natsMsgList list = { 0 };
 	uint64_t seq;
 
-	if (o->js && o->js_published && js_PublishAsyncGetPendingList(&list, o->js) == NATS_OK) {
-		pthread_mutex_lock(&o->alock);
-		for (int i = 0; i < list.Count; i++)
-			if (list.Msgs[i])
-				map_take(&o->map, (uintptr_t)list.Msgs[i], &seq);
-		o->inflight = o->map.count;
-		pthread_mutex_unlock(&o->alock);
-		natsMsgList_Destroy(&list);
-	}
+	if (!o->js || !o->js_published || js_PublishAsyncGetPendingList(&list, o->js) != NATS_OK)
+		return;
+	pthread_mutex_lock(&o->alock);
+	for (int i = 0; i < list.Count; i++)
+		if (list.Msgs[i])
+			map_take(&o->map, (uintptr_t)list.Msgs[i], &seq);
+	o->inflight = o->map.count;
+	pthread_mutex_unlock(&o->alock);
+	natsMsgList_Destroy(&list);
+}
+
+void nats_forget_in_flight(struct nats_out *o)
+{
+	pthread_mutex_lock(&o->alock);
+	memset(o->map.key, 0, (o->map.mask + 1) * sizeof(*o->map.key));
+	o->map.count = 0;
+	o->inflight = 0;
+	pthread_mutex_unlock(&o->alock);
+}
+
+/* Takes back what libnats has in flight and starts again at floor + 1. */
+static void rewind_now(struct nats_out *o)
+{
+	nats_take_pending(o);
 	pthread_mutex_lock(&o->alock);
 	o->rewind = false;
 	o->next_send = o->floor + 1;
@@ -336,15 +350,37 @@ static size_t send_some(struct nats_out *o, struct spool_batch *b)
 	return sent;
 }
 
-/* Connected or not, as libnats says now; said when it changes. A closed
- * connection (its credentials refused while reconnecting) is made anew,
- * every RECONNECT_RETRY_MS. */
+/* Connected or not, as libnats says now; said when it changes. A broken
+ * connection is closed (make_options says why libnats does not reconnect
+ * by itself) and a new one tried every RECONNECT_RETRY_MS; once made,
+ * what was in flight on the old one is sent again, in order. */
 static void watch_connection(struct nats_out *o, uint64_t now, uint64_t *retry_at)
 {
 	natsConnStatus st = o->nc ? natsConnection_Status(o->nc) : NATS_CONN_STATUS_CLOSED;
 	bool up = st == NATS_CONN_STATUS_CONNECTED;
 	char url[128];
 
+	if (!up && st == NATS_CONN_STATUS_CLOSED && now >= *retry_at &&
+	    !atomic_load_explicit(&o->stop, relaxed)) {
+		natsStatus s;
+
+		if (o->nc)
+			nats_drop_connection(o);
+		*retry_at = now + RECONNECT_RETRY_MS;
+		s = nats_connect(o);
+		if (s == NATS_OK) {
+			up = true;
+			if (o->ever_connected)
+				atomic_fetch_add_explicit(&o->reconnects, 1, relaxed);
+			pthread_mutex_lock(&o->alock);
+			o->rewind = true;
+			o->rewind_later = false;
+			pthread_mutex_unlock(&o->alock);
+		} else {
+			nats_out_tell(o, "nats: cannot connect to %s: %s; trying again every %d s",
+				      o->s.urls, nats_last_error(s), RECONNECT_RETRY_MS / 1000);
+		}
+	}
 	if (up != o->was_connected) {
 		nats_connected_url(o, url, sizeof(url));
 		pthread_mutex_lock(&o->alock);
@@ -357,23 +393,8 @@ static void watch_connection(struct nats_out *o, uint64_t now, uint64_t *retry_a
 				      "a server answers", url);
 		atomic_store_explicit(&o->connected, up, relaxed);
 		o->was_connected = up;
+		o->ever_connected |= up;
 	}
-	if (st != NATS_CONN_STATUS_CLOSED || now < *retry_at ||
-	    atomic_load_explicit(&o->stop, relaxed))
-		return;
-	if (o->nc) {
-		const char *text = NULL;
-
-		natsConnection_GetLastError(o->nc, &text);
-		nats_out_tell(o, "nats: the connection was closed (%s); a new one in %d s",
-			      text && text[0] ? text : "no reason given", RECONNECT_RETRY_MS / 1000);
-		nats_drop_connection(o);
-		*retry_at = now + RECONNECT_RETRY_MS;
-		return;
-	}
-	*retry_at = now + RECONNECT_RETRY_MS;
-	if (nats_connect_background(o) != NATS_OK)
-		nats_out_tell(o, "nats: cannot connect: %s", nats_last_error(NATS_ERR));
 }
 
 /* The contiguous acknowledged seqs above the floor: the floor moves. */

@@ -8,13 +8,14 @@
  *
  * Prints one line:
  *   messages N stored M distinct D duplicates U key K key_distinct KD
- *   out_of_order O hosts H format F
+ *   out_of_order O hosts H format F subject S
  * messages: read; stored: the stream's own count (they must agree);
  * distinct: distinct Nats-Msg-Id; duplicates: messages - distinct; key:
  * messages whose payload holds KEY, key_distinct their distinct ids;
  * out_of_order: per host (Needle-Host), messages with KEY whose serial
  * (the id's part after ':') is not above the one before in stream order;
- * format: the Needle-Format of the first message. Exit 0, or 1 with why
+ * format: the Needle-Format of the first message; subject: that of the
+ * first message with KEY. Exit 0, or 1 with why
  * on stderr. NATS_COUNT_CA in the environment: the CA certificates of a
  * tls:// server.
  */
@@ -85,7 +86,7 @@ int main(int argc, char **argv)
 	struct host_serial hosts[64];
 	unsigned nhosts = 0;
 	uint64_t messages = 0, key = 0, out_of_order = 0, stored;
-	char format[16] = "-";
+	char format[16] = "-", subject[256] = "-";
 	natsStatus s;
 
 	if (argc < 3) {
@@ -155,7 +156,8 @@ int main(int argc, char **argv)
 			unsigned long long serial = 0;
 			unsigned h;
 
-			key++;
+			if (!key++)
+				snprintf(subject, sizeof(subject), "%s", natsMsg_GetSubject(m));
 			set_add(&key_ids, id ? id : "(none)");
 			if (id && (colon = strrchr(id, ':')))
 				serial = strtoull(colon + 1, NULL, 10);
@@ -173,10 +175,10 @@ int main(int argc, char **argv)
 		natsMsg_Destroy(m);
 	}
 	printf("messages %llu stored %llu distinct %zu duplicates %llu key %llu key_distinct %zu "
-	       "out_of_order %llu hosts %u format %s\n",
+	       "out_of_order %llu hosts %u format %s subject %s\n",
 	       (unsigned long long)messages, (unsigned long long)stored, ids.n,
 	       (unsigned long long)(messages - ids.n), (unsigned long long)key, key_ids.n,
-	       (unsigned long long)out_of_order, nhosts, format);
+	       (unsigned long long)out_of_order, nhosts, format, subject);
 	natsSubscription_Destroy(sub);
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);

@@ -15,7 +15,7 @@
 #                             nothing is in flight (1: not in time)
 #   count_stream URL STREAM MATCH   nats-count's line, as variables:
 #                             messages stored distinct duplicates key
-#                             key_distinct out_of_order
+#                             key_distinct out_of_order format subject
 
 declare -A NATS_PID
 
@@ -74,7 +74,8 @@ count_stream() {
 	messages=-1 stored=-2 distinct=-1 duplicates=-1 key=-1 key_distinct=-1 out_of_order=-1
 	line=$("$NATS_COUNT" "$1" "$2" "$3" 2> "$LIVE_TOP/nats-count.err") ||
 		{ echo "# nats-count failed: $(tail -3 "$LIVE_TOP/nats-count.err")"; return 1; }
-	read -r _ messages _ stored _ distinct _ duplicates _ key _ key_distinct _ out_of_order _ <<< "$line"
+	read -r _ messages _ stored _ distinct _ duplicates _ key _ key_distinct _ out_of_order _ _ \
+		_ format _ subject <<< "$line"
 	stream_line=$line
 }
 

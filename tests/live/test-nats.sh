@@ -6,7 +6,8 @@
 # counts the messages holding the load's path and their distinct
 # Nats-Msg-Id, and checks the serials' order per host.
 #   1. 20,000 events of a load: each in the stream once (messages with the
-#      path = distinct ids = calls = events in needle's JSON log).
+#      path = distinct ids = calls = events in needle's JSON log), under the
+#      subject nats_subject = needle.{key}.{host} makes.
 #   2. The server SIGKILLed in the middle of a paced load and started again
 #      2 s later: the events spool meanwhile (needle_spool_events > 0
 #      seen), then every call is in the stream once, in serial order (one
@@ -41,8 +42,11 @@ json_events() { grep -c "/nonexistent/$LIVE_KEY" "$1" 2>/dev/null || echo 0; }
 # 1. One server, 20,000 events.
 port=$(free_port)
 url=nats://127.0.0.1:$port
+# The subject made of the key and this host's name, as tokens.
+want_subject="needle.$LIVE_KEY.$(uname -n | tr '.*> ' '____')"
 if nats_start s1 -a 127.0.0.1 -p "$port" && start_needle one "output = json,nats
-nats_url = $url"; then
+nats_url = $url
+nats_subject = needle.{key}.{host}"; then
 	pid=$started_pid
 	add_rule
 	load 10000
@@ -55,8 +59,9 @@ nats_url = $url"; then
 	detail="calls $c, JSON log $j; stream: $stream_line; exit $status"
 	if [ "$status" = 0 ] && [ "$c" = 20000 ] && [ "$key" = "$c" ] && [ "$key_distinct" = "$c" ] &&
 		[ "$j" = "$c" ] && [ "$duplicates" = 0 ] && [ "$messages" = "$stored" ] &&
+		[ "$subject" = "$want_subject" ] && [ "$format" = json ] &&
 		grep -q "stopped: nats: .* 0 lost (.*; 0 messages left in the spool" "$LIVE_TOP/one/stderr"; then
-		ok "one server: $c calls, $key messages in the stream, each once, as in the JSON log"
+		ok "one server: $c calls, $key messages in the stream ($subject), each once, as in the JSON log"
 		echo "# $detail"
 	else
 		not_ok "one server: every event in the stream once" "$detail" \

@@ -8,7 +8,7 @@
  * the spooler, the sender and libnats' acknowledgement thread at once.
  *   - everything handed over reaches the stream once;
  *   - the server SIGKILLed and started again with messages in flight and
- *     more handed over meanwhile: spooled, then all once;
+ *     more handed over meanwhile: spooled, then all once, in order;
  *   - a spool too small for an outage: stream + counted lost = handed;
  *   - the output stopped with the server down: the spool keeps the
  *     messages, a new output (the next start) sends them;
@@ -186,9 +186,15 @@ static void wait_sent(struct nats_out *o, unsigned seconds, struct nats_out_stat
 	     (unsigned long long)st->spool_events, (unsigned long long)st->pending);
 }
 
-/* The stream's messages: how many, how many distinct ids. */
+/* The stream's messages: how many, how many distinct ids; in disorder
+ * how many have a serial not above the one before (put() hands them over
+ * in serial order). */
+static uint64_t disorder;
+
 static void stream_count(const char *url, uint64_t *ret_msgs, uint64_t *ret_distinct)
 {
+	unsigned long long last = 0;
+
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
 	jsStreamInfo *si = NULL;
@@ -199,6 +205,7 @@ static void stream_count(const char *url, uint64_t *ret_msgs, uint64_t *ret_dist
 	size_t cap = 1;
 	char **ids;
 
+	disorder = 0;
 	CHECK_EQ(natsConnection_ConnectTo(&nc, url), NATS_OK);
 	CHECK_EQ(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
 	CHECK_EQ(js_GetStreamInfo(&si, js, "NEEDLE", NULL, &jerr), NATS_OK);
@@ -221,6 +228,13 @@ static void stream_count(const char *url, uint64_t *ret_msgs, uint64_t *ret_dist
 
 		CHECK_EQ(natsSubscription_NextMsg(&m, sub, 5000), NATS_OK);
 		natsMsgHeader_Get(m, "Nats-Msg-Id", &id);
+		{
+			const char *d = natsMsg_GetData(m);
+			unsigned long long serial = d ? strtoull(d + strlen("{\"serial\":"), NULL, 10) : 0;
+
+			disorder += serial <= last;
+			last = serial;
+		}
 		for (const char *p = id; *p; p++)
 			h = (h ^ (unsigned char)*p) * 1099511628211ull;
 		for (i = h & (cap - 1); ids[i] && strcmp(ids[i], id); i = (i + 1) & (cap - 1))
@@ -288,6 +302,15 @@ TEST(server_killed_and_back)
 	CHECK_EQ(nats_out_open(&set, harness_say, &o), 0);
 	CHECK_EQ(nats_out_start(o), 0);
 	put(o, 1, 3000, 50, 300);
+	/* Some sent, some in flight, some not yet: then the server goes. */
+	for (unsigned i = 0; i < 200; i++) {
+		nats_out_get_stats(o, &st);
+		if (st.acked >= 500)
+			break;
+		sleep_ms(5);
+	}
+	NOTE("the server killed with %llu acknowledged, %llu in flight",
+	     (unsigned long long)st.acked, (unsigned long long)st.pending);
 	server_kill(&s);
 	put(o, 3001, 3000, 50, 300);
 	for (unsigned i = 0; i < 100; i++) {
@@ -313,6 +336,8 @@ TEST(server_killed_and_back)
 	     (unsigned long long)msgs);
 	CHECK_EQ(msgs, 6000);
 	CHECK_EQ(distinct, 6000);
+	/* Sent again after the break in the order handed over. */
+	CHECK_EQ(disorder, 0);
 }
 
 TEST(spool_too_small_counts_what_it_refuses)
