@@ -7,7 +7,8 @@
 # Nats-Msg-Id, and checks the serials' order per host.
 #   1. 20,000 events of a load: each in the stream once (messages with the
 #      path = distinct ids = calls = events in needle's JSON log), under the
-#      subject nats_subject = needle.{key}.{host} makes.
+#      subject nats_subject = needle.{key}.{host} makes; needle's own
+#      DAEMON_START and DAEMON_END there once each.
 #   2. The server SIGKILLed in the middle of a paced load and started again
 #      2 s later: the events spool meanwhile (needle_spool_events > 0
 #      seen), then every call is in the stream once, in serial order (one
@@ -54,12 +55,17 @@ nats_subject = needle.{key}.{host}"; then
 	wait_drained "$LIVE_TOP/one" 20
 	live_stop "$pid"; status=$?
 	c=$(calls)
+	# needle's own records reach the stream too, as they reach its logs.
+	count_stream "$url" NEEDLE '"DAEMON_START"'
+	starts=$key
+	count_stream "$url" NEEDLE '"DAEMON_END"'
+	ends=$key
 	count_stream "$url" NEEDLE "/nonexistent/$LIVE_KEY"
 	j=$(json_events "$LIVE_TOP/one/log/needle.json")
-	detail="calls $c, JSON log $j; stream: $stream_line; exit $status"
+	detail="calls $c, JSON log $j; stream: $stream_line; DAEMON_START $starts, DAEMON_END $ends; exit $status"
 	if [ "$status" = 0 ] && [ "$c" = 20000 ] && [ "$key" = "$c" ] && [ "$key_distinct" = "$c" ] &&
 		[ "$j" = "$c" ] && [ "$duplicates" = 0 ] && [ "$messages" = "$stored" ] &&
-		[ "$subject" = "$want_subject" ] && [ "$format" = json ] &&
+		[ "$subject" = "$want_subject" ] && [ "$format" = json ] && [ "$starts" = 1 ] && [ "$ends" = 1 ] &&
 		grep -q "stopped: nats: .* 0 lost (.*; 0 messages left in the spool" "$LIVE_TOP/one/stderr"; then
 		ok "one server: $c calls, $key messages in the stream ($subject), each once, as in the JSON log"
 		echo "# $detail"
