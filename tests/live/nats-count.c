@@ -17,7 +17,8 @@
  * format: the Needle-Format of the first message; subject: that of the
  * first message with KEY. Exit 0, or 1 with why
  * on stderr. NATS_COUNT_CA in the environment: the CA certificates of a
- * tls:// server.
+ * tls:// server; NATS_COUNT_CERT and NATS_COUNT_KEY: a client certificate
+ * and its key, for a server that asks for one.
  */
 #include <nats/nats.h>
 
@@ -103,6 +104,9 @@ int main(int argc, char **argv)
 			s = natsOptions_SetURL(opts, argv[1]);
 		if (s == NATS_OK && ca)
 			s = natsOptions_LoadCATrustedCertificates(opts, ca);
+		if (s == NATS_OK && getenv("NATS_COUNT_CERT"))
+			s = natsOptions_LoadCertificatesChain(opts, getenv("NATS_COUNT_CERT"),
+							      getenv("NATS_COUNT_KEY"));
 		if (s == NATS_OK)
 			s = natsConnection_Connect(&nc, opts);
 		natsOptions_Destroy(opts);

@@ -12,6 +12,10 @@
 #   4. TLS (openssl makes a CA and the server's certificate): with the CA
 #      in nats_tls_ca every call reaches the stream over tls:// (read back
 #      over TLS); with another CA needle stops at start, exit 1, TLS named.
+#   5. a server that asks for a client certificate: with nats_tls_cert and
+#      nats_tls_key every call reaches the stream; without, needle is not
+#      connected and warns (the server only drops the connection: not
+#      fatal, as an unreachable server is not).
 # usage: test-nats-settings.sh NEEDLE LOADGEN NATS_COUNT   (TAP; root; one at a time)
 set -u
 NEEDLE=$1 LOADGEN=$(readlink -f "$2") NATS_COUNT=$3
@@ -23,7 +27,7 @@ live_setup "needle-nats-set-$$"
 . "$here/nats-lib.sh"
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
@@ -172,6 +176,63 @@ nats_tls_ca = $t/other.pem"
 	nats_kill s4
 else
 	not_ok "TLS: the stream over tls://" "openssl could not make the certificates"
+fi
+
+# 5. A server that asks for a client certificate (verify): this host's,
+# signed by the test's CA, in nats_tls_cert and nats_tls_key.
+if [ -f "$t/ca.key" ] &&
+	openssl req $ec -keyout "$t/client.key" -out "$t/client.csr" -subj /CN=needle-host 2>/dev/null &&
+	openssl x509 -req -in "$t/client.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial \
+		-out "$t/client.pem" -days 1 2>/dev/null; then
+	port=$(free_port)
+	url=tls://127.0.0.1:$port
+	printf 'tls { cert_file: "%s", key_file: "%s", ca_file: "%s", verify: true }\n' \
+		"$t/server.pem" "$t/server.key" "$t/ca.pem" > "$t/verify.conf"
+	: > "$LIVE_TOP/loadgen.out"
+	if nats_start s5 -a 127.0.0.1 -p "$port" -c "$t/verify.conf" &&
+		start_needle client "output = json,nats
+nats_url = $url
+nats_tls_ca = $t/ca.pem
+nats_tls_cert = $t/client.pem
+nats_tls_key = $t/client.key"; then
+		pid=$started_pid
+		add_rule
+		load 100
+		del_rule
+		wait_drained "$LIVE_TOP/client" 20
+		live_stop "$pid"; status=$?
+		c=$(calls)
+		NATS_COUNT_CA=$t/ca.pem NATS_COUNT_CERT=$t/client.pem NATS_COUNT_KEY=$t/client.key \
+			count_stream "$url" NEEDLE "/nonexistent/$LIVE_KEY"
+		# Without the certificate the server drops the connection after
+		# the handshake: libnats cannot tell that from a server going
+		# away, so needle warns, spools and keeps trying.
+		up=-1
+		if start_needle nocert "output = json,nats
+nats_url = $url
+nats_tls_ca = $t/ca.pem"; then
+			sleep 1
+			stat_json "$LIVE_TOP/nocert"
+			up=$(stat_get "$LIVE_TOP/nocert/stat.json" "needle_nats_connected{server=\"$url\"}")
+			live_stop "$started_pid"
+		fi
+		said=$(grep "nats: warning: cannot reach" "$LIVE_TOP/nocert/stderr" | head -1)
+		detail="calls $c; stream: $stream_line; exit $status; without a certificate: connected $up, said: ${said:-nothing}"
+		if [ "$status" = 0 ] && [ "$c" = 200 ] && [ "$key" = "$c" ] && [ "$key_distinct" = "$c" ] &&
+			grep -q "nats: connected to $url" "$LIVE_TOP/client/stderr" &&
+			[ "$up" = 0 ] && [ -n "$said" ]; then
+			ok "a client certificate: with nats_tls_cert and nats_tls_key all $c calls in the stream; without one not connected, warned"
+			echo "# $detail"
+		else
+			not_ok "a client certificate: taken; without one, refused" "$detail" \
+				"$(grep nats "$LIVE_TOP/client/stderr" | tail -3)" "$(tail -3 "$LIVE_TOP/nocert/stderr")"
+		fi
+	else
+		not_ok "a client certificate" "no server or no needle"
+	fi
+	nats_kill s5
+else
+	not_ok "a client certificate" "openssl could not make the certificates"
 fi
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] || { echo "# kernel state changed: $(ks_settings)"; failed=$((failed + 1)); }
 [ "$failed" = 0 ]
