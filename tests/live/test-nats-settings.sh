@@ -6,7 +6,7 @@
 #      comes up there every call of the load is in the stream once.
 #   2. a server that wants a user and password: the wrong password stops
 #      needle at start (exit 1, the server's refusal named, the kernel as
-#      before), the right one connects.
+#      before), the right one connects; so does a token (nats_token).
 #   3. a TLS file that is not there: exit 2 at once, the key and the file
 #      named.
 #   4. TLS (openssl makes a CA and the server's certificate): with the CA
@@ -100,11 +100,23 @@ nats_password = right-one"; then
 		grep -q "nats: connected to $url" "$LIVE_TOP/right/stderr" && good=yes
 		live_stop "$started_pid"
 	fi
-	detail="wrong password: exit $status, kernel as before: $same; said: ${wrong:-nothing}; right password connected: $good"
-	if [ "$status" = 1 ] && [ "$same" = yes ] && [ "$good" = yes ] &&
+	nats_kill s2
+	# A token instead.
+	printf 'authorization { token: "t0ken-of-the-test" }\n' > "$LIVE_TOP/token.conf"
+	token=no
+	if nats_start s2t -a 127.0.0.1 -p "$port" -c "$LIVE_TOP/token.conf" &&
+		start_needle token "output = json,nats
+nats_url = $url
+nats_token = t0ken-of-the-test"; then
+		grep -q "nats: connected to $url" "$LIVE_TOP/token/stderr" && token=yes
+		live_stop "$started_pid"
+	fi
+	nats_kill s2t
+	detail="wrong password: exit $status, kernel as before: $same; said: ${wrong:-nothing}; right password connected: $good; a token connected: $token"
+	if [ "$status" = 1 ] && [ "$same" = yes ] && [ "$good" = yes ] && [ "$token" = yes ] &&
 		echo "$wrong" | grep -qi "authorization violation" &&
 		! grep -q "collecting" "$LIVE_TOP/wrong/stderr"; then
-		ok "wrong password: needle stops at start (exit 1), the server's refusal named; the right one connects"
+		ok "wrong password: needle stops at start (exit 1), the server's refusal named; the right one connects, and a token"
 		echo "# $detail"
 	else
 		not_ok "wrong password: fatal at start with a clear message" "$detail" \
