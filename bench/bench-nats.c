@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,6 +77,7 @@ int bench_nats_url(const char *top, char *url, size_t size, char *err, size_t er
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 		setpgid(0, 0); /* a Ctrl-C reaches needle-bench, which stops it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* and a needle-bench killed takes it along */
 		if (fd >= 0) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
