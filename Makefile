@@ -30,9 +30,10 @@ DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev libl
 # (verify, syscall groups) and python3-seccomp lets the service test apply
 # needle.service's system call filter; laurel is the plugin the laurel test
 # runs under the unit, without and with its drop-in. nats-server is the
-# cluster the fleet tests start on loopback (issue 14: output = nats).
+# cluster the fleet tests start on loopback (issue 14: output = nats);
+# openssl makes the certificates of their TLS case.
 DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client \
-              groff-base man-db systemd python3-seccomp laurel nats-server $(DEPS_DEB)
+              groff-base man-db systemd python3-seccomp laurel nats-server openssl $(DEPS_DEB)
 
 # make bench: laurel is the peer needle-bench replay compares with; auditd
 # the one needle-bench live compares with; gnuplot draws the knee plot.

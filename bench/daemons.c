@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemons.h"
 #include "audit-ctl.h"
+#include "bench-nats.h"
 #include "control.h"
 #include "metric-read.h"
 #include "outbuf.h"
@@ -29,8 +30,13 @@
 
 bool bench_daemon_known(const char *name)
 {
-	return strcmp(name, "needle") == 0 || strcmp(name, "auditd") == 0 ||
+	return bench_daemon_is_needle(name) || strcmp(name, "auditd") == 0 ||
 	       strcmp(name, "auditd-enriched") == 0 || strcmp(name, "null") == 0;
+}
+
+bool bench_daemon_is_needle(const char *name)
+{
+	return strcmp(name, "needle") == 0 || strcmp(name, "needle-nats") == 0;
 }
 
 static void pause_ms(unsigned ms)
@@ -199,9 +205,10 @@ static void drain_main(int out, const char *key, const char *record_path, unsign
 
 /* needle's configuration for the bench, with --needle-set lines in place
  * of the defaults they name (needle refuses a key set twice). */
-static int needle_config(struct bench_daemon *d, const struct bench_setup *s)
+static int needle_config(struct bench_daemon *d, const struct bench_setup *s, char *err,
+			 size_t err_size)
 {
-	char path[600], backlog[16], wait[16], log_dir[600], control[600];
+	char path[600], backlog[16], wait[16], log_dir[600], control[600], outputs[256], url[64];
 	/* No plugin: auditd in the bench gets none either. */
 	const char *keys[32] = { "output", "compress", "max_log_file", "enabled", "backlog_limit",
 				 "backlog_wait_time", "default_rules", "log_dir", "metrics_listen",
@@ -237,6 +244,19 @@ static int needle_config(struct bench_daemon *d, const struct bench_setup *s)
 		keys[i] = k;
 		values[i] = v;
 		n += i == n;
+	}
+	if (strcmp(d->name, "needle-nats") == 0) {
+		/* The same outputs, and the stream of a server of the bench's own. */
+		int r = bench_nats_url(s->top, url, sizeof(url), err, err_size);
+
+		if (r < 0)
+			return r;
+		snprintf(outputs, sizeof(outputs), "%s,nats", values[0]);
+		values[0] = outputs;
+		if (n + 1 > 32)
+			return -E2BIG;
+		keys[n] = "nats_url";
+		values[n++] = url;
 	}
 	for (unsigned i = 0; i < n; i++)
 		off += (size_t)snprintf(d->config + off, sizeof(d->config) - off, "%s = %s\n", keys[i],
@@ -345,6 +365,8 @@ int bench_daemon_start(struct bench_daemon *d, const char *name, const struct be
 	int pipefd[2] = { -1, -1 }, r = 0;
 
 	memset(d, 0, sizeof(*d));
+	if (err_size)
+		err[0] = '\0';
 	d->name = name;
 	d->result_fd = -1;
 	d->delay_p50 = d->delay_p99 = -1;
@@ -353,8 +375,8 @@ int bench_daemon_start(struct bench_daemon *d, const char *name, const struct be
 		snprintf(err, err_size, "%s: %s", d->dir, strerror(errno));
 		return -errno;
 	}
-	if (strcmp(name, "needle") == 0)
-		r = needle_config(d, s);
+	if (bench_daemon_is_needle(name))
+		r = needle_config(d, s, err, err_size);
 	else if (strcmp(name, "auditd") == 0)
 		r = auditd_config(d, s, s->auditd_format);
 	else if (strcmp(name, "auditd-enriched") == 0)
@@ -364,8 +386,9 @@ int bench_daemon_start(struct bench_daemon *d, const char *name, const struct be
 			 "built-in bare drain: recvmmsg 64 x 9216 B, 64 MiB receive buffer, no "
 			 "parsing\n");
 	if (r < 0) {
-		snprintf(err, err_size, "cannot write %s's configuration in %s: %s", name, d->dir,
-			 strerror(-r));
+		if (!err[0])
+			snprintf(err, err_size, "cannot write %s's configuration in %s: %s", name,
+				 d->dir, strerror(-r));
 		return r;
 	}
 	if (strcmp(name, "null") == 0 && pipe2(pipefd, O_CLOEXEC) < 0) {
@@ -384,7 +407,7 @@ int bench_daemon_start(struct bench_daemon *d, const char *name, const struct be
 		if (strcmp(name, "null") == 0) {
 			close(pipefd[0]);
 			drain_main(pipefd[1], s->key, s->record, s->drain_forgets);
-		} else if (strcmp(name, "needle") == 0) {
+		} else if (bench_daemon_is_needle(name)) {
 			snprintf(conf, sizeof(conf), "%s/needle.conf", d->dir);
 			execl(s->needle, "needle", "run", "--foreground", "-c", conf, (char *)NULL);
 		} else {
@@ -413,7 +436,7 @@ static uint64_t file_size(const char *dir, const char *name)
 
 uint64_t bench_daemon_output_bytes(const struct bench_daemon *d)
 {
-	if (strcmp(d->name, "needle") == 0)
+	if (bench_daemon_is_needle(d->name))
 		return file_size(d->dir, "log/needle.log.lz4") + file_size(d->dir, "log/needle.json.lz4") +
 		       file_size(d->dir, "log/needle.log") + file_size(d->dir, "log/needle.json");
 	if (strncmp(d->name, "auditd", 6) == 0)
@@ -436,7 +459,7 @@ void bench_daemon_scrape(struct bench_daemon *d)
 	struct metric_samples s = { 0 };
 	char path[600];
 
-	if (strcmp(d->name, "needle") != 0)
+	if (!bench_daemon_is_needle(d->name))
 		return;
 	snprintf(path, sizeof(path), "%s/control", d->dir);
 	if (control_query(path, &text) == 0 &&
@@ -541,7 +564,7 @@ int bench_daemon_stop(struct bench_daemon *d, const struct bench_setup *s, char 
 		d->lost = 0; /* overruns are not events; the kernel's lost is counted apart */
 		return 0;
 	}
-	if (strcmp(d->name, "needle") == 0) {
+	if (bench_daemon_is_needle(d->name)) {
 		/* The RAW log as for auditd; JSON when RAW is off. */
 		static const char *const logs[] = { "needle.log.lz4", "needle.log", "needle.json.lz4",
 						    "needle.json" };

@@ -6,7 +6,9 @@
  * memory; its delivered events are counted from its output afterwards.
  *
  *   needle  needle run --foreground; JSON and RAW, LZ4; counted from the
- *           RAW log (SYSCALL records with the run's key)
+ *           RAW log (SYSCALL records with the run's key); needle-nats the
+ *           same with output ...,nats to a nats-server of the bench's own
+ *           (bench-nats.h), counted the same way
  *   auditd  Debian's auditd -n -c DIR; RAW (or --auditd-format), flush
  *           INCREMENTAL_ASYNC as shipped; counted from its log the same way;
  *           auditd-enriched is the same with log_format ENRICHED
@@ -56,6 +58,9 @@ struct bench_daemon {
 };
 
 bool bench_daemon_known(const char *name);
+/* "needle", or "needle-nats": needle with output = ...,nats, sending to a
+ * nats-server the bench starts (bench-nats.h). */
+bool bench_daemon_is_needle(const char *name);
 
 /* Starts it and waits until the kernel names it the audit daemon.
  * 0, or -errno with a message in err. */

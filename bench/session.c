@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* needle-bench's sessions: see session.h. */
 #include "session.h"
+#include "bench-nats.h"
 #include "config.h"
 #include "audit-ctl.h"
 #include "bench.h"
@@ -411,13 +412,13 @@ static int write_json(const char *path, const struct options *o, const struct ru
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: needle-bench live [--compare needle,auditd,auditd-enriched,null]\n"
+		"usage: needle-bench live [--compare needle,needle-nats,auditd,auditd-enriched,null]\n"
 		"                         [--policy wait|drop]\n"
 		"                         [--threads N] [--calls N] [--mix openat=W,connect=W,execve=W]\n"
 		"                         [--rate CALLS/S] [--rounds N] [--auditd-format raw|enriched]\n"
 		"                         [--needle PATH] [--loadgen PATH] [--auditd PATH]\n"
 		"                         [--csv FILE] [--json FILE] [--keep DIR]\n"
-		"                         [--needle-set 'key = value']... [--test-drain-forgets N]\n"
+		"                         [--needle-set 'key = value']... [--nats] [--test-drain-forgets N]\n"
 		"       needle-bench record --out FILE [the load options]\n"
 		"       needle-bench knee [the same] [--start CALLS/S] [--factor F] [--max CALLS/S]\n"
 		"                         [--seconds S] [--plot FILE.svg|FILE.png]\n"
@@ -425,6 +426,9 @@ static void usage(FILE *f)
 		"  --policy wait: backlog_limit 8192, backlog_wait_time %u (the kernel's default);\n"
 		"  drop: backlog_limit 8192, backlog_wait_time 0. --calls is per thread\n"
 		"  (default 2 threads x 50000). --keep keeps the daemons' directories there.\n"
+		"  needle-nats: needle with output = ...,nats to a nats-server needle-bench\n"
+		"  starts (127.0.0.1, a free port, its data with the runs); --nats adds it to\n"
+		"  --compare.\n"
 		"  Each run is accounted in events of the load (see README, Benchmarks):\n"
 		"  one whose numbers do not reconcile is marked NOT RECONCILED.\n"
 		"  --test-drain-forgets N: the bare drain does not count every Nth event of\n"
@@ -487,11 +491,13 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 		{ "max", required_argument, NULL, 'x' },
 		{ "seconds", required_argument, NULL, 'S' },
 		{ "test-drain-forgets", required_argument, NULL, 'T' },
+		{ "nats", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static char needle_buf[PATH_MAX], loadgen_buf[PATH_MAX], list[256], extra[1024];
 	double v;
+	bool nats = false;
 	int c;
 
 	*o = (struct options){ .rounds = 3, .threads = 2, .calls = 50000, .mix = "openat=1",
@@ -581,6 +587,7 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 				return -EINVAL;
 			o->setup.drain_forgets = (unsigned)v;
 			break;
+		case 'Z': nats = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -595,10 +602,12 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 		fprintf(stderr, "needle-bench live: --policy %s: wait or drop\n", o->policy);
 		return -EINVAL;
 	}
+	if (nats && !strstr(list, "needle-nats") && strlen(list) + 13 < sizeof(list))
+		strcat(list, ",needle-nats");
 	for (char *save, *d = strtok_r(list, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
 		if (!bench_daemon_known(d)) {
-			fprintf(stderr, "needle-bench: --compare: '%s' is not needle, auditd, "
-					"auditd-enriched or null\n",
+			fprintf(stderr, "needle-bench: --compare: '%s' is not needle, needle-nats, "
+					"auditd, auditd-enriched or null\n",
 				d);
 			return -EINVAL;
 		}
@@ -614,7 +623,7 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < o->ndaemons; i++) {
-		const char *bin = strcmp(o->daemons[i], "needle") == 0   ? o->setup.needle
+		const char *bin = bench_daemon_is_needle(o->daemons[i])  ? o->setup.needle
 				  : strncmp(o->daemons[i], "auditd", 6) == 0 ? o->setup.auditd
 									     : NULL;
 
@@ -678,6 +687,7 @@ int session_finish(const struct options *o, const char *cmd, const char *top, in
 		   const char *err)
 {
 	restore_kernel();
+	bench_nats_stop();
 	if (!o->keep) {
 		char rm[PATH_MAX + 16];
 

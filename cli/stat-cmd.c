@@ -114,6 +114,41 @@ static void print_plugins(const struct page *pg)
 	}
 }
 
+/* The NATS output's line (output = nats), found by its
+ * needle_nats_connected sample: the server, what is in flight and in the
+ * spool, what it lost. */
+static void print_nats(const struct page *pg)
+{
+	char prefix[METRIC_KEY_MAX], server[METRIC_KEY_MAX], a[HUMAN_MAX], b[HUMAN_MAX];
+	int plen = metric_key(prefix, sizeof(prefix), METRIC_NATS_CONNECTED, "", NULL) - 2;
+	const char *const nats = metric_output_names[METRIC_OUTPUT_NATS];
+
+	for (size_t i = 0; plen > 0 && i < pg->s.n; i++) {
+		const char *key = pg->s.s[i].key, *end;
+		double lost = 0;
+
+		if (strncmp(key, prefix, (size_t)plen) != 0 || !(end = strchr(key + plen, '"')))
+			continue;
+		snprintf(server, sizeof(server), "%.*s", (int)(end - key - plen), key + plen);
+		for (unsigned r = 0; r < METRIC_NATS_LOSS_REASON_COUNT; r++)
+			lost += get(pg, METRIC_NATS_LOST_EVENTS, metric_nats_loss_reason_names[r], NULL);
+		human_size((uint64_t)get(pg, METRIC_SPOOL_BYTES, NULL, NULL), a, sizeof(a));
+		human_duration(get(pg, METRIC_SPOOL_OLDEST_AGE, NULL, NULL), b, sizeof(b));
+		printf("%-9s %s %s  pending %.0f  spooled %.0f events (%s), oldest %s  "
+		       "written to the spool %.0f  published %.0f  acked %.0f (%.0f duplicates)  failed %.0f  "
+		       "reconnects %.0f  lost %.0f\n",
+		       nats, pg->s.s[i].value > 0 ? "connected to" : "NOT CONNECTED, last", server,
+		       get(pg, METRIC_NATS_PENDING, NULL, NULL),
+		       get(pg, METRIC_SPOOL_EVENTS, NULL, NULL), a, b,
+		       get(pg, METRIC_SINK_EVENTS, nats, NULL),
+		       get(pg, METRIC_NATS_PUBLISHED, NULL, NULL),
+		       get(pg, METRIC_NATS_ACKED, NULL, NULL),
+		       get(pg, METRIC_NATS_DUPLICATES, NULL, NULL),
+		       get(pg, METRIC_NATS_FAILED, NULL, NULL),
+		       get(pg, METRIC_NATS_RECONNECTS, NULL, NULL), lost);
+	}
+}
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -312,8 +347,8 @@ static void print_table(struct page *pg)
 		const char *o = metric_output_names[i];
 		const double *events = find(pg, METRIC_SINK_EVENTS, o, NULL);
 
-		if (!events)
-			continue; /* that output is off */
+		if (!events || i == METRIC_OUTPUT_NATS)
+			continue; /* that output is off, or has its own line */
 		printf("sink %-4s events %.0f", o, *events);
 		human_size((uint64_t)get(pg, METRIC_SINK_WRITTEN_BYTES, o, NULL), a, sizeof(a));
 		printf("  written %s", a);
@@ -334,6 +369,7 @@ static void print_table(struct page *pg)
 		if (free)
 			printf("%-9s %.1f MiB free\n", "log_dir", *free / 1048576.0);
 	}
+	print_nats(pg);
 	print_plugins(pg);
 }
 

@@ -24,7 +24,7 @@
 #include <stdio.h>
 
 /* What key takes, for people: "a number from 1 to 16", "keep, or a
- * number from 0 to 4294967295 (jiffies)", "json, raw, enriched or stdout,
+ * number from 0 to 4294967295 (jiffies)", "json, raw, enriched, stdout or nats,
  * one or more, comma-separated". */
 void conf_doc_takes(enum conf_key key, char *buf, size_t size);
 

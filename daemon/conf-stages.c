@@ -53,6 +53,36 @@ void conf_fill_logs(const struct conf *c, struct logkeep_settings *ret)
 	};
 }
 
+/* output = nats: the nats_* keys; the spool under log_dir (pipeline.c). */
+static void fill_nats(const struct conf *c, struct nats_out_settings *ret)
+{
+	*ret = (struct nats_out_settings){
+		.raw = c->nats_format == 1,
+		.replicas = c->nats_replicas,
+		.max_age_s = c->nats_max_age,
+		.max_bytes = c->nats_max_bytes,
+		.duplicate_window_s = c->nats_duplicate_window,
+		.max_pending = c->nats_max_pending,
+		.spool_max = c->spool_max,
+	};
+#define COPY(to, from)                                                      \
+	do {                                                                \
+		_Static_assert(sizeof(ret->to) == sizeof(c->from), #from " fits"); \
+		memcpy(ret->to, c->from, sizeof(ret->to));                  \
+	} while (0)
+	COPY(urls, nats_url);
+	COPY(stream, nats_stream);
+	COPY(subject, nats_subject);
+	COPY(creds, nats_creds);
+	COPY(user, nats_user);
+	COPY(password, nats_password);
+	COPY(token, nats_token);
+	COPY(tls_ca, nats_tls_ca);
+	COPY(tls_cert, nats_tls_cert);
+	COPY(tls_key, nats_tls_key);
+#undef COPY
+}
+
 void conf_fill_pipeline(const struct conf *c, struct pipeline_settings *ret)
 {
 	uint32_t gid = 0;
@@ -70,6 +100,7 @@ void conf_fill_pipeline(const struct conf *c, struct pipeline_settings *ret)
 		.output_raw = c->output_raw,
 		.output_enriched = c->output_enriched,
 		.output_stdout = c->output_stdout,
+		.output_nats = c->output_nats,
 		.max_log_file = c->max_log_file,
 		.num_logs = c->num_logs,
 		.compress_lz4 = c->compress_lz4,
@@ -83,6 +114,7 @@ void conf_fill_pipeline(const struct conf *c, struct pipeline_settings *ret)
 	memcpy(ret->log_dir, c->log_dir, sizeof(ret->log_dir));
 	conf_fill_decoder(c, &ret->decoder);
 	conf_fill_logs(c, &ret->logs);
+	fill_nats(c, &ret->nats);
 }
 
 /* Where each of audit_settings[] (same order) sits in struct conf. */

@@ -25,11 +25,16 @@
 /* Each key's line, the way conf_format writes it: its doc, then the key. */
 #define CONF_TEXT_KEY(name, value, doc) "# " doc "\n" name " = " value "\n"
 
+/* One string of every row: longer than the 4095 bytes ISO C asks compilers
+ * to take, which gcc and clang take. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverlength-strings"
 const char conf_embedded_default[] = CONF_TEXT_HEADER
 #define X(id, name, def, doc, ...) CONF_TEXT_KEY(name, def, doc)
 	CONF_KEYS(X)
 #undef X
 	;
+#pragma GCC diagnostic pop
 
 /* The table's hooks, named in its rows (conf.h). */
 static const char *check_power_of_two(const struct conf_key_info *key, const char *text,
@@ -93,7 +98,8 @@ static const char *check_listen(const struct conf_key_info *key, const char *tex
 static uint32_t outputs_get(const struct conf *c)
 {
 	return (c->output_json ? 1u : 0) | (c->output_raw ? 2u : 0) |
-	       (c->output_enriched ? 4u : 0) | (c->output_stdout ? 8u : 0);
+	       (c->output_enriched ? 4u : 0) | (c->output_stdout ? 8u : 0) |
+	       (c->output_nats ? 16u : 0);
 }
 
 static void outputs_set(struct conf *c, uint32_t mask)
@@ -102,6 +108,7 @@ static void outputs_set(struct conf *c, uint32_t mask)
 	c->output_raw = mask & 2u;
 	c->output_enriched = mask & 4u;
 	c->output_stdout = mask & 8u;
+	c->output_nats = mask & 16u;
 }
 
 const struct conf_key_info conf_keys[CONF_KEY_COUNT] = {
@@ -378,6 +385,16 @@ static int set_key(struct conf *c, enum conf_key id, const char *v, struct where
 	return 0;
 }
 
+/* A conflict between keys (conf-nats.c finds those of the nats keys). */
+static void fail_line(void *arg, unsigned line, const char *msg)
+{
+	struct where *w = arg;
+
+	w->line = line;
+	fail(w, "%s", msg);
+	w->line = 0;
+}
+
 /*
  * Checks between keys, once the whole file is read. In multicast mode
  * needle changes nothing in the kernel: a key with a multicast value (the
@@ -401,6 +418,7 @@ static void check_combinations(struct conf *c, struct where *w, const unsigned *
 		     c->space_left, c->admin_space_left);
 		w->line = 0;
 	}
+	conf_nats_conflicts(c, line, fail_line, w);
 	if (c->mode != CONF_MODE_MULTICAST)
 		return;
 	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
@@ -699,8 +717,8 @@ unsigned conf_reload_merge(const struct conf *running, const struct conf *next, 
 	if (report_size)
 		report[0] = '\0';
 	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
-		char was[300], now[300], err[256];
-		struct where w = { .origin = "<running>", .err = err, .err_size = sizeof(err) };
+		const struct conf_key_info *k = &conf_keys[id];
+		char was[300], now[300];
 		const char *why;
 
 		conf_format_key(running, (enum conf_key)id, was, sizeof(was));
@@ -709,14 +727,22 @@ unsigned conf_reload_merge(const struct conf *running, const struct conf *next, 
 			continue;
 		count++;
 		mask |= 1ull << id;
+		if (k->secret) {
+			/* Never in the log: a value shows as "(secret)". */
+			strcpy(was, was[0] ? "(secret)" : "");
+			strcpy(now, now[0] ? "(secret)" : "");
+		}
 		if (conf_key_reload(running, (enum conf_key)id, &why) == CONF_LIVE) {
 			report_line(report, report_size, &len, "%s: %s -> %s", conf_keys[id].name,
 				    was[0] ? was : "(empty)", now[0] ? now : "(empty)");
 			continue;
 		}
-		/* The running value stays: read back from its own text, which
-		 * set_key takes for every key (test-conf checks the round trip). */
-		set_key(&out, (enum conf_key)id, was, &w);
+		/* The running value stays: its field copied back (a check such
+		 * as a file's existence is not asked again of a running value). */
+		if (k->type == CONF_LIST)
+			k->list_set(&out, k->list_get(running));
+		else
+			memcpy((char *)&out + k->offset, (const char *)running + k->offset, k->size);
 		report_line(report, report_size, &len, "%s: %s -> %s takes effect at the next start (%s)",
 			    conf_keys[id].name, was[0] ? was : "(empty)", now[0] ? now : "(empty)", why);
 	}

@@ -34,7 +34,7 @@ enum conf_ring_full { CONF_RING_BLOCK, CONF_RING_DROP };
 /* Room for every error of a bad file (conf_parse's err). */
 #define CONF_ERRORS_MAX 4096
 /* Room for conf_format's text, whatever the values (test-conf checks). */
-#define CONF_TEXT_MAX 8192
+#define CONF_TEXT_MAX 16384
 
 enum conf_reload {
 	CONF_LIVE = 1,       /* SIGHUP applies it */
@@ -163,8 +163,8 @@ conf_check_fn conf_check_space, conf_check_group;
 	  .type = CONF_TEXT, CONF_FIELD(log_dir), .check = check_absolute_path,            \
 	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
 	X(OUTPUT, "output", "json,raw",                                                    \
-	  "comma-separated: json, raw (auditd RAW), enriched (auditd ENRICHED), stdout (JSON)", \
-	  .type = CONF_LIST, CONF_CHOICES("json", "raw", "enriched", "stdout"),            \
+	  "comma-separated: json, raw, enriched (auditd's), stdout (JSON), nats (JetStream)", \
+	  .type = CONF_LIST, CONF_CHOICES("json", "raw", "enriched", "stdout", "nats"),    \
 	  .list_get = outputs_get, .list_set = outputs_set,                                \
 	  .reload = CONF_NEXT_START, .why = "the log files are opened at start")           \
 	X(MAX_LOG_FILE, "max_log_file", "100M",                                            \
@@ -257,7 +257,83 @@ conf_check_fn conf_check_space, conf_check_group;
 	X(MAX_RESTARTS, "max_restarts", "10",                                              \
 	  "times a plugin that exits is started again (auditd's max_restarts)",            \
 	  .type = CONF_NUMBER, CONF_FIELD(max_restarts), .min = 0, .max = 10000,           \
-	  .reload = CONF_LIVE)
+	  .reload = CONF_LIVE)                                                             \
+	CONF_NATS_KEYS(X)
+
+/*
+ * output = nats: each event one message to a NATS JetStream stream
+ * (pipeline/nats-out.h), sent from a spool on disk. Every key waits for
+ * the next start: the connection, the stream and the spool are set up
+ * once. Checks in conf-nats.c.
+ */
+#define CONF_NATS_WHY .reload = CONF_NEXT_START, \
+	.why = "the NATS connection, the stream and the spool are set up at start"
+conf_check_fn conf_check_nats_urls, conf_check_nats_stream, conf_check_nats_subject,
+	conf_check_readable_file;
+#define CONF_NATS_KEYS(X)                                                                 \
+	X(NATS_URL, "nats_url", "nats://127.0.0.1:4222",                                   \
+	  "NATS servers, comma-separated (nats://HOST:PORT or tls://HOST:PORT): a cluster", \
+	  .type = CONF_TEXT, CONF_FIELD(nats_url), .check = conf_check_nats_urls,          \
+	  CONF_NATS_WHY)                                                                   \
+	X(NATS_STREAM, "nats_stream", "NEEDLE",                                            \
+	  "JetStream stream the events go to; created when missing, else used as it is",   \
+	  .type = CONF_TEXT, CONF_FIELD(nats_stream), .any_text = true,                    \
+	  .check = conf_check_nats_stream, CONF_NATS_WHY)                                  \
+	X(NATS_SUBJECT, "nats_subject", "needle.events.{host}",                            \
+	  "subject of each event; {host}: this host's name, {key}: the event's first key", \
+	  .type = CONF_TEXT, CONF_FIELD(nats_subject), .any_text = true,                   \
+	  .check = conf_check_nats_subject, CONF_NATS_WHY)                                 \
+	X(NATS_FORMAT, "nats_format", "json",                                              \
+	  "each message holds the event's JSON line (json) or its auditd RAW lines (raw)", \
+	  .type = CONF_CHOICE, CONF_FIELD(nats_format), CONF_CHOICES("json", "raw"),       \
+	  CONF_NATS_WHY)                                                                   \
+	X(NATS_CREDS, "nats_creds", "",                                                    \
+	  "a NATS credentials file (user JWT and NKey seed); empty: none",                 \
+	  .type = CONF_TEXT, CONF_FIELD(nats_creds), .off = true,                          \
+	  .check = conf_check_readable_file, CONF_NATS_WHY)                                \
+	X(NATS_USER, "nats_user", "", "NATS user name, with nats_password; empty: none",   \
+	  .type = CONF_TEXT, CONF_FIELD(nats_user), .off = true, .any_text = true,         \
+	  CONF_NATS_WHY)                                                                   \
+	X(NATS_PASSWORD, "nats_password", "", "the NATS user's password (SIGHUP never logs it)", \
+	  .type = CONF_TEXT, CONF_FIELD(nats_password), .off = true, .any_text = true,     \
+	  .secret = true, CONF_NATS_WHY)                                                   \
+	X(NATS_TOKEN, "nats_token", "", "a NATS authentication token instead; empty: none", \
+	  .type = CONF_TEXT, CONF_FIELD(nats_token), .off = true, .any_text = true,        \
+	  .secret = true, CONF_NATS_WHY)                                                   \
+	X(NATS_TLS_CA, "nats_tls_ca", "",                                                  \
+	  "CA certificates (PEM) the servers' certificates are checked against; empty: the system's", \
+	  .type = CONF_TEXT, CONF_FIELD(nats_tls_ca), .off = true,                         \
+	  .check = conf_check_readable_file, CONF_NATS_WHY)                                \
+	X(NATS_TLS_CERT, "nats_tls_cert", "",                                              \
+	  "this host's client certificate (PEM), with nats_tls_key; empty: none",          \
+	  .type = CONF_TEXT, CONF_FIELD(nats_tls_cert), .off = true,                       \
+	  .check = conf_check_readable_file, CONF_NATS_WHY)                                \
+	X(NATS_TLS_KEY, "nats_tls_key", "", "the client certificate's private key (PEM)",  \
+	  .type = CONF_TEXT, CONF_FIELD(nats_tls_key), .off = true,                        \
+	  .check = conf_check_readable_file, CONF_NATS_WHY)                                \
+	X(NATS_REPLICAS, "nats_replicas", "1",                                             \
+	  "copies of each message the cluster keeps, for a stream needle creates",         \
+	  .type = CONF_NUMBER, CONF_FIELD(nats_replicas), .min = 1, .max = 5, CONF_NATS_WHY) \
+	X(NATS_MAX_AGE, "nats_max_age", "0",                                               \
+	  "seconds a stream needle creates keeps a message; 0: no limit",                  \
+	  .type = CONF_NUMBER, CONF_FIELD(nats_max_age), .min = 0, .max = 3153600000ull,   \
+	  .unit = "seconds", CONF_NATS_WHY)                                                \
+	X(NATS_MAX_BYTES, "nats_max_bytes", "0",                                           \
+	  "bytes a stream needle creates keeps at most (the oldest go first); 0: no limit", \
+	  .type = CONF_SIZE, CONF_FIELD(nats_max_bytes), .min = 0, .max = 1ull << 50,      \
+	  CONF_NATS_WHY)                                                                   \
+	X(NATS_DUPLICATE_WINDOW, "nats_duplicate_window", "120",                           \
+	  "seconds the stream drops a message id seen before; covers resends (README)",    \
+	  .type = CONF_NUMBER, CONF_FIELD(nats_duplicate_window), .min = 1, .max = 86400,  \
+	  .unit = "seconds", CONF_NATS_WHY)                                                \
+	X(NATS_MAX_PENDING, "nats_max_pending", "4096",                                    \
+	  "messages sent and not yet acknowledged by the stream, at most",                 \
+	  .type = CONF_NUMBER, CONF_FIELD(nats_max_pending), .min = 1, .max = 65536,       \
+	  .unit = "messages", CONF_NATS_WHY)                                               \
+	X(SPOOL_MAX, "spool_max", "1G",                                                    \
+	  "bytes of messages the spool (log_dir/spool) keeps until acknowledged; past it: lost", \
+	  .type = CONF_SIZE, CONF_FIELD(spool_max), .min = 1ull << 20, .max = 1ull << 40,  \
+	  CONF_NATS_WHY)
 
 enum conf_key {
 #define X(id, ...) CONF_KEY_##id,
@@ -280,6 +356,10 @@ struct conf_key_info {
 	const char *unit;    /* CONF_NUMBER, CONF_KERNEL: what the number counts */
 	const char *const *choices; /* CONF_CHOICE, CONF_LIST (NULL-terminated) */
 	bool off;            /* CONF_TEXT: empty is a value, and means off */
+	/* CONF_TEXT: a name or a secret, where any word (even "1x") may be
+	 * right: nothing to refuse by its form alone. */
+	bool any_text;
+	bool secret;         /* never in a log line (SIGHUP's report) */
 	conf_check_fn *check;
 	uint32_t (*list_get)(const struct conf *conf);
 	void (*list_set)(struct conf *conf, uint32_t mask);
@@ -311,6 +391,7 @@ struct conf {
 	bool output_raw;            /* log_dir/needle.log, auditd RAW */
 	bool output_enriched;       /* log_dir/needle.enriched.log, auditd ENRICHED */
 	bool output_stdout;         /* JSON lines on standard output */
+	bool output_nats;           /* a NATS JetStream stream (the nats_* keys) */
 	uint64_t max_log_file;      /* bytes; rotate past it (0: never) */
 	unsigned num_logs;          /* generations kept, current included */
 	bool compress_lz4;          /* LZ4 frames, files named .lz4 */
@@ -334,9 +415,33 @@ struct conf {
 	char plugin_dir[256];       /* auditd's plugin files; "" no plugins */
 	uint64_t plugin_queue_size; /* bytes queued per plugin */
 	unsigned max_restarts;      /* a plugin that exits is started again this often */
+	char nats_url[256];         /* comma-separated nats:// or tls:// URLs */
+	char nats_stream[64];
+	char nats_subject[256];     /* with {host} and {key} */
+	unsigned nats_format;       /* 0 json, 1 raw */
+	char nats_creds[256];       /* "" none */
+	char nats_user[128];
+	char nats_password[128];
+	char nats_token[256];
+	char nats_tls_ca[256];
+	char nats_tls_cert[256];
+	char nats_tls_key[256];
+	unsigned nats_replicas;
+	uint64_t nats_max_age;      /* seconds; 0: no limit */
+	uint64_t nats_max_bytes;    /* 0: no limit */
+	unsigned nats_duplicate_window; /* seconds */
+	unsigned nats_max_pending;  /* messages in flight */
+	uint64_t spool_max;         /* bytes */
 	/* Which keys the last parse set (1 << enum conf_key). */
 	uint64_t set_mask;
 };
+
+/* Conflicts between the nats keys, once a file is read (conf-nats.c):
+ * fail(arg, line, message) for each, line that of the first key of the
+ * pair the file sets (0: none). */
+typedef void conf_conflict_fn(void *arg, unsigned line, const char *msg);
+void conf_nats_conflicts(const struct conf *c, const unsigned *line, conf_conflict_fn *fail,
+			 void *arg);
 
 /* A plain decimal number: digits only, no sign, no suffix. 0 or -EINVAL. */
 int conf_parse_decimal(const char *text, uint64_t *ret);

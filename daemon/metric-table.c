@@ -29,6 +29,9 @@ const char *const metric_event_cause_names[METRIC_EVENT_CAUSE_COUNT] = {
 const char *const metric_plugin_drop_reason_names[METRIC_PLUGIN_DROP_REASON_COUNT] = {
 	METRIC_PLUGIN_DROP_REASONS(NAME_)
 };
+const char *const metric_nats_loss_reason_names[METRIC_NATS_LOSS_REASON_COUNT] = {
+	METRIC_NATS_LOSS_REASONS(NAME_)
+};
 
 #define SET_(id, l1, v1, n1, l2, v2, n2) \
 	[METRIC_LABELS_##id] = { { l1, l2 }, { v1, v2 }, { n1, n2 } },

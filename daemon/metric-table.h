@@ -43,12 +43,20 @@
 #define METRIC_EVENT_STATES(X)               \
 	X(STATE_WHOLE, "whole")              \
 	X(STATE_PARTIAL, "partial")
-/* In the order of pipeline_outputs() (metrics.c checks the count). */
+/* In the order of pipeline_outputs(), then the NATS output (metrics.c
+ * checks the count). */
 #define METRIC_OUTPUTS(X)                    \
 	X(OUTPUT_JSON, "json")               \
 	X(OUTPUT_RAW, "raw")                 \
 	X(OUTPUT_ENRICHED, "enriched")       \
-	X(OUTPUT_STDOUT, "stdout")
+	X(OUTPUT_STDOUT, "stdout")           \
+	X(OUTPUT_NATS, "nats")
+/* Why the NATS output lost an event (nats-out.h's counters). */
+#define METRIC_NATS_LOSS_REASONS(X)          \
+	X(NATS_QUEUE_FULL, "queue_full")     \
+	X(NATS_SPOOL_FULL, "spool_full")     \
+	X(NATS_ERROR, "error")               \
+	X(NATS_REFUSED, "refused")
 /* Where needle run's log lines went (daemon/say.h). */
 #define METRIC_LOG_DESTINATIONS(X)           \
 	X(LOG_STDERR, "stderr")              \
@@ -97,7 +105,10 @@
 	X(LE, "le", NULL, 0, NULL, NULL, 0)                                                \
 	X(PLUGIN, "plugin", NULL, 0, NULL, NULL, 0)                                        \
 	X(PLUGIN_REASON, "plugin", NULL, 0, "reason", metric_plugin_drop_reason_names,     \
-	  METRIC_PLUGIN_DROP_REASON_COUNT)
+	  METRIC_PLUGIN_DROP_REASON_COUNT)                                                 \
+	X(SERVER, "server", NULL, 0, NULL, NULL, 0)                                        \
+	X(NATS_REASON, "reason", metric_nats_loss_reason_names, METRIC_NATS_LOSS_REASON_COUNT, \
+	  NULL, NULL, 0)
 
 /*
  * The metrics, in the order the page shows them (stage by stage, as
@@ -246,6 +257,37 @@
 	  "needle_sink_lost_events_total too.")                                                \
 	X(LOG_DIR_FREE, "needle_log_dir_free_bytes", GAUGE, NONE,                              \
 	  "Bytes free in log_dir at the space policy's last check (once a second).")           \
+	/* the NATS output (output = nats) and its spool */                                    \
+	X(NATS_CONNECTED, "needle_nats_connected", GAUGE, SERVER,                              \
+	  "1 while connected to the NATS server named, 0 while not (the label then names the " \
+	  "last server, or the first of nats_url).")                                           \
+	X(NATS_PUBLISHED, "needle_nats_published_total", COUNTER, NONE,                        \
+	  "Messages published to the stream, each resend counted.")                            \
+	X(NATS_ACKED, "needle_nats_acked_total", COUNTER, NONE,                                \
+	  "Messages the stream acknowledged (stored), duplicates of a resend included.")       \
+	X(NATS_DUPLICATES, "needle_nats_duplicates_total", COUNTER, NONE,                      \
+	  "Of the acknowledged, resends the stream already had (stored once: same "            \
+	  "Nats-Msg-Id within its duplicate window).")                                          \
+	X(NATS_FAILED, "needle_nats_failed_total", COUNTER, NONE,                              \
+	  "Publishes that failed, were refused, or had no acknowledgement in time: each sent " \
+	  "again from the spool.")                                                             \
+	X(NATS_PENDING, "needle_nats_pending", GAUGE, NONE,                                    \
+	  "Messages sent and not yet acknowledged (at most nats_max_pending).")                \
+	X(NATS_RECONNECTS, "needle_nats_reconnects_total", COUNTER, NONE,                      \
+	  "Times the connection to the cluster was made again after it broke.")                \
+	X(NATS_LAST_ACK_AGE, "needle_nats_last_ack_age_seconds", GAUGE, NONE,                  \
+	  "Seconds since the stream's last acknowledgement (since needle started, when none "  \
+	  "came yet).")                                                                        \
+	X(NATS_LOST_EVENTS, "needle_nats_lost_events_total", COUNTER, NATS_REASON,             \
+	  "Events the NATS output lost, by reason: queue_full (the queue to the spool), "       \
+	  "spool_full (spool_max), error (memory, a spool write), refused (the stream refused " \
+	  "it for good: too large). Their sum is needle_sink_lost_events_total{output=\"nats\"}.") \
+	X(SPOOL_BYTES, "needle_spool_bytes", GAUGE, NONE,                                      \
+	  "Bytes in the spool (log_dir/spool) of messages not yet acknowledged.")              \
+	X(SPOOL_EVENTS, "needle_spool_events", GAUGE, NONE,                                    \
+	  "Messages in the spool not yet acknowledged by the stream.")                         \
+	X(SPOOL_OLDEST_AGE, "needle_spool_oldest_age_seconds", GAUGE, NONE,                    \
+	  "Age of the oldest message in the spool (0: the spool is empty).")                   \
 	/* losses by cause since start (metrics.c says how each is measured) */                \
 	X(LOST_RECORDS, "needle_lost_records_total", COUNTER, RECORD_CAUSE,                    \
 	  "Records lost since needle started, by stage: kernel (its lost counter), ring "      \
@@ -259,7 +301,8 @@
 	  "overrun); ring: events a full ring dropped records of; partial: written without "   \
 	  "their end (timeout, eviction, stop); restart: serials the kernel used before this " \
 	  "needle took over that no log has (no needle ran, or a killed one's buffers); "      \
-	  "sink: failed writes and writes suspended for lack of space, summed over outputs.") \
+	  "sink: failed writes and writes suspended for lack of space, summed over outputs, "  \
+	  "and events the NATS output lost (needle_nats_lost_events_total).")                  \
 	/* plugins, per plugin: not losses of needle's logs (the events are written) */       \
 	X(PLUGIN_UP, "needle_plugin_up", GAUGE, PLUGIN,                                        \
 	  "1 while the plugin runs and is fed (af_unix: while a reader is connected), else 0.") \
@@ -315,6 +358,7 @@ enum metric_event_cause { METRIC_EVENT_CAUSES(METRIC_ENUM_) METRIC_EVENT_CAUSE_C
 enum metric_plugin_drop_reason {
 	METRIC_PLUGIN_DROP_REASONS(METRIC_ENUM_) METRIC_PLUGIN_DROP_REASON_COUNT
 };
+enum metric_nats_loss_reason { METRIC_NATS_LOSS_REASONS(METRIC_ENUM_) METRIC_NATS_LOSS_REASON_COUNT };
 enum metric { METRIC_TABLE(METRIC_ENUM_) METRIC_COUNT };
 
 #define METRIC_LABELS_ENUM_(id, ...) METRIC_LABELS_##id,
@@ -330,6 +374,7 @@ extern const char *const metric_log_destination_names[METRIC_LOG_DESTINATION_COU
 extern const char *const metric_record_cause_names[METRIC_RECORD_CAUSE_COUNT];
 extern const char *const metric_event_cause_names[METRIC_EVENT_CAUSE_COUNT];
 extern const char *const metric_plugin_drop_reason_names[METRIC_PLUGIN_DROP_REASON_COUNT];
+extern const char *const metric_nats_loss_reason_names[METRIC_NATS_LOSS_REASON_COUNT];
 
 struct metric_def {
 	const char *name;

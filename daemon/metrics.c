@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 /* Names, types, help and labels all come from metric-table.h. */
-_Static_assert(METRIC_OUTPUT_COUNT == PIPELINE_OUTPUTS,
-	       "metric-table.h names each output of pipeline_outputs()");
+_Static_assert(METRIC_OUTPUT_COUNT == PIPELINE_OUTPUTS + 1 &&
+		       (int)METRIC_OUTPUT_NATS == PIPELINE_OUTPUT_NATS,
+	       "metric-table.h names each output of pipeline_outputs(), then nats");
 _Static_assert((int)METRIC_PLUGIN_DROP_REASON_COUNT == (int)DISPATCH_DROP_COUNT &&
 		       (int)METRIC_PLUGIN_FULL == (int)DISPATCH_DROP_FULL &&
 		       (int)METRIC_PLUGIN_DOWN == (int)DISPATCH_DROP_DOWN &&
@@ -238,7 +240,7 @@ static void render_losses(const struct pipeline_stats *p, struct kernel_snapshot
 	struct kernel_view v;
 	uint64_t sink_lost = 0, kernel = 0;
 
-	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS + 1; i++)
 		sink_lost += p->output_on[i] ? p->output[i].lost_events : 0;
 	kernel_snapshot_read(k, &v);
 	if (v.valid && v.started)
@@ -289,7 +291,7 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 	};
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k].m);
-		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+		for (unsigned i = 0; i < PIPELINE_OUTPUTS + 1; i++) {
 			uint64_t v;
 
 			if (!p->output_on[i])
@@ -298,6 +300,43 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 			sample(o, m[k].m, metric_output_names[i], NULL, (double)v);
 		}
 	}
+}
+
+/* The NATS output and its spool (output = nats). Ages are from the wall
+ * clock now: what a scrape sees at its time. */
+static void render_nats(const struct pipeline_stats *p, struct outbuf *o)
+{
+	const struct nats_out_stats *n = &p->nats;
+	struct timespec ts;
+	double now, last;
+	const double lost[METRIC_NATS_LOSS_REASON_COUNT] = {
+		[METRIC_NATS_QUEUE_FULL] = (double)n->lost_queue,
+		[METRIC_NATS_SPOOL_FULL] = (double)n->lost_spool,
+		[METRIC_NATS_ERROR] = (double)n->lost_error,
+		[METRIC_NATS_REFUSED] = (double)n->rejected,
+	};
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	last = (double)(n->last_ack_ms ? n->last_ack_ms : n->started_ms) / 1000.0;
+	header(o, METRIC_NATS_CONNECTED);
+	sample(o, METRIC_NATS_CONNECTED, n->server, NULL, n->connected);
+	one(o, METRIC_NATS_PUBLISHED, (double)n->published);
+	one(o, METRIC_NATS_ACKED, (double)n->acked);
+	one(o, METRIC_NATS_DUPLICATES, (double)n->duplicates);
+	one(o, METRIC_NATS_FAILED, (double)n->failed);
+	one(o, METRIC_NATS_PENDING, (double)n->pending);
+	one(o, METRIC_NATS_RECONNECTS, (double)n->reconnects);
+	one(o, METRIC_NATS_LAST_ACK_AGE, now > last ? now - last : 0);
+	header(o, METRIC_NATS_LOST_EVENTS);
+	for (unsigned r = 0; r < METRIC_NATS_LOSS_REASON_COUNT; r++)
+		sample(o, METRIC_NATS_LOST_EVENTS, metric_nats_loss_reason_names[r], NULL, lost[r]);
+	one(o, METRIC_SPOOL_BYTES, (double)n->spool_bytes);
+	one(o, METRIC_SPOOL_EVENTS, (double)n->spool_events);
+	one(o, METRIC_SPOOL_OLDEST_AGE,
+	    n->spool_oldest_ms && now * 1000 > (double)n->spool_oldest_ms
+		    ? now - (double)n->spool_oldest_ms / 1000.0
+		    : 0);
 }
 
 /* Per plugin; what a plugin did not get is its own account, apart from
@@ -442,6 +481,8 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_sinks(p, out);
 	if (p->have_log_dir_free)
 		one(out, METRIC_LOG_DIR_FREE, (double)p->log_dir_free);
+	if (p->output_on[PIPELINE_OUTPUT_NATS])
+		render_nats(p, out);
 	render_losses(p, k, out);
 	if (p->plugins)
 		render_plugins(p, out);

@@ -36,7 +36,22 @@ static const struct {
 	[LOSS_LATE] = { "records that came after their event was written (left out, so that no "
 			"event id is written twice)",
 			"raise event_timeout if the records of one event arrive far apart" },
+	[LOSS_NATS] = { "events the NATS output could not keep (its spool or its queue full, or "
+			"refused by the stream)",
+			"see needle stat's nats line: is the cluster reachable? Raise spool_max to "
+			"ride out longer outages" },
 };
+
+/* The NATS output's events lost (LOSS_NATS, apart from the files'). */
+static uint64_t nats_lost(const struct pipeline *p)
+{
+	struct nats_out_stats n;
+
+	if (!pipeline_nats(p))
+		return 0;
+	nats_out_get_stats(pipeline_nats(p), &n);
+	return nats_out_lost(&n);
+}
 
 static void loss_counters(struct watch *w, uint64_t *ret)
 {
@@ -55,7 +70,8 @@ static void loss_counters(struct watch *w, uint64_t *ret)
 							       : 0;
 	ret[LOSS_RING] = ls.ring_events_whole + ls.ring_events_cut;
 	ret[LOSS_DECODER] = ds.dropped_records;
-	ret[LOSS_SINK] = pipeline_sum_outputs(p, true);
+	ret[LOSS_NATS] = nats_lost(p);
+	ret[LOSS_SINK] = pipeline_sum_outputs(p, true) - ret[LOSS_NATS];
 	ret[LOSS_RESTART] = ds.restart_gaps;
 	ret[LOSS_LATE] = ds.late_dropped;
 }
@@ -185,15 +201,22 @@ void watch_tick(struct watch *w)
 		}
 	}
 	watch_sinks(w);
+	if (pipeline_nats(w->p)) {
+		char news[4096];
+
+		nats_out_news(pipeline_nats(w->p), news, sizeof(news));
+		say_lines("", news);
+	}
 	if (w->seconds % STATUS_EVERY == 0) {
 		pipeline_sum_decoders(w->p, &ds);
 		say("status: %" PRIu64 " events in the last %d s (%" PRIu64 " partial so far), loss risk "
 		    "%.0f%% (%s), lost since start: kernel %" PRIu64 " records, socket overruns %" PRIu64
-		    ", ring drops %" PRIu64 ", sink %" PRIu64 " events",
+		    ", ring drops %" PRIu64 ", sink %" PRIu64 " events%s",
 		    ds.events + ds.partial_events - w->status_events, STATUS_EVERY, ds.partial_events,
 		    risk * 100, metric_stage_names[stage], now[LOSS_KERNEL] - w->start[LOSS_KERNEL],
 		    now[LOSS_SOCKET] - w->start[LOSS_SOCKET], now[LOSS_RING] - w->start[LOSS_RING],
-		    now[LOSS_SINK] - w->start[LOSS_SINK]);
+		    now[LOSS_SINK] + now[LOSS_NATS] - w->start[LOSS_SINK] - w->start[LOSS_NATS],
+		    pipeline_nats(w->p) ? " (the NATS output's included)" : "");
 		w->status_events = ds.events + ds.partial_events;
 	}
 }

@@ -6,6 +6,7 @@
  *   loss counters (pipeline sums, kernel snapshot) --moved?--> warning
  *   fullest stage (metrics_loss_risk) --> LOSS_RISK_WARN? --> warning
  *   progress note writes, sink rotation/sync errors --> warning
+ *   the NATS output's news (connected, disconnected, errors) --> log lines
  *   kernel audit disabled (enabled 0) --> warning
  *   every STATUS_EVERY seconds --> status line (log); each second the
  *   one-line status (watch_status_text): on a terminal, and to systemd
@@ -28,7 +29,7 @@
 
 enum loss_cause {
 	LOSS_KERNEL, LOSS_SOCKET, LOSS_GAPS, LOSS_RING, LOSS_DECODER, LOSS_SINK, LOSS_RESTART,
-	LOSS_LATE, LOSS_CAUSES
+	LOSS_LATE, LOSS_NATS, LOSS_CAUSES
 };
 
 struct watch {

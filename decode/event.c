@@ -187,6 +187,29 @@ const struct audit_record *format_subject_record(struct format_ctx *ctx,
 	return r ? r : ev->nrecords ? &ctx->recs[0] : NULL;
 }
 
+bool format_event_first_key(struct format_ctx *ctx, const struct audit_event *ev,
+			    struct outbuf *out)
+{
+	const struct audit_field *key;
+	const char *end;
+
+	if (!format_parse_event(ctx, ev)) {
+		out->failed = true;
+		return false;
+	}
+	format_index_subject(ctx, format_subject_record(ctx, ev));
+	key = SUBJ(ctx, S_KEY);
+	if (is_null_value(key))
+		return false;
+	interp_field_value(key, &ctx->value);
+	if (!ctx->value.len || ctx->value.failed)
+		return false;
+	/* Several keys are joined by 0x01: the first. */
+	end = memchr(ctx->value.data, 1, ctx->value.len);
+	outbuf_put(out, ctx->value.data, end ? (size_t)(end - ctx->value.data) : ctx->value.len);
+	return true;
+}
+
 /* A PATH record's name, decoded into ctx->value, and made absolute
  * against the event's cwd into ctx->path. False when it has no name. */
 bool format_resolve_name(struct format_ctx *ctx, const struct audit_field *name,

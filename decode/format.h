@@ -97,6 +97,12 @@ void format_ctx_free(struct format_ctx *ctx);
 /* Appends the event as one JSON line (newline included) to out. */
 void format_event_json(struct format_ctx *ctx, const struct audit_event *ev, struct outbuf *out);
 
+/* Appends the event's first rule key (its SYSCALL's key=, else its first
+ * record's; of several keys the first), decoded; false (nothing
+ * appended) when it has none. */
+bool format_event_first_key(struct format_ctx *ctx, const struct audit_event *ev,
+			    struct outbuf *out);
+
 /* Appends a one-line human summary: time, who (login and effective user),
  * what (syscall or record type, result), where (pid, node), how (exe, argv),
  * why (key), and the objects. */

@@ -16,6 +16,12 @@
  * holds DISPATCH_BATCH bytes: a queue that is full drops the batch,
  * counted there; the decoder never waits on a plugin.
  *
+ * With output = nats, each event is also a message for the NATS output
+ * (nats-msg.h: subject, id, the JSON line or the RAW lines, the same bytes
+ * the files get when they get that format, never formatted twice), handed
+ * to its queue in batches like the plugins' (NATS_OUT_BATCH, or at each
+ * flush); a full queue loses the batch, counted there.
+ *
  * Settings come from the snapshot SIGHUP publishes (settings.h): each
  * round the decoder looks whether a newer one is out and, if so, copies it
  * and applies what it reads live (event_timeout, resolve_ids,
@@ -30,6 +36,7 @@
 #include "idcache.h"
 #include "context.h"
 #include "fault.h"
+#include "nats-msg.h"
 #include "proctable.h"
 #include "stamp.h"
 
@@ -93,6 +100,10 @@ struct decoder {
 	/* Plugins: a batch per format, and the records in it. */
 	struct outbuf plug[DISPATCH_FORMATS];
 	uint64_t plug_records[DISPATCH_FORMATS];
+	/* The NATS output: a batch of messages, and its events. */
+	struct outbuf nats;
+	uint64_t nats_events;
+	struct outbuf nats_key; /* scratch: the event's first key */
 	struct gaps gaps;    /* this decoder's class of serials */
 	struct damage *damage; /* events its ring dropped records of */
 	uint32_t last_serial;  /* of the last record taken */
@@ -190,10 +201,70 @@ static void format_plugins(struct decoder *d, const struct audit_event *ev)
 		flush_plugins(d);
 }
 
+/* Hands the NATS batch over (one the formatter could not finish, out of
+ * memory, is counted lost there). */
+static void flush_nats(struct decoder *d)
+{
+	if (!d->nats_events)
+		return;
+	if (d->nats.failed)
+		nats_out_count_lost(d->p->nats, d->nats_events);
+	else
+		nats_out_put(d->p->nats, d->nats.data, d->nats.len, d->nats_events);
+	d->nats.len = 0;
+	d->nats.failed = false;
+	d->nats_events = 0;
+}
+
+/* The event as a message for the NATS output. json (from json_start) and
+ * raw (from raw_start) hold the event's lines when the files took that
+ * format already; NULL: formatted here. */
+static void format_nats(struct decoder *d, const struct audit_event *ev, const struct outbuf *json,
+			size_t json_start, const struct outbuf *raw, size_t raw_start)
+{
+	struct nats_out *o = d->p->nats;
+	const struct nats_template *t = nats_out_template(o);
+	struct outbuf *b = &d->nats;
+	const char *key = NULL, *host;
+	size_t key_len = 0, host_len, start;
+
+	if (t->has_key) {
+		d->nats_key.len = 0;
+		if (format_event_first_key(&d->fmt, ev, &d->nats_key) && !d->nats_key.failed) {
+			key = d->nats_key.data;
+			key_len = d->nats_key.len;
+		}
+	}
+	host = nats_out_host(o, &host_len);
+	start = nats_msg_begin(b, t, host, host_len, key, key_len, &ev->stamp);
+	if (nats_out_raw(o)) {
+		if (raw)
+			outbuf_put(b, raw->data + raw_start, raw->len - raw_start);
+		else
+			format_event_raw(ev, b);
+		b->failed |= raw && raw->failed;
+	} else if (json) {
+		outbuf_put(b, json->data + json_start, json->len - json_start);
+		b->failed |= json->failed;
+	} else {
+		if (d->p->procs)
+			rcu_read_lock(); /* entries the JSON points into */
+		format_event_json(&d->fmt, ev, b);
+		if (d->p->procs)
+			rcu_read_unlock();
+	}
+	nats_msg_end(b, start);
+	d->nats_events++;
+	if (b->len >= NATS_OUT_BATCH)
+		flush_nats(d);
+}
+
 static void flush_all(struct decoder *d)
 {
 	if (d->p->dispatch)
 		flush_plugins(d);
+	if (d->p->nats)
+		flush_nats(d);
 	flush_out(d, &d->json);
 	flush_out(d, &d->raw);
 	flush_out(d, &d->enriched);
@@ -239,10 +310,10 @@ static void emit_events(struct decoder *d)
 			ev->lost_records = true;
 			ev->partial = true;
 		}
-		if (d->json.sink || d->out.sink) {
-			struct out *j = d->json.sink ? &d->json : &d->out;
-			size_t json_start = j->buf.len;
+		struct out *j = d->json.sink ? &d->json : d->out.sink ? &d->out : NULL;
+		size_t json_start = j ? j->buf.len : 0, raw_start = d->raw.buf.len;
 
+		if (j) {
 			if (d->p->procs)
 				rcu_read_lock(); /* entries the JSON points into */
 			format_event_json(&d->fmt, ev, &j->buf);
@@ -266,6 +337,9 @@ static void emit_events(struct decoder *d)
 		}
 		if (d->p->dispatch)
 			format_plugins(d, ev);
+		if (d->p->nats)
+			format_nats(d, ev, j ? &j->buf : NULL, json_start,
+				    d->raw.sink ? &d->raw.buf : NULL, raw_start);
 		stat_add(ev->partial ? &d->st->partial_events : &d->st->events, 1);
 		if (!now)
 			now = clock_wall_ms(); /* once per batch of events */
@@ -613,6 +687,8 @@ void *decoder_main(void *arg)
 	outbuf_free(&d.frame);
 	for (unsigned f = 0; f < DISPATCH_FORMATS; f++)
 		outbuf_free(&d.plug[f]);
+	outbuf_free(&d.nats);
+	outbuf_free(&d.nats_key);
 	free(d.open);
 	rcu_unregister_thread();
 	return NULL;

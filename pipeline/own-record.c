@@ -13,6 +13,8 @@
  *      --> the plugins' queues, in their formats (decode/audisp.h): auditd
  *          hands its own records to its plugins too (send_audit_event()
  *          goes through distribute_event())
+ *      --> the NATS output, a message as the decoders make one (nats-msg.h):
+ *          the central place sees this host's gaps explained as well
  *
  * The serial is needle's own, as auditd's is: a random start below 10000,
  * then one more per record. It is not the kernel's and goes through no
@@ -25,6 +27,7 @@
 #include "format.h"
 #include "frame.h"
 #include "idcache.h"
+#include "nats-msg.h"
 #include "threads.h"
 
 #include <errno.h>
@@ -99,6 +102,32 @@ static void dispatch_own(struct dispatch *d, struct format_ctx *names, struct au
 	}
 }
 
+/* The NATS output's copy: a message as a decoder makes one (nats-msg.h),
+ * in the output's format, with the key "none". */
+static void nats_own(struct nats_out *o, struct format_ctx *ctx, struct audit_event *ev,
+		     pipeline_body_fn *body, void *arg, char *text, size_t size)
+{
+	struct outbuf b = { 0 };
+	size_t host_len, start;
+	const char *host = nats_out_host(o, &host_len);
+	bool raw = nats_out_raw(o);
+
+	body(arg, raw ? "raw" : "json", text, size);
+	ev->text = text;
+	ev->records[0].len = (uint32_t)strlen(text);
+	start = nats_msg_begin(&b, nats_out_template(o), host, host_len, NULL, 0, &ev->stamp);
+	if (raw)
+		format_event_raw(ev, &b);
+	else
+		format_event_json(ctx, ev, &b);
+	nats_msg_end(&b, start);
+	if (b.failed)
+		nats_out_count_lost(o, 1);
+	else
+		nats_out_put(o, b.data, b.len, 1);
+	outbuf_free(&b);
+}
+
 int pipeline_write_own(struct pipeline *p, unsigned type, pipeline_body_fn *body, void *arg,
 		       bool json_names)
 {
@@ -131,6 +160,8 @@ int pipeline_write_own(struct pipeline *p, unsigned type, pipeline_body_fn *body
 	}
 	if (p->dispatch && !p->plugins_stopped)
 		dispatch_own(p->dispatch, &names, &ev, body, arg, text, sizeof(text));
+	if (p->nats)
+		nats_own(p->nats, json_names ? &names : &plain, &ev, body, arg, text, sizeof(text));
 	format_ctx_free(&names);
 	format_ctx_free(&plain);
 	idcache_free(ids);

@@ -101,11 +101,21 @@ static void set_dir_group(struct pipeline *p, const char *dir, gid_t group)
 		       strerror(errno));
 }
 
+/* The NATS output, its spool in log_dir/spool. */
+static int open_nats(struct pipeline *p, const struct pipeline_settings *c)
+{
+	struct nats_out_settings n = c->nats;
+
+	if (!n.spool_dir[0])
+		snprintf(n.spool_dir, sizeof(n.spool_dir), "%s/spool", c->log_dir);
+	return nats_out_open(&n, p->say, &p->nats);
+}
+
 static int open_outputs(struct pipeline *p, const struct pipeline_settings *c)
 {
 	bool files = c->output_json || c->output_raw || c->output_enriched;
 
-	if (files && mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
+	if ((files || c->output_nats) && mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
 		p->say("cannot create log_dir %s: %s", c->log_dir, strerror(errno));
 		return -EIO;
 	}
@@ -118,6 +128,8 @@ static int open_outputs(struct pipeline *p, const struct pipeline_settings *c)
 	if (c->output_stdout && !(p->stdout_sink = open_sink(p, c, NULL)))
 		return -EIO;
 	if (c->output_enriched && !(p->enriched_sink = open_sink(p, c, "needle.enriched.log")))
+		return -EIO;
+	if (c->output_nats && open_nats(p, c) < 0)
 		return -EIO;
 	if (files) {
 		struct sink *logs[] = { p->json_sink, p->raw_sink, p->enriched_sink };
@@ -320,6 +332,10 @@ int pipeline_start(struct pipeline *p, int data_fd)
 		p->say("cannot start the plugins' writer threads: %s", strerror(-r));
 		return r;
 	}
+	if (p->nats && (r = nats_out_start(p->nats)) < 0) {
+		p->say("cannot start the NATS output's threads: %s", strerror(-r));
+		return r;
+	}
 	for (; p->decoders_started < p->decoders; p->decoders_started++) {
 		unsigned i = p->decoders_started;
 
@@ -447,6 +463,22 @@ static void sum_sync_errors(const struct pipeline *p, uint64_t *ret_errors, uint
 	}
 }
 
+/* The NATS output's line of the summary: where each event it was handed
+ * went. */
+static void say_nats_summary(const struct pipeline *p)
+{
+	struct nats_out_stats n;
+
+	nats_out_get_stats(p->nats, &n);
+	p->say("stopped: nats: %" PRIu64 " events handed over, %" PRIu64 " written to the spool, "
+	       "%" PRIu64 " lost (queue full %" PRIu64 ", spool full %" PRIu64 ", errors %" PRIu64
+	       ", refused by the stream %" PRIu64 "); %" PRIu64 " published, %" PRIu64
+	       " acknowledged (%" PRIu64 " duplicates), %" PRIu64 " failed; %" PRIu64
+	       " messages left in the spool for the next start",
+	       n.events, n.spooled, nats_out_lost(&n), n.lost_queue, n.lost_spool, n.lost_error,
+	       n.rejected, n.published, n.acked, n.duplicates, n.failed, n.spool_events);
+}
+
 static void say_summary(const struct pipeline *p)
 {
 	struct listener_stats ls;
@@ -469,6 +501,8 @@ static void say_summary(const struct pipeline *p)
 	       " records lost to a failed decoder and up to %" PRIu64
 	       " events in files whose fsync or close failed (%" PRIu64 " failures)",
 	       ds.restart_gaps, ls.abandoned + ds.abandoned_in_ring, unsynced, sync_errors);
+	if (p->nats)
+		say_nats_summary(p);
 }
 
 int pipeline_close(struct pipeline *p)
@@ -487,6 +521,15 @@ int pipeline_close(struct pipeline *p)
 		       "needle wrote since its last note as lost)",
 		       strerror(-r));
 	progress_seeds_free(p->seed, p->decoders);
+	/* The decoders have handed over their last batches. */
+	if (p->nats) {
+		char news[4096], *line, *save = NULL;
+
+		nats_out_stop(p->nats, PIPELINE_NATS_DRAIN_MS);
+		nats_out_news(p->nats, news, sizeof(news));
+		for (line = strtok_r(news, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			p->say("%s", line);
+	}
 	if (close_outputs(p) < 0)
 		status = -EIO;
 	if (p->listeners_started)
@@ -508,6 +551,7 @@ int pipeline_close(struct pipeline *p)
 		rcu_unregister_thread();
 	}
 	dispatch_free(p->dispatch);
+	nats_out_free(p->nats);
 	settings_fini(&p->settings);
 	free(p);
 	return status;
@@ -647,6 +691,22 @@ void pipeline_outputs(const struct pipeline *p, const struct sink *ret[PIPELINE_
 	ret[3] = p->stdout_sink;
 }
 
+struct nats_out *pipeline_nats(const struct pipeline *p)
+{
+	return p->nats;
+}
+
+void pipeline_nats_as_sink(const struct nats_out_stats *n, struct sink_stats *ret)
+{
+	*ret = (struct sink_stats){
+		.events = n->spooled,
+		.bytes = n->spooled_bytes,
+		.raw_bytes = n->spooled_bytes,
+		.write_errors = n->spool_errors,
+		.lost_events = nats_out_lost(n),
+	};
+}
+
 uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost)
 {
 	const struct sink *outs[PIPELINE_OUTPUTS];
@@ -659,6 +719,14 @@ uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost)
 		if (!outs[i])
 			continue;
 		sink_get_stats(outs[i], &st);
+		sum += lost ? st.lost_events : st.events;
+	}
+	if (p->nats) {
+		struct nats_out_stats n;
+		struct sink_stats st;
+
+		nats_out_get_stats(p->nats, &n);
+		pipeline_nats_as_sink(&n, &st);
 		sum += lost ? st.lost_events : st.events;
 	}
 	return sum;
@@ -682,6 +750,10 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret)
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
 		if ((ret->output_on[i] = outs[i] != NULL))
 			sink_get_stats(outs[i], &ret->output[i]);
+	if ((ret->output_on[PIPELINE_OUTPUT_NATS] = p->nats != NULL)) {
+		nats_out_get_stats(p->nats, &ret->nats);
+		pipeline_nats_as_sink(&ret->nats, &ret->output[PIPELINE_OUTPUT_NATS]);
+	}
 	if ((ret->have_procs = p->procs != NULL))
 		proctable_get_stats(p->procs, &ret->procs);
 	ret->have_log_dir_free = p->logkeep && logkeep_free_bytes(p->logkeep, &ret->log_dir_free);

@@ -27,6 +27,7 @@
 
 #include "dispatch.h"
 #include "logkeep.h"
+#include "nats-out.h"
 #include "proctable.h"
 #include "ring.h"
 #include "settings.h"
@@ -53,6 +54,8 @@ struct pipeline_settings {
 	bool output_raw;            /* log_dir/needle.log, auditd RAW */
 	bool output_enriched;       /* log_dir/needle.enriched.log, auditd ENRICHED */
 	bool output_stdout;         /* JSON lines on standard output */
+	bool output_nats;           /* a NATS JetStream stream (nats-out.h) */
+	struct nats_out_settings nats; /* its settings; spool_dir: log_dir/spool */
 	uint64_t max_log_file;      /* bytes; rotate past it (0: never) */
 	unsigned num_logs;          /* generations kept, current included */
 	bool compress_lz4;          /* LZ4 frames, files named .lz4 */
@@ -237,13 +240,28 @@ struct decoder_stats {
 void pipeline_sum_listeners(const struct pipeline *p, struct listener_stats *ret);
 void pipeline_sum_decoders(const struct pipeline *p, struct decoder_stats *ret);
 
-/* The outputs in one order (json, raw, enriched, stdout); NULL when off.
- * Read them with sink_get_stats() and sink_path(). */
+/* The file outputs in one order (json, raw, enriched, stdout); NULL when
+ * off. Read them with sink_get_stats() and sink_path(). The NATS output
+ * comes after them in the figures (PIPELINE_OUTPUT_NATS). */
 #define PIPELINE_OUTPUTS 4
+#define PIPELINE_OUTPUT_NATS PIPELINE_OUTPUTS
 void pipeline_outputs(const struct pipeline *p, const struct sink *ret[PIPELINE_OUTPUTS]);
 
-/* Events written (or, with lost, lost in failed writes) over all outputs. */
+/* The NATS output, NULL when off. */
+struct nats_out *pipeline_nats(const struct pipeline *p);
+
+/* Events written (or, with lost, lost) over all outputs, the NATS output
+ * included: its "written" are the events its spool took, its lost those
+ * that never reached the spool or that the stream refused. */
 uint64_t pipeline_sum_outputs(const struct pipeline *p, bool lost);
+
+/* The NATS output's figures as a file output's (sink_stats): events the
+ * spool took, their bytes, failed spool writes, events lost. */
+void pipeline_nats_as_sink(const struct nats_out_stats *n, struct sink_stats *ret);
+
+/* How long the NATS output may send what waits at stop (the rest stays in
+ * its spool for the next start). */
+#define PIPELINE_NATS_DRAIN_MS 5000
 
 /* Every figure of the pipeline, as metrics and needle stat show them:
  * sums over threads, each ring, each output, the process table. A plain
@@ -258,8 +276,11 @@ struct pipeline_stats {
 	/* Of ring i's drops, those made only because an earlier record of
 	 * the event was dropped (damage.h). */
 	uint64_t ring_rest_dropped[PIPELINE_MAX_DECODERS];
-	bool output_on[PIPELINE_OUTPUTS];        /* pipeline_outputs()'s order */
-	struct sink_stats output[PIPELINE_OUTPUTS];
+	/* pipeline_outputs()'s order, then the NATS output (its figures as
+	 * pipeline_nats_as_sink makes them). */
+	bool output_on[PIPELINE_OUTPUTS + 1];
+	struct sink_stats output[PIPELINE_OUTPUTS + 1];
+	struct nats_out_stats nats;              /* when output_on[PIPELINE_OUTPUT_NATS] */
 	bool have_procs;                         /* process_context on */
 	struct proctable_stats procs;
 	bool have_log_dir_free;                  /* a log file, and statvfs answered */

@@ -99,6 +99,7 @@ struct pipeline {
 	struct logkeep *logkeep;        /* the log files' care (main thread); NULL: none */
 	struct progress *progress;      /* NULL: no note (no log file) */
 	struct dispatch *dispatch;      /* the plugins' queues; NULL: no plugin */
+	struct nats_out *nats;          /* output = nats; NULL: off */
 	bool plugins_stopped;           /* pipeline_stop_plugins() has run */
 	struct progress_seed seed[PIPELINE_MAX_DECODERS]; /* where a restart starts */
 	/* Wall clock (ms) just before needle registered (or joined the

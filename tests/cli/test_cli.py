@@ -179,7 +179,8 @@ with tempfile.TemporaryDirectory() as tmp:
         if isinstance(v, list):
             return ",".join(v)
         if isinstance(v, int) and key in ("socket_buffer", "ring_size", "max_log_file",
-                                                  "plugin_queue_size"):
+                                                  "plugin_queue_size", "nats_max_bytes",
+                                                  "spool_max"):
             for suffix, shift in (("G", 30), ("M", 20), ("K", 10)):
                 if v and v % (1 << shift) == 0:
                     return f"{v >> shift}{suffix}"

@@ -137,6 +137,87 @@ TEST(metrics_listen_values)
 		     "[::1]:9477) or empty for off");
 }
 
+/* output = nats and its keys: good values taken, each bad one refused
+ * with what the key takes; keys that go together checked together. */
+TEST(nats_keys_values_and_errors)
+{
+	struct conf c;
+	char err[CONF_ERRORS_MAX];
+
+	CHECK_EQ(parse(&c, "output = json,nats\nnats_url = nats://a:4222, tls://[::1]:4443,"
+			   "nats://b.example\nnats_subject = audit.{host}.x.{key}\n"
+			   "nats_format = raw\nnats_user = u\nnats_password = p w\n"
+			   "nats_max_age = 3600\nnats_duplicate_window = 3600\nspool_max = 10M\n",
+		       err), 0);
+	CHECK(c.output_nats && c.output_json && !c.output_raw);
+	CHECK_STR(c.nats_url, "nats://a:4222, tls://[::1]:4443,nats://b.example");
+	CHECK_STR(c.nats_password, "p w");
+	CHECK_EQ(c.nats_format, 1);
+	CHECK_EQ(c.spool_max, 10u << 20);
+	/* The built-in values: a local server, stream NEEDLE, per host. */
+	CHECK_EQ(parse(&c, "", err), 0);
+	CHECK(!c.output_nats);
+	CHECK_STR(c.nats_url, "nats://127.0.0.1:4222");
+	CHECK_STR(c.nats_stream, "NEEDLE");
+	CHECK_STR(c.nats_subject, "needle.events.{host}");
+	CHECK_EQ(c.nats_max_pending, 4096);
+	CHECK_EQ(c.spool_max, 1ull << 30);
+	expect_error("nats_url = nats://u:pw@a:4222\n",
+		     "test.conf:1: nats_url: 'nats://u:pw@a:4222' is not nats://HOST:PORT or "
+		     "tls://HOST:PORT (several: comma-separated): a user or password in it (use "
+		     "nats_user and nats_password, nats_token or nats_creds)");
+	expect_error("nats_url = nats://a:4222,http://b\n",
+		     "test.conf:1: nats_url: 'http://b' is not nats://HOST:PORT or tls://HOST:PORT "
+		     "(several: comma-separated): no nats:// or tls:// at its start");
+	expect_error("nats_url = nats://a:99999\n",
+		     "test.conf:1: nats_url: 'nats://a:99999' is not nats://HOST:PORT or "
+		     "tls://HOST:PORT (several: comma-separated): no port from 1 to 65535 after its "
+		     "':'");
+	expect_error("nats_url = nats://a:4222,\n",
+		     "test.conf:1: nats_url: '' is not nats://HOST:PORT or tls://HOST:PORT (several: "
+		     "comma-separated): empty");
+	expect_error("nats_stream = my.stream\n",
+		     "test.conf:1: nats_stream: 'my.stream' is not a stream name (letters, digits, "
+		     "'-' and '_')");
+	expect_error("nats_subject = needle.events.>\n",
+		     "test.conf:1: nats_subject: 'needle.events.>' is not a subject: '>' at 15 (a "
+		     "subject to publish to has printable characters, no wildcard '*' or '>')");
+	expect_error("nats_subject = needle..x\n",
+		     "test.conf:1: nats_subject: 'needle..x' is not a subject: an empty token at 8 "
+		     "(tokens are separated by one '.')");
+	expect_error("nats_subject = needle.h-{host}\n",
+		     "test.conf:1: nats_subject: 'needle.h-{host}' is not a subject: {host} is not a "
+		     "token of its own (write it between dots: needle.events.{host})");
+	expect_error("nats_subject = needle.{hostname}\n",
+		     "test.conf:1: nats_subject: 'needle.{hostname}' is not a subject: '{' at 8 "
+		     "starts neither {host} nor {key}");
+	expect_error("nats_tls_ca = /nonexistent/ca.pem\n",
+		     "test.conf:1: nats_tls_ca: '/nonexistent/ca.pem' cannot be read: No such file or "
+		     "directory");
+	expect_error("nats_creds = /etc\n", "test.conf:1: nats_creds: '/etc' is not a regular file");
+	expect_error("nats_tls_key = key.pem\n",
+		     "test.conf:1: nats_tls_key: 'key.pem' is not an absolute path (or empty for "
+		     "none)");
+	expect_error("nats_replicas = 7\n",
+		     "test.conf:1: nats_replicas: '7' is not a number from 1 to 5");
+	expect_error("nats_max_pending = 0\n",
+		     "test.conf:1: nats_max_pending: '0' is not a number from 1 to 65536 (messages)");
+	expect_error("spool_max = 1K\n", "test.conf:1: spool_max: '1K' is not a size from 1M to "
+					   "1024G (bytes, or with a K, M or G suffix)");
+	expect_error("\nnats_user = u\n",
+		     "test.conf:2: nats_user: set both nats_user and nats_password, or neither");
+	expect_error("nats_token = t\nnats_creds = /etc/passwd\n",
+		     "test.conf:1: nats_token: nats_creds, nats_user with nats_password, and "
+		     "nats_token are three ways to authenticate: set one");
+	expect_error("nats_tls_cert = /etc/passwd\n",
+		     "test.conf:1: nats_tls_cert: a client certificate goes with its key: set both "
+		     "nats_tls_cert and nats_tls_key, or neither");
+	expect_error("nats_max_age = 60\n",
+		     "test.conf:1: nats_duplicate_window: nats_duplicate_window is longer than "
+		     "nats_max_age: the stream cannot remember an id longer than it keeps the "
+		     "message");
+}
+
 TEST(refuses_dangerous_kernel_settings)
 {
 	expect_error("failure = 2\n", "test.conf:1: failure: 2 makes the kernel panic on audit "
@@ -293,7 +374,14 @@ static const char *other_value(const char *key)
 		{ "admin_space_left", "10" }, { "admin_space_left_action", "syslog" },
 		{ "disk_full_action", "ignore" },
 		{ "plugin_dir", "/tmp/plugins.d" }, { "plugin_queue_size", "1M" },
-		{ "max_restarts", "3" },
+		{ "max_restarts", "3" }, { "nats_url", "nats://10.0.0.1:4222,tls://b.example:4443" },
+		{ "nats_stream", "AUDIT" }, { "nats_subject", "audit.{key}.{host}" },
+		{ "nats_format", "raw" }, { "nats_creds", "/etc/passwd" }, { "nats_user", "u" },
+		{ "nats_password", "pw-xyzzy" }, { "nats_token", "tok-xyzzy" }, { "nats_tls_ca", "/etc/passwd" },
+		{ "nats_tls_cert", "/etc/passwd" }, { "nats_tls_key", "/etc/group" },
+		{ "nats_replicas", "3" }, { "nats_max_age", "86400" }, { "nats_max_bytes", "10G" },
+		{ "nats_duplicate_window", "600" }, { "nats_max_pending", "100" },
+		{ "spool_max", "64M" },
 	};
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
@@ -322,21 +410,45 @@ TEST(reload_names_or_applies_every_key)
 		CHECK_EQ(parse(&running, k == CONF_KEY_MODE ? "mode = multicast\n" : "", err), 0);
 		next = running;
 		snprintf(line, sizeof(line), "%s = %s\n", info->name, value);
-		CHECK_EQ(conf_parse(&next, "next.conf", line, strlen(line), err, sizeof(err)), 0);
+		/* The keys that go in pairs are set as pairs; the other one
+		 * the same in both, so the change is this key alone. */
+		if (k == CONF_KEY_NATS_USER || k == CONF_KEY_NATS_PASSWORD) {
+			strcpy(line, k == CONF_KEY_NATS_USER ? "nats_user = u\nnats_password = same\n"
+							     : "nats_user = same\nnats_password = pw-xyzzy\n");
+			CHECK_EQ(parse(&running, "nats_user = same\nnats_password = same\n", err), 0);
+			next = running;
+		} else if (k == CONF_KEY_NATS_TLS_CERT || k == CONF_KEY_NATS_TLS_KEY) {
+			strcpy(line, k == CONF_KEY_NATS_TLS_CERT
+					     ? "nats_tls_cert = /etc/passwd\nnats_tls_key = /etc/hostname\n"
+					     : "nats_tls_cert = /etc/hostname\nnats_tls_key = /etc/group\n");
+			CHECK_EQ(parse(&running, "nats_tls_cert = /etc/hostname\n"
+						 "nats_tls_key = /etc/hostname\n", err), 0);
+			next = running;
+		}
+		if (conf_parse(&next, "next.conf", line, strlen(line), err, sizeof(err)) != 0)
+			FAIL("%s: %s", line, err);
 		CHECK_EQ(conf_reload_merge(&running, &next, &run, report, sizeof(report), &changed), 1);
 		CHECK(changed == 1ull << k);
 		conf_format_key(&running, (enum conf_key)k, was, sizeof(was));
 		conf_format_key(&next, (enum conf_key)k, now, sizeof(now));
 		conf_format_key(&run, (enum conf_key)k, got, sizeof(got));
+		CHECK_STR(got, info->reload == CONF_LIVE ? now : was);
+		if (info->secret) {
+			/* The values themselves never reach the report. */
+			CHECK(strstr(report, value) == NULL);
+			strcpy(was, was[0] ? "(secret)" : "");
+			strcpy(now, "(secret)");
+			strcpy(got, info->reload == CONF_LIVE ? now : was);
+		}
 		if (info->reload == CONF_LIVE) {
 			live++;
 			CHECK_STR(got, now);
-			snprintf(want, sizeof(want), "%s: %s -> %s", info->name, was, now);
+			snprintf(want, sizeof(want), "%s: %s -> %s", info->name, was[0] ? was : "(empty)", now);
 		} else {
 			waits++;
 			CHECK_STR(got, was);
 			snprintf(want, sizeof(want), "%s: %s -> %s takes effect at the next start (%s)",
-				 info->name, was, now, info->why);
+				 info->name, was[0] ? was : "(empty)", now, info->why);
 		}
 		CHECK_STR(report, want);
 		/* Every other key as next says. */
@@ -492,6 +604,21 @@ TEST(parse_errors_say_what_the_key_takes)
 		struct conf c;
 		char err[CONF_ERRORS_MAX], got[300], want[300];
 
+		if (k->any_text) {
+			/* A name or a secret: "1x" may be one, and is taken (a
+			 * user's with its password). */
+			char text[128];
+
+			snprintf(text, sizeof(text), "%s = 1x\n%s", k->name,
+				 id == CONF_KEY_NATS_USER     ? "nats_password = 1x\n"
+				 : id == CONF_KEY_NATS_PASSWORD ? "nats_user = 1x\n"
+								: "");
+			if (parse(&c, text, err) != 0)
+				FAIL("%s = 1x: %s", k->name, err);
+			conf_format_key(&c, (enum conf_key)id, got, sizeof(got));
+			CHECK_STR(got, "1x");
+			continue;
+		}
 		snprintf(want, sizeof(want), "test.conf:1: %s: '1x' %s", k->name, takes[k->type]);
 		CHECK_EQ(parse_one(&c, k->name, "1x", err, got, sizeof(got)), -EINVAL);
 		if (strncmp(err, want, strlen(want)) != 0)
@@ -511,9 +638,9 @@ TEST(parse_errors_say_what_the_key_takes)
 						 "or a number from 0 to 600000 (jiffies)");
 	expect_error("compress = gzip\n", "test.conf:1: compress: 'gzip' is not 'none' or 'lz4'");
 	expect_error("output = json,xml\n",
-		     "test.conf:1: output: 'xml' is not json, raw, enriched or stdout");
+		     "test.conf:1: output: 'xml' is not json, raw, enriched, stdout or nats");
 	expect_error("output = ,json\n",
-		     "test.conf:1: output: '' is not json, raw, enriched or stdout");
+		     "test.conf:1: output: '' is not json, raw, enriched, stdout or nats");
 }
 
 /* K, M and G are sizes: the size keys take them, and no other number. */
@@ -597,6 +724,11 @@ TEST(format_fits_the_longest_values)
 	memset(c.metrics_listen, 'm', sizeof(c.metrics_listen) - 1);
 	memset(c.control_socket, 'c', sizeof(c.control_socket) - 1);
 	memset(c.plugin_dir, 'p', sizeof(c.plugin_dir) - 1);
+	/* Every text key of the nats output at its longest too. */
+	for (unsigned id = CONF_KEY_NATS_URL; id <= CONF_KEY_NATS_TLS_KEY; id++)
+		if (conf_keys[id].type == CONF_TEXT)
+			memset((char *)&c + conf_keys[id].offset, 'n', conf_keys[id].size - 1);
+	c.output_nats = true;
 	c.output_enriched = c.output_stdout = true;
 	c.max_log_file = (1ull << 40) - 1;
 	c.backlog_limit = UINT32_MAX;
@@ -628,8 +760,11 @@ TEST(readme_table_is_the_table)
 			in_section = strcmp(line, "## Configuration\n") == 0;
 		if (!in_section || strncmp(line, "| `", 3) != 0)
 			continue;
-		if (sscanf(line, "| `%63[^`]` | `%255[^`]` | %15[a-z] |%n", key, def, sighup, &end) != 3 ||
-		    !end) {
+		/* An empty default is written `` (the scan below needs a byte). */
+		if ((sscanf(line, "| `%63[^`]` | `%255[^`]` | %15[a-z] |%n", key, def, sighup, &end) != 3 ||
+		     !end) &&
+		    (def[0] = '\0', end = 0,
+		     sscanf(line, "| `%63[^`]` | `` | %15[a-z] |%n", key, sighup, &end) != 2 || !end)) {
 			fclose(f);
 			FAIL("README.md: a row of the Configuration table not read: %s", line);
 		}
@@ -684,5 +819,6 @@ int main(int argc, char **argv)
 				  CASE(parse_errors_say_what_the_key_takes),
 				  CASE(only_size_keys_take_suffixes), CASE(sizes_print_with_their_suffix),
 				  CASE(thread_limits_are_the_pipelines),
-				  CASE(format_fits_the_longest_values), CASE(readme_table_is_the_table)));
+				  CASE(format_fits_the_longest_values), CASE(readme_table_is_the_table),
+				  CASE(nats_keys_values_and_errors)));
 }

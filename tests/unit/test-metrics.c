@@ -123,6 +123,39 @@ static struct fake *fake_new(void)
 		st->suspended = i % 2;
 		st->suspended_events = v++;
 	}
+	{
+		/* The NATS output: connected, a minute since its last ack,
+		 * its oldest spooled message 30 s old. */
+		struct nats_out_stats *n = &p->nats;
+		struct timespec ts;
+		uint64_t now;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		n->connected = true;
+		snprintf(n->server, sizeof(n->server), "nats://127.0.0.1:4222");
+		n->events = v++;
+		n->spooled = v++;
+		n->spooled_bytes = v++;
+		n->lost_queue = v++;
+		n->lost_spool = v++;
+		n->lost_error = v++;
+		n->rejected = v++;
+		n->spool_errors = v++;
+		n->published = v++;
+		n->acked = v++;
+		n->duplicates = v++;
+		n->failed = v++;
+		n->pending = v++;
+		n->reconnects = v++;
+		n->started_ms = p->started_ms;
+		n->last_ack_ms = now - 60000;
+		n->spool_bytes = v++;
+		n->spool_events = v++;
+		n->spool_oldest_ms = now - 30000;
+		p->output_on[PIPELINE_OUTPUT_NATS] = true;
+		pipeline_nats_as_sink(n, &p->output[PIPELINE_OUTPUT_NATS]);
+	}
 	p->have_log_dir_free = true;
 	p->log_dir_free = v++;
 	/* Two plugins, one writing, one down after two restarts. */
@@ -394,6 +427,8 @@ static unsigned expected_samples(enum metric m, unsigned shards, unsigned output
 		return 2; /* the fake's two plugins */
 	case METRIC_LABELS_PLUGIN_REASON:
 		return 2 * (unsigned)l->count[1];
+	case METRIC_LABELS_SERVER:
+		return 1; /* the server the NATS output is connected to */
 	default:
 		return l->values[0] ? (unsigned)l->count[0] : 1;
 	}
@@ -411,7 +446,7 @@ TEST(page_matches_table)
 	harness_defer(free, keys);
 	check_page(page->data, f->p.decoders, &seen);
 	for (unsigned m = 0; m < METRIC_COUNT; m++) {
-		unsigned want = expected_samples(m, f->p.decoders, PIPELINE_OUTPUTS);
+		unsigned want = expected_samples(m, f->p.decoders, PIPELINE_OUTPUTS + 1);
 
 		if (seen.help[m] != 1 || seen.type[m] != 1 || seen.samples[m] != want)
 			FAIL("%s: %u HELP, %u TYPE, %u samples (want 1, 1, %u)",
@@ -539,8 +574,8 @@ TEST(values_under_their_names)
 	CHECK_VALUE(METRIC_EVENT_DELAY, "0.001", NULL, 1);  /* bucket 0: 0 + 1 */
 	CHECK_VALUE(METRIC_EVENT_DELAY, "+Inf", NULL, 121); /* sum of 2b + 1, b < 11 */
 	CHECK_VALUE(METRIC_EVENT_DELAY_MAX, NULL, NULL, 1.554);
-	/* sinks */
-	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+	/* sinks, the NATS output's as pipeline_nats_as_sink made them */
+	for (unsigned i = 0; i < PIPELINE_OUTPUTS + 1; i++) {
 		const struct sink_stats *st = &p->output[i];
 
 		out = metric_output_names[i];
@@ -587,7 +622,35 @@ TEST(values_under_their_names)
 
 		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
 			sink += p->output[i].lost_events;
+		/* The NATS output's losses, each reason of its own counter. */
+		sink += p->nats.lost_queue + p->nats.lost_spool + p->nats.lost_error +
+			p->nats.rejected;
 		CHECK_VALUE(METRIC_LOST_EVENTS, "sink", NULL, sink);
+	}
+	/* the NATS output and its spool */
+	{
+		const struct nats_out_stats *n = &p->nats;
+		double age;
+
+		CHECK_VALUE(METRIC_NATS_CONNECTED, "nats://127.0.0.1:4222", NULL, 1);
+		CHECK_VALUE(METRIC_NATS_PUBLISHED, NULL, NULL, n->published);
+		CHECK_VALUE(METRIC_NATS_ACKED, NULL, NULL, n->acked);
+		CHECK_VALUE(METRIC_NATS_DUPLICATES, NULL, NULL, n->duplicates);
+		CHECK_VALUE(METRIC_NATS_FAILED, NULL, NULL, n->failed);
+		CHECK_VALUE(METRIC_NATS_PENDING, NULL, NULL, n->pending);
+		CHECK_VALUE(METRIC_NATS_RECONNECTS, NULL, NULL, n->reconnects);
+		CHECK_VALUE(METRIC_NATS_LOST_EVENTS, "queue_full", NULL, n->lost_queue);
+		CHECK_VALUE(METRIC_NATS_LOST_EVENTS, "spool_full", NULL, n->lost_spool);
+		CHECK_VALUE(METRIC_NATS_LOST_EVENTS, "error", NULL, n->lost_error);
+		CHECK_VALUE(METRIC_NATS_LOST_EVENTS, "refused", NULL, n->rejected);
+		CHECK_VALUE(METRIC_SPOOL_BYTES, NULL, NULL, n->spool_bytes);
+		CHECK_VALUE(METRIC_SPOOL_EVENTS, NULL, NULL, n->spool_events);
+		CHECK_VALUE(METRIC_SINK_EVENTS, "nats", NULL, n->spooled);
+		CHECK_VALUE(METRIC_SINK_WRITE_ERRORS, "nats", NULL, n->spool_errors);
+		age = value_of(&s, METRIC_NATS_LAST_ACK_AGE, NULL, NULL);
+		CHECK(age >= 60 && age < 70);
+		age = value_of(&s, METRIC_SPOOL_OLDEST_AGE, NULL, NULL);
+		CHECK(age >= 30 && age < 40);
 	}
 	/* the process table: this process, read from /proc */
 	CHECK_VALUE(METRIC_PROCESS_TABLE_ENTRIES, NULL, NULL, 1);
@@ -726,6 +789,17 @@ TEST(stat_finds_every_figure_it_shows)
 			 metric_output_names[i], (uint64_t)f->p.output[i].events, bytes);
 		CHECK(strstr(out, want));
 	}
+	/* The NATS output on its line: the server, what waits, what it lost. */
+	snprintf(want, sizeof(want), "nats      connected to nats://127.0.0.1:4222  pending %" PRIu64
+		 "  spooled %" PRIu64 " events (",
+		 f->p.nats.pending, f->p.nats.spool_events);
+	CHECK(strstr(out, want));
+	snprintf(want, sizeof(want), "reconnects %" PRIu64 "  lost %" PRIu64 "\n",
+		 f->p.nats.reconnects,
+		 f->p.nats.lost_queue + f->p.nats.lost_spool + f->p.nats.lost_error +
+			 f->p.nats.rejected);
+	CHECK(strstr(out, want));
+	CHECK(!strstr(out, "sink nats"));
 	/* Each plugin on its line, with its own account of drops. */
 	snprintf(want, sizeof(want), "plugin laurel       up   records %" PRIu64 "  written ",
 		 f->p.plugin[0].records);

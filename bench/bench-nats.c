@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-nats.c: a nats-server for the runs of "needle-nats" (bench-nats.h).
+ */
+#include "bench-nats.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static pid_t server_pid;
+static char server_url[64];
+
+/* A port nothing listens on now (the kernel's pick), or 0. */
+static unsigned free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unsigned port = 0;
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static bool listening(unsigned port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+int bench_nats_url(const char *top, char *url, size_t size, char *err, size_t err_size)
+{
+	char dir[600], log[600], port_text[16];
+	unsigned port;
+
+	if (server_pid) {
+		snprintf(url, size, "%s", server_url);
+		return 0;
+	}
+	port = free_port();
+	if (!port) {
+		snprintf(err, err_size, "nats-server: no free port: %s", strerror(errno));
+		return -EADDRINUSE;
+	}
+	snprintf(dir, sizeof(dir), "%s/nats", top);
+	snprintf(log, sizeof(log), "%s/nats.log", top);
+	snprintf(port_text, sizeof(port_text), "%u", port);
+	server_pid = fork();
+	if (server_pid < 0) {
+		server_pid = 0;
+		snprintf(err, err_size, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (server_pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		setpgid(0, 0); /* a Ctrl-C reaches needle-bench, which stops it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* and a needle-bench killed takes it along */
+		if (fd >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		execlp("nats-server", "nats-server", "-js", "-a", "127.0.0.1", "-p", port_text, "-sd",
+		       dir, (char *)NULL);
+		fprintf(stderr, "cannot run nats-server: %s (Debian package nats-server)\n",
+			strerror(errno));
+		_exit(127);
+	}
+	for (unsigned i = 0; i < 200 && !listening(port); i++) {
+		struct timespec ts = { 0, 25000000 };
+		int status;
+
+		if (waitpid(server_pid, &status, WNOHANG) == server_pid) {
+			server_pid = 0;
+			snprintf(err, err_size, "nats-server exited at start; see %s", log);
+			return -ECHILD;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (!listening(port)) {
+		bench_nats_stop();
+		snprintf(err, err_size, "nats-server did not listen within 5 s; see %s", log);
+		return -ETIMEDOUT;
+	}
+	snprintf(server_url, sizeof(server_url), "nats://127.0.0.1:%u", port);
+	snprintf(url, size, "%s", server_url);
+	return 0;
+}
+
+void bench_nats_stop(void)
+{
+	if (!server_pid)
+		return;
+	kill(server_pid, SIGTERM);
+	waitpid(server_pid, NULL, 0);
+	server_pid = 0;
+}
