@@ -8,6 +8,7 @@
 #      host's file named after this host, line for line as needle run's
 #      JSON log has them (needle's own DAEMON_* records included), and
 #      -f summary --follow, started before the load, shows every call.
+#   2. The kernel's settings afterwards as before.
 # usage: test-gather-e2e.sh NEEDLE LOADGEN   (TAP; root, the kernel lock)
 set -u
 NEEDLE=$1 LOADGEN=$(readlink -f "$2")
@@ -19,7 +20,7 @@ live_setup "needle-gather-$$"
 . "$here/nats-lib.sh"
 
 echo "TAP version 13"
-echo "1..2"
+echo "1..3"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
@@ -80,5 +81,9 @@ else
 	not_ok "gather --follow" "no server or no needle"
 fi
 nats_kill s1
-[ "$(ks_settings)" = "$SETTINGS_BEFORE" ] || echo "# warning: kernel settings changed"
+if [ "$(ks_settings)" = "$SETTINGS_BEFORE" ]; then
+	ok "the kernel's settings as before"
+else
+	not_ok "the kernel's settings as before" "before: $SETTINGS_BEFORE" "after: $(ks_settings)"
+fi
 exit 0
