@@ -12,7 +12,9 @@
  *   - a spool too small for an outage: stream + counted lost = handed;
  *   - the output stopped with the server down: the spool keeps the
  *     messages, a new output (the next start) sends them;
- *   - refused credentials: nats_out_open fails, the refusal said.
+ *   - refused credentials: nats_out_open fails, the refusal said;
+ *   - a TLS file libnats cannot load: nats_out_open fails, the key and
+ *     the file named.
  */
 #include "harness.h"
 #include "nats-msg.h"
@@ -453,11 +455,40 @@ TEST(refused_credentials_fail_at_open)
 	CHECK_EQ(nats_out_open(&set, harness_say, &o), 0);
 }
 
+/* A TLS file libnats cannot load (not PEM): nats_out_open fails, and says
+ * which key of needle.conf and which file (nats-endpoint.h). No server:
+ * the options are refused before any connection. */
+TEST(refused_tls_file_named_at_open)
+{
+	static struct nats_out *o;
+	struct server s = { .url = "nats://127.0.0.1:1" };
+	struct nats_out_settings set;
+	char want[700];
+	FILE *f;
+
+	settings_for(&s, harness_tempdir("nats-spool"), &set);
+	snprintf(set.tls_ca, sizeof(set.tls_ca), "%s/ca.pem", harness_tempdir("nats-tls"));
+	f = fopen(set.tls_ca, "w");
+	CHECK(f != NULL);
+	fputs("not a certificate\n", f);
+	fclose(f);
+	o = NULL;
+	harness_defer(out_free, &o);
+	harness_said_forget();
+	CHECK_EQ(nats_out_open(&set, harness_say, &o), -EINVAL);
+	CHECK(o == NULL);
+	NOTE("%s", harness_said);
+	snprintf(want, sizeof(want), "nats: the settings are refused: nats_tls_ca %s: Error loading "
+		 "trusted certificates", set.tls_ca);
+	CHECK(strstr(harness_said, want) != NULL);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	return harness_main(argc, argv,
 			    CASES(CASE(everything_reaches_the_stream_once), CASE(server_killed_and_back),
 				  CASE(spool_too_small_counts_what_it_refuses),
-				  CASE(spool_kept_across_a_stop), CASE(refused_credentials_fail_at_open)));
+				  CASE(spool_kept_across_a_stop), CASE(refused_credentials_fail_at_open),
+				  CASE(refused_tls_file_named_at_open)));
 }
