@@ -17,20 +17,18 @@
  *     the file named.
  */
 #include "harness.h"
+#include "loopback.h"
 #include "nats-msg.h"
 #include "nats-out.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <nats/nats.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,31 +44,6 @@ static void sleep_ms(unsigned ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
-}
-
-static unsigned free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	unsigned port = 0;
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static bool listening(unsigned port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-
-	close(fd);
-	return ok;
 }
 
 static void server_kill(void *arg)
@@ -90,7 +63,7 @@ static void server_start(struct server *s)
 	char port[16], log[300];
 
 	if (!s->port) {
-		s->port = free_port();
+		s->port = loopback_free_port();
 		snprintf(s->dir, sizeof(s->dir), "%s", harness_tempdir("nats-out"));
 		snprintf(s->url, sizeof(s->url), "nats://127.0.0.1:%u", s->port);
 		harness_defer(server_kill, s);
@@ -114,9 +87,9 @@ static void server_start(struct server *s)
 			       s->dir, (char *)NULL);
 		_exit(127);
 	}
-	for (unsigned i = 0; i < 200 && !listening(s->port); i++)
+	for (unsigned i = 0; i < 200 && !loopback_listening(s->port); i++)
 		sleep_ms(25);
-	if (!listening(s->port))
+	if (!loopback_listening(s->port))
 		FAIL("nats-server did not listen on %u (see %s)", s->port, log);
 }
 
