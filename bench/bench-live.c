@@ -39,6 +39,12 @@ static void print_run(FILE *f, const struct run *r)
 			fprintf(f, ", %" PRIu64 " records", a->records_unexplained);
 		fprintf(f, "  %.2f us/event%s", r->cpu_us_per_event,
 			a->reconciled ? "" : "  NOT RECONCILED");
+		if (r->nats)
+			fprintf(f, "; into the stream %" PRIu64 " messages%s, %.0f/s; nats-server "
+				   "%.2f us/event",
+				r->stream_messages,
+				r->stream_messages >= r->delivered ? "" : " (FEWER than delivered)",
+				r->stream_rate, r->server_us_per_event);
 	}
 	fputc('\n', f);
 }
@@ -64,6 +70,23 @@ static uint64_t sum_of(const struct run *runs, unsigned n, const char *daemon, s
 		if (runs[i].daemon && strcmp(runs[i].daemon, daemon) == 0)
 			s += *(const uint64_t *)((const char *)&runs[i] + field);
 	return s;
+}
+
+/* The central side of needle-nats: what reached the stream, how fast, and
+ * the server's CPU (on this host in the bench, the cluster's elsewhere). */
+static void print_stream(const char *dn, const struct run *runs, unsigned n)
+{
+	uint64_t messages = sum_of(runs, n, dn, offsetof(struct run, stream_messages));
+	uint64_t delivered = sum_of(runs, n, dn, offsetof(struct run, delivered));
+
+	/* The stream also has the host's other events (the rules' CONFIG_CHANGE,
+	 * needle's own DAEMON records): at least the events delivered. */
+	printf("\n%s into the stream: %" PRIu64 " messages for %" PRIu64 " events of the load "
+	       "delivered%s; %.0f messages/s from the load's start to the last; nats-server "
+	       "%.2f us/event (medians of the rounds; the server's CPU is not in us/event above)\n",
+	       dn, messages, delivered, messages >= delivered ? "" : " (FEWER: events missing)",
+	       median_of(runs, n, dn, offsetof(struct run, stream_rate)),
+	       median_of(runs, n, dn, offsetof(struct run, server_us_per_event)));
 }
 
 static void print_table(const struct options *o, const struct run *runs, unsigned n)
@@ -131,6 +154,9 @@ static void print_table(const struct options *o, const struct run *runs, unsigne
 	       "ends its event, so k-lost - short bounds the events the kernel lost), ! when the "
 	       "numbers do not reconcile; waited: backlog_wait_time_actual)\n",
 	       o->rounds);
+	for (unsigned i = 0; i < o->ndaemons; i++)
+		if (strcmp(o->daemons[i], "needle-nats") == 0)
+			print_stream(o->daemons[i], runs, n);
 	for (unsigned i = 0; i < o->ndaemons; i++)
 		printf("\n%s ran with:\n%s", o->daemons[i], session_daemon_config(i));
 }

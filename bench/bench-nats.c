@@ -6,6 +6,7 @@
 #include "loopback.h"
 
 #include <errno.h>
+#include <nats/nats.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -77,6 +78,70 @@ int bench_nats_url(const char *top, char *url, size_t size, char *err, size_t er
 	snprintf(server_url, sizeof(server_url), "nats://127.0.0.1:%u", port);
 	snprintf(url, size, "%s", server_url);
 	return 0;
+}
+
+static int server_cpu(double *ret)
+{
+	char path[64];
+	unsigned long utime, stime;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)server_pid);
+	if (!(f = fopen(path, "re")))
+		return -errno;
+	/* comm (field 2) is "(nats-server)": no space to trip the scan. */
+	n = fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+		   &stime);
+	fclose(f);
+	if (n != 2)
+		return -EPROTO;
+	*ret = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+	return 0;
+}
+
+/* The messages of every stream of the server, through libnats. */
+static int server_messages(uint64_t *ret, char *err, size_t err_size)
+{
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	jsStreamInfoList *list = NULL;
+	natsStatus s;
+
+	*ret = 0;
+	s = natsConnection_ConnectTo(&nc, server_url);
+	if (s == NATS_OK)
+		s = natsConnection_JetStream(&js, nc, NULL);
+	if (s == NATS_OK)
+		s = js_Streams(&list, js, NULL, NULL);
+	if (s == NATS_NOT_FOUND) /* no stream yet */
+		s = NATS_OK;
+	for (int i = 0; s == NATS_OK && list && i < list->Count; i++)
+		*ret += list->List[i]->State.Msgs;
+	if (s != NATS_OK)
+		snprintf(err, err_size, "nats-server %s: stream state: %s", server_url,
+			 natsStatus_GetText(s));
+	jsStreamInfoList_Destroy(list);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	return s == NATS_OK ? 0 : -EIO;
+}
+
+int bench_nats_sample(struct bench_nats_sample *ret, char *err, size_t err_size)
+{
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!server_pid) {
+		snprintf(err, err_size, "nats-server is not running");
+		return -ESRCH;
+	}
+	if ((r = server_cpu(&ret->cpu_seconds)) < 0) {
+		snprintf(err, err_size, "nats-server pid %d: CPU time: %s", (int)server_pid,
+			 strerror(-r));
+		return r;
+	}
+	return server_messages(&ret->messages, err, err_size);
 }
 
 void bench_nats_stop(void)

@@ -255,12 +255,37 @@ static void settle(const struct bench_daemon *d)
 	}
 }
 
+/* Until the streams stop growing (a second without a new message, at most
+ * a minute): their count, and when the last one arrived. */
+static int stream_settle(struct bench_nats_sample *ret, double *ret_last, char *err,
+			 size_t err_size)
+{
+	uint64_t last = UINT64_MAX;
+	int r;
+
+	*ret_last = bench_now();
+	for (double start = bench_now(); bench_now() - start < 60 && !interrupted;) {
+		if ((r = bench_nats_sample(ret, err, err_size)) < 0)
+			return r;
+		if (ret->messages != last) {
+			last = ret->messages;
+			*ret_last = bench_now();
+		} else if (bench_now() - *ret_last >= 1.0) {
+			break;
+		}
+		bench_sleep(0.2);
+	}
+	return 0;
+}
+
 int session_run(const struct options *o, int index, unsigned round, unsigned seq,
 		struct run *ret, char *err, size_t err_size)
 {
 	const char *daemon = index < 0 ? NULL : o->daemons[index];
 	struct bench_daemon d;
 	struct audit_status before, after;
+	struct bench_nats_sample nats_before, nats_after;
+	double load_start, stream_last = 0;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -276,13 +301,19 @@ int session_run(const struct options *o, int index, unsigned round, unsigned seq
 		bench_daemon_kill(&d);
 		return r;
 	}
+	ret->nats = strcmp(daemon, "needle-nats") == 0;
+	if (ret->nats && (r = bench_nats_sample(&nats_before, err, err_size)) < 0)
+		goto kill_daemon;
 	if ((r = kernel_status(&before)) < 0)
 		goto kill_daemon;
+	load_start = bench_now();
 	r = run_load(o, true, &ret->generated, &ret->workload_rate, err, err_size);
 	rules(o, false, err, err_size);
 	if (r < 0)
 		goto kill_daemon;
 	settle(&d);
+	if (ret->nats && (r = stream_settle(&nats_after, &stream_last, err, err_size)) < 0)
+		goto kill_daemon;
 	if (interrupted) {
 		r = -EINTR;
 		goto kill_daemon;
@@ -314,6 +345,16 @@ int session_run(const struct options *o, int index, unsigned round, unsigned seq
 	ret->delay_p50 = d.delay_p50;
 	ret->delay_p99 = d.delay_p99;
 	ret->status = d.exit_status;
+	if (ret->nats) {
+		ret->stream_messages = nats_after.messages - nats_before.messages;
+		ret->stream_rate = stream_last > load_start
+					   ? (double)ret->stream_messages / (stream_last - load_start)
+					   : 0;
+		ret->server_cpu_seconds = nats_after.cpu_seconds - nats_before.cpu_seconds;
+		ret->server_us_per_event = ret->delivered ? ret->server_cpu_seconds * 1e6 /
+								    (double)ret->delivered
+							  : 0;
+	}
 	if (ret->delivered > ret->generated) {
 		snprintf(err, err_size, "%s delivered %" PRIu64 " events of %" PRIu64
 			 " generated: counted twice?", daemon, ret->delivered, ret->generated);
@@ -357,20 +398,22 @@ static int write_csv(const char *path, const struct options *o, const struct run
 	fprintf(f, "daemon,policy,round,threads,mix,offered_rate,workload_rate,generated,delivered,"
 		   "missing,kernel_lost,short_records,kernel_events_max,daemon_lost,"
 		   "daemon_lost_records,unexplained_min,unexplained_max,records_unexplained,"
-		   "reconciled,waited,cpu_seconds,cpu_us_per_event,rss_mib,delay_p50,delay_p99\n");
+		   "reconciled,waited,cpu_seconds,cpu_us_per_event,rss_mib,delay_p50,delay_p99,"
+		   "stream_messages,stream_rate,server_cpu_seconds,server_us_per_event\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct run *r = &runs[i];
 
 		fprintf(f, "%s,%s,%u,%u,\"%s\",%.0f,%.0f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			   ",%" PRIu64 ",%s,%" PRIu64 ",%.4f,%.3f,%.1f,%g,%g\n",
+			   ",%" PRIu64 ",%s,%" PRIu64 ",%.4f,%.3f,%.1f,%g,%g,%" PRIu64 ",%.0f,%.4f,%.3f\n",
 			session_name_of(r), o->policy, r->round + 1, o->threads, o->mix, r->offered,
 			r->workload_rate, r->generated, r->delivered, r->acct.missing, r->kernel_lost,
 			r->short_records, r->acct.kernel_events_max, r->daemon_lost,
 			r->daemon_lost_records, r->acct.unexplained_min, r->acct.unexplained_max,
 			r->acct.records_unexplained, !r->daemon || r->acct.reconciled ? "yes" : "no",
 			r->waited, r->cpu_seconds, r->cpu_us_per_event, r->rss_mib, r->delay_p50,
-			r->delay_p99);
+			r->delay_p99, r->stream_messages, r->stream_rate, r->server_cpu_seconds,
+			r->server_us_per_event);
 	}
 	return fclose(f) == 0 ? 0 : -errno;
 }
@@ -395,13 +438,19 @@ static int write_json(const char *path, const struct options *o, const struct ru
 			   ",\"unexplained_min\":%" PRIu64 ",\"unexplained_max\":%" PRIu64
 			   ",\"records_unexplained\":%" PRIu64 ",\"reconciled\":%s"
 			   ",\"waited\":%" PRIu64 ",\"cpu_seconds\":%.4f,"
-			   "\"cpu_us_per_event\":%.3f,\"rss_mib\":%.1f,\"delay_p50\":%g,\"delay_p99\":%g}",
+			   "\"cpu_us_per_event\":%.3f,\"rss_mib\":%.1f,\"delay_p50\":%g,\"delay_p99\":%g",
 			i ? "," : "", session_name_of(r), r->round + 1, r->offered, r->workload_rate, r->generated,
 			r->delivered, r->acct.missing, r->kernel_lost, r->short_records,
 			r->acct.kernel_events_max, r->daemon_lost, r->daemon_lost_records,
 			r->acct.unexplained_min, r->acct.unexplained_max, r->acct.records_unexplained,
 			!r->daemon || r->acct.reconciled ? "true" : "false", r->waited,
 			r->cpu_seconds, r->cpu_us_per_event, r->rss_mib, r->delay_p50, r->delay_p99);
+		if (r->nats)
+			fprintf(f, ",\"stream_messages\":%" PRIu64 ",\"stream_rate\":%.0f,"
+				   "\"server_cpu_seconds\":%.4f,\"server_us_per_event\":%.3f",
+				r->stream_messages, r->stream_rate, r->server_cpu_seconds,
+				r->server_us_per_event);
+		fputc('}', f);
 	}
 	fprintf(f, "]}\n");
 	return fclose(f) == 0 ? 0 : -errno;

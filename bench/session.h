@@ -47,6 +47,11 @@ struct run {
 	struct account acct;          /* whether the numbers reconcile (account.h) */
 	double cpu_seconds, cpu_us_per_event, rss_mib, delay_p50, delay_p99;
 	uint64_t records; /* null: all records received (needle-bench record) */
+	/* needle-nats: the central side, sampled around the run (bench-nats.h) */
+	bool nats;
+	uint64_t stream_messages;   /* messages the streams gained */
+	double stream_rate;         /* of them a second, load start to the last */
+	double server_cpu_seconds, server_us_per_event; /* nats-server's CPU */
 	int status;
 };
 

@@ -5,8 +5,11 @@
 #   build   all suites (unit, live, stress) in the normal build
 #   tsan    unit and stress under ThreadSanitizer (not corpus-peers: the
 #           peer comparisons of decode-ausearch and decode-numbers run
-#           the decoding decode-corpus runs, minutes slower sanitized)
-#   asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#           the decoding decode-corpus runs, minutes slower sanitized; not
+#           decode-cli: `needle decode` has one thread; not runner: the
+#           runner's own test runs no needle binary)
+#   asan    the same under AddressSanitizer + UndefinedBehaviorSanitizer,
+#           decode-cli included
 # Sanitized runs push fewer stress records (they run 5-20x slower).
 set -u
 build=${1:-build} tsan=${2:-build-tsan} asan=${3:-build-asan}
@@ -96,7 +99,8 @@ run "$build" normal
 if sanitized_build "$tsan" thread; then
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
 	NEEDLE_STRESS_RECORDS=$sanitizer_records \
-		run "$tsan" tsan --suite unit --suite stress --no-suite corpus-peers
+		run "$tsan" tsan --suite unit --suite stress --no-suite corpus-peers \
+			--no-suite decode-cli --no-suite runner
 else
 	broken=$((broken + 1))
 fi
@@ -104,7 +108,8 @@ fi
 if sanitized_build "$asan" address,undefined; then
 	ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1" \
 	NEEDLE_STRESS_RECORDS=$sanitizer_records \
-		run "$asan" asan+ubsan --suite unit --suite stress --no-suite corpus-peers
+		run "$asan" asan+ubsan --suite unit --suite stress --no-suite corpus-peers \
+			--no-suite runner
 else
 	broken=$((broken + 1))
 fi
