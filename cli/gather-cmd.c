@@ -57,6 +57,8 @@ const char gather_cmd_help[] =
 	"                     3339) or 30s, 10m, 2h, 1d ago\n"
 	"  --creds FILE       NATS credentials (JWT and NKey seed)\n"
 	"  --user USER, --password PASSWORD, --token TOKEN   other NATS credentials\n"
+	"                     (overwritten with x's in the command line ps shows once\n"
+	"                     read; --creds never shows)\n"
 	"  --tls-ca FILE      TLS, trusting this CA; --tls-cert FILE, --tls-key FILE:\n"
 	"                     a client certificate\n"
 	"  --max-log-file SIZE  rotate a file at SIZE (K, M, G; 0 never; default 100M)\n"
@@ -158,6 +160,20 @@ static bool name_ok(const char *s)
 	return true;
 }
 
+/* A password or token given on the command line: gather keeps its own
+ * copy and overwrites the argument's bytes, so ps and /proc/PID/cmdline
+ * show x's from then on (as mysql does). Until then it was visible:
+ * --creds, a file only root reads, is the way that never shows. */
+static const char *take_secret(char *arg)
+{
+	char *copy = strdup(arg);
+
+	if (!copy)
+		return arg;
+	memset(arg, 'x', strlen(arg));
+	return copy;
+}
+
 static int readable(const char *option, const char *path)
 {
 	if (path && access(path, R_OK) < 0)
@@ -226,8 +242,8 @@ int gather_cmd_main(int argc, char **argv)
 			break;
 		case OPT_CREDS: o.nats.creds = optarg; break;
 		case OPT_USER: o.nats.user = optarg; break;
-		case OPT_PASSWORD: o.nats.password = optarg; break;
-		case OPT_TOKEN: o.nats.token = optarg; break;
+		case OPT_PASSWORD: o.nats.password = take_secret(optarg); break;
+		case OPT_TOKEN: o.nats.token = take_secret(optarg); break;
 		case OPT_TLS_CA: o.nats.tls_ca = optarg; break;
 		case OPT_TLS_CERT: o.nats.tls_cert = optarg; break;
 		case OPT_TLS_KEY: o.nats.tls_key = optarg; break;

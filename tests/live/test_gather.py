@@ -425,10 +425,16 @@ try:
 
     # 11. --follow: only what is published after it started, as summaries.
     pub("web5", "json", 0, 20)
-    g = Gather("--follow", "--subject", "needle.events.web5")
+    # With a token (a server without authorization takes any): ps must
+    # not show it once gather runs.
+    g = Gather("--follow", "--subject", "needle.events.web5", "--token", "follow-s3cret-token")
     deadline = time.time() + 10
     while "connected to" not in g.stderr() and time.time() < deadline:
         time.sleep(0.05)
+    cmdline = open(f"/proc/{g.p.pid}/cmdline", "rb").read().split(b"\0")
+    case("--token: gone from the command line ps shows once gather runs, the option still there",
+         b"follow-s3cret-token" not in b" ".join(cmdline) and b"--token" in cmdline and
+         b"x" * len("follow-s3cret-token") in cmdline, cmdline)
     pub("web5", "json", 20, 50)
     deadline = time.time() + 10
     while len(g.stdout().splitlines()) < 50 and time.time() < deadline:
