@@ -255,6 +255,7 @@ static int load_filters(struct decode_run *d, const char *path, const char *dive
 {
 	char err[FILTER_ERRORS_MAX];
 	unsigned line;
+	int r;
 
 	if (!path) {
 		fprintf(stderr, "needle decode: --divert needs --filter\n");
@@ -273,21 +274,31 @@ static int load_filters(struct decode_run *d, const char *path, const char *dive
 		fprintf(stderr, "needle decode: %s:%u: divert: give --divert FILE for the diverted "
 				"events\n",
 			path, line);
-		return 2;
+		r = 2;
+		goto free_filters;
 	}
 	d->rule_counts = calloc(filter_set_rules(d->filters) + 1, sizeof(*d->rule_counts));
 	if (!d->rule_counts) {
 		fprintf(stderr, "needle decode: out of memory\n");
-		return 1;
+		r = 1;
+		goto free_filters;
 	}
 	if (divert) {
 		d->divert_fd = open(divert, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (d->divert_fd < 0) {
 			fprintf(stderr, "needle decode: --divert %s: %s\n", divert, strerror(errno));
-			return 1;
+			r = 1;
+			goto free_counts;
 		}
 	}
 	return 0;
+free_counts:
+	free(d->rule_counts);
+	d->rule_counts = NULL;
+free_filters:
+	filter_set_free(d->filters);
+	d->filters = NULL;
+	return r;
 }
 
 /* --stats with --filter: the account, then each rule's outcomes. */

@@ -19,12 +19,21 @@
 /* ---- events from log lines ---- */
 
 static struct assembler *asm_;
+static struct audit_event *popped; /* the last event_of's, handed back before a new one */
 static struct format_ctx ctx;
+
+static void free_assembler(void)
+{
+	if (popped)
+		assembler_done(asm_, popped);
+	popped = NULL;
+	assembler_free(asm_);
+}
 
 static void drop_assembler(void *arg)
 {
 	(void)arg;
-	assembler_free(asm_);
+	free_assembler();
 	asm_ = NULL;
 	format_ctx_free(&ctx);
 }
@@ -39,7 +48,7 @@ static const struct audit_event *event_of(const char *lines)
 
 	if (!asm_)
 		harness_defer(drop_assembler, NULL);
-	assembler_free(asm_);
+	free_assembler();
 	asm_ = assembler_new(&cfg);
 	CHECK(asm_ != NULL);
 	while (*p) {
@@ -57,6 +66,7 @@ static const struct audit_event *event_of(const char *lines)
 	assembler_flush(asm_);
 	ev = assembler_pop(asm_);
 	CHECK(ev != NULL);
+	popped = ev;
 	return ev;
 }
 
