@@ -12,6 +12,7 @@
 #include "record.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -632,6 +633,108 @@ TEST(keep_first_tells_processes_by_start_time)
 	ctx.process = NULL;
 }
 
+/* ---- one set, several decoder threads ---- */
+
+#define SHARED_THREADS 4
+#define SHARED_EVENTS 2000
+#define SHARED_REPEATS 100000
+
+struct sharer {
+	struct filter_set *fs;
+	unsigned serial_base;      /* serials of its own */
+	unsigned pid_base;         /* pids of its own, besides the shared pid 1: the
+				    * threads' pids share no slot of the table */
+	unsigned kept[FILTER_OUTCOME_COUNT];
+	bool failed;
+};
+
+/* One event of this thread's assembler, from one log line. */
+static struct audit_event *one_event(struct assembler *a, unsigned serial, unsigned pid,
+				     const char *key)
+{
+	char line[256];
+	struct audit_record rec;
+	int n = snprintf(line, sizeof(line),
+			 "type=SYSCALL msg=audit(5000.000:%u): arch=c000003e syscall=257 "
+			 "success=yes exit=3 pid=%u auid=0 uid=0 key=\"%s\"",
+			 serial, pid, key);
+
+	if (decode_record_line(line, (size_t)n, NULL, 0, &rec) != RECORD_OK ||
+	    assembler_add(a, rec.type, &rec.stamp, NULL, 0, rec.body,
+			  (size_t)n - (size_t)(rec.body - line), 5000000) != 0)
+		return NULL;
+	assembler_flush(a);
+	return assembler_pop(a);
+}
+
+/* As a decoder would, on its own assembler and format context, all in one
+ * millisecond of event time: one event of key burst given its verdict
+ * SHARED_REPEATS times (the bucket's word as contended as it gets), then
+ * SHARED_EVENTS events of key first, the even ones of pid 1 (every
+ * thread's), the odd ones of pids of its own. */
+static void *share(void *arg)
+{
+	struct sharer *s = arg;
+	struct assemble_config cfg = { .log_input = true };
+	struct assembler *a = assembler_new(&cfg);
+	struct format_ctx fc = { 0 };
+	struct audit_event *ev = a ? one_event(a, s->serial_base, 7, "burst") : NULL;
+	struct filter_result r;
+
+	for (unsigned i = 0; ev && i < SHARED_REPEATS; i++) {
+		filter_event(s->fs, &fc, ev, &r);
+		s->kept[r.outcome]++;
+	}
+	if (ev)
+		assembler_done(a, ev);
+	for (unsigned i = 1; ev && i <= SHARED_EVENTS; i++) {
+		ev = one_event(a, s->serial_base + i, i % 2 ? s->pid_base + i : 1, "first");
+		if (!ev)
+			break;
+		filter_event(s->fs, &fc, ev, &r);
+		s->kept[r.outcome]++;
+		assembler_done(a, ev);
+	}
+	s->failed = !ev;
+	assembler_free(a);
+	format_ctx_free(&fc);
+	return NULL;
+}
+
+/* The limits hold over all the threads that share a set: a bucket of half
+ * the tries lets exactly that many through in all (one millisecond: no
+ * refill), and pid 1's first is written once, whichever thread sees it;
+ * each thread's own pids have their first written. */
+TEST(limits_hold_across_threads)
+{
+	char rules[128];
+	struct filter_set *fs;
+	struct sharer s[SHARED_THREADS];
+	pthread_t t[SHARED_THREADS];
+	unsigned totals[FILTER_OUTCOME_COUNT] = { 0 };
+	unsigned burst = SHARED_THREADS * SHARED_REPEATS / 2;
+
+	snprintf(rules, sizeof(rules),
+		 "drop key=burst rate=1/h burst=%u\nkeep-first-per-process key=first\n", burst);
+	fs = parse(rules);
+	for (unsigned i = 0; i < SHARED_THREADS; i++) {
+		s[i] = (struct sharer){ .fs = fs, .serial_base = 100000 * (i + 1),
+					.pid_base = 10 + SHARED_EVENTS * i };
+		CHECK_EQ(pthread_create(&t[i], NULL, share, &s[i]), 0);
+	}
+	for (unsigned i = 0; i < SHARED_THREADS; i++) {
+		CHECK_EQ(pthread_join(t[i], NULL), 0);
+		CHECK(!s[i].failed);
+		for (unsigned o = 0; o < FILTER_OUTCOME_COUNT; o++)
+			totals[o] += s[i].kept[o];
+	}
+	CHECK_EQ(totals[FILTER_KEPT], burst);
+	CHECK_EQ(totals[FILTER_RATE_DROPPED], SHARED_THREADS * SHARED_REPEATS - burst);
+	CHECK_EQ(totals[FILTER_FIRST_KEPT], 1 + SHARED_THREADS * SHARED_EVENTS / 2);
+	CHECK_EQ(totals[FILTER_REPEAT_DROPPED], SHARED_THREADS * SHARED_EVENTS / 2 - 1);
+	filter_set_free(fs);
+}
+
 TEST(no_filters_write_everything)
 {
 	struct filter_result r;
@@ -653,5 +756,6 @@ int main(int argc, char **argv)
 				  CASE(first_match_wins), CASE(rate_is_a_token_bucket_in_event_time),
 				  CASE(keep_first_per_process), CASE(match_process_context),
 				  CASE(keep_first_tells_processes_by_start_time),
+				  CASE(limits_hold_across_threads),
 				  CASE(no_filters_write_everything)));
 }
