@@ -3,53 +3,23 @@
  * bench-nats.c: a nats-server for the runs of "needle-nats" (bench-nats.h).
  */
 #include "bench-nats.h"
+#include "loopback.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <nats/nats.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static pid_t server_pid;
 static char server_url[64];
-
-/* A port nothing listens on now (the kernel's pick), or 0. */
-static unsigned free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	unsigned port = 0;
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-static bool listening(unsigned port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
 
 int bench_nats_url(const char *top, char *url, size_t size, char *err, size_t err_size)
 {
@@ -60,7 +30,7 @@ int bench_nats_url(const char *top, char *url, size_t size, char *err, size_t er
 		snprintf(url, size, "%s", server_url);
 		return 0;
 	}
-	port = free_port();
+	port = loopback_free_port();
 	if (!port) {
 		snprintf(err, err_size, "nats-server: no free port: %s", strerror(errno));
 		return -EADDRINUSE;
@@ -89,7 +59,7 @@ int bench_nats_url(const char *top, char *url, size_t size, char *err, size_t er
 			strerror(errno));
 		_exit(127);
 	}
-	for (unsigned i = 0; i < 200 && !listening(port); i++) {
+	for (unsigned i = 0; i < 200 && !loopback_listening(port); i++) {
 		struct timespec ts = { 0, 25000000 };
 		int status;
 
@@ -100,7 +70,7 @@ int bench_nats_url(const char *top, char *url, size_t size, char *err, size_t er
 		}
 		nanosleep(&ts, NULL);
 	}
-	if (!listening(port)) {
+	if (!loopback_listening(port)) {
 		bench_nats_stop();
 		snprintf(err, err_size, "nats-server did not listen within 5 s; see %s", log);
 		return -ETIMEDOUT;

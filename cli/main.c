@@ -31,10 +31,11 @@ static const char run_help[] =
 	"  -h, --help         this help\n";
 
 static const char config_help[] =
-	"usage: needle config [-c FILE | --defaults] [--json]\n"
+	"usage: needle config [-c FILE | --defaults] [--json] [--show-secrets]\n"
 	"  Checks a configuration and prints it as needle would run with it, every\n"
 	"  key with its value below a line on what it does (without -c: the embedded\n"
 	"  configuration, as written); every error of the file at once, exit status 2.\n"
+	"  nats_password and nats_token print as (secret) when set.\n"
 	"  -c, --config FILE  configuration file (default: the embedded configuration)\n"
 	"  -d, --defaults     print a configuration file with every key commented out\n"
 	"                     at the value a file that leaves it out gets, with what\n"
@@ -42,6 +43,8 @@ static const char config_help[] =
 	"                     /etc/needle/needle.conf)\n"
 	"  -j, --json         the configuration as one JSON object, exact values\n"
 	"                     (sizes in bytes)\n"
+	"  -s, --show-secrets print nats_password and nats_token as they are (a text\n"
+	"                     that needle reads back as the same configuration)\n"
 	"  -h, --help         this help\n";
 
 /* Loads the embedded configuration or FILE; prints every error, one per
@@ -94,21 +97,23 @@ static int config_main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "defaults", no_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "show-secrets", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
-	bool defaults = false;
+	bool defaults = false, secrets = false;
 	struct conf conf;
 	char text[CONF_TEXT_MAX];
 	bool json = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:djh", config_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:djsh", config_options, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'd': defaults = true; break;
 		case 'j': json = true; break;
+		case 's': secrets = true; break;
 		case 'h': fputs(config_help, stdout); return 0;
 		default: fputs(config_help, stderr); return EXIT_RUN_CONFIG;
 		}
@@ -133,7 +138,7 @@ static int config_main(int argc, char **argv)
 	if (json) {
 		struct outbuf o = { 0 };
 
-		conf_format_json(&conf, &o);
+		conf_format_json(&conf, secrets, &o);
 		if (o.failed) {
 			fprintf(stderr, "needle config: out of memory\n");
 			outbuf_free(&o);
@@ -144,7 +149,7 @@ static int config_main(int argc, char **argv)
 		return 0;
 	}
 	/* CONF_TEXT_MAX holds the longest values (test-conf checks it). */
-	conf_format(&conf, text, sizeof(text));
+	conf_format(&conf, secrets, text, sizeof(text));
 	fputs(text, stdout);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * conf-json.c: each key's value read back from the text conf_format_key
+ * conf-json.c: each key's value read back from the text conf_show_key
  * writes (the one form every key has), typed by its row. Sizes come back
  * through conf_parse_size, so "64M" is 67108864 here and never rounded.
  */
@@ -54,14 +54,14 @@ static void put_value(const struct conf_key_info *k, const char *text, struct ou
 	outbuf_json_string(out, text, strlen(text));
 }
 
-void conf_format_json(const struct conf *conf, struct outbuf *out)
+void conf_format_json(const struct conf *conf, bool secrets, struct outbuf *out)
 {
 	outbuf_putc(out, '{');
 	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
 		const struct conf_key_info *k = &conf_keys[id];
 		char text[300];
 
-		conf_format_key(conf, (enum conf_key)id, text, sizeof(text));
+		conf_show_key(conf, (enum conf_key)id, secrets, text, sizeof(text));
 		if (id)
 			outbuf_putc(out, ',');
 		outbuf_json_key(out, k->name, strlen(k->name));

@@ -6,7 +6,7 @@
  * numbers, yes/no are true/false, a kernel setting is its number or
  * "keep", a list (output) an array of its names, the rest strings.
  *
- *   struct conf --conf_format_key (the text a file would hold)--> typed
+ *   struct conf --conf_show_key (the text a file would hold)--> typed
  *   JSON value by the key's row (conf.h: .type)
  */
 #ifndef NEEDLE_CONF_JSON_H
@@ -15,7 +15,8 @@
 #include "conf.h"
 #include "outbuf.h"
 
-/* Appends {"mode":"unicast",...}\n to out (out->failed when out of memory). */
-void conf_format_json(const struct conf *conf, struct outbuf *out);
+/* Appends {"mode":"unicast",...}\n to out (out->failed when out of
+ * memory); a secret that is set as CONF_SECRET_MASK unless secrets. */
+void conf_format_json(const struct conf *conf, bool secrets, struct outbuf *out);
 
 #endif

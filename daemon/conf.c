@@ -362,6 +362,10 @@ static int set_key(struct conf *c, enum conf_key id, const char *v, struct where
 			((char *)c + k->offset)[0] = '\0';
 			return 0;
 		}
+		if (k->secret && strcmp(v, CONF_SECRET_MASK) == 0)
+			return fail(w, "%s: '%s' is what needle config prints in place of the value: "
+				       "write the value itself (needle config --show-secrets prints it)",
+				    k->name, v);
 		break;
 	case CONF_LIST:
 		if (parse_list(w, k, v, &mask) < 0)
@@ -652,7 +656,14 @@ void conf_format_key(const struct conf *c, enum conf_key key, char *buf, size_t 
 	}
 }
 
-size_t conf_format(const struct conf *c, char *buf, size_t size)
+void conf_show_key(const struct conf *c, enum conf_key key, bool secrets, char *buf, size_t size)
+{
+	conf_format_key(c, key, buf, size);
+	if (conf_keys[key].secret && !secrets && buf[0])
+		snprintf(buf, size, "%s", CONF_SECRET_MASK);
+}
+
+size_t conf_format(const struct conf *c, bool secrets, char *buf, size_t size)
 {
 	size_t off = 0;
 	int n;
@@ -662,7 +673,7 @@ size_t conf_format(const struct conf *c, char *buf, size_t size)
 	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
 		char value[300];
 
-		conf_format_key(c, (enum conf_key)id, value, sizeof(value));
+		conf_show_key(c, (enum conf_key)id, secrets, value, sizeof(value));
 		n = snprintf(off < size ? buf + off : NULL, off < size ? size - off : 0,
 			     CONF_TEXT_KEY("%s", "%s", "%s"), conf_keys[id].doc, conf_keys[id].name,
 			     value);
@@ -728,9 +739,9 @@ unsigned conf_reload_merge(const struct conf *running, const struct conf *next, 
 		count++;
 		mask |= 1ull << id;
 		if (k->secret) {
-			/* Never in the log: a value shows as "(secret)". */
-			strcpy(was, was[0] ? "(secret)" : "");
-			strcpy(now, now[0] ? "(secret)" : "");
+			/* Never in the log. */
+			conf_show_key(running, (enum conf_key)id, false, was, sizeof(was));
+			conf_show_key(next, (enum conf_key)id, false, now, sizeof(now));
 		}
 		if (conf_key_reload(running, (enum conf_key)id, &why) == CONF_LIVE) {
 			report_line(report, report_size, &len, "%s: %s -> %s", conf_keys[id].name,

@@ -294,10 +294,12 @@ conf_check_fn conf_check_nats_urls, conf_check_nats_stream, conf_check_nats_subj
 	X(NATS_USER, "nats_user", "", "NATS user name, with nats_password; empty: none",   \
 	  .type = CONF_TEXT, CONF_FIELD(nats_user), .off = true, .any_text = true,         \
 	  CONF_NATS_WHY)                                                                   \
-	X(NATS_PASSWORD, "nats_password", "", "the NATS user's password (SIGHUP never logs it)", \
+	X(NATS_PASSWORD, "nats_password", "",                                              \
+	  "the NATS user's password; needle config shows it as (secret)",                  \
 	  .type = CONF_TEXT, CONF_FIELD(nats_password), .off = true, .any_text = true,     \
 	  .secret = true, CONF_NATS_WHY)                                                   \
-	X(NATS_TOKEN, "nats_token", "", "a NATS authentication token instead; empty: none", \
+	X(NATS_TOKEN, "nats_token", "",                                                    \
+	  "a NATS authentication token instead, shown as (secret); empty: none",           \
 	  .type = CONF_TEXT, CONF_FIELD(nats_token), .off = true, .any_text = true,        \
 	  .secret = true, CONF_NATS_WHY)                                                   \
 	X(NATS_TLS_CA, "nats_tls_ca", "",                                                  \
@@ -359,7 +361,9 @@ struct conf_key_info {
 	/* CONF_TEXT: a name or a secret, where any word (even "1x") may be
 	 * right: nothing to refuse by its form alone. */
 	bool any_text;
-	bool secret;         /* never in a log line (SIGHUP's report) */
+	/* Never in a log line (SIGHUP's report) nor, unless asked, in what
+	 * needle config prints: CONF_SECRET_MASK stands for a value set. */
+	bool secret;
 	conf_check_fn *check;
 	uint32_t (*list_get)(const struct conf *conf);
 	void (*list_set)(struct conf *conf, uint32_t mask);
@@ -484,13 +488,26 @@ int conf_load_file(struct conf *conf, const char *path, char *err, size_t err_si
 int conf_load(struct conf *conf, const char *path, char *err, size_t err_size);
 
 /* One key's value as a config file would say it ("keep", "json,raw",
- * "64M"...); conf_parse reads it back to the same value. */
+ * "64M"...); conf_parse reads it back to the same value. Secrets too: for
+ * comparing (SIGHUP) and for reading back, never for printing as it is. */
 void conf_format_key(const struct conf *conf, enum conf_key key, char *buf, size_t size);
 
+/* What needle config prints (and SIGHUP's report says) in place of a
+ * secret key's value (nats_password, nats_token) that is set; empty stays
+ * empty. The parser refuses it as a value: a printed configuration pasted
+ * back into a file is said to lack its secrets, not taken as a password. */
+#define CONF_SECRET_MASK "(secret)"
+
+/* conf_format_key for showing: with secrets false, a secret key that is
+ * set comes out as CONF_SECRET_MASK. */
+void conf_show_key(const struct conf *conf, enum conf_key key, bool secrets, char *buf,
+		   size_t size);
+
 /* Writes the configuration as a config file would say it, each key below
- * its doc line (`needle config`); returns the length of the whole text
- * (more than size - 1: cut short). */
-size_t conf_format(const struct conf *conf, char *buf, size_t size);
+ * its doc line (`needle config`), the secrets as conf_show_key says;
+ * returns the length of the whole text (more than size - 1: cut short).
+ * With secrets true, conf_parse reads it back to the same configuration. */
+size_t conf_format(const struct conf *conf, bool secrets, char *buf, size_t size);
 
 /* What SIGHUP does with key while needle runs as running says: the key's
  * own class, except that a needle running in multicast mode changes none

@@ -39,7 +39,7 @@
 #define GATHER_KEEP 16384 /* event ids remembered per host (dedup.h) */
 
 struct gather_options {
-	struct natslink_options nats;
+	struct nats_endpoint nats;         /* servers, credentials, TLS */
 	struct natslink_consumer consumer; /* durable NULL: ephemeral */
 	enum convert_format format;
 	const char *dir;                   /* NULL: standard output */

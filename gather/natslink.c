@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SERVERS 32
 #define MAX_BATCH 1024
 #define CONNECT_TIMEOUT_MS 2000
 #define RECONNECT_WAIT_MS 1000
@@ -32,19 +31,6 @@ struct natslink {
 	unsigned seen_disconnected, seen_reconnected;
 };
 
-/* libnats's own words for the last failure (without the "(conn.c:1905): "
- * of its source it starts with), else its status's. */
-static const char *why(natsStatus s)
-{
-	const char *last = nats_GetLastError(NULL), *text;
-
-	if (!last || !*last)
-		return natsStatus_GetText(s);
-	if (last[0] == '(' && (text = strstr(last, "): ")))
-		return text + 3;
-	return last;
-}
-
 static void on_disconnected(natsConnection *nc, void *arg)
 {
 	struct natslink *l = arg;
@@ -61,87 +47,35 @@ static void on_reconnected(natsConnection *nc, void *arg)
 	atomic_fetch_add_explicit(&l->reconnected, 1, memory_order_relaxed);
 }
 
-/* The servers of a comma-separated list, each trimmed; 0 or -EINVAL. */
-static int set_servers(natsOptions *opts, const char *urls, char *err, size_t err_size)
-{
-	char *copy = strdup(urls), *save = NULL, *tok;
-	const char *list[MAX_SERVERS];
-	int n = 0, r = 0;
-	natsStatus s;
+/* What needle gather's users call each setting, for the errors. */
+static const struct nats_endpoint_names option_names = {
+	.urls = "--nats", .creds = "--creds", .user = "--user", .token = "--token",
+	.tls_ca = "--tls-ca", .tls_cert = "--tls-cert", .tls_key = "--tls-key",
+};
 
-	if (!copy)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		tok += strspn(tok, " \t");
-		tok[strcspn(tok, " \t")] = '\0';
-		if (!*tok)
-			continue;
-		if (n == MAX_SERVERS) {
-			snprintf(err, err_size, "more than %d servers in '%s'", MAX_SERVERS, urls);
-			r = -EINVAL;
-			goto free_copy;
-		}
-		list[n++] = tok;
-	}
-	if (n == 0) {
-		snprintf(err, err_size, "no server in '%s'", urls);
-		r = -EINVAL;
-		goto free_copy;
-	}
-	if ((s = natsOptions_SetServers(opts, list, n)) != NATS_OK) {
-		snprintf(err, err_size, "'%s': %s", urls, why(s));
-		r = -EINVAL;
-	}
-free_copy:
-	free(copy);
-	return r;
-}
-
-static int set_options(struct natslink *l, const struct natslink_options *o, char *err,
-		       size_t err_size)
+/* The servers, credentials and TLS as needle run sets them
+ * (nats-endpoint.h), and gather's own: libnats reconnects without end. */
+static int make_options(struct natslink *l, const struct nats_endpoint *o, char *err,
+			size_t err_size)
 {
-	natsOptions *opts = l->opts;
 	natsStatus s;
 	int r;
 
-	if ((r = set_servers(opts, o->urls, err, err_size)) < 0)
+	if ((r = nats_endpoint_options(o, &option_names, &l->opts, err, err_size)) < 0)
 		return r;
-	if ((s = natsOptions_SetName(opts, "needle gather")) != NATS_OK ||
-	    (s = natsOptions_SetMaxReconnect(opts, -1)) != NATS_OK ||
-	    (s = natsOptions_SetReconnectWait(opts, RECONNECT_WAIT_MS)) != NATS_OK ||
-	    (s = natsOptions_SetTimeout(opts, CONNECT_TIMEOUT_MS)) != NATS_OK ||
-	    (s = natsOptions_SetDisconnectedCB(opts, on_disconnected, l)) != NATS_OK ||
-	    (s = natsOptions_SetReconnectedCB(opts, on_reconnected, l)) != NATS_OK) {
-		snprintf(err, err_size, "setting up the connection: %s", why(s));
+	if ((s = natsOptions_SetName(l->opts, "needle gather")) != NATS_OK ||
+	    (s = natsOptions_SetMaxReconnect(l->opts, -1)) != NATS_OK ||
+	    (s = natsOptions_SetReconnectWait(l->opts, RECONNECT_WAIT_MS)) != NATS_OK ||
+	    (s = natsOptions_SetTimeout(l->opts, CONNECT_TIMEOUT_MS)) != NATS_OK ||
+	    (s = natsOptions_SetDisconnectedCB(l->opts, on_disconnected, l)) != NATS_OK ||
+	    (s = natsOptions_SetReconnectedCB(l->opts, on_reconnected, l)) != NATS_OK) {
+		snprintf(err, err_size, "setting up the connection: %s", nats_last_error(s));
 		return -ENOMEM;
-	}
-	if (o->creds && (s = natsOptions_SetUserCredentialsFromFiles(opts, o->creds, NULL)) != NATS_OK) {
-		snprintf(err, err_size, "--creds %s: %s", o->creds, why(s));
-		return -EINVAL;
-	}
-	if (o->user && (s = natsOptions_SetUserInfo(opts, o->user, o->password)) != NATS_OK) {
-		snprintf(err, err_size, "--user: %s", why(s));
-		return -EINVAL;
-	}
-	if (o->token && (s = natsOptions_SetToken(opts, o->token)) != NATS_OK) {
-		snprintf(err, err_size, "--token: %s", why(s));
-		return -EINVAL;
-	}
-	if (o->tls_ca && ((s = natsOptions_SetSecure(opts, true)) != NATS_OK ||
-			  (s = natsOptions_LoadCATrustedCertificates(opts, o->tls_ca)) != NATS_OK)) {
-		snprintf(err, err_size, "--tls-ca %s: %s", o->tls_ca, why(s));
-		return -EINVAL;
-	}
-	if (o->tls_cert &&
-	    (s = natsOptions_LoadCertificatesChain(opts, o->tls_cert, o->tls_key)) != NATS_OK) {
-		snprintf(err, err_size, "--tls-cert %s, --tls-key %s: %s", o->tls_cert,
-			 o->tls_key ? o->tls_key : "(none)", why(s));
-		return -EINVAL;
 	}
 	return 0;
 }
 
-int natslink_connect(const struct natslink_options *o, struct natslink **ret, char *err,
+int natslink_connect(const struct nats_endpoint *o, struct natslink **ret, char *err,
 		     size_t err_size)
 {
 	struct natslink *l = calloc(1, sizeof(*l));
@@ -152,12 +86,7 @@ int natslink_connect(const struct natslink_options *o, struct natslink **ret, ch
 		snprintf(err, err_size, "out of memory");
 		return -ENOMEM;
 	}
-	if ((s = natsOptions_Create(&l->opts)) != NATS_OK) {
-		snprintf(err, err_size, "the NATS library: %s", why(s));
-		r = -ENOMEM;
-		goto free_link;
-	}
-	if ((r = set_options(l, o, err, err_size)) < 0)
+	if ((r = make_options(l, o, err, err_size)) < 0)
 		goto free_link;
 	s = natsConnection_Connect(&l->nc, l->opts);
 	switch (s) {
@@ -166,14 +95,14 @@ int natslink_connect(const struct natslink_options *o, struct natslink **ret, ch
 	case NATS_NO_SERVER:
 		snprintf(err, err_size, "cannot connect to %s: %s (is nats-server running there, "
 					"and listening on that address and port?)",
-			 o->urls, why(s));
+			 o->urls, nats_last_error(s));
 		r = -EHOSTUNREACH;
 		goto free_link;
 	case NATS_CONNECTION_AUTH_FAILED:
 	case NATS_NOT_PERMITTED:
 		snprintf(err, err_size, "%s refused the credentials: %s (--creds, --user and "
 					"--password, or --token)",
-			 o->urls, why(s));
+			 o->urls, nats_last_error(s));
 		r = -EACCES;
 		goto free_link;
 	case NATS_SECURE_CONNECTION_REQUIRED:
@@ -181,12 +110,12 @@ int natslink_connect(const struct natslink_options *o, struct natslink **ret, ch
 		r = -EPROTO;
 		goto free_link;
 	default:
-		snprintf(err, err_size, "cannot connect to %s: %s", o->urls, why(s));
+		snprintf(err, err_size, "cannot connect to %s: %s", o->urls, nats_last_error(s));
 		r = -EPROTO;
 		goto free_link;
 	}
 	if ((s = natsConnection_JetStream(&l->js, l->nc, NULL)) != NATS_OK) {
-		snprintf(err, err_size, "JetStream: %s", why(s));
+		snprintf(err, err_size, "JetStream: %s", nats_last_error(s));
 		r = -ENOMEM;
 		goto free_link;
 	}
@@ -256,10 +185,10 @@ static int check_stream(struct natslink *l, const char *stream, char *err, size_
 	    s == NATS_TIMEOUT) {
 		snprintf(err, err_size, "JetStream does not answer on %s: %s (is it enabled: "
 					"nats-server -js, or jetstream in its configuration?)",
-			 natslink_server(l), why(s));
+			 natslink_server(l), nats_last_error(s));
 		return -ENOTSUP;
 	}
-	snprintf(err, err_size, "stream %s on %s: %s", stream, natslink_server(l), why(s));
+	snprintf(err, err_size, "stream %s on %s: %s", stream, natslink_server(l), nats_last_error(s));
 	return -EIO;
 }
 
@@ -329,7 +258,7 @@ int natslink_subscribe(struct natslink *l, const struct natslink_consumer *c, ch
 				return r;
 		} else if (jerr != JSConsumerNotFoundErr && s != NATS_NOT_FOUND) {
 			snprintf(err, err_size, "consumer %s of stream %s: %s", c->durable, c->stream,
-				 why(s));
+				 nats_last_error(s));
 			return -EIO;
 		}
 	}
@@ -348,7 +277,7 @@ int natslink_subscribe(struct natslink *l, const struct natslink_consumer *c, ch
 			cc.InactiveThreshold = EPHEMERAL_IDLE_NS;
 		if ((s = js_AddConsumer(&ci, l->js, c->stream, &cc, NULL, &jerr)) != NATS_OK) {
 			snprintf(err, err_size, "cannot make consumer %s of stream %s: %s",
-				 c->durable ? c->durable : "(ephemeral)", c->stream, why(s));
+				 c->durable ? c->durable : "(ephemeral)", c->stream, nats_last_error(s));
 			return -EIO;
 		}
 	}
@@ -361,7 +290,7 @@ int natslink_subscribe(struct natslink *l, const struct natslink_consumer *c, ch
 	if ((s = natsInbox_Create(&l->inbox)) != NATS_OK ||
 	    (s = natsConnection_SubscribeSync(&l->sub, l->nc, l->inbox)) != NATS_OK) {
 		snprintf(err, err_size, "cannot subscribe to consumer %s of stream %s: %s",
-			 l->consumer, c->stream, why(s));
+			 l->consumer, c->stream, nats_last_error(s));
 		return -EIO;
 	}
 	return 0;
@@ -388,7 +317,7 @@ static natsStatus pull(struct natslink *l, unsigned max, bool no_wait, int64_t e
 
 static int fetch_failed(struct natslink *l, natsStatus s, char *err, size_t err_size)
 {
-	snprintf(err, err_size, "fetching from consumer %s: %s", l->consumer, why(s));
+	snprintf(err, err_size, "fetching from consumer %s: %s", l->consumer, nats_last_error(s));
 	return s == NATS_CONNECTION_CLOSED ? -ENOTCONN : -EAGAIN;
 }
 

@@ -4,7 +4,8 @@
  * speaks libnats (its natsStatus and JetStream error codes are turned into
  * -errno and a sentence here: nothing above sees them).
  *
- *   connect (servers, credentials, TLS) --> the stream exists? --> a pull
+ *   connect (servers, credentials, TLS: pipeline/nats-endpoint.h, as
+ *   needle run's output sets them) --> the stream exists? --> a pull
  *   consumer: a durable one (made when missing, resumed when there) or an
  *   ephemeral one (--follow) --> fetch a batch --> per message: headers,
  *   payload, then ack / nak / term --> batch done --> fetch ...
@@ -20,19 +21,13 @@
 #ifndef NEEDLE_NATSLINK_H
 #define NEEDLE_NATSLINK_H
 
+#include "nats-endpoint.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define NATSLINK_ERR_MAX 512
-
-struct natslink_options {
-	const char *urls;          /* comma separated: one or more servers */
-	const char *creds;         /* a .creds file (JWT and NKey seed), or NULL */
-	const char *user, *password;
-	const char *token;
-	const char *tls_ca, *tls_cert, *tls_key; /* TLS (a tls:// URL asks for it too) */
-};
 
 struct natslink_consumer {
 	const char *stream;
@@ -49,7 +44,7 @@ struct natslink;
 /* Connects. 0; -EINVAL (a bad URL, a TLS file that does not load),
  * -EHOSTUNREACH (no server answered), -EACCES (credentials refused),
  * -EPROTO, -ENOMEM; err says which and what to do. */
-int natslink_connect(const struct natslink_options *o, struct natslink **ret, char *err,
+int natslink_connect(const struct nats_endpoint *o, struct natslink **ret, char *err,
 		     size_t err_size);
 
 /* Sends what is in flight (acknowledgements), closes, and closes the NATS

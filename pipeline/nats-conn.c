@@ -50,77 +50,48 @@ void nats_connected_url(struct nats_out *o, char *buf, size_t size)
 			*p = '_';
 }
 
-/* libnats' last error of this thread, without the "(conn.c:2088): " of
- * its error stack. */
-const char *nats_last_error(natsStatus s)
-{
-	const char *text = nats_GetLastError(NULL);
-	const char *end;
+/* What needle.conf calls each setting, for the errors. */
+static const struct nats_endpoint_names conf_names = {
+	.urls = "nats_url", .creds = "nats_creds", .user = "nats_user", .token = "nats_token",
+	.tls_ca = "nats_tls_ca", .tls_cert = "nats_tls_cert", .tls_key = "nats_tls_key",
+};
 
-	if (!text || !text[0])
-		return natsStatus_GetText(s);
-	if (text[0] == '(' && (end = strstr(text, "): ")) && !memchr(text, ' ', (size_t)(end - text)))
-		text = end + 3;
-	return text;
-}
-
-/* natsOptions from the settings. libnats does not reconnect by itself:
- * while it reconnects it keeps what is published meanwhile, and what its
- * write buffer held when the connection broke, and sends that first once
- * connected again, ahead of the messages lost with the connection that
- * the sender sends again: the stream would hold them out of order. A
- * broken connection is closed instead, and the sender makes a new one
- * (nats_connect) and sends from the first message not acknowledged. */
-static natsStatus make_options(struct nats_out *o, natsOptions **ret)
+/* natsOptions from the settings: the servers, credentials and TLS as
+ * needle gather sets them (nats-endpoint.h), and needle's own. libnats
+ * does not reconnect by itself: while it reconnects it keeps what is
+ * published meanwhile, and what its write buffer held when the
+ * connection broke, and sends that first once connected again, ahead of
+ * the messages lost with the connection that the sender sends again: the
+ * stream would hold them out of order. A broken connection is closed
+ * instead, and the sender makes a new one (nats_connect) and sends from
+ * the first message not acknowledged. 0, or -errno with why in err. */
+static int make_options(struct nats_out *o, natsOptions **ret, char *err, size_t err_size)
 {
+	const struct nats_endpoint e = {
+		.urls = o->s.urls, .creds = o->s.creds, .user = o->s.user,
+		.password = o->s.password, .token = o->s.token, .tls_ca = o->s.tls_ca,
+		.tls_cert = o->s.tls_cert, .tls_key = o->s.tls_key,
+	};
 	natsOptions *opts = NULL;
-	char urls[sizeof(o->s.urls)], *list[32], *save = NULL, *u;
-	bool tls = o->s.tls_ca[0] || o->s.tls_cert[0];
-	int n = 0;
 	natsStatus s;
+	int r;
 
-	snprintf(urls, sizeof(urls), "%s", o->s.urls);
-	for (u = strtok_r(urls, ", ", &save); u && n < 32; u = strtok_r(NULL, ", ", &save)) {
-		list[n++] = u;
-		tls |= strncmp(u, "tls://", 6) == 0;
-	}
-	s = natsOptions_Create(&opts);
-	if (s == NATS_OK)
-		s = natsOptions_SetServers(opts, (const char **)list, n);
-	if (s == NATS_OK)
-		s = natsOptions_SetName(opts, "needle");
-	if (s == NATS_OK)
-		s = natsOptions_SetAllowReconnect(opts, false);
-	if (s == NATS_OK)
-		s = natsOptions_SetTimeout(opts, 2000);
-	if (s == NATS_OK)
-		s = natsOptions_SetPingInterval(opts, 10000);
-	if (s == NATS_OK)
-		s = natsOptions_SetMaxPingsOut(opts, 2);
-	if (s == NATS_OK)
-		s = natsOptions_SetDisconnectedCB(opts, on_connection, o);
-	if (s == NATS_OK)
-		s = natsOptions_SetClosedCB(opts, on_connection, o);
-	if (s == NATS_OK)
-		s = natsOptions_SetErrorHandler(opts, on_error, o);
-	if (s == NATS_OK && o->s.creds[0])
-		s = natsOptions_SetUserCredentialsFromFiles(opts, o->s.creds, NULL);
-	if (s == NATS_OK && o->s.user[0])
-		s = natsOptions_SetUserInfo(opts, o->s.user, o->s.password);
-	if (s == NATS_OK && o->s.token[0])
-		s = natsOptions_SetToken(opts, o->s.token);
-	if (s == NATS_OK && tls)
-		s = natsOptions_SetSecure(opts, true);
-	if (s == NATS_OK && o->s.tls_ca[0])
-		s = natsOptions_LoadCATrustedCertificates(opts, o->s.tls_ca);
-	if (s == NATS_OK && o->s.tls_cert[0])
-		s = natsOptions_LoadCertificatesChain(opts, o->s.tls_cert, o->s.tls_key);
-	if (s != NATS_OK) {
+	if ((r = nats_endpoint_options(&e, &conf_names, &opts, err, err_size)) < 0)
+		return r;
+	if ((s = natsOptions_SetName(opts, "needle")) != NATS_OK ||
+	    (s = natsOptions_SetAllowReconnect(opts, false)) != NATS_OK ||
+	    (s = natsOptions_SetTimeout(opts, 2000)) != NATS_OK ||
+	    (s = natsOptions_SetPingInterval(opts, 10000)) != NATS_OK ||
+	    (s = natsOptions_SetMaxPingsOut(opts, 2)) != NATS_OK ||
+	    (s = natsOptions_SetDisconnectedCB(opts, on_connection, o)) != NATS_OK ||
+	    (s = natsOptions_SetClosedCB(opts, on_connection, o)) != NATS_OK ||
+	    (s = natsOptions_SetErrorHandler(opts, on_error, o)) != NATS_OK) {
+		snprintf(err, err_size, "setting up the connection: %s", nats_last_error(s));
 		natsOptions_Destroy(opts);
-		return s;
+		return -ENOMEM;
 	}
 	*ret = opts;
-	return NATS_OK;
+	return 0;
 }
 
 static natsStatus open_js(struct nats_out *o)
@@ -227,19 +198,21 @@ void nats_drop_connection(struct nats_out *o)
 	nats_forget_in_flight(o);
 }
 
-natsStatus nats_connect(struct nats_out *o)
+natsStatus nats_connect(struct nats_out *o, char *why, size_t size)
 {
 	natsOptions *opts = NULL;
-	natsStatus s = make_options(o, &opts);
+	natsStatus s;
 
-	if (s != NATS_OK)
-		return s;
+	if (make_options(o, &opts, why, size) < 0)
+		return NATS_ERR;
 	s = natsConnection_Connect(&o->nc, opts);
 	natsOptions_Destroy(opts);
 	if (s == NATS_OK)
 		s = open_js(o);
-	if (s != NATS_OK)
+	if (s != NATS_OK) {
+		snprintf(why, size, "%s", nats_last_error(s));
 		nats_drop_connection(o);
+	}
 	return s;
 }
 
@@ -254,9 +227,9 @@ int nats_send_open(struct nats_out *o, nats_out_say_fn *say)
 		say("nats: cannot start the NATS library: %s", natsStatus_GetText(s));
 		return -ENOMEM;
 	}
-	if ((s = make_options(o, &opts)) != NATS_OK) {
-		say("nats: the settings are refused: %s (nats_creds, nats_tls_*)", nats_last_error(s));
-		return -EINVAL;
+	if ((r = make_options(o, &opts, why, sizeof(why))) < 0) {
+		say("nats: the settings are refused: %s", why);
+		return r;
 	}
 	/* Once, in the foreground: credentials and TLS are checked now. */
 	s = natsConnection_Connect(&o->nc, opts);

@@ -5,8 +5,9 @@
  *
  *   nats-out.c   open and close, the decoders' queue, the spooler thread,
  *                figures, the news for the log
- *   nats-conn.c  the connection (options, credentials, TLS, callbacks) and
- *                the stream
+ *   nats-conn.c  the connection (its options: nats-endpoint.h's servers,
+ *                credentials and TLS, and needle's own; callbacks) and the
+ *                stream
  *   nats-send.c  the sender thread: publishes, acks, rewinds
  *
  * Locks, never two at once (so no order to keep): qlock (the queue),
@@ -18,6 +19,7 @@
 #ifndef NEEDLE_NATS_PRIVATE_H
 #define NEEDLE_NATS_PRIVATE_H
 
+#include "nats-endpoint.h"
 #include "nats-out.h"
 #include "spool.h"
 
@@ -78,7 +80,6 @@ struct nats_out {
 	char server[128];
 
 	/* The sender's own. */
-	natsOptions *opts;
 	natsConnection *nc;
 	jsCtx *js;
 	bool js_published;      /* js has an async publish behind it (libnats 3.4.1's
@@ -113,19 +114,17 @@ struct nats_out {
  * through say what it cannot; 0, or -errno for a fatal setting
  * (credentials, TLS, JetStream off, more replicas than servers). The rest
  * from the sender's thread: a new connection (once, within the connect
- * timeout of each server of nats_url; 0 or why not); the stream
+ * timeout of each server of nats_url; NATS_OK, or why says why not); the stream
  * found or made (0; 1: a setting the cluster refuses; -1: try again; why
  * says); the connection dropped; nats_send_close at free waits for
  * libnats' threads. */
 int nats_send_open(struct nats_out *o, nats_out_say_fn *say);
-natsStatus nats_connect(struct nats_out *o);
+natsStatus nats_connect(struct nats_out *o, char *why, size_t size);
 int nats_ensure_stream(struct nats_out *o, char *why, size_t size);
 void nats_drop_connection(struct nats_out *o);
 void nats_send_close(struct nats_out *o);
-/* The server connected to (else the first of nats_url), fit for a label;
- * libnats' last error of this thread without its "(conn.c:NN): ". */
+/* The server connected to (else the first of nats_url), fit for a label. */
 void nats_connected_url(struct nats_out *o, char *buf, size_t size);
-const char *nats_last_error(natsStatus s);
 
 /* nats-send.c: the sender's thread, and libnats' acknowledgement handler;
  * what libnats has in flight taken back from it (its acknowledgements, if

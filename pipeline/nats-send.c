@@ -358,7 +358,7 @@ static void watch_connection(struct nats_out *o, uint64_t now, uint64_t *retry_a
 {
 	natsConnStatus st = o->nc ? natsConnection_Status(o->nc) : NATS_CONN_STATUS_CLOSED;
 	bool up = st == NATS_CONN_STATUS_CONNECTED;
-	char url[128];
+	char url[128], why[512];
 
 	if (!up && st == NATS_CONN_STATUS_CLOSED && now >= *retry_at &&
 	    !atomic_load_explicit(&o->stop, relaxed)) {
@@ -367,7 +367,7 @@ static void watch_connection(struct nats_out *o, uint64_t now, uint64_t *retry_a
 		if (o->nc)
 			nats_drop_connection(o);
 		*retry_at = now + RECONNECT_RETRY_MS;
-		s = nats_connect(o);
+		s = nats_connect(o, why, sizeof(why));
 		if (s == NATS_OK) {
 			up = true;
 			if (o->ever_connected)
@@ -378,7 +378,7 @@ static void watch_connection(struct nats_out *o, uint64_t now, uint64_t *retry_a
 			pthread_mutex_unlock(&o->alock);
 		} else {
 			nats_out_tell(o, "nats: cannot connect to %s: %s; trying again every %d s",
-				      o->s.urls, nats_last_error(s), RECONNECT_RETRY_MS / 1000);
+				      o->s.urls, why, RECONNECT_RETRY_MS / 1000);
 		}
 	}
 	if (up != o->was_connected) {

@@ -12,7 +12,8 @@ line, exit status 2; `mode = multicast` alone is a valid file. `needle
 config` without a file prints README's defaults, each key below its doc
 line, and reads back to itself; sizes print with their suffix, only sizes
 take one, and an error says what the key takes; `needle config --json`
-keeps the exact numbers (sizes in bytes)."""
+keeps the exact numbers (sizes in bytes). Secrets (nats_password,
+nats_token) print as (secret) unless --show-secrets."""
 import glob, json, os, re, subprocess, sys, tempfile
 
 needle, src = sys.argv[1], sys.argv[2]
@@ -208,6 +209,69 @@ with tempfile.TemporaryDirectory() as tmp:
         case(f"'{text}': exit 2, the error says what the key takes",
              status == 2 and err == f"needle: {bad}:1: {error}\n" and out == "",
              f"exit {status}", err)
+
+# The secrets (nats_password, nats_token): `needle config` and --json
+# print (secret) in their place, so that its output can go into a ticket;
+# --show-secrets prints them, a text needle reads back as the same
+# configuration; the masked text read back is refused, naming the key (not
+# taken as a password). Two files: one way to authenticate each.
+with tempfile.TemporaryDirectory() as tmp:
+    secrets = {"password.conf": ("nats_user = gatherer\nnats_password = s3cret\n", "s3cret"),
+               "token.conf": ("nats_token = t0ken\n", "t0ken")}
+    leaks, wrong = [], []
+    for name, (text, secret) in secrets.items():
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        key = "nats_token" if "token" in name else "nats_password"
+        status, out, err = run("config", "-c", path)
+        status_j, out_j, err_j = run("config", "-c", path, "--json")
+        if status != 0 or status_j != 0:
+            wrong.append((name, "exit", status, status_j, err, err_j))
+            continue
+        for what, o in (("text", out + err), ("--json", out_j + err_j)):
+            if secret in o:
+                leaks.append(f"{name}: {secret} in needle config {what}")
+        try:
+            masked = json.loads(out_j).get(key)
+        except ValueError as e:
+            masked = f"not JSON: {e}"
+        if f"\n{key} = (secret)\n" not in out or masked != "(secret)":
+            wrong.append((name, f"{key} not shown as (secret)", masked))
+        # Shown, and read back: the same configuration.
+        status, shown, err = run("config", "-c", path, "--show-secrets")
+        status_j, shown_j, err_j = run("config", "-c", path, "--json", "-s")
+        again = os.path.join(tmp, "shown-" + name)
+        with open(again, "w") as f:
+            f.write(shown)
+        status2, shown2, err2 = run("config", "-c", again, "--show-secrets")
+        try:
+            real = json.loads(shown_j).get(key)
+        except ValueError as e:
+            real = f"not JSON: {e}"
+        if not (status == 0 and f"\n{key} = {secret}\n" in shown and real == secret and
+                status2 == 0 and shown2 == shown):
+            wrong.append((name, "--show-secrets: not the value, or not read back the same",
+                          status, status2, real, err, err2))
+        # The masked text read back: refused, the key and the way named.
+        pasted = os.path.join(tmp, "masked-" + name)
+        with open(pasted, "w") as f:
+            f.write(out)
+        status3, out3, err3 = run("config", "-c", pasted)
+        if not (status3 == 2 and f"{key}: '(secret)' is what needle config prints" in err3 and
+                "--show-secrets" in err3):
+            wrong.append((name, "masked text read back", status3, err3))
+    # Both in one file: refused (one way to authenticate), and the error
+    # does not print them either.
+    both = os.path.join(tmp, "both.conf")
+    with open(both, "w") as f:
+        f.write("nats_user = gatherer\nnats_password = s3cret\nnats_token = t0ken\n")
+    status, out, err = run("config", "-c", both)
+    if status != 2 or "s3cret" in out + err or "t0ken" in out + err:
+        wrong.append(("both.conf", status, out[:200], err))
+    case("needle config and --json print nats_password and nats_token as (secret); "
+         "--show-secrets prints them and reads back the same; the masked text is refused",
+         not leaks and not wrong, *leaks, *wrong)
 
 print("TAP version 13")
 print(f"1..{len(results)}")

@@ -7,7 +7,10 @@
 # load that needle decode --eoe and needle-bench replay --from read back
 # whole; then a run that loses on purpose without a counter (the bare drain
 # forgets every 10th event of the load) must be shown NOT RECONCILED with
-# exactly those events unexplained. No speed is asserted.
+# exactly those events unexplained; then needle-nats (needle with output
+# json,nats to a nats-server the bench starts): every event of the load
+# delivered and in the stream, the server's CPU sampled, the server gone
+# afterwards. No speed is asserted.
 # usage: test-bench.sh NEEDLE_BENCH NEEDLE   (TAP)
 set -u
 bench=$1 needle=$2
@@ -17,7 +20,7 @@ live_setup "needle-bench-test-$$"
 rules_before=$(auditctl -l)
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do echo "# $l"; done; exit 1; }
 
 "$bench" live --compare needle,null --threads 2 --calls 2000 --rounds 1 \
@@ -100,3 +103,36 @@ grep -q "null .*NOT RECONCILED" "$LIVE_TOP/err4" && grep -q "^null .*NOT RECONCI
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
 	fail 4 "kernel unchanged"
 echo "ok 4 - a drain that forgets 400 of 4000 events: NOT RECONCILED, 400 events unexplained"
+
+# needle-nats: the stream, read by the bench through libnats, holds the
+# load's events (and the few other events of the run: needle's DAEMON_START,
+# the rules' CONFIG_CHANGE), counted apart from needle's JSON log.
+if ! command -v nats-server >/dev/null; then
+	echo "ok 5 - needle-nats # SKIP no nats-server (Debian package nats-server)"
+	exit 0
+fi
+"$bench" live --compare needle-nats --threads 2 --calls 2000 --rounds 1 \
+	--json "$LIVE_TOP/nats.json" > "$LIVE_TOP/out5" 2> "$LIVE_TOP/err5"; status=$?
+check=$(/usr/bin/python3 - "$LIVE_TOP/nats.json" <<'PY'
+import json, sys
+r = [r for r in json.load(open(sys.argv[1]))["runs"] if r["daemon"] == "needle-nats"][0]
+print(f'generated {r["generated"]} delivered {r["delivered"]} stream {r.get("stream_messages")} '
+      f'at {r.get("stream_rate")}/s, nats-server {r.get("server_cpu_seconds")} s '
+      f'({r.get("server_us_per_event")} us/event), reconciled {r["reconciled"]}')
+ok = (r["generated"] == 4000 and r["delivered"] == 4000 and r["reconciled"]
+      and 4000 <= r["stream_messages"] <= 4050 and r["stream_rate"] > 0
+      and r["server_cpu_seconds"] > 0)
+sys.exit(0 if ok else 1)
+PY
+); checked=$?
+# The bench's server keeps its data in the bench's folder, /tmp/needle-bench-*.
+left=$(pgrep -f "^nats-server .*/needle-bench-" | tr '\n' ' ')
+echo "# exit $status: $check; bench's nats-server left running: ${left:-none}"
+[ "$status" = 0 ] && [ "$checked" = 0 ] ||
+	fail 5 "needle-nats: the load's events in the stream" "$(cat "$LIVE_TOP/out5" "$LIVE_TOP/err5")"
+grep -q "^needle-nats into the stream: [0-9]* messages for 4000 events of the load delivered;" \
+	"$LIVE_TOP/out5" || fail 5 "the table's stream line" "$(cat "$LIVE_TOP/out5")"
+[ -z "$left" ] || fail 5 "the bench's nats-server stopped" "$(ps -o pid,args -p ${left// /,})"
+[ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
+	fail 5 "kernel unchanged"
+echo "ok 5 - needle-nats: 4000 events delivered, all in the stream, nats-server's CPU sampled and the server stopped"

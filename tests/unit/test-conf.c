@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "conf-json.h"
 #include "conf.h"
 #include "harness.h"
 #include "pipeline.h"
@@ -330,13 +331,74 @@ TEST(format_parses_back)
 		char err[CONF_ERRORS_MAX], text_a[CONF_TEXT_MAX], text_b[CONF_TEXT_MAX];
 
 		CHECK_EQ(parse(&a, texts[t], err), 0);
-		conf_format(&a, text_a, sizeof(text_a));
+		conf_format(&a, true, text_a, sizeof(text_a));
 		CHECK_EQ(parse(&b, text_a, err), 0);
-		conf_format(&b, text_b, sizeof(text_b));
+		conf_format(&b, true, text_b, sizeof(text_b));
 		CHECK_STR(text_b, text_a);
 		for (unsigned k = 0; k < CONF_KEY_COUNT; k++)
 			CHECK(strstr(text_a, conf_keys[k].name) != NULL);
 	}
+}
+
+/* The secret keys print as CONF_SECRET_MASK unless asked (needle config's
+ * output goes into tickets); asked, the text reads back to the same
+ * configuration; the mask itself is refused as a value. Every key marked
+ * secret, each set alone (one way to authenticate at a time). */
+TEST(secrets_printed_only_when_asked)
+{
+	static const struct {
+		const char *file;
+		enum conf_key key;
+		const char *secret;
+	} cases[] = {
+		{ "nats_user = gatherer\nnats_password = s3cret-xyzzy\n", CONF_KEY_NATS_PASSWORD,
+		  "s3cret-xyzzy" },
+		{ "nats_token = t0ken-xyzzy\n", CONF_KEY_NATS_TOKEN, "t0ken-xyzzy" },
+	};
+	unsigned secret_keys = 0, covered = 0;
+
+	for (unsigned k = 0; k < CONF_KEY_COUNT; k++)
+		secret_keys += conf_keys[k].secret;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *secret = cases[i].secret;
+		enum conf_key k = cases[i].key;
+		char err[CONF_ERRORS_MAX], text[CONF_TEXT_MAX], again[CONF_TEXT_MAX];
+		char line[128], want[256];
+		struct outbuf json = { 0 };
+		struct conf c, back;
+
+		CHECK(conf_keys[k].secret);
+		covered++;
+		CHECK_EQ(parse(&c, cases[i].file, err), 0);
+		/* Not shown: neither in the text nor in the JSON. */
+		CHECK(conf_format(&c, false, text, sizeof(text)) < sizeof(text));
+		CHECK(strstr(text, secret) == NULL);
+		snprintf(line, sizeof(line), "\n%s = " CONF_SECRET_MASK "\n", conf_keys[k].name);
+		CHECK(strstr(text, line) != NULL);
+		conf_format_json(&c, false, &json);
+		CHECK(!json.failed);
+		CHECK(memmem(json.data, json.len, secret, strlen(secret)) == NULL);
+		snprintf(line, sizeof(line), "\"%s\":\"" CONF_SECRET_MASK "\"", conf_keys[k].name);
+		CHECK(memmem(json.data, json.len, line, strlen(line)) != NULL);
+		outbuf_free(&json);
+		/* That text read back: refused, the key named, the way out said. */
+		CHECK_EQ(parse(&back, text, err), -EINVAL);
+		snprintf(want, sizeof(want), "%s: '" CONF_SECRET_MASK "' is what needle config prints "
+			 "in place of the value: write the value itself (needle config "
+			 "--show-secrets prints it)", conf_keys[k].name);
+		CHECK(strstr(err, want) != NULL);
+		/* Shown: the value, and the text reads back the same. */
+		CHECK(conf_format(&c, true, text, sizeof(text)) < sizeof(text));
+		snprintf(line, sizeof(line), "\n%s = %s\n", conf_keys[k].name, secret);
+		CHECK(strstr(text, line) != NULL);
+		CHECK_EQ(parse(&back, text, err), 0);
+		conf_format(&back, true, again, sizeof(again));
+		CHECK_STR(again, text);
+		conf_format_json(&c, true, &json);
+		CHECK(!json.failed && memmem(json.data, json.len, secret, strlen(secret)) != NULL);
+		outbuf_free(&json);
+	}
+	CHECK_EQ(covered, secret_keys);
 }
 
 TEST(every_key_is_live_or_next_start)
@@ -573,7 +635,7 @@ TEST(embedded_is_the_tables_defaults)
 	const char *at = conf_embedded_default;
 
 	CHECK_EQ(conf_load(&c, NULL, err, sizeof(err)), 0);
-	CHECK(conf_format(&c, text, sizeof(text)) < sizeof(text));
+	CHECK(conf_format(&c, false, text, sizeof(text)) < sizeof(text));
 	CHECK_STR(text, conf_embedded_default);
 	for (unsigned id = 0; id < CONF_KEY_COUNT; id++) {
 		snprintf(line, sizeof(line), "\n# %s\n%s = %s\n", conf_keys[id].doc, conf_keys[id].name,
@@ -733,7 +795,7 @@ TEST(format_fits_the_longest_values)
 	c.max_log_file = (1ull << 40) - 1;
 	c.backlog_limit = UINT32_MAX;
 	c.rate_limit = UINT32_MAX;
-	len = conf_format(&c, text, sizeof(text));
+	len = conf_format(&c, true, text, sizeof(text));
 	NOTE("%zu bytes of %d", len, CONF_TEXT_MAX);
 	CHECK(len < sizeof(text));
 	CHECK_EQ(strlen(text), len);
@@ -820,5 +882,6 @@ int main(int argc, char **argv)
 				  CASE(only_size_keys_take_suffixes), CASE(sizes_print_with_their_suffix),
 				  CASE(thread_limits_are_the_pipelines),
 				  CASE(format_fits_the_longest_values), CASE(readme_table_is_the_table),
-				  CASE(nats_keys_values_and_errors)));
+				  CASE(nats_keys_values_and_errors),
+				  CASE(secrets_printed_only_when_asked)));
 }

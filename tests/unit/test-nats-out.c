@@ -12,23 +12,23 @@
  *   - a spool too small for an outage: stream + counted lost = handed;
  *   - the output stopped with the server down: the spool keeps the
  *     messages, a new output (the next start) sends them;
- *   - refused credentials: nats_out_open fails, the refusal said.
+ *   - refused credentials: nats_out_open fails, the refusal said;
+ *   - a TLS file libnats cannot load: nats_out_open fails, the key and
+ *     the file named.
  */
 #include "harness.h"
+#include "loopback.h"
 #include "nats-msg.h"
 #include "nats-out.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <nats/nats.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,31 +44,6 @@ static void sleep_ms(unsigned ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
-}
-
-static unsigned free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	unsigned port = 0;
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static bool listening(unsigned port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-
-	close(fd);
-	return ok;
 }
 
 static void server_kill(void *arg)
@@ -88,7 +63,7 @@ static void server_start(struct server *s)
 	char port[16], log[300];
 
 	if (!s->port) {
-		s->port = free_port();
+		s->port = loopback_free_port();
 		snprintf(s->dir, sizeof(s->dir), "%s", harness_tempdir("nats-out"));
 		snprintf(s->url, sizeof(s->url), "nats://127.0.0.1:%u", s->port);
 		harness_defer(server_kill, s);
@@ -112,9 +87,9 @@ static void server_start(struct server *s)
 			       s->dir, (char *)NULL);
 		_exit(127);
 	}
-	for (unsigned i = 0; i < 200 && !listening(s->port); i++)
+	for (unsigned i = 0; i < 200 && !loopback_listening(s->port); i++)
 		sleep_ms(25);
-	if (!listening(s->port))
+	if (!loopback_listening(s->port))
 		FAIL("nats-server did not listen on %u (see %s)", s->port, log);
 }
 
@@ -453,11 +428,40 @@ TEST(refused_credentials_fail_at_open)
 	CHECK_EQ(nats_out_open(&set, harness_say, &o), 0);
 }
 
+/* A TLS file libnats cannot load (not PEM): nats_out_open fails, and says
+ * which key of needle.conf and which file (nats-endpoint.h). No server:
+ * the options are refused before any connection. */
+TEST(refused_tls_file_named_at_open)
+{
+	static struct nats_out *o;
+	struct server s = { .url = "nats://127.0.0.1:1" };
+	struct nats_out_settings set;
+	char want[700];
+	FILE *f;
+
+	settings_for(&s, harness_tempdir("nats-spool"), &set);
+	snprintf(set.tls_ca, sizeof(set.tls_ca), "%s/ca.pem", harness_tempdir("nats-tls"));
+	f = fopen(set.tls_ca, "w");
+	CHECK(f != NULL);
+	fputs("not a certificate\n", f);
+	fclose(f);
+	o = NULL;
+	harness_defer(out_free, &o);
+	harness_said_forget();
+	CHECK_EQ(nats_out_open(&set, harness_say, &o), -EINVAL);
+	CHECK(o == NULL);
+	NOTE("%s", harness_said);
+	snprintf(want, sizeof(want), "nats: the settings are refused: nats_tls_ca %s: Error loading "
+		 "trusted certificates", set.tls_ca);
+	CHECK(strstr(harness_said, want) != NULL);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	return harness_main(argc, argv,
 			    CASES(CASE(everything_reaches_the_stream_once), CASE(server_killed_and_back),
 				  CASE(spool_too_small_counts_what_it_refuses),
-				  CASE(spool_kept_across_a_stop), CASE(refused_credentials_fail_at_open)));
+				  CASE(spool_kept_across_a_stop), CASE(refused_credentials_fail_at_open),
+				  CASE(refused_tls_file_named_at_open)));
 }
