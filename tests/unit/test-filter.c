@@ -276,6 +276,25 @@ TEST(nul_byte_and_long_line)
 	CHECK(!strstr(errbuf, "t.filter:3"));
 }
 
+/* 64 terms (the action and 63 matches) are taken, 65 are not. */
+TEST(terms_on_a_line)
+{
+	char text[2048] = "drop";
+	struct filter_set *fs;
+
+	for (int i = 1; i < 64; i++)
+		strcat(text, " key!=x");
+	strcat(text, "\n");
+	fs = parse(text);
+	CHECK_EQ(filter_set_rules(fs), 1);
+	filter_set_free(fs);
+	text[strlen(text) - 1] = '\0';
+	strcat(text, " uid=0\n");
+	fs = filter_parse("t.filter", text, strlen(text), NULL, NULL, errbuf, sizeof(errbuf));
+	CHECK(fs == NULL);
+	CHECK_STR(errbuf, "t.filter:1: more than 64 terms on one line");
+}
+
 TEST(names_need_the_hook)
 {
 	struct filter_set *fs = filter_parse("t.filter", "drop uid=alice\n", 15, NULL, NULL, errbuf,
@@ -748,7 +767,8 @@ int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
 			    CASES(CASE(simplest_rules_parse), CASE(every_error_at_its_line),
-				  CASE(nul_byte_and_long_line), CASE(names_need_the_hook),
+				  CASE(nul_byte_and_long_line), CASE(terms_on_a_line),
+				  CASE(names_need_the_hook),
 				  CASE(match_type), CASE(match_key), CASE(match_syscall_success_exit),
 				  CASE(match_ids), CASE(match_exe_comm), CASE(match_path),
 				  CASE(match_socket), CASE(match_record_field),
