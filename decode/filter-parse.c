@@ -352,7 +352,7 @@ static bool parse_match(struct parse *p, char *term, struct filter_match *m)
 static bool parse_rule(struct parse *p, char *line, struct filter_rule *r)
 {
 	char *terms[64];
-	int n = split_terms(p, line, terms, 65);
+	int n = split_terms(p, line, terms, 64);
 	size_t a;
 	const char *burst_text = NULL;
 	uint64_t burst = 0;
