@@ -25,6 +25,7 @@
 #include <string.h>
 
 #define LINE_MAX_BYTES 4096
+#define TERMS_MAX 64 /* the action included */
 #define MORE_ERRORS_ROOM 64
 #define RATE_MAX 1000000000ull
 
@@ -351,8 +352,8 @@ static bool parse_match(struct parse *p, char *term, struct filter_match *m)
 /* One rule line (comment already allowed for); false after an error. */
 static bool parse_rule(struct parse *p, char *line, struct filter_rule *r)
 {
-	char *terms[64];
-	int n = split_terms(p, line, terms, 64);
+	char *terms[TERMS_MAX];
+	int n = split_terms(p, line, terms, TERMS_MAX);
 	size_t a;
 	const char *burst_text = NULL;
 	uint64_t burst = 0;
