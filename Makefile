@@ -31,9 +31,11 @@ DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev libl
 # needle.service's system call filter; laurel is the plugin the laurel test
 # runs under the unit, without and with its drop-in. nats-server is the
 # cluster the fleet tests start on loopback (issue 14: output = nats);
-# openssl makes the certificates of their TLS case.
+# openssl makes the certificates of their TLS case, python3-cryptography
+# the ed25519 NKeys of their credentials case (tests/live/nats_creds.py).
 DEPS_TEST  := libgcc-12-dev auditd lz4 python3 python3-prometheus-client \
-              groff-base man-db systemd python3-seccomp laurel nats-server openssl $(DEPS_DEB)
+              groff-base man-db systemd python3-seccomp laurel nats-server openssl \
+              python3-cryptography $(DEPS_DEB)
 
 # make bench: laurel is the peer needle-bench replay compares with; auditd
 # the one needle-bench live compares with; gnuplot draws the knee plot.

@@ -199,7 +199,8 @@ int gather_cmd_main(int argc, char **argv)
 		.format = CONVERT_JSON,
 		.keep = GATHER_KEEP,
 	};
-	const char *out = NULL, *format = NULL;
+	const char *out = NULL, *format = NULL, *why;
+	char buf[512];
 	bool follow = false, durable_given = false, out_given = false;
 	unsigned long v;
 	struct conf defaults;
@@ -309,5 +310,9 @@ int gather_cmd_main(int argc, char **argv)
 	if (readable("--creds", o.nats.creds) || readable("--tls-ca", o.nats.tls_ca) ||
 	    readable("--tls-cert", o.nats.tls_cert) || readable("--tls-key", o.nats.tls_key))
 		return EXIT_RUN_CONFIG;
+	/* What libnats would find wrong only at the connection, said as a
+	 * connection failure (conf-nats.c, as for nats_creds). */
+	if (o.nats.creds && (why = conf_nats_creds_problem(o.nats.creds, buf, sizeof(buf))))
+		return bad("--creds %s", why);
 	return gather_run(&o);
 }

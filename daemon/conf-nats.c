@@ -5,6 +5,7 @@
  * a subject template (pipeline/nats-msg.h reads it the same way), and the
  * files of credentials and TLS, which must be there at start: a file
  * missing is a bad configuration (exit 2), said before anything starts.
+ * A credentials file must hold a user JWT and a well-formed NKey seed.
  * And the keys that go together (conf_nats_conflicts): one way to
  * authenticate, a certificate with its key, a duplicate window the stream
  * can keep.
@@ -141,6 +142,158 @@ const char *conf_check_readable_file(const struct conf_key_info *key, const char
 	}
 	close(fd);
 	return NULL;
+}
+
+/* ---- a credentials file ----
+ * As libnats (3.4) reads it: the user JWT is the value of the first
+ * decorated block (a "---...---" line, the value, a "---...---" line), the
+ * NKey seed that of the second, else the first line starting with SU.
+ * libnats reads the file only when it connects, and says a file without
+ * a seed, or a mistyped seed, as it says a server that does not answer:
+ * needle would spool and try for ever. Checked here instead, a bad
+ * configuration as a file missing is. The JWT's signatures, and whether
+ * the seed is the JWT's user's, are the server's to check. */
+
+#define CREDS_MAX 65536
+#define CREDS_LINES 64
+
+static bool creds_header(const char *s, size_t len)
+{
+	return len >= 6 && memcmp(s + len - 3, "---", 3) == 0 && memmem(s, len - 3, "---", 3);
+}
+
+static bool creds_jwt_ok(const char *s, size_t len)
+{
+	unsigned dots = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '.')
+			dots++;
+		else if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	return dots == 2 && s[0] != '.' && s[len - 1] != '.';
+}
+
+static uint16_t creds_crc16(const uint8_t *p, size_t n)
+{
+	uint16_t crc = 0;
+
+	while (n--) {
+		crc ^= (uint16_t)(*p++ << 8);
+		for (int b = 0; b < 8; b++)
+			crc = crc & 0x8000 ? (uint16_t)(crc << 1 ^ 0x1021) : (uint16_t)(crc << 1);
+	}
+	return crc;
+}
+
+/* A user's seed: base32 of 'S' and 'U' (18 << 3 | 20 >> 5, (20 & 31) << 3
+ * with 20 << 3 the user's prefix), the 32 bytes of the ed25519 seed, and
+ * the CRC16 (XMODEM, little endian) of those 34. */
+static const char *creds_seed_problem(const char *s, size_t len)
+{
+	static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	uint8_t raw[36] = { 0 };
+	unsigned bits = 0, acc = 0, n = 0;
+	const char *c, *why = NULL;
+
+	if (len != 58)
+		return "holds a mistyped NKey seed (a seed has 58 characters)";
+	for (size_t i = 0; i < len && !why; i++) {
+		if (!(c = memchr(b32, s[i], 32)))
+			why = "holds a mistyped NKey seed (not base32)";
+		acc = (acc << 5 | (unsigned)(c ? c - b32 : 0)) & 0xfff;
+		if ((bits += 5) >= 8)
+			raw[n++] = (uint8_t)(acc >> (bits -= 8));
+	}
+	if (!why && ((raw[0] & 0xf8) != 18 << 3 || ((raw[0] & 7) << 5 | raw[1] >> 3) != 20 << 3))
+		why = "holds an NKey seed that is not a user's (SU...)";
+	if (!why && creds_crc16(raw, 34) != (raw[34] | raw[35] << 8))
+		why = "holds a mistyped NKey seed (its checksum does not match)";
+	explicit_bzero(raw, sizeof(raw));
+	return why;
+}
+
+static const char *creds_problem(char *text)
+{
+	const char *line[CREDS_LINES], *value[2] = { NULL, NULL }, *seed = NULL;
+	size_t len[CREDS_LINES], vlen[2] = { 0, 0 }, slen = 0;
+	unsigned lines = 0, items = 0;
+
+	if (strchr(text, '\r'))
+		return "has \\r\\n line ends: libnats 3.4 takes the \\r for a part of the seed "
+		       "(write it with \\n alone: sed -i 's/\\r$//')";
+	for (char *p = text, *end; *p && lines < CREDS_LINES; p = end + !!*end) {
+		end = p + strcspn(p, "\n");
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		len[lines] = (size_t)(end - p);
+		while (len[lines] && strchr(" \t", p[len[lines] - 1]))
+			len[lines]--;
+		if (len[lines])
+			line[lines++] = p;
+	}
+	for (unsigned i = 0; i < lines; i++) {
+		if (items < 2 && i + 2 < lines && creds_header(line[i], len[i]) &&
+		    creds_header(line[i + 2], len[i + 2])) {
+			value[items] = line[i + 1];
+			vlen[items++] = len[i + 1];
+			i += 2;
+		} else if (!seed && len[i] >= 2 && memcmp(line[i], "SU", 2) == 0) {
+			seed = line[i];
+			slen = len[i];
+		}
+	}
+	if (!value[0] || !creds_jwt_ok(value[0], vlen[0]))
+		return value[0] ? "holds no user JWT (its first block is not one)"
+				: "holds no user JWT (a -----BEGIN NATS USER JWT----- block, as nsc "
+				  "writes it)";
+	if (value[1]) {
+		seed = value[1];
+		slen = vlen[1];
+	}
+	if (!seed)
+		return "holds no NKey seed (a -----BEGIN USER NKEY SEED----- block, as nsc writes "
+		       "it)";
+	return creds_seed_problem(seed, slen);
+}
+
+const char *conf_nats_creds_problem(const char *path, char *buf, size_t size)
+{
+	const char *why = NULL;
+	size_t n = 0;
+	ssize_t r = 1;
+	char *text;
+	int fd, err = 0;
+
+	if (!(text = malloc(CREDS_MAX + 1)) || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(buf, size, "'%s' cannot be read: %s", path, strerror(text ? errno : ENOMEM));
+		free(text);
+		return buf;
+	}
+	while (n <= CREDS_MAX && (r = read(fd, text + n, CREDS_MAX + 1 - n)) > 0)
+		n += (size_t)r;
+	if (r < 0)
+		err = errno;
+	close(fd);
+	text[n > CREDS_MAX ? CREDS_MAX : n] = '\0';
+	if (r < 0)
+		snprintf(buf, size, "'%s' cannot be read: %s", path, strerror(err));
+	else if (n > CREDS_MAX)
+		snprintf(buf, size, "'%s' is too large for a credentials file (over %d bytes)", path,
+			 CREDS_MAX);
+	else if ((why = creds_problem(text)))
+		snprintf(buf, size, "'%s' %s", path, why);
+	explicit_bzero(text, CREDS_MAX + 1);
+	free(text);
+	return r < 0 || n > CREDS_MAX || why ? buf : NULL;
+}
+
+const char *conf_check_nats_creds(const struct conf_key_info *key, const char *text, uint64_t n,
+				  char *buf, size_t size)
+{
+	const char *why = conf_check_readable_file(key, text, n, buf, size);
+
+	return why ? why : conf_nats_creds_problem(text, buf, size);
 }
 
 /* The key of a and b whose line an error names: the first the file sets. */

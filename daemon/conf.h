@@ -269,7 +269,11 @@ conf_check_fn conf_check_space, conf_check_group;
 #define CONF_NATS_WHY .reload = CONF_NEXT_START, \
 	.why = "the NATS connection, the stream and the spool are set up at start"
 conf_check_fn conf_check_nats_urls, conf_check_nats_stream, conf_check_nats_subject,
-	conf_check_readable_file;
+	conf_check_readable_file, conf_check_nats_creds;
+/* NULL when path is a credentials file that holds a user JWT and a
+ * well-formed user NKey seed, else what is wrong with it (in buf): for
+ * nats_creds and needle gather's --creds. */
+const char *conf_nats_creds_problem(const char *path, char *buf, size_t size);
 #define CONF_NATS_KEYS(X)                                                                 \
 	X(NATS_URL, "nats_url", "nats://127.0.0.1:4222",                                   \
 	  "NATS servers, comma-separated (nats://HOST:PORT or tls://HOST:PORT): a cluster", \
@@ -290,7 +294,7 @@ conf_check_fn conf_check_nats_urls, conf_check_nats_stream, conf_check_nats_subj
 	X(NATS_CREDS, "nats_creds", "",                                                    \
 	  "a NATS credentials file (user JWT and NKey seed); empty: none",                 \
 	  .type = CONF_TEXT, CONF_FIELD(nats_creds), .off = true,                          \
-	  .check = conf_check_readable_file, CONF_NATS_WHY)                                \
+	  .check = conf_check_nats_creds, CONF_NATS_WHY)                                   \
 	X(NATS_USER, "nats_user", "", "NATS user name, with nats_password; empty: none",   \
 	  .type = CONF_TEXT, CONF_FIELD(nats_user), .off = true, .any_text = true,         \
 	  CONF_NATS_WHY)                                                                   \

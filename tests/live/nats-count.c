@@ -18,7 +18,8 @@
  * first message with KEY. Exit 0, or 1 with why
  * on stderr. NATS_COUNT_CA in the environment: the CA certificates of a
  * tls:// server; NATS_COUNT_CERT and NATS_COUNT_KEY: a client certificate
- * and its key, for a server that asks for one.
+ * and its key, for a server that asks for one; NATS_COUNT_CREDS: a .creds
+ * file (user JWT and NKey seed), for a server in operator mode.
  */
 #include <nats/nats.h>
 
@@ -104,6 +105,9 @@ int main(int argc, char **argv)
 			s = natsOptions_SetURL(opts, argv[1]);
 		if (s == NATS_OK && ca)
 			s = natsOptions_LoadCATrustedCertificates(opts, ca);
+		if (s == NATS_OK && getenv("NATS_COUNT_CREDS"))
+			s = natsOptions_SetUserCredentialsFromFiles(opts, getenv("NATS_COUNT_CREDS"),
+								    NULL);
 		if (s == NATS_OK && getenv("NATS_COUNT_CERT"))
 			s = natsOptions_LoadCertificatesChain(opts, getenv("NATS_COUNT_CERT"),
 							      getenv("NATS_COUNT_KEY"));

@@ -57,8 +57,10 @@ stat_get() {
 }
 
 wait_drained() {
-	local dir=$1 seconds=$2
-	for _ in $(seq $((seconds * 10))); do
+	# A deadline, not a count of tries: each try (needle stat, two
+	# python3) takes most of a second on a busy machine.
+	local dir=$1 end=$((SECONDS + $2))
+	while [ "$SECONDS" -lt "$end" ]; do
 		if stat_json "$dir" && [ "$(stat_get "$dir/stat.json" needle_spool_events)" = 0 ] &&
 			[ "$(stat_get "$dir/stat.json" needle_nats_pending)" = 0 ]; then
 			return 0

@@ -25,6 +25,49 @@ static void expect_error(const char *text, const char *message)
 	CHECK_STR(err, message);
 }
 
+/* A user's credentials as tests/live/nats_creds.py made them (keys made
+ * for this test, trusted by no server): the user JWT, the user's seed,
+ * and an account's seed. */
+static const char creds_jwt[] =
+	"eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJXSlJQRzJFV0xLS0s3QVJRT"
+	"U5DSkY2SkhZUjRCUFo2RVZHU0ROVUNDM1NXSTRZTFdXMzRRIiwiaWF0IjoxNzk2MTk3ODE0LCJpc3MiO"
+	"iJBQlRHTEdTU0xQRkVSRFBaN0pGSEZXU1VYU0VXV0lXRkNUWEVORkpUQ1VRSDRSSU1RSjY2WUNOViIsI"
+	"m5hbWUiOiJ1bml0LXRlc3QiLCJzdWIiOiJVQVJaQUtBTlFJM0xNRlhINktaUjdXM1BLTTNWR0w2TDdSS"
+	"VJQNFg2SEszQzJGNzRCRTNNNUQ2UyIsIm5hdHMiOnsicHViIjp7fSwic3ViIjp7fSwic3VicyI6LTEsI"
+	"mRhdGEiOi0xLCJwYXlsb2FkIjotMSwidHlwZSI6InVzZXIiLCJ2ZXJzaW9uIjoyfX0.zdb-KQfFcr2XE"
+	"-sBX9US8ItkBgu6DrO8vZc9MgnYhV0N0kfNKEroZ74X28vOfaKDOR6vUfPYCv5EuCPKQSpdBA";
+static const char creds_seed[] = "SUABOHIS2MU6JUZMN7H5DBNRG56WLMPHBPZM4K5G7F3RPGRGSBYETD673U";
+static const char account_seed[] = "SAABGSIDTVZZITZGCGZDUIC6R6H6J2IMFIJ3GXDVJDGDI6ETCONW6JUGAI";
+
+/* A file NAME holding text in a directory removed when the case ends. */
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", harness_tempdir("conf"), name);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		FAIL("%s: cannot write", path);
+	return path;
+}
+
+/* A credentials file as nsc writes it, of that JWT and seed. */
+static const char *creds_file(const char *jwt, const char *seed)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+		 "-----BEGIN NATS USER JWT-----\n%s\n------END NATS USER JWT------\n\n"
+		 "************************* IMPORTANT *************************\n"
+		 "NKEY Seed printed below can be used to sign and prove identity.\n"
+		 "NKEYs are sensitive and should be treated as secrets.\n\n"
+		 "-----BEGIN USER NKEY SEED-----\n%s\n------END USER NKEY SEED------\n\n"
+		 "*************************************************************\n",
+		 jwt, seed);
+	return write_file("user.creds", text);
+}
+
 TEST(embedded_default_parses)
 {
 	struct conf c;
@@ -143,7 +186,7 @@ TEST(metrics_listen_values)
 TEST(nats_keys_values_and_errors)
 {
 	struct conf c;
-	char err[CONF_ERRORS_MAX];
+	char err[CONF_ERRORS_MAX], text[512];
 
 	CHECK_EQ(parse(&c, "output = json,nats\nnats_url = nats://a:4222, tls://[::1]:4443,"
 			   "nats://b.example\nnats_subject = audit.{host}.x.{key}\n"
@@ -207,9 +250,10 @@ TEST(nats_keys_values_and_errors)
 					   "1024G (bytes, or with a K, M or G suffix)");
 	expect_error("\nnats_user = u\n",
 		     "test.conf:2: nats_user: set both nats_user and nats_password, or neither");
-	expect_error("nats_token = t\nnats_creds = /etc/passwd\n",
-		     "test.conf:1: nats_token: nats_creds, nats_user with nats_password, and "
-		     "nats_token are three ways to authenticate: set one");
+	snprintf(text, sizeof(text), "nats_token = t\nnats_creds = %s\n",
+		 creds_file(creds_jwt, creds_seed));
+	expect_error(text, "test.conf:1: nats_token: nats_creds, nats_user with nats_password, and "
+			   "nats_token are three ways to authenticate: set one");
 	expect_error("nats_tls_cert = /etc/passwd\n",
 		     "test.conf:1: nats_tls_cert: a client certificate goes with its key: set both "
 		     "nats_tls_cert and nats_tls_key, or neither");
@@ -217,6 +261,67 @@ TEST(nats_keys_values_and_errors)
 		     "test.conf:1: nats_duplicate_window: nats_duplicate_window is longer than "
 		     "nats_max_age: the stream cannot remember an id longer than it keeps the "
 		     "message");
+}
+
+/* nats_creds: a file that libnats would find wrong only when it connects
+ * (and needle take for a server that does not answer) is refused at
+ * parse, the file and what is wrong named; the files nsc writes, and one
+ * with the seed on a bare line (libnats takes it), are taken. */
+static void expect_creds_error(const char *path, const char *why)
+{
+	char text[512], want[1024];
+
+	snprintf(text, sizeof(text), "nats_creds = %s\n", path);
+	snprintf(want, sizeof(want), "test.conf:1: nats_creds: '%s' %s", path, why);
+	expect_error(text, want);
+}
+
+TEST(nats_creds_holds_a_jwt_and_a_seed)
+{
+	struct conf c;
+	char err[CONF_ERRORS_MAX], text[2048], seed[64];
+	const char *path;
+
+	snprintf(text, sizeof(text), "nats_creds = %s\n", creds_file(creds_jwt, creds_seed));
+	CHECK_EQ(parse(&c, text, err), 0);
+	snprintf(text, sizeof(text), "-----BEGIN NATS USER JWT-----\n%s\n------END NATS USER "
+		 "JWT------\n\n  %s\n", creds_jwt, creds_seed);
+	path = write_file("bare-seed.creds", text);
+	snprintf(text, sizeof(text), "nats_creds = %s\n", path);
+	CHECK_EQ(parse(&c, text, err), 0);
+	CHECK(strstr(c.nats_creds, "bare-seed.creds") != NULL);
+
+	snprintf(text, sizeof(text), "-----BEGIN NATS USER JWT-----\n%s\n------END NATS USER "
+		 "JWT------\n", creds_jwt);
+	expect_creds_error(write_file("no-seed.creds", text),
+			   "holds no NKey seed (a -----BEGIN USER NKEY SEED----- block, as nsc "
+			   "writes it)");
+	expect_creds_error(write_file("empty.creds", ""),
+			   "holds no user JWT (a -----BEGIN NATS USER JWT----- block, as nsc "
+			   "writes it)");
+	snprintf(text, sizeof(text), "%s\n%s\n", creds_jwt, creds_seed);
+	expect_creds_error(write_file("bare.creds", text),
+			   "holds no user JWT (a -----BEGIN NATS USER JWT----- block, as nsc "
+			   "writes it)");
+	expect_creds_error(creds_file("not a jwt", creds_seed),
+			   "holds no user JWT (its first block is not one)");
+	snprintf(seed, sizeof(seed), "%s", creds_seed);
+	seed[20] = seed[20] == 'A' ? 'B' : 'A';
+	expect_creds_error(creds_file(creds_jwt, seed),
+			   "holds a mistyped NKey seed (its checksum does not match)");
+	seed[20] = 'a';
+	expect_creds_error(creds_file(creds_jwt, seed), "holds a mistyped NKey seed (not base32)");
+	snprintf(seed, sizeof(seed), "%.57s", creds_seed);
+	expect_creds_error(creds_file(creds_jwt, seed),
+			   "holds a mistyped NKey seed (a seed has 58 characters)");
+	expect_creds_error(creds_file(creds_jwt, account_seed),
+			   "holds an NKey seed that is not a user's (SU...)");
+	snprintf(text, sizeof(text), "-----BEGIN NATS USER JWT-----\r\n%s\r\n------END NATS "
+		 "USER JWT------\r\n-----BEGIN USER NKEY SEED-----\r\n%s\r\n------END USER "
+		 "NKEY SEED------\r\n", creds_jwt, creds_seed);
+	expect_creds_error(write_file("crlf.creds", text),
+			   "has \\r\\n line ends: libnats 3.4 takes the \\r for a part of the "
+			   "seed (write it with \\n alone: sed -i 's/\\r$//')");
 }
 
 TEST(refuses_dangerous_kernel_settings)
@@ -438,7 +543,7 @@ static const char *other_value(const char *key)
 		{ "plugin_dir", "/tmp/plugins.d" }, { "plugin_queue_size", "1M" },
 		{ "max_restarts", "3" }, { "nats_url", "nats://10.0.0.1:4222,tls://b.example:4443" },
 		{ "nats_stream", "AUDIT" }, { "nats_subject", "audit.{key}.{host}" },
-		{ "nats_format", "raw" }, { "nats_creds", "/etc/passwd" }, { "nats_user", "u" },
+		{ "nats_format", "raw" }, { "nats_user", "u" }, /* nats_creds: a file, below */
 		{ "nats_password", "pw-xyzzy" }, { "nats_token", "tok-xyzzy" }, { "nats_tls_ca", "/etc/passwd" },
 		{ "nats_tls_cert", "/etc/passwd" }, { "nats_tls_key", "/etc/group" },
 		{ "nats_replicas", "3" }, { "nats_max_age", "86400" }, { "nats_max_bytes", "10G" },
@@ -446,6 +551,8 @@ static const char *other_value(const char *key)
 		{ "spool_max", "64M" },
 	};
 
+	if (strcmp(key, "nats_creds") == 0)
+		return creds_file(creds_jwt, creds_seed);
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
 		if (strcmp(values[i][0], key) == 0)
 			return values[i][1];
@@ -883,5 +990,6 @@ int main(int argc, char **argv)
 				  CASE(thread_limits_are_the_pipelines),
 				  CASE(format_fits_the_longest_values), CASE(readme_table_is_the_table),
 				  CASE(nats_keys_values_and_errors),
+				  CASE(nats_creds_holds_a_jwt_and_a_seed),
 				  CASE(secrets_printed_only_when_asked)));
 }
