@@ -45,7 +45,7 @@ DEPS_BENCH := laurel auditd gnuplot-nox
 DEPS_FUZZ  := clang libclang-rt-14-dev
 BUILD_FUZZ ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz-record fuzz-assemble
+FUZZ_TARGETS := fuzz-record fuzz-assemble fuzz-filter
 
 APT_ENV := DEBIAN_FRONTEND=noninteractive
 
@@ -123,7 +123,7 @@ fuzz: deps-fuzz
 		echo "== $$t for $(FUZZ_SECONDS) s"; \
 		$(BUILD_FUZZ)/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 			-artifact_prefix=tests/fuzz/regressions/$$t- \
-			$(BUILD_FUZZ)/corpus-$$t tests/data/corpora/*/ || exit 1; \
+			$(BUILD_FUZZ)/corpus-$$t tests/data/corpora/*/ tests/fuzz/filter-seeds || exit 1; \
 	done
 
 deps-bench: deps

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * needle decode [-f json|raw|enriched|summary] [--no-names] [--stats] [--eoe] [FILE...]
+ * needle decode [-f json|raw|enriched|summary] [--no-names] [--stats] [--eoe]
+ *               [--filter FILE [--divert FILE]] [FILE...]
  *
  * Reads auditd log lines (files, or stdin when none or "-"), reassembles
  * events (timeouts in event time, so a file decodes the same way at any
@@ -10,14 +11,21 @@
  * exit status is then 1, everything decodable is still written. Out of
  * memory, it stops: the events written so far are whole lines, the one it
  * was formatting is not written, and the exit status is 1.
+ *
+ * With --filter, each ended event gets its verdict (decode/filter.h)
+ * before it is formatted: written to stdout, diverted to the --divert
+ * file, or dropped; --stats then counts them rule by rule, and events in
+ * = written + diverted + dropped.
  */
 #include "decode-cmd.h"
 #include "assemble.h"
+#include "filter-file.h"
 #include "format.h"
 #include "idcache.h"
 #include "record.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
@@ -38,6 +46,11 @@ struct decode_run {
 	struct assembler *asm_;
 	struct format_ctx fmt;
 	struct outbuf out;
+	struct filter_set *filters;    /* NULL: every event is written */
+	unsigned long long (*rule_counts)[FILTER_OUTCOME_COUNT]; /* per rule */
+	unsigned long long dropped, diverted;
+	int divert_fd;                 /* -1: none */
+	struct outbuf divert_out;
 	struct audit_field *fields;
 	unsigned fields_cap;
 	unsigned long long bad_lines, late_records, events, records;
@@ -46,14 +59,14 @@ struct decode_run {
 	bool stream; /* input is a pipe or socket: write each event at once */
 };
 
-static void write_out(struct decode_run *d, bool force)
+static void write_buf(struct decode_run *d, struct outbuf *b, int fd, bool force)
 {
 	size_t off = 0;
 
-	if (!force && d->out.len < (1u << 16))
+	if (!force && b->len < (1u << 16))
 		return;
-	while (off < d->out.len) {
-		ssize_t n = write(STDOUT_FILENO, d->out.data + off, d->out.len - off);
+	while (off < b->len) {
+		ssize_t n = write(fd, b->data + off, b->len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -63,7 +76,33 @@ static void write_out(struct decode_run *d, bool force)
 		}
 		off += (size_t)n;
 	}
-	d->out.len = 0;
+	b->len = 0;
+}
+
+static void write_out(struct decode_run *d, bool force)
+{
+	write_buf(d, &d->out, STDOUT_FILENO, force);
+	if (d->divert_fd >= 0)
+		write_buf(d, &d->divert_out, d->divert_fd, force);
+}
+
+/* The event's verdict, counted under its rule; the buffer it goes to, or
+ * NULL when it is dropped. */
+static struct outbuf *filter_one(struct decode_run *d, const struct audit_event *ev)
+{
+	struct filter_result fr;
+	enum filter_verdict v;
+
+	if (!d->filters)
+		return &d->out;
+	v = filter_event(d->filters, &d->fmt, ev, &fr);
+	if (fr.rule >= 0)
+		d->rule_counts[fr.rule][fr.outcome]++;
+	if (v == FILTER_DROP) {
+		d->dropped++;
+		return NULL;
+	}
+	return v == FILTER_DIVERT ? &d->divert_out : &d->out;
 }
 
 /* Formats the ended events. false when memory ran out: the event being
@@ -73,23 +112,32 @@ static bool drain(struct decode_run *d)
 	struct audit_event *ev;
 
 	while ((ev = assembler_pop(d->asm_))) {
-		size_t start = d->out.len;
+		struct outbuf *dst = filter_one(d, ev);
+		size_t start;
 
+		if (!dst) {
+			assembler_done(d->asm_, ev);
+			continue;
+		}
+		start = dst->len;
 		switch (d->format) {
-		case OUT_JSON: format_event_json(&d->fmt, ev, &d->out); break;
-		case OUT_RAW: format_event_raw(ev, &d->out); break;
-		case OUT_ENRICHED: format_event_enriched(&d->fmt, ev, &d->out); break;
-		default: format_event_summary(&d->fmt, ev, &d->out); break;
+		case OUT_JSON: format_event_json(&d->fmt, ev, dst); break;
+		case OUT_RAW: format_event_raw(ev, dst); break;
+		case OUT_ENRICHED: format_event_enriched(&d->fmt, ev, dst); break;
+		default: format_event_summary(&d->fmt, ev, dst); break;
 		}
 		assembler_done(d->asm_, ev);
-		if (d->out.failed) {
+		if (dst->failed) {
 			/* What is in the buffer before this event is whole. */
-			d->out.len = start;
-			d->out.failed = false;
+			dst->len = start;
+			dst->failed = false;
 			d->out_of_memory = true;
 			return false;
 		}
-		d->events++;
+		if (dst == &d->out)
+			d->events++;
+		else
+			d->diverted++;
 		write_out(d, d->stream);
 	}
 	return true;
@@ -201,9 +249,85 @@ static int decode_stream(struct decode_run *d, FILE *f, const char *name)
 	return 0;
 }
 
+/* --filter and --divert: 0, or the exit status (2: a bad file or
+ * combination, every error said). */
+static int load_filters(struct decode_run *d, const char *path, const char *divert)
+{
+	char err[FILTER_ERRORS_MAX];
+	unsigned line;
+	int r;
+
+	if (!path) {
+		fprintf(stderr, "needle decode: --divert needs --filter\n");
+		return 2;
+	}
+	d->filters = filter_file_load(path, err, sizeof(err));
+	if (!d->filters) {
+		for (char *l = err, *nl; l && *l; l = nl ? nl + 1 : NULL) {
+			nl = strchr(l, '\n');
+			fprintf(stderr, "needle decode: %.*s\n", nl ? (int)(nl - l) : (int)strlen(l), l);
+		}
+		return errno == ENOMEM ? 1 : 2;
+	}
+	line = filter_set_divert_line(d->filters);
+	if (line && !divert) {
+		fprintf(stderr, "needle decode: %s:%u: divert: give --divert FILE for the diverted "
+				"events\n",
+			path, line);
+		r = 2;
+		goto free_filters;
+	}
+	d->rule_counts = calloc(filter_set_rules(d->filters) + 1, sizeof(*d->rule_counts));
+	if (!d->rule_counts) {
+		fprintf(stderr, "needle decode: out of memory\n");
+		r = 1;
+		goto free_filters;
+	}
+	if (divert) {
+		d->divert_fd = open(divert, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (d->divert_fd < 0) {
+			fprintf(stderr, "needle decode: --divert %s: %s\n", divert, strerror(errno));
+			r = 1;
+			goto free_counts;
+		}
+	}
+	return 0;
+free_counts:
+	free(d->rule_counts);
+	d->rule_counts = NULL;
+free_filters:
+	filter_set_free(d->filters);
+	d->filters = NULL;
+	return r;
+}
+
+/* --stats with --filter: the account, then each rule's outcomes. */
+static void print_filter_stats(const struct decode_run *d)
+{
+	unsigned n = filter_set_rules(d->filters);
+
+	fprintf(stderr,
+		"needle decode: filter: events %llu written %llu diverted %llu dropped %llu\n",
+		d->events + d->diverted + d->dropped, d->events, d->diverted, d->dropped);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned long long hits = 0;
+
+		for (int o = 0; o < FILTER_OUTCOME_COUNT; o++)
+			hits += d->rule_counts[i][o];
+		fprintf(stderr, "needle decode: filter: rule %s:%u hits %llu",
+			filter_set_origin(d->filters), filter_rule_line(d->filters, i), hits);
+		for (int o = FILTER_KEPT; o < FILTER_OUTCOME_COUNT; o++)
+			if (d->rule_counts[i][o])
+				fprintf(stderr, " %s %llu", filter_outcome_name((enum filter_outcome)o),
+					d->rule_counts[i][o]);
+		fprintf(stderr, " | %s\n", filter_rule_text(d->filters, i));
+	}
+}
+
 const char decode_cmd_help[] =
 	"usage: needle decode [-f json|raw|enriched|summary] [--no-names] [--stats]\n"
-	"                     [--timeout MS] [--eoe] [FILE...]\n"
+	"                     [--timeout MS] [--eoe] [--filter FILE [--divert FILE]]\n"
+	"                     [FILE...]\n"
 	"  Reads auditd log files (stdin when no FILE or FILE is -) and writes one\n"
 	"  event per line: json (default), raw or enriched (auditd's formats,\n"
 	"  one record per line) or summary.\n"
@@ -216,6 +340,10 @@ const char decode_cmd_help[] =
 	"                  of several records end with EOE, and one that does not\n"
 	"                  is written partial (auditd drops EOE; in its logs PROCTITLE\n"
 	"                  or the timeout ends an event)\n"
+	"  --filter FILE   apply the filter rules of FILE to each event before it is\n"
+	"                  written (README.md, Filters); a bad file: every error,\n"
+	"                  exit status 2\n"
+	"  --divert FILE   write the events of divert rules to FILE (in -f's format)\n"
 	"  -h, --help      this help\n";
 
 int decode_cmd_main(int argc, char **argv)
@@ -226,11 +354,14 @@ int decode_cmd_main(int argc, char **argv)
 		{ "stats", no_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "eoe", no_argument, NULL, 'E' },
+		{ "filter", required_argument, NULL, 'F' },
+		{ "divert", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct assemble_config cfg = { .log_input = true };
-	struct decode_run d = { .format = OUT_JSON };
+	struct decode_run d = { .format = OUT_JSON, .divert_fd = -1 };
+	const char *filter_path = NULL, *divert_path = NULL;
 	struct idcache *ids = NULL;
 	bool names = true, stats = false;
 	int c, status = 0;
@@ -256,6 +387,8 @@ int decode_cmd_main(int argc, char **argv)
 		case 'N': names = false; break;
 		case 'S': stats = true; break;
 		case 'E': cfg.log_input = false; break;
+		case 'F': filter_path = optarg; break;
+		case 'D': divert_path = optarg; break;
 		case 't': {
 			char *end;
 			unsigned long ms = strtoul(optarg, &end, 10);
@@ -272,6 +405,12 @@ int decode_cmd_main(int argc, char **argv)
 		case 'h': fputs(decode_cmd_help, stdout); return 0;
 		default: fputs(decode_cmd_help, stderr); return 2;
 		}
+	}
+	if (filter_path || divert_path) {
+		int r = load_filters(&d, filter_path, divert_path);
+
+		if (r)
+			return r;
 	}
 	d.asm_ = assembler_new(&cfg);
 	if (!d.asm_) {
@@ -330,15 +469,24 @@ int decode_cmd_main(int argc, char **argv)
 			(unsigned long long)st.partial_evicted, (unsigned long long)st.partial_flush,
 			(unsigned long long)st.dropped_records,
 			(unsigned long long)st.late_dropped, (unsigned long long)st.orphan_eoe);
+		if (d.filters)
+			print_filter_stats(&d);
 	}
 	if (d.write_error) {
 		fprintf(stderr, "needle decode: writing the output failed: %s\n",
 			strerror(d.write_error));
 		status = 1;
 	}
+	if (d.divert_fd >= 0 && close(d.divert_fd) < 0) {
+		fprintf(stderr, "needle decode: %s: %s\n", divert_path, strerror(errno));
+		status = 1;
+	}
 	assembler_free(d.asm_);
 	format_ctx_free(&d.fmt);
 	outbuf_free(&d.out);
+	outbuf_free(&d.divert_out);
+	filter_set_free(d.filters);
+	free(d.rule_counts);
 	idcache_free(ids);
 	return status;
 }

@@ -12,6 +12,8 @@
  *   enrich.c         format_event_enriched: RAW lines plus auditd's ENRICHED part
  *   summary.c        format_event_summary: one human-readable line
  *   summary-json.c   format_summary_from_json: the same line from needle's JSON
+ *   filter-match.c   filter.h's matches and filter.c's verdict: they read the
+ *   filter.c         parsed event as the writers do, before anything is written
  *
  * Every writer of an event first calls format_parse_event(): the records'
  * fields then sit in ctx->recs[0..ev->nrecords) (in the event's order) and
