@@ -83,6 +83,69 @@ static void bar(double fill)
 
 /* One line per plugin, found by its needle_plugin_up sample. What a plugin
  * did not get is its own account: needle's logs have those events. */
+/* The filter rules that decided most events: needle_filtered_events_total's
+ * samples by rule, summed over their actions. */
+#define TOP_RULES 5
+struct rule_hits {
+	char rule[METRIC_KEY_MAX];
+	double hits;
+	char actions[160]; /* "drop 10 rate 3" */
+};
+
+static void print_filters(const struct page *pg)
+{
+	const char *name = metric_table[METRIC_FILTERED_EVENTS].name;
+	size_t name_len = strlen(name), n = 0;
+	struct rule_hits *r = calloc(pg->s.n ? pg->s.n : 1, sizeof(*r));
+	const double *filtered = find(pg, METRIC_DECODER_EVENTS,
+				      metric_event_state_names[METRIC_STATE_FILTERED], NULL);
+
+	if (!r)
+		return;
+	for (size_t i = 0; i < pg->s.n; i++) {
+		const char *k = pg->s.s[i].key, *rule, *action;
+		char label[METRIC_KEY_MAX], act[64];
+		size_t j;
+
+		/* NAME{rule="R",action="A"}: R has no '"' (filters.h). */
+		if (strncmp(k, name, name_len) != 0 || strncmp(k + name_len, "{rule=\"", 7) != 0)
+			continue;
+		rule = k + name_len + 7;
+		action = strstr(rule, "\",action=\"");
+		if (!action || (size_t)(action - rule) >= sizeof(label))
+			continue;
+		snprintf(label, sizeof(label), "%.*s", (int)(action - rule), rule);
+		snprintf(act, sizeof(act), "%.*s", (int)strcspn(action + 10, "\""), action + 10);
+		for (j = 0; j < n && strcmp(r[j].rule, label) != 0; j++)
+			;
+		if (j == n)
+			snprintf(r[n++].rule, sizeof(r[0].rule), "%s", label);
+		r[j].hits += pg->s.s[i].value;
+		if (pg->s.s[i].value > 0) {
+			size_t used = strlen(r[j].actions);
+
+			snprintf(r[j].actions + used, sizeof(r[j].actions) - used, " %s %.0f", act,
+				 pg->s.s[i].value);
+		}
+	}
+	if (n || (filtered && *filtered > 0))
+		printf("%-9s %.0f whole events (dropped or diverted: not in the main outputs)\n",
+		       "filtered", filtered ? *filtered : 0);
+	for (size_t shown = 0; shown < TOP_RULES && shown < n; shown++) {
+		size_t best = shown;
+
+		for (size_t j = shown + 1; j < n; j++)
+			if (r[j].hits > r[best].hits)
+				best = j;
+		struct rule_hits t = r[shown];
+		r[shown] = r[best];
+		r[best] = t;
+		printf("%-9s %s  hits %.0f%s\n", shown ? "" : "rules", r[shown].rule, r[shown].hits,
+		       r[shown].actions);
+	}
+	free(r);
+}
+
 static void print_plugins(const struct page *pg)
 {
 	char prefix[METRIC_KEY_MAX];
@@ -329,6 +392,7 @@ static void print_table(struct page *pg)
 	}
 	printf("  (events, by cause, since start; kernel: its lost records since start, "
 	       "at most that many events)\n");
+	print_filters(pg);
 	{
 		const double *capacity = find(pg, METRIC_PROCESS_TABLE_CAPACITY, NULL, NULL);
 

@@ -109,6 +109,7 @@ void conf_fill_pipeline(const struct conf *c, struct pipeline_settings *ret)
 		.freq = c->freq,
 		.process_context = c->process_context,
 		.process_table_size = c->process_table_size,
+		.filtering = c->filter_file[0] != '\0',
 	};
 	_Static_assert(sizeof(ret->log_dir) == sizeof(c->log_dir), "log_dir fits");
 	memcpy(ret->log_dir, c->log_dir, sizeof(ret->log_dir));

@@ -258,6 +258,10 @@ conf_check_fn conf_check_space, conf_check_group;
 	  "times a plugin that exits is started again (auditd's max_restarts)",            \
 	  .type = CONF_NUMBER, CONF_FIELD(max_restarts), .min = 0, .max = 10000,           \
 	  .reload = CONF_LIVE)                                                             \
+	X(FILTER_FILE, "filter_file", "",                                                  \
+	  "filter rules applied before formatting (README: Filters); empty: none",          \
+	  .type = CONF_TEXT, CONF_FIELD(filter_file), .off = true,                         \
+	  .check = check_absolute_path, .reload = CONF_LIVE)                               \
 	CONF_NATS_KEYS(X)
 
 /*
@@ -423,6 +427,7 @@ struct conf {
 	char plugin_dir[256];       /* auditd's plugin files; "" no plugins */
 	uint64_t plugin_queue_size; /* bytes queued per plugin */
 	unsigned max_restarts;      /* a plugin that exits is started again this often */
+	char filter_file[256];      /* filter rules (daemon/filter-file.h); "" none */
 	char nats_url[256];         /* comma-separated nats:// or tls:// URLs */
 	char nats_stream[64];
 	char nats_subject[256];     /* with {host} and {key} */

@@ -32,6 +32,9 @@ const char *const metric_plugin_drop_reason_names[METRIC_PLUGIN_DROP_REASON_COUN
 const char *const metric_nats_loss_reason_names[METRIC_NATS_LOSS_REASON_COUNT] = {
 	METRIC_NATS_LOSS_REASONS(NAME_)
 };
+const char *const metric_filter_action_names[METRIC_FILTER_ACTION_COUNT] = {
+	METRIC_FILTER_ACTIONS(NAME_)
+};
 
 #define SET_(id, l1, v1, n1, l2, v2, n2) \
 	[METRIC_LABELS_##id] = { { l1, l2 }, { v1, v2 }, { n1, n2 } },

@@ -42,7 +42,17 @@
 	X(CHANGE_REMOVED, "removed")
 #define METRIC_EVENT_STATES(X)               \
 	X(STATE_WHOLE, "whole")              \
-	X(STATE_PARTIAL, "partial")
+	X(STATE_PARTIAL, "partial")          \
+	X(STATE_FILTERED, "filtered")
+/* What a filter rule did with an event: decode/filter.h's outcomes but
+ * "none", in their order (metrics.c checks the names). */
+#define METRIC_FILTER_ACTIONS(X)                          \
+	X(FILTER_KEEP, "keep")                            \
+	X(FILTER_DROP, "drop")                            \
+	X(FILTER_DIVERT, "divert")                        \
+	X(FILTER_FIRST, "first")                          \
+	X(FILTER_REPEAT, "keep-first-per-process")        \
+	X(FILTER_RATE, "rate")
 /* In the order of pipeline_outputs(), then the NATS output (metrics.c
  * checks the count). */
 #define METRIC_OUTPUTS(X)                    \
@@ -85,8 +95,10 @@
 	X(EVENTS_SINK, "sink")
 
 /* The label sets: X(id, first label, its values, how many, second label,
- * its values, how many). Values NULL: a number (shard), a bucket bound
- * (le), a plugin's name (plugin_dir's file without .conf). */
+ * its values, how many). Values NULL: known at run time: a number
+ * (shard), a bucket bound (le), a plugin's name (plugin_dir's file
+ * without .conf), a filter rule's FILE:LINE (bounded: one per rule line
+ * loaded since start, at most FILTERS_ENTRIES, pipeline/filters.h). */
 #define METRIC_LABEL_SETS(X)                                                               \
 	X(NONE, NULL, NULL, 0, NULL, NULL, 0)                                              \
 	X(STAGE, "stage", metric_stage_names, METRIC_STAGE_COUNT, NULL, NULL, 0)           \
@@ -108,7 +120,9 @@
 	  METRIC_PLUGIN_DROP_REASON_COUNT)                                                 \
 	X(SERVER, "server", NULL, 0, NULL, NULL, 0)                                        \
 	X(NATS_REASON, "reason", metric_nats_loss_reason_names, METRIC_NATS_LOSS_REASON_COUNT, \
-	  NULL, NULL, 0)
+	  NULL, NULL, 0)                                                                   \
+	X(RULE_ACTION, "rule", NULL, 0, "action", metric_filter_action_names,              \
+	  METRIC_FILTER_ACTION_COUNT)
 
 /*
  * The metrics, in the order the page shows them (stage by stage, as
@@ -209,8 +223,9 @@
 	X(DECODER_RECORDS, "needle_decoder_records_total", COUNTER, NONE,                      \
 	  "Records the decoders took from the rings.")                                         \
 	X(DECODER_EVENTS, "needle_decoder_events_total", COUNTER, STATE,                       \
-	  "Events the decoders formatted, whole or partial (written without their end: "       \
-	  "timeout, eviction, stop, records lost, too large).")                                \
+	  "Events the decoders ended: whole (written), partial (written or filtered without "  \
+	  "their end: timeout, eviction, stop, records lost, too large), filtered (whole "     \
+	  "events a filter rule dropped or diverted: not in the main outputs).")               \
 	X(DECODER_LATE_RECORDS, "needle_decoder_late_records_total", COUNTER, NONE,            \
 	  "Records that reached their event after its EOE.")                                   \
 	X(DECODER_LATE_DROPPED, "needle_decoder_late_dropped_records_total", COUNTER, NONE,    \
@@ -228,6 +243,12 @@
 	  "Time from an event's audit timestamp to its formatting by a decoder.")              \
 	X(EVENT_DELAY_MAX, "needle_event_delay_max_seconds", GAUGE, NONE,                      \
 	  "Longest delay seen since start.")                                                   \
+	/* filters (filter_file), per rule line */                                             \
+	X(FILTERED_EVENTS, "needle_filtered_events_total", COUNTER, RULE_ACTION,               \
+	  "Events each filter rule decided, by rule (FILE:LINE of filter_file; other: past "   \
+	  "the table's bound) and what it did: keep, drop, divert, first (keep-first-per-"     \
+	  "process: a process's first, written), keep-first-per-process (a repeat, dropped), " \
+	  "rate (past rate=, dropped). Counts never go backwards across SIGHUP.")              \
 	/* sinks, per output */                                                                \
 	X(SINK_EVENTS, "needle_sink_events_total", COUNTER, OUTPUT,                            \
 	  "Events written to the output.")                                                     \
@@ -359,6 +380,7 @@ enum metric_plugin_drop_reason {
 	METRIC_PLUGIN_DROP_REASONS(METRIC_ENUM_) METRIC_PLUGIN_DROP_REASON_COUNT
 };
 enum metric_nats_loss_reason { METRIC_NATS_LOSS_REASONS(METRIC_ENUM_) METRIC_NATS_LOSS_REASON_COUNT };
+enum metric_filter_action { METRIC_FILTER_ACTIONS(METRIC_ENUM_) METRIC_FILTER_ACTION_COUNT };
 enum metric { METRIC_TABLE(METRIC_ENUM_) METRIC_COUNT };
 
 #define METRIC_LABELS_ENUM_(id, ...) METRIC_LABELS_##id,
@@ -375,6 +397,7 @@ extern const char *const metric_record_cause_names[METRIC_RECORD_CAUSE_COUNT];
 extern const char *const metric_event_cause_names[METRIC_EVENT_CAUSE_COUNT];
 extern const char *const metric_plugin_drop_reason_names[METRIC_PLUGIN_DROP_REASON_COUNT];
 extern const char *const metric_nats_loss_reason_names[METRIC_NATS_LOSS_REASON_COUNT];
+extern const char *const metric_filter_action_names[METRIC_FILTER_ACTION_COUNT];
 
 struct metric_def {
 	const char *name;
@@ -394,7 +417,7 @@ struct metric_label_set {
 extern const struct metric_label_set metric_label_sets[METRIC_LABELS_COUNT];
 
 /* Long enough for any key of the table (metric_key() says when not). */
-#define METRIC_KEY_MAX 160
+#define METRIC_KEY_MAX 400
 
 /* The key of one sample as the page writes it: NAME, or NAME{L1="v1"},
  * or NAME{L1="v1",L2="v2"}, the labels from m's set, as many values as

@@ -26,6 +26,12 @@ _Static_assert((int)METRIC_PLUGIN_DROP_REASON_COUNT == (int)DISPATCH_DROP_COUNT 
 		       (int)METRIC_PLUGIN_ERROR == (int)DISPATCH_DROP_ERROR,
 	       "metric-table.h names each reason of dispatch.h, in its order");
 
+/* The action label of outcome o is filter_outcome_name(o): checked by
+ * tests/unit/test-metrics.c (filter_actions_are_the_outcomes). */
+_Static_assert((int)METRIC_FILTER_ACTION_COUNT == (int)FILTER_OUTCOME_COUNT - 1 &&
+		       (int)FILTER_NO_RULE == 0,
+	       "one action label per filter outcome but none, in their order");
+
 static void header(struct outbuf *o, enum metric m)
 {
 	const struct metric_def *d = &metric_table[m];
@@ -202,6 +208,8 @@ static void render_decoders(const struct pipeline_stats *p, struct outbuf *o)
 	       (double)ds.events);
 	sample(o, METRIC_DECODER_EVENTS, metric_event_state_names[METRIC_STATE_PARTIAL], NULL,
 	       (double)ds.partial_events);
+	sample(o, METRIC_DECODER_EVENTS, metric_event_state_names[METRIC_STATE_FILTERED], NULL,
+	       (double)ds.filtered);
 	one(o, METRIC_DECODER_LATE_RECORDS, (double)ds.late_records);
 	one(o, METRIC_DECODER_LATE_DROPPED, (double)ds.late_dropped);
 	one(o, METRIC_DECODER_DROPPED_RECORDS, (double)ds.dropped_records);
@@ -242,6 +250,7 @@ static void render_losses(const struct pipeline_stats *p, struct kernel_snapshot
 
 	for (unsigned i = 0; i < PIPELINE_OUTPUTS + 1; i++)
 		sink_lost += p->output_on[i] ? p->output[i].lost_events : 0;
+	sink_lost += p->have_divert ? p->divert.lost_events : 0; /* the filters' divert file */
 	kernel_snapshot_read(k, &v);
 	if (v.valid && v.started)
 		kernel = (uint32_t)(v.status.lost - v.lost_at_start);
@@ -268,6 +277,25 @@ static void render_losses(const struct pipeline_stats *p, struct kernel_snapshot
 	header(o, METRIC_LOST_EVENTS);
 	for (unsigned c = 0; c < METRIC_EVENT_CAUSE_COUNT; c++)
 		sample(o, METRIC_LOST_EVENTS, metric_event_cause_names[c], NULL, events[c]);
+}
+
+/* Each rule line's outcomes: the one its action gives always (0 until
+ * it happens), the others once they happened (rate=, a keep-first's
+ * first, a line whose rule changed on SIGHUP). */
+static void render_filters(const struct pipeline_stats *p, struct outbuf *o)
+{
+	header(o, METRIC_FILTERED_EVENTS);
+	for (unsigned i = 0; i < p->filter_entries; i++) {
+		const struct filters_entry_stats *e = &p->filter[i];
+
+		for (unsigned a = 0; a < METRIC_FILTER_ACTION_COUNT; a++) {
+			enum filter_outcome out = (enum filter_outcome)(a + 1);
+
+			if (e->n[out] || e->main == out)
+				sample(o, METRIC_FILTERED_EVENTS, e->label, metric_filter_action_names[a],
+				       (double)e->n[out]);
+		}
+	}
 }
 
 static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
@@ -478,6 +506,7 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_socket(p, k, out);
 	render_rings(p, out);
 	render_decoders(p, out);
+	render_filters(p, out);
 	render_sinks(p, out);
 	if (p->have_log_dir_free)
 		one(out, METRIC_LOG_DIR_FREE, (double)p->log_dir_free);

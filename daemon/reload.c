@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "reload.h"
 #include "conf-stages.h"
+#include "filter-file.h"
 #include "proctable.h"
 #include "say.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* metrics_listen or control_socket changed: the new endpoint starts
@@ -41,6 +44,52 @@ static void reload_endpoints(struct daemon *d, struct conf *run, uint64_t change
 	}
 }
 
+struct filter_set *filters_read(const char *path, const char *prefix)
+{
+	char *err = malloc(FILTER_ERRORS_MAX);
+	struct filter_set *fs;
+
+	if (!err) {
+		say("%sfilter_file %s: out of memory", prefix, path);
+		return NULL;
+	}
+	fs = filter_file_load(path, err, FILTER_ERRORS_MAX);
+	if (!fs)
+		say_lines(prefix, err);
+	free(err);
+	return fs;
+}
+
+/* filter_file, read again at every SIGHUP (its text may have changed
+ * under the same name): a good file replaces the decoders' filters, a bad
+ * one keeps them, and the log says which. run->filter_file keeps the name
+ * of the file whose filters run. */
+static void reload_filters(struct daemon *d, struct conf *run)
+{
+	struct filter_set *fs = NULL;
+	int r;
+
+	if (run->filter_file[0] && !(fs = filters_read(run->filter_file, "SIGHUP: "))) {
+		say("SIGHUP: filter_file %s not used: the filters that ran stay (%s)",
+		    run->filter_file, d->conf.filter_file[0] ? d->conf.filter_file : "none");
+		strcpy(run->filter_file, d->conf.filter_file);
+		return;
+	}
+	r = pipeline_publish_filters(d->p, fs); /* takes fs */
+	if (r == -EINVAL)
+		say("SIGHUP: filter_file %s has divert rules, and the divert file is opened only at "
+		    "a start with filter_file set: the filters that ran stay; restart needle",
+		    run->filter_file);
+	else if (r < 0)
+		say("SIGHUP: filter_file %s: out of memory: the filters that ran stay",
+		    run->filter_file);
+	else
+		say("SIGHUP: filters: %u rule(s) from %s now apply", filter_set_rules(fs),
+		    run->filter_file[0] ? run->filter_file : "no file");
+	if (r < 0)
+		strcpy(run->filter_file, d->conf.filter_file);
+}
+
 void reload_config(struct daemon *d)
 {
 	struct conf next, run;
@@ -64,6 +113,7 @@ void reload_config(struct daemon *d)
 	}
 	say_lines("SIGHUP: ", report);
 	reload_endpoints(d, &run, changed);
+	reload_filters(d, &run);
 	d->conf = run;
 	pipeline_set_ring_drop(d->p, run.ring_full == CONF_RING_DROP);
 	pipeline_set_logs(d->p, &logs);

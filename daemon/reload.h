@@ -16,4 +16,8 @@
 /* Main thread, with the pipeline running. */
 void reload_config(struct daemon *d);
 
+/* Reads and compiles filter_file at path; NULL when it cannot be used,
+ * every error said (each line after prefix). At start and on SIGHUP. */
+struct filter_set *filters_read(const char *path, const char *prefix);
+
 #endif

@@ -74,6 +74,8 @@ static int start_pipeline(struct daemon *d)
 	int r;
 
 	conf_fill_pipeline(&d->conf, &settings);
+	settings.filters = d->filters; /* the pipeline's now, whatever happens */
+	d->filters = NULL;
 	d->plugins = plugins_load(&d->conf);
 	plugins_fill(d->plugins, &d->conf, &settings.plugins);
 	if ((r = pipeline_open(&settings, say, &d->p)) < 0)
@@ -362,14 +364,20 @@ int daemon_run(const struct conf *conf, const char *conf_path, bool foreground)
 	caps_describe_missing_wanted(conf->process_context, caps_err, sizeof(caps_err));
 	if (caps_err[0])
 		say("note: running without %s", caps_err);
+	/* Before anything changes and before detaching: a bad filter file
+	 * is a bad configuration, said on the terminal. */
+	if (conf->filter_file[0] && !(d.filters = filters_read(conf->filter_file, ""))) {
+		say("filter_file %s cannot be used: needle does not start", conf->filter_file);
+		return EXIT_RUN_CONFIG;
+	}
 	d.tty = foreground && isatty(STDERR_FILENO);
 	if (!foreground && detach_start(EXIT_RUN_OK, EXIT_RUN_FAILED, &d.ready_fd) < 0)
-		return EXIT_RUN_FAILED;
+		goto free_filters;
 	/* After the fork: the watchdog is for the pid systemd named. */
 	notify_init(&d.notify);
 	d.session = kernel_session_open(unicast, say);
 	if (!d.session)
-		return EXIT_RUN_FAILED;
+		goto free_filters;
 
 	/* Signals go to the main thread only: block them before any thread. */
 	sigemptyset(&sigs);
@@ -430,4 +438,8 @@ stop_collecting:
 	kernel_session_close(d.session);
 	rulefile_free(&d.rules);
 	return status;
+
+free_filters:
+	filter_set_free(d.filters);
+	return EXIT_RUN_FAILED;
 }

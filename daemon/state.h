@@ -27,6 +27,7 @@ struct daemon {
 	struct kernel_session *session; /* the kernel's settings, rules, registration */
 	struct rulefile rules;     /* the rules key's file, read at start */
 	struct pipeline *p;
+	struct filter_set *filters; /* filter_file's, read at start until the pipeline takes it */
 	struct plugins *plugins;   /* auditd's plugins; NULL: none */
 	int ready_fd;              /* detached: tells the parent start-up worked */
 	struct kernel_snapshot kernel; /* AUDIT_GET each second, for metrics */

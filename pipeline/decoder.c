@@ -22,6 +22,14 @@
  * to its queue in batches like the plugins' (NATS_OUT_BATCH, or at each
  * flush); a full queue loses the batch, counted there.
  *
+ * Filters (filters.h) decide first, on the parsed event, before anything
+ * is formatted: a dropped event is only counted; a diverted one is
+ * formatted as JSON into the divert file (needle.filtered.json) and
+ * nowhere else, plugins and NATS included; the rest go on as without
+ * filters. The process context a rule asked for is remembered for the
+ * event's JSON (one lookup per event), inside one read-side section, so
+ * the entries it points into stay.
+ *
  * Settings come from the snapshot SIGHUP publishes (settings.h): each
  * round the decoder looks whether a newer one is out and, if so, copies it
  * and applies what it reads live (event_timeout, resolve_ids,
@@ -36,6 +44,7 @@
 #include "idcache.h"
 #include "context.h"
 #include "fault.h"
+#include "filters.h"
 #include "nats-msg.h"
 #include "proctable.h"
 #include "stamp.h"
@@ -95,6 +104,7 @@ struct decoder {
 	struct format_ctx fmt;      /* JSON: names when resolve_ids */
 	struct format_ctx fmt_enr;  /* ENRICHED: names always */
 	struct out json, raw, enriched, out;
+	struct out divert; /* filters' divert file; sink NULL: none */
 	struct idcache *ids; /* names for ENRICHED */
 	struct outbuf frame; /* lz4 scratch */
 	/* Plugins: a batch per format, and the records in it. */
@@ -115,6 +125,11 @@ struct decoder {
 	bool unnoted;            /* serials taken since the last progress note */
 	uint32_t *open;          /* scratch for the open events' serials */
 	size_t open_cap;
+	/* The process context of the event being decided, asked once: the
+	 * filter's answer is the JSON's too (process_context). */
+	enum { PROC_MEMO_OFF, PROC_MEMO_RECORD, PROC_MEMO_HAVE } proc_memo;
+	bool proc_memo_ok;
+	struct format_process proc_memo_ret;
 };
 
 static void flush_out(struct decoder *d, struct out *o)
@@ -269,6 +284,7 @@ static void flush_all(struct decoder *d)
 	flush_out(d, &d->raw);
 	flush_out(d, &d->enriched);
 	flush_out(d, &d->out);
+	flush_out(d, &d->divert);
 	d->last_flush_ms = clock_mono_ms();
 	note_progress(d, d->id);
 }
@@ -292,9 +308,81 @@ static void record_delay(struct decoder *d, const struct audit_event *ev, uint64
 static bool process_context(void *arg, const struct format_facts *f, struct format_process *ret)
 {
 	struct decoder *d = arg;
+	bool ok;
 
-	return context_for_event(d->p->procs, d->conf.ancestors_depth, f, clock_wall_ms(),
-				 &d->context_cache, ret);
+	if (d->proc_memo == PROC_MEMO_HAVE) {
+		*ret = d->proc_memo_ret;
+		return d->proc_memo_ok;
+	}
+	ok = context_for_event(d->p->procs, d->conf.ancestors_depth, f, clock_wall_ms(),
+			       &d->context_cache, ret);
+	if (d->proc_memo == PROC_MEMO_RECORD) {
+		d->proc_memo_ret = *ret;
+		d->proc_memo_ok = ok;
+		d->proc_memo = PROC_MEMO_HAVE;
+	}
+	return ok;
+}
+
+/* The filters' verdict, and what it takes: a dropped event is counted, a
+ * diverted one written to the divert file. True when the event goes on
+ * to the outputs. Inside the caller's read-side section. */
+static bool filter_pass(struct decoder *d, const struct audit_event *ev)
+{
+	enum filter_verdict v;
+
+	d->proc_memo = PROC_MEMO_RECORD;
+	v = filters_decide(d->p->filters, d->id, &d->fmt, ev);
+	if (v == FILTER_WRITE || (v == FILTER_DIVERT && !d->divert.sink))
+		return true; /* (a set with divert rules needs the file: never published without) */
+	if (v == FILTER_DIVERT) {
+		format_event_json(&d->fmt, ev, &d->divert.buf);
+		d->divert.events++;
+		stat_add(&d->st->diverted, 1);
+	}
+	/* A partial event stays under its loss cause (partial, ring),
+	 * whatever a rule did with it: the account counts it once. */
+	stat_add(ev->partial ? &d->st->partial_events : &d->st->filtered, 1);
+	return false;
+}
+
+/* One ended event: the filters' verdict, then every output. */
+static void write_event(struct decoder *d, struct audit_event *ev)
+{
+	struct out *j = d->json.sink ? &d->json : d->out.sink ? &d->out : NULL;
+	size_t json_start = j ? j->buf.len : 0, raw_start = d->raw.buf.len;
+	bool pass;
+
+	/* The filter set, and the process entries the JSON points into. */
+	rcu_read_lock();
+	if ((pass = filter_pass(d, ev)) && j) {
+		format_event_json(&d->fmt, ev, &j->buf);
+		j->events++;
+		/* stdout gets the same line; uncompressed. */
+		if (d->json.sink && d->out.sink) {
+			outbuf_put(&d->out.buf, d->json.buf.data + json_start,
+				   d->json.buf.len - json_start);
+			d->out.events++;
+		}
+	}
+	rcu_read_unlock();
+	d->proc_memo = PROC_MEMO_OFF;
+	if (!pass)
+		return;
+	if (d->raw.sink) {
+		format_event_raw(ev, &d->raw.buf);
+		d->raw.events++;
+	}
+	if (d->enriched.sink) {
+		format_event_enriched(&d->fmt_enr, ev, &d->enriched.buf);
+		d->enriched.events++;
+	}
+	if (d->p->dispatch)
+		format_plugins(d, ev);
+	if (d->p->nats)
+		format_nats(d, ev, j ? &j->buf : NULL, json_start,
+			    d->raw.sink ? &d->raw.buf : NULL, raw_start);
+	stat_add(ev->partial ? &d->st->partial_events : &d->st->events, 1);
 }
 
 /* Formats every event the assembler has ended. */
@@ -310,44 +398,15 @@ static void emit_events(struct decoder *d)
 			ev->lost_records = true;
 			ev->partial = true;
 		}
-		struct out *j = d->json.sink ? &d->json : d->out.sink ? &d->out : NULL;
-		size_t json_start = j ? j->buf.len : 0, raw_start = d->raw.buf.len;
-
-		if (j) {
-			if (d->p->procs)
-				rcu_read_lock(); /* entries the JSON points into */
-			format_event_json(&d->fmt, ev, &j->buf);
-			if (d->p->procs)
-				rcu_read_unlock();
-			j->events++;
-			/* stdout gets the same line; uncompressed. */
-			if (d->json.sink && d->out.sink) {
-				outbuf_put(&d->out.buf, d->json.buf.data + json_start,
-					   d->json.buf.len - json_start);
-				d->out.events++;
-			}
-		}
-		if (d->raw.sink) {
-			format_event_raw(ev, &d->raw.buf);
-			d->raw.events++;
-		}
-		if (d->enriched.sink) {
-			format_event_enriched(&d->fmt_enr, ev, &d->enriched.buf);
-			d->enriched.events++;
-		}
-		if (d->p->dispatch)
-			format_plugins(d, ev);
-		if (d->p->nats)
-			format_nats(d, ev, j ? &j->buf : NULL, json_start,
-				    d->raw.sink ? &d->raw.buf : NULL, raw_start);
-		stat_add(ev->partial ? &d->st->partial_events : &d->st->events, 1);
+		write_event(d, ev);
 		if (!now)
 			now = clock_wall_ms(); /* once per batch of events */
 		record_delay(d, ev, now);
 		assembler_done(d->asm_, ev);
 	}
 	if (d->json.buf.len >= FLUSH_AT || d->raw.buf.len >= FLUSH_AT ||
-	    d->enriched.buf.len >= FLUSH_AT || d->out.buf.len >= FLUSH_AT)
+	    d->enriched.buf.len >= FLUSH_AT || d->out.buf.len >= FLUSH_AT ||
+	    d->divert.buf.len >= FLUSH_AT)
 		flush_all(d);
 }
 
@@ -571,6 +630,7 @@ void *decoder_main(void *arg)
 		.raw.sink = p->raw_sink,
 		.enriched.sink = p->enriched_sink,
 		.out.sink = p->stdout_sink,
+		.divert.sink = p->divert_sink,
 	};
 	unsigned rounds = 0;
 	uint64_t empty_since_ms = 0; /* when the ring was last found empty, 0: not empty */
@@ -579,6 +639,7 @@ void *decoder_main(void *arg)
 	d.raw.lz4 = d.raw.sink && sink_lz4(d.raw.sink);
 	d.enriched.lz4 = d.enriched.sink && sink_lz4(d.enriched.sink);
 	d.out.lz4 = d.out.sink && sink_lz4(d.out.sink);
+	d.divert.lz4 = d.divert.sink && sink_lz4(d.divert.sink);
 	/* Every decoder reads the settings under RCU (and the process table). */
 	rcu_register_thread();
 	settings_update(&p->settings, &d.conf_generation, &d.conf);
@@ -684,6 +745,7 @@ void *decoder_main(void *arg)
 	outbuf_free(&d.enriched.buf);
 	idcache_free(d.ids);
 	outbuf_free(&d.out.buf);
+	outbuf_free(&d.divert.buf);
 	outbuf_free(&d.frame);
 	for (unsigned f = 0; f < DISPATCH_FORMATS; f++)
 		outbuf_free(&d.plug[f]);

@@ -113,7 +113,7 @@ static int open_nats(struct pipeline *p, const struct pipeline_settings *c)
 
 static int open_outputs(struct pipeline *p, const struct pipeline_settings *c)
 {
-	bool files = c->output_json || c->output_raw || c->output_enriched;
+	bool files = c->output_json || c->output_raw || c->output_enriched || c->filtering;
 
 	if ((files || c->output_nats) && mkdir(c->log_dir, 0700) < 0 && errno != EEXIST) {
 		p->say("cannot create log_dir %s: %s", c->log_dir, strerror(errno));
@@ -129,12 +129,14 @@ static int open_outputs(struct pipeline *p, const struct pipeline_settings *c)
 		return -EIO;
 	if (c->output_enriched && !(p->enriched_sink = open_sink(p, c, "needle.enriched.log")))
 		return -EIO;
+	if (c->filtering && !(p->divert_sink = open_sink(p, c, "needle.filtered.json")))
+		return -EIO;
 	if (c->output_nats && open_nats(p, c) < 0)
 		return -EIO;
 	if (files) {
-		struct sink *logs[] = { p->json_sink, p->raw_sink, p->enriched_sink };
+		struct sink *logs[] = { p->json_sink, p->raw_sink, p->enriched_sink, p->divert_sink };
 
-		p->logkeep = logkeep_new(c->log_dir, logs, 3, &c->logs, p->say);
+		p->logkeep = logkeep_new(c->log_dir, logs, 4, &c->logs, p->say);
 		if (!p->logkeep) {
 			p->say("out of memory");
 			return -EIO;
@@ -143,24 +145,27 @@ static int open_outputs(struct pipeline *p, const struct pipeline_settings *c)
 	return 0;
 }
 
-/* The outputs in pipeline_outputs()'s order, writable. */
-static void outputs_of(struct pipeline *p, struct sink *ret[PIPELINE_OUTPUTS])
+/* The outputs in pipeline_outputs()'s order, writable, then the divert
+ * file (closed and freed as they are). */
+#define ALL_OUTPUTS (PIPELINE_OUTPUTS + 1)
+static void outputs_of(struct pipeline *p, struct sink *ret[ALL_OUTPUTS])
 {
 	ret[0] = p->json_sink;
 	ret[1] = p->raw_sink;
 	ret[2] = p->enriched_sink;
 	ret[3] = p->stdout_sink;
+	ret[4] = p->divert_sink;
 }
 
 /* Syncs and closes the outputs; a failure (a late I/O error) is named
  * with how many events it may have cost. Returns 0 or -EIO. */
 static int close_outputs(struct pipeline *p)
 {
-	struct sink *outs[PIPELINE_OUTPUTS];
+	struct sink *outs[ALL_OUTPUTS];
 	int status = 0;
 
 	outputs_of(p, outs);
-	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+	for (unsigned i = 0; i < ALL_OUTPUTS; i++) {
 		struct sink *s = outs[i];
 		struct sink_stats before, after;
 		int r;
@@ -243,6 +248,7 @@ int pipeline_open(const struct pipeline_settings *s, pipeline_say_fn *say,
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
+		filter_set_free(s->filters);
 		say("out of memory");
 		return -ENOMEM;
 	}
@@ -255,6 +261,14 @@ int pipeline_open(const struct pipeline_settings *s, pipeline_say_fn *say,
 	p->main_thread = pthread_self();
 	atomic_store(&p->ring_drop, s->ring_drop);
 	atomic_store(&p->ack_seq, -1);
+	/* The first filter set: its rules get their counters before any event. */
+	if (!(p->filters = filters_new(p->decoders)) || filters_publish(p->filters, s->filters) < 0) {
+		if (!p->filters)
+			filter_set_free(s->filters);
+		say("out of memory");
+		r = -ENOMEM;
+		goto close_pipeline;
+	}
 	if (settings_init(&p->settings, &s->decoder) < 0) {
 		say("out of memory");
 		r = -ENOMEM;
@@ -501,6 +515,16 @@ static void say_summary(const struct pipeline *p)
 	       " records lost to a failed decoder and up to %" PRIu64
 	       " events in files whose fsync or close failed (%" PRIu64 " failures)",
 	       ds.restart_gaps, ls.abandoned + ds.abandoned_in_ring, unsynced, sync_errors);
+	if (p->divert_sink || ds.filtered) {
+		struct sink_stats dv = { 0 };
+
+		if (p->divert_sink)
+			sink_get_stats(p->divert_sink, &dv);
+		p->say("stopped: filters: %" PRIu64 " whole events filtered (dropped or diverted); %"
+		       PRIu64 " events diverted: %" PRIu64 " written, %" PRIu64
+		       " lost in failed writes",
+		       ds.filtered, ds.diverted, dv.events, dv.lost_events);
+	}
 	if (p->nats)
 		say_nats_summary(p);
 }
@@ -536,10 +560,10 @@ int pipeline_close(struct pipeline *p)
 		say_summary(p);
 	logkeep_free(p->logkeep);
 	{
-		struct sink *outs[PIPELINE_OUTPUTS];
+		struct sink *outs[ALL_OUTPUTS];
 
 		outputs_of(p, outs);
-		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
+		for (unsigned i = 0; i < ALL_OUTPUTS; i++)
 			sink_free(outs[i]);
 	}
 	for (unsigned i = 0; i < p->decoders; i++) {
@@ -553,6 +577,7 @@ int pipeline_close(struct pipeline *p)
 	dispatch_free(p->dispatch);
 	nats_out_free(p->nats);
 	settings_fini(&p->settings);
+	filters_free(p->filters);
 	free(p);
 	return status;
 }
@@ -597,6 +622,15 @@ void pipeline_set_ring_drop(struct pipeline *p, bool drop)
 int pipeline_publish(struct pipeline *p, const struct decoder_settings *s)
 {
 	return settings_publish(&p->settings, s);
+}
+
+int pipeline_publish_filters(struct pipeline *p, struct filter_set *set)
+{
+	if (filter_set_divert_line(set) && !p->divert_sink) {
+		filter_set_free(set);
+		return -EINVAL;
+	}
+	return filters_publish(p->filters, set);
 }
 
 struct dispatch *pipeline_dispatch(const struct pipeline *p)
@@ -754,6 +788,9 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret)
 		nats_out_get_stats(p->nats, &ret->nats);
 		pipeline_nats_as_sink(&ret->nats, &ret->output[PIPELINE_OUTPUT_NATS]);
 	}
+	if ((ret->have_divert = p->divert_sink != NULL))
+		sink_get_stats(p->divert_sink, &ret->divert);
+	ret->filter_entries = filters_get_stats(p->filters, ret->filter);
 	if ((ret->have_procs = p->procs != NULL))
 		proctable_get_stats(p->procs, &ret->procs);
 	ret->have_log_dir_free = p->logkeep && logkeep_free_bytes(p->logkeep, &ret->log_dir_free);

@@ -26,6 +26,7 @@
 #define NEEDLE_PIPELINE_H
 
 #include "dispatch.h"
+#include "filters.h"
 #include "logkeep.h"
 #include "nats-out.h"
 #include "proctable.h"
@@ -67,6 +68,12 @@ struct pipeline_settings {
 	unsigned process_table_size;
 	struct decoder_settings decoder; /* the first snapshot the decoders read */
 	struct dispatch_settings plugins; /* n 0: no plugin, no dispatcher */
+	/* Filters (filters.h): the first set, taken over by pipeline_open
+	 * (NULL: none yet); with filtering, the divert file
+	 * log_dir/needle.filtered.json is opened too (SIGHUP can then bring
+	 * divert rules), rotated and kept as the logs are. */
+	struct filter_set *filters;
+	bool filtering;
 };
 
 /* How the pipeline says what went wrong (the caller's log): one line, no
@@ -150,6 +157,11 @@ int pipeline_write_own(struct pipeline *p, unsigned type, pipeline_body_fn *body
 void pipeline_set_ring_drop(struct pipeline *p, bool drop);
 int pipeline_publish(struct pipeline *p, const struct decoder_settings *s);
 
+/* SIGHUP: set (taken over; NULL: no filters) replaces the decoders' filter
+ * set (filters.h). 0; -EINVAL when set has divert rules and no divert
+ * file was opened at start; -ENOMEM. On error the old set stays. */
+int pipeline_publish_filters(struct pipeline *p, struct filter_set *set);
+
 /* The plugins' queues (dispatch.h), NULL without plugins: the caller
  * starts the plugins and hands their sockets over (dispatch_attach). The
  * writers start with the decoders. pipeline_stop_plugins(), after
@@ -204,7 +216,9 @@ uint64_t pipeline_progress_errors(const struct pipeline *p, int *ret_errno);
 #define DECODER_COUNTERS(X)                                                         \
 	X(records, "records taken from the ring")                                 \
 	X(events, "whole events written")                                         \
-	X(partial_events, "events written as partial (timeout, eviction, stop)") \
+	X(partial_events, "events ended partial (timeout, eviction, stop), written or filtered") \
+	X(filtered, "whole events a filter rule dropped or diverted (not in the main outputs)") \
+	X(diverted, "events a filter rule wrote to the divert file instead")          \
 	X(late_records, "records that joined an event after its EOE")            \
 	X(late_dropped, "records of an event already written: left out, so no id is written twice") \
 	X(dropped_records, "records dropped from events over the size cap")      \
@@ -287,6 +301,10 @@ struct pipeline_stats {
 	uint64_t log_dir_free;                   /* bytes free in log_dir, at the last check */
 	unsigned plugins;                        /* the plugins' queues */
 	struct dispatch_stats plugin[DISPATCH_MAX];
+	bool have_divert;                        /* the divert file is open */
+	struct sink_stats divert;
+	unsigned filter_entries;                 /* rule lines counted since start */
+	struct filters_entry_stats filter[FILTERS_ENTRIES];
 };
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret);
 

@@ -94,6 +94,8 @@ struct pipeline {
 	struct sink *raw_sink;
 	struct sink *enriched_sink;
 	struct sink *stdout_sink;
+	struct sink *divert_sink;       /* filters' divert file; NULL: none */
+	struct filters *filters;        /* the decoders' filter set and its counts */
 	struct sink *primary_sink;      /* the log progress notes positions in */
 	uint32_t own_serial;            /* the next DAEMON_* record's (own-record.c); 0: unset */
 	struct logkeep *logkeep;        /* the log files' care (main thread); NULL: none */

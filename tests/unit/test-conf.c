@@ -541,7 +541,8 @@ static const char *other_value(const char *key)
 		{ "admin_space_left", "10" }, { "admin_space_left_action", "syslog" },
 		{ "disk_full_action", "ignore" },
 		{ "plugin_dir", "/tmp/plugins.d" }, { "plugin_queue_size", "1M" },
-		{ "max_restarts", "3" }, { "nats_url", "nats://10.0.0.1:4222,tls://b.example:4443" },
+		{ "max_restarts", "3" }, { "filter_file", "/etc/needle/other.filter" },
+		{ "nats_url", "nats://10.0.0.1:4222,tls://b.example:4443" },
 		{ "nats_stream", "AUDIT" }, { "nats_subject", "audit.{key}.{host}" },
 		{ "nats_format", "raw" }, { "nats_user", "u" }, /* nats_creds: a file, below */
 		{ "nats_password", "pw-xyzzy" }, { "nats_token", "tok-xyzzy" }, { "nats_tls_ca", "/etc/passwd" },

@@ -158,6 +158,16 @@ static struct fake *fake_new(void)
 	}
 	p->have_log_dir_free = true;
 	p->log_dir_free = v++;
+	/* Two filter rule lines: a drop, and a keep with rate= that dropped
+	 * some past its rate. */
+	p->filter_entries = 2;
+	snprintf(p->filter[0].label, sizeof(p->filter[0].label), "/etc/needle/needle.filter:3");
+	p->filter[0].main = FILTER_DROPPED;
+	p->filter[0].n[FILTER_DROPPED] = v++;
+	snprintf(p->filter[1].label, sizeof(p->filter[1].label), "/etc/needle/needle.filter:5");
+	p->filter[1].main = FILTER_KEPT;
+	p->filter[1].n[FILTER_KEPT] = v++;
+	p->filter[1].n[FILTER_RATE_DROPPED] = v++;
 	/* Two plugins, one writing, one down after two restarts. */
 	p->plugins = 2;
 	for (unsigned i = 0; i < p->plugins; i++) {
@@ -429,6 +439,8 @@ static unsigned expected_samples(enum metric m, unsigned shards, unsigned output
 		return 2 * (unsigned)l->count[1];
 	case METRIC_LABELS_SERVER:
 		return 1; /* the server the NATS output is connected to */
+	case METRIC_LABELS_RULE_ACTION:
+		return 3; /* the fake's drop; keep and rate */
 	default:
 		return l->values[0] ? (unsigned)l->count[0] : 1;
 	}
@@ -565,6 +577,16 @@ TEST(values_under_their_names)
 	CHECK_VALUE(METRIC_DECODER_RECORDS, NULL, NULL, d0->records + d1->records);
 	CHECK_VALUE(METRIC_DECODER_EVENTS, "whole", NULL, d0->events + d1->events);
 	CHECK_VALUE(METRIC_DECODER_EVENTS, "partial", NULL, d0->partial_events + d1->partial_events);
+	CHECK_VALUE(METRIC_DECODER_EVENTS, "filtered", NULL, d0->filtered + d1->filtered);
+	CHECK_VALUE(METRIC_FILTERED_EVENTS, "/etc/needle/needle.filter:3", "drop",
+		    p->filter[0].n[FILTER_DROPPED]);
+	CHECK_VALUE(METRIC_FILTERED_EVENTS, "/etc/needle/needle.filter:5", "keep",
+		    p->filter[1].n[FILTER_KEPT]);
+	CHECK_VALUE(METRIC_FILTERED_EVENTS, "/etc/needle/needle.filter:5", "rate",
+		    p->filter[1].n[FILTER_RATE_DROPPED]);
+	/* The action label of each outcome is the name decode/ gives it. */
+	for (unsigned a = 0; a < METRIC_FILTER_ACTION_COUNT; a++)
+		CHECK_STR(metric_filter_action_names[a], filter_outcome_name((enum filter_outcome)(a + 1)));
 	CHECK_VALUE(METRIC_DECODER_LATE_RECORDS, NULL, NULL, d0->late_records + d1->late_records);
 	CHECK_VALUE(METRIC_DECODER_LATE_DROPPED, NULL, NULL, d0->late_dropped + d1->late_dropped);
 	CHECK_VALUE(METRIC_DECODER_DROPPED_RECORDS, NULL, NULL,
