@@ -69,6 +69,8 @@ static void reload_filters(struct daemon *d, struct conf *run)
 	struct filter_set *fs = NULL;
 	int r;
 
+	if (!run->filter_file[0] && !d->conf.filter_file[0])
+		return; /* no filters before, none now */
 	if (run->filter_file[0] && !(fs = filters_read(run->filter_file, "SIGHUP: "))) {
 		say("SIGHUP: filter_file %s not used: the filters that ran stay (%s)",
 		    run->filter_file, d->conf.filter_file[0] ? d->conf.filter_file : "none");
