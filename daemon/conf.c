@@ -6,6 +6,7 @@
 #include "conf.h"
 #include "metrics.h"
 #include "pipeline.h" /* the thread limits, in the table */
+#include "textline.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -474,25 +475,16 @@ static char *trim(char *s)
 static bool next_line(struct where *w, const char *text, size_t len, size_t *pos, char *line,
 		      size_t size)
 {
-	size_t n = 0;
-	bool ok = true;
-
-	for (; *pos < len && text[*pos] != '\n'; (*pos)++) {
-		if (!ok)
-			continue;
-		if (text[*pos] == '\0') {
-			fail(w, "NUL byte in the configuration");
-			ok = false;
-		} else if (n + 1 >= size) {
-			fail(w, "line longer than %zu bytes", size - 1);
-			ok = false;
-		} else {
-			line[n++] = text[*pos];
-		}
+	switch (textline_next(text, len, pos, line, size)) {
+	case TEXTLINE_NUL:
+		fail(w, "NUL byte in the configuration");
+		return false;
+	case TEXTLINE_LONG:
+		fail(w, "line longer than %zu bytes", size - 1);
+		return false;
+	default:
+		return true;
 	}
-	line[n] = '\0';
-	(*pos)++;
-	return ok;
 }
 
 int conf_parse(struct conf *conf, const char *origin, const char *text, size_t len, char *err,

@@ -16,6 +16,7 @@
  * report the lines after it; a file with any error gives no set.
  */
 #include "filter-internal.h"
+#include "textline.h"
 
 #include <errno.h>
 #include <libaudit.h>
@@ -436,25 +437,16 @@ static bool parse_rule(struct parse *p, char *line, struct filter_rule *r)
 static bool next_line(struct parse *p, const char *text, size_t len, size_t *pos, char *line,
 		      size_t size)
 {
-	size_t n = 0;
-	bool ok = true;
-
-	for (; *pos < len && text[*pos] != '\n'; (*pos)++) {
-		if (!ok)
-			continue;
-		if (text[*pos] == '\0') {
-			fail(p, "a NUL byte in the line");
-			ok = false;
-		} else if (n + 1 >= size) {
-			fail(p, "the line is longer than %zu bytes", size - 1);
-			ok = false;
-		} else {
-			line[n++] = text[*pos];
-		}
+	switch (textline_next(text, len, pos, line, size)) {
+	case TEXTLINE_NUL:
+		fail(p, "a NUL byte in the line");
+		return false;
+	case TEXTLINE_LONG:
+		fail(p, "the line is longer than %zu bytes", size - 1);
+		return false;
+	default:
+		return true;
 	}
-	line[n] = '\0';
-	(*pos)++;
-	return ok;
 }
 
 /* The rule's text for messages and stat: the line without its comment

@@ -16,6 +16,12 @@
 #   count_stream URL STREAM MATCH   nats-count's line, as variables:
 #                             messages stored distinct duplicates key
 #                             key_distinct out_of_order format subject
+#   nats_tap PLAN             TAP's header and plan; ok TEXT and not_ok
+#                             TEXT [DETAIL...] number the cases ($failed)
+#   run_fails NAME CONF       a needle that must stop at start, CONF added
+#                             to its settings: its exit status (124: it
+#                             still ran after 20 s), stderr in
+#                             $LIVE_TOP/NAME/stderr
 
 declare -A NATS_PID
 
@@ -97,3 +103,19 @@ load() { # COUNT_PER_THREAD [RATE]: two threads of failing openat() under the te
 calls() { awk '$1=="mix"{n += $3} END{print n + 0}' "$LIVE_TOP/loadgen.out"; }
 add_rule() { auditctl -a always,exit -F arch=b64 -S openat -F exe="$LOADGEN" -F exit=-ENOENT -k "$LIVE_KEY" >/dev/null; }
 del_rule() { auditctl -D -k "$LIVE_KEY" >/dev/null 2>&1; }
+
+nats_tap() {
+	echo "TAP version 13"
+	echo "1..$1"
+	n=0 failed=0
+}
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+
+run_fails() {
+	local name=$1 conf=$2
+	mkdir -p "$LIVE_TOP/$name"
+	printf '%s\n' "log_dir = $LIVE_TOP/$name/log" "plugin_dir =" "metrics_listen =" \
+		"control_socket =" "$conf" > "$LIVE_TOP/$name/needle.conf"
+	timeout 20 "$NEEDLE" run --foreground -c "$LIVE_TOP/$name/needle.conf" 2> "$LIVE_TOP/$name/stderr"
+}

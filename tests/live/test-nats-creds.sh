@@ -30,19 +30,7 @@ python3 -c 'import cryptography.hazmat.primitives.asymmetric.ed25519' 2>/dev/nul
 live_setup "needle-nats-creds-$$"
 . "$here/nats-lib.sh"
 
-echo "TAP version 13"
-echo "1..5"
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-# A needle that must stop at start: its exit status (124: still running).
-run_fails() {
-	local name=$1 conf=$2
-	mkdir -p "$LIVE_TOP/$name"
-	printf '%s\n' "log_dir = $LIVE_TOP/$name/log" "plugin_dir =" "metrics_listen =" \
-		"control_socket =" "$conf" > "$LIVE_TOP/$name/needle.conf"
-	timeout 20 "$NEEDLE" run --foreground -c "$LIVE_TOP/$name/needle.conf" 2> "$LIVE_TOP/$name/stderr"
-}
+nats_tap 5
 
 creds=$LIVE_TOP/creds
 python3 "$here/nats_creds.py" "$creds" || { echo "Bail out! nats_creds.py made no credentials"; exit 1; }

@@ -33,11 +33,7 @@ command -v nats-server >/dev/null || live_skip tap "no nats-server (Debian packa
 live_setup "needle-nats-$$"
 . "$here/nats-lib.sh"
 
-echo "TAP version 13"
-echo "1..5"
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+nats_tap 5
 json_events() { grep -c "/nonexistent/$LIVE_KEY" "$1" 2>/dev/null || echo 0; }
 
 # 1. One server, 20,000 events.
