@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pipeline/filters.h: the filter set needle run's decoders apply, replaced
+ * while they run, and its account by rule line: verdicts counted per
+ * decoder and summed, a line's counters kept across a reload (never going
+ * back), a line whose rule changed counting on under its label, the
+ * bounded table's "other", and no set: everything written, nothing
+ * counted.
+ */
+#include "assemble.h"
+#include "filters.h"
+#include "harness.h"
+#include "record.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <urcu.h>
+
+static struct format_ctx ctx;
+
+static void free_ctx(void *arg)
+{
+	(void)arg;
+	format_ctx_free(&ctx);
+}
+
+static void free_filters(void *arg)
+{
+	filters_free(arg);
+}
+
+static void unregister(void *arg)
+{
+	(void)arg;
+	rcu_unregister_thread();
+}
+
+/* The verdict for one SYSCALL event with this key, by decoder dec. */
+static enum filter_verdict decide(struct filters *f, unsigned dec, const char *key, unsigned serial)
+{
+	struct assemble_config cfg = { .log_input = true };
+	struct assembler *a = assembler_new(&cfg);
+	struct audit_record rec;
+	struct audit_event *ev;
+	enum filter_verdict v;
+	char line[512];
+	size_t len;
+
+	CHECK(a != NULL);
+	len = (size_t)snprintf(line, sizeof(line),
+			       "type=SYSCALL msg=audit(1700000000.%03u:%u): arch=c000003e syscall=257 "
+			       "success=no exit=-2 items=0 ppid=1 pid=%u auid=0 uid=0 euid=0 "
+			       "comm=\"t\" exe=\"/bin/t\" key=\"%s\"",
+			       serial % 1000, serial, 100 + serial, key);
+	CHECK_EQ(decode_record_line(line, len, NULL, 0, &rec), RECORD_OK);
+	CHECK_EQ(assembler_add(a, rec.type, &rec.stamp, rec.node, rec.node_len, rec.body,
+			       len - (size_t)(rec.body - line), 0),
+		 0);
+	assembler_flush(a);
+	ev = assembler_pop(a);
+	CHECK(ev != NULL);
+	rcu_read_lock();
+	v = filters_decide(f, dec, &ctx, ev);
+	rcu_read_unlock();
+	assembler_done(a, ev);
+	assembler_free(a);
+	return v;
+}
+
+static struct filter_set *set_of(const char *origin, const char *text)
+{
+	char err[FILTER_ERRORS_MAX];
+	struct filter_set *s = filter_parse(origin, text, strlen(text), NULL, NULL, err, sizeof(err));
+
+	if (!s)
+		FAIL("%s", err);
+	return s;
+}
+
+static struct filters *setup(unsigned decoders)
+{
+	struct filters *f = filters_new(decoders);
+
+	CHECK(f != NULL);
+	rcu_register_thread();
+	harness_defer(unregister, NULL);
+	harness_defer(free_filters, f);
+	harness_defer(free_ctx, NULL);
+	return f;
+}
+
+static struct filters_entry_stats st[FILTERS_ENTRIES];
+
+TEST(counted_per_rule_summed_over_decoders)
+{
+	struct filters *f = setup(2);
+	unsigned n;
+
+	CHECK_EQ(decide(f, 0, "x", 1), FILTER_WRITE); /* no set yet: nothing counted */
+	CHECK_EQ(filters_get_stats(f, st), 0);
+	CHECK(!filters_on(f));
+	CHECK_EQ(filters_publish(f, set_of("/f", "drop key=noisy\ndivert key=div\n")), 0);
+	CHECK(filters_on(f));
+	CHECK_EQ(decide(f, 0, "noisy", 2), FILTER_DROP);
+	CHECK_EQ(decide(f, 1, "noisy", 3), FILTER_DROP);
+	CHECK_EQ(decide(f, 1, "div", 4), FILTER_DIVERT);
+	CHECK_EQ(decide(f, 0, "other", 5), FILTER_WRITE);
+	n = filters_get_stats(f, st);
+	CHECK_EQ(n, 2);
+	CHECK_STR(st[0].label, "/f:1");
+	CHECK_EQ(st[0].main, FILTER_DROPPED);
+	CHECK_EQ(st[0].n[FILTER_DROPPED], 2);
+	CHECK_STR(st[1].label, "/f:2");
+	CHECK_EQ(st[1].n[FILTER_DIVERTED], 1);
+	CHECK_EQ(st[0].n[FILTER_NO_RULE] + st[1].n[FILTER_NO_RULE], 0);
+}
+
+/* A reload keeps each line's counters: the same line counts on, a line
+ * whose rule changed counts its new outcome under the same label, a new
+ * line gets an entry of its own; no set at all stops the counting only. */
+TEST(reload_never_goes_back)
+{
+	struct filters *f = setup(1);
+
+	CHECK_EQ(filters_publish(f, set_of("/f", "drop key=a\ndrop key=b\n")), 0);
+	decide(f, 0, "a", 1);
+	decide(f, 0, "b", 2);
+	decide(f, 0, "b", 3);
+	CHECK_EQ(filters_publish(f, set_of("/f", "drop key=a\nkeep key=b\n# new\ndrop key=c\n")), 0);
+	CHECK_EQ(decide(f, 0, "a", 4), FILTER_DROP);
+	CHECK_EQ(decide(f, 0, "b", 5), FILTER_WRITE);
+	CHECK_EQ(decide(f, 0, "c", 6), FILTER_DROP);
+	CHECK_EQ(filters_get_stats(f, st), 3);
+	CHECK_STR(st[0].label, "/f:1");
+	CHECK_EQ(st[0].n[FILTER_DROPPED], 2);
+	CHECK_STR(st[1].label, "/f:2");
+	CHECK_EQ(st[1].n[FILTER_DROPPED], 2);
+	CHECK_EQ(st[1].n[FILTER_KEPT], 1);
+	CHECK_EQ(st[1].main, FILTER_KEPT); /* the newest set's action there */
+	CHECK_STR(st[2].label, "/f:4");
+	CHECK_EQ(st[2].n[FILTER_DROPPED], 1);
+	CHECK_EQ(filters_publish(f, NULL), 0);
+	CHECK_EQ(decide(f, 0, "a", 7), FILTER_WRITE);
+	CHECK_EQ(filters_get_stats(f, st), 3);
+	CHECK_EQ(st[0].n[FILTER_DROPPED], 2);
+}
+
+/* Past FILTERS_ENTRIES - 1 lines, new lines share "other". */
+TEST(table_is_bounded)
+{
+	struct filters *f = setup(1);
+	static char text[FILTERS_ENTRIES * 24];
+	size_t used = 0;
+
+	for (unsigned i = 0; i < FILTERS_ENTRIES + 10; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "drop key=k%u\n", i);
+	CHECK_EQ(filters_publish(f, set_of("/f", text)), 0);
+	CHECK_EQ(decide(f, 0, "k0", 1), FILTER_DROP);
+	CHECK_EQ(decide(f, 0, "k300", 2), FILTER_WRITE); /* no such rule */
+	CHECK_EQ(decide(f, 0, "k260", 3), FILTER_DROP);
+	CHECK_EQ(decide(f, 0, "k255", 4), FILTER_DROP);
+	CHECK_EQ(filters_get_stats(f, st), FILTERS_ENTRIES);
+	CHECK_STR(st[FILTERS_ENTRIES - 2].label, "/f:255");
+	CHECK_STR(st[FILTERS_ENTRIES - 1].label, "other");
+	CHECK_EQ(st[FILTERS_ENTRIES - 1].n[FILTER_DROPPED], 2);
+	CHECK_EQ(st[0].n[FILTER_DROPPED], 1);
+}
+
+/* A label a Prometheus value can hold: '"' and '\' of a path become '_'. */
+TEST(label_is_safe)
+{
+	struct filters *f = setup(1);
+
+	CHECK_EQ(filters_publish(f, set_of("/a\"b\\c", "drop key=x\n")), 0);
+	CHECK_EQ(filters_get_stats(f, st), 1);
+	CHECK_STR(st[0].label, "/a_b_c:1");
+}
+
+int main(int argc, char **argv)
+{
+	return harness_main(argc, argv,
+			    CASES(CASE(counted_per_rule_summed_over_decoders),
+				  CASE(reload_never_goes_back), CASE(table_is_bounded),
+				  CASE(label_is_safe)));
+}
