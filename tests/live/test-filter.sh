@@ -26,6 +26,9 @@
 #  7. needle decode --eoe --filter F on the multicast RAW of the same run
 #     writes the same event ids as needle run (written and diverted) for
 #     DIV, FIRST and RATE.
+#  8. a bad filter file at start: every error said as FILE:LINE, exit
+#     status 2, and the kernel left as it was (no daemon registered, no
+#     rule added).
 # usage: test-filter.sh NEEDLE LOADGEN HELPER   (TAP)
 set -u
 NEEDLE=$(readlink -f "$1") loadgen=$(readlink -f "$2") helper=$(readlink -f "$3")
@@ -37,7 +40,7 @@ port=$((20000 + ($$ + 11) % 20000))
 calls=${FILTER_CALLS:-5000} divn=200 loop=20
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; exit 1; }
 pass() { echo "ok $1 - $2"; }
 metrics() { /usr/bin/python3 "$here/check_metrics.py" "http://127.0.0.1:$port/metrics" 2>/dev/null; }
@@ -204,3 +207,20 @@ n_rate=$(json_ids "$k_rate" "$LIVE_TOP/dec.json" | wc -l)
 	fail 7 "needle decode --filter on the same run's stream writes the same ids" \
 		"multicast reader overruns: $overruns; differences:$bad; rate written by decode $n_rate, by run $rate_written"
 pass 7 "needle decode --filter on the multicast RAW of the run: the same $n_rate + $first_n written and $diverted diverted ids"
+
+# 8. a bad file at start
+printf 'drop key=%s\nerase key=x\n# fine\ndrop port=99999\n' "$k_noisy" > "$ff"
+mkdir -p "$LIVE_TOP/bad"
+printf '%s\n' "log_dir = $LIVE_TOP/bad/log" "plugin_dir =" "control_socket =" "metrics_listen =" \
+	"filter_file = $ff" > "$LIVE_TOP/bad/needle.conf"
+before=$(auditctl -s | awk '$1=="pid"||$1=="enabled"'; auditctl -l)
+# (timeout: a needle that took the file would collect, not return)
+timeout 20 "$NEEDLE" run --foreground -c "$LIVE_TOP/bad/needle.conf" 2> "$LIVE_TOP/bad/stderr"
+status=$?
+after=$(auditctl -s | awk '$1=="pid"||$1=="enabled"'; auditctl -l)
+[ "$status" = 2 ] && grep -q "^needle: $ff:2: unknown action 'erase'" "$LIVE_TOP/bad/stderr" &&
+	grep -q "^needle: $ff:4: port=99999" "$LIVE_TOP/bad/stderr" && [ "$before" = "$after" ] &&
+	[ ! -e "$LIVE_TOP/bad/log" ] ||
+	fail 8 "a bad filter file at start: its errors, exit status 2, the kernel untouched" \
+		"status $status" "$(cat "$LIVE_TOP/bad/stderr")" "kernel before: $before" "after: $after"
+pass 8 "a bad filter file at start: errors at $ff:2 and :4, exit status 2, the kernel untouched"
