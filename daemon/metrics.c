@@ -506,7 +506,8 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_socket(p, k, out);
 	render_rings(p, out);
 	render_decoders(p, out);
-	render_filters(p, out);
+	if (p->filter_entries)
+		render_filters(p, out); /* a family without samples is no counter to a parser */
 	render_sinks(p, out);
 	if (p->have_log_dir_free)
 		one(out, METRIC_LOG_DIR_FREE, (double)p->log_dir_free);
