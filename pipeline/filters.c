@@ -3,9 +3,11 @@
  * filters: a published filter set and its account by rule line (filters.h).
  * A set travels with its map, rule index -> account entry, built before it
  * is published; the decoders follow the pointer under RCU, as they read
- * the settings snapshots (settings.h).
+ * the settings snapshots (settings.h): a C11 atomic pointer (release
+ * store, acquire load), liburcu only telling when the old set can go.
  */
 #include "filters.h"
+#include "grace.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -28,7 +30,7 @@ struct filters_entry {
 };
 
 struct filters {
-	struct filters_live *current; /* RCU-published; NULL: no filters */
+	struct filters_live *_Atomic current; /* NULL: no filters */
 	unsigned decoders;
 	_Atomic unsigned nentries;    /* entries whose label is written */
 	struct filters_entry entries[FILTERS_ENTRIES];
@@ -69,7 +71,7 @@ void filters_free(struct filters *f)
 {
 	if (!f)
 		return;
-	live_free(f->current);
+	live_free(atomic_load_explicit(&f->current, relaxed));
 	free(f->counts);
 	free(f);
 }
@@ -142,10 +144,12 @@ int filters_publish(struct filters *f, struct filter_set *set)
 			l->entry[i] = entry_for(f, label, main_outcome(filter_rule_action(set, i)));
 		}
 	}
-	old = f->current;
-	rcu_assign_pointer(f->current, l);
+	old = atomic_load_explicit(&f->current, relaxed); /* the only writer */
+	/* release: the set, its map and the entries' labels are seen whole. */
+	atomic_store_explicit(&f->current, l, memory_order_release);
 	if (old) {
 		synchronize_rcu(); /* no decoder is inside the old set now */
+		grace_writer_waited(old);
 		live_free(old);
 	}
 	return 0;
@@ -153,13 +157,14 @@ int filters_publish(struct filters *f, struct filter_set *set)
 
 bool filters_on(const struct filters *f)
 {
-	return f && f->current;
+	return f && atomic_load_explicit(&f->current, relaxed);
 }
 
 enum filter_verdict filters_decide(struct filters *f, unsigned decoder, struct format_ctx *ctx,
 				   const struct audit_event *ev)
 {
-	struct filters_live *l = rcu_dereference(f->current);
+	/* acquire: pairs with filters_publish's release. */
+	struct filters_live *l = atomic_load_explicit(&f->current, memory_order_acquire);
 	struct filter_result res;
 	enum filter_verdict v;
 	_Atomic uint64_t *c;
@@ -167,9 +172,10 @@ enum filter_verdict filters_decide(struct filters *f, unsigned decoder, struct f
 	if (!l)
 		return FILTER_WRITE;
 	v = filter_event(l->set, ctx, ev, &res);
-	if (res.rule < 0)
+	c = res.rule < 0 ? NULL : slot(f, decoder, l->entry[res.rule]) + res.outcome;
+	grace_reader_done(l); /* the last read of l in this section */
+	if (!c)
 		return v;
-	c = slot(f, decoder, l->entry[res.rule]) + res.outcome;
 	/* One writer per slot: a plain add, read relaxed by the others. */
 	atomic_store_explicit(c, atomic_load_explicit(c, relaxed) + 1, relaxed);
 	return v;

@@ -5,32 +5,11 @@
  * liburcu only tells when the old snapshot can go.
  */
 #include "settings.h"
+#include "grace.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <urcu.h>
-
-/* ThreadSanitizer cannot see a grace period (liburcu waits with
- * membarrier and futexes it does not instrument): each reader releases
- * the snapshot it read before leaving its section, the writer acquires
- * it after synchronize_rcu(), which is the order the grace period
- * guarantees. Without TSan these are nothing. */
-#if defined(__SANITIZE_THREAD__)
-#define NEEDLE_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define NEEDLE_TSAN 1
-#endif
-#endif
-#ifdef NEEDLE_TSAN
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
-#define grace_reader_done(p) __tsan_release(p)
-#define grace_writer_waited(p) __tsan_acquire(p)
-#else
-#define grace_reader_done(p) ((void)(p))
-#define grace_writer_waited(p) ((void)(p))
-#endif
 
 struct settings_snapshot {
 	uint64_t generation;

@@ -12,6 +12,8 @@
 #include "harness.h"
 #include "record.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <urcu.h>
@@ -176,10 +178,74 @@ TEST(label_is_safe)
 	CHECK_STR(st[0].label, "/a_b_c:1");
 }
 
+/* A decoder thread deciding while the main thread publishes set after
+ * set (TSan's case: the pointer, the labels, the counters, the frees
+ * after the grace period). Every set drops key=x on line 1, so every
+ * decision is a drop, and the counter of line 1 is their number. */
+struct decider {
+	struct filters *f;
+	atomic_bool stop;
+	unsigned decided;
+};
+
+static struct format_ctx thread_ctx;
+
+static void *decide_loop(void *arg)
+{
+	struct decider *dc = arg;
+	struct assemble_config cfg = { .log_input = true };
+	const char *line = "type=SYSCALL msg=audit(1700000000.001:1): arch=c000003e syscall=257 "
+			   "success=no exit=-2 items=0 ppid=1 pid=7 auid=0 uid=0 euid=0 comm=\"t\" "
+			   "exe=\"/bin/t\" key=\"x\"";
+	size_t len = strlen(line);
+	struct audit_record rec;
+
+	rcu_register_thread();
+	while (!atomic_load(&dc->stop) || dc->decided < 1000) {
+		struct assembler *a = assembler_new(&cfg);
+		struct audit_event *ev;
+
+		if (!a || decode_record_line(line, len, NULL, 0, &rec) != RECORD_OK)
+			break;
+		assembler_add(a, rec.type, &rec.stamp, rec.node, rec.node_len, rec.body,
+			      len - (size_t)(rec.body - line), 0);
+		assembler_flush(a);
+		if ((ev = assembler_pop(a))) {
+			rcu_read_lock();
+			if (filters_decide(dc->f, 1, &thread_ctx, ev) == FILTER_DROP)
+				dc->decided++;
+			rcu_read_unlock();
+			assembler_done(a, ev);
+		}
+		assembler_free(a);
+	}
+	rcu_unregister_thread();
+	format_ctx_free(&thread_ctx);
+	return NULL;
+}
+
+TEST(publish_while_deciding)
+{
+	struct decider dc = { .f = setup(2) };
+	pthread_t t;
+
+	CHECK_EQ(filters_publish(dc.f, set_of("/f", "drop key=x\n")), 0);
+	CHECK_EQ(pthread_create(&t, NULL, decide_loop, &dc), 0);
+	for (unsigned i = 0; i < 50; i++)
+		CHECK_EQ(filters_publish(dc.f, set_of("/f", i % 2 ? "drop key=x\n" : "drop key=x\ndrop\n")),
+			 0);
+	atomic_store(&dc.stop, true);
+	pthread_join(t, NULL);
+	CHECK(dc.decided >= 1000);
+	CHECK_EQ(filters_get_stats(dc.f, st), 2);
+	CHECK_EQ(st[0].n[FILTER_DROPPED], dc.decided);
+	CHECK_EQ(st[1].n[FILTER_DROPPED], 0);
+}
+
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
 			    CASES(CASE(counted_per_rule_summed_over_decoders),
 				  CASE(reload_never_goes_back), CASE(table_is_bounded),
-				  CASE(label_is_safe)));
+				  CASE(label_is_safe), CASE(publish_while_deciding)));
 }
