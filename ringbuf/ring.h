@@ -14,7 +14,9 @@
  * of the buffer: a reservation that would cross it first fills the rest of
  * the buffer with a pad record, which the consumer skips. So every record
  * (and every reservation) is one contiguous piece of memory that a caller
- * can recv() into or parse in place.
+ * can recv() into or parse in place. The buffer is mapped and made
+ * resident at creation (huge pages where the kernel gives them), so that
+ * the producer's first pass through it takes no page fault per page.
  *
  * Invariants (checked by ring_valid()):
  *   cons.tail <= prod.tail <= prod.head <= cons.tail + capacity

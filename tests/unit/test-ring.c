@@ -5,8 +5,11 @@
 #include "ring-t.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static struct ring *ring_new(size_t capacity)
 {
@@ -582,10 +585,30 @@ TEST(valid_at_large_free_running_indices)
 	check_valid(r);
 }
 
+/* The buffer is mapped in at creation (ring.c, buffer_map): the listener's
+ * first pass through it must not take a page fault per page. mincore()
+ * says which pages are resident; plain heap memory of this size is not,
+ * until touched. */
+TEST(buffer_is_resident_at_creation)
+{
+	size_t cap = 8u << 20, page = (size_t)sysconf(_SC_PAGESIZE), pages = cap / page, in = 0;
+	struct ring *r = ring_new(cap);
+	unsigned char *vec = malloc(pages);
+
+	if (!vec)
+		FAIL("no memory");
+	harness_defer(free, vec);
+	CHECK(((uintptr_t)r->buf & (page - 1)) == 0);
+	CHECK(mincore(r->buf, cap, vec) == 0);
+	for (size_t i = 0; i < pages; i++)
+		in += vec[i] & 1;
+	CHECK_EQ(in, pages);
+}
+
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
-			    CASES(CASE(create_refuses_bad_capacity), CASE(empty_ring),
+			    CASES(CASE(create_refuses_bad_capacity), CASE(buffer_is_resident_at_creation), CASE(empty_ring),
 				  CASE(record_size_rounds_to_8), CASE(push_peek_release_in_order),
 				  CASE(full_refuses_and_counts), CASE(drop_is_counted_not_silent),
 				  CASE(zero_length_refused), CASE(oversize_refused),
