@@ -16,6 +16,8 @@
 #   count_stream URL STREAM MATCH   nats-count's line, as variables:
 #                             messages stored distinct duplicates key
 #                             key_distinct out_of_order format subject
+#   wait_spooled DIR N TRIES  until that needle's spool holds N events, at
+#                             most TRIES x 0.1 s: $spooled, what it held
 #   nats_tap PLAN             TAP's header and plan; ok TEXT and not_ok
 #                             TEXT [DETAIL...] number the cases ($failed)
 #   run_fails NAME CONF       a needle that must stop at start, CONF added
@@ -103,6 +105,18 @@ load() { # COUNT_PER_THREAD [RATE]: two threads of failing openat() under the te
 calls() { awk '$1=="mix"{n += $3} END{print n + 0}' "$LIVE_TOP/loadgen.out"; }
 add_rule() { auditctl -a always,exit -F arch=b64 -S openat -F exe="$LOADGEN" -F exit=-ENOENT -k "$LIVE_KEY" >/dev/null; }
 del_rule() { auditctl -D -k "$LIVE_KEY" >/dev/null 2>&1; }
+
+wait_spooled() {
+	local dir=$1 want=$2 tries=$3
+	spooled=0
+	for _ in $(seq "$tries"); do
+		stat_json "$dir"
+		spooled=$(stat_get "$dir/stat.json" needle_spool_events)
+		[ "$spooled" -ge "$want" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 nats_tap() {
 	echo "TAP version 13"

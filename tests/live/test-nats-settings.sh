@@ -37,13 +37,7 @@ nats_url = $url"; then
 	add_rule
 	load 100
 	del_rule
-	spooled=0
-	for _ in $(seq 30); do
-		stat_json "$LIVE_TOP/one"
-		spooled=$(stat_get "$LIVE_TOP/one/stat.json" needle_spool_events)
-		[ "$spooled" -ge 200 ] && break
-		sleep 0.1
-	done
+	wait_spooled "$LIVE_TOP/one" 200 30
 	up=$(stat_get "$LIVE_TOP/one/stat.json" "needle_nats_connected{server=\"$url\"}")
 	nats_start s1 -a 127.0.0.1 -p "$port"
 	wait_drained "$LIVE_TOP/one" 20

@@ -130,13 +130,7 @@ nats_url = $url"; then
 	add_rule
 	load 2500
 	del_rule
-	spooled=0
-	for _ in $(seq 50); do
-		stat_json "$LIVE_TOP/three"
-		spooled=$(stat_get "$LIVE_TOP/three/stat.json" needle_spool_events)
-		[ "$spooled" -ge 5000 ] && break
-		sleep 0.1
-	done
+	wait_spooled "$LIVE_TOP/three" 5000 50
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null
 	nats_start s3 -a 127.0.0.1 -p "$port"
