@@ -20,7 +20,7 @@ MESON_OPTS ?= --buildtype=debugoptimized --sysconfdir=/etc
 DEPS_DEB   := debhelper dpkg-dev fakeroot lintian
 # scdoc writes the man pages.
 DEPS_BUILD := gcc make meson ninja-build pkg-config libnl-3-dev liburcu-dev liblz4-dev libaudit-dev \
-              libmicrohttpd-dev libsystemd-dev scdoc libnats-dev
+              libmicrohttpd-dev libsystemd-dev scdoc libnats-dev libpcre2-dev
 # auditd brings auditctl, which the live tests use to add their narrow rules
 # and to read the kernel state (its service is never started by this
 # install); lz4 reads back compressed logs; python3 checks JSON output, and

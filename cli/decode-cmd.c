@@ -15,7 +15,10 @@
  * With --filter, each ended event gets its verdict (decode/filter.h)
  * before it is formatted: written to stdout, diverted to the --divert
  * file, or dropped; --stats then counts them rule by rule, and events in
- * = written + diverted + dropped.
+ * = written + diverted + dropped. The filter file's redact rules rewrite
+ * the command lines of every event written or diverted before it is
+ * formatted (decode/redact.h), as needle run does; --stats counts the
+ * values each replaced.
  */
 #include "decode-cmd.h"
 #include "assemble.h"
@@ -23,6 +26,7 @@
 #include "format.h"
 #include "idcache.h"
 #include "record.h"
+#include "redact.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +53,9 @@ struct decode_run {
 	struct filter_set *filters;    /* NULL: every event is written */
 	unsigned long long (*rule_counts)[FILTER_OUTCOME_COUNT]; /* per rule */
 	unsigned long long dropped, diverted;
+	struct redact_scratch *redact;  /* NULL: no redact rules */
+	unsigned long long *redacted;   /* values per rule */
+	unsigned long long redacted_events;
 	int divert_fd;                 /* -1: none */
 	struct outbuf divert_out;
 	struct audit_field *fields;
@@ -105,6 +112,20 @@ static struct outbuf *filter_one(struct decode_run *d, const struct audit_event 
 	return v == FILTER_DIVERT ? &d->divert_out : &d->out;
 }
 
+/* The event with its command lines redacted (decode/redact.h), the values
+ * counted under their rules; NULL when memory ran out. */
+static const struct audit_event *redact_one(struct decode_run *d, const struct audit_event *ev)
+{
+	const struct audit_event *w = redact_event(d->filters, d->redact, ev);
+	const struct redact_hit *h;
+	unsigned n = redact_last_hits(d->redact, &h);
+
+	for (unsigned i = 0; i < n; i++)
+		d->redacted[h[i].rule] += h[i].values;
+	d->redacted_events += w && w != ev;
+	return w;
+}
+
 /* Formats the ended events. false when memory ran out: the event being
  * formatted is taken back out of the buffer, so only whole lines remain. */
 static bool drain(struct decode_run *d)
@@ -113,18 +134,24 @@ static bool drain(struct decode_run *d)
 
 	while ((ev = assembler_pop(d->asm_))) {
 		struct outbuf *dst = filter_one(d, ev);
+		const struct audit_event *w = ev;
 		size_t start;
 
 		if (!dst) {
 			assembler_done(d->asm_, ev);
 			continue;
 		}
+		if (d->redact && !(w = redact_one(d, ev))) {
+			assembler_done(d->asm_, ev);
+			d->out_of_memory = true;
+			return false;
+		}
 		start = dst->len;
 		switch (d->format) {
-		case OUT_JSON: format_event_json(&d->fmt, ev, dst); break;
-		case OUT_RAW: format_event_raw(ev, dst); break;
-		case OUT_ENRICHED: format_event_enriched(&d->fmt, ev, dst); break;
-		default: format_event_summary(&d->fmt, ev, dst); break;
+		case OUT_JSON: format_event_json(&d->fmt, w, dst); break;
+		case OUT_RAW: format_event_raw(w, dst); break;
+		case OUT_ENRICHED: format_event_enriched(&d->fmt, w, dst); break;
+		default: format_event_summary(&d->fmt, w, dst); break;
 		}
 		assembler_done(d->asm_, ev);
 		if (dst->failed) {
@@ -278,10 +305,13 @@ static int load_filters(struct decode_run *d, const char *path, const char *dive
 		goto free_filters;
 	}
 	d->rule_counts = calloc(filter_set_rules(d->filters) + 1, sizeof(*d->rule_counts));
-	if (!d->rule_counts) {
+	d->redacted = calloc(filter_set_rules(d->filters) + 1, sizeof(*d->redacted));
+	if (filter_set_redacts(d->filters))
+		d->redact = redact_scratch_new();
+	if (!d->rule_counts || !d->redacted || (filter_set_redacts(d->filters) && !d->redact)) {
 		fprintf(stderr, "needle decode: out of memory\n");
 		r = 1;
-		goto free_filters;
+		goto free_counts;
 	}
 	if (divert) {
 		d->divert_fd = open(divert, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -296,15 +326,21 @@ free_counts:
 	free(d->rule_counts);
 	d->rule_counts = NULL;
 free_filters:
+	free(d->redacted);
+	d->redacted = NULL;
+	redact_scratch_free(d->redact);
+	d->redact = NULL;
 	filter_set_free(d->filters);
 	d->filters = NULL;
 	return r;
 }
 
-/* --stats with --filter: the account, then each rule's outcomes. */
+/* --stats with --filter: the account, then each rule's outcomes; redact
+ * rules: the values each replaced, and the events rewritten. */
 static void print_filter_stats(const struct decode_run *d)
 {
 	unsigned n = filter_set_rules(d->filters);
+	unsigned long long values = 0;
 
 	fprintf(stderr,
 		"needle decode: filter: events %llu written %llu diverted %llu dropped %llu\n",
@@ -312,6 +348,8 @@ static void print_filter_stats(const struct decode_run *d)
 	for (unsigned i = 0; i < n; i++) {
 		unsigned long long hits = 0;
 
+		if (filter_rule_action(d->filters, i) == FILTER_ACTION_REDACT)
+			continue;
 		for (int o = 0; o < FILTER_OUTCOME_COUNT; o++)
 			hits += d->rule_counts[i][o];
 		fprintf(stderr, "needle decode: filter: rule %s:%u hits %llu",
@@ -322,6 +360,17 @@ static void print_filter_stats(const struct decode_run *d)
 					d->rule_counts[i][o]);
 		fprintf(stderr, " | %s\n", filter_rule_text(d->filters, i));
 	}
+	if (!filter_set_redacts(d->filters))
+		return;
+	for (unsigned i = 0; i < n; i++)
+		values += d->redacted[i];
+	fprintf(stderr, "needle decode: redact: events %llu values %llu\n", d->redacted_events,
+		values);
+	for (unsigned i = 0; i < n; i++)
+		if (filter_rule_action(d->filters, i) == FILTER_ACTION_REDACT)
+			fprintf(stderr, "needle decode: redact: rule %s:%u values %llu | %s\n",
+				filter_set_origin(d->filters), filter_rule_line(d->filters, i),
+				d->redacted[i], filter_rule_text(d->filters, i));
 }
 
 const char decode_cmd_help[] =
@@ -344,6 +393,8 @@ const char decode_cmd_help[] =
 	"                  written (README.md, Filters); a bad file: every error,\n"
 	"                  exit status 2\n"
 	"  --divert FILE   write the events of divert rules to FILE (in -f's format)\n"
+	"                  (the file's redact rules rewrite command lines in every\n"
+	"                  event written or diverted; --stats counts the values)\n"
 	"  -h, --help      this help\n";
 
 int decode_cmd_main(int argc, char **argv)
@@ -487,6 +538,8 @@ int decode_cmd_main(int argc, char **argv)
 	outbuf_free(&d.divert_out);
 	filter_set_free(d.filters);
 	free(d.rule_counts);
+	free(d.redacted);
+	redact_scratch_free(d.redact);
 	idcache_free(ids);
 	return status;
 }

@@ -92,6 +92,25 @@ struct rule_hits {
 	char actions[160]; /* "drop 10 rate 3" */
 };
 
+/* needle_redacted_values_total, summed over its redact rules: shown once
+ * the filter file has one. */
+static void print_redacted(const struct page *pg)
+{
+	const char *name = metric_table[METRIC_REDACTED_VALUES].name;
+	size_t name_len = strlen(name), rules = 0;
+	double values = 0;
+
+	for (size_t i = 0; i < pg->s.n; i++)
+		if (strncmp(pg->s.s[i].key, name, name_len) == 0 &&
+		    strncmp(pg->s.s[i].key + name_len, "{rule=\"", 7) == 0) {
+			values += pg->s.s[i].value;
+			rules++;
+		}
+	if (rules)
+		printf("%-9s %.0f values in command lines (%zu redact rule%s)\n", "redacted", values,
+		       rules, rules == 1 ? "" : "s");
+}
+
 static void print_filters(const struct page *pg)
 {
 	const char *name = metric_table[METRIC_FILTERED_EVENTS].name;
@@ -144,6 +163,7 @@ static void print_filters(const struct page *pg)
 		       r[shown].actions);
 	}
 	free(r);
+	print_redacted(pg);
 }
 
 static void print_plugins(const struct page *pg)

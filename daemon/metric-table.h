@@ -122,7 +122,8 @@
 	X(NATS_REASON, "reason", metric_nats_loss_reason_names, METRIC_NATS_LOSS_REASON_COUNT, \
 	  NULL, NULL, 0)                                                                   \
 	X(RULE_ACTION, "rule", NULL, 0, "action", metric_filter_action_names,              \
-	  METRIC_FILTER_ACTION_COUNT)
+	  METRIC_FILTER_ACTION_COUNT)                                                      \
+	X(RULE, "rule", NULL, 0, NULL, NULL, 0)
 
 /*
  * The metrics, in the order the page shows them (stage by stage, as
@@ -249,6 +250,10 @@
 	  "the table's bound) and what it did: keep, drop, divert, first (keep-first-per-"     \
 	  "process: a process's first, written), keep-first-per-process (a repeat, dropped), " \
 	  "rate (past rate=, dropped). Counts never go backwards across SIGHUP.")              \
+	X(REDACTED_VALUES, "needle_redacted_values_total", COUNTER, RULE,                      \
+	  "Secrets each redact rule replaced in command lines (EXECVE arguments, PROCTITLE) "  \
+	  "of events written or diverted, by rule (FILE:LINE of filter_file; other: past the " \
+	  "table's bound). Never goes backwards across SIGHUP.")                              \
 	/* sinks, per output */                                                                \
 	X(SINK_EVENTS, "needle_sink_events_total", COUNTER, OUTPUT,                            \
 	  "Events written to the output.")                                                     \

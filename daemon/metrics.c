@@ -281,20 +281,38 @@ static void render_losses(const struct pipeline_stats *p, struct kernel_snapshot
 
 /* Each rule line's outcomes: the one its action gives always (0 until
  * it happens), the others once they happened (rate=, a keep-first's
- * first, a line whose rule changed on SIGHUP). */
+ * first, a line whose rule changed on SIGHUP). Redact rules' lines: the
+ * values they replaced. A family is shown only with a sample: a family
+ * without samples is no counter to a parser. */
 static void render_filters(const struct pipeline_stats *p, struct outbuf *o)
 {
-	header(o, METRIC_FILTERED_EVENTS);
+	bool shown = false;
+
 	for (unsigned i = 0; i < p->filter_entries; i++) {
 		const struct filters_entry_stats *e = &p->filter[i];
 
 		for (unsigned a = 0; a < METRIC_FILTER_ACTION_COUNT; a++) {
 			enum filter_outcome out = (enum filter_outcome)(a + 1);
 
-			if (e->n[out] || e->main == out)
-				sample(o, METRIC_FILTERED_EVENTS, e->label, metric_filter_action_names[a],
-				       (double)e->n[out]);
+			if (!e->n[out] && e->main != out)
+				continue;
+			if (!shown)
+				header(o, METRIC_FILTERED_EVENTS);
+			shown = true;
+			sample(o, METRIC_FILTERED_EVENTS, e->label, metric_filter_action_names[a],
+			       (double)e->n[out]);
 		}
+	}
+	shown = false;
+	for (unsigned i = 0; i < p->filter_entries; i++) {
+		const struct filters_entry_stats *e = &p->filter[i];
+
+		if (!e->redact && !e->redacted)
+			continue;
+		if (!shown)
+			header(o, METRIC_REDACTED_VALUES);
+		shown = true;
+		sample(o, METRIC_REDACTED_VALUES, e->label, NULL, (double)e->redacted);
 	}
 }
 
@@ -507,7 +525,7 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_rings(p, out);
 	render_decoders(p, out);
 	if (p->filter_entries)
-		render_filters(p, out); /* a family without samples is no counter to a parser */
+		render_filters(p, out);
 	render_sinks(p, out);
 	if (p->have_log_dir_free)
 		one(out, METRIC_LOG_DIR_FREE, (double)p->log_dir_free);

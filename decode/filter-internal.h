@@ -8,6 +8,7 @@
  *   filter-match.c   does a match hold for a parsed event
  *   filter-limit.c   the limits: rate= token buckets, first-per-process
  *   filter.c         filter_event: first rule that holds, its verdict
+ *   redact.c         redact rules: patterns compiled, command lines rewritten
  *
  * Everything a rule holds is written once by the parser; only struct
  * filter_limit's atomics change afterwards.
@@ -105,6 +106,7 @@ struct filter_rule {
 	struct filter_match *matches;
 	struct filter_rate *rate;  /* NULL without rate= */
 	struct filter_first *first; /* keep-first-per-process only */
+	struct redact_pattern *redact; /* redact only; freed with the set */
 };
 
 struct filter_set {
@@ -114,6 +116,7 @@ struct filter_set {
 	bool wants_process;
 	bool has_first;            /* a keep-first-per-process rule */
 	unsigned divert_line;
+	unsigned nredact;          /* redact rules */
 	/* Every string and array of the rules, freed with the set. */
 	void **allocs;
 	size_t nallocs, allocs_cap;
@@ -154,6 +157,14 @@ bool filter_match_holds(const struct filter_match *m, struct format_ctx *ctx,
 uint32_t filter_event_pid(struct format_ctx *ctx);
 bool filter_event_starts_program(struct format_ctx *ctx, const struct audit_event *ev);
 bool filter_event_ends_process(struct format_ctx *ctx, const struct audit_event *ev);
+
+/* redact.c: a redact rule's PCRE2 pattern (len bytes, not NUL-ended),
+ * compiled once; NULL with what is wrong in err ("PCRE2's message at
+ * offset N"). */
+struct redact_pattern;
+struct redact_pattern *redact_pattern_compile(const char *text, size_t len, char *err,
+					      size_t size);
+void redact_pattern_free(struct redact_pattern *p);
 
 /* filter-limit.c */
 

@@ -4,13 +4,15 @@
  * or every error of the file at once, each as FILE:LINE and what is wrong
  * (as daemon/conf.c reports a configuration).
  *
- *   line    := ACTION [TERM...] [# comment]
+ *   line    := ACTION [TERM...] [# comment] | redact "PATTERN" [# comment]
  *   ACTION  := drop | keep | divert | keep-first-per-process
  *   TERM    := NAME=VALUES | NAME!=VALUES | rate=N/s|N/m|N/h | burst=N
  *   NAME    := type key syscall success exit auid uid euid exe comm path
  *              addr port ancestor container runtime | RECORDTYPE.FIELD
  *   VALUES  := VALUE[,VALUE...]   (any of them; "..." holds spaces, commas
  *              and #, with \" and \\ inside)
+ *   PATTERN := a PCRE2 pattern, the bytes between the quotes as written
+ *              (PCRE2 reads \" as a quote), compiled here (redact.h)
  *
  * A line that is wrong is left out of the set and the parse goes on to
  * report the lines after it; a file with any error gives no set.
@@ -52,6 +54,7 @@ static const struct {
 	{ "keep", FILTER_ACTION_KEEP },
 	{ "divert", FILTER_ACTION_DIVERT },
 	{ "keep-first-per-process", FILTER_ACTION_KEEP_FIRST },
+	{ "redact", FILTER_ACTION_REDACT },
 };
 
 struct parse {
@@ -350,6 +353,41 @@ static bool parse_match(struct parse *p, char *term, struct filter_match *m)
 	return true;
 }
 
+/* redact "PATTERN": the term is the quoted pattern, nothing else. */
+static bool parse_redact(struct parse *p, char **terms, int n, struct filter_rule *r)
+{
+	const char *t = n == 2 ? terms[1] : "";
+	size_t len = strlen(t), i;
+	char why[300];
+
+	if (n > 2) {
+		fail(p, "redact takes one \"PATTERN\" and nothing else, got '%s'", terms[2]);
+		return false;
+	}
+	for (i = 1; len >= 2 && t[0] == '"' && i < len - 1; i++) {
+		if (t[i] == '\\')
+			i++;
+		else if (t[i] == '"')
+			break;
+	}
+	if (len < 2 || t[0] != '"' || i != len - 1 || t[len - 1] != '"') {
+		fail(p, "redact: expected a PCRE2 pattern in double quotes, redact \"PATTERN\", got '%s'",
+		     n == 2 ? t : "nothing");
+		return false;
+	}
+	if (len == 2) {
+		fail(p, "redact: the pattern is empty");
+		return false;
+	}
+	r->redact = redact_pattern_compile(t + 1, len - 2, why, sizeof(why));
+	if (!r->redact) {
+		fail(p, "redact %s: bad pattern: %s", t, why);
+		return false;
+	}
+	p->fs->nredact++;
+	return true;
+}
+
 /* One rule line (comment already allowed for); false after an error. */
 static bool parse_rule(struct parse *p, char *line, struct filter_rule *r)
 {
@@ -365,11 +403,13 @@ static bool parse_rule(struct parse *p, char *line, struct filter_rule *r)
 		if (strcmp(terms[0], actions[a].name) == 0)
 			break;
 	if (a == sizeof(actions) / sizeof(actions[0])) {
-		fail(p, "unknown action '%s' (drop, keep, divert or keep-first-per-process)",
+		fail(p, "unknown action '%s' (drop, keep, divert, keep-first-per-process or redact)",
 		     terms[0]);
 		return false;
 	}
 	r->action = actions[a].action;
+	if (r->action == FILTER_ACTION_REDACT)
+		return parse_redact(p, terms, n, r);
 	r->matches = set_alloc(p, (size_t)n * sizeof(*r->matches));
 	if (!r->matches)
 		return false;
@@ -499,14 +539,18 @@ struct filter_set *filter_parse(const char *origin, const char *text, size_t len
 		r.line = p.line;
 		if (!parse_rule(&p, line, &r))
 			continue;
-		if (!(r.text = rule_text(&p, copy)))
+		if (!(r.text = rule_text(&p, copy))) {
+			redact_pattern_free(r.redact);
 			break;
+		}
 		if (fs->nrules == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			struct filter_rule *nr = set_alloc(&p, ncap * sizeof(*nr));
 
-			if (!nr)
+			if (!nr) {
+				redact_pattern_free(r.redact);
 				break;
+			}
 			if (cap)
 				memcpy(nr, fs->rules, cap * sizeof(*nr));
 			fs->rules = nr; /* the old array stays in allocs until the set is freed */
@@ -541,6 +585,8 @@ void filter_set_free(struct filter_set *fs)
 {
 	if (!fs)
 		return;
+	for (unsigned i = 0; i < fs->nrules; i++)
+		redact_pattern_free(fs->rules[i].redact);
 	for (size_t i = 0; i < fs->nallocs; i++)
 		free(fs->allocs[i]);
 	free(fs->allocs);

@@ -142,7 +142,7 @@ enum filter_verdict filter_event(struct filter_set *fs, struct format_ctx *ctx,
 
 	ret->rule = -1;
 	ret->outcome = FILTER_NO_RULE;
-	if (!fs || !fs->nrules || !format_parse_event(ctx, ev))
+	if (!fs || fs->nrules == fs->nredact || !format_parse_event(ctx, ev))
 		return FILTER_WRITE;
 	format_index_subject(ctx, format_subject_record(ctx, ev));
 	ctx->proc_valid = false;
@@ -155,7 +155,7 @@ enum filter_verdict filter_event(struct filter_set *fs, struct format_ctx *ctx,
 		ends = pid && filter_event_ends_process(ctx, ev);
 	}
 	for (unsigned i = 0; i < fs->nrules; i++) {
-		if (!rule_holds(&fs->rules[i], ctx, ev))
+		if (fs->rules[i].action == FILTER_ACTION_REDACT || !rule_holds(&fs->rules[i], ctx, ev))
 			continue;
 		ret->rule = (int)i;
 		ret->outcome = decide(&fs->rules[i], ctx, ev, pid);

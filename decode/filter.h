@@ -14,8 +14,11 @@
  *   keep-first-per-process exe=/usr/sbin/cron
  *   divert syscall=connect addr=10.0.0.0/8 port=53
  *   drop key=x rate=100/s         (key x: at most 100 a second written)
+ *   redact "--password=(\S+)"    (not a verdict: see redact.h)
  *
- * Invariants: rules are tried in file order and the first whose matches
+ * Invariants: redact rules take no part in the verdict (they apply to every
+ * event written or diverted, redact.h); the other rules are tried in file
+ * order and the first whose matches
  * all hold (a rule without matches holds for every event) decides; an
  * event no rule holds for is written. Every event gets one verdict and at
  * most one rule; the caller counts it under that rule (filter_result), so
@@ -49,6 +52,7 @@ enum filter_action {
 	FILTER_ACTION_KEEP,
 	FILTER_ACTION_DIVERT,
 	FILTER_ACTION_KEEP_FIRST, /* keep-first-per-process */
+	FILTER_ACTION_REDACT,     /* redact "PATTERN": decides nothing (redact.h) */
 };
 
 /* What happens to the event. */

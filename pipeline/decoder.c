@@ -326,17 +326,27 @@ static bool process_context(void *arg, const struct format_facts *f, struct form
 
 /* The filters' verdict, and what it takes: a dropped event is counted, a
  * diverted one written to the divert file. True when the event goes on
- * to the outputs. Inside the caller's read-side section. */
-static bool filter_pass(struct decoder *d, const struct audit_event *ev)
+ * to the outputs. An event written or diverted is redacted first (*evp:
+ * the redacted event, which every output formats); one that cannot be,
+ * out of memory, is not written but counted as filtered. Inside the
+ * caller's read-side section. */
+static bool filter_pass(struct decoder *d, const struct audit_event **evp)
 {
+	const struct audit_event *ev = *evp, *w;
 	enum filter_verdict v;
 
 	d->proc_memo = PROC_MEMO_RECORD;
 	v = filters_decide(d->p->filters, d->id, &d->fmt, ev);
+	if (v != FILTER_DROP) {
+		if ((w = filters_redact(d->p->filters, d->id, ev)))
+			*evp = w;
+		else
+			v = FILTER_DROP; /* a secret is never written */
+	}
 	if (v == FILTER_WRITE || (v == FILTER_DIVERT && !d->divert.sink))
 		return true; /* (a set with divert rules needs the file: never published without) */
 	if (v == FILTER_DIVERT) {
-		format_event_json(&d->fmt, ev, &d->divert.buf);
+		format_event_json(&d->fmt, *evp, &d->divert.buf);
 		d->divert.events++;
 		stat_add(&d->st->diverted, 1);
 	}
@@ -347,7 +357,7 @@ static bool filter_pass(struct decoder *d, const struct audit_event *ev)
 }
 
 /* One ended event: the filters' verdict, then every output. */
-static void write_event(struct decoder *d, struct audit_event *ev)
+static void write_event(struct decoder *d, const struct audit_event *ev)
 {
 	struct out *j = d->json.sink ? &d->json : d->out.sink ? &d->out : NULL;
 	size_t json_start = j ? j->buf.len : 0, raw_start = d->raw.buf.len;
@@ -355,7 +365,7 @@ static void write_event(struct decoder *d, struct audit_event *ev)
 
 	/* The filter set, and the process entries the JSON points into. */
 	rcu_read_lock();
-	if ((pass = filter_pass(d, ev)) && j) {
+	if ((pass = filter_pass(d, &ev)) && j) {
 		format_event_json(&d->fmt, ev, &j->buf);
 		j->events++;
 		/* stdout gets the same line; uncompressed. */

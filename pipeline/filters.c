@@ -27,6 +27,7 @@ struct filters_live {
 struct filters_entry {
 	char label[FILTERS_LABEL_MAX];
 	_Atomic int main; /* enum filter_outcome: the newest set's action there */
+	_Atomic bool redact; /* the newest set's rule there is a redact rule */
 };
 
 struct filters {
@@ -36,6 +37,9 @@ struct filters {
 	struct filters_entry entries[FILTERS_ENTRIES];
 	/* [decoder][entry][outcome], one writer per decoder. */
 	_Atomic uint64_t *counts;
+	/* [decoder][entry]: values redacted; one writer per decoder. */
+	_Atomic uint64_t *redacted;
+	struct redact_scratch **scratch; /* [decoder], each its decoder's */
 };
 
 static _Atomic uint64_t *slot(const struct filters *f, unsigned decoder, unsigned entry)
@@ -52,11 +56,17 @@ struct filters *filters_new(unsigned decoders)
 	f->decoders = decoders;
 	f->counts = calloc((size_t)decoders * FILTERS_ENTRIES * FILTER_OUTCOME_COUNT,
 			   sizeof(*f->counts));
-	if (!f->counts) {
-		free(f);
-		return NULL;
-	}
+	f->redacted = calloc((size_t)decoders * FILTERS_ENTRIES, sizeof(*f->redacted));
+	f->scratch = calloc(decoders ? decoders : 1, sizeof(*f->scratch));
+	if (!f->counts || !f->redacted || !f->scratch)
+		goto fail;
+	for (unsigned d = 0; d < decoders; d++)
+		if (!(f->scratch[d] = redact_scratch_new()))
+			goto fail;
 	return f;
+fail:
+	filters_free(f);
+	return NULL;
 }
 
 static void live_free(struct filters_live *l)
@@ -72,6 +82,10 @@ void filters_free(struct filters *f)
 	if (!f)
 		return;
 	live_free(atomic_load_explicit(&f->current, relaxed));
+	for (unsigned d = 0; f->scratch && d < f->decoders; d++)
+		redact_scratch_free(f->scratch[d]);
+	free(f->scratch);
+	free(f->redacted);
 	free(f->counts);
 	free(f);
 }
@@ -83,19 +97,22 @@ static enum filter_outcome main_outcome(enum filter_action a)
 	case FILTER_ACTION_DROP: return FILTER_DROPPED;
 	case FILTER_ACTION_KEEP: return FILTER_KEPT;
 	case FILTER_ACTION_DIVERT: return FILTER_DIVERTED;
+	case FILTER_ACTION_REDACT: return FILTER_NO_RULE; /* decides no event */
 	default: return FILTER_REPEAT_DROPPED;
 	}
 }
 
 /* The entry of label, appended when new; the last one ("other") once the
  * table is full. Main thread only: the only writer of labels. */
-static unsigned entry_for(struct filters *f, const char *label, enum filter_outcome main)
+static unsigned entry_for(struct filters *f, const char *label, enum filter_outcome main,
+			  bool redact)
 {
 	unsigned n = atomic_load_explicit(&f->nentries, relaxed);
 
 	for (unsigned i = 0; i < n; i++)
 		if (strcmp(f->entries[i].label, label) == 0) {
 			atomic_store_explicit(&f->entries[i].main, (int)main, relaxed);
+			atomic_store_explicit(&f->entries[i].redact, redact, relaxed);
 			return i;
 		}
 	if (n == FILTERS_ENTRIES - 1) {
@@ -111,6 +128,7 @@ static unsigned entry_for(struct filters *f, const char *label, enum filter_outc
 		return FILTERS_ENTRIES - 1;
 	snprintf(f->entries[n].label, sizeof(f->entries[n].label), "%s", label);
 	atomic_store_explicit(&f->entries[n].main, (int)main, relaxed);
+	atomic_store_explicit(&f->entries[n].redact, redact, relaxed);
 	atomic_store_explicit(&f->nentries, n + 1, memory_order_release);
 	return n;
 }
@@ -141,7 +159,9 @@ int filters_publish(struct filters *f, struct filter_set *set)
 		l->set = set;
 		for (unsigned i = 0; i < n; i++) {
 			rule_label(set, i, label, sizeof(label));
-			l->entry[i] = entry_for(f, label, main_outcome(filter_rule_action(set, i)));
+			enum filter_action a = filter_rule_action(set, i);
+
+			l->entry[i] = entry_for(f, label, main_outcome(a), a == FILTER_ACTION_REDACT);
 		}
 	}
 	old = atomic_load_explicit(&f->current, relaxed); /* the only writer */
@@ -181,6 +201,34 @@ enum filter_verdict filters_decide(struct filters *f, unsigned decoder, struct f
 	return v;
 }
 
+const struct audit_event *filters_redact(struct filters *f, unsigned decoder,
+					 const struct audit_event *ev)
+{
+	/* acquire: pairs with filters_publish's release. */
+	struct filters_live *l = atomic_load_explicit(&f->current, memory_order_acquire);
+	const struct audit_event *w;
+	const struct redact_hit *h;
+	unsigned n;
+
+	if (!l)
+		return ev;
+	if (!filter_set_redacts(l->set)) {
+		grace_reader_done(l);
+		return ev;
+	}
+	w = redact_event(l->set, f->scratch[decoder], ev);
+	n = redact_last_hits(f->scratch[decoder], &h);
+	for (unsigned i = 0; i < n; i++) {
+		_Atomic uint64_t *c = f->redacted + (size_t)decoder * FILTERS_ENTRIES +
+				      l->entry[h[i].rule];
+
+		/* One writer per slot: a plain add, read relaxed by the others. */
+		atomic_store_explicit(c, atomic_load_explicit(c, relaxed) + h[i].values, relaxed);
+	}
+	grace_reader_done(l); /* the last read of l in this section */
+	return w;
+}
+
 unsigned filters_get_stats(const struct filters *f, struct filters_entry_stats *ret)
 {
 	/* acquire: pairs with entry_for's release; the labels are written. */
@@ -189,9 +237,14 @@ unsigned filters_get_stats(const struct filters *f, struct filters_entry_stats *
 	for (unsigned i = 0; i < n; i++) {
 		memcpy(ret[i].label, f->entries[i].label, sizeof(ret[i].label));
 		ret[i].main = (enum filter_outcome)atomic_load_explicit(&f->entries[i].main, relaxed);
+		ret[i].redact = atomic_load_explicit(&f->entries[i].redact, relaxed);
 		memset(ret[i].n, 0, sizeof(ret[i].n));
+		ret[i].redacted = 0;
 		for (unsigned d = 0; d < f->decoders; d++) {
 			_Atomic uint64_t *c = slot(f, d, i);
+
+			ret[i].redacted += atomic_load_explicit(
+				&f->redacted[(size_t)d * FILTERS_ENTRIES + i], relaxed);
 
 			for (unsigned o = 0; o < FILTER_OUTCOME_COUNT; o++)
 				ret[i].n[o] += atomic_load_explicit(&c[o], relaxed);

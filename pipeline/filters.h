@@ -17,6 +17,9 @@
  * full, the rules of new lines share the last entry, labelled "other".
  * Each decoder counts in its own slots (one writer each), summed when read.
  *
+ * Redact rules (decode/redact.h) have entries too: filters_redact counts
+ * the values each replaced there, apart from the verdicts.
+ *
  * Concurrency: one writer (the pipeline's main thread: filters_publish,
  * filters_free); decoders are registered liburcu readers and call
  * filters_decide inside their read-side section; filters_get_stats reads
@@ -26,6 +29,7 @@
 #define NEEDLE_FILTERS_H
 
 #include "filter.h"
+#include "redact.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,11 +63,21 @@ bool filters_on(const struct filters *f);
 enum filter_verdict filters_decide(struct filters *f, unsigned decoder, struct format_ctx *ctx,
 				   const struct audit_event *ev);
 
+/* Decoder thread `decoder`, inside rcu_read_lock(), for an event that
+ * is written or diverted: ev with its command lines redacted under the
+ * current set's redact rules (ev itself when nothing was), the values
+ * counted under each rule's entry; valid until the decoder's next call.
+ * NULL when memory ran out: ev must not be written. */
+const struct audit_event *filters_redact(struct filters *f, unsigned decoder,
+					 const struct audit_event *ev);
+
 /* One entry of the account, summed over the decoders. */
 struct filters_entry_stats {
 	char label[FILTERS_LABEL_MAX];      /* "FILE:LINE", or "other" */
 	enum filter_outcome main;           /* the outcome its action gives (drop, keep...) */
 	uint64_t n[FILTER_OUTCOME_COUNT];   /* events by outcome ([FILTER_NO_RULE] unused) */
+	bool redact;                        /* a redact rule's line (the newest set's) */
+	uint64_t redacted;                  /* values its redact rules replaced */
 };
 
 /* The entries so far (at most FILTERS_ENTRIES) into ret; returns how many. */
