@@ -59,12 +59,12 @@ struct filters *filters_new(unsigned decoders)
 	f->redacted = calloc((size_t)decoders * FILTERS_ENTRIES, sizeof(*f->redacted));
 	f->scratch = calloc(decoders ? decoders : 1, sizeof(*f->scratch));
 	if (!f->counts || !f->redacted || !f->scratch)
-		goto fail;
+		goto free_all;
 	for (unsigned d = 0; d < decoders; d++)
 		if (!(f->scratch[d] = redact_scratch_new()))
-			goto fail;
+			goto free_all;
 	return f;
-fail:
+free_all:
 	filters_free(f);
 	return NULL;
 }

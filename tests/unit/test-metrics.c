@@ -160,7 +160,7 @@ static struct fake *fake_new(void)
 	p->log_dir_free = v++;
 	/* Two filter rule lines: a drop, and a keep with rate= that dropped
 	 * some past its rate. */
-	p->filter_entries = 2;
+	p->filter_entries = 3;
 	snprintf(p->filter[0].label, sizeof(p->filter[0].label), "/etc/needle/needle.filter:3");
 	p->filter[0].main = FILTER_DROPPED;
 	p->filter[0].n[FILTER_DROPPED] = v++;
@@ -168,6 +168,11 @@ static struct fake *fake_new(void)
 	p->filter[1].main = FILTER_KEPT;
 	p->filter[1].n[FILTER_KEPT] = v++;
 	p->filter[1].n[FILTER_RATE_DROPPED] = v++;
+	/* and a redact rule line, with the values it replaced */
+	snprintf(p->filter[2].label, sizeof(p->filter[2].label), "/etc/needle/needle.filter:7");
+	p->filter[2].main = FILTER_NO_RULE;
+	p->filter[2].redact = true;
+	p->filter[2].redacted = v++;
 	/* Two plugins, one writing, one down after two restarts. */
 	p->plugins = 2;
 	for (unsigned i = 0; i < p->plugins; i++) {
@@ -584,6 +589,8 @@ TEST(values_under_their_names)
 		    p->filter[1].n[FILTER_KEPT]);
 	CHECK_VALUE(METRIC_FILTERED_EVENTS, "/etc/needle/needle.filter:5", "rate",
 		    p->filter[1].n[FILTER_RATE_DROPPED]);
+	CHECK_VALUE(METRIC_REDACTED_VALUES, "/etc/needle/needle.filter:7", NULL,
+		    p->filter[2].redacted);
 	/* The action label of each outcome is the name decode/ gives it. */
 	for (unsigned a = 0; a < METRIC_FILTER_ACTION_COUNT; a++)
 		CHECK_STR(metric_filter_action_names[a], filter_outcome_name((enum filter_outcome)(a + 1)));
