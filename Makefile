@@ -134,7 +134,8 @@ bench: deps-bench build
 
 # The build set up for PREFIX and SYSCONFDIR (reconfigured, and so rebuilt,
 # only when it was set up for others), then meson's install, which honours
-# DESTDIR; an existing needle.conf is never overwritten (install/install-conf.sh).
+# DESTDIR; an existing needle.conf or needle.filter is never overwritten
+# (install/install-conf.sh).
 define configure_for_install
 	@was=$$(meson introspect $(BUILD) --buildoptions | python3 -c 'import json, sys; \
 		o = {x["name"]: x["value"] for x in json.load(sys.stdin)}; print(o["prefix"], o["sysconfdir"])') && \
@@ -153,6 +154,9 @@ install: build
 	@if ! cmp -s "$(DESTDIR)$(CONFDIR)/needle.conf" $(BUILD)/install/needle.conf; then \
 		echo "needle: $(DESTDIR)$(CONFDIR)/needle.conf exists; left as it is" \
 		     "('needle config --defaults' prints the one this needle installs)"; fi
+	@if ! cmp -s "$(DESTDIR)$(CONFDIR)/needle.filter" $(BUILD)/install/needle.filter; then \
+		echo "needle: $(DESTDIR)$(CONFDIR)/needle.filter exists; left as it is" \
+		     "(install/needle.filter is the one this needle installs)"; fi
 
 uninstall: $(BUILD)/build.ninja
 	$(configure_for_install)

@@ -143,7 +143,7 @@ int conf_doc_write_defaults(FILE *f)
 				k->multicast[0] ? k->multicast : "empty", k->multicast_what);
 		if (k->installed)
 			fprintf(f, "# Set as installed (a file that leaves it out: %s).\n%s = %s\n",
-				value, k->name, k->installed);
+				value[0] ? value : "empty", k->name, k->installed);
 		else
 			fprintf(f, "#%s = %s\n", k->name, value);
 	}

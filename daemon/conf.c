@@ -4,6 +4,7 @@
  * the rows of conf.h's CONF_KEYS; file:line on every error.
  */
 #include "conf.h"
+#include "config.h" /* NEEDLE_CONFDIR: the installed filter_file */
 #include "metrics.h"
 #include "pipeline.h" /* the thread limits, in the table */
 #include "textline.h"

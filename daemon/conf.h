@@ -261,6 +261,7 @@ conf_check_fn conf_check_space, conf_check_group;
 	X(FILTER_FILE, "filter_file", "",                                                  \
 	  "filter rules applied before formatting (README: Filters); empty: none",          \
 	  .type = CONF_TEXT, CONF_FIELD(filter_file), .off = true,                         \
+	  .installed = NEEDLE_CONFDIR "/needle.filter",                                    \
 	  .check = check_absolute_path, .reload = CONF_LIVE)                               \
 	CONF_NATS_KEYS(X)
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make uninstall: removes from $DESTDIR what make install put there, from
 # meson's own list of what the build installs (meson introspect
-# --installed), and the configuration only while it is the file installed:
+# --installed), and the configuration and the filter file only while each
+# is the file installed:
 # one an administrator changed is kept, and said so. The directories
 # needle made (SYSCONFDIR/needle, LIBEXECDIR/needle, DATADIR/doc/needle
 # and its examples) go when empty.
@@ -29,14 +30,16 @@ echo "$paths" | while read -r kind path; do
 		fi
 		;;
 	conf)
-		conf=$dest$path/needle.conf
-		if [ -e "$conf" ]; then
-			if cmp -s "$conf" "$build/install/needle.conf"; then
-				rm -f "$conf" && echo "Removing $conf"
-			else
-				echo "needle: $conf differs from the file installed; kept"
+		for name in needle.conf needle.filter; do
+			conf=$dest$path/$name
+			if [ -e "$conf" ]; then
+				if cmp -s "$conf" "$build/install/$name"; then
+					rm -f "$conf" && echo "Removing $conf"
+				else
+					echo "needle: $conf differs from the file installed; kept"
+				fi
 			fi
-		fi
+		done
 		rmdir "$dest$path" 2>/dev/null || true
 		;;
 	libexec | dir)

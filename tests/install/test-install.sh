@@ -5,9 +5,11 @@
 # make does not set it up again under the other tests), then checks:
 # exactly the files the issue lists, each where the other files expect it
 # (the unit's ExecStart, the configuration); the installed configuration is
-# needle config --defaults and needle accepts it; a configuration already
-# there is left alone; make uninstall removes every file, and keeps a
-# configuration the administrator changed.
+# needle config --defaults and needle accepts it, its filter_file the filter
+# file installed beside it (install/needle.filter, which needle decode
+# --filter takes); a configuration already there is left alone; make
+# uninstall removes every file, and keeps a configuration the administrator
+# changed.
 set -u
 src=$1 build=$(cd "$2" && pwd)
 top=$(mktemp -d)
@@ -29,12 +31,12 @@ expected=$(printf '%s\n' "$prefix/sbin/needle" "$prefix/sbin/needle-bench" \
 	"$prefix/share/man/man8/needle.8" "$prefix/share/man/man8/needle-bench.8" \
 	"$prefix/share/man/man5/needle.conf.5" "$prefix/lib/systemd/system/needle.service" \
 	"$prefix/share/doc/needle/examples/needle.service.d/laurel.conf" \
-	"$confdir/needle.conf" | sort)
+	"$confdir/needle.conf" "$confdir/needle.filter" | sort)
 
 mk() { make -s -C "$src" BUILD="$build" PREFIX="$prefix" SYSCONFDIR="$sysconfdir" DESTDIR="$1" "$2"; }
 files_in() { (cd "$1" && find . \( -type f -o -type l \) | sed 's/^\.//' | sort); }
 
-echo "1..9"
+echo "1..10"
 d=$top/root
 mk "$d" install > "$top/install.out" 2>&1
 status=$?
@@ -56,13 +58,23 @@ check "the installed needle runs (--version)" sh -c '"$1" --version > /dev/null'
 check "the installed configuration is needle config --defaults" \
 	cmp -s "$d$confdir/needle.conf" <("$build/cli/needle" config --defaults)
 out=$("$d$prefix/sbin/needle" config -c "$d$confdir/needle.conf" 2>&1); accepted=$?
-# The built-in values, but the keys set as installed: rules = augenrules.
+# The built-in values, but the keys set as installed: rules = augenrules,
+# filter_file = the installed filter file.
 set_lines=$(grep -E '^[a-z_]+ = ' "$d$confdir/needle.conf")
-if [ "$accepted" = 0 ] && [ "$set_lines" = "rules = augenrules" ] &&
+want_set=$(printf 'rules = augenrules\nfilter_file = %s\n' "$confdir/needle.filter")
+if [ "$accepted" = 0 ] && [ "$set_lines" = "$want_set" ] &&
 	[ "$out" = "$("$d$prefix/sbin/needle" config -c <(printf '%s\n' "$set_lines"))" ]; then
-	ok "needle accepts the installed configuration: the built-in values, and rules = augenrules"
+	ok "needle accepts the installed configuration: the built-in values, rules = augenrules, filter_file = $confdir/needle.filter"
 else
-	not_ok "needle accepts the installed configuration" "$out"
+	not_ok "needle accepts the installed configuration" "set: $set_lines" "$out"
+fi
+# The installed filter file is install/needle.filter, and it parses (needle
+# decode --filter reads it as needle run does; an empty log: no event).
+if cmp -s "$d$confdir/needle.filter" "$src/install/needle.filter" &&
+	dout=$("$d$prefix/sbin/needle" decode --filter "$d$confdir/needle.filter" </dev/null 2>&1); then
+	ok "the installed filter file is install/needle.filter, and needle takes it"
+else
+	not_ok "the installed filter file is install/needle.filter, and needle takes it" "$dout"
 fi
 unit=$d$prefix/lib/systemd/system/needle.service
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
@@ -100,6 +112,7 @@ fi
 # A changed configuration is kept by make uninstall.
 mk "$d2" uninstall > "$top/uninstall2.out" 2>&1
 left=$(files_in "$d2")
+# (the filter file there was left unchanged: removed)
 if [ "$left" = "$confdir/needle.conf" ] && grep -q "differs from the file installed; kept" "$top/uninstall2.out"; then
 	ok "make uninstall keeps a needle.conf the administrator changed, and says so"
 else

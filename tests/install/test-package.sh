@@ -108,17 +108,17 @@ fi
 info=$(dpkg-deb -I "$deb")
 version=$("$build/cli/needle" --version | awk '{print $2}')
 conffiles=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles 2>/dev/null)
-if [ "$conffiles" = "/etc/needle/needle.conf" ] &&
+if [ "$(printf '%s\n' "$conffiles" | sort)" = "$(printf '/etc/needle/needle.conf\n/etc/needle/needle.filter')" ] &&
 	[ "$(dpkg-deb -f "$deb" Version)" = "$version" ] &&
 	dpkg-deb -f "$deb" Depends | grep -q 'libaudit1' &&
 	printf '%s\n' "$info" | grep -q ' postinst ' && printf '%s\n' "$info" | grep -q ' postrm '; then
-	ok "dpkg-deb -I: conffile /etc/needle/needle.conf, version $version, Depends from the libraries, postinst and postrm"
+	ok "dpkg-deb -I: conffiles /etc/needle/needle.conf and needle.filter, version $version, Depends from the libraries, postinst and postrm"
 else
 	not_ok "dpkg-deb -I: conffile, version, Depends" "conffiles: $conffiles" "$info"
 fi
 
 files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {print $6}' | sed 's|^\./|/|' | sort)
-want=$(printf '%s\n' /etc/needle/needle.conf /lib/systemd/system/needle.service \
+want=$(printf '%s\n' /etc/needle/needle.conf /etc/needle/needle.filter /lib/systemd/system/needle.service \
 	/usr/libexec/needle/needle-loadgen /usr/sbin/needle /usr/sbin/needle-bench \
 	/usr/share/doc/needle/changelog.gz /usr/share/doc/needle/copyright \
 	/usr/share/doc/needle/examples/needle.service.d/laurel.conf \

@@ -227,14 +227,17 @@ opened = [re.sub(r"^#(\w+ = )", r"\1", l) for l in commented]
 as_is, uncommented = config(commented), config(opened)
 set_keys = [l for l in opened if re.match(r"^\w+ = ", l)]
 # The keys set as installed (not commented out: rules = augenrules, so that
-# the service loads /etc/audit/rules.d as auditd's does); the rest is the
-# built-in values.
+# the service loads /etc/audit/rules.d as auditd's does; filter_file = the
+# filter file installed beside it, SYSCONFDIR/needle/needle.filter, so that
+# secrets are redacted from command lines); the rest is the built-in values.
 installed = [l for l in commented if re.match(r"^\w+ = ", l)]
 expected = config(installed)
 case(f"needle config --defaults: accepted as it is and with its {len(set_keys)} keys uncommented, "
      f"both as a file of its set keys alone ({', '.join(installed)})",
      defaults.returncode == 0 and as_is.returncode == 0 and uncommented.returncode == 0
-     and expected.returncode == 0 and installed == ["rules = augenrules"]
+     and expected.returncode == 0 and len(installed) == 2
+     and installed[0] == "rules = augenrules"
+     and re.fullmatch(r"filter_file = /\S*/needle/needle\.filter", installed[1])
      and as_is.stdout == expected.stdout and uncommented.stdout == expected.stdout
      and len(set_keys) == len(builtin_values),
      [as_is.stderr, uncommented.stderr, expected.stderr])
