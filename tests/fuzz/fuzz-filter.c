@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target: the filter file's parser, and the matcher on events. The
+/* Fuzz target: the filter file's parser, the matcher and the redact rules
+ * on events (decode/redact.h: the redacted event keeps its records, of
+ * the same types, and formats as RAW and JSON like any). The
  * input is a filter file, then a blank line, then auditd log lines: the
  * file is parsed (every error path), and when it compiles, each event the
  * lines make gets its verdict. Without a blank line the whole input is
@@ -10,6 +12,9 @@
 #include "filter.h"
 #include "format.h"
 #include "record.h"
+#include "redact.h"
+
+#include <stdlib.h>
 
 #include <stdint.h>
 #include <string.h>
@@ -36,6 +41,27 @@ static bool fake_process(void *arg, const struct format_facts *f, struct format_
 	return true;
 }
 
+/* The verdict, then the redaction and both formats of what it gives. */
+static void decide(struct filter_set *fs, struct format_ctx *ctx, struct redact_scratch *rs,
+		   const struct audit_event *ev)
+{
+	struct filter_result r;
+	const struct audit_event *w;
+	struct outbuf out = { 0 };
+
+	filter_event(fs, ctx, ev, &r);
+	if (!rs || !(w = redact_event(fs, rs, ev)) || w == ev)
+		return;
+	if (w->nrecords != ev->nrecords)
+		abort();
+	for (unsigned i = 0; i < w->nrecords; i++)
+		if (w->records[i].type != ev->records[i].type)
+			abort();
+	format_event_raw(w, &out);
+	format_event_json(ctx, w, &out);
+	outbuf_free(&out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char err[FILTER_ERRORS_MAX];
@@ -47,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct filter_set *fs;
 	struct assembler *a;
 	struct audit_event *ev;
+	struct redact_scratch *rs;
 
 	for (const char *p = text; p + 1 < end; p++)
 		if (p[0] == '\n' && p[1] == '\n') {
@@ -61,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!fs)
 		return 0;
 	a = assembler_new(&cfg);
+	rs = redact_scratch_new();
 	while (a && log < end) {
 		const char *nl = memchr(log, '\n', (size_t)(end - log));
 		size_t len = nl ? (size_t)(nl - log) : (size_t)(end - log);
@@ -72,21 +100,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      rec.stamp.sec * 1000 + rec.stamp.msec);
 		log += len + 1;
 		while ((ev = assembler_pop(a))) {
-			struct filter_result r;
-
-			filter_event(fs, &ctx, ev, &r);
+			decide(fs, &ctx, rs, ev);
 			assembler_done(a, ev);
 		}
 	}
 	if (a) {
 		assembler_flush(a);
 		while ((ev = assembler_pop(a))) {
-			struct filter_result r;
-
-			filter_event(fs, &ctx, ev, &r);
+			decide(fs, &ctx, rs, ev);
 			assembler_done(a, ev);
 		}
 	}
+	redact_scratch_free(rs);
 	assembler_free(a);
 	format_ctx_free(&ctx);
 	filter_set_free(fs);
