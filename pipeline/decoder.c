@@ -26,7 +26,9 @@
  * is formatted: a dropped event is only counted; a diverted one is
  * formatted as JSON into the divert file (needle.filtered.json) and
  * nowhere else, plugins and NATS included; the rest go on as without
- * filters. The process context a rule asked for is remembered for the
+ * filters. An event written or diverted is first redacted (the filter
+ * file's redact rules, decode/redact.h): every output formats the copy
+ * with the secrets replaced. The process context a rule asked for is remembered for the
  * event's JSON (one lookup per event), inside one read-side section, so
  * the entries it points into stay.
  *
