@@ -177,8 +177,8 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret)
 		nats_out_get_stats(p->nats, &ret->nats);
 		pipeline_nats_as_sink(&ret->nats, &ret->output[PIPELINE_OUTPUT_NATS]);
 	}
-	if ((ret->have_divert = p->divert_sink != NULL))
-		sink_get_stats(p->divert_sink, &ret->divert);
+	if ((ret->output_on[PIPELINE_OUTPUT_DIVERT] = p->divert_sink != NULL))
+		sink_get_stats(p->divert_sink, &ret->output[PIPELINE_OUTPUT_DIVERT]);
 	ret->filter_entries = filters_get_stats(p->filters, ret->filter);
 	if ((ret->have_procs = p->procs != NULL))
 		proctable_get_stats(p->procs, &ret->procs);
