@@ -65,8 +65,7 @@ static int cmp_arg_part(const void *x, const void *y)
 	return (a->f > b->f) - (a->f < b->f);
 }
 
-/* Parses aN, aN[k] or aN_len; false for any other name. */
-static bool arg_name(const struct audit_field *f, long long *ret_arg, long long *ret_piece)
+bool format_exec_arg_name(const struct audit_field *f, long long *ret_arg, long long *ret_piece)
 {
 	size_t n = f->name_len, i = 1;
 	const char *s = f->name;
@@ -117,7 +116,7 @@ void format_put_execve_argv(struct format_ctx *ctx, struct audit_record *const *
 			if (name_is(f, "argc")) {
 				if (argc < 0) /* the first, as in the object */
 					interp_number(f->value, f->value_len, false, &argc);
-			} else if (arg_name(f, &p.arg, &p.piece)) {
+			} else if (format_exec_arg_name(f, &p.arg, &p.piece)) {
 				parts[nparts++] = p;
 			}
 		}

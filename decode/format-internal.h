@@ -14,6 +14,7 @@
  *   summary-json.c   format_summary_from_json: the same line from needle's JSON
  *   filter-match.c   filter.h's matches and filter.c's verdict: they read the
  *   filter.c         parsed event as the writers do, before anything is written
+ *   redact.c         the redact rules: EXECVE's argument names, as argv.c reads them
  *
  * Every writer of an event first calls format_parse_event(): the records'
  * fields then sit in ctx->recs[0..ev->nrecords) (in the event's order) and
@@ -157,6 +158,10 @@ const char *format_partial_reason(const struct audit_event *ev);
 
 /* A JSON array of the NUL-separated strings in p[0..n) (a PROCTITLE). */
 void format_put_nul_split_array(struct outbuf *out, const char *p, size_t n);
+
+/* An EXECVE field's name: aN (*ret_piece -1), aN_len (-2) or aN[k] (k);
+ * false for any other name (argv.c; redact.c reads the same names). */
+bool format_exec_arg_name(const struct audit_field *f, long long *ret_arg, long long *ret_piece);
 
 /* The argv of the EXECVE records recs[0..n) as a JSON array. */
 void format_put_execve_argv(struct format_ctx *ctx, struct audit_record *const *recs, unsigned n,

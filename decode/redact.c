@@ -15,7 +15,7 @@
  */
 #include "redact.h"
 #include "filter-internal.h"
-#include "interpret.h"
+#include "format-internal.h" /* the EXECVE field names argv.c reads */
 #include "outbuf.h"
 #include "record.h"
 
@@ -195,31 +195,6 @@ unsigned redact_last_hits(const struct redact_scratch *s, const struct redact_hi
 {
 	*ret = s->hits;
 	return (unsigned)s->n_hits;
-}
-
-/* Parses aN, aN[k] or aN_len (part -2); false for any other name. */
-static bool arg_name(const struct audit_field *f, long long *ret_arg, long long *ret_part)
-{
-	size_t n = f->name_len, i = 1;
-	const char *s = f->name;
-
-	if (n < 2 || s[0] != 'a' || s[1] < '0' || s[1] > '9')
-		return false;
-	while (i < n && s[i] >= '0' && s[i] <= '9')
-		i++;
-	if (!interp_number(s + 1, i - 1, false, ret_arg))
-		return false;
-	if (i == n) {
-		*ret_part = -1;
-		return true;
-	}
-	if (n - i == 4 && memcmp(s + i, "_len", 4) == 0) {
-		*ret_part = -2;
-		return true;
-	}
-	if (s[i] == '[' && s[n - 1] == ']' && interp_number(s + i + 1, n - i - 2, false, ret_part))
-		return *ret_part >= 0;
-	return false;
 }
 
 /* A field of command-line text, decoded into s->dec; its index, or -1. */
@@ -571,7 +546,7 @@ static size_t collect(struct redact_scratch *s, const struct audit_event *ev)
 
 				if (f->flags & (FIELD_NESTED | FIELD_ENRICHED))
 					continue;
-				if (type == AUDIT_EXECVE && arg_name(f, &arg, &part)) {
+				if (type == AUDIT_EXECVE && format_exec_arg_name(f, &arg, &part)) {
 					struct arg_len *l;
 
 					if (part == -2) {

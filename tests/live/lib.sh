@@ -14,6 +14,12 @@
 #                           until needle's STDERR says it collects (0), PID
 #                           ended or 5 s passed (1)
 #   ks_settings             the settings a test may change, as auditctl -s prints
+#   live_settle URL         until the needle of that metrics URL has no event
+#                           open and its record count stops moving (1: it
+#                           did not in 40 s); $samples: its last page
+#   live_key_events KEY FILE [argv]
+#                           the ids of the events of a JSON log whose SYSCALL
+#                           record has key KEY (and their argv), sorted
 
 ks_field() { printf '%s\n' "$1" | awk -v k="$2" '$1==k{print $2}'; }
 
@@ -107,6 +113,32 @@ $conf" ;; esac
 }
 
 live_stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+live_settle() {
+	local prev= cur open
+	for _ in $(seq 80); do
+		sleep 0.5
+		samples=$(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/check_metrics.py" "$1" 2>/dev/null)
+		open=$(awk '$1=="needle_decoder_open_events{}"{printf "%.0f", $2}' <<< "$samples")
+		cur=$(awk '$1=="needle_decoder_records_total{}"{printf "%.0f", $2}' <<< "$samples")/$open
+		[ "$cur" = "$prev" ] && [ "$open" = 0 ] && return 0
+		prev=$cur
+	done
+	return 1
+}
+
+# (A CONFIG_CHANGE naming the key is not such an event.)
+live_key_events() {
+	[ -e "$2" ] || return 0
+	/usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[2]):
+    e = json.loads(line)
+    sc = e.get("records", {}).get("SYSCALL")
+    if isinstance(sc, dict) and sc.get("key") == sys.argv[1]:
+        print(e["id"], json.dumps(e.get("how", {}).get("argv")) if sys.argv[3:] else "")' "$@" |
+		sed 's/ $//' | sort -u
+}
 
 # Serials of the SYSCALL records carrying the test's key in a log.
 live_serials() { grep "^type=SYSCALL .*key=\"$LIVE_KEY\"" "$1" | sed 's/.*audit([0-9.]*:\([0-9]*\)).*/\1/' | sort -u; }

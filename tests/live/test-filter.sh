@@ -49,29 +49,10 @@ rule() { m "needle_filtered_events_total{action=\"$2\",rule=\"$ff:$1\"}"; }
 calls_of() { awk '/ calls \(/{print $1; exit}' "$1"; }
 # Events whose SYSCALL record has key K (not a CONFIG_CHANGE naming it):
 # distinct ids (JSON) or serials (RAW).
-json_ids() {
-	[ -e "$2" ] || return 0
-	/usr/bin/python3 -c '
-import json, sys
-for line in open(sys.argv[2]):
-    e = json.loads(line)
-    sc = e.get("records", {}).get("SYSCALL")
-    if isinstance(sc, dict) and sc.get("key") == sys.argv[1]:
-        print(e["id"])' "$1" "$2" | sort -u
-}
+json_ids() { live_key_events "$1" "$2"; }
 raw_count() { grep "^type=SYSCALL .*key=\"$1\"" "$2" 2>/dev/null | sed 's/.*audit([0-9.]*:\([0-9]*\)).*/\1/' | sort -u | wc -l; }
 # Until the decoder has nothing open and its figures stop moving.
-settle() {
-	local prev= cur
-	for _ in $(seq 80); do
-		sleep 0.5
-		samples=$(metrics)
-		cur=$(m 'needle_decoder_records_total{}')/$(m 'needle_decoder_open_events{}')
-		[ "$cur" = "$prev" ] && [ "$(m 'needle_decoder_open_events{}')" = 0 ] && return 0
-		prev=$cur
-	done
-	return 1
-}
+settle() { live_settle "http://127.0.0.1:$port/metrics"; }
 
 k_noisy=$LIVE_KEY-noisy k_div=$LIVE_KEY-div k_first=$LIVE_KEY-first k_rate=$LIVE_KEY-rate
 bin=$LIVE_TOP/bin

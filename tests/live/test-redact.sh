@@ -39,34 +39,13 @@ echo "TAP version 13"
 echo "1..6"
 fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; exit 1; }
 pass() { echo "ok $1 - $2"; }
-metrics() { /usr/bin/python3 "$here/check_metrics.py" "http://127.0.0.1:$1/metrics" 2>/dev/null; }
 m() { local v; v=$(awk -v k="$1" '$1==k{print $2}' <<< "$samples"); printf '%.0f\n' "${v:-0}"; }
 # The line of the default file whose pattern holds TEXT.
 line_of() { grep -n -F -- "$1" "$default_filter" | grep ':redact ' | head -1 | cut -d: -f1; }
 # Files holding the secret, plain or hex in either case.
 leaks() { grep -r -l -a -i -e "$secret" -e "$secret_hex" "$@" 2>/dev/null; }
-# The argv (joined by spaces) of the events of key K in a JSON log, by id.
-argvs() {
-	[ -e "$2" ] || return 0
-	/usr/bin/python3 -c '
-import json, sys
-for line in open(sys.argv[2]):
-    e = json.loads(line)
-    sc = e.get("records", {}).get("SYSCALL")
-    if isinstance(sc, dict) and sc.get("key") == sys.argv[1]:
-        print(e["id"], json.dumps(e.get("how", {}).get("argv")))' "$1" "$2" | sort
-}
-settle() {
-	local prev= cur
-	for _ in $(seq 80); do
-		sleep 0.5
-		samples=$(metrics "$1")
-		cur=$(m 'needle_decoder_records_total{}')/$(m 'needle_decoder_open_events{}')
-		[ "$cur" = "$prev" ] && [ "$(m 'needle_decoder_open_events{}')" = 0 ] && return 0
-		prev=$cur
-	done
-	return 1
-}
+# The ids and argv of the events of key K in a JSON log.
+argvs() { live_key_events "$1" "$2" argv; }
 
 key=$LIVE_KEY key_div=$LIVE_KEY-div
 bin=$LIVE_TOP/bin
@@ -90,6 +69,14 @@ add_rules() {
 		auditctl -a always,exit -F arch=b64 -S execve -F exe="$bin/needle-div" -k "$key_div" >/dev/null
 }
 del_rules() { auditctl -D -k "$key" >/dev/null 2>&1; auditctl -D -k "$key_div" >/dev/null 2>&1; }
+# The load under the started needle (metrics on PORT); $samples after it. CASE: the case that
+# fails when it does not settle.
+run_load() {
+	add_rules || fail "$2" "audit rules added"
+	load
+	del_rules
+	live_settle "http://127.0.0.1:$1/metrics" || fail "$2" "needle settled after the load"
+}
 
 # ---- run 1: every output in the clear ----
 /usr/bin/python3 "$here/mcast_raw.py" "$LIVE_TOP/mcast.log" "$LIVE_TOP/mcast.ready" 2> "$LIVE_TOP/mcast.err" &
@@ -113,11 +100,7 @@ control_socket = $LIVE_TOP/control
 filter_file = $ff" || fail 1 "needle started with the default filter file"
 pid=$started_pid
 log=$LIVE_TOP/one/log
-add_rules || fail 1 "audit rules added"
-load
-del_rules
-settle "$port" || fail 1 "needle settled after the load"
-samples=$(metrics "$port")
+run_load "$port" 1
 "$NEEDLE" stat --socket "$LIVE_TOP/control" > "$LIVE_TOP/stat" 2>&1
 live_stop "$pid"
 kill -TERM "$mcast"; wait "$mcast"
@@ -198,11 +181,7 @@ metrics_listen = 127.0.0.1:$port2
 filter_file = $ff" || fail 6 "needle started with compress = lz4"
 pid=$started_pid
 log2=$LIVE_TOP/two/log
-add_rules || fail 6 "audit rules added"
-load
-del_rules
-settle "$port2" || fail 6 "needle settled after the load"
-samples=$(metrics "$port2")
+run_load "$port2" 6
 live_stop "$pid"
 mkdir -p "$LIVE_TOP/plain2"
 for f in "$log2"/*; do

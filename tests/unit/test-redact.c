@@ -12,6 +12,7 @@
 #include "filter.h"
 #include "format.h"
 #include "harness.h"
+#include "log-event.h"
 #include "record.h"
 #include "redact.h"
 
@@ -20,52 +21,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct assembler *asm_;
-static struct audit_event *popped;
 static struct redact_scratch *scratch;
 static char errbuf[FILTER_ERRORS_MAX];
 
-static void drop_all(void *arg)
+static void drop_scratch(void *arg)
 {
 	(void)arg;
-	if (popped)
-		assembler_done(asm_, popped);
-	assembler_free(asm_);
 	redact_scratch_free(scratch);
-	asm_ = NULL;
-	popped = NULL;
 	scratch = NULL;
 }
 
-/* The event made of these auditd log lines ('\n' between them), valid
- * until the next call. */
-static const struct audit_event *event_of(const char *lines)
+/* The redaction's scratch, made once for the case. */
+static struct redact_scratch *the_scratch(void)
 {
-	struct assemble_config cfg = { .log_input = true };
-	const char *p = lines;
-
 	if (!scratch) {
-		harness_defer(drop_all, NULL);
+		harness_defer(drop_scratch, NULL);
 		CHECK((scratch = redact_scratch_new()) != NULL);
 	}
-	if (popped)
-		assembler_done(asm_, popped);
-	assembler_free(asm_);
-	CHECK((asm_ = assembler_new(&cfg)) != NULL);
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		struct audit_record rec;
-
-		CHECK_EQ(decode_record_line(p, len, NULL, 0, &rec), RECORD_OK);
-		CHECK_EQ(assembler_add(asm_, rec.type, &rec.stamp, rec.node, rec.node_len, rec.body,
-				       len - (size_t)(rec.body - p), 0),
-			 0);
-		p += len + (nl != NULL);
-	}
-	assembler_flush(asm_);
-	CHECK((popped = assembler_pop(asm_)) != NULL);
-	return popped;
+	return scratch;
 }
 
 static struct filter_set *parse(const char *text)
@@ -107,9 +80,9 @@ static const char *hex(const char *s, size_t n)
 static const struct audit_event *redacted(struct filter_set *fs, const char *lines,
 					  unsigned *ret_values)
 {
-	const struct audit_event *ev = event_of(lines), *w = redact_event(fs, scratch, ev);
+	const struct audit_event *ev = event_of(lines), *w = redact_event(fs, the_scratch(), ev);
 	const struct redact_hit *h;
-	unsigned n = redact_last_hits(scratch, &h);
+	unsigned n = redact_last_hits(the_scratch(), &h);
 
 	CHECK(w != NULL);
 	*ret_values = 0;
@@ -252,14 +225,14 @@ TEST(no_match_is_the_same_event)
 
 	ev = event_of(SYSCALL_LINE "type=EXECVE " STAMP "argc=2 a0=\"mysql\" a1=\"--user=x\"\n"
 				   "type=PROCTITLE " STAMP "proctitle=6D7973716C002D2D757365723D78");
-	CHECK(redact_event(fs, scratch, ev) == ev);
+	CHECK(redact_event(fs, the_scratch(), ev) == ev);
 	ev = event_of(SYSCALL_LINE "type=CWD " STAMP "cwd=\"/root\"");
-	CHECK(redact_event(fs, scratch, ev) == ev);
+	CHECK(redact_event(fs, the_scratch(), ev) == ev);
 	filter_set_free(fs);
 	/* A set without redact rules, and no set. */
 	fs = parse("drop key=other\n");
 	CHECK(!filter_set_redacts(fs));
-	CHECK(redact_event(fs, scratch, ev) == ev);
+	CHECK(redact_event(fs, the_scratch(), ev) == ev);
 	CHECK(redact_event(NULL, scratch, ev) == ev);
 	filter_set_free(fs);
 }
@@ -290,7 +263,6 @@ TEST(counts_by_rule_and_no_verdict)
 				      "redact \"(S3cr\\S+)\"\n");
 	const struct audit_event *ev, *w;
 	const struct redact_hit *h;
-	struct format_ctx ctx = { 0 };
 	struct filter_result r;
 	unsigned n;
 
@@ -298,9 +270,9 @@ TEST(counts_by_rule_and_no_verdict)
 				   "argc=3 a0=\"x\" a1=\"--password=S3cret\" a2=\"--password=two\"");
 	CHECK_EQ(filter_event(fs, &ctx, ev, &r), FILTER_DROP);
 	CHECK_EQ(r.rule, 1);
-	w = redact_event(fs, scratch, ev);
+	w = redact_event(fs, the_scratch(), ev);
 	CHECK(w && w != ev);
-	n = redact_last_hits(scratch, &h);
+	n = redact_last_hits(the_scratch(), &h);
 	CHECK_EQ(n, 2);
 	CHECK_EQ(h[0].rule, 0);
 	CHECK_EQ(h[0].values, 2);
@@ -310,7 +282,6 @@ TEST(counts_by_rule_and_no_verdict)
 			      "a2=\"--password=<redacted>\"");
 	/* The event's own text is left as it was. */
 	CHECK(strstr(body(ev, 1), "S3cret") != NULL);
-	format_ctx_free(&ctx);
 	filter_set_free(fs);
 }
 
