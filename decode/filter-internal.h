@@ -117,6 +117,7 @@ struct filter_set {
 	bool has_first;            /* a keep-first-per-process rule */
 	unsigned divert_line;
 	unsigned nredact;          /* redact rules */
+	uint64_t redact_hash;      /* FNV-1a of their patterns, in order (redact.c's cache) */
 	/* Every string and array of the rules, freed with the set. */
 	void **allocs;
 	size_t nallocs, allocs_cap;

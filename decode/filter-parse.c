@@ -385,6 +385,12 @@ static bool parse_redact(struct parse *p, char **terms, int n, struct filter_rul
 		return false;
 	}
 	p->fs->nredact++;
+	/* The patterns, in order, as one hash: what redact.c's cache of
+	 * command lines without a match is valid for. */
+	if (!p->fs->redact_hash)
+		p->fs->redact_hash = 0xcbf29ce484222325ull;
+	for (i = 0; i < len + 1; i++) /* the NUL ends each pattern */
+		p->fs->redact_hash = (p->fs->redact_hash ^ (unsigned char)t[i]) * 0x100000001b3ull;
 	return true;
 }
 

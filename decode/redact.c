@@ -80,7 +80,24 @@ struct arg_len {
 	T *name;       \
 	size_t n_##name, cap_##name
 
+/*
+ * Every syscall event of a process carries the same PROCTITLE: the last
+ * bodies of PROCTITLE records that no rule matched (in events without
+ * EXECVE) are kept, and one seen again costs a comparison. Valid for the
+ * patterns they were matched with: the set's redact_hash.
+ */
+#define SEEN_SLOTS 8
+#define SEEN_MAX 512
+
+struct seen {
+	uint64_t hash;     /* the set's redact_hash; 0: empty */
+	uint32_t len;
+	char body[SEEN_MAX];
+};
+
 struct redact_scratch {
+	struct seen seen[SEEN_SLOTS];
+	unsigned seen_next;
 	struct audit_field *pool;
 	size_t pool_cap;
 	ARRAY(struct cmd_field, fields);
@@ -581,11 +598,49 @@ static size_t collect(struct redact_scratch *s, const struct audit_event *ev)
 	return execve_end;
 }
 
+/* The PROCTITLE body of an event without EXECVE (NULL otherwise), and
+ * whether it is one the cache knows has no match. */
+static const struct event_record *lone_proctitle(const struct filter_set *fs,
+						 const struct redact_scratch *s,
+						 const struct audit_event *ev, bool *ret_seen)
+{
+	const struct event_record *pt = NULL;
+
+	*ret_seen = false;
+	for (unsigned r = 0; r < ev->nrecords; r++) {
+		if (ev->records[r].type == AUDIT_EXECVE)
+			return NULL;
+		if (ev->records[r].type == AUDIT_PROCTITLE) {
+			if (pt)
+				return NULL;
+			pt = &ev->records[r];
+		}
+	}
+	for (unsigned i = 0; pt && i < SEEN_SLOTS; i++)
+		if (s->seen[i].hash == fs->redact_hash && s->seen[i].len == pt->len &&
+		    memcmp(s->seen[i].body, ev->text + pt->offset, pt->len) == 0)
+			*ret_seen = true;
+	return pt;
+}
+
+static void remember(const struct filter_set *fs, struct redact_scratch *s,
+		     const struct audit_event *ev, const struct event_record *pt)
+{
+	struct seen *e = &s->seen[s->seen_next++ % SEEN_SLOTS];
+
+	if (pt->len > SEEN_MAX)
+		return;
+	e->hash = fs->redact_hash;
+	e->len = pt->len;
+	memcpy(e->body, ev->text + pt->offset, pt->len);
+}
+
 const struct audit_event *redact_event(const struct filter_set *fs, struct redact_scratch *s,
 				       const struct audit_event *ev)
 {
+	const struct event_record *pt;
 	size_t execve_end, i;
-	bool any = false;
+	bool any = false, seen;
 
 	s->n_hits = 0;
 	if (!fs || !fs->nredact)
@@ -593,6 +648,9 @@ const struct audit_event *redact_event(const struct filter_set *fs, struct redac
 	for (unsigned r = 0; r < ev->nrecords && !any; r++)
 		any = ev->records[r].type == AUDIT_EXECVE || ev->records[r].type == AUDIT_PROCTITLE;
 	if (!any)
+		return ev;
+	pt = lone_proctitle(fs, s, ev, &seen);
+	if (seen)
 		return ev;
 	s->n_fields = s->n_pieces = s->n_ranges = s->n_edits = s->n_lens = 0;
 	s->dec.len = s->enc.len = 0;
@@ -611,6 +669,8 @@ const struct audit_event *redact_event(const struct filter_set *fs, struct redac
 		i = j;
 	}
 	if (!s->oom && !s->n_ranges) {
+		if (pt && !s->n_spans)
+			remember(fs, s, ev, pt); /* matched nothing: nothing to do next time */
 		s->n_hits = 0; /* spans that covered no argument text: nothing replaced */
 		return ev;
 	}

@@ -25,8 +25,10 @@
  * written because a match gave up.
  *
  * Cost: a set without redact rules costs a test; with rules, an event
- * without EXECVE or PROCTITLE costs a look at its record types. Memory is
- * the scratch's, reused from event to event.
+ * without EXECVE or PROCTITLE costs a look at its record types, and one
+ * whose only command line is a PROCTITLE the scratch saw lately without a
+ * match (the same process's next system call) a comparison. Memory is the
+ * scratch's, reused from event to event.
  *
  * Pure: no I/O, no logging, no global state; one scratch per thread (the
  * compiled patterns are shared, read only).

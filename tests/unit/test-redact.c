@@ -237,6 +237,37 @@ TEST(no_match_is_the_same_event)
 	filter_set_free(fs);
 }
 
+/* A PROCTITLE without a match is remembered (a process's next system
+ * call costs a comparison), for the patterns it was matched with only: a
+ * set of other patterns matches it again. */
+TEST(a_proctitle_seen_again)
+{
+	struct filter_set *fs = parse("redact \"zzz(\\S+)\"\n"),
+			  *other = parse("redact \"-n (\\S+)\"\n");
+	char lines[1024], want[256];
+	const struct audit_event *ev, *w;
+
+	snprintf(lines, sizeof(lines), SYSCALL_LINE "type=PROCTITLE " STAMP "proctitle=%s",
+		 HEX("loadgen\0-n\0" "100"));
+	for (int i = 0; i < 3; i++) {
+		ev = event_of(lines);
+		CHECK(redact_event(fs, the_scratch(), ev) == ev);
+	}
+	w = redact_event(other, the_scratch(), ev);
+	CHECK(w && w != ev);
+	snprintf(want, sizeof(want), "proctitle=%s", HEX("loadgen\0-n\0<redacted>"));
+	CHECK_STR(body(w, 1), want);
+	/* and the first set still matches a line it has not seen */
+	snprintf(lines, sizeof(lines), SYSCALL_LINE "type=PROCTITLE " STAMP "proctitle=%s",
+		 HEX("loadgen\0zzzS3cret"));
+	w = redact_event(fs, the_scratch(), event_of(lines));
+	snprintf(want, sizeof(want), "proctitle=%s", HEX("loadgen\0zzz<redacted>"));
+	CHECK(w != NULL);
+	CHECK_STR(body(w, 1), want);
+	filter_set_free(fs);
+	filter_set_free(other);
+}
+
 /* A match that gives up (its match limit) redacts the whole line. */
 TEST(a_match_that_gives_up_redacts_the_line)
 {
@@ -309,7 +340,7 @@ int main(int argc, char **argv)
 	return harness_main(argc, argv,
 			    CASES(CASE(parse_and_bad_patterns), CASE(quoted_hex_and_proctitle),
 				  CASE(span_across_arguments), CASE(long_argument_in_pieces),
-				  CASE(no_match_is_the_same_event),
+				  CASE(no_match_is_the_same_event), CASE(a_proctitle_seen_again),
 				  CASE(a_match_that_gives_up_redacts_the_line),
 				  CASE(counts_by_rule_and_no_verdict),
 				  CASE(raw_lines_of_the_redacted_event)));
