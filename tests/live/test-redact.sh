@@ -24,6 +24,8 @@
 #  6. run 2 with compress = lz4: the secret in none of its files once
 #     decompressed (lz4cat), the events there with <redacted>, its counter
 #     2 (NA+NB+NC).
+#  7. a bad pattern at start: its line, PCRE2's message and offset, exit
+#     status 2, the kernel untouched.
 # usage: test-redact.sh NEEDLE FILTER_FILE   (TAP)
 set -u
 NEEDLE=$(readlink -f "$1") default_filter=$(readlink -f "$2")
@@ -36,7 +38,7 @@ secret=S3cr3tNeedle$$x
 secret_hex=$(printf '%s' "$secret" | od -An -tx1 | tr -d ' \n')
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; exit 1; }
 pass() { echo "ok $1 - $2"; }
 m() { local v; v=$(awk -v k="$1" '$1==k{print $2}' <<< "$samples"); printf '%.0f\n' "${v:-0}"; }
@@ -201,3 +203,19 @@ r2=$(grep '^type=EXECVE' "$LIVE_TOP/plain2/needle.log" | grep -c -F 'password=<r
 		"files with it: ${found:-none}; needle.json $n2 redacted events, divert $d2n, RAW $r2; counter $total2" \
 		"$(ls -l "$log2")"
 pass 6 "compress = lz4: the secret in none of $(ls "$log2" | wc -l) files once decompressed; $n2 + $d2n events redacted, counter $total2"
+
+# 7. a bad pattern at start
+printf '%s\n' 'redact "--password=(\S+)"' 'redact "a(b"' > "$LIVE_TOP/bad.filter"
+mkdir -p "$LIVE_TOP/bad"
+printf '%s\n' "log_dir = $LIVE_TOP/bad/log" "plugin_dir =" "control_socket =" "metrics_listen =" \
+	"filter_file = $LIVE_TOP/bad.filter" > "$LIVE_TOP/bad/needle.conf"
+before=$(auditctl -s | awk '$1=="pid"||$1=="enabled"'; auditctl -l)
+# (timeout: a needle that took the file would collect, not return)
+timeout 20 "$NEEDLE" run --foreground -c "$LIVE_TOP/bad/needle.conf" 2> "$LIVE_TOP/bad/stderr"
+status=$?
+after=$(auditctl -s | awk '$1=="pid"||$1=="enabled"'; auditctl -l)
+[ "$status" = 2 ] && [ "$before" = "$after" ] &&
+	grep -q -F "needle: $LIVE_TOP/bad.filter:2: redact \"a(b\": bad pattern: missing closing parenthesis at offset 3" "$LIVE_TOP/bad/stderr" ||
+	fail 7 "a bad pattern at start: its line and PCRE2's message, exit status 2, the kernel untouched" \
+		"status $status" "$(cat "$LIVE_TOP/bad/stderr")" "kernel before: $before" "after: $after"
+pass 7 "a bad pattern at start: $(basename "$LIVE_TOP")/bad.filter:2 with PCRE2's message and offset, exit status 2, the kernel untouched"
