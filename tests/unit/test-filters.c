@@ -5,7 +5,8 @@
  * decoder and summed, a line's counters kept across a reload (never going
  * back), a line whose rule changed counting on under its label, the
  * bounded table's "other", and no set: everything written, nothing
- * counted.
+ * counted; redact rules' values counted by line and decoder, summed, kept
+ * across a reload, each decoder's redacted event its own.
  */
 #include "assemble.h"
 #include "filters.h"
@@ -147,6 +148,78 @@ TEST(reload_never_goes_back)
 	CHECK_EQ(st[0].n[FILTER_DROPPED], 2);
 }
 
+/* An execve with a --password= argument, serial n, as decoder dec's
+ * filters_redact gives it back: its EXECVE body into ret (NULL: not
+ * redacted). */
+static void redacted_execve(struct filters *f, unsigned dec, unsigned n, char *ret, size_t size)
+{
+	struct assemble_config cfg = { .log_input = true };
+	struct assembler *a = assembler_new(&cfg);
+	const struct audit_event *w;
+	struct audit_event *ev;
+	char lines[3][256];
+
+	CHECK(a != NULL);
+	snprintf(lines[0], sizeof(lines[0]),
+		 "type=SYSCALL msg=audit(1700000001.000:%u): arch=c000003e syscall=59 success=yes "
+		 "exit=0 pid=%u comm=\"x\" exe=\"/bin/x\" key=\"e\"", n, n);
+	snprintf(lines[1], sizeof(lines[1]),
+		 "type=EXECVE msg=audit(1700000001.000:%u): argc=2 a0=\"x\" a1=\"--password=pw%u\"", n, n);
+	snprintf(lines[2], sizeof(lines[2]), "type=PROCTITLE msg=audit(1700000001.000:%u): "
+		 "proctitle=7800", n);
+	for (int i = 0; i < 3; i++) {
+		struct audit_record rec;
+		size_t len = strlen(lines[i]);
+
+		CHECK_EQ(decode_record_line(lines[i], len, NULL, 0, &rec), RECORD_OK);
+		CHECK_EQ(assembler_add(a, rec.type, &rec.stamp, rec.node, rec.node_len, rec.body,
+				       len - (size_t)(rec.body - lines[i]), 0),
+			 0);
+	}
+	assembler_flush(a);
+	CHECK((ev = assembler_pop(a)) != NULL);
+	rcu_read_lock();
+	w = filters_redact(f, dec, ev);
+	rcu_read_unlock();
+	CHECK(w != NULL);
+	if (w == ev)
+		ret[0] = '\0';
+	else
+		snprintf(ret, size, "%.*s", (int)w->records[1].len, w->text + w->records[1].offset);
+	assembler_done(a, ev);
+	assembler_free(a);
+}
+
+TEST(redacted_values_by_line)
+{
+	struct filters *f = setup(2);
+	char body[256];
+
+	redacted_execve(f, 0, 1, body, sizeof(body)); /* no set: as it was */
+	CHECK_STR(body, "");
+	CHECK_EQ(filters_publish(f, set_of("/f", "drop key=noisy\nredact \"--password=(\\S+)\"\n")), 0);
+	redacted_execve(f, 0, 2, body, sizeof(body));
+	CHECK_STR(body, "argc=2 a0=\"x\" a1=\"--password=<redacted>\"");
+	redacted_execve(f, 1, 3, body, sizeof(body));
+	redacted_execve(f, 1, 4, body, sizeof(body));
+	CHECK_EQ(decide(f, 0, "noisy", 5), FILTER_DROP); /* the redact line decides nothing */
+	CHECK_EQ(filters_get_stats(f, st), 2);
+	CHECK_STR(st[1].label, "/f:2");
+	CHECK(st[1].redact && !st[0].redact);
+	CHECK_EQ(st[1].redacted, 3); /* one a1 each: the PROCTITLE holds "x" */
+	CHECK_EQ(st[1].main, FILTER_NO_RULE);
+	for (unsigned o = 0; o < FILTER_OUTCOME_COUNT; o++)
+		CHECK_EQ(st[1].n[o], 0);
+	/* A reload keeps the count; the line, now a drop, is no redact line. */
+	CHECK_EQ(filters_publish(f, set_of("/f", "drop key=noisy\ndrop key=x\nredact \"pw(\\d)\"\n")), 0);
+	redacted_execve(f, 0, 6, body, sizeof(body));
+	CHECK_STR(body, "argc=2 a0=\"x\" a1=\"--password=pw<redacted>\"");
+	CHECK_EQ(filters_get_stats(f, st), 3);
+	CHECK(!st[1].redact && st[2].redact);
+	CHECK_EQ(st[1].redacted, 3);
+	CHECK_EQ(st[2].redacted, 1);
+}
+
 /* Past FILTERS_ENTRIES - 1 lines, new lines share "other". */
 TEST(table_is_bounded)
 {
@@ -247,5 +320,6 @@ int main(int argc, char **argv)
 	return harness_main(argc, argv,
 			    CASES(CASE(counted_per_rule_summed_over_decoders),
 				  CASE(reload_never_goes_back), CASE(table_is_bounded),
-				  CASE(label_is_safe), CASE(publish_while_deciding)));
+				  CASE(label_is_safe), CASE(publish_while_deciding),
+				  CASE(redacted_values_by_line)));
 }
