@@ -252,7 +252,8 @@
 	  "process: a process's first, written), keep-first-per-process (a repeat, dropped), " \
 	  "rate (past rate=, dropped). Counts never go backwards across SIGHUP.")              \
 	X(REDACTED_VALUES, "needle_redacted_values_total", COUNTER, RULE,                      \
-	  "Secrets each redact rule replaced in command lines (EXECVE arguments, PROCTITLE) "  \
+	  "Secrets each redact rule replaced in command lines (EXECVE arguments, PROCTITLE, "  \
+	  "sudo's USER_CMD) "                                                                  \
 	  "of events written or diverted, by rule (FILE:LINE of filter_file; other: past the " \
 	  "table's bound). Never goes backwards across SIGHUP.")                              \
 	/* sinks, per output */                                                                \

@@ -2,7 +2,7 @@
 /*
  * redact: command lines rewritten with their secrets replaced (redact.h).
  *
- *   records --parse EXECVE, PROCTITLE--> fields that hold argv text
+ *   records --parse EXECVE, PROCTITLE, USER_CMD--> fields that hold argv text
  *     --decode (hex or quoted)--> pieces: an aN, an aN[k], a proctitle arg
  *     --join by ' ' (EXECVE pieces in (N, k) order)--> the command line
  *     --patterns--> spans --merge, clip to pieces--> ranges in fields
@@ -21,7 +21,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
-#include <linux/audit.h>
+#include <libaudit.h> /* AUDIT_USER_CMD too */
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +30,13 @@
 #ifndef AUDIT_PROCTITLE
 #define AUDIT_PROCTITLE 1327
 #endif
+
+/* The records that hold a command line: the kernel's execve arguments and
+ * process title, and sudo's command (USER_CMD cmd=, inside msg='...'). */
+static bool has_cmdline(unsigned type)
+{
+	return type == AUDIT_EXECVE || type == AUDIT_PROCTITLE || type == AUDIT_USER_CMD;
+}
 
 struct redact_pattern {
 	pcre2_code *code;
@@ -526,14 +533,14 @@ static void rebuild(struct redact_scratch *s, const struct audit_event *ev)
 }
 
 /* Parses the command-line records: fields, pieces (EXECVE's first, as one
- * line; then each proctitle, a line each), arg lengths. Returns the end of
- * EXECVE's pieces. */
+ * line; then each proctitle and each USER_CMD's cmd, a line each), arg
+ * lengths. Returns the end of EXECVE's pieces. */
 static size_t collect(struct redact_scratch *s, const struct audit_event *ev)
 {
 	size_t need = 2, used = 0, execve_end;
 
 	for (unsigned i = 0; i < ev->nrecords; i++)
-		if (ev->records[i].type == AUDIT_EXECVE || ev->records[i].type == AUDIT_PROCTITLE)
+		if (has_cmdline(ev->records[i].type))
 			need += ev->records[i].len / 2 + 2; /* a field takes at least 2 bytes */
 	if (need > s->pool_cap) {
 		struct audit_field *f = realloc(s->pool, need * sizeof(*f));
@@ -545,8 +552,8 @@ static size_t collect(struct redact_scratch *s, const struct audit_event *ev)
 		s->pool = f;
 		s->pool_cap = need;
 	}
-	for (int pass = 0; pass < 2; pass++) {
-		unsigned type = pass ? AUDIT_PROCTITLE : AUDIT_EXECVE;
+	for (int pass = 0; pass < 3; pass++) {
+		unsigned type = pass == 0 ? AUDIT_EXECVE : pass == 1 ? AUDIT_PROCTITLE : AUDIT_USER_CMD;
 
 		for (unsigned r = 0; r < ev->nrecords && !s->oom; r++) {
 			struct audit_record rec;
@@ -561,9 +568,15 @@ static size_t collect(struct redact_scratch *s, const struct audit_event *ev)
 				long long arg, part;
 				long fi;
 
-				if (f->flags & (FIELD_NESTED | FIELD_ENRICHED))
+				/* (sudo's cmd is inside msg='...') */
+				if ((f->flags & FIELD_ENRICHED) ||
+				    ((f->flags & FIELD_NESTED) && type != AUDIT_USER_CMD))
 					continue;
-				if (type == AUDIT_EXECVE && format_exec_arg_name(f, &arg, &part)) {
+				if (type == AUDIT_USER_CMD) {
+					if (f->name_len == 3 && memcmp(f->name, "cmd", 3) == 0 &&
+					    (fi = add_field(s, r, f, -1, -1)) >= 0)
+						add_piece(s, (unsigned)fi, -1, -1, 0, s->fields[fi].dec_len);
+				} else if (type == AUDIT_EXECVE && format_exec_arg_name(f, &arg, &part)) {
 					struct arg_len *l;
 
 					if (part == -2) {
@@ -608,7 +621,7 @@ static const struct event_record *lone_proctitle(const struct filter_set *fs,
 
 	*ret_seen = false;
 	for (unsigned r = 0; r < ev->nrecords; r++) {
-		if (ev->records[r].type == AUDIT_EXECVE)
+		if (ev->records[r].type == AUDIT_EXECVE || ev->records[r].type == AUDIT_USER_CMD)
 			return NULL;
 		if (ev->records[r].type == AUDIT_PROCTITLE) {
 			if (pt)
@@ -646,7 +659,7 @@ const struct audit_event *redact_event(const struct filter_set *fs, struct redac
 	if (!fs || !fs->nredact)
 		return ev;
 	for (unsigned r = 0; r < ev->nrecords && !any; r++)
-		any = ev->records[r].type == AUDIT_EXECVE || ev->records[r].type == AUDIT_PROCTITLE;
+		any = has_cmdline(ev->records[r].type);
 	if (!any)
 		return ev;
 	pt = lone_proctitle(fs, s, ev, &seen);
@@ -659,7 +672,7 @@ const struct audit_event *redact_event(const struct filter_set *fs, struct redac
 	execve_end = collect(s, ev);
 	if (!s->oom && execve_end)
 		redact_line(fs, s, 0, execve_end);
-	/* Each proctitle field its own line (one per event, normally). */
+	/* Each proctitle (one per event, normally) and cmd field its own line. */
 	for (i = execve_end; i < s->n_pieces && !s->oom;) {
 		size_t j = i + 1;
 

@@ -6,6 +6,7 @@
  *
  *   event --EXECVE aN / aN[k] (all its EXECVE records)--> "a0 a1 a2 ..."
  *         --PROCTITLE (hex, NUL-separated argv)---------> "a0 a1 a2 ..."
+ *         --USER_CMD's cmd= (sudo's command, in msg='...')--> "cmd args ..."
  *                        | each redact rule's PCRE2 pattern, every match
  *                        v
  *   spans: each capture group that took part in a match (the whole match
@@ -18,7 +19,7 @@
  *   "quoted"; aN_len counts the new pieces), every other byte as it was
  *
  * The patterns see each command line as one string, the arguments joined
- * by single spaces (as ausearch -i shows it), so a rule can look at the
+ * by single spaces (as ausearch -i shows it; sudo's cmd= as sudo wrote it), so a rule can look at the
  * argument before the secret. A span never takes a separator away: the
  * argument count and order stay. A pattern whose match fails (PCRE2's
  * match or depth limit) redacts the whole command line: a secret is never

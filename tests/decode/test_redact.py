@@ -2,9 +2,9 @@
 """`needle decode --filter` with redact rules on the real logs of
 tests/data/corpora, against this script's own redaction of the same
 events (TAP output):
-  - RAW: every line of an event that is not EXECVE or PROCTITLE is byte
-    for byte the line needle writes without the filter; so is every
-    EXECVE and PROCTITLE line this script finds nothing to redact in;
+  - RAW: every line of an event that is not EXECVE, PROCTITLE or USER_CMD
+    is byte for byte the line needle writes without the filter; so is
+    every such line this script finds nothing to redact in;
   - the others: the same fields in the same order, argc and the rest
     unchanged, each argument's bytes what this script makes of them (the
     arguments joined by single spaces, Python's re on the line, each group
@@ -42,6 +42,7 @@ PATTERNS = [
     rb"(?:^|\s)-[tp] (\S+)",
     rb"arg(1) arg(2)",
     rb"(\d{4,})",
+    rb"--(redactme)",
 ]
 
 
@@ -180,7 +181,7 @@ def redact_pieces(pieces, patterns):
 def expected_event(lines, patterns):
     """The event's RAW lines as this script redacts them, and the values."""
     fields = {i: split_body(body) for i, (t, _, _, body) in enumerate(lines)
-              if t in (b"EXECVE", b"PROCTITLE")}
+              if t in (b"EXECVE", b"PROCTITLE", b"USER_CMD")}
     values = 0
     new = {}  # (line, field index) -> new raw value
     # EXECVE: every aN / aN[k] of the event's EXECVE lines, in (N, k) order.
@@ -229,6 +230,18 @@ def expected_event(lines, patterns):
             if got:
                 nb = b"\0".join(got.get(j, a) for j, a in enumerate(args))
                 new[(i, fk)] = encode(nb, was_hex)
+    # USER_CMD: sudo's command, cmd= inside msg='...', one line each.
+    for i, fl in fields.items():
+        if lines[i][0] != b"USER_CMD":
+            continue
+        for fk, (name, v) in enumerate(fl):
+            if name != b"cmd" or v is None:
+                continue
+            b, was_hex = decoded(v)
+            got, n = redact_pieces([(0, b, True)], patterns)
+            values += n
+            if got:
+                new[(i, fk)] = encode(got[0], was_hex)
     out = []
     for i, (t, stamp, prefix, body) in enumerate(lines):
         if i in fields and any(key[0] == i for key in new):
@@ -300,7 +313,7 @@ with open(redacted_raw, "wb") as rf:
         got_events, got_values = stats_values(err)
         if got_values != file_values:
             raw_problems.append(f"{name}: --stats values {got_values}, this script {file_values}")
-case(f"RAW: {changed_lines} EXECVE/PROCTITLE lines redacted as this script does, {identical} "
+case(f"RAW: {changed_lines} EXECVE/PROCTITLE/USER_CMD lines redacted as this script does, {identical} "
      f"lines byte-identical, {want_values} values (--stats agrees, file by file)",
      changed_lines > 20 and identical > 1000 and not raw_problems, raw_problems)
 
@@ -325,21 +338,22 @@ for path in inputs:
                 json_problems.append(f"{ea.get('id')}: member {k} differs")
         ra, rb = ea.get("records", {}), eb.get("records", {})
         for t in set(ra) | set(rb):
-            if t not in ("EXECVE", "PROCTITLE") and ra.get(t) != rb.get(t):
+            if t not in ("EXECVE", "PROCTITLE", "USER_CMD") and ra.get(t) != rb.get(t):
                 json_problems.append(f"{ea.get('id')}: records.{t} differs")
         for k in set(ea.get("how", {})) | set(eb.get("how", {})):
-            if k not in ("argv", "proctitle") and ea["how"].get(k) != eb["how"].get(k):
+            if k not in ("argv", "proctitle", "command") and ea["how"].get(k) != eb["how"].get(k):
                 json_problems.append(f"{ea.get('id')}: how.{k} differs")
         av = eb.get("how", {}).get("argv") or []
         if "<redacted>" in json.dumps(eb.get("how", {}).get("argv")) or \
-           "<redacted>" in json.dumps(eb.get("records", {}).get("PROCTITLE")):
+           "<redacted>" in json.dumps(eb.get("records", {}).get("PROCTITLE")) or \
+           "<redacted>" in json.dumps(eb.get("records", {}).get("USER_CMD")):
             argvs += 1
         else:
             json_problems.append(f"{ea.get('id')}: changed, but no mark in argv or proctitle")
         if eb.get("how", {}).get("argv") and eb["how"]["argv"] != \
            (eb.get("records", {}).get("EXECVE") or {}).get("argv", eb["how"]["argv"]):
             json_problems.append(f"{ea.get('id')}: how.argv and records.EXECVE.argv differ")
-case(f"JSON: {argvs} events with redacted argv or proctitle; every other member as without "
+case(f"JSON: {argvs} events with redacted argv, proctitle or cmd; every other member as without "
      f"the filter", argvs > 10 and not json_problems, json_problems)
 
 # ---- ausearch reads the redacted RAW log ----
@@ -349,7 +363,7 @@ if shutil.which("ausearch"):
     shown = p.stdout.count(MARK)
     events = p.stdout.count(b"\n----")
     case(f"ausearch -i reads the redacted RAW log: {shown} marks shown (this script put "
-         f"{expected_marks} in EXECVE and PROCTITLE values), {events} events",
+         f"{expected_marks} in EXECVE, PROCTITLE and USER_CMD values), {events} events",
          p.returncode == 0 and shown == expected_marks > 0 and events > 1000,
          [p.stderr.decode(errors="replace")[:300]])
 else:

@@ -4,9 +4,9 @@
  * error names its line, PCRE2's message and the offset), and the records'
  * text they give: quoted and hex arguments, PROCTITLE's NUL-separated
  * argv, a span over two arguments, a long argument in pieces (aN_len
- * follows), a pattern that gives up (the whole line), an event without a
- * match (the same event, the same bytes), the counts by rule, and redact
- * rules taking no part in the verdict.
+ * follows), sudo's USER_CMD cmd=, a pattern that gives up (the whole
+ * line), an event without a match (the same event, the same bytes), the
+ * counts by rule, and redact rules taking no part in the verdict.
  */
 #include "assemble.h"
 #include "filter.h"
@@ -268,6 +268,29 @@ TEST(a_proctitle_seen_again)
 	filter_set_free(other);
 }
 
+/* sudo's USER_CMD: cmd= inside msg='...', hex, redacted in place; the
+ * rest of the record as it was. */
+TEST(sudo_user_cmd)
+{
+	struct filter_set *fs = parse("redact \"(?:^|\\s)(?:\\S*/)?mysql\\s(?:.*\\s)?-p(\\S+)\"\n");
+	char lines[1024], want[1024];
+	const struct audit_event *w;
+	unsigned values;
+
+	snprintf(lines, sizeof(lines),
+		 "type=USER_CMD " STAMP "pid=7 uid=1000 auid=1000 ses=3 msg='cwd=\"/root\" cmd=%s "
+		 "terminal=pts/0 res=success'",
+		 HEX("mysql -u root -pS3cret db"));
+	w = redacted(fs, lines, &values);
+	CHECK_EQ(values, 1);
+	snprintf(want, sizeof(want),
+		 "pid=7 uid=1000 auid=1000 ses=3 msg='cwd=\"/root\" cmd=%s terminal=pts/0 "
+		 "res=success'",
+		 HEX("mysql -u root -p<redacted> db"));
+	CHECK_STR(body(w, 0), want);
+	filter_set_free(fs);
+}
+
 /* A match that gives up (its match limit) redacts the whole line. */
 TEST(a_match_that_gives_up_redacts_the_line)
 {
@@ -341,6 +364,7 @@ int main(int argc, char **argv)
 			    CASES(CASE(parse_and_bad_patterns), CASE(quoted_hex_and_proctitle),
 				  CASE(span_across_arguments), CASE(long_argument_in_pieces),
 				  CASE(no_match_is_the_same_event), CASE(a_proctitle_seen_again),
+				  CASE(sudo_user_cmd),
 				  CASE(a_match_that_gives_up_redacts_the_line),
 				  CASE(counts_by_rule_and_no_verdict),
 				  CASE(raw_lines_of_the_redacted_event)));
