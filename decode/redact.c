@@ -511,7 +511,8 @@ static void rebuild(struct redact_scratch *s, const struct audit_event *ev)
 		s->recs = r;
 		s->recs_cap = ev->nrecords;
 	}
-	qsort(s->edits, s->n_edits, sizeof(*s->edits), cmp_edit);
+	if (s->n_edits)
+		qsort(s->edits, s->n_edits, sizeof(*s->edits), cmp_edit);
 	s->text.len = 0;
 	for (unsigned r = 0; r < ev->nrecords; r++) {
 		const char *body = ev->text + ev->records[r].offset;
@@ -605,7 +606,8 @@ static size_t collect(struct redact_scratch *s, const struct audit_event *ev)
 		}
 		if (!pass) {
 			execve_end = s->n_pieces;
-			qsort(s->pieces, s->n_pieces, sizeof(*s->pieces), cmp_piece);
+			if (s->n_pieces) /* (no array yet: qsort takes no NULL) */
+				qsort(s->pieces, s->n_pieces, sizeof(*s->pieces), cmp_piece);
 		}
 	}
 	return execve_end;
