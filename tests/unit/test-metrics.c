@@ -160,6 +160,18 @@ static struct fake *fake_new(void)
 	p->log_dir_free = v++;
 	/* Two filter rule lines: a drop, and a keep with rate= that dropped
 	 * some past its rate. */
+	/* Keys: none, a plain one, one with every byte a label must escape
+	 * (keycount.h, metrics.c). */
+	p->key_entries = 3;
+	snprintf(p->key[0].key, sizeof(p->key[0].key), "none");
+	snprintf(p->key[1].key, sizeof(p->key[1].key), "bench");
+	snprintf(p->key[2].key, sizeof(p->key[2].key), "we\"ird\\key\n\xff");
+	for (unsigned i = 0; i < 3; i++) {
+		p->key[i].len = strlen(p->key[i].key);
+		p->key[i].written = v++;
+		p->key[i].filtered = v++;
+		p->key[i].bytes = v++;
+	}
 	p->filter_entries = 2;
 	snprintf(p->filter[0].label, sizeof(p->filter[0].label), "/etc/needle/needle.filter:3");
 	p->filter[0].main = FILTER_DROPPED;
@@ -314,7 +326,13 @@ static unsigned split_labels(char *labels, char *names[3], char *values[3])
 	while (*p && n < 3) {
 		char *eq = strchr(p, '='), *end;
 
-		if (!eq || eq[1] != '"' || !(end = strchr(eq + 2, '"')))
+		if (!eq || eq[1] != '"')
+			FAIL("label text %s", p);
+		/* The closing quote: the first one not escaped (\\", \\\\). */
+		for (end = eq + 2; *end && *end != '"'; end++)
+			if (*end == '\\' && end[1])
+				end++;
+		if (!*end)
 			FAIL("label text %s", p);
 		*eq = '\0';
 		*end = '\0';
@@ -441,6 +459,10 @@ static unsigned expected_samples(enum metric m, unsigned shards, unsigned output
 		return 1; /* the server the NATS output is connected to */
 	case METRIC_LABELS_RULE_ACTION:
 		return 3; /* the fake's drop; keep and rate */
+	case METRIC_LABELS_KEY:
+		return 3; /* the fake's keys */
+	case METRIC_LABELS_KEY_STATE:
+		return 3 * (unsigned)l->count[1];
 	default:
 		return l->values[0] ? (unsigned)l->count[0] : 1;
 	}
@@ -584,6 +606,14 @@ TEST(values_under_their_names)
 		    p->filter[1].n[FILTER_KEPT]);
 	CHECK_VALUE(METRIC_FILTERED_EVENTS, "/etc/needle/needle.filter:5", "rate",
 		    p->filter[1].n[FILTER_RATE_DROPPED]);
+	/* Keys: the label is the key as a JSON string's content. */
+	for (unsigned i = 0; i < 3; i++) {
+		static const char *const label[] = { "none", "bench", "we\\\"ird\\\\key%0A%FF" };
+
+		CHECK_VALUE(METRIC_KEY_EVENTS, label[i], "written", p->key[i].written);
+		CHECK_VALUE(METRIC_KEY_EVENTS, label[i], "filtered", p->key[i].filtered);
+		CHECK_VALUE(METRIC_KEY_BYTES, label[i], NULL, p->key[i].bytes);
+	}
 	/* The action label of each outcome is the name decode/ gives it. */
 	for (unsigned a = 0; a < METRIC_FILTER_ACTION_COUNT; a++)
 		CHECK_STR(metric_filter_action_names[a], filter_outcome_name((enum filter_outcome)(a + 1)));
