@@ -354,7 +354,7 @@ static void print_key_stats(const struct decode_run *d)
 		shown++;
 	}
 	snprintf(over, sizeof(over), "over %.3f s of event time", (d->last_ms - d->first_ms) / 1e3);
-	key_table_print(stderr, "needle decode: keys: ", rows, shown, shown,
+	key_table_print(stderr, "needle decode: keys: ", "needle decode: keys: ", rows, shown, shown,
 			(d->last_ms - d->first_ms) / 1e3, over);
 free_rows:
 	outbuf_free(&label);

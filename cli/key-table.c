@@ -30,14 +30,14 @@ static void rate(double v, double span, char *buf, size_t size, bool bytes)
 		human_rate(v / span, buf, size);
 }
 
-void key_table_print(FILE *f, const char *indent, struct key_row *rows, size_t n, size_t limit,
-		     double span, const char *over)
+void key_table_print(FILE *f, const char *first, const char *indent, struct key_row *rows,
+		     size_t n, size_t limit, double span, const char *over)
 {
 	size_t shown = n < limit ? n : limit, by_bytes = 0;
 	char er[HUMAN_MAX], br[HUMAN_MAX];
 
 	qsort(rows, n, sizeof(*rows), heavier);
-	fprintf(f, "%sby events/s (%s), %zu of %zu keys:\n", indent, over, shown, n);
+	fprintf(f, "%sby events/s (%s), %zu of %zu keys:\n", first, over, shown, n);
 	fprintf(f, "%s%10s %12s %9s %10s %14s  %s\n", indent, "events/s", "events", "filtered",
 		"written/s", "written", "key");
 	for (size_t i = 0; i < shown; i++) {

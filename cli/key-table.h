@@ -27,10 +27,11 @@ struct key_row {
 	double written, filtered, bytes;
 };
 
-/* Sorts rows (heaviest first) and prints at most limit of them to f, each
- * line starting with indent; rates over span seconds (<= 0: shown as -),
- * the header saying over what (over, e.g. "since start"). */
-void key_table_print(FILE *f, const char *indent, struct key_row *rows, size_t n, size_t limit,
-		     double span, const char *over);
+/* Sorts rows (heaviest first) and prints at most limit of them to f, the
+ * first line starting with first, the others with indent; rates over span
+ * seconds (<= 0: shown as -), the first line saying over what (over, e.g.
+ * "since start"). */
+void key_table_print(FILE *f, const char *first, const char *indent, struct key_row *rows,
+		     size_t n, size_t limit, double span, const char *over);
 
 #endif

@@ -862,6 +862,33 @@ TEST(stat_finds_every_figure_it_shows)
 		 f->p.plugin[1].dropped[3]);
 	CHECK(strstr(out, want));
 	CHECK(strstr(out, "plugin au-remote    down records "));
+	/* The keys, heaviest first (the fake's counters grow with the entry),
+	 * each label as the page writes it; events and bytes exact. */
+	CHECK(strstr(out, "keys      by events/s (since start), 3 of 3 keys:\n"));
+	{
+		const char *row[3];
+
+		for (unsigned i = 0; i < 3; i++) {
+			static const char *const label[] = { "  none\n", "  bench\n",
+							     "  we\\\"ird\\\\key%0A%FF\n" };
+			const struct keycount_entry_stats *e = &f->p.key[i];
+
+			snprintf(want, sizeof(want), " %12" PRIu64 " %8.1f%% ", e->written + e->filtered,
+				 100.0 * (double)e->filtered / (double)(e->written + e->filtered));
+			row[i] = strstr(out, label[i]);
+			CHECK(row[i] != NULL);
+			{
+				/* The row's line holds its own counts. */
+				const char *start = row[i];
+
+				while (start > out && start[-1] != '\n')
+					start--;
+				if (!memmem(start, (size_t)(row[i] - start), want, strlen(want)))
+					FAIL("row of %s: no '%s' in it", label[i], want);
+			}
+		}
+		CHECK(row[2] < row[1] && row[1] < row[0]);
+	}
 	/* --json: every sample of the page, by its key. */
 	CHECK_EQ(run_stat(&f->source, &f->k, true, &out, &err), 0);
 	CHECK_STR(err, "");
