@@ -39,7 +39,7 @@ void key_table_print(FILE *f, const char *first, const char *indent, struct key_
 	qsort(rows, n, sizeof(*rows), heavier);
 	fprintf(f, "%sby events/s (%s), %zu of %zu keys:\n", first, over, shown, n);
 	fprintf(f, "%s%10s %12s %9s %10s %14s  %s\n", indent, "events/s", "events", "filtered",
-		"written/s", "written", "key");
+		"bytes/s", "bytes", "key");
 	for (size_t i = 0; i < shown; i++) {
 		const struct key_row *r = &rows[i];
 		double events = r->written + r->filtered;
@@ -54,7 +54,7 @@ void key_table_print(FILE *f, const char *first, const char *indent, struct key_
 			by_bytes = i;
 	if (by_bytes) {
 		rate(rows[by_bytes].bytes, span, br, sizeof(br), true);
-		fprintf(f, "%sheaviest by written/s: %s (%s, %.0f bytes)\n", indent,
+		fprintf(f, "%sheaviest by bytes/s: %s (%s, %.0f bytes)\n", indent,
 			rows[by_bytes].key, br, rows[by_bytes].bytes);
 	}
 }

@@ -16,26 +16,33 @@
  * false when the tail has another shape (then the record is parsed). */
 static bool tail_key(unsigned type, const char *t, size_t n, struct audit_field *ret)
 {
-	const char *sp = memrchr(t, ' ', n), *v;
+	const char *sp, *v;
 	size_t len;
 
-	if (!sp || (size_t)(t + n - sp) < 6 || memcmp(sp + 1, "key=", 4) != 0)
+	*ret = (struct audit_field){ .name = "key", .name_len = 3 };
+	if (n >= 11 && memcmp(t + n - 11, " key=(null)", 11) == 0) {
+		ret->value = t + n - 6;
+		ret->value_len = 6;
+		return true;
+	}
+	if (n >= 7 && t[n - 1] == '"') {
+		/* key="...": the opening quote is the last one before the end. */
+		const char *q = memrchr(t, '"', n - 1);
+
+		if (!q || q - t < 5 || memcmp(q - 5, " key=", 5) != 0)
+			return false;
+		ret->quote = FIELD_DOUBLE;
+		ret->value = q + 1;
+		ret->value_len = (uint32_t)(t + n - 1 - (q + 1));
+		return true;
+	}
+	if (!(sp = memrchr(t, ' ', n)) || (size_t)(t + n - sp) < 6 || memcmp(sp, " key=", 5) != 0)
 		return false;
 	v = sp + 5;
 	len = (size_t)(t + n - v);
-	*ret = (struct audit_field){ .name = sp + 1, .name_len = 3 };
-	if (v[0] == '"') {
-		/* "...": one closing quote, at the end. */
-		if (len < 2 || v[len - 1] != '"' || memchr(v + 1, '"', len - 2))
-			return false;
-		ret->quote = FIELD_DOUBLE;
-		ret->value = v + 1;
-		ret->value_len = (uint32_t)(len - 2);
-		return true;
-	}
-	/* Quoted with ', or ending in what the parser strips off (':', ',',
-	 * '\'', ')'; "(null)" keeps its): the parser decides. */
-	if (v[0] == '\'' || (memchr(":,')", v[len - 1], 4) && !(len == 6 && !memcmp(v, "(null)", 6))))
+	/* Quoted (an open quote), or ending in what the parser strips off
+	 * (':', ',', '\'', ')'): the parser decides. */
+	if (v[0] == '"' || v[0] == '\'' || memchr(":,')", v[len - 1], 4))
 		return false;
 	ret->value = v;
 	ret->value_len = (uint32_t)len;
@@ -110,9 +117,12 @@ bool rulekey_first(const struct audit_event *ev, struct rulekey_scratch *s, cons
 		v = s->value.data;
 		len = s->value.len;
 	}
-	/* Several keys are joined by 0x01: the first. */
-	if ((end = memchr(v, 1, len)))
-		len = (size_t)(end - v);
+	/* Several keys are joined by 0x01: the first (a short scan, inline). */
+	for (size_t i = 0; i < len; i++)
+		if (v[i] == 1) {
+			len = i;
+			break;
+		}
 	if (!len)
 		return false;
 	*ret_key = v;
