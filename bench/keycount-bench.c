@@ -44,10 +44,15 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void add(struct assembler *a, unsigned type, const char *text)
+/* A record of the event stamped stamp: its body after the stamp. */
+static void add(struct assembler *a, unsigned type, const char *stamp, const char *body)
 {
+	char text[1024];
 	struct audit_stamp st;
-	int n = decode_stamp(text, strlen(text), &st);
+	int n;
+
+	snprintf(text, sizeof(text), "%s%s", stamp, body);
+	n = decode_stamp(text, strlen(text), &st);
 
 	if (n < 0 || assembler_add(a, type, &st, NULL, 0, text + n, strlen(text) - (size_t)n, 0) < 0) {
 		fprintf(stderr, "needle-keycount-bench: cannot assemble %s\n", text);
@@ -74,20 +79,16 @@ static struct audit_event **make_events(struct assembler *a, const char *kind)
 		else
 			snprintf(key, sizeof(key), "key=(null)");
 		snprintf(rec, sizeof(rec),
-			 "%sarch=c000003e syscall=257 success=no exit=-2 a0=ffffff9c a1=7ffd5 a2=0 "
+			 "arch=c000003e syscall=257 success=no exit=-2 a0=ffffff9c a1=7ffd5 a2=0 "
 			 "a3=0 items=1 ppid=100 pid=%u auid=1000 uid=1000 gid=1000 euid=1000 "
 			 "suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 "
 			 "comm=\"loadgen\" exe=\"/usr/bin/loadgen\" subj=unconfined %s",
-			 stamp, 1000 + i % 500, key);
-		add(a, AUDIT_SYSCALL, rec);
-		snprintf(rec, sizeof(rec), "%scwd=\"/root\"", stamp);
-		add(a, AUDIT_CWD, rec);
-		snprintf(rec, sizeof(rec), "%sitem=0 name=\"/nonexistent/x\" nametype=UNKNOWN", stamp);
-		add(a, AUDIT_PATH, rec);
-		snprintf(rec, sizeof(rec), "%sproctitle=6C6F616467656E", stamp);
-		add(a, AUDIT_PROCTITLE, rec);
-		snprintf(rec, sizeof(rec), "%s", stamp);
-		add(a, AUDIT_EOE, rec);
+			 1000 + i % 500, key);
+		add(a, AUDIT_SYSCALL, stamp, rec);
+		add(a, AUDIT_CWD, stamp, "cwd=\"/root\"");
+		add(a, AUDIT_PATH, stamp, "item=0 name=\"/nonexistent/x\" nametype=UNKNOWN");
+		add(a, AUDIT_PROCTITLE, stamp, "proctitle=6C6F616467656E");
+		add(a, AUDIT_EOE, stamp, "");
 		if (!(ev[i] = assembler_pop(a))) {
 			fprintf(stderr, "needle-keycount-bench: event %u did not end\n", i);
 			exit(1);

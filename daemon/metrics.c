@@ -16,9 +16,10 @@
 #include <time.h>
 
 /* Names, types, help and labels all come from metric-table.h. */
-_Static_assert(METRIC_OUTPUT_COUNT == PIPELINE_OUTPUTS + 1 &&
-		       (int)METRIC_OUTPUT_NATS == PIPELINE_OUTPUT_NATS,
-	       "metric-table.h names each output of pipeline_outputs(), then nats");
+_Static_assert(METRIC_OUTPUT_COUNT == PIPELINE_OUTPUT_SLOTS &&
+		       (int)METRIC_OUTPUT_NATS == PIPELINE_OUTPUT_NATS &&
+		       (int)METRIC_OUTPUT_DIVERT == PIPELINE_OUTPUT_DIVERT,
+	       "metric-table.h names each output of pipeline_outputs(), then nats, then divert");
 _Static_assert((int)METRIC_PLUGIN_DROP_REASON_COUNT == (int)DISPATCH_DROP_COUNT &&
 		       (int)METRIC_PLUGIN_FULL == (int)DISPATCH_DROP_FULL &&
 		       (int)METRIC_PLUGIN_DOWN == (int)DISPATCH_DROP_DOWN &&
@@ -263,9 +264,8 @@ static void render_losses(const struct pipeline_stats *p, struct kernel_snapshot
 	struct kernel_view v;
 	uint64_t sink_lost = 0, kernel = 0;
 
-	for (unsigned i = 0; i < PIPELINE_OUTPUTS + 1; i++)
+	for (unsigned i = 0; i < PIPELINE_OUTPUT_SLOTS; i++) /* the divert file's too */
 		sink_lost += p->output_on[i] ? p->output[i].lost_events : 0;
-	sink_lost += p->have_divert ? p->divert.lost_events : 0; /* the filters' divert file */
 	kernel_snapshot_read(k, &v);
 	if (v.valid && v.started)
 		kernel = (uint32_t)(v.status.lost - v.lost_at_start);
@@ -318,31 +318,34 @@ static void render_filters(const struct pipeline_stats *p, struct outbuf *o)
  * (outbuf.h): '"' and '\\' escaped as Prometheus reads them, control
  * bytes (a newline too) and bytes that are not UTF-8 as %XX. The entries
  * are bounded (keycount.h): "none", "other" and KEYCOUNT_NAMED keys. */
+/* Entry e's label into label; false for an entry that counted nothing
+ * yet ("none" and "other" are there from the start). */
+static bool key_label(const struct keycount_entry_stats *e, struct outbuf *label)
+{
+	if (!e->written && !e->filtered)
+		return false;
+	metrics_key_label(e->key, e->len, label);
+	return true;
+}
+
 static void render_keys(const struct pipeline_stats *p, struct outbuf *o)
 {
+	const struct keycount_entry_stats *e = p->key;
 	struct outbuf label = { 0 };
 
 	header(o, METRIC_KEY_EVENTS);
 	for (unsigned i = 0; i < p->key_entries; i++) {
-		const struct keycount_entry_stats *e = &p->key[i];
-
-		if (!e->written && !e->filtered)
+		if (!key_label(&e[i], &label))
 			continue;
-		metrics_key_label(e->key, e->len, &label);
 		sample(o, METRIC_KEY_EVENTS, label.data, metric_key_state_names[METRIC_KEY_WRITTEN],
-		       (double)e->written);
+		       (double)e[i].written);
 		sample(o, METRIC_KEY_EVENTS, label.data,
-		       metric_key_state_names[METRIC_KEY_FILTERED], (double)e->filtered);
+		       metric_key_state_names[METRIC_KEY_FILTERED], (double)e[i].filtered);
 	}
 	header(o, METRIC_KEY_BYTES);
-	for (unsigned i = 0; i < p->key_entries; i++) {
-		const struct keycount_entry_stats *e = &p->key[i];
-
-		if (!e->written && !e->filtered)
-			continue;
-		metrics_key_label(e->key, e->len, &label);
-		sample(o, METRIC_KEY_BYTES, label.data, NULL, (double)e->bytes);
-	}
+	for (unsigned i = 0; i < p->key_entries; i++)
+		if (key_label(&e[i], &label))
+			sample(o, METRIC_KEY_BYTES, label.data, NULL, (double)e[i].bytes);
 	if (label.failed)
 		o->failed = true;
 	outbuf_free(&label);
@@ -369,7 +372,7 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 	};
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k].m);
-		for (unsigned i = 0; i < PIPELINE_OUTPUTS + 1; i++) {
+		for (unsigned i = 0; i < PIPELINE_OUTPUT_SLOTS; i++) {
 			uint64_t v;
 
 			if (!p->output_on[i])

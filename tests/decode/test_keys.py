@@ -18,21 +18,17 @@ script makes itself (TAP output):
     the full parse, not the key reader behind --stats).
 usage: test_keys.py NEEDLE CORPUS_DIR
 """
-import csv, json, os, re, subprocess, sys, tempfile
+import json, os, re, sys, tempfile
+
+import decodetest
+from decodetest import case, corpus_inputs, report
 
 needle, corpus = sys.argv[1], sys.argv[2]
 tmp = tempfile.mkdtemp(prefix="needle-keys-test-")
-results = []
-
-
-def case(name, ok, why=()):
-    results.append((name, ok, list(why)[:12]))
 
 
 def decode(files, *args):
-    p = subprocess.run([needle, "decode", "--no-names", "--stats", *args, *files],
-                       capture_output=True)
-    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+    return decodetest.decode(needle, files, *args)
 
 
 ROW = re.compile(r"^needle decode: keys: +(\S+) +(\d+) +([\d.]+)% +(\S+) +(\d+)  (.*)$")
@@ -229,9 +225,7 @@ case("--filter: the dropped and diverted keys all filtered, no bytes; the rest a
      rc2 == 0 and not bad and set(rows2) == set(rows), bad + err2.splitlines()[:5])
 
 # ---- the corpus: the table against needle's own JSON (the full parse) ----
-src = [r for r in csv.DictReader(open(os.path.join(corpus, "SOURCES.tsv")), delimiter="\t")
-       if "input" in r["role"]]
-inputs = [os.path.join(corpus, r["file"]) for r in src]
+inputs = corpus_inputs(corpus)
 rc, out, err = decode(inputs)
 rows, _ = table(err)
 want = {}
@@ -247,10 +241,4 @@ case(f"corpus: {len(inputs)} files, {sum(v[0] for v in want.values())} events, "
      [f"{k!r}: JSON {want.get(k)}, table {got.get(k)}" for k in set(want) | set(got)
       if want.get(k) != got.get(k)])
 
-print("TAP version 13")
-print(f"1..{len(results)}")
-for i, (name, ok, why) in enumerate(results, 1):
-    print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-    for w in (why if not ok else []):
-        print(f"# {w}")
-sys.exit(0 if all(r[1] for r in results) else 1)
+report(tmp)

@@ -47,18 +47,6 @@ for line in sys.stdin:
     if name == want:
         print(value)' <<< "$samples"); printf '%.0f\n' "${v:-0}"; }
 events() { m "needle_key_events_total{key=\"$1\",state=\"$2\"}"; }
-# Until the decoders have nothing open and their figures stop moving.
-settle() {
-	local prev= cur
-	for _ in $(seq 80); do
-		sleep 0.5
-		samples=$(metrics)
-		cur=$(m 'needle_decoder_records_total{}')/$(m 'needle_decoder_open_events{}')
-		[ "$cur" = "$prev" ] && [ "$(m 'needle_decoder_open_events{}')" = 0 ] && return 0
-		prev=$cur
-	done
-	return 1
-}
 
 bin=$LIVE_TOP/bin
 mkdir -p "$bin"
@@ -81,7 +69,7 @@ rule heavy-gen "$k_heavy" && rule light-a "$k_light" && rule light-b "$k_light" 
 "$bin/light-a" 1 "$a_calls" /nonexistent/light-a > "$LIVE_TOP/a.out"
 "$bin/light-b" 1 "$b_calls" /nonexistent/light-b > "$LIVE_TOP/b.out"
 "$bin/odd-gen" 1 "$odd_calls" /nonexistent/odd > "$LIVE_TOP/odd.out"
-settle || fail 1 "needle settled after the loads"
+live_settle || fail 1 "needle settled after the loads"
 samples=$(metrics) || fail 1 "the metrics page parses" "$(cat "$LIVE_TOP/metrics.err")"
 
 # Per key, from needle.json: events whose first key it is (why.keys[0]),
