@@ -12,7 +12,11 @@
  * (user-space msg='...'); several keys (joined by 0x01) give the first.
  * The kernel writes key= as the SYSCALL record's last field, so the common
  * case reads only the record's tail; any other shape parses that one
- * record (decode_record_body), never the whole event.
+ * record (decode_record_body), never the whole event. The tail read is the
+ * parse's answer whenever the record's text holds key= once and the parse
+ * takes it for a field (every record the kernel writes; fuzz-assemble
+ * checks it); text no kernel writes, a="b key="x" or two key= fields, may
+ * get another answer: it only decides the row an event counts under.
  *
  * Pure: no I/O, no global state; the scratch is the caller's (one per
  * thread).
