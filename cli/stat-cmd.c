@@ -395,7 +395,8 @@ static void print_table(struct page *pg)
 	printf("  (events, by cause, since start; kernel: its lost records since start, "
 	       "at most that many events)\n");
 	print_filters(pg);
-	stat_keys_print(&pg->keys, &pg->s, now_seconds(), get(pg, METRIC_START_TIME, NULL, NULL));
+	stat_keys_print(stdout, &pg->keys, &pg->s, now_seconds(),
+			get(pg, METRIC_START_TIME, NULL, NULL));
 	{
 		const double *capacity = find(pg, METRIC_PROCESS_TABLE_CAPACITY, NULL, NULL);
 

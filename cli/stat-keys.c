@@ -72,7 +72,7 @@ int stat_keys_read(const struct metric_samples *s, struct key_row **ret, size_t 
 	return 0;
 }
 
-void stat_keys_print(struct stat_keys *k, const struct metric_samples *s, double now,
+void stat_keys_print(FILE *out, struct stat_keys *k, const struct metric_samples *s, double now,
 		     double start)
 {
 	struct key_row *rows;
@@ -104,7 +104,7 @@ void stat_keys_print(struct stat_keys *k, const struct metric_samples *s, double
 		span = start > 0 ? now - start : 0;
 		snprintf(over, sizeof(over), "since start");
 	}
-	key_table_print(stdout, "keys      ", "          ", rows, n, STAT_TOP_KEYS, span, over);
+	key_table_print(out, "keys      ", "          ", rows, n, STAT_TOP_KEYS, span, over);
 	free(rows);
 	/* The totals of this round, for the next one's interval. */
 	free(k->last);

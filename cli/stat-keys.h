@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define STAT_TOP_KEYS 8
 
@@ -28,10 +29,10 @@ struct stat_keys {
  * (at most one per key label); -ENOMEM. */
 int stat_keys_read(const struct metric_samples *s, struct key_row **ret, size_t *ret_n);
 
-/* Prints the table for the page s read at now (seconds), needle having
- * started at start; keeps the rows for the next round. Nothing when the
- * page has no key. */
-void stat_keys_print(struct stat_keys *k, const struct metric_samples *s, double now,
+/* Prints the table to out for the page s read at now (seconds), needle
+ * having started at start; keeps the rows for the next round. Nothing
+ * when the page has no key. */
+void stat_keys_print(FILE *out, struct stat_keys *k, const struct metric_samples *s, double now,
 		     double start);
 
 void stat_keys_free(struct stat_keys *k);

@@ -20,6 +20,7 @@
 #include "pipeline.h"
 #include "proctable.h"
 #include "stat-cmd.h"
+#include "stat-keys.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -922,6 +923,58 @@ TEST(stat_names_what_needle_does_not_report)
 	CHECK(!strstr(err, "needle_sink_")); /* outputs off are no loss */
 }
 
+static void stat_keys_free_deferred(void *arg)
+{
+	stat_keys_free(arg);
+}
+
+/* needle stat --watch: the keys' rates over the last round, not since
+ * start, so a key that went quiet sinks below one that is busy now. */
+TEST(stat_keys_over_the_interval)
+{
+	static const char page1[] =
+		"needle_key_events_total{key=\"old\",state=\"written\"} 1000\n"
+		"needle_key_events_total{key=\"old\",state=\"filtered\"} 0\n"
+		"needle_key_bytes_total{key=\"old\"} 100000\n"
+		"needle_key_events_total{key=\"new\",state=\"written\"} 10\n"
+		"needle_key_events_total{key=\"new\",state=\"filtered\"} 10\n"
+		"needle_key_bytes_total{key=\"new\"} 500\n";
+	static const char page2[] =
+		"needle_key_events_total{key=\"old\",state=\"written\"} 1001\n"
+		"needle_key_events_total{key=\"old\",state=\"filtered\"} 0\n"
+		"needle_key_bytes_total{key=\"old\"} 100100\n"
+		"needle_key_events_total{key=\"new\",state=\"written\"} 30\n"
+		"needle_key_events_total{key=\"new\",state=\"filtered\"} 30\n"
+		"needle_key_bytes_total{key=\"new\"} 2500\n";
+	static struct stat_keys k;
+	static struct metric_samples s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	const char *second, *old_row, *new_row;
+
+	CHECK(out != NULL);
+	harness_defer(samples_free_deferred, &s);
+	harness_defer(stat_keys_free_deferred, &k);
+	CHECK_EQ(metric_samples_parse(&s, page1, strlen(page1)), 0);
+	stat_keys_print(out, &k, &s, 110.0, 100.0); /* since start: 10 s */
+	CHECK_EQ(metric_samples_parse(&s, page2, strlen(page2)), 0);
+	stat_keys_print(out, &k, &s, 112.0, 100.0); /* the last 2 s */
+	fclose(out);
+	harness_defer(free, text);
+	CHECK(strstr(text, "keys      by events/s (since start), 2 of 2 keys:\n"));
+	second = strstr(text, "keys      by events/s (last 2.0 s), 2 of 2 keys:\n");
+	CHECK(second != NULL);
+	/* Since start: old (100/s) above new (2/s); over the interval, new
+	 * (40 events: 20/s, half filtered, 1000 B/s) above old (0.5/s), the
+	 * counts the round's. */
+	CHECK(strstr(text, "100/s         1000      0.0%") < strstr(text, "  2/s           20     50.0%"));
+	new_row = strstr(second, " 20/s           40     50.0%    1000B/s           2000  new");
+	old_row = strstr(second, "0.5/s            1      0.0%      50B/s            100  old");
+	CHECK(new_row != NULL && old_row != NULL && new_row < old_row);
+	CHECK(strstr(second, "heaviest by bytes/s") == NULL); /* new leads both ways */
+}
+
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
@@ -929,5 +982,6 @@ int main(int argc, char **argv)
 				  CASE(monitor_page_holds_the_kernel_only),
 				  CASE(values_under_their_names), CASE(delay_quantiles),
 				  CASE(stat_finds_every_figure_it_shows),
-				  CASE(stat_names_what_needle_does_not_report)));
+				  CASE(stat_names_what_needle_does_not_report),
+				  CASE(stat_keys_over_the_interval)));
 }
