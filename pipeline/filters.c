@@ -8,6 +8,7 @@
  */
 #include "filters.h"
 #include "grace.h"
+#include "pipeline.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -40,6 +41,7 @@ struct filters {
 	/* [decoder][entry]: values redacted; one writer per decoder. */
 	_Atomic uint64_t *redacted;
 	struct redact_scratch **scratch; /* [decoder], each its decoder's */
+	struct keycount *keys;
 };
 
 static _Atomic uint64_t *slot(const struct filters *f, unsigned decoder, unsigned entry)
@@ -58,7 +60,8 @@ struct filters *filters_new(unsigned decoders)
 			   sizeof(*f->counts));
 	f->redacted = calloc((size_t)decoders * FILTERS_ENTRIES, sizeof(*f->redacted));
 	f->scratch = calloc(decoders ? decoders : 1, sizeof(*f->scratch));
-	if (!f->counts || !f->redacted || !f->scratch)
+	f->keys = keycount_new(decoders);
+	if (!f->counts || !f->redacted || !f->scratch || !f->keys)
 		goto free_all;
 	for (unsigned d = 0; d < decoders; d++)
 		if (!(f->scratch[d] = redact_scratch_new()))
@@ -87,6 +90,7 @@ void filters_free(struct filters *f)
 	free(f->scratch);
 	free(f->redacted);
 	free(f->counts);
+	keycount_free(f->keys);
 	free(f);
 }
 
@@ -251,4 +255,15 @@ unsigned filters_get_stats(const struct filters *f, struct filters_entry_stats *
 		}
 	}
 	return n;
+}
+
+struct keycount *filters_keys(const struct filters *f)
+{
+	return f->keys;
+}
+
+void filters_get_all_stats(const struct filters *f, struct pipeline_stats *ret)
+{
+	ret->filter_entries = filters_get_stats(f, ret->filter);
+	ret->key_entries = f ? keycount_get_stats(f->keys, ret->key) : 0;
 }

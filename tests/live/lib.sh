@@ -10,13 +10,11 @@
 #   live_start NAME CONF    needle --foreground with CONF lines (and no plugins
 #                           unless CONF names a plugin_dir); $started_pid
 #   live_stop PID           SIGTERM and wait; $? is needle's status
+#   live_settle             until the decoders are idle (the test's metrics, m)
 #   live_wait_collecting STDERR [PID]
 #                           until needle's STDERR says it collects (0), PID
 #                           ended or 5 s passed (1)
 #   ks_settings             the settings a test may change, as auditctl -s prints
-#   live_settle URL         until the needle of that metrics URL has no event
-#                           open and its record count stops moving (1: it
-#                           did not in 40 s); $samples: its last page
 #   live_key_events KEY FILE [argv]
 #                           the ids of the events of a JSON log whose SYSCALL
 #                           record has key KEY (and their argv), sorted
@@ -114,14 +112,17 @@ $conf" ;; esac
 
 live_stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
+# Until the decoders have nothing open and their figures stop moving (40 s
+# at most; 1 then). Uses the test's own functions: metrics (the page's
+# samples, one a line) and m KEY (a sample's value from $samples); leaves
+# the last page in $samples.
 live_settle() {
-	local prev= cur open
+	local prev= cur
 	for _ in $(seq 80); do
 		sleep 0.5
-		samples=$(/usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/check_metrics.py" "$1" 2>/dev/null)
-		open=$(awk '$1=="needle_decoder_open_events{}"{printf "%.0f", $2}' <<< "$samples")
-		cur=$(awk '$1=="needle_decoder_records_total{}"{printf "%.0f", $2}' <<< "$samples")/$open
-		[ "$cur" = "$prev" ] && [ "$open" = 0 ] && return 0
+		samples=$(metrics)
+		cur=$(m 'needle_decoder_records_total{}')/$(m 'needle_decoder_open_events{}')
+		[ "$cur" = "$prev" ] && [ "$(m 'needle_decoder_open_events{}')" = 0 ] && return 0
 		prev=$cur
 	done
 	return 1

@@ -51,8 +51,6 @@ calls_of() { awk '/ calls \(/{print $1; exit}' "$1"; }
 # distinct ids (JSON) or serials (RAW).
 json_ids() { live_key_events "$1" "$2"; }
 raw_count() { grep "^type=SYSCALL .*key=\"$1\"" "$2" 2>/dev/null | sed 's/.*audit([0-9.]*:\([0-9]*\)).*/\1/' | sort -u | wc -l; }
-# Until the decoder has nothing open and its figures stop moving.
-settle() { live_settle "http://127.0.0.1:$port/metrics"; }
 
 k_noisy=$LIVE_KEY-noisy k_div=$LIVE_KEY-div k_first=$LIVE_KEY-first k_rate=$LIVE_KEY-rate
 bin=$LIVE_TOP/bin
@@ -92,7 +90,7 @@ done
 "$bin/div-helper" $(seq -f "/nonexistent/$k_div/%g" "$divn")
 for _ in $(seq "$loop"); do "$bin/first-helper" /nonexistent/a /nonexistent/b /nonexistent/c; done
 "$bin/rate-gen" 1 "$calls" "/nonexistent/$k_rate" > "$LIVE_TOP/rate.out"
-settle || fail 1 "needle settled after the loads"
+live_settle || fail 1 "needle settled after the loads"
 samples=$(metrics)
 
 # 1. drop
@@ -153,7 +151,7 @@ printf 'drop key=%s\nerase key=x\n' "$k_noisy" > "$ff"
 kill -HUP "$pid"
 for _ in $(seq 50); do grep -q "SIGHUP: filter_file $ff not used" "$LIVE_TOP/run/stderr" && break; sleep 0.1; done
 "$bin/noisy-gen" 1 300 "/nonexistent/$k_noisy" > "$LIVE_TOP/noisy2.out"
-settle
+live_settle
 dropped2=$(rule 1 drop)
 in_logs2=$(( $(raw_count "$k_noisy" "$log/needle.log") ))
 grep -q "^needle: SIGHUP: $ff:2: unknown action 'erase'" "$LIVE_TOP/run/stderr" &&
@@ -165,7 +163,7 @@ printf 'keep key=%s\n' "$k_noisy" > "$ff"
 kill -HUP "$pid"
 for _ in $(seq 50); do grep -q "SIGHUP: filters: 1 rule(s) from $ff now apply" "$LIVE_TOP/run/stderr" && break; sleep 0.1; done
 "$bin/noisy-gen" 1 100 "/nonexistent/$k_noisy" > "$LIVE_TOP/noisy3.out"
-settle
+live_settle
 in_logs3=$(raw_count "$k_noisy" "$log/needle.log")
 [ "$in_logs3" = 100 ] && [ "$(rule 1 keep)" = 100 ] && [ "$(rule 1 drop)" = "$dropped2" ] ||
 	fail 6 "SIGHUP with a good file replaces the filters" \

@@ -71,13 +71,16 @@ add_rules() {
 		auditctl -a always,exit -F arch=b64 -S execve -F exe="$bin/needle-div" -k "$key_div" >/dev/null
 }
 del_rules() { auditctl -D -k "$key" >/dev/null 2>&1; auditctl -D -k "$key_div" >/dev/null 2>&1; }
+# The page of the needle whose metrics are on $mport (live_settle's).
+metrics() { /usr/bin/python3 "$here/check_metrics.py" "http://127.0.0.1:$mport/metrics" 2>/dev/null; }
 # The load under the started needle (metrics on PORT); $samples after it. CASE: the case that
 # fails when it does not settle.
 run_load() {
+	mport=$1
 	add_rules || fail "$2" "audit rules added"
 	load
 	del_rules
-	live_settle "http://127.0.0.1:$1/metrics" || fail "$2" "needle settled after the load"
+	live_settle || fail "$2" "needle settled after the load"
 }
 
 # ---- run 1: every output in the clear ----
