@@ -113,6 +113,7 @@ struct filter_set {
 	struct filter_rule *rules;
 	bool wants_process;
 	bool has_first;            /* a keep-first-per-process rule */
+	bool whole_event;          /* a match reads records past the subject */
 	unsigned divert_line;
 	/* Every string and array of the rules, freed with the set. */
 	void **allocs;
