@@ -23,10 +23,11 @@
 
 void format_type_name(unsigned type, char *buf, size_t size)
 {
-	const char *name = decode_type_name(type);
+	size_t len;
+	const char *name = decode_type_name_len(type, &len);
 
-	if (name && strlen(name) < size)
-		strcpy(buf, name);
+	if (name && len < size)
+		memcpy(buf, name, len + 1);
 	else
 		snprintf(buf, size, "UNKNOWN[%u]", type);
 }
