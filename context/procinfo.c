@@ -154,7 +154,23 @@ int procinfo_read_stat(uint32_t pid, uint32_t *ret_ppid, uint64_t *ret_start_tic
 	n = read_small(path, buf);
 	if (n < 0)
 		return (int)n;
-	return procinfo_parse_stat(buf, (size_t)n, ret_ppid, ret_start_ticks) ? 0 : -EINVAL;
+	if (!procinfo_parse_stat(buf, (size_t)n, ret_ppid, ret_start_ticks))
+		return -EINVAL;
+	/* A zombie has left its cgroups and namespaces and lost its exe:
+	 * what its /proc shows now is not what it was, so it counts as gone. */
+	return procinfo_stat_exited(buf, (size_t)n) ? -ENOENT : 0;
+}
+
+bool procinfo_stat_exited(const char *text, size_t len)
+{
+	const char *p = NULL, *end = text + len;
+
+	for (const char *q = text; q < end; q++)
+		if (*q == ')')
+			p = q;
+	if (!p || end - p < 3)
+		return false;
+	return p[2] == 'Z' || p[2] == 'X' || p[2] == 'x';
 }
 
 int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret)
@@ -208,5 +224,11 @@ int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinf
 		if (procinfo_read_stat(pid, &ppid, &start) < 0 || start != ret->start_ticks)
 			return -ENOENT;
 	}
+	/* Exiting: the kernel drops a process's memory (its exe link) before
+	 * its cgroups, so with the exe gone the cgroup read may already be
+	 * the root's. Kernel threads (kthreadd and its children) have none. */
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/exe", pid);
+	if (pid != 2 && ret->ppid != 2 && readlink(path, buf, sizeof(buf)) < 0)
+		return -ENOENT;
 	return 0;
 }

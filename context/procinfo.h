@@ -43,13 +43,18 @@ void procinfo_host_init(struct procinfo_host *host);
 /* Reads pid's facts; -ENOENT when it is gone (or exited meanwhile). */
 int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret);
 
-/* Reads /proc/PID/stat: ppid and start time; -errno when gone. */
+/* Reads /proc/PID/stat: ppid and start time; -errno when gone, -ENOENT
+ * also when it has exited and not been reaped yet (a zombie). */
 int procinfo_read_stat(uint32_t pid, uint32_t *ret_ppid, uint64_t *ret_start_ticks);
 
 /* Parses the text of /proc/PID/stat; false when malformed. The command
  * name may hold spaces and parentheses: it ends at the last ')'. */
 bool procinfo_parse_stat(const char *text, size_t len, uint32_t *ret_ppid,
 			 uint64_t *ret_start_ticks);
+
+/* Whether the text of /proc/PID/stat is of a process that has exited
+ * (state Z, zombie, or X, dead). */
+bool procinfo_stat_exited(const char *text, size_t len);
 
 /* The wall-clock time the machine booted, in seconds since the epoch, to
  * the microsecond: CLOCK_REALTIME - CLOCK_BOOTTIME, the clock the kernel

@@ -243,6 +243,20 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 			atomic_fetch_add_explicit(&t->full, 1, relaxed);
 			free(n);
 			return;
+		} else if (ppid) {
+			/* Gone before we read it: exec kept the cgroup and the
+			 * namespaces it had from its parent at fork. */
+			rcu_read_lock();
+			old = find(t, ppid);
+			if (!old && *load_budget) {
+				--*load_budget;
+				old = proctable_lookup(t, ppid, true);
+			}
+			if (old) {
+				n->e.info.container = old->info.container;
+				n->e.info.ns = old->info.ns;
+			}
+			rcu_read_unlock();
 		}
 	}
 	n->e.info.pid = pid;

@@ -61,7 +61,8 @@ const struct proc_entry *proctable_reload(struct proctable *t, uint32_t pid);
 /* What the events say. exe and argv0 may be NULL (unchanged). An execve
  * of a pid the table does not know reads /proc/PID once when *load_budget
  * is above 0 (and takes one from it); otherwise the entry holds what the
- * event says. */
+ * event says, with the container and namespaces of its parent ppid (read
+ * from /proc too, while the budget lasts): exec changes neither. */
 void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char *exe,
 		    const char *argv0, unsigned *load_budget);
 void proctable_fork(struct proctable *t, uint32_t parent, uint32_t child);

@@ -36,7 +36,7 @@ struct filter_set *filter_file_load(const char *path, char *err, size_t err_size
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		saved = errno;
-		snprintf(err, err_size, "%s: cannot open: %s", path, strerror(saved));
+		snprintf(err, err_size, "filter file %s: cannot open: %s", path, strerror(saved));
 		errno = saved;
 		return NULL;
 	}
@@ -53,7 +53,7 @@ struct filter_set *filter_file_load(const char *path, char *err, size_t err_size
 			continue;
 		if (n < 0) {
 			saved = errno;
-			snprintf(err, err_size, "%s: read failed: %s", path, strerror(saved));
+			snprintf(err, err_size, "filter file %s: read failed: %s", path, strerror(saved));
 			goto free_buf;
 		}
 		if (n == 0)

@@ -53,14 +53,15 @@
 	X(FILTER_FIRST, "first")                          \
 	X(FILTER_REPEAT, "keep-first-per-process")        \
 	X(FILTER_RATE, "rate")
-/* In the order of pipeline_outputs(), then the NATS output (metrics.c
- * checks the count). */
+/* In the order of pipeline_outputs(), then the NATS output, then the
+ * filters' divert file (metrics.c checks the count). */
 #define METRIC_OUTPUTS(X)                    \
 	X(OUTPUT_JSON, "json")               \
 	X(OUTPUT_RAW, "raw")                 \
 	X(OUTPUT_ENRICHED, "enriched")       \
 	X(OUTPUT_STDOUT, "stdout")           \
-	X(OUTPUT_NATS, "nats")
+	X(OUTPUT_NATS, "nats")               \
+	X(OUTPUT_DIVERT, "divert")
 /* Why the NATS output lost an event (nats-out.h's counters). */
 #define METRIC_NATS_LOSS_REASONS(X)          \
 	X(NATS_QUEUE_FULL, "queue_full")     \

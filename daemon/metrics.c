@@ -16,9 +16,10 @@
 #include <time.h>
 
 /* Names, types, help and labels all come from metric-table.h. */
-_Static_assert(METRIC_OUTPUT_COUNT == PIPELINE_OUTPUTS + 1 &&
-		       (int)METRIC_OUTPUT_NATS == PIPELINE_OUTPUT_NATS,
-	       "metric-table.h names each output of pipeline_outputs(), then nats");
+_Static_assert(METRIC_OUTPUT_COUNT == PIPELINE_OUTPUT_SLOTS &&
+		       (int)METRIC_OUTPUT_NATS == PIPELINE_OUTPUT_NATS &&
+		       (int)METRIC_OUTPUT_DIVERT == PIPELINE_OUTPUT_DIVERT,
+	       "metric-table.h names each output of pipeline_outputs(), then nats, then divert");
 _Static_assert((int)METRIC_PLUGIN_DROP_REASON_COUNT == (int)DISPATCH_DROP_COUNT &&
 		       (int)METRIC_PLUGIN_FULL == (int)DISPATCH_DROP_FULL &&
 		       (int)METRIC_PLUGIN_DOWN == (int)DISPATCH_DROP_DOWN &&
@@ -248,9 +249,8 @@ static void render_losses(const struct pipeline_stats *p, struct kernel_snapshot
 	struct kernel_view v;
 	uint64_t sink_lost = 0, kernel = 0;
 
-	for (unsigned i = 0; i < PIPELINE_OUTPUTS + 1; i++)
+	for (unsigned i = 0; i < PIPELINE_OUTPUT_SLOTS; i++) /* the divert file's too */
 		sink_lost += p->output_on[i] ? p->output[i].lost_events : 0;
-	sink_lost += p->have_divert ? p->divert.lost_events : 0; /* the filters' divert file */
 	kernel_snapshot_read(k, &v);
 	if (v.valid && v.started)
 		kernel = (uint32_t)(v.status.lost - v.lost_at_start);
@@ -319,7 +319,7 @@ static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 	};
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		header(o, m[k].m);
-		for (unsigned i = 0; i < PIPELINE_OUTPUTS + 1; i++) {
+		for (unsigned i = 0; i < PIPELINE_OUTPUT_SLOTS; i++) {
 			uint64_t v;
 
 			if (!p->output_on[i])

@@ -209,15 +209,18 @@ void watch_tick(struct watch *w)
 	}
 	if (w->seconds % STATUS_EVERY == 0) {
 		pipeline_sum_decoders(w->p, &ds);
-		say("status: %" PRIu64 " events in the last %d s (%" PRIu64 " partial so far), loss risk "
+		say("status: %" PRIu64 " events in the last %d s, %" PRIu64 " of them filtered (%" PRIu64
+		    " partial so far), loss risk "
 		    "%.0f%% (%s), lost since start: kernel %" PRIu64 " records, socket overruns %" PRIu64
 		    ", ring drops %" PRIu64 ", sink %" PRIu64 " events%s",
-		    ds.events + ds.partial_events - w->status_events, STATUS_EVERY, ds.partial_events,
+		    ds.events + ds.partial_events + ds.filtered - w->status_events, STATUS_EVERY,
+		    ds.filtered - w->status_filtered, ds.partial_events,
 		    risk * 100, metric_stage_names[stage], now[LOSS_KERNEL] - w->start[LOSS_KERNEL],
 		    now[LOSS_SOCKET] - w->start[LOSS_SOCKET], now[LOSS_RING] - w->start[LOSS_RING],
 		    now[LOSS_SINK] + now[LOSS_NATS] - w->start[LOSS_SINK] - w->start[LOSS_NATS],
 		    pipeline_nats(w->p) ? " (the NATS output's included)" : "");
-		w->status_events = ds.events + ds.partial_events;
+		w->status_events = ds.events + ds.partial_events + ds.filtered;
+		w->status_filtered = ds.filtered;
 	}
 }
 

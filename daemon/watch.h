@@ -42,6 +42,7 @@ struct watch {
 	uint64_t warned_at[LOSS_CAUSES]; /* second of the last warning, 0: never */
 	uint64_t risk_warned_at;
 	uint64_t status_events;          /* events at the last status line */
+	uint64_t status_filtered;        /* whole events filtered, at the same line */
 	uint64_t progress_failed, progress_warned_at;
 	bool audit_off;                  /* the kernel's audit was disabled at the last look */
 	uint64_t audit_off_warned_at;

@@ -256,9 +256,12 @@ void pipeline_sum_decoders(const struct pipeline *p, struct decoder_stats *ret);
 
 /* The file outputs in one order (json, raw, enriched, stdout); NULL when
  * off. Read them with sink_get_stats() and sink_path(). The NATS output
- * comes after them in the figures (PIPELINE_OUTPUT_NATS). */
+ * and the filters' divert file come after them in the figures
+ * (PIPELINE_OUTPUT_NATS, PIPELINE_OUTPUT_DIVERT). */
 #define PIPELINE_OUTPUTS 4
 #define PIPELINE_OUTPUT_NATS PIPELINE_OUTPUTS
+#define PIPELINE_OUTPUT_DIVERT (PIPELINE_OUTPUTS + 1)
+#define PIPELINE_OUTPUT_SLOTS (PIPELINE_OUTPUTS + 2)
 void pipeline_outputs(const struct pipeline *p, const struct sink *ret[PIPELINE_OUTPUTS]);
 
 /* The NATS output, NULL when off. */
@@ -291,9 +294,9 @@ struct pipeline_stats {
 	 * the event was dropped (damage.h). */
 	uint64_t ring_rest_dropped[PIPELINE_MAX_DECODERS];
 	/* pipeline_outputs()'s order, then the NATS output (its figures as
-	 * pipeline_nats_as_sink makes them). */
-	bool output_on[PIPELINE_OUTPUTS + 1];
-	struct sink_stats output[PIPELINE_OUTPUTS + 1];
+	 * pipeline_nats_as_sink makes them), then the divert file. */
+	bool output_on[PIPELINE_OUTPUT_SLOTS];
+	struct sink_stats output[PIPELINE_OUTPUT_SLOTS];
 	struct nats_out_stats nats;              /* when output_on[PIPELINE_OUTPUT_NATS] */
 	bool have_procs;                         /* process_context on */
 	struct proctable_stats procs;
@@ -301,8 +304,6 @@ struct pipeline_stats {
 	uint64_t log_dir_free;                   /* bytes free in log_dir, at the last check */
 	unsigned plugins;                        /* the plugins' queues */
 	struct dispatch_stats plugin[DISPATCH_MAX];
-	bool have_divert;                        /* the divert file is open */
-	struct sink_stats divert;
 	unsigned filter_entries;                 /* rule lines counted since start */
 	struct filters_entry_stats filter[FILTERS_ENTRIES];
 };

@@ -160,4 +160,7 @@ void listener_run(struct pipeline *p, unsigned id);
  * format), counts the failure and wakes the main thread. Any thread. */
 void pipeline_fail(struct pipeline *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What the pipeline did, said at close (sums.c). */
+void pipeline_say_summary(const struct pipeline *p);
+
 #endif

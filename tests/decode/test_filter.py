@@ -357,7 +357,7 @@ case("divert rules need --divert", rc == 2 and ":2: divert: give --divert FILE" 
 rc, out, err = decode([inputs[0]], "--divert", os.path.join(tmp, "x"))
 case("--divert needs --filter", rc == 2 and "--divert needs --filter" in err, [f"exit {rc}", err])
 rc, out, err = decode([inputs[0]], "--filter", os.path.join(tmp, "missing"))
-case("a missing filter file: exit status 2", rc == 2 and "cannot open" in err, [f"exit {rc}", err])
+case("a missing filter file: exit status 2, named as the filter file", rc == 2 and "filter file " in err and "cannot open" in err, [f"exit {rc}", err])
 
 print("TAP version 13")
 print(f"1..{len(results)}")

@@ -126,10 +126,13 @@ pass 1 "drop: $dropped dropped = the load's $noisy_calls calls, none of them in 
 # 2. divert
 diverted=$(json_ids "$k_div" "$log/needle.filtered.json" | wc -l)
 div_in_logs=$(( $(raw_count "$k_div" "$log/needle.log") + $(json_ids "$k_div" "$log/needle.json" | wc -l) ))
-[ "$diverted" = "$divn" ] && [ "$div_in_logs" = 0 ] && [ "$(rule 2 divert)" = "$divn" ] ||
+div_sink=$(m 'needle_sink_events_total{output="divert"}')
+[ "$diverted" = "$divn" ] && [ "$div_in_logs" = 0 ] && [ "$(rule 2 divert)" = "$divn" ] &&
+	[ "$div_sink" = "$divn" ] ||
 	fail 2 "divert: the events in the divert file, not in the logs" \
-		"$divn calls; in needle.filtered.json: $diverted; in the logs: $div_in_logs; counter: $(rule 2 divert)"
-pass 2 "divert: $diverted events in needle.filtered.json, none in the logs"
+		"$divn calls; in needle.filtered.json: $diverted; in the logs: $div_in_logs; counter: $(rule 2 divert)" \
+		"needle_sink_events_total{output=divert}: $div_sink"
+pass 2 "divert: $diverted events in needle.filtered.json (its output's counter $div_sink), none in the logs"
 
 # 3. keep-first-per-process
 first_n=$(raw_count "$k_first" "$log/needle.log")
@@ -158,6 +161,7 @@ filtered=$(m 'needle_decoder_events_total{state="filtered"}')
 "$NEEDLE" stat --socket "$LIVE_TOP/control" > "$LIVE_TOP/stat" 2>&1
 top=$(grep -A1 '^filtered' "$LIVE_TOP/stat" | tail -1)
 [ "$filtered" = "$expect" ] && grep -q "^filtered  *$expect whole events" "$LIVE_TOP/stat" &&
+	grep -q "^sink divert events $divn " "$LIVE_TOP/stat" &&
 	[[ "$top" == "rules "*"$ff:1  hits $noisy_calls drop $noisy_calls" ]] ||
 	fail 5 "account: filtered = what the loads made minus what the logs hold" \
 		"filtered $filtered, expected $expect" "$(cat "$LIVE_TOP/stat")"

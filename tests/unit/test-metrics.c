@@ -105,9 +105,12 @@ static struct fake *fake_new(void)
 		if (ds->delay_max_ms > p->decoder.delay_max_ms)
 			p->decoder.delay_max_ms = ds->delay_max_ms;
 	}
-	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+	/* The file outputs and the divert file (the NATS slot is set below). */
+	for (unsigned i = 0; i < PIPELINE_OUTPUT_SLOTS; i++) {
 		struct sink_stats *st = &p->output[i];
 
+		if (i == PIPELINE_OUTPUT_NATS)
+			continue;
 		p->output_on[i] = true;
 
 		st->events = v++;
@@ -458,7 +461,7 @@ TEST(page_matches_table)
 	harness_defer(free, keys);
 	check_page(page->data, f->p.decoders, &seen);
 	for (unsigned m = 0; m < METRIC_COUNT; m++) {
-		unsigned want = expected_samples(m, f->p.decoders, PIPELINE_OUTPUTS + 1);
+		unsigned want = expected_samples(m, f->p.decoders, PIPELINE_OUTPUT_SLOTS);
 
 		if (seen.help[m] != 1 || seen.type[m] != 1 || seen.samples[m] != want)
 			FAIL("%s: %u HELP, %u TYPE, %u samples (want 1, 1, %u)",
@@ -596,8 +599,9 @@ TEST(values_under_their_names)
 	CHECK_VALUE(METRIC_EVENT_DELAY, "0.001", NULL, 1);  /* bucket 0: 0 + 1 */
 	CHECK_VALUE(METRIC_EVENT_DELAY, "+Inf", NULL, 121); /* sum of 2b + 1, b < 11 */
 	CHECK_VALUE(METRIC_EVENT_DELAY_MAX, NULL, NULL, 1.554);
-	/* sinks, the NATS output's as pipeline_nats_as_sink made them */
-	for (unsigned i = 0; i < PIPELINE_OUTPUTS + 1; i++) {
+	/* sinks, the NATS output's as pipeline_nats_as_sink made them, and
+	 * the divert file */
+	for (unsigned i = 0; i < PIPELINE_OUTPUT_SLOTS; i++) {
 		const struct sink_stats *st = &p->output[i];
 
 		out = metric_output_names[i];
@@ -644,6 +648,7 @@ TEST(values_under_their_names)
 
 		for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++)
 			sink += p->output[i].lost_events;
+		sink += p->output[PIPELINE_OUTPUT_DIVERT].lost_events;
 		/* The NATS output's losses, each reason of its own counter. */
 		sink += p->nats.lost_queue + p->nats.lost_spool + p->nats.lost_error +
 			p->nats.rejected;
@@ -803,8 +808,11 @@ TEST(stat_finds_every_figure_it_shows)
 			    f->p.listener.ring_events_whole),
 		 (uint64_t)(f->p.listener.ring_events_whole + f->p.listener.ring_events_cut));
 	CHECK(strstr(out, want));
-	for (unsigned i = 0; i < PIPELINE_OUTPUTS; i++) {
+	for (unsigned i = 0; i < PIPELINE_OUTPUT_SLOTS; i++) {
 		char bytes[HUMAN_MAX];
+
+		if (i == PIPELINE_OUTPUT_NATS)
+			continue; /* a line of its own, below */
 
 		human_size(f->p.output[i].bytes, bytes, sizeof(bytes));
 		snprintf(want, sizeof(want), "sink %-4s events %" PRIu64 "  written %s ",

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -55,6 +56,68 @@ TEST(this_process_from_proc)
 	CHECK(me.start_ticks > 0);
 	CHECK_EQ(me.uid, getuid());
 	CHECK_EQ(procinfo_read(&host, UINT32_MAX - 1, &me), -ENOENT);
+}
+
+/* A zombie's /proc shows the root cgroups and no exe: read as it is, it
+ * would say "no container" for a process that had one. */
+TEST(zombie_counts_as_gone)
+{
+	struct procinfo_host host;
+	struct procinfo info;
+	uint32_t ppid;
+	uint64_t start;
+	const char *z = "77 (sh) Z 1 77 77 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0";
+	pid_t child;
+	int status, tries = 0;
+
+	CHECK(procinfo_stat_exited(z, strlen(z)));
+	CHECK(!procinfo_stat_exited("77 (a) Z) S 1", 13)); /* the name's ')' is not the end */
+	CHECK(procinfo_stat_exited("77 (a) Z) X 1", 13));
+	CHECK(!procinfo_stat_exited("77 (sh)", 7));
+	procinfo_host_init(&host);
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	CHECK(child > 0);
+	/* Not reaped yet: a zombie as soon as it has exited. */
+	while (procinfo_read_stat((uint32_t)child, &ppid, &start) == 0 && ++tries < 1000)
+		usleep(1000);
+	CHECK(tries < 1000);
+	CHECK_EQ(procinfo_read_stat((uint32_t)child, &ppid, &start), -ENOENT);
+	CHECK_EQ(procinfo_read(&host, (uint32_t)child, &info), -ENOENT);
+	CHECK(access("/proc/self/stat", R_OK) == 0);
+	CHECK_EQ(waitpid(child, &status, 0), child);
+}
+
+/* An execve of a process gone before the table read it: exec keeps the
+ * cgroup and the namespaces, so the parent's are the child's. */
+TEST(gone_exec_takes_its_parents_container)
+{
+	struct proctable *t = proctable_new(1 << 10);
+	struct procinfo parent = { .pid = UINT32_MAX - 20, .ppid = 1, .ns = 0x5 };
+	uint32_t child = UINT32_MAX - 21, orphan = UINT32_MAX - 22;
+	const struct proc_entry *e;
+
+	rcu_register_thread();
+	snprintf(parent.container.runtime, sizeof(parent.container.runtime), "docker");
+	snprintf(parent.container.id, sizeof(parent.container.id), "%064d", 7);
+	CHECK(proctable_put(t, &parent, true));
+	proctable_exec(t, child, parent.pid, "/usr/bin/true", "true", &(unsigned){ 2 });
+	proctable_exec(t, orphan, UINT32_MAX - 23, "/usr/bin/true", "true", &(unsigned){ 2 });
+	rcu_read_lock();
+	e = proctable_lookup(t, child, false);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_STR(e->info.container.runtime, "docker");
+		CHECK_STR(e->info.container.id, parent.container.id);
+		CHECK_EQ(e->info.ns, 0x5);
+		CHECK_STR(e->info.exe, "/usr/bin/true");
+	}
+	e = proctable_lookup(t, orphan, false); /* its parent unknown too: nothing */
+	CHECK(e && !e->info.container.id[0] && e->info.ns == 0);
+	rcu_read_unlock();
+	proctable_free(t);
+	rcu_unregister_thread();
 }
 
 TEST(table_follows_fork_exec_exit)
@@ -290,7 +353,9 @@ int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
 			    CASES(CASE(stat_with_a_hostile_command_name), CASE(uid_maps),
-				  CASE(this_process_from_proc), CASE(table_follows_fork_exec_exit),
+				  CASE(this_process_from_proc), CASE(zombie_counts_as_gone),
+				  CASE(gone_exec_takes_its_parents_container),
+				  CASE(table_follows_fork_exec_exit),
 				  CASE(start_time_to_the_tick), CASE(proc_loads_per_event_bounded),
 				  CASE(table_is_bounded), CASE(lower_bound_removes_nothing)));
 }
