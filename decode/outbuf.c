@@ -32,16 +32,24 @@ bool outbuf_grow(struct outbuf *b, size_t n)
 	return true;
 }
 
-void outbuf_put_u64(struct outbuf *b, uint64_t v)
+char *outbuf_decimal(char *o, uint64_t v)
 {
-	char tmp[24];
+	char tmp[20];
 	size_t n = sizeof(tmp);
 
 	do {
 		tmp[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	outbuf_put(b, tmp + n, sizeof(tmp) - n);
+	memcpy(o, tmp + n, sizeof(tmp) - n);
+	return o + sizeof(tmp) - n;
+}
+
+void outbuf_put_u64(struct outbuf *b, uint64_t v)
+{
+	char tmp[20];
+
+	outbuf_put(b, tmp, (size_t)(outbuf_decimal(tmp, v) - tmp));
 }
 
 void outbuf_put_i64(struct outbuf *b, int64_t v)

@@ -150,20 +150,6 @@ bool format_put_raw_line(const struct audit_event *ev, const struct event_record
 	return true;
 }
 
-/* v in decimal at o; returns the end. */
-static char *put_decimal(char *o, uint64_t v)
-{
-	char tmp[20];
-	size_t n = sizeof(tmp);
-
-	do {
-		tmp[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	memcpy(o, tmp + n, sizeof(tmp) - n);
-	return o + sizeof(tmp) - n;
-}
-
 /* "audit(S.MS:N): ", as the kernel writes it (MS in three digits), once
  * an event: by hand, not snprintf. */
 size_t format_raw_stamp(const struct audit_event *ev, char *buf, size_t size)
@@ -172,17 +158,17 @@ size_t format_raw_stamp(const struct audit_event *ev, char *buf, size_t size)
 	uint32_t ms = ev->stamp.msec;
 
 	memcpy(o, "audit(", 6);
-	o = put_decimal(o + 6, ev->stamp.sec);
+	o = outbuf_decimal(o + 6, ev->stamp.sec);
 	*o++ = '.';
 	if (ms < 1000) {
 		*o++ = (char)('0' + ms / 100);
 		*o++ = (char)('0' + ms / 10 % 10);
 		*o++ = (char)('0' + ms % 10);
 	} else {
-		o = put_decimal(o, ms);
+		o = outbuf_decimal(o, ms);
 	}
 	*o++ = ':';
-	o = put_decimal(o, ev->stamp.serial);
+	o = outbuf_decimal(o, ev->stamp.serial);
 	memcpy(o, "): ", 3);
 	o += 3;
 	/* As snprintf: the length it wanted, the text cut to fit. */
