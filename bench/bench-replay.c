@@ -83,6 +83,8 @@ static void generate(struct corpus *c, size_t events)
 	if (!c->recs)
 		exit(1);
 	c->events = events;
+	/* A record of the type the loop is at, of event k. */
+#define APPEND(...) replay_append(c, &cap, types[r], serial, __VA_ARGS__)
 	for (size_t e = 0; e < events; e += 2) {
 		for (unsigned r = 0; r < 5; r++)
 			for (size_t k = e; k < e + 2 && k < events; k++) {
@@ -92,8 +94,7 @@ static void generate(struct corpus *c, size_t events)
 
 				switch (types[r]) {
 				case AUDIT_SYSCALL:
-					replay_append(c, &cap, types[r], serial,
-					       "audit(%lu.%03lu:%u): arch=c000003e syscall=257 "
+					APPEND("audit(%lu.%03lu:%u): arch=c000003e syscall=257 "
 					       "success=no exit=-2 a0=ffffff9c a1=7ffd%08zx a2=0 a3=0 "
 					       "items=1 ppid=3999 pid=%u auid=1000 uid=1000 gid=1000 "
 					       "euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 "
@@ -103,29 +104,26 @@ static void generate(struct corpus *c, size_t events)
 					       sec, ms, serial, k * 16, pid);
 					break;
 				case AUDIT_CWD:
-					replay_append(c, &cap, types[r], serial,
-					       "audit(%lu.%03lu:%u): cwd=\"/home/alice\"", sec, ms, serial);
+					APPEND("audit(%lu.%03lu:%u): cwd=\"/home/alice\"", sec, ms, serial);
 					break;
 				case AUDIT_PATH:
-					replay_append(c, &cap, types[r], serial,
-					       "audit(%lu.%03lu:%u): item=0 "
+					APPEND("audit(%lu.%03lu:%u): item=0 "
 					       "name=\"/nonexistent/needle-load\" nametype=UNKNOWN "
 					       "cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0",
 					       sec, ms, serial);
 					break;
 				case AUDIT_PROCTITLE:
-					replay_append(c, &cap, types[r], serial,
-					       "audit(%lu.%03lu:%u): proctitle=2F7573722F6C6F63616C2F"
+					APPEND("audit(%lu.%03lu:%u): proctitle=2F7573722F6C6F63616C2F"
 					       "62696E2F6E6565646C652D6C6F616467656E0032003130303030",
 					       sec, ms, serial);
 					break;
 				default:
-					replay_append(c, &cap, types[r], serial, "audit(%lu.%03lu:%u): ", sec,
-					       ms, serial);
+					APPEND("audit(%lu.%03lu:%u): ", sec, ms, serial);
 					break;
 				}
 			}
 	}
+#undef APPEND
 }
 
 /* A recording (needle-bench record) or an auditd log as the corpus: one

@@ -58,6 +58,18 @@ static void hex_of(char *dst, size_t size, const char *const argv[3])
 		    "gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 " \
 		    "tty=pts0 ses=3 comm=\"%s\" exe=\"%s\" subj=unconfined key=\"bench\""
 
+/* A PATH record of a file that exists. */
+static void append_path(struct corpus *c, size_t *cap, uint32_t serial, unsigned long sec,
+			unsigned long ms, unsigned item, const char *name, unsigned inode,
+			const char *mode)
+{
+	replay_append(c, cap, AUDIT_PATH, serial,
+	       "audit(%lu.%03lu:%u): item=%u name=\"%s\" inode=%u dev=fe:00 mode=%s "
+	       "ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 "
+	       "cap_fver=0 cap_frootid=0",
+	       sec, ms, serial, item, name, inode, mode);
+}
+
 void replay_generate_mix(struct corpus *c, size_t events)
 {
 	size_t cap = 0, k = 0;
@@ -83,68 +95,60 @@ void replay_generate_mix(struct corpus *c, size_t events)
 		pid = unknown ? MIX_UNKNOWN_PID + next_pid++ : next_pid++;
 		hex_of(title, sizeof(title), mix_programs[prog % 5].argv);
 #define STAMP (sec = base + k / 50000, ms = (k / 50) % 1000, serial++)
+#define APPEND(type, ...) replay_append(c, &cap, type, serial, __VA_ARGS__)
 		if (!unknown && k < events) { /* the fork, in its shell */
 			STAMP;
-			replay_append(c, &cap, AUDIT_SYSCALL, serial, MIX_SYSCALL, sec, ms, serial, 56u, "yes",
+			APPEND(AUDIT_SYSCALL, MIX_SYSCALL, sec, ms, serial, 56u, "yes",
 			       (long)pid, 0u, 900u, shell, "bash", "/usr/bin/bash");
-			replay_append(c, &cap, AUDIT_PROCTITLE, serial, "audit(%lu.%03lu:%u): proctitle=2D62617368",
+			APPEND(AUDIT_PROCTITLE, "audit(%lu.%03lu:%u): proctitle=2D62617368",
 			       sec, ms, serial);
-			replay_append(c, &cap, AUDIT_EOE, serial, "audit(%lu.%03lu:%u): ", sec, ms, serial);
+			APPEND(AUDIT_EOE, "audit(%lu.%03lu:%u): ", sec, ms, serial);
 			k++;
 		}
 		if (k < events) { /* the execve */
 			STAMP;
-			replay_append(c, &cap, AUDIT_SYSCALL, serial, MIX_SYSCALL, sec, ms, serial, 59u, "yes", 0L,
+			APPEND(AUDIT_SYSCALL, MIX_SYSCALL, sec, ms, serial, 59u, "yes", 0L,
 			       2u, shell, pid, comm, exe);
-			replay_append(c, &cap, AUDIT_EXECVE, serial,
+			APPEND(AUDIT_EXECVE,
 			       "audit(%lu.%03lu:%u): argc=%u a0=\"%s\" a1=\"%s\"%s%s%s", sec, ms,
 			       serial, mix_programs[prog % 5].argv[2] ? 3u : 2u,
 			       mix_programs[prog % 5].argv[0], mix_programs[prog % 5].argv[1],
 			       mix_programs[prog % 5].argv[2] ? " a2=\"" : "",
 			       mix_programs[prog % 5].argv[2] ? mix_programs[prog % 5].argv[2] : "",
 			       mix_programs[prog % 5].argv[2] ? "\"" : "");
-			replay_append(c, &cap, AUDIT_CWD, serial, "audit(%lu.%03lu:%u): cwd=\"/home/alice\"", sec,
+			APPEND(AUDIT_CWD, "audit(%lu.%03lu:%u): cwd=\"/home/alice\"", sec,
 			       ms, serial);
-			replay_append(c, &cap, AUDIT_PATH, serial,
-			       "audit(%lu.%03lu:%u): item=0 name=\"%s\" inode=1234 dev=fe:00 "
-			       "mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 "
-			       "cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0",
-			       sec, ms, serial, exe);
-			replay_append(c, &cap, AUDIT_PATH, serial,
-			       "audit(%lu.%03lu:%u): item=1 name=\"/lib64/ld-linux-x86-64.so.2\" "
-			       "inode=5678 dev=fe:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 "
-			       "nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0",
-			       sec, ms, serial);
-			replay_append(c, &cap, AUDIT_PROCTITLE, serial, "audit(%lu.%03lu:%u): proctitle=%s", sec,
+			append_path(c, &cap, serial, sec, ms, 0, exe, 1234, "0100755");
+			append_path(c, &cap, serial, sec, ms, 1, "/lib64/ld-linux-x86-64.so.2", 5678,
+				    "0100755");
+			APPEND(AUDIT_PROCTITLE, "audit(%lu.%03lu:%u): proctitle=%s", sec,
 			       ms, serial, title);
-			replay_append(c, &cap, AUDIT_EOE, serial, "audit(%lu.%03lu:%u): ", sec, ms, serial);
+			APPEND(AUDIT_EOE, "audit(%lu.%03lu:%u): ", sec, ms, serial);
 			k++;
 		}
 		for (unsigned o = 0; o < opens && k < events; o++, k++) {
 			STAMP;
-			replay_append(c, &cap, AUDIT_SYSCALL, serial, MIX_SYSCALL, sec, ms, serial, 257u, "yes",
+			APPEND(AUDIT_SYSCALL, MIX_SYSCALL, sec, ms, serial, 257u, "yes",
 			       3L, 1u, shell, pid, comm, exe);
-			replay_append(c, &cap, AUDIT_CWD, serial, "audit(%lu.%03lu:%u): cwd=\"/home/alice\"", sec,
+			APPEND(AUDIT_CWD, "audit(%lu.%03lu:%u): cwd=\"/home/alice\"", sec,
 			       ms, serial);
-			replay_append(c, &cap, AUDIT_PATH, serial,
-			       "audit(%lu.%03lu:%u): item=0 name=\"%s\" inode=99 dev=fe:00 "
-			       "mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 "
-			       "cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0",
-			       sec, ms, serial, mix_programs[prog % 5].path);
-			replay_append(c, &cap, AUDIT_PROCTITLE, serial, "audit(%lu.%03lu:%u): proctitle=%s", sec,
+			append_path(c, &cap, serial, sec, ms, 0, mix_programs[prog % 5].path, 99,
+				    "0100644");
+			APPEND(AUDIT_PROCTITLE, "audit(%lu.%03lu:%u): proctitle=%s", sec,
 			       ms, serial, title);
-			replay_append(c, &cap, AUDIT_EOE, serial, "audit(%lu.%03lu:%u): ", sec, ms, serial);
+			APPEND(AUDIT_EOE, "audit(%lu.%03lu:%u): ", sec, ms, serial);
 		}
 		if (k < events) { /* the exit */
 			STAMP;
-			replay_append(c, &cap, AUDIT_SYSCALL, serial, MIX_SYSCALL, sec, ms, serial, 231u, "yes",
+			APPEND(AUDIT_SYSCALL, MIX_SYSCALL, sec, ms, serial, 231u, "yes",
 			       0L, 0u, shell, pid, comm, exe);
-			replay_append(c, &cap, AUDIT_PROCTITLE, serial, "audit(%lu.%03lu:%u): proctitle=%s", sec,
+			APPEND(AUDIT_PROCTITLE, "audit(%lu.%03lu:%u): proctitle=%s", sec,
 			       ms, serial, title);
-			replay_append(c, &cap, AUDIT_EOE, serial, "audit(%lu.%03lu:%u): ", sec, ms, serial);
+			APPEND(AUDIT_EOE, "audit(%lu.%03lu:%u): ", sec, ms, serial);
 			k++;
 		}
 #undef STAMP
+#undef APPEND
 	}
 	c->events = k;
 }
