@@ -8,14 +8,19 @@
 #define NEEDLE_BENCH_REPLAY_H
 
 #include "context.h"
+#include "stamp.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
+/* A record as needle's listener hands it to a decoder: its stamp read
+ * (the listener reads it to shard by serial), the body after it. */
 struct rec {
 	unsigned type;
 	uint32_t serial;
 	uint32_t off, len; /* in the text arena */
+	uint32_t body;     /* the stamp's length: where the body starts */
+	struct audit_stamp stamp;
 };
 
 struct corpus {
