@@ -16,12 +16,20 @@
  * before it is formatted: written to stdout, diverted to the --divert
  * file, or dropped; --stats then counts them rule by rule, and events in
  * = written + diverted + dropped.
+ *
+ * --stats also prints the table of audit rule keys (key-table.h): each
+ * event counted under its first key (keycount.h) as written, with the
+ * bytes of its output, or filtered (dropped or diverted), rates over the
+ * input's own time span (its first to its last event's timestamp).
  */
 #include "decode-cmd.h"
 #include "assemble.h"
 #include "filter-file.h"
 #include "format.h"
 #include "idcache.h"
+#include "key-table.h"
+#include "keycount.h"
+#include "metrics.h"
 #include "record.h"
 
 #include <errno.h>
@@ -57,7 +65,24 @@ struct decode_run {
 	int write_error;
 	bool out_of_memory;
 	bool stream; /* input is a pipe or socket: write each event at once */
+	struct keycount *keys;          /* --stats: events by rule key */
+	uint64_t first_ms, last_ms;     /* the events' time span (stamps) */
 };
+
+/* --stats: the event under its rule key, and the input's time span. */
+static void count_key(struct decode_run *d, const struct audit_event *ev, bool filtered,
+		      uint64_t bytes)
+{
+	uint64_t ms = ev->stamp.sec * 1000 + ev->stamp.msec;
+
+	if (!d->keys)
+		return;
+	keycount_event(d->keys, 0, ev, filtered, bytes);
+	if (!d->first_ms || ms < d->first_ms)
+		d->first_ms = ms;
+	if (ms > d->last_ms)
+		d->last_ms = ms;
+}
 
 static void write_buf(struct decode_run *d, struct outbuf *b, int fd, bool force)
 {
@@ -116,6 +141,7 @@ static bool drain(struct decode_run *d)
 		size_t start;
 
 		if (!dst) {
+			count_key(d, ev, true, 0);
 			assembler_done(d->asm_, ev);
 			continue;
 		}
@@ -126,6 +152,8 @@ static bool drain(struct decode_run *d)
 		case OUT_ENRICHED: format_event_enriched(&d->fmt, ev, dst); break;
 		default: format_event_summary(&d->fmt, ev, dst); break;
 		}
+		if (!dst->failed)
+			count_key(d, ev, dst != &d->out, dst == &d->out ? dst->len - start : 0);
 		assembler_done(d->asm_, ev);
 		if (dst->failed) {
 			/* What is in the buffer before this event is whole. */
@@ -301,6 +329,39 @@ free_filters:
 	return r;
 }
 
+/* --stats: the keys' table, every key, over the input's time span. */
+static void print_key_stats(const struct decode_run *d)
+{
+	struct keycount_entry_stats *e = calloc(KEYCOUNT_ENTRIES, sizeof(*e));
+	struct key_row *rows = calloc(KEYCOUNT_ENTRIES, sizeof(*rows));
+	struct outbuf label = { 0 };
+	unsigned n = 0, shown = 0;
+	char over[64];
+
+	if (!e || !rows) {
+		fprintf(stderr, "needle decode: keys: out of memory\n");
+		goto free_rows;
+	}
+	n = keycount_get_stats(d->keys, e);
+	for (unsigned i = 0; i < n; i++) {
+		if (!e[i].written && !e[i].filtered)
+			continue; /* "none" and "other" before they count */
+		metrics_key_label(e[i].key, e[i].len, &label);
+		snprintf(rows[shown].key, sizeof(rows[shown].key), "%s", label.data);
+		rows[shown].written = (double)e[i].written;
+		rows[shown].filtered = (double)e[i].filtered;
+		rows[shown].bytes = (double)e[i].bytes;
+		shown++;
+	}
+	snprintf(over, sizeof(over), "over %.3f s of event time", (d->last_ms - d->first_ms) / 1e3);
+	key_table_print(stderr, "needle decode: keys: ", "needle decode: keys: ", rows, shown, shown,
+			(d->last_ms - d->first_ms) / 1e3, over);
+free_rows:
+	outbuf_free(&label);
+	free(rows);
+	free(e);
+}
+
 /* --stats with --filter: the account, then each rule's outcomes. */
 static void print_filter_stats(const struct decode_run *d)
 {
@@ -333,7 +394,9 @@ const char decode_cmd_help[] =
 	"  one record per line) or summary.\n"
 	"  -f, --format F  json, raw, enriched or summary\n"
 	"  --no-names      do not look uid/gid names up on this machine\n"
-	"  --stats         print record, event and partial-event counts to stderr\n"
+	"  --stats         print record, event and partial-event counts to stderr,\n"
+	"                  and the events, filtered share and bytes of each audit\n"
+	"                  rule key\n"
 	"  --timeout MS    end an event without an end record after MS of event\n"
 	"                  time (default 2000)\n"
 	"  --eoe           the input is the kernel's stream, not auditd's log: events\n"
@@ -413,8 +476,9 @@ int decode_cmd_main(int argc, char **argv)
 			return r;
 	}
 	d.asm_ = assembler_new(&cfg);
-	if (!d.asm_) {
+	if (!d.asm_ || (stats && !(d.keys = keycount_new(1)))) {
 		fprintf(stderr, "needle decode: out of memory\n");
+		assembler_free(d.asm_);
 		return 1;
 	}
 	if (names && (ids = idcache_new())) {
@@ -471,6 +535,7 @@ int decode_cmd_main(int argc, char **argv)
 			(unsigned long long)st.late_dropped, (unsigned long long)st.orphan_eoe);
 		if (d.filters)
 			print_filter_stats(&d);
+		print_key_stats(&d);
 	}
 	if (d.write_error) {
 		fprintf(stderr, "needle decode: writing the output failed: %s\n",
@@ -486,6 +551,7 @@ int decode_cmd_main(int argc, char **argv)
 	outbuf_free(&d.out);
 	outbuf_free(&d.divert_out);
 	filter_set_free(d.filters);
+	keycount_free(d.keys);
 	free(d.rule_counts);
 	idcache_free(ids);
 	return status;

@@ -16,6 +16,7 @@
 #include "human.h"
 #include "metric-read.h"
 #include "outbuf.h"
+#include "stat-keys.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -35,6 +36,7 @@ struct page {
 	/* --watch: the last round's counters, for rates over the interval. */
 	bool have_last;
 	double last_time, last_records, last_events, last_bytes;
+	struct stat_keys keys; /* the keys' last round */
 };
 
 static double get_key(const struct page *pg, const char *key)
@@ -393,6 +395,8 @@ static void print_table(struct page *pg)
 	printf("  (events, by cause, since start; kernel: its lost records since start, "
 	       "at most that many events)\n");
 	print_filters(pg);
+	stat_keys_print(stdout, &pg->keys, &pg->s, now_seconds(),
+			get(pg, METRIC_START_TIME, NULL, NULL));
 	{
 		const double *capacity = find(pg, METRIC_PROCESS_TABLE_CAPACITY, NULL, NULL);
 
@@ -514,5 +518,6 @@ int stat_cmd_main(int argc, char **argv)
 	} while (watch);
 	outbuf_free(&text);
 	metric_samples_free(&pg.s);
+	stat_keys_free(&pg.keys);
 	return r;
 }

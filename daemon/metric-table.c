@@ -35,6 +35,7 @@ const char *const metric_nats_loss_reason_names[METRIC_NATS_LOSS_REASON_COUNT] =
 const char *const metric_filter_action_names[METRIC_FILTER_ACTION_COUNT] = {
 	METRIC_FILTER_ACTIONS(NAME_)
 };
+const char *const metric_key_state_names[METRIC_KEY_STATE_COUNT] = { METRIC_KEY_STATES(NAME_) };
 
 #define SET_(id, l1, v1, n1, l2, v2, n2) \
 	[METRIC_LABELS_##id] = { { l1, l2 }, { v1, v2 }, { n1, n2 } },

@@ -53,6 +53,10 @@
 	X(FILTER_FIRST, "first")                          \
 	X(FILTER_REPEAT, "keep-first-per-process")        \
 	X(FILTER_RATE, "rate")
+/* What became of the events of one rule key (pipeline/keycount.h). */
+#define METRIC_KEY_STATES(X)                 \
+	X(KEY_WRITTEN, "written")            \
+	X(KEY_FILTERED, "filtered")
 /* In the order of pipeline_outputs(), then the NATS output, then the
  * filters' divert file (metrics.c checks the count). */
 #define METRIC_OUTPUTS(X)                    \
@@ -99,7 +103,10 @@
  * its values, how many). Values NULL: known at run time: a number
  * (shard), a bucket bound (le), a plugin's name (plugin_dir's file
  * without .conf), a filter rule's FILE:LINE (bounded: one per rule line
- * loaded since start, at most FILTERS_ENTRIES, pipeline/filters.h). */
+ * loaded since start, at most FILTERS_ENTRIES, pipeline/filters.h), an
+ * audit rule key (bounded: "none", "other" and at most KEYCOUNT_NAMED keys,
+ * pipeline/keycount.h; untrusted text, escaped as a JSON string's content,
+ * metrics.c). */
 #define METRIC_LABEL_SETS(X)                                                               \
 	X(NONE, NULL, NULL, 0, NULL, NULL, 0)                                              \
 	X(STAGE, "stage", metric_stage_names, METRIC_STAGE_COUNT, NULL, NULL, 0)           \
@@ -123,7 +130,9 @@
 	X(NATS_REASON, "reason", metric_nats_loss_reason_names, METRIC_NATS_LOSS_REASON_COUNT, \
 	  NULL, NULL, 0)                                                                   \
 	X(RULE_ACTION, "rule", NULL, 0, "action", metric_filter_action_names,              \
-	  METRIC_FILTER_ACTION_COUNT)
+	  METRIC_FILTER_ACTION_COUNT)                                                      \
+	X(KEY, "key", NULL, 0, NULL, NULL, 0)                                              \
+	X(KEY_STATE, "key", NULL, 0, "state", metric_key_state_names, METRIC_KEY_STATE_COUNT)
 
 /*
  * The metrics, in the order the page shows them (stage by stage, as
@@ -250,6 +259,14 @@
 	  "the table's bound) and what it did: keep, drop, divert, first (keep-first-per-"     \
 	  "process: a process's first, written), keep-first-per-process (a repeat, dropped), " \
 	  "rate (past rate=, dropped). Counts never go backwards across SIGHUP.")              \
+	/* events by audit rule key: which rule costs what */                                 \
+	X(KEY_EVENTS, "needle_key_events_total", COUNTER, KEY_STATE,                           \
+	  "Events by audit rule key (the first of an event's keys; none: no key; other: "      \
+	  "keys past the first 64 seen, or longer than 100 bytes): written to the main "       \
+	  "outputs, or filtered (dropped or diverted by a filter rule).")                      \
+	X(KEY_BYTES, "needle_key_bytes_total", COUNTER, KEY,                                   \
+	  "Bytes the written events of the key took in the main outputs (JSON, RAW, ENRICHED " \
+	  "and stdout lines, before compression).")                                            \
 	/* sinks, per output */                                                                \
 	X(SINK_EVENTS, "needle_sink_events_total", COUNTER, OUTPUT,                            \
 	  "Events written to the output.")                                                     \
@@ -382,6 +399,7 @@ enum metric_plugin_drop_reason {
 };
 enum metric_nats_loss_reason { METRIC_NATS_LOSS_REASONS(METRIC_ENUM_) METRIC_NATS_LOSS_REASON_COUNT };
 enum metric_filter_action { METRIC_FILTER_ACTIONS(METRIC_ENUM_) METRIC_FILTER_ACTION_COUNT };
+enum metric_key_state { METRIC_KEY_STATES(METRIC_ENUM_) METRIC_KEY_STATE_COUNT };
 enum metric { METRIC_TABLE(METRIC_ENUM_) METRIC_COUNT };
 
 #define METRIC_LABELS_ENUM_(id, ...) METRIC_LABELS_##id,
@@ -399,6 +417,7 @@ extern const char *const metric_event_cause_names[METRIC_EVENT_CAUSE_COUNT];
 extern const char *const metric_plugin_drop_reason_names[METRIC_PLUGIN_DROP_REASON_COUNT];
 extern const char *const metric_nats_loss_reason_names[METRIC_NATS_LOSS_REASON_COUNT];
 extern const char *const metric_filter_action_names[METRIC_FILTER_ACTION_COUNT];
+extern const char *const metric_key_state_names[METRIC_KEY_STATE_COUNT];
 
 struct metric_def {
 	const char *name;

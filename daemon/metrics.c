@@ -33,6 +33,21 @@ _Static_assert((int)METRIC_FILTER_ACTION_COUNT == (int)FILTER_OUTCOME_COUNT - 1 
 		       (int)FILTER_NO_RULE == 0,
 	       "one action label per filter outcome but none, in their order");
 
+void metrics_key_label(const char *key, size_t len, struct outbuf *ret)
+{
+	ret->len = 0;
+	outbuf_json_string(ret, key, len);
+	if (ret->len < 2 || ret->failed) {
+		ret->len = 0;
+		outbuf_put(ret, "", 1);
+		return;
+	}
+	/* The content between the quotes, NUL-terminated. */
+	memmove(ret->data, ret->data + 1, ret->len - 2);
+	ret->data[ret->len - 2] = '\0';
+	ret->len -= 2;
+}
+
 static void header(struct outbuf *o, enum metric m)
 {
 	const struct metric_def *d = &metric_table[m];
@@ -298,6 +313,44 @@ static void render_filters(const struct pipeline_stats *p, struct outbuf *o)
 	}
 }
 
+/* Each rule key seen: a key is untrusted text (whoever wrote the audit
+ * rules set it), so its label value is its content as a JSON string
+ * (outbuf.h): '"' and '\\' escaped as Prometheus reads them, control
+ * bytes (a newline too) and bytes that are not UTF-8 as %XX. The entries
+ * are bounded (keycount.h): "none", "other" and KEYCOUNT_NAMED keys. */
+/* Entry e's label into label; false for an entry that counted nothing
+ * yet ("none" and "other" are there from the start). */
+static bool key_label(const struct keycount_entry_stats *e, struct outbuf *label)
+{
+	if (!e->written && !e->filtered)
+		return false;
+	metrics_key_label(e->key, e->len, label);
+	return true;
+}
+
+static void render_keys(const struct pipeline_stats *p, struct outbuf *o)
+{
+	const struct keycount_entry_stats *e = p->key;
+	struct outbuf label = { 0 };
+
+	header(o, METRIC_KEY_EVENTS);
+	for (unsigned i = 0; i < p->key_entries; i++) {
+		if (!key_label(&e[i], &label))
+			continue;
+		sample(o, METRIC_KEY_EVENTS, label.data, metric_key_state_names[METRIC_KEY_WRITTEN],
+		       (double)e[i].written);
+		sample(o, METRIC_KEY_EVENTS, label.data,
+		       metric_key_state_names[METRIC_KEY_FILTERED], (double)e[i].filtered);
+	}
+	header(o, METRIC_KEY_BYTES);
+	for (unsigned i = 0; i < p->key_entries; i++)
+		if (key_label(&e[i], &label))
+			sample(o, METRIC_KEY_BYTES, label.data, NULL, (double)e[i].bytes);
+	if (label.failed)
+		o->failed = true;
+	outbuf_free(&label);
+}
+
 static void render_sinks(const struct pipeline_stats *p, struct outbuf *o)
 {
 	static const struct {
@@ -508,6 +561,8 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_decoders(p, out);
 	if (p->filter_entries)
 		render_filters(p, out); /* a family without samples is no counter to a parser */
+	if (p->key_entries)
+		render_keys(p, out);
 	render_sinks(p, out);
 	if (p->have_log_dir_free)
 		one(out, METRIC_LOG_DIR_FREE, (double)p->log_dir_free);

@@ -49,6 +49,12 @@ struct metrics_source metrics_source_pipeline(const struct pipeline *p);
 void metrics_render_source(const struct metrics_source *src, struct kernel_snapshot *k,
 			   struct outbuf *out);
 
+/* An audit rule key (untrusted bytes) as a label value: its content as a
+ * JSON string writes it (outbuf.h), between the quotes, NUL-terminated in
+ * ret (cleared first): '"' and '\\' escaped as Prometheus reads them, a
+ * newline and every control byte or byte that is not UTF-8 as %XX. */
+void metrics_key_label(const char *key, size_t len, struct outbuf *ret);
+
 struct metrics_server;
 
 /* Serves GET /metrics on listen ("127.0.0.1:9477", "[::1]:9477"), reading

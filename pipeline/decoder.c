@@ -30,6 +30,9 @@
  * event's JSON (one lookup per event), inside one read-side section, so
  * the entries it points into stay.
  *
+ * Every event is then counted under its rule key (keycount.h): written,
+ * with the bytes it added to the main outputs' buffers, or filtered.
+ *
  * Settings come from the snapshot SIGHUP publishes (settings.h): each
  * round the decoder looks whether a newer one is out and, if so, copies it
  * and applies what it reads live (event_timeout, resolve_ids,
@@ -346,11 +349,19 @@ static bool filter_pass(struct decoder *d, const struct audit_event *ev)
 	return false;
 }
 
+/* What the main outputs' buffers hold: an event's bytes there are the
+ * growth (keycount.h; the divert file, plugins and NATS not counted). */
+static size_t main_bytes(const struct decoder *d)
+{
+	return d->json.buf.len + d->raw.buf.len + d->enriched.buf.len + d->out.buf.len;
+}
+
 /* One ended event: the filters' verdict, then every output. */
 static void write_event(struct decoder *d, struct audit_event *ev)
 {
 	struct out *j = d->json.sink ? &d->json : d->out.sink ? &d->out : NULL;
 	size_t json_start = j ? j->buf.len : 0, raw_start = d->raw.buf.len;
+	size_t before = main_bytes(d);
 	bool pass;
 
 	/* The filter set, and the process entries the JSON points into. */
@@ -367,8 +378,10 @@ static void write_event(struct decoder *d, struct audit_event *ev)
 	}
 	rcu_read_unlock();
 	d->proc_memo = PROC_MEMO_OFF;
-	if (!pass)
+	if (!pass) {
+		keycount_event(filters_keys(d->p->filters), d->id, ev, true, 0);
 		return;
+	}
 	if (d->raw.sink) {
 		format_event_raw(ev, &d->raw.buf);
 		d->raw.events++;
@@ -382,6 +395,7 @@ static void write_event(struct decoder *d, struct audit_event *ev)
 	if (d->p->nats)
 		format_nats(d, ev, j ? &j->buf : NULL, json_start,
 			    d->raw.sink ? &d->raw.buf : NULL, raw_start);
+	keycount_event(filters_keys(d->p->filters), d->id, ev, false, main_bytes(d) - before);
 	stat_add(ev->partial ? &d->st->partial_events : &d->st->events, 1);
 }
 

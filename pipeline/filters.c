@@ -8,6 +8,7 @@
  */
 #include "filters.h"
 #include "grace.h"
+#include "pipeline.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -36,6 +37,7 @@ struct filters {
 	struct filters_entry entries[FILTERS_ENTRIES];
 	/* [decoder][entry][outcome], one writer per decoder. */
 	_Atomic uint64_t *counts;
+	struct keycount *keys;
 };
 
 static _Atomic uint64_t *slot(const struct filters *f, unsigned decoder, unsigned entry)
@@ -52,7 +54,10 @@ struct filters *filters_new(unsigned decoders)
 	f->decoders = decoders;
 	f->counts = calloc((size_t)decoders * FILTERS_ENTRIES * FILTER_OUTCOME_COUNT,
 			   sizeof(*f->counts));
-	if (!f->counts) {
+	f->keys = keycount_new(decoders);
+	if (!f->counts || !f->keys) {
+		free(f->counts);
+		keycount_free(f->keys);
 		free(f);
 		return NULL;
 	}
@@ -73,6 +78,7 @@ void filters_free(struct filters *f)
 		return;
 	live_free(atomic_load_explicit(&f->current, relaxed));
 	free(f->counts);
+	keycount_free(f->keys);
 	free(f);
 }
 
@@ -198,4 +204,15 @@ unsigned filters_get_stats(const struct filters *f, struct filters_entry_stats *
 		}
 	}
 	return n;
+}
+
+struct keycount *filters_keys(const struct filters *f)
+{
+	return f->keys;
+}
+
+void filters_get_all_stats(const struct filters *f, struct pipeline_stats *ret)
+{
+	ret->filter_entries = filters_get_stats(f, ret->filter);
+	ret->key_entries = f ? keycount_get_stats(f->keys, ret->key) : 0;
 }

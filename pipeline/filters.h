@@ -16,6 +16,8 @@
  * as an error message does). Entries are bounded (FILTERS_ENTRIES): once
  * full, the rules of new lines share the last entry, labelled "other".
  * Each decoder counts in its own slots (one writer each), summed when read.
+ * The same object holds the account by rule key (keycount.h), which every
+ * event enters, filtered or not.
  *
  * Concurrency: one writer (the pipeline's main thread: filters_publish,
  * filters_free); decoders are registered liburcu readers and call
@@ -26,6 +28,7 @@
 #define NEEDLE_FILTERS_H
 
 #include "filter.h"
+#include "keycount.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -68,5 +71,14 @@ struct filters_entry_stats {
 
 /* The entries so far (at most FILTERS_ENTRIES) into ret; returns how many. */
 unsigned filters_get_stats(const struct filters *f, struct filters_entry_stats *ret);
+
+/* The events by rule key, written or filtered (keycount.h): counted by the
+ * decoders once each event's fate is known. */
+struct keycount *filters_keys(const struct filters *f);
+
+/* Into ret's filter and key entries (pipeline.h): filters_get_stats and
+ * keycount_get_stats. */
+struct pipeline_stats;
+void filters_get_all_stats(const struct filters *f, struct pipeline_stats *ret);
 
 #endif

@@ -27,6 +27,7 @@
 
 #include "dispatch.h"
 #include "filters.h"
+#include "keycount.h"
 #include "logkeep.h"
 #include "nats-out.h"
 #include "proctable.h"
@@ -306,6 +307,8 @@ struct pipeline_stats {
 	struct dispatch_stats plugin[DISPATCH_MAX];
 	unsigned filter_entries;                 /* rule lines counted since start */
 	struct filters_entry_stats filter[FILTERS_ENTRIES];
+	unsigned key_entries;                    /* rule keys counted since start */
+	struct keycount_entry_stats key[KEYCOUNT_ENTRIES];
 };
 void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret);
 

@@ -179,7 +179,7 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret)
 	}
 	if ((ret->output_on[PIPELINE_OUTPUT_DIVERT] = p->divert_sink != NULL))
 		sink_get_stats(p->divert_sink, &ret->output[PIPELINE_OUTPUT_DIVERT]);
-	ret->filter_entries = filters_get_stats(p->filters, ret->filter);
+	filters_get_all_stats(p->filters, ret);
 	if ((ret->have_procs = p->procs != NULL))
 		proctable_get_stats(p->procs, &ret->procs);
 	ret->have_log_dir_free = p->logkeep && logkeep_free_bytes(p->logkeep, &ret->log_dir_free);

@@ -16,26 +16,20 @@ its own reading of the rules (TAP output):
     rules without --divert, --divert without --filter: exit status 2.
 usage: test_filter.py NEEDLE CORPUS_DIR
 """
-import csv, fnmatch, ipaddress, json, os, re, subprocess, sys, tempfile
+import fnmatch, ipaddress, json, os, re, sys, tempfile
+
+import decodetest
+from decodetest import case, corpus_inputs, report
 
 needle, corpus = sys.argv[1], sys.argv[2]
-rows = [r for r in csv.DictReader(open(os.path.join(corpus, "SOURCES.tsv")), delimiter="\t")
-        if "input" in r["role"]]
-inputs = [os.path.join(corpus, r["file"]) for r in rows]
+inputs = corpus_inputs(corpus)
 HTTPD = os.path.join(corpus, "SELinuxProject__selinux",
                      "python__sepolgen__tests__test_data__httpd.log")
 tmp = tempfile.mkdtemp(prefix="needle-filter-test-")
-results = []
-
-
-def case(name, ok, why=()):
-    results.append((name, ok, list(why)[:12]))
 
 
 def decode(files, *args):
-    p = subprocess.run([needle, "decode", "--no-names", "--stats", *args, *files],
-                       capture_output=True)
-    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+    return decodetest.decode(needle, files, *args)
 
 
 def events_of(out):
@@ -359,11 +353,4 @@ case("--divert needs --filter", rc == 2 and "--divert needs --filter" in err, [f
 rc, out, err = decode([inputs[0]], "--filter", os.path.join(tmp, "missing"))
 case("a missing filter file: exit status 2, named as the filter file", rc == 2 and "filter file " in err and "cannot open" in err, [f"exit {rc}", err])
 
-print("TAP version 13")
-print(f"1..{len(results)}")
-for i, (name, ok, why) in enumerate(results, 1):
-    print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-    for w in ([] if ok else why):
-        print(f"# {w}")
-subprocess.run(["rm", "-rf", tmp])
-sys.exit(0 if all(ok for _, ok, _ in results) else 1)
+report(tmp)

@@ -10,6 +10,7 @@
 #   live_start NAME CONF    needle --foreground with CONF lines (and no plugins
 #                           unless CONF names a plugin_dir); $started_pid
 #   live_stop PID           SIGTERM and wait; $? is needle's status
+#   live_settle             until the decoders are idle (the test's metrics, m)
 #   live_wait_collecting STDERR [PID]
 #                           until needle's STDERR says it collects (0), PID
 #                           ended or 5 s passed (1)
@@ -107,6 +108,22 @@ $conf" ;; esac
 }
 
 live_stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+# Until the decoders have nothing open and their figures stop moving (40 s
+# at most; 1 then). Uses the test's own functions: metrics (the page's
+# samples, one a line) and m KEY (a sample's value from $samples); leaves
+# the last page in $samples.
+live_settle() {
+	local prev= cur
+	for _ in $(seq 80); do
+		sleep 0.5
+		samples=$(metrics)
+		cur=$(m 'needle_decoder_records_total{}')/$(m 'needle_decoder_open_events{}')
+		[ "$cur" = "$prev" ] && [ "$(m 'needle_decoder_open_events{}')" = 0 ] && return 0
+		prev=$cur
+	done
+	return 1
+}
 
 # Serials of the SYSCALL records carrying the test's key in a log.
 live_serials() { grep "^type=SYSCALL .*key=\"$LIVE_KEY\"" "$1" | sed 's/.*audit([0-9.]*:\([0-9]*\)).*/\1/' | sort -u; }

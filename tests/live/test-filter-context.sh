@@ -36,17 +36,6 @@ pass() { echo "ok $1 - $2"; }
 metrics() { /usr/bin/python3 "$here/check_metrics.py" "http://127.0.0.1:$port/metrics" 2>/dev/null; }
 m() { local v; v=$(awk -v k="$1" '$1==k{print $2}' <<< "$samples"); printf '%.0f\n' "${v:-0}"; }
 rule() { m "needle_filtered_events_total{action=\"$2\",rule=\"$ff:$1\"}"; }
-settle() {
-	local prev= cur
-	for _ in $(seq 80); do
-		sleep 0.5
-		samples=$(metrics)
-		cur=$(m 'needle_decoder_records_total{}')/$(m 'needle_decoder_open_events{}')
-		[ "$cur" = "$prev" ] && [ "$(m 'needle_decoder_open_events{}')" = 0 ] && return 0
-		prev=$cur
-	done
-	return 1
-}
 
 bin=$(readlink -f "$LIVE_TOP")/bin
 mkdir -p "$bin"
@@ -81,7 +70,7 @@ loop="i=0; while [ \$i -lt $n ]; do \"\$0\"; i=\$((i + 1)); done; sleep 2"
 /bin/sh -c "echo $login > /proc/self/loginuid && echo \$\$ > $cg/cgroup.procs &&
 	exec $bin/ctr-sh -c '$loop' $bin/ctr-true"
 /bin/sh -c "echo $login > /proc/self/loginuid && exec $bin/anc-sh -c '$loop' $bin/anc-true"
-settle || fail 1 "needle settled after the loads"
+live_settle || fail 1 "needle settled after the loads"
 auditctl -D -k "$LIVE_KEY" >/dev/null
 samples=$(metrics)
 live_stop "$pid"; status=$?

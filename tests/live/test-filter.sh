@@ -60,18 +60,6 @@ for line in open(sys.argv[2]):
         print(e["id"])' "$1" "$2" | sort -u
 }
 raw_count() { grep "^type=SYSCALL .*key=\"$1\"" "$2" 2>/dev/null | sed 's/.*audit([0-9.]*:\([0-9]*\)).*/\1/' | sort -u | wc -l; }
-# Until the decoder has nothing open and its figures stop moving.
-settle() {
-	local prev= cur
-	for _ in $(seq 80); do
-		sleep 0.5
-		samples=$(metrics)
-		cur=$(m 'needle_decoder_records_total{}')/$(m 'needle_decoder_open_events{}')
-		[ "$cur" = "$prev" ] && [ "$(m 'needle_decoder_open_events{}')" = 0 ] && return 0
-		prev=$cur
-	done
-	return 1
-}
 
 k_noisy=$LIVE_KEY-noisy k_div=$LIVE_KEY-div k_first=$LIVE_KEY-first k_rate=$LIVE_KEY-rate
 bin=$LIVE_TOP/bin
@@ -111,7 +99,7 @@ done
 "$bin/div-helper" $(seq -f "/nonexistent/$k_div/%g" "$divn")
 for _ in $(seq "$loop"); do "$bin/first-helper" /nonexistent/a /nonexistent/b /nonexistent/c; done
 "$bin/rate-gen" 1 "$calls" "/nonexistent/$k_rate" > "$LIVE_TOP/rate.out"
-settle || fail 1 "needle settled after the loads"
+live_settle || fail 1 "needle settled after the loads"
 samples=$(metrics)
 
 # 1. drop
@@ -172,7 +160,7 @@ printf 'drop key=%s\nerase key=x\n' "$k_noisy" > "$ff"
 kill -HUP "$pid"
 for _ in $(seq 50); do grep -q "SIGHUP: filter_file $ff not used" "$LIVE_TOP/run/stderr" && break; sleep 0.1; done
 "$bin/noisy-gen" 1 300 "/nonexistent/$k_noisy" > "$LIVE_TOP/noisy2.out"
-settle
+live_settle
 dropped2=$(rule 1 drop)
 in_logs2=$(( $(raw_count "$k_noisy" "$log/needle.log") ))
 grep -q "^needle: SIGHUP: $ff:2: unknown action 'erase'" "$LIVE_TOP/run/stderr" &&
@@ -184,7 +172,7 @@ printf 'keep key=%s\n' "$k_noisy" > "$ff"
 kill -HUP "$pid"
 for _ in $(seq 50); do grep -q "SIGHUP: filters: 1 rule(s) from $ff now apply" "$LIVE_TOP/run/stderr" && break; sleep 0.1; done
 "$bin/noisy-gen" 1 100 "/nonexistent/$k_noisy" > "$LIVE_TOP/noisy3.out"
-settle
+live_settle
 in_logs3=$(raw_count "$k_noisy" "$log/needle.log")
 [ "$in_logs3" = 100 ] && [ "$(rule 1 keep)" = 100 ] && [ "$(rule 1 drop)" = "$dropped2" ] ||
 	fail 6 "SIGHUP with a good file replaces the filters" \

@@ -20,6 +20,7 @@
 #include "pipeline.h"
 #include "proctable.h"
 #include "stat-cmd.h"
+#include "stat-keys.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -163,6 +164,18 @@ static struct fake *fake_new(void)
 	p->log_dir_free = v++;
 	/* Two filter rule lines: a drop, and a keep with rate= that dropped
 	 * some past its rate. */
+	/* Keys: none, a plain one, one with every byte a label must escape
+	 * (keycount.h, metrics.c). */
+	p->key_entries = 3;
+	snprintf(p->key[0].key, sizeof(p->key[0].key), "none");
+	snprintf(p->key[1].key, sizeof(p->key[1].key), "bench");
+	snprintf(p->key[2].key, sizeof(p->key[2].key), "we\"ird\\key\n\xff");
+	for (unsigned i = 0; i < 3; i++) {
+		p->key[i].len = strlen(p->key[i].key);
+		p->key[i].written = v++;
+		p->key[i].filtered = v++;
+		p->key[i].bytes = v++;
+	}
 	p->filter_entries = 2;
 	snprintf(p->filter[0].label, sizeof(p->filter[0].label), "/etc/needle/needle.filter:3");
 	p->filter[0].main = FILTER_DROPPED;
@@ -317,7 +330,13 @@ static unsigned split_labels(char *labels, char *names[3], char *values[3])
 	while (*p && n < 3) {
 		char *eq = strchr(p, '='), *end;
 
-		if (!eq || eq[1] != '"' || !(end = strchr(eq + 2, '"')))
+		if (!eq || eq[1] != '"')
+			FAIL("label text %s", p);
+		/* The closing quote: the first one not escaped (\\", \\\\). */
+		for (end = eq + 2; *end && *end != '"'; end++)
+			if (*end == '\\' && end[1])
+				end++;
+		if (!*end)
 			FAIL("label text %s", p);
 		*eq = '\0';
 		*end = '\0';
@@ -444,6 +463,10 @@ static unsigned expected_samples(enum metric m, unsigned shards, unsigned output
 		return 1; /* the server the NATS output is connected to */
 	case METRIC_LABELS_RULE_ACTION:
 		return 3; /* the fake's drop; keep and rate */
+	case METRIC_LABELS_KEY:
+		return 3; /* the fake's keys */
+	case METRIC_LABELS_KEY_STATE:
+		return 3 * (unsigned)l->count[1];
 	default:
 		return l->values[0] ? (unsigned)l->count[0] : 1;
 	}
@@ -587,6 +610,14 @@ TEST(values_under_their_names)
 		    p->filter[1].n[FILTER_KEPT]);
 	CHECK_VALUE(METRIC_FILTERED_EVENTS, "/etc/needle/needle.filter:5", "rate",
 		    p->filter[1].n[FILTER_RATE_DROPPED]);
+	/* Keys: the label is the key as a JSON string's content. */
+	for (unsigned i = 0; i < 3; i++) {
+		static const char *const label[] = { "none", "bench", "we\\\"ird\\\\key%0A%FF" };
+
+		CHECK_VALUE(METRIC_KEY_EVENTS, label[i], "written", p->key[i].written);
+		CHECK_VALUE(METRIC_KEY_EVENTS, label[i], "filtered", p->key[i].filtered);
+		CHECK_VALUE(METRIC_KEY_BYTES, label[i], NULL, p->key[i].bytes);
+	}
 	/* The action label of each outcome is the name decode/ gives it. */
 	for (unsigned a = 0; a < METRIC_FILTER_ACTION_COUNT; a++)
 		CHECK_STR(metric_filter_action_names[a], filter_outcome_name((enum filter_outcome)(a + 1)));
@@ -840,6 +871,33 @@ TEST(stat_finds_every_figure_it_shows)
 		 f->p.plugin[1].dropped[3]);
 	CHECK(strstr(out, want));
 	CHECK(strstr(out, "plugin au-remote    down records "));
+	/* The keys, heaviest first (the fake's counters grow with the entry),
+	 * each label as the page writes it; events and bytes exact. */
+	CHECK(strstr(out, "keys      by events/s (since start), 3 of 3 keys:\n"));
+	{
+		const char *row[3];
+
+		for (unsigned i = 0; i < 3; i++) {
+			static const char *const label[] = { "  none\n", "  bench\n",
+							     "  we\\\"ird\\\\key%0A%FF\n" };
+			const struct keycount_entry_stats *e = &f->p.key[i];
+
+			snprintf(want, sizeof(want), " %12" PRIu64 " %8.1f%% ", e->written + e->filtered,
+				 100.0 * (double)e->filtered / (double)(e->written + e->filtered));
+			row[i] = strstr(out, label[i]);
+			CHECK(row[i] != NULL);
+			{
+				/* The row's line holds its own counts. */
+				const char *start = row[i];
+
+				while (start > out && start[-1] != '\n')
+					start--;
+				if (!memmem(start, (size_t)(row[i] - start), want, strlen(want)))
+					FAIL("row of %s: no '%s' in it", label[i], want);
+			}
+		}
+		CHECK(row[2] < row[1] && row[1] < row[0]);
+	}
 	/* --json: every sample of the page, by its key. */
 	CHECK_EQ(run_stat(&f->source, &f->k, true, &out, &err), 0);
 	CHECK_STR(err, "");
@@ -865,6 +923,58 @@ TEST(stat_names_what_needle_does_not_report)
 	CHECK(!strstr(err, "needle_sink_")); /* outputs off are no loss */
 }
 
+static void stat_keys_free_deferred(void *arg)
+{
+	stat_keys_free(arg);
+}
+
+/* needle stat --watch: the keys' rates over the last round, not since
+ * start, so a key that went quiet sinks below one that is busy now. */
+TEST(stat_keys_over_the_interval)
+{
+	static const char page1[] =
+		"needle_key_events_total{key=\"old\",state=\"written\"} 1000\n"
+		"needle_key_events_total{key=\"old\",state=\"filtered\"} 0\n"
+		"needle_key_bytes_total{key=\"old\"} 100000\n"
+		"needle_key_events_total{key=\"new\",state=\"written\"} 10\n"
+		"needle_key_events_total{key=\"new\",state=\"filtered\"} 10\n"
+		"needle_key_bytes_total{key=\"new\"} 500\n";
+	static const char page2[] =
+		"needle_key_events_total{key=\"old\",state=\"written\"} 1001\n"
+		"needle_key_events_total{key=\"old\",state=\"filtered\"} 0\n"
+		"needle_key_bytes_total{key=\"old\"} 100100\n"
+		"needle_key_events_total{key=\"new\",state=\"written\"} 30\n"
+		"needle_key_events_total{key=\"new\",state=\"filtered\"} 30\n"
+		"needle_key_bytes_total{key=\"new\"} 2500\n";
+	static struct stat_keys k;
+	static struct metric_samples s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	const char *second, *old_row, *new_row;
+
+	CHECK(out != NULL);
+	harness_defer(samples_free_deferred, &s);
+	harness_defer(stat_keys_free_deferred, &k);
+	CHECK_EQ(metric_samples_parse(&s, page1, strlen(page1)), 0);
+	stat_keys_print(out, &k, &s, 110.0, 100.0); /* since start: 10 s */
+	CHECK_EQ(metric_samples_parse(&s, page2, strlen(page2)), 0);
+	stat_keys_print(out, &k, &s, 112.0, 100.0); /* the last 2 s */
+	fclose(out);
+	harness_defer(free, text);
+	CHECK(strstr(text, "keys      by events/s (since start), 2 of 2 keys:\n"));
+	second = strstr(text, "keys      by events/s (last 2.0 s), 2 of 2 keys:\n");
+	CHECK(second != NULL);
+	/* Since start: old (100/s) above new (2/s); over the interval, new
+	 * (40 events: 20/s, half filtered, 1000 B/s) above old (0.5/s), the
+	 * counts the round's. */
+	CHECK(strstr(text, "100/s         1000      0.0%") < strstr(text, "  2/s           20     50.0%"));
+	new_row = strstr(second, " 20/s           40     50.0%    1000B/s           2000  new");
+	old_row = strstr(second, "0.5/s            1      0.0%      50B/s            100  old");
+	CHECK(new_row != NULL && old_row != NULL && new_row < old_row);
+	CHECK(strstr(second, "heaviest by bytes/s") == NULL); /* new leads both ways */
+}
+
 int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
@@ -872,5 +982,6 @@ int main(int argc, char **argv)
 				  CASE(monitor_page_holds_the_kernel_only),
 				  CASE(values_under_their_names), CASE(delay_quantiles),
 				  CASE(stat_finds_every_figure_it_shows),
-				  CASE(stat_names_what_needle_does_not_report)));
+				  CASE(stat_names_what_needle_does_not_report),
+				  CASE(stat_keys_over_the_interval)));
 }
