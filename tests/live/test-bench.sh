@@ -72,7 +72,8 @@ echo "ok 2 - Ctrl-C: daemon stopped, rules gone, settings restored, exit 130"
 # Record a load, then read it back.
 "$bench" record --out "$LIVE_TOP/rec.log" --calls 500 --mix openat=1,connect=1,execve=1 \
 	> "$LIVE_TOP/out3" 2> "$LIVE_TOP/err3" || fail 3 "needle-bench record ran" "$(cat "$LIVE_TOP/err3")"
-stats=$("$needle" decode --eoe --stats -f json "$LIVE_TOP/rec.log" 2>&1 >"$LIVE_TOP/rec.json" | tail -1)
+stats=$("$needle" decode --eoe --stats -f json "$LIVE_TOP/rec.log" 2>&1 >"$LIVE_TOP/rec.json" |
+	grep '^needle decode: stats:')
 keyed=$(grep -c '"why":{"keys":\["needle-bench-' "$LIVE_TOP/rec.json")
 replayed=$("$bench" replay --from "$LIVE_TOP/rec.log" --rounds 1 2>&1); rstatus=$?
 echo "# $(cat "$LIVE_TOP/out3"); $stats; events with the key $keyed; replay exit $rstatus"
