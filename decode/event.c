@@ -23,10 +23,11 @@
 
 void format_type_name(unsigned type, char *buf, size_t size)
 {
-	const char *name = decode_type_name(type);
+	size_t len;
+	const char *name = decode_type_name_len(type, &len);
 
-	if (name && strlen(name) < size)
-		strcpy(buf, name);
+	if (name && len < size)
+		memcpy(buf, name, len + 1);
 	else
 		snprintf(buf, size, "UNKNOWN[%u]", type);
 }
@@ -70,10 +71,22 @@ static const struct audit_field *record_field_or_null(const struct audit_record 
 	return r ? record_field(r, name) : NULL;
 }
 
-/* Parses every record of ev; false when memory ran out. */
-bool format_parse_event(struct format_ctx *ctx, const struct audit_event *ev)
+/* The record format_subject_record() picks: the first SYSCALL, else the
+ * first (nrecords when the event has none). */
+static unsigned subject_index(const struct audit_event *ev)
+{
+	for (unsigned i = 0; i < ev->nrecords; i++)
+		if (ev->records[i].type == AUDIT_SYSCALL)
+			return i;
+	return 0;
+}
+
+/* Parses the records of ev, all of them or only the subject record (the
+ * others then have their type and no fields); false when memory ran out. */
+static bool parse_records(struct format_ctx *ctx, const struct audit_event *ev, bool subject_only)
 {
 	size_t need = 2, used = 0;
+	unsigned only = subject_only ? subject_index(ev) : 0;
 
 	/* Scratch buffers are never NULL, so pointer arithmetic on an empty
 	 * one stays defined. */
@@ -82,7 +95,8 @@ bool format_parse_event(struct format_ctx *ctx, const struct audit_event *ev)
 		return false;
 
 	for (unsigned i = 0; i < ev->nrecords; i++)
-		need += ev->records[i].len / 2 + 2; /* a field takes at least 2 bytes */
+		if (!subject_only || i == only)
+			need += ev->records[i].len / 2 + 2; /* a field takes at least 2 bytes */
 	if (need > ctx->fields_cap) {
 		struct audit_field *f = realloc(ctx->fields, need * sizeof(*f));
 
@@ -108,10 +122,16 @@ bool format_parse_event(struct format_ctx *ctx, const struct audit_event *ev)
 		const struct event_record *er = &ev->records[i];
 		unsigned cap = (unsigned)(er->len / 2 + 2);
 
+		if (subject_only && i != only) {
+			ctx->recs[i] = (struct audit_record){ .type = er->type };
+			continue;
+		}
 		decode_record_body(er->type, ev->text + er->offset, er->len, ev->log_input,
 				   ctx->fields + used, cap, &ctx->recs[i]);
 		used += cap;
 	}
+	if (subject_only)
+		return true;
 	/* Sockaddrs are in the audited architecture's byte order. */
 	ctx->sa_big_endian = -1;
 	if (find_record(ctx, ev, AUDIT_SOCKADDR)) {
@@ -122,6 +142,16 @@ bool format_parse_event(struct format_ctx *ctx, const struct audit_event *ev)
 			ctx->sa_big_endian = interp_arch_big_endian(arch->value, arch->value_len);
 	}
 	return true;
+}
+
+bool format_parse_event(struct format_ctx *ctx, const struct audit_event *ev)
+{
+	return parse_records(ctx, ev, false);
+}
+
+bool format_parse_subject(struct format_ctx *ctx, const struct audit_event *ev)
+{
+	return parse_records(ctx, ev, true);
 }
 
 static int subject_slot(const char *n, size_t len)

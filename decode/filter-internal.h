@@ -115,6 +115,7 @@ struct filter_set {
 	struct filter_rule *rules;
 	bool wants_process;
 	bool has_first;            /* a keep-first-per-process rule */
+	bool whole_event;          /* a match reads records past the subject */
 	unsigned divert_line;
 	unsigned nredact;          /* redact rules */
 	uint64_t redact_hash;      /* FNV-1a of their patterns, in order (redact.c's cache) */

@@ -350,6 +350,8 @@ static bool parse_match(struct parse *p, char *term, struct filter_match *m)
 	}
 	if (m->kind == FK_ANCESTOR || m->kind == FK_CONTAINER || m->kind == FK_RUNTIME)
 		p->fs->wants_process = true;
+	if (m->kind == FK_PATH || m->kind == FK_ADDR || m->kind == FK_PORT || m->kind == FK_FIELD)
+		p->fs->whole_event = true;
 	return true;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * filter: an event's verdict (filter.h): its records parsed once into the
- * format context, then the rules in order; the first whose matches all
- * hold decides, through its limits when it has them.
+ * format context (only the subject record when no rule reads another),
+ * then the rules in order; the first whose matches all hold decides,
+ * through its limits when it has them.
  *
  *   event -> parse, subject, [process context] -> rule 1 .. rule N
  *                                                  first that holds:
@@ -142,7 +143,13 @@ enum filter_verdict filter_event(struct filter_set *fs, struct format_ctx *ctx,
 
 	ret->rule = -1;
 	ret->outcome = FILTER_NO_RULE;
-	if (!fs || fs->nrules == fs->nredact || !format_parse_event(ctx, ev))
+	if (!fs || fs->nrules == fs->nredact) /* redact rules decide nothing */
+		return FILTER_WRITE;
+	/* Most rules read the subject record alone (key, syscall, ids, exe):
+	 * an event they drop costs the parse of one record, not all. The
+	 * process question reads EXECVE's a0 too. */
+	if (!(fs->whole_event || fs->wants_process ? format_parse_event(ctx, ev)
+						     : format_parse_subject(ctx, ev)))
 		return FILTER_WRITE;
 	format_index_subject(ctx, format_subject_record(ctx, ev));
 	ctx->proc_valid = false;

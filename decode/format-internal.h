@@ -128,6 +128,12 @@ static inline bool json_integer(const char *s, size_t n)
 /* Parses every record of ev into ctx; false when memory ran out. */
 bool format_parse_event(struct format_ctx *ctx, const struct audit_event *ev);
 
+/* Parses only the subject record (format_subject_record's); the others get
+ * their type and no fields. For what reads only the subject (filters
+ * without path, socket, TYPE.FIELD or process matches): a fifth of the
+ * parsing of an event of five records. False when memory ran out. */
+bool format_parse_subject(struct format_ctx *ctx, const struct audit_event *ev);
+
 /* Fills ctx->subject from r (may be NULL: then every slot is NULL). */
 void format_index_subject(struct format_ctx *ctx, const struct audit_record *r);
 

@@ -138,16 +138,23 @@ bool interp_hex_decode(const char *hex, size_t len, struct outbuf *out)
 		return false;
 	if (!outbuf_reserve(out, len / 2 + 1))
 		return false;
-	/* Decode in one pass; on a non-hex digit, give the bytes back. */
+	/* Decode in one pass; on a non-hex digit, give the bytes back. Through
+	 * a local pointer: a store through out->data (char *) could change
+	 * out->len, so the compiler would reload and store it every byte. */
 	start = out->len = 0;
-	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_value1[h[i]] - 1, lo = hex_value1[h[i + 1]] - 1;
+	{
+		char *o = out->data;
 
-		if ((hi | lo) < 0) {
-			out->len = start;
-			return false;
+		for (size_t i = 0; i < len; i += 2) {
+			int hi = hex_value1[h[i]] - 1, lo = hex_value1[h[i + 1]] - 1;
+
+			if ((hi | lo) < 0) {
+				out->len = start;
+				return false;
+			}
+			*o++ = (char)(hi << 4 | lo);
 		}
-		out->data[out->len++] = (char)(hi << 4 | lo);
+		out->len = (size_t)(o - out->data);
 	}
 	return true;
 }

@@ -14,6 +14,7 @@
  * escaper, so record text cannot end the line or forge a key.
  */
 #include "format-internal.h"
+#include "raw.h"
 
 #include <libaudit.h>
 #include <stdlib.h>
@@ -381,6 +382,8 @@ void format_put_records(struct format_ctx *ctx, const struct audit_event *ev, st
 		unsigned type = ctx->recs[i].type, count = 0;
 		bool seen_before = false, array;
 		char name[32];
+		const char *tname;
+		size_t tname_len;
 
 		for (unsigned j = 0; j < i && !seen_before; j++)
 			seen_before = ctx->recs[j].type == type;
@@ -393,8 +396,13 @@ void format_put_records(struct format_ctx *ctx, const struct audit_event *ev, st
 		if (!first_type)
 			outbuf_putc(out, ',');
 		first_type = false;
-		format_type_name(type, name, sizeof(name));
-		outbuf_json_key(out, name, strlen(name));
+		tname = decode_type_name_len(type, &tname_len);
+		if (tname && tname_len < sizeof(name)) {
+			outbuf_json_key(out, tname, tname_len); /* format_type_name's, uncopied */
+		} else {
+			format_type_name(type, name, sizeof(name));
+			outbuf_json_key(out, name, strlen(name));
+		}
 		if (type == AUDIT_EXECVE) {
 			put_record_object(ctx, ctx->group, count, out);
 			continue;

@@ -32,16 +32,24 @@ bool outbuf_grow(struct outbuf *b, size_t n)
 	return true;
 }
 
-void outbuf_put_u64(struct outbuf *b, uint64_t v)
+char *outbuf_decimal(char *o, uint64_t v)
 {
-	char tmp[24];
+	char tmp[20];
 	size_t n = sizeof(tmp);
 
 	do {
 		tmp[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	outbuf_put(b, tmp + n, sizeof(tmp) - n);
+	memcpy(o, tmp + n, sizeof(tmp) - n);
+	return o + sizeof(tmp) - n;
+}
+
+void outbuf_put_u64(struct outbuf *b, uint64_t v)
+{
+	char tmp[20];
+
+	outbuf_put(b, tmp, (size_t)(outbuf_decimal(tmp, v) - tmp));
 }
 
 void outbuf_put_i64(struct outbuf *b, int64_t v)
@@ -103,11 +111,15 @@ void outbuf_json_string(struct outbuf *b, const char *s, size_t n)
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
+	char *o;
 
-	/* Worst case: every byte becomes %XX; one reservation for the lot. */
+	/* Worst case: every byte becomes %XX; one reservation for the lot.
+	 * Then a local cursor: stores through b->data (char *) could change
+	 * b->len, which the compiler would reload and store at every byte. */
 	if (!outbuf_reserve(b, n * 3 + 2))
 		return;
-	b->data[b->len++] = '"';
+	o = b->data + b->len;
+	*o++ = '"';
 	/* Eight bytes at a time while none needs escaping (SWAR: a byte below
 	 * 0x20 or above 0x7e, or '"', '%', '\\' sets its high bit). */
 	while (i + 8 <= n) {
@@ -122,39 +134,36 @@ void outbuf_json_string(struct outbuf *b, const char *s, size_t n)
 		bs = ((w ^ (ones * '\\')) - ones) & ~(w ^ (ones * '\\'));
 		if ((low | hi | q | pc | bs) & highs)
 			break;
-		memcpy(b->data + b->len, p + i, 8);
-		b->len += 8;
+		memcpy(o, p + i, 8);
+		o += 8;
 		i += 8;
 	}
 	while (i < n) {
 		unsigned char c = p[i];
-		size_t seq, run;
+		size_t seq;
 
 		if (plain(c)) {
 			/* Short runs (the usual field value): a byte loop beats
 			 * a call to memcpy. */
-			char *o = b->data + b->len;
-
-			for (run = i; run < n && plain(p[run]); run++)
-				*o++ = (char)p[run];
-			b->len += run - i;
-			i = run;
+			for (; i < n && plain(p[i]); i++)
+				*o++ = (char)p[i];
 		} else if (c == '"' || c == '\\') {
-			b->data[b->len++] = '\\';
-			b->data[b->len++] = (char)c;
+			*o++ = '\\';
+			*o++ = (char)c;
 			i++;
 		} else if (c >= 0x80 && (seq = utf8_sequence(p + i, n - i)) > 0) {
-			memcpy(b->data + b->len, p + i, seq);
-			b->len += seq;
+			memcpy(o, p + i, seq);
+			o += seq;
 			i += seq;
 		} else {
-			b->data[b->len++] = '%';
-			b->data[b->len++] = hex[c >> 4];
-			b->data[b->len++] = hex[c & 15];
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
 			i++;
 		}
 	}
-	b->data[b->len++] = '"';
+	*o++ = '"';
+	b->len = (size_t)(o - b->data);
 }
 
 void outbuf_json_key(struct outbuf *b, const char *name, size_t n)

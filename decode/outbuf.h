@@ -56,6 +56,9 @@ static inline void outbuf_putc(struct outbuf *b, char c)
 		return;
 	b->data[b->len++] = c;
 }
+
+/* v in decimal at o (room for 20 bytes); returns the end. */
+char *outbuf_decimal(char *o, uint64_t v);
 void outbuf_put_u64(struct outbuf *b, uint64_t v);
 void outbuf_put_i64(struct outbuf *b, int64_t v);
 

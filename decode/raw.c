@@ -13,13 +13,52 @@
 #include "format-internal.h"
 
 #include <libaudit.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+/* libaudit's names of types 1000 to 2999 (the kernel's and user space's)
+ * and their lengths, looked up once: every record's line and JSON key
+ * wants its type's name, and libaudit searches its table each time. */
+#define TYPE_NAMES_FIRST 1000u
+#define TYPE_NAMES_COUNT 2000u
+
+static struct {
+	const char *name;
+	size_t len;
+} type_names[TYPE_NAMES_COUNT];
+static pthread_once_t type_names_once = PTHREAD_ONCE_INIT;
+
+static void type_names_fill(void)
+{
+	for (unsigned i = 0; i < TYPE_NAMES_COUNT; i++) {
+		const char *name = audit_msg_type_to_name((int)(TYPE_NAMES_FIRST + i));
+
+		type_names[i].name = name;
+		type_names[i].len = name ? strlen(name) : 0;
+	}
+}
+
+const char *decode_type_name_len(unsigned type, size_t *ret_len)
+{
+	const char *name;
+
+	if (type - TYPE_NAMES_FIRST < TYPE_NAMES_COUNT) {
+		pthread_once(&type_names_once, type_names_fill);
+		*ret_len = type_names[type - TYPE_NAMES_FIRST].len;
+		return type_names[type - TYPE_NAMES_FIRST].name;
+	}
+	name = audit_msg_type_to_name((int)type);
+	*ret_len = name ? strlen(name) : 0;
+	return name;
+}
+
 const char *decode_type_name(unsigned type)
 {
-	return audit_msg_type_to_name((int)type);
+	size_t len;
+
+	return decode_type_name_len(type, &len);
 }
 
 static char *put_escaped(char *o, const char *text, size_t len)
@@ -60,12 +99,11 @@ static char *put_escaped(char *o, const char *text, size_t len)
 size_t decode_format_raw_stamped(unsigned type, const char *stamp, size_t stamp_len,
 				 const char *body, size_t len, char *out)
 {
-	const char *name = decode_type_name(type);
+	size_t n;
+	const char *name = decode_type_name_len(type, &n);
 	char *o = out;
 
 	if (name) {
-		size_t n = strlen(name);
-
 		memcpy(o, "type=", 5);
 		memcpy(o + 5, name, n);
 		memcpy(o + 5 + n, " msg=", 5);
@@ -112,10 +150,35 @@ bool format_put_raw_line(const struct audit_event *ev, const struct event_record
 	return true;
 }
 
+/* "audit(S.MS:N): ", as the kernel writes it (MS in three digits), once
+ * an event: by hand, not snprintf. */
 size_t format_raw_stamp(const struct audit_event *ev, char *buf, size_t size)
 {
-	return (size_t)snprintf(buf, size, "audit(%llu.%03u:%u): ", (unsigned long long)ev->stamp.sec,
-				ev->stamp.msec, ev->stamp.serial);
+	char tmp[64], *o = tmp;
+	uint32_t ms = ev->stamp.msec;
+
+	memcpy(o, "audit(", 6);
+	o = outbuf_decimal(o + 6, ev->stamp.sec);
+	*o++ = '.';
+	if (ms < 1000) {
+		*o++ = (char)('0' + ms / 100);
+		*o++ = (char)('0' + ms / 10 % 10);
+		*o++ = (char)('0' + ms % 10);
+	} else {
+		o = outbuf_decimal(o, ms);
+	}
+	*o++ = ':';
+	o = outbuf_decimal(o, ev->stamp.serial);
+	memcpy(o, "): ", 3);
+	o += 3;
+	/* As snprintf: the length it wanted, the text cut to fit. */
+	if (size) {
+		size_t k = (size_t)(o - tmp) < size ? (size_t)(o - tmp) : size - 1;
+
+		memcpy(buf, tmp, k);
+		buf[k] = '\0';
+	}
+	return (size_t)(o - tmp);
 }
 
 void format_event_raw(const struct audit_event *ev, struct outbuf *out)

@@ -18,6 +18,8 @@
 
 /* The auditd name of a record type, or NULL when unknown. */
 const char *decode_type_name(unsigned type);
+/* The same, and its length (0 when NULL). */
+const char *decode_type_name_len(unsigned type, size_t *ret_len);
 
 /* Formats the line into out (at least DECODE_RAW_MAX(len) bytes);
  * returns the bytes written. */

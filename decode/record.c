@@ -81,6 +81,35 @@ static inline void strip_punctuation(struct audit_field *f)
 	f->value_len = n;
 }
 
+/* The lowest byte of w equal to c sets the lowest high bit of the result
+ * (bits above it may be set falsely: only the lowest is read). */
+static inline uint64_t bytes_equal(uint64_t w, char c)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t x = w ^ (ones * (unsigned char)c);
+
+	return (x - ones) & ~x & (ones * 0x80);
+}
+
+/* Where the name starting at i ends: the first '=' or ' ', or len. */
+static inline size_t name_end(const char *text, size_t len, size_t i)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (i + 8 <= len) {
+		uint64_t w, m;
+
+		memcpy(&w, text + i, 8);
+		m = bytes_equal(w, '=') | bytes_equal(w, ' ');
+		if (m)
+			return i + (size_t)__builtin_ctzll(m) / 8;
+		i += 8;
+	}
+#endif
+	while (i < len && text[i] != '=' && text[i] != ' ')
+		i++;
+	return i;
+}
+
 void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_record *rec,
 		   unsigned cap)
 {
@@ -95,9 +124,10 @@ void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_rec
 		if (i >= len)
 			break;
 		start = i;
-		/* A name runs to '=' or a space, whichever comes first. */
-		while (i < len && text[i] != '=' && text[i] != ' ')
-			i++;
+		/* A name runs to '=' or a space, whichever comes first: most
+		 * names are short, so the next 8 bytes first (SWAR, as for the
+		 * values below), then byte by byte. */
+		i = name_end(text, len, i);
 		if (i >= len || text[i] == ' ') {
 			/* A bare word: keep it, nameless (an empty name that
 			 * still points into the text, never NULL). */
@@ -141,10 +171,25 @@ void decode_fields(const char *text, size_t len, uint8_t flags, struct audit_rec
 		}
 		f.value = text + i;
 		{
-			/* Long values (hex PROCTITLE, EXECVE args): memchr. */
-			const char *sp = memchr(text + i, ' ', len - i);
+			const char *sp;
+			uint64_t w, m = 0;
 
-			i = sp ? (size_t)(sp - text) : len;
+			/* Most values are short (ids, flags, a0..a3): their space
+			 * is in the next 8 bytes. Long ones (hex PROCTITLE, EXECVE
+			 * args): memchr. */
+			if (i + 8 <= len) {
+				memcpy(&w, text + i, 8);
+				m = bytes_equal(w, ' ');
+			}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			if (m) {
+				i += (size_t)__builtin_ctzll(m) / 8;
+			} else
+#endif
+			{
+				sp = memchr(text + i, ' ', len - i);
+				i = sp ? (size_t)(sp - text) : len;
+			}
 		}
 		f.value_len = (uint32_t)(i - (size_t)(f.value - text));
 		strip_punctuation(&f);

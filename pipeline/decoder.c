@@ -540,8 +540,11 @@ static void take_record(struct decoder *d, const struct ring_rec *rec, uint64_t 
 	int n;
 
 	memcpy(&w, rec->data, sizeof(w));
-	n = decode_stamp(text, len, &stamp);
-	if (n < 0) {
+	if (!(w.flags & WIRE_NO_STAMP) && w.body <= len) {
+		/* Read by the listener already. */
+		stamp = (struct audit_stamp){ .sec = w.sec, .msec = w.msec, .serial = w.serial };
+		n = w.body;
+	} else {
 		/* No stamp: the record is its own event, with serial 0. */
 		n = 0;
 		stat_add(&d->st->no_stamp, 1);

@@ -224,6 +224,7 @@ void listener_run(struct pipeline *p, unsigned id)
 			struct audit_stamp stamp;
 			struct pending *rec;
 			unsigned shard;
+			int n_stamp;
 
 			stat_add(&st->datagrams, 1);
 			stat_add(&st->bytes, len);
@@ -257,8 +258,11 @@ void listener_run(struct pipeline *p, unsigned id)
 				rec->w.flags |= WIRE_TRUNCATED;
 				stat_add(&st->truncated, 1);
 			}
-			if (decode_stamp(rec->text, rec->len, &stamp) >= 0) {
+			if ((n_stamp = decode_stamp(rec->text, rec->len, &stamp)) >= 0) {
 				rec->w.serial = stamp.serial;
+				rec->w.sec = stamp.sec;
+				rec->w.msec = (uint16_t)stamp.msec;
+				rec->w.body = (uint16_t)n_stamp;
 			} else {
 				rec->w.flags |= WIRE_NO_STAMP;
 				stat_add(&st->no_stamp, 1);

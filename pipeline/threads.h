@@ -30,10 +30,16 @@
 #define AUDIT_DATAGRAM_MAX 8986
 #define RECV_BUFFER_SIZE 9216
 
+/* The listener reads each record's stamp to shard it; it hands the decoder
+ * the whole stamp, so the text is read for it once. */
 struct wire_record {
 	uint16_t type;   /* nlmsg_type: the audit record type */
 	uint16_t flags;  /* WIRE_* */
 	uint32_t serial; /* from "audit(S.MS:SERIAL)", 0 if unreadable */
+	uint64_t sec;    /* the stamp's S and MS (without WIRE_NO_STAMP) */
+	uint16_t msec;
+	uint16_t body;   /* where the body starts: the stamp's length */
+	uint32_t unused;
 };
 #define WIRE_TRUNCATED 1u /* the datagram did not fit the receive buffer */
 #define WIRE_NO_STAMP 2u  /* no readable stamp: sent to decoder 0 */

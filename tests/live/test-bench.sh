@@ -72,7 +72,8 @@ echo "ok 2 - Ctrl-C: daemon stopped, rules gone, settings restored, exit 130"
 # Record a load, then read it back.
 "$bench" record --out "$LIVE_TOP/rec.log" --calls 500 --mix openat=1,connect=1,execve=1 \
 	> "$LIVE_TOP/out3" 2> "$LIVE_TOP/err3" || fail 3 "needle-bench record ran" "$(cat "$LIVE_TOP/err3")"
-stats=$("$needle" decode --eoe --stats -f json "$LIVE_TOP/rec.log" 2>&1 >"$LIVE_TOP/rec.json" | tail -1)
+stats=$("$needle" decode --eoe --stats -f json "$LIVE_TOP/rec.log" 2>&1 >"$LIVE_TOP/rec.json" |
+	grep '^needle decode: stats:')
 keyed=$(grep -c '"why":{"keys":\["needle-bench-' "$LIVE_TOP/rec.json")
 replayed=$("$bench" replay --from "$LIVE_TOP/rec.log" --rounds 1 2>&1); rstatus=$?
 echo "# $(cat "$LIVE_TOP/out3"); $stats; events with the key $keyed; replay exit $rstatus"
@@ -80,7 +81,21 @@ grep -q " partial_timeout 0 partial_evicted 0 partial_end 0 " <<< "$stats" && [ 
 	[ "$rstatus" = 0 ] || fail 3 "the recording decodes whole and replays" "$replayed"
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
 	fail 3 "kernel unchanged after record"
-echo "ok 3 - record: 1000 events of the load, decoded whole with --eoe, replayed"
+# replay --filter: the events its rule drops are the load's (counted above
+# from needle decode's JSON), of all the recording's events; a bad file: 2.
+key=$(grep -o '"why":{"keys":\["needle-bench-[^"]*' "$LIVE_TOP/rec.json" | head -1 | sed 's/.*\["//')
+all=$(wc -l < "$LIVE_TOP/rec.json")
+printf 'drop key=%s\n' "$key" > "$LIVE_TOP/drop.filter"
+filtered=$("$bench" replay --from "$LIVE_TOP/rec.log" --rounds 1 --filter "$LIVE_TOP/drop.filter" 2>&1)
+echo "# replay --filter (drop key=$key): $(grep '^filter' <<< "$filtered")"
+grep -q "^filter .*: $keyed of $all events dropped; .* (not every event dropped: no target)" <<< "$filtered" ||
+	fail 3 "replay --filter drops the load's $keyed of $all events" "$filtered"
+printf 'drop nonsense=1\n' > "$LIVE_TOP/bad.filter"
+"$bench" replay --from "$LIVE_TOP/rec.log" --rounds 1 --filter "$LIVE_TOP/bad.filter" \
+	> "$LIVE_TOP/out3b" 2>&1; bstatus=$?
+[ "$bstatus" = 2 ] && grep -q "bad.filter:1:" "$LIVE_TOP/out3b" ||
+	fail 3 "a bad filter file: exit 2 naming FILE:LINE" "exit $bstatus" "$(cat "$LIVE_TOP/out3b")"
+echo "ok 3 - record: 1000 events of the load, decoded whole with --eoe, replayed; replay --filter dropped them, a bad filter file exit 2"
 
 # A loss no counter shows: the bare drain forgets every 10th event of the load.
 "$bench" live --compare null --threads 2 --calls 2000 --rounds 1 --test-drain-forgets 10 \

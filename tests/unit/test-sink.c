@@ -84,6 +84,7 @@ static int rename_calls, rename_fail_at, rename_fail_errno; /* fail the Nth call
 static int fsync_fail_errno, close_fail_errno, write_fail_errno;
 static _Atomic int fsync_calls;
 static _Atomic pid_t fsync_tid; /* the thread of the last fsync */
+static _Atomic int fsync_delay_ms; /* a slow disk */
 
 static int test_open(const char *path, int flags, mode_t mode)
 {
@@ -109,6 +110,8 @@ static int test_fsync(int fd)
 {
 	fsync_calls++;
 	fsync_tid = gettid();
+	if (fsync_delay_ms)
+		nanosleep(&(struct timespec){ 0, fsync_delay_ms * 1000000L }, NULL);
 	if (fsync_fail_errno) {
 		errno = fsync_fail_errno;
 		return -1;
@@ -146,6 +149,7 @@ static void reset_faults(void)
 	fsync_fail_errno = close_fail_errno = write_fail_errno = 0;
 	fsync_calls = 0;
 	fsync_tid = 0;
+	fsync_delay_ms = 0;
 }
 
 /* The whole file (NUL-terminated), or "<missing>". */
@@ -528,6 +532,37 @@ TEST(flush_incremental_async_syncs_in_its_own_thread)
 	sink_free(s);
 }
 
+/* flush = incremental_async on a disk slower than the events: the kicks
+ * that come while an fsync runs make one more fsync, not one each (as
+ * auditd's flush thread), and that one covers every event written. */
+TEST(flush_incremental_async_coalesces_kicks_while_syncing)
+{
+	struct sink *s;
+	char path[128];
+	int calls;
+
+	make_dir();
+	reset_faults();
+	fsync_delay_ms = 200;
+	snprintf(path, sizeof(path), "%s/needle.json", dir);
+	CHECK_EQ(sink_open(path, &(struct sink_options){ .flush = SINK_FLUSH_INCREMENTAL_ASYNC,
+							 .freq = 10, .io = &test_io }, &s), 0);
+	sink_write(s, "e\n", 2, 2, 10); /* a kick: the flush thread starts its fsync */
+	for (int ms = 0; ms < 2000 && fsync_calls == 0; ms += 5)
+		sleep_ms(5);
+	CHECK_EQ(fsync_calls, 1);
+	for (int i = 0; i < 50; i++)
+		sink_write(s, "e\n", 2, 2, 10); /* 50 kicks while it syncs */
+	sleep_ms(700); /* the first fsync's end, one more, and time for others */
+	calls = fsync_calls;
+	CHECK_EQ(calls, 2);
+	CHECK_EQ(stats(s).syncs, 2);
+	fsync_delay_ms = 0;
+	CHECK_EQ(sink_close(s), 0); /* its own last fsync, nothing left unsynced */
+	CHECK_EQ(fsync_calls, 3);
+	sink_free(s);
+}
+
 /* flush = data and sync: every open of the file (start, rotation, resume)
  * asks for O_DSYNC or O_SYNC, as auditd does. */
 TEST(flush_data_and_sync_open_with_o_dsync_and_o_sync)
@@ -721,6 +756,7 @@ int main(int argc, char **argv)
 				  CASE(log_group_sets_mode_and_group_of_new_and_rotated_files),
 				  CASE(flush_incremental_syncs_every_freq_events),
 				  CASE(flush_incremental_async_syncs_in_its_own_thread),
+				  CASE(flush_incremental_async_coalesces_kicks_while_syncing),
 				  CASE(flush_data_and_sync_open_with_o_dsync_and_o_sync),
 				  CASE(failed_policy_fsync_is_counted),
 				  CASE(suspend_counts_every_batch_and_resume_reopens),
