@@ -22,16 +22,15 @@ events (TAP output):
     the corpus (no secret there), and leaves every byte as it was.
 usage: test_redact.py NEEDLE CORPUS_DIR
 """
-import csv, json, os, re, shutil, subprocess, sys, tempfile
+import json, os, re, shutil, subprocess, sys, tempfile
+
+from decodetest import case, corpus_inputs, report
 
 needle, corpus = sys.argv[1], sys.argv[2]
-rows = [r for r in csv.DictReader(open(os.path.join(corpus, "SOURCES.tsv")), delimiter="\t")
-        if "input" in r["role"]]
-inputs = [os.path.join(corpus, r["file"]) for r in rows]
+inputs = corpus_inputs(corpus)
 default_filter = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "install",
                               "needle.filter")
 tmp = tempfile.mkdtemp(prefix="needle-redact-test-")
-results = []
 MARK = b"<redacted>"
 
 # Rules that hit real arguments of the corpus: inside arguments (flag names),
@@ -44,10 +43,6 @@ PATTERNS = [
     rb"(\d{4,})",
     rb"--(redactme)",
 ]
-
-
-def case(name, ok, why=()):
-    results.append((name, ok, list(why)[:12]))
 
 
 def run(*args):
@@ -379,11 +374,4 @@ for path in inputs:
 case("install/needle.filter: nothing redacted in the corpus, every byte as without it",
      not problems, problems)
 
-shutil.rmtree(tmp, ignore_errors=True)
-print("TAP version 13")
-print(f"1..{len(results)}")
-for i, (name, ok, why) in enumerate(results, 1):
-    print(f"{'ok' if ok else 'not ok'} {i} - {name}")
-    for w in why:
-        print(f"# {w}")
-sys.exit(0 if all(ok for _, ok, _ in results) else 1)
+report(tmp)
