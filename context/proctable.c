@@ -225,6 +225,19 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 		n->e.start_known = old->start_known;
 	}
 	rcu_read_unlock();
+	if (old && *load_budget) {
+		/* Read again: since the entry was made the process may have
+		 * moved to another cgroup or namespace before this exec (a
+		 * container's first process does); gone, the entry stays. */
+		struct node *loaded;
+
+		--*load_budget;
+		loaded = load(t, pid);
+		if (loaded) {
+			free(n);
+			n = loaded;
+		}
+	}
 	if (!old) {
 		/* The process as it is now; gone already (or no reads left for
 		 * this event), what the event says. */

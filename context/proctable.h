@@ -59,8 +59,9 @@ bool proctable_put(struct proctable *t, const struct procinfo *info, bool start_
 const struct proc_entry *proctable_reload(struct proctable *t, uint32_t pid);
 
 /* What the events say. exe and argv0 may be NULL (unchanged). An execve
- * of a pid the table does not know reads /proc/PID once when *load_budget
- * is above 0 (and takes one from it); otherwise the entry holds what the
+ * reads /proc/PID once when *load_budget is above 0 (and takes one from
+ * it), of a pid the table knows too (it may have moved to another cgroup
+ * or namespace since); otherwise the entry holds what it held and what the
  * event says, with the container and namespaces of its parent ppid (read
  * from /proc too, while the budget lasts): exec changes neither. */
 void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char *exe,

@@ -120,6 +120,36 @@ TEST(gone_exec_takes_its_parents_container)
 	rcu_unregister_thread();
 }
 
+/* An execve of a pid the table knows reads /proc again: the entry may be
+ * from before the process moved to a container's cgroup (a LOGIN event
+ * decoded early, then the move, then the exec). Without a read left, the
+ * entry keeps what it had. */
+TEST(exec_of_a_known_pid_reads_proc_again)
+{
+	struct proctable *t = proctable_new(1 << 10);
+	struct procinfo stale = { .pid = (uint32_t)getpid(), .ppid = 4242 };
+	const struct proc_entry *e;
+	unsigned budget = 1;
+
+	rcu_register_thread();
+	snprintf(stale.exe, sizeof(stale.exe), "/stale");
+	CHECK(proctable_put(t, &stale, false));
+	proctable_exec(t, stale.pid, 0, NULL, NULL, &(unsigned){ 0 });
+	rcu_read_lock();
+	e = proctable_lookup(t, stale.pid, false);
+	CHECK(e && e->info.ppid == 4242 && !e->start_known); /* no read left */
+	rcu_read_unlock();
+	proctable_exec(t, stale.pid, 0, NULL, NULL, &budget);
+	CHECK_EQ(budget, 0);
+	rcu_read_lock();
+	e = proctable_lookup(t, stale.pid, false);
+	CHECK(e && e->info.ppid == (uint32_t)getppid() && e->start_known &&
+	      strcmp(e->info.exe, "/stale") != 0);
+	rcu_read_unlock();
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
 TEST(table_follows_fork_exec_exit)
 {
 	struct proctable *t = proctable_new(1 << 16);
@@ -355,6 +385,7 @@ int main(int argc, char **argv)
 			    CASES(CASE(stat_with_a_hostile_command_name), CASE(uid_maps),
 				  CASE(this_process_from_proc), CASE(zombie_counts_as_gone),
 				  CASE(gone_exec_takes_its_parents_container),
+				  CASE(exec_of_a_known_pid_reads_proc_again),
 				  CASE(table_follows_fork_exec_exit),
 				  CASE(start_time_to_the_tick), CASE(proc_loads_per_event_bounded),
 				  CASE(table_is_bounded), CASE(lower_bound_removes_nothing)));
