@@ -82,8 +82,9 @@ struct nats_out {
 	/* The sender's own. */
 	natsConnection *nc;
 	jsCtx *js;
-	bool js_published;      /* js has an async publish behind it (libnats 3.4.1's
-				 * js_PublishAsyncGetPendingList crashes before one) */
+	bool js_published;      /* js has a successful async publish behind it
+				 * (libnats 3.4.1's js_PublishAsyncGetPendingList
+				 * crashes before its pending table exists) */
 	bool stream_ok;
 	uint64_t next_send;
 	uint64_t spool_next;    /* the seq the next append gets, as last seen */

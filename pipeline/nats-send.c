@@ -232,9 +232,11 @@ static int publish_one(struct nats_out *o, const struct spool_msg *m)
 	/* No MaxWait: libnats would keep a timer entry (two allocations) for
 	 * every message; the sender watches the floor instead (ack_overdue). */
 	jsPubOptions_Init(&po);
-	o->js_published = true;
 	s = js_PublishMsgAsync(o->js, &msg, &po);
 	if (s == NATS_OK) {
+		/* Only now: a first publish that fails (the connection just
+		 * closed) may leave js without its table of pending ones. */
+		o->js_published = true;
 		add(&o->published, 1);
 		return 0;
 	}
