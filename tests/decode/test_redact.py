@@ -315,12 +315,14 @@ case(f"RAW: {changed_lines} EXECVE/PROCTITLE/USER_CMD lines redacted as this scr
 # ---- JSON ----
 
 json_problems, argvs = [], 0
-for path in inputs:
-    _, plain, _ = run(path)
-    _, red, _ = run("--filter", flt, path)
+# One run over every file, with and without the filter (fewer starts of
+# needle, which counts under ASan): the events line up one for one.
+for _ in [0]:
+    _, plain, _ = run(*inputs)
+    _, red, _ = run("--filter", flt, *inputs)
     pj, rj = plain.splitlines(), red.splitlines()
-    if len(pj) != len(rj):
-        json_problems.append(f"{path}: {len(pj)} lines, {len(rj)} filtered")
+    if len(pj) != len(rj) or len(pj) < 9000:
+        json_problems.append(f"{len(pj)} lines, {len(rj)} filtered")
         continue
     for a, b in zip(pj, rj):
         if a == b:
@@ -365,13 +367,14 @@ else:
     case("ausearch reads the redacted RAW log # SKIP ausearch not installed", True)
 
 # ---- the default filter file: nothing in the corpus ----
-problems = []
-for path in inputs:
-    st0, plain, _ = run("-f", "raw", path)
-    st1, red, err = run("-f", "raw", "--stats", "--filter", default_filter, path)
-    if st0 != st1 or plain != red or stats_values(err)[1] != 0:
-        problems.append(f"{path}: exit {st0}/{st1}, same {plain == red}, {stats_values(err)}")
-case("install/needle.filter: nothing redacted in the corpus, every byte as without it",
-     not problems, problems)
+# One run over every file (each a log of its own to needle decode): twice
+# fewer starts of needle than file by file, which counts under ASan.
+st0, plain, _ = run("-f", "raw", *inputs)
+st1, red, err = run("-f", "raw", "--stats", "--filter", default_filter, *inputs)
+problems = [] if st0 == st1 and plain == red and stats_values(err)[1] == 0 and \
+    len(plain) > 1000000 else [f"exit {st0}/{st1}, same {plain == red}, {len(plain)} bytes, "
+                               f"{stats_values(err)}"]
+case(f"install/needle.filter: nothing redacted in the corpus's {len(inputs)} files, every "
+     f"byte as without it", not problems, problems)
 
 report(tmp)
