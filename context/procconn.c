@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * procconn.c: the proc connector's socket and its messages. A datagram
+ * holds netlink messages; each carries a cn_msg (connector id, length)
+ * whose data is one struct proc_event (linux/cn_proc.h). Every length is
+ * checked against the bytes received before it is used: the kernel is the
+ * only sender (bind to the kernel's group, and a pid-0 sender checked by
+ * the reader), but a short or odd datagram must not read past the buffer.
+ */
+#include "procconn.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* The subscription message: a netlink header, a cn_msg, the operation,
+ * laid out in bytes (cn_msg ends in a flexible array: it cannot be a
+ * member of a struct). */
+static int send_op(int fd, enum proc_cn_mcast_op op)
+{
+	unsigned char m[NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(op))];
+	struct nlmsghdr nl = { .nlmsg_len = sizeof(m), .nlmsg_type = NLMSG_DONE,
+			       .nlmsg_pid = (uint32_t)getpid() };
+	struct cn_msg cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC }, .len = sizeof(op) };
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = 0 };
+
+	memset(m, 0, sizeof(m));
+	memcpy(m, &nl, sizeof(nl));
+	memcpy(m + NLMSG_HDRLEN, &cn, sizeof(cn));
+	memcpy(m + NLMSG_HDRLEN + sizeof(cn), &op, sizeof(op));
+	if (sendto(fd, m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -errno;
+	return 0;
+}
+
+int procconn_open(int rcvbuf)
+{
+	struct sockaddr_nl me = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
+	int fd, r;
+
+	fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+	if (fd < 0)
+		return -errno;
+	if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
+		goto close_socket;
+	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0)
+		goto close_socket;
+	r = send_op(fd, PROC_CN_MCAST_LISTEN);
+	if (r < 0) {
+		errno = -r;
+		goto close_socket;
+	}
+	return fd;
+close_socket:
+	r = -errno;
+	close(fd);
+	return r;
+}
+
+void procconn_close(int fd)
+{
+	if (fd < 0)
+		return;
+	(void)send_op(fd, PROC_CN_MCAST_IGNORE);
+	close(fd);
+}
+
+#define SAME_START(m)                                                                     \
+	(offsetof(struct proc_event, event_data.m.process_pid) ==                          \
+		 offsetof(struct proc_event, event_data.exec.process_pid) &&               \
+	 offsetof(struct proc_event, event_data.m.process_tgid) ==                         \
+		 offsetof(struct proc_event, event_data.exec.process_tgid))
+_Static_assert(SAME_START(id) && SAME_START(sid) && SAME_START(comm) && SAME_START(exit),
+	       "cn_proc.h's events begin with pid and tgid");
+
+/* One proc_event into ret: 1, or 0 for an event type needle does not use. */
+static int event_of(const struct proc_event *pe, struct procconn_event *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->timestamp_ns = pe->timestamp_ns;
+	/* Every event but FORK begins with the process's pid and tgid (each
+	 * member of cn_proc.h's union does): read once, through exec's. */
+	ret->pid = (uint32_t)pe->event_data.exec.process_pid;
+	ret->tgid = (uint32_t)pe->event_data.exec.process_tgid;
+	switch (pe->what) {
+	case PROC_EVENT_FORK:
+		ret->what = PROCCONN_FORK;
+		ret->parent_pid = (uint32_t)pe->event_data.fork.parent_pid;
+		ret->parent_tgid = (uint32_t)pe->event_data.fork.parent_tgid;
+		ret->pid = (uint32_t)pe->event_data.fork.child_pid;
+		ret->tgid = (uint32_t)pe->event_data.fork.child_tgid;
+		return 1;
+	case PROC_EVENT_EXEC:
+		ret->what = PROCCONN_EXEC;
+		return 1;
+	case PROC_EVENT_UID:
+	case PROC_EVENT_GID:
+		ret->what = pe->what == PROC_EVENT_UID ? PROCCONN_UID : PROCCONN_GID;
+		ret->id = pe->event_data.id.r.ruid;
+		ret->eid = pe->event_data.id.e.euid;
+		return 1;
+	case PROC_EVENT_SID:
+		ret->what = PROCCONN_SID;
+		return 1;
+	case PROC_EVENT_COMM:
+		ret->what = PROCCONN_COMM;
+		memcpy(ret->comm, pe->event_data.comm.comm, sizeof(ret->comm) - 1);
+		ret->comm[sizeof(ret->comm) - 1] = '\0';
+		return 1;
+	case PROC_EVENT_EXIT:
+		ret->what = PROCCONN_EXIT;
+		ret->exit_code = pe->event_data.exit.exit_code;
+		return 1;
+	default:
+		return 0; /* ack, ptrace, coredump, none */
+	}
+}
+
+int procconn_next(const void *buf, size_t len, size_t *offset, struct procconn_event *ret)
+{
+	while (*offset < len) {
+		const unsigned char *at = (const unsigned char *)buf + *offset;
+		size_t left = len - *offset;
+		struct nlmsghdr nl;
+		struct cn_msg cn;
+		struct proc_event pe;
+		int r;
+
+		if (left < sizeof(nl))
+			goto malformed;
+		memcpy(&nl, at, sizeof(nl));
+		if (nl.nlmsg_len < sizeof(nl) || nl.nlmsg_len > left)
+			goto malformed;
+		*offset += NLMSG_ALIGN(nl.nlmsg_len) < left ? NLMSG_ALIGN(nl.nlmsg_len) : left;
+		if (nl.nlmsg_type == NLMSG_NOOP)
+			continue;
+		if (nl.nlmsg_type == NLMSG_ERROR || nl.nlmsg_type == NLMSG_OVERRUN)
+			continue; /* an ack of the subscription; ENOBUFS comes from recv */
+		if (nl.nlmsg_len < NLMSG_LENGTH(sizeof(cn)))
+			goto malformed;
+		memcpy(&cn, at + NLMSG_HDRLEN, sizeof(cn));
+		if (cn.id.idx != CN_IDX_PROC || cn.id.val != CN_VAL_PROC)
+			continue; /* another connector's */
+		if (NLMSG_LENGTH(sizeof(cn)) + (size_t)cn.len > nl.nlmsg_len)
+			goto malformed;
+		if (cn.len < sizeof(pe))
+			continue; /* shorter than any event: the subscription's ack */
+		memcpy(&pe, at + NLMSG_HDRLEN + sizeof(cn), sizeof(pe));
+		r = event_of(&pe, ret);
+		if (r)
+			return r;
+	}
+	return 0;
+malformed:
+	*offset = len;
+	return -EINVAL;
+}
