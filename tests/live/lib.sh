@@ -185,3 +185,36 @@ end_of_event_timeout = 2
 EOF
 	chmod 0640 "$1/auditd.conf"
 }
+
+# live_docker_cgroup CID: makes a cgroup named as docker names container
+# CID's (v2: a .slice holding docker-CID.scope; v1: pids/.../docker/CID);
+# sets cg (the container's) and cg_top (what live_remove_cgroup removes).
+live_docker_cgroup() {
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		cg_top=/sys/fs/cgroup/needle-test-$$.slice cg=$cg_top/docker-$1.scope
+	else
+		cg_top=/sys/fs/cgroup/pids/needle-test-$$ cg=$cg_top/docker/$1
+	fi
+	mkdir -p "$cg"
+}
+
+# Removes it, however the test ends (its processes have exited by then).
+live_remove_cgroup() {
+	[ -n "${cg_top:-}" ] && [ -d "$cg_top" ] && find "$cg_top" -depth -type d -exec rmdir {} + 2>/dev/null
+}
+
+# live_refused_start FILTER_FILE: needle run --foreground with that filter
+# file and nothing else of the machine's (its own log_dir under
+# $LIVE_TOP/bad, no plugins, control socket or metrics), which must refuse
+# it. Sets status, its stderr in $LIVE_TOP/bad/stderr, and before/after:
+# the kernel's enabled, pid and rules around the run.
+live_refused_start() {
+	mkdir -p "$LIVE_TOP/bad"
+	printf '%s\n' "log_dir = $LIVE_TOP/bad/log" "plugin_dir =" "control_socket =" "metrics_listen =" \
+		"filter_file = $1" > "$LIVE_TOP/bad/needle.conf"
+	before=$(auditctl -s | awk '$1=="pid"||$1=="enabled"'; auditctl -l)
+	# (timeout: a needle that took the file would collect, not return)
+	timeout 20 "$NEEDLE" run --foreground -c "$LIVE_TOP/bad/needle.conf" 2> "$LIVE_TOP/bad/stderr"
+	status=$?
+	after=$(auditctl -s | awk '$1=="pid"||$1=="enabled"'; auditctl -l)
+}

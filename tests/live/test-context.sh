@@ -58,15 +58,8 @@ printf 'exit 0\n' > "$LIVE_TOP/script-$LIVE_KEY.sh"
 rule -S execve -F ppid=$$
 sh "$LIVE_TOP/script-$LIVE_KEY.sh"
 # 4: root in a user namespace, in a docker-named cgroup, by nobody, under a login
-if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
-	cg_top=/sys/fs/cgroup/needle-test-$$.slice cg=$cg_top/docker-$cid.scope
-else
-	cg_top=/sys/fs/cgroup/pids/needle-test-$$ cg=$cg_top/docker/$cid
-fi
-# Removed however the test ends (the processes in it have exited by then).
-remove_cgroup() { [ -d "$cg_top" ] && find "$cg_top" -depth -type d -exec rmdir {} + 2>/dev/null; }
-trap 'remove_cgroup; live_cleanup' EXIT
-mkdir -p "$cg"
+trap 'live_remove_cgroup; live_cleanup' EXIT
+live_docker_cgroup "$cid"
 rule -S execve -F auid=$login
 sh -c "echo $login > /proc/self/loginuid && echo \$\$ > $cg/cgroup.procs &&
 	exec setpriv --reuid=$nobody --regid=$nobody --clear-groups \
@@ -77,7 +70,7 @@ wait "$ns_job"
 auditctl -D -k "$LIVE_KEY" >/dev/null
 kill "$server" 2>/dev/null
 live_stop "$needle_pid"; status=$?
-remove_cgroup
+live_remove_cgroup
 "$NEEDLE" decode -f summary "$dir/log/needle.log" > "$dir/summary" 2>/dev/null
 
 /usr/bin/python3 - "$dir/log/needle.json" "$dir/summary" "$LIVE_KEY" "$port" "$$" "$LIVE_TOP" "$login" "$cid" "$nobody" <<'PY'

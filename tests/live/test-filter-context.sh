@@ -47,14 +47,8 @@ chmod 755 "$LIVE_TOP" "$bin"
 ff=$LIVE_TOP/needle.filter
 printf '%s\n' "divert container=$cid runtime=docker" "drop ancestor=$bin/anc-sh exe=$bin/anc-true" > "$ff"
 
-if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
-	cg_top=/sys/fs/cgroup/needle-test-$$.slice cg=$cg_top/docker-$cid.scope
-else
-	cg_top=/sys/fs/cgroup/pids/needle-test-$$ cg=$cg_top/docker/$cid
-fi
-remove_cgroup() { [ -d "$cg_top" ] && find "$cg_top" -depth -type d -exec rmdir {} + 2>/dev/null; }
-trap 'remove_cgroup; live_cleanup' EXIT
-mkdir -p "$cg"
+trap 'live_remove_cgroup; live_cleanup' EXIT
+live_docker_cgroup "$cid"
 
 live_start run "output = json,raw
 metrics_listen = 127.0.0.1:$port
@@ -74,7 +68,7 @@ live_settle || fail 1 "needle settled after the loads"
 auditctl -D -k "$LIVE_KEY" >/dev/null
 samples=$(metrics)
 live_stop "$pid"; status=$?
-remove_cgroup
+live_remove_cgroup
 
 /usr/bin/python3 - "$log" "$LIVE_KEY" "$bin" "$cid" "$n" "$(rule 1 divert)" "$(rule 2 drop)" <<'PY'
 import json, os, re, sys

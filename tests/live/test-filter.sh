@@ -193,14 +193,7 @@ pass 7 "needle decode --filter on the multicast RAW of the run: the same $n_rate
 
 # 8. a bad file at start
 printf 'drop key=%s\nerase key=x\n# fine\ndrop port=99999\n' "$k_noisy" > "$ff"
-mkdir -p "$LIVE_TOP/bad"
-printf '%s\n' "log_dir = $LIVE_TOP/bad/log" "plugin_dir =" "control_socket =" "metrics_listen =" \
-	"filter_file = $ff" > "$LIVE_TOP/bad/needle.conf"
-before=$(auditctl -s | awk '$1=="pid"||$1=="enabled"'; auditctl -l)
-# (timeout: a needle that took the file would collect, not return)
-timeout 20 "$NEEDLE" run --foreground -c "$LIVE_TOP/bad/needle.conf" 2> "$LIVE_TOP/bad/stderr"
-status=$?
-after=$(auditctl -s | awk '$1=="pid"||$1=="enabled"'; auditctl -l)
+live_refused_start "$ff"
 [ "$status" = 2 ] && grep -q "^needle: $ff:2: unknown action 'erase'" "$LIVE_TOP/bad/stderr" &&
 	grep -q "^needle: $ff:4: port=99999" "$LIVE_TOP/bad/stderr" && [ "$before" = "$after" ] &&
 	[ ! -e "$LIVE_TOP/bad/log" ] ||

@@ -209,14 +209,7 @@ pass 6 "compress = lz4: the secret in none of $(ls "$log2" | wc -l) files once d
 
 # 7. a bad pattern at start
 printf '%s\n' 'redact "--password=(\S+)"' 'redact "a(b"' > "$LIVE_TOP/bad.filter"
-mkdir -p "$LIVE_TOP/bad"
-printf '%s\n' "log_dir = $LIVE_TOP/bad/log" "plugin_dir =" "control_socket =" "metrics_listen =" \
-	"filter_file = $LIVE_TOP/bad.filter" > "$LIVE_TOP/bad/needle.conf"
-before=$(auditctl -s | awk '$1=="pid"||$1=="enabled"'; auditctl -l)
-# (timeout: a needle that took the file would collect, not return)
-timeout 20 "$NEEDLE" run --foreground -c "$LIVE_TOP/bad/needle.conf" 2> "$LIVE_TOP/bad/stderr"
-status=$?
-after=$(auditctl -s | awk '$1=="pid"||$1=="enabled"'; auditctl -l)
+live_refused_start "$LIVE_TOP/bad.filter"
 [ "$status" = 2 ] && [ "$before" = "$after" ] &&
 	grep -q -F "needle: $LIVE_TOP/bad.filter:2: redact \"a(b\": bad pattern: missing closing parenthesis at offset 3" "$LIVE_TOP/bad/stderr" ||
 	fail 7 "a bad pattern at start: its line and PCRE2's message, exit status 2, the kernel untouched" \
