@@ -228,6 +228,10 @@ conf_check_fn conf_check_space, conf_check_group;
 	  "process context in JSON events: where.ancestors, container, namespaces",        \
 	  .type = CONF_BOOL, CONF_FIELD(process_context), .reload = CONF_NEXT_START,       \
 	  .why = "the process table is read from /proc at start and kept current from then on") \
+	X(PROCESS_EVENTS, "process_events", "yes",                                         \
+	  "follow every fork, exec and exit through the kernel's proc connector",          \
+	  .type = CONF_BOOL, CONF_FIELD(process_events), .reload = CONF_NEXT_START,        \
+	  .why = "the connector's socket and thread are made at start")                    \
 	X(ANCESTORS_DEPTH, "ancestors_depth", "4", "parents listed in where.ancestors",    \
 	  .type = CONF_NUMBER, CONF_FIELD(ancestors_depth), .min = 0, .max = 16,           \
 	  .reload = CONF_LIVE)                                                             \
@@ -421,6 +425,7 @@ struct conf {
 	unsigned max_open_events;   /* per decoder; past it the oldest is written partial */
 	bool resolve_ids;           /* uid/gid names in JSON (who.*_name, owner) */
 	bool process_context;       /* where.ancestors, container, namespaces (proctable.h) */
+	bool process_events;        /* proc connector feeds the table (procwatch.h) */
 	unsigned ancestors_depth;   /* parents listed in where.ancestors */
 	unsigned process_table_size; /* processes remembered at most */
 	char metrics_listen[128];   /* HOST:PORT of the Prometheus endpoint; "" off */
