@@ -532,6 +532,7 @@ static const char *other_value(const char *key)
 		{ "log_dir", "/tmp/other" }, { "output", "enriched" }, { "max_log_file", "1M" },
 		{ "num_logs", "2" }, { "compress", "lz4" }, { "event_timeout", "500" },
 		{ "max_open_events", "64" }, { "resolve_ids", "no" }, { "process_context", "no" },
+		{ "process_events", "no" },
 		{ "ancestors_depth", "1" }, { "process_table_size", "128" },
 		{ "metrics_listen", "127.0.0.1:9999" }, { "control_socket", "/tmp/other.sock" },
 		{ "rules", "/etc/other.rules" }, { "rules_immutable", "skip" },
