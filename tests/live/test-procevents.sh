@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# Live: the process context of processes that live a millisecond, which only
+# the kernel's process events (the proc connector, process_events = yes)
+# can give: needle reads /proc at decode time, and they are gone by then.
+# One needle (json, metrics), rules under the test's key; TAP cases:
+#  1. the probe, PROBE_RUNS (20) times: as user nobody, inside a cgroup named
+#     like docker's, `unshare --user --map-root-user` runs a copy of true of
+#     the test's own name (execve rule on a login uid of the test's). Every
+#     probe's execve must carry where.container (docker, the id),
+#     where.namespaces with user, who.host_uid nobody and who.container_uid 0.
+#  2-4. the storm: a bash loop runs STORM_RUNS (10,000) copies of true
+#     (execve rule on ppid = the loop's shell). 2: needle writes one event
+#     for each run the loop counted; 3: at least 99% of them with
+#     process_known not false (the share is printed); 4: for 200 of them
+#     drawn at random, ancestors[0] is the loop's shell (its pid, exe bash).
+#  5. pid reuse forced: programs A then B (shell copies of the test's names,
+#     each running a copy of true, all gone in a few ms) get the same pid:
+#     after A is reaped, the host's /proc/sys/kernel/ns_last_pid is set to
+#     the pid before A's, so the next fork takes A's pid (tried again when
+#     another fork of the machine took it first; the events' pids prove it).
+#     A pid namespace would not do: audit logs the host's pid. Two pairs,
+#     one with A in the docker-named cgroup and B not, one the other way
+#     round. Each event must carry its own program's context: container,
+#     start time (between the fork and the reaping of its program),
+#     ancestors (the child's parent is its own program, not the other).
+#  6. needle exited 0, the kernel as it was, the rules and cgroup removed.
+# usage: test-procevents.sh NEEDLE   (TAP)
+set -u
+NEEDLE=$(readlink -f "$1")
+. "$(dirname "$0")/lib.sh"
+live_require tap
+live_setup "needle-pev-$$"
+here=$(dirname "$0")
+port=$((20000 + ($$ + 41) % 20000))
+login=$((440000 + $$ % 10000)) # a login uid nobody else has
+cid=$(printf '%s' "$LIVE_KEY" | sha256sum | cut -c1-64)
+nobody=$(id -u nobody)
+probe_runs=${PROBE_RUNS:-20}
+storm_runs=${STORM_RUNS:-10000}
+
+echo "TAP version 13"
+echo "1..6"
+failures=0
+fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; failures=$((failures + 1)); }
+pass() { echo "ok $1 - $2"; }
+metrics() { /usr/bin/python3 "$here/check_metrics.py" "http://127.0.0.1:$port/metrics" 2>/dev/null; }
+m() { local v; v=$(awk -v k="$1" '$1==k{print $2}' <<< "$samples"); printf '%.0f\n' "${v:-0}"; }
+now() { printf '%s\n' "$EPOCHREALTIME"; }
+
+# The test's programs, named after its key so the checks find their events.
+bin=$(readlink -f "$LIVE_TOP")/bin
+mkdir -p "$bin"
+probe=$bin/probe-$LIVE_KEY
+storm=$bin/storm-$LIVE_KEY
+cp "$(readlink -f /bin/true)" "$probe"
+cp "$(readlink -f /bin/true)" "$storm"
+for x in a b; do
+	cp "$(readlink -f /bin/sh)" "$bin/reuse-$x-$LIVE_KEY"
+	cp "$(readlink -f /bin/true)" "$bin/reuse-$x-true-$LIVE_KEY"
+done
+chmod 755 "$LIVE_TOP" "$bin" # nobody runs the probe from here
+
+trap 'live_remove_cgroup; live_cleanup' EXIT
+live_docker_cgroup "$cid"
+
+live_start run "output = json
+process_events = yes
+metrics_listen = 127.0.0.1:$port
+control_socket =" || { echo "Bail out! needle did not start"; exit 1; }
+pid=$started_pid
+log=$LIVE_TOP/run/log
+auditctl -a always,exit -F arch=b64 -S execve -F auid=$login -k "$LIVE_KEY" >/dev/null
+
+# 1: the probe. The shell stays in the cgroup; each setpriv execs unshare
+# execs the probe, one pid for the three.
+t=$(now)
+/bin/sh -c "echo $login > /proc/self/loginuid && echo \$\$ > $cg/cgroup.procs || exit 1
+	i=0 ok=0
+	while [ \$i -lt $probe_runs ]; do
+		setpriv --reuid=$nobody --regid=$nobody --clear-groups \
+			unshare --user --map-root-user $probe && ok=\$((ok + 1))
+		i=\$((i + 1))
+	done
+	echo \$ok > $LIVE_TOP/probe.count"
+echo "# probe: $(cat "$LIVE_TOP/probe.count" 2>/dev/null) of $probe_runs runs succeeded in $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}') s"
+
+# 3: pid reuse. spawn TAG EXE TRUE INCG [PID]: a child takes the login uid,
+# joins the cgroup when INCG is 1, and execs EXE, which runs TRUE (a child
+# whose ancestors name it) and exits: both gone in a few ms; with PID, the child must have that
+# pid or it exits before its exec, and the fork is tried again. Sets rpid,
+# and t0/t1: the times just before the fork and after the reaping.
+spawn() {
+	local tag=$1 exe=$2 tc=$3 incg=$4 want=${5:-} tries=0 rc
+	while :; do
+		t0=$(now)
+		[ -n "$want" ] && echo $((want - 1)) > /proc/sys/kernel/ns_last_pid
+		(
+			[ -z "$want" ] || [ "$BASHPID" = "$want" ] || exit 99
+			echo "$login" > /proc/self/loginuid || exit 98
+			if [ "$incg" = 1 ]; then echo "$BASHPID" > "$cg/cgroup.procs" || exit 97; fi
+			exec "$exe" -c '"$1" "$0"; exit 0' "$tag" "$tc"
+		) &
+		rpid=$!
+		wait "$rpid"; rc=$?
+		t1=$(now)
+		if [ "$rc" = 99 ] && [ $((tries += 1)) -lt 200 ]; then continue; fi
+		[ "$tries" -gt 0 ] && echo "# $tag: pid $want taken after $tries tries"
+		return "$rc"
+	done
+}
+t=$(now)
+: > "$LIVE_TOP/reuse.runs"
+for k in 1 2; do
+	# pair 1: A in the container, B not; pair 2 the other way round.
+	spawn "pair$k-a" "$bin/reuse-a-$LIVE_KEY" "$bin/reuse-a-true-$LIVE_KEY" $((k % 2))
+	echo "pair$k-a $rpid $((k % 2)) $t0 $t1 $?" >> "$LIVE_TOP/reuse.runs"
+	sleep 0.2 # A's end and B's start in different milliseconds
+	spawn "pair$k-b" "$bin/reuse-b-$LIVE_KEY" "$bin/reuse-b-true-$LIVE_KEY" $(((k + 1) % 2)) "$rpid"
+	echo "pair$k-b $rpid $(((k + 1) % 2)) $t0 $t1 $?" >> "$LIVE_TOP/reuse.runs"
+done
+echo "# pid reuse: 2 pairs in $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}') s"
+
+# 2: the storm. The loop's shell waits on a fifo until its rule is in.
+mkfifo "$LIVE_TOP/go"
+bash -c 'read -r _ < "$1"; ok=0
+	for ((i = 0; i < $2; i++)); do "$3" && ok=$((ok + 1)); done
+	echo $ok > "$4"' storm "$LIVE_TOP/go" "$storm_runs" "$storm" "$LIVE_TOP/storm.count" &
+shell=$!
+LIVE_PIDS+=("$shell")
+auditctl -a always,exit -F arch=b64 -S execve -F ppid=$shell -k "$LIVE_KEY" >/dev/null
+t=$(now)
+echo go > "$LIVE_TOP/go"
+wait "$shell"
+storm_secs=$(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}')
+echo "# storm: $(cat "$LIVE_TOP/storm.count" 2>/dev/null) of $storm_runs runs succeeded in $storm_secs s"
+
+live_settle || echo "# needle did not settle within 40 s"
+auditctl -D -k "$LIVE_KEY" >/dev/null
+samples=$(metrics)
+live_stop "$pid"; status=$?
+live_remove_cgroup
+grep '^needle_process_' <<< "$samples" | sed 's/^/# /'
+grep -E '^needle_(lost|kernel_lost|socket_overruns|ring_dropped|decoder_dropped|sink_lost)' <<< "$samples" |
+	awk '$2 != 0' | sed 's/^/# loss: /'
+
+/usr/bin/python3 - "$log/needle.json" "$LIVE_KEY" "$bin" "$cid" "$nobody" "$shell" \
+	"$(readlink -f /bin/bash)" "$probe_runs" "$(cat "$LIVE_TOP/probe.count" 2>/dev/null)" \
+	"$(cat "$LIVE_TOP/storm.count" 2>/dev/null)" "$LIVE_TOP/reuse.runs" <<'PY'
+import datetime, json, os, random, sys
+(path, key, bin_, cid, nobody, shell, bash, probe_runs, probe_ok, storm_ok,
+ runs_file) = sys.argv[1:]
+nobody, shell, probe_runs = int(nobody), int(shell), int(probe_runs)
+probe_ok = int(probe_ok or 0)
+storm_ok = int(storm_ok or 0)
+events = [json.loads(l) for l in open(path, encoding="utf-8")] if os.path.exists(path) else []
+ours = [e for e in events if key in (e.get("why", {}).get("keys") or [])]
+exe = lambda e: e.get("how", {}).get("exe")
+argv = lambda e: e.get("how", {}).get("argv") or []
+where = lambda e: e.get("where", {})
+cont = lambda e: where(e).get("container") or {}
+anc0 = lambda e: (where(e).get("ancestors") or [{}])[0]
+known = lambda e: where(e).get("process_known") is not False
+failed = 0
+def check(i, ok, what, detail=None):
+    global failed
+    print(("ok" if ok else "not ok") + f" {i} - {what}")
+    if not ok:
+        failed += 1
+        if detail is not None:
+            print("# " + json.dumps(detail)[:3000])
+
+# 1
+probes = [e for e in ours if exe(e) == f"{bin_}/probe-{key}"]
+def probe_good(e):
+    w, who = where(e), e.get("who", {})
+    return cont(e).get("runtime") == "docker" and cont(e).get("id") == cid and \
+        "user" in (w.get("namespaces") or []) and who.get("host_uid") == nobody and \
+        who.get("container_uid") == 0
+good = [e for e in probes if probe_good(e)]
+bad = [e for e in probes if not probe_good(e)]
+check(1, len(good) == probe_runs == probe_ok and len(probes) == probe_runs,
+      f"probe: {len(good)} of {probe_runs} execve events of the probe (nobody, user namespace, "
+      f"docker-named cgroup; {probe_ok} runs succeeded, {len(probes)} events) carry the container, "
+      f"the user namespace, host_uid {nobody} and container_uid 0",
+      {"first bad": [{"who": e.get("who"), "where": where(e)} for e in bad[:2]]})
+
+# 2
+storm = [e for e in ours if exe(e) == f"{bin_}/storm-{key}"]
+check(2, len(storm) == storm_ok and storm_ok > 0,
+      f"storm: needle wrote {len(storm)} events for the {storm_ok} runs the loop counted")
+kn = sum(1 for e in storm if known(e))
+share = kn / len(storm) if storm else 0
+print(f"# storm: process_known not false in {kn} of {len(storm)} events: {100 * share:.2f}%")
+check(3, storm and kn * 100 >= 99 * len(storm),
+      f"storm: {100 * share:.2f}% of the events with process_known not false (>= 99%)",
+      {"first unknown": [where(e) for e in storm if not known(e)][:2]})
+seed = random.randrange(1 << 30)
+sample = random.Random(seed).sample(storm, min(200, len(storm)))
+wrong = [e for e in sample if anc0(e).get("pid") != shell or anc0(e).get("exe") != bash]
+check(4, sample and not wrong,
+      f"storm: {len(sample) - len(wrong)} of {len(sample)} sampled events (seed {seed}) have "
+      f"ancestors[0] the loop's shell (pid {shell}, {bash})",
+      {"wrong": [(e["id"], where(e).get("ancestors")) for e in wrong[:3]]})
+
+# 3
+def epoch(iso):
+    return datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+runs = {}
+for line in open(runs_file):
+    tag, rpid, incg, t0, t1, rc = line.split()
+    runs[tag] = dict(pid=int(rpid), incg=incg == "1", t0=float(t0), t1=float(t1), rc=int(rc))
+problems, pids = [], {}
+for tag, r in sorted(runs.items()):
+    x = tag[-1]
+    prog = f"{bin_}/reuse-{x}-{key}"
+    own = [e for e in ours if exe(e) == prog and tag in argv(e)]
+    kids = [e for e in ours if tag in argv(e)[1:2] and exe(e) == f"{bin_}/reuse-{x}-true-{key}"]
+    if r["rc"] != 0:
+        problems.append(f"{tag}: exited {r['rc']}")
+    if len(own) != 1 or len(kids) != 1:
+        problems.append(f"{tag}: {len(own)} execve events of {prog}, {len(kids)} of its child (want 1, 1)")
+    want_c = cid if r["incg"] else None
+    for e in own:
+        pids[tag] = e["where"].get("pid")
+        st = where(e).get("start_time")
+        if not known(e) or not st:
+            problems.append(f"{tag} {e['id']}: unknown process, no start_time")
+        elif not r["t0"] - 0.05 <= epoch(st) <= r["t1"] + 0.05:
+            problems.append(f"{tag} {e['id']}: start_time {st} outside its life "
+                            f"[{r['t0']:.3f}, {r['t1']:.3f}]")
+    for e in own + kids:
+        if cont(e).get("id") != want_c:
+            problems.append(f"{tag} {e['id']} {exe(e)}: container {cont(e).get('id')}, want {want_c}")
+    for e in kids:
+        a = anc0(e)
+        if a.get("pid") != r["pid"] or a.get("exe") != prog or where(e).get("ppid") != r["pid"]:
+            problems.append(f"{tag} {e['id']} {exe(e)}: ancestors[0] {a}, want pid {r['pid']} {prog}")
+for k in (1, 2):
+    a, b = pids.get(f"pair{k}-a"), pids.get(f"pair{k}-b")
+    if a is None or a != b:
+        problems.append(f"pair{k}: A's pid {a}, B's {b}: not reused")
+check(5, not problems,
+      "pid reuse: 2 pairs of programs with one pid each (" +
+      ", ".join(f"{t} pid {p}" for t, p in sorted(pids.items())) +
+      "), each event with its own program's container, start time and ancestors",
+      problems[:10])
+sys.exit(1 if failed else 0)
+PY
+[ $? = 0 ] || failures=$((failures + 1))
+if [ "$status" = 0 ] && [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ ! -e "$cg_top" ] && [ -z "$(auditctl -l | grep -- "$LIVE_KEY")" ]; then
+	pass 6 "needle exited 0, kernel state restored, test rules and cgroup removed"
+else
+	fail 6 "needle exited 0 ($status), kernel state restored, test rules and cgroup removed"
+fi
+[ "$failures" = 0 ]
