@@ -209,6 +209,7 @@ static struct fake *fake_new(void)
 	proctable_lookup(f->procs, (uint32_t)getpid(), true);
 	proctable_get_stats(f->procs, &p->procs);
 	p->have_procs = true;
+	p->procs_followed = true;
 	f->readlog.datagrams = v++;
 	f->readlog.records = v++;
 	f->readlog.bytes = v++;
