@@ -146,7 +146,7 @@ auditctl -D -k "$LIVE_KEY" >/dev/null
 samples=$(metrics)
 live_stop "$pid"; status=$?
 live_remove_cgroup
-grep '^needle_process' <<< "$samples" | sed 's/^/# /' # the connector's and the table's
+grep -E '^needle_(process|context)' <<< "$samples" | sed 's/^/# /' # the connector's and the table's
 # What the run lost, as needle counts it (nothing is the expected answer).
 awk 'NR == FNR { before[$1] = $2; next } $2 != before[$1] { print "# lost during the test: " $1 " " $2 - before[$1] }' \
 	<(printf '%s\n' "$losses_before") <(losses)
