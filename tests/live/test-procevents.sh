@@ -14,17 +14,17 @@
 #     for each run the loop counted; 3: at least 99% of them with
 #     process_known not false (the share is printed); 4: for 200 of them
 #     drawn at random, ancestors[0] is the loop's shell (its pid, exe bash).
-#  5. pid reuse forced: programs A then B (shell copies of the test's names,
-#     each running a copy of true, all gone in a few ms) get the same pid:
+#  5-6. pid reuse forced: programs A then B (shell copies of the test's
+#     names, each running a copy of true and sleep 0.1) get the same pid:
 #     after A is reaped, the host's /proc/sys/kernel/ns_last_pid is set to
 #     the pid before A's, so the next fork takes A's pid (tried again when
 #     another fork of the machine took it first; the events' pids prove it).
 #     A pid namespace would not do: audit logs the host's pid. Four pairs,
-#     two with A in the docker-named cgroup and B not, two the other way
-#     round. Each event must carry its own program's context: container,
-#     start time (between the fork and the reaping of its program),
-#     ancestors (the child's parent is its own program, not the other).
-#  6. needle exited 0, the kernel as it was, the rules and cgroup removed.
+#     each program in a docker-named cgroup of its own or in none, never
+#     both in the same. 5: no event of one takes the other's container,
+#     start time (from its fork to its reaping) or exe (as its child's
+#     ancestors[0]); 6: each event carries its own program's.
+#  7. needle exited 0, the kernel as it was, the rules and cgroups removed.
 # usage: test-procevents.sh NEEDLE   (TAP)
 set -u
 NEEDLE=$(readlink -f "$1")
@@ -44,7 +44,7 @@ storm_runs=${STORM_RUNS:-10000}
 storm_secs=${STORM_SECONDS:-60}
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 failures=0
 fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done; failures=$((failures + 1)); }
 pass() { echo "ok $1 - $2"; }
@@ -66,7 +66,11 @@ done
 chmod 755 "$LIVE_TOP" "$bin" # nobody runs the probe from here
 
 trap 'live_remove_cgroup; live_cleanup' EXIT
+cid2=$(printf '%s' "$LIVE_KEY-2" | sha256sum | cut -c1-64)
+live_docker_cgroup "$cid2" # (both under one cg_top, which the trap removes)
+cg2=$cg
 live_docker_cgroup "$cid"
+cg1=$cg
 
 live_start run "output = json
 process_events = yes
@@ -92,21 +96,23 @@ t=$(now)
 	echo \$ok > $LIVE_TOP/probe.count"
 echo "# probe: $(cat "$LIVE_TOP/probe.count" 2>/dev/null) of $probe_runs runs succeeded in $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}') s"
 
-# 3: pid reuse. spawn TAG EXE TRUE INCG [PID]: a child takes the login uid,
-# joins the cgroup when INCG is 1, and execs EXE, which runs TRUE (a child
-# whose ancestors name it) and exits: both gone in a few ms; with PID, the child must have that
-# pid or it exits before its exec, and the fork is tried again. Sets rpid,
-# and t0/t1: the times just before the fork and after the reaping.
+# 3: pid reuse. spawn TAG EXE TRUE CG [PID]: a child takes the login uid,
+# joins cgroup CG (- for none), and execs EXE, which runs TRUE (a child whose
+# ancestors name it) and sleep 0.1, so that its exec snapshot is taken
+# whatever the machine's load and what is checked is which process an event
+# is given; with PID, the child must have that pid or it exits before its
+# exec, and the fork is tried again. Sets rpid, and t0/t1: the times just
+# before the fork and after the reaping.
 spawn() {
-	local tag=$1 exe=$2 tc=$3 incg=$4 want=${5:-} tries=0 rc
+	local tag=$1 exe=$2 tc=$3 cgdir=$4 want=${5:-} tries=0 rc
 	while :; do
 		t0=$(now)
 		[ -n "$want" ] && echo $((want - 1)) > /proc/sys/kernel/ns_last_pid
 		(
 			[ -z "$want" ] || [ "$BASHPID" = "$want" ] || exit 99
 			echo "$login" > /proc/self/loginuid || exit 98
-			if [ "$incg" = 1 ]; then echo "$BASHPID" > "$cg/cgroup.procs" || exit 97; fi
-			exec "$exe" -c '"$1" "$0"; exit 0' "$tag" "$tc"
+			if [ "$cgdir" != - ]; then echo "$BASHPID" > "$cgdir/cgroup.procs" || exit 97; fi
+			exec "$exe" -c '"$1" "$0"; sleep 0.1; exit 0' "$tag" "$tc"
 		) &
 		rpid=$!
 		wait "$rpid"; rc=$?
@@ -116,15 +122,18 @@ spawn() {
 		return "$rc"
 	done
 }
+# Four pairs: A's container, then B's (each a docker-named cgroup, or none).
+pairs=("$cid -" "- $cid" "$cid $cid2" "$cid2 $cid")
+cgof() { case "$1" in -) echo - ;; "$cid") echo "$cg1" ;; *) echo "$cg2" ;; esac; }
 t=$(now)
 : > "$LIVE_TOP/reuse.runs"
 for k in 1 2 3 4; do
-	# odd pairs: A in the container, B not; even pairs the other way round.
-	spawn "pair$k-a" "$bin/reuse-a-$LIVE_KEY" "$bin/reuse-a-true-$LIVE_KEY" $((k % 2))
-	echo "pair$k-a $rpid $((k % 2)) $t0 $t1 $?" >> "$LIVE_TOP/reuse.runs"
+	read -r ca cb <<< "${pairs[k - 1]}"
+	spawn "pair$k-a" "$bin/reuse-a-$LIVE_KEY" "$bin/reuse-a-true-$LIVE_KEY" "$(cgof "$ca")"
+	echo "pair$k-a $rpid $ca $t0 $t1 $?" >> "$LIVE_TOP/reuse.runs"
 	sleep 0.2 # A's end and B's start in different milliseconds
-	spawn "pair$k-b" "$bin/reuse-b-$LIVE_KEY" "$bin/reuse-b-true-$LIVE_KEY" $(((k + 1) % 2)) "$rpid"
-	echo "pair$k-b $rpid $(((k + 1) % 2)) $t0 $t1 $?" >> "$LIVE_TOP/reuse.runs"
+	spawn "pair$k-b" "$bin/reuse-b-$LIVE_KEY" "$bin/reuse-b-true-$LIVE_KEY" "$(cgof "$cb")" "$rpid"
+	echo "pair$k-b $rpid $cb $t0 $t1 $?" >> "$LIVE_TOP/reuse.runs"
 done
 echo "# pid reuse: 4 pairs in $(awk -v a="$t" -v b="$(now)" 'BEGIN{printf "%.1f", b - a}') s"
 
@@ -219,49 +228,56 @@ check(4, sample and not wrong,
 # 3
 runs = {}
 for line in open(runs_file):
-    tag, rpid, incg, t0, t1, rc = line.split()
-    runs[tag] = dict(pid=int(rpid), incg=incg == "1", t0=float(t0), t1=float(t1), rc=int(rc))
-problems, pids = [], {}
-for tag, r in sorted(runs.items()):
+    tag, rpid, c, t0, t1, rc = line.split()
     x = tag[-1]
-    prog = f"{bin_}/reuse-{x}-{key}"
-    own = [e for e in ours if exe(e) == prog and tag in argv(e)]
-    kids = [e for e in ours if tag in argv(e)[1:2] and exe(e) == f"{bin_}/reuse-{x}-true-{key}"]
+    runs[tag] = dict(pid=int(rpid), cid=None if c == "-" else c, t0=float(t0), t1=float(t1),
+                     rc=int(rc), prog=f"{bin_}/reuse-{x}-{key}",
+                     own=[e for e in ours if exe(e) == f"{bin_}/reuse-{x}-{key}" and tag in argv(e)],
+                     kids=[e for e in ours if tag in argv(e)[1:2] and
+                           exe(e) == f"{bin_}/reuse-{x}-true-{key}"])
+def life(e, r):
+    st = where(e).get("start_time")
+    return st and r["t0"] - 0.05 <= epoch(st) <= r["t1"] + 0.05
+setup, borrowed, wrong = [], [], []
+for tag, r in sorted(runs.items()):
+    other = runs[tag[:-1] + ("b" if tag[-1] == "a" else "a")]
     if r["rc"] != 0:
-        problems.append(f"{tag}: exited {r['rc']}")
-    if len(own) != 1 or len(kids) != 1:
-        problems.append(f"{tag}: {len(own)} execve events of {prog}, {len(kids)} of its child (want 1, 1)")
-    want_c = cid if r["incg"] else None
-    for e in own:
-        pids[tag] = e["where"].get("pid")
-        st = where(e).get("start_time")
-        if not known(e) or not st:
-            problems.append(f"{tag} {e['id']}: unknown process, no start_time")
-        elif not r["t0"] - 0.05 <= epoch(st) <= r["t1"] + 0.05:
-            problems.append(f"{tag} {e['id']}: start_time {st} outside its life "
-                            f"[{r['t0']:.3f}, {r['t1']:.3f}]")
-    for e in own + kids:
-        if cont(e).get("id") != want_c:
-            problems.append(f"{tag} {e['id']} {exe(e)}: container {cont(e).get('id')}, want {want_c}")
-    for e in kids:
+        setup.append(f"{tag}: exited {r['rc']}")
+    if len(r["own"]) != 1 or len(r["kids"]) != 1:
+        setup.append(f"{tag}: {len(r['own'])} execve events of {r['prog']}, {len(r['kids'])} of its child (want 1, 1)")
+    if any(e["where"].get("pid") != r["pid"] for e in r["own"]) or r["pid"] != other["pid"]:
+        setup.append(f"{tag}: pid {r['pid']}, the other's {other['pid']}, the events' {[e['where'].get('pid') for e in r['own']]}")
+    for e in r["own"] + r["kids"]:
+        what = f"{tag} {e['id']} {os.path.basename(exe(e) or '')}"
+        c = cont(e).get("id")
+        if c is not None and c == other["cid"]:
+            borrowed.append(f"{what}: the other's container {c}")
+        if life(e, other):
+            borrowed.append(f"{what}: start_time {where(e)['start_time']} in the other's life")
+        if c != r["cid"]:
+            wrong.append(f"{what}: container {c}, want {r['cid']}")
+        if e in r["own"] and not (known(e) and life(e, r)):
+            wrong.append(f"{what}: start_time {where(e).get('start_time')} (known: {known(e)}), not in its life [{r['t0']:.3f}, {r['t1']:.3f}]")
+    for e in r["kids"]:
         a = anc0(e)
-        if a.get("pid") != r["pid"] or a.get("exe") != prog or where(e).get("ppid") != r["pid"]:
-            problems.append(f"{tag} {e['id']} {exe(e)}: ancestors[0] {a}, want pid {r['pid']} {prog}")
-for k in sorted({t[4:-2] for t in runs}):
-    a, b = pids.get(f"pair{k}-a"), pids.get(f"pair{k}-b")
-    if a is None or a != b:
-        problems.append(f"pair{k}: A's pid {a}, B's {b}: not reused")
-check(5, not problems,
-      f"pid reuse: {len(runs) // 2} pairs of programs with one pid each (" +
-      ", ".join(f"{t} pid {p}" for t, p in sorted(pids.items())) +
-      "), each event with its own program's container, start time and ancestors",
-      problems[:10])
+        if a.get("exe") == other["prog"]:
+            borrowed.append(f"{tag} {e['id']}: ancestors[0] {a}, the other program")
+        if a.get("pid") != r["pid"] or a.get("exe") != r["prog"] or where(e).get("ppid") != r["pid"]:
+            wrong.append(f"{tag} {e['id']}: ancestors[0] {a}, want pid {r['pid']} {r['prog']}")
+pids = ", ".join(f"{t} {r['pid']}" for t, r in sorted(runs.items()))
+check(5, runs and not setup and not borrowed,
+      f"pid reuse: {len(runs) // 2} pairs of programs, each pair one pid ({pids}); "
+      f"{len(borrowed)} of their events took the other program's container, start time or exe",
+      setup + borrowed)
+check(6, runs and not setup and not wrong,
+      f"pid reuse: every event of those programs carries its own program's container, start time "
+      f"and parent ({len(wrong)} do not)", wrong)
 sys.exit(1 if failed else 0)
 PY
 [ $? = 0 ] || failures=$((failures + 1))
 if [ "$status" = 0 ] && [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ ! -e "$cg_top" ] && [ -z "$(auditctl -l | grep -- "$LIVE_KEY")" ]; then
-	pass 6 "needle exited 0, kernel state restored, test rules and cgroup removed"
+	pass 7 "needle exited 0, kernel state restored, test rules and cgroup removed"
 else
-	fail 6 "needle exited 0 ($status), kernel state restored, test rules and cgroup removed"
+	fail 7 "needle exited 0 ($status), kernel state restored, test rules and cgroup removed"
 fi
 [ "$failures" = 0 ]
