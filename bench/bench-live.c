@@ -7,9 +7,13 @@
  * against the baseline and against the bare drain (null), events
  * generated, delivered, lost by the kernel and by the daemon's own count,
  * and what none of these explains; the daemon's CPU per event, peak memory
- * and (needle) delay quantiles; each daemon's configuration.
+ * and (needle) delay quantiles; each daemon's configuration. With needle
+ * and needle-noprocev in the run, the proc connector's cost
+ * (connector-cost.h) and its thread's share of needle's CPU.
  */
 #include "bench.h"
+#include "connector-cost.h"
+#include "needle-conf.h"
 #include "session.h"
 
 #include <inttypes.h>
@@ -39,6 +43,9 @@ static void print_run(FILE *f, const struct run *r)
 			fprintf(f, ", %" PRIu64 " records", a->records_unexplained);
 		fprintf(f, "  %.2f us/event%s", r->cpu_us_per_event,
 			a->reconciled ? "" : "  NOT RECONCILED");
+		if (r->sampled_cpu_seconds > 0)
+			fprintf(f, "; connector thread %.2f of %.2f s", r->connector_cpu_seconds,
+				r->sampled_cpu_seconds);
 		if (r->nats)
 			fprintf(f, "; into the stream %" PRIu64 " messages%s, %.0f/s; nats-server "
 				   "%.2f us/event",
@@ -87,6 +94,83 @@ static void print_stream(const char *dn, const struct run *runs, unsigned n)
 	       dn, messages, delivered, messages >= delivered ? "" : " (FEWER: events missing)",
 	       median_of(runs, n, dn, offsetof(struct run, stream_rate)),
 	       median_of(runs, n, dn, offsetof(struct run, server_us_per_event)));
+}
+
+/* The connector's thread in the runs of dn: its share of needle's CPU read
+ * at the same moment (median of the rounds), and its us per delivered event. */
+static void print_connector_thread(const char *dn, const struct run *runs, unsigned n)
+{
+	double share[BENCH_MAX_ROUNDS], us[BENCH_MAX_ROUNDS];
+	unsigned k = 0, found = 0;
+
+	for (unsigned i = 0; i < n && k < BENCH_MAX_ROUNDS; i++) {
+		const struct run *r = &runs[i];
+
+		if (!r->daemon || strcmp(r->daemon, dn) != 0 || r->sampled_cpu_seconds <= 0)
+			continue;
+		found += r->connector_threads > 0;
+		share[k] = r->connector_cpu_seconds / r->sampled_cpu_seconds;
+		us[k++] = r->delivered ? r->connector_cpu_seconds * 1e6 / (double)r->delivered : 0;
+	}
+	if (!k)
+		printf("; its threads were not read\n");
+	else if (!found)
+		printf("; no thread named %s\n", BENCH_CONNECTOR_THREAD);
+	else
+		printf("; thread %s %.2f us/event, %.1f%% of its CPU\n", BENCH_CONNECTOR_THREAD,
+		       bench_median(us, k), 100 * bench_median(share, k));
+}
+
+/* needle against needle-noprocev (connector-cost.h): both lines, the cost,
+ * per round and of the medians, and the target on an execve-only mix. */
+static void print_connector(const struct options *o, const struct run *runs, unsigned n)
+{
+	const char *on = NULL, *off = NULL;
+	double us_on, us_off, cost, rounds[BENCH_MAX_ROUNDS];
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < o->ndaemons; i++)
+		if (strcmp(o->daemons[i], "needle-noprocev") == 0)
+			off = o->daemons[i];
+		else if (strcmp(o->daemons[i], "needle") == 0)
+			on = o->daemons[i];
+	if (!on || !off)
+		return;
+	printf("\nproc connector (process_events), mix %s:\n", o->mix);
+	for (unsigned i = 0; i < 2; i++) {
+		const char *dn = i ? off : on;
+
+		printf("  %-16s %9.0f events/s %8.2f us/event", dn,
+		       median_of(runs, n, dn, offsetof(struct run, workload_rate)),
+		       median_of(runs, n, dn, offsetof(struct run, cpu_us_per_event)));
+		print_connector_thread(dn, runs, n);
+	}
+	for (unsigned i = 0; i < o->ndaemons; i++)
+		if ((o->daemons[i] == on) != bench_needle_config_procev(session_daemon_config(i))) {
+			printf("  no cost: %s ran with process_events = %s (--needle-set?)\n",
+			       o->daemons[i], o->daemons[i] == on ? "no" : "yes");
+			return;
+		}
+	/* Round by round, each pair ran back to back. */
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < n && runs[i].daemon == on && k < BENCH_MAX_ROUNDS; j++)
+			if (runs[j].daemon == off && runs[j].round == runs[i].round)
+				rounds[k++] = connector_cost(runs[i].cpu_us_per_event,
+							     runs[j].cpu_us_per_event);
+	us_on = median_of(runs, n, on, offsetof(struct run, cpu_us_per_event));
+	us_off = median_of(runs, n, off, offsetof(struct run, cpu_us_per_event));
+	cost = connector_cost(us_on, us_off);
+	printf("  connector cost = (us/event on - us/event off) / us/event on = %.1f%%", 100 * cost);
+	for (unsigned i = 0; i < k; i++)
+		printf("%s%.1f%%", i ? ", " : " (rounds: ", 100 * rounds[i]);
+	printf("%s\n", k ? ")" : "");
+	if (!connector_mix_execve_only(o->mix))
+		printf("  target: at most %.0f%% on --mix execve=1; not judged on mix %s\n",
+		       100 * CONNECTOR_COST_TARGET, o->mix);
+	else
+		printf("  target: at most %.0f%% of needle's CPU per event: %s\n",
+		       100 * CONNECTOR_COST_TARGET,
+		       isfinite(cost) && cost <= CONNECTOR_COST_TARGET ? "met" : "MISSED");
 }
 
 static void print_table(const struct options *o, const struct run *runs, unsigned n)
@@ -157,6 +241,7 @@ static void print_table(const struct options *o, const struct run *runs, unsigne
 	for (unsigned i = 0; i < o->ndaemons; i++)
 		if (strcmp(o->daemons[i], "needle-nats") == 0)
 			print_stream(o->daemons[i], runs, n);
+	print_connector(o, runs, n);
 	for (unsigned i = 0; i < o->ndaemons; i++)
 		printf("\n%s ran with:\n%s", o->daemons[i], session_daemon_config(i));
 }
