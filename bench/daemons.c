@@ -408,6 +408,17 @@ static double delay_quantile(const struct metric_samples *s, double q)
 	return isfinite(bound) ? bound : -1;
 }
 
+void bench_daemon_mark(struct bench_daemon *d)
+{
+	struct thread_cpu cpu;
+
+	if (bench_daemon_is_needle(d->name) &&
+	    thread_cpu_read(d->pid, BENCH_CONNECTOR_THREAD, &cpu) == 0) {
+		d->mark_cpu = cpu.total;
+		d->mark_connector_cpu = cpu.named;
+	}
+}
+
 void bench_daemon_scrape(struct bench_daemon *d)
 {
 	struct outbuf text = { 0 };
@@ -418,8 +429,8 @@ void bench_daemon_scrape(struct bench_daemon *d)
 	if (!bench_daemon_is_needle(d->name))
 		return;
 	if (thread_cpu_read(d->pid, BENCH_CONNECTOR_THREAD, &cpu) == 0) {
-		d->sampled_cpu = cpu.total;
-		d->connector_cpu = cpu.named;
+		d->sampled_cpu = cpu.total - d->mark_cpu;
+		d->connector_cpu = cpu.named - d->mark_connector_cpu;
 		d->connector_threads = cpu.named_threads;
 	}
 	snprintf(path, sizeof(path), "%s/control", d->dir);

@@ -57,10 +57,13 @@ struct bench_daemon {
 			     * failed writes; auditd and null count none) */
 	uint64_t lost_records; /* records it counted dropped (needle: full rings) */
 	double delay_p50, delay_p99; /* seconds; < 0 when the daemon does not say */
-	/* needle, read from /proc just before the stop: its CPU, and the part
-	 * of it its proc connector's thread spent (threadcpu.h); 0 unread. */
+	/* needle, read from /proc (threadcpu.h) when the load starts and just
+	 * before the stop: its CPU in between, and the part of it its proc
+	 * connector's thread spent; 0 unread. Without the start's fixed cost
+	 * (the process table's first walk of /proc), which the rusage has. */
 	double sampled_cpu, connector_cpu;
 	unsigned connector_threads;
+	double mark_cpu, mark_connector_cpu;
 	int exit_status;
 };
 
@@ -80,8 +83,11 @@ int bench_daemon_start(struct bench_daemon *d, const char *name, const struct be
 /* Bytes written to its output so far (to see when it has caught up). */
 uint64_t bench_daemon_output_bytes(const struct bench_daemon *d);
 
+/* needle: its CPU and its connector thread's, now (the load starts). */
+void bench_daemon_mark(struct bench_daemon *d);
+
 /* Reads what only a running daemon can say (needle: delay quantiles, and
- * its CPU by thread). */
+ * its CPU by thread since the mark). */
 void bench_daemon_scrape(struct bench_daemon *d);
 
 /* SIGTERM, wait, count its output. 0, or -errno with a message in err. */

@@ -306,6 +306,7 @@ int session_run(const struct options *o, int index, unsigned round, unsigned seq
 		goto kill_daemon;
 	if ((r = kernel_status(&before)) < 0)
 		goto kill_daemon;
+	bench_daemon_mark(&d);
 	load_start = bench_now();
 	r = run_load(o, true, &ret->generated, &ret->workload_rate, err, err_size);
 	rules(o, false, err, err_size);
@@ -347,6 +348,7 @@ int session_run(const struct options *o, int index, unsigned round, unsigned seq
 	ret->sampled_cpu_seconds = d.sampled_cpu;
 	ret->connector_cpu_seconds = d.connector_cpu;
 	ret->connector_threads = d.connector_threads;
+	ret->load_us_per_event = ret->delivered ? d.sampled_cpu * 1e6 / (double)ret->delivered : 0;
 	ret->status = d.exit_status;
 	if (ret->nats) {
 		ret->stream_messages = nats_after.messages - nats_before.messages;
@@ -403,14 +405,14 @@ static int write_csv(const char *path, const struct options *o, const struct run
 		   "daemon_lost_records,unexplained_min,unexplained_max,records_unexplained,"
 		   "reconciled,waited,cpu_seconds,cpu_us_per_event,rss_mib,delay_p50,delay_p99,"
 		   "stream_messages,stream_rate,server_cpu_seconds,server_us_per_event,"
-		   "sampled_cpu_seconds,connector_cpu_seconds,connector_threads\n");
+		   "sampled_cpu_seconds,load_us_per_event,connector_cpu_seconds,connector_threads\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct run *r = &runs[i];
 
 		fprintf(f, "%s,%s,%u,%u,\"%s\",%.0f,%.0f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			   ",%" PRIu64 ",%s,%" PRIu64 ",%.4f,%.3f,%.1f,%g,%g,%" PRIu64 ",%.0f,%.4f,%.3f"
-			   ",%.2f,%.2f,%u\n",
+			   ",%.2f,%.3f,%.2f,%u\n",
 			session_name_of(r), o->policy, r->round + 1, o->threads, o->mix, r->offered,
 			r->workload_rate, r->generated, r->delivered, r->acct.missing, r->kernel_lost,
 			r->short_records, r->acct.kernel_events_max, r->daemon_lost,
@@ -418,8 +420,8 @@ static int write_csv(const char *path, const struct options *o, const struct run
 			r->acct.records_unexplained, !r->daemon || r->acct.reconciled ? "yes" : "no",
 			r->waited, r->cpu_seconds, r->cpu_us_per_event, r->rss_mib, r->delay_p50,
 			r->delay_p99, r->stream_messages, r->stream_rate, r->server_cpu_seconds,
-			r->server_us_per_event, r->sampled_cpu_seconds, r->connector_cpu_seconds,
-			r->connector_threads);
+			r->server_us_per_event, r->sampled_cpu_seconds, r->load_us_per_event,
+			r->connector_cpu_seconds, r->connector_threads);
 	}
 	return fclose(f) == 0 ? 0 : -errno;
 }
@@ -452,9 +454,10 @@ static int write_json(const char *path, const struct options *o, const struct ru
 			!r->daemon || r->acct.reconciled ? "true" : "false", r->waited,
 			r->cpu_seconds, r->cpu_us_per_event, r->rss_mib, r->delay_p50, r->delay_p99);
 		if (r->daemon && bench_daemon_is_needle(r->daemon))
-			fprintf(f, ",\"sampled_cpu_seconds\":%.2f,\"connector_cpu_seconds\":%.2f,"
-				   "\"connector_threads\":%u",
-				r->sampled_cpu_seconds, r->connector_cpu_seconds, r->connector_threads);
+			fprintf(f, ",\"sampled_cpu_seconds\":%.2f,\"load_us_per_event\":%.3f,"
+				   "\"connector_cpu_seconds\":%.2f,\"connector_threads\":%u",
+				r->sampled_cpu_seconds, r->load_us_per_event, r->connector_cpu_seconds,
+				r->connector_threads);
 		if (r->nats)
 			fprintf(f, ",\"stream_messages\":%" PRIu64 ",\"stream_rate\":%.0f,"
 				   "\"server_cpu_seconds\":%.4f,\"server_us_per_event\":%.3f",

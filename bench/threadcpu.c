@@ -4,26 +4,23 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* The whole of a small /proc file, NUL-terminated; its length or -errno. */
-static ssize_t read_small(const char *path, char *buf, size_t size)
+/* The first line of a /proc file, NUL-terminated (the newline kept); its
+ * length, or -errno. */
+static ssize_t read_line(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	FILE *f = fopen(path, "re");
 	ssize_t n;
 
-	if (fd < 0)
+	if (!f)
 		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
+	buf[0] = '\0';
+	n = fgets(buf, (int)size, f) ? (ssize_t)strlen(buf) : ferror(f) ? -EIO : 0;
+	fclose(f);
 	return n;
 }
 
@@ -32,7 +29,7 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 static int stat_ticks(const char *path, unsigned long long *ret)
 {
 	char buf[1024];
-	ssize_t n = read_small(path, buf, sizeof(buf));
+	ssize_t n = read_line(path, buf, sizeof(buf));
 	unsigned long long utime, stime;
 	const char *p;
 
@@ -70,7 +67,7 @@ int thread_cpu_read(pid_t pid, const char *name, struct thread_cpu *ret)
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/comm", (int)pid, e->d_name);
-		n = read_small(path, comm, sizeof(comm));
+		n = read_line(path, comm, sizeof(comm));
 		if (n < 0)
 			continue; /* the thread ended while we read */
 		threads++;
