@@ -96,12 +96,13 @@ static void print_stream(const char *dn, const struct run *runs, unsigned n)
 	       median_of(runs, n, dn, offsetof(struct run, server_us_per_event)));
 }
 
-/* The connector's thread in the runs of dn: its share of needle's CPU over
- * the same span (median of the rounds), and its us per delivered event. */
+/* The connector's threads in the runs of dn (daemons.h): their share of
+ * needle's CPU over the same span (median of the rounds), and their us per
+ * delivered event. */
 static void print_connector_thread(const char *dn, const struct run *runs, unsigned n)
 {
 	double share[BENCH_MAX_ROUNDS], us[BENCH_MAX_ROUNDS];
-	unsigned k = 0, found = 0;
+	unsigned k = 0, found = 0, most = 0;
 
 	for (unsigned i = 0; i < n && k < BENCH_MAX_ROUNDS; i++) {
 		const struct run *r = &runs[i];
@@ -109,6 +110,7 @@ static void print_connector_thread(const char *dn, const struct run *runs, unsig
 		if (!r->daemon || strcmp(r->daemon, dn) != 0 || r->sampled_cpu_seconds <= 0)
 			continue;
 		found += r->connector_threads > 0;
+		most = r->connector_threads > most ? r->connector_threads : most;
 		share[k] = r->connector_cpu_seconds / r->sampled_cpu_seconds;
 		us[k++] = r->delivered ? r->connector_cpu_seconds * 1e6 / (double)r->delivered : 0;
 	}
@@ -117,8 +119,9 @@ static void print_connector_thread(const char *dn, const struct run *runs, unsig
 	else if (!found)
 		printf("; no thread %s\n", BENCH_CONNECTOR_THREAD);
 	else
-		printf("; thread %s %.2f us/event, %.1f%% of needle's CPU\n",
-		       BENCH_CONNECTOR_THREAD, bench_median(us, k), 100 * bench_median(share, k));
+		printf("; threads %s (up to %u) %.2f us/event, %.1f%% of needle's CPU\n",
+		       BENCH_CONNECTOR_THREAD, most, bench_median(us, k),
+		       100 * bench_median(share, k));
 }
 
 /* The cost from the medians of field, and round by round (each pair ran

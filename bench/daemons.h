@@ -67,7 +67,10 @@ struct bench_daemon {
 	int exit_status;
 };
 
-/* The name needle gives its proc connector's thread (context/procwatch.c). */
+/* The name needle gives its proc connector's thread (context/procwatch.c).
+ * liburcu's call_rcu worker, which frees the process table's replaced
+ * entries, takes it too when the connector's thread made it (a new thread
+ * has its creator's name): counted with it, as the connector's work. */
 #define BENCH_CONNECTOR_THREAD "needle-procev"
 
 bool bench_daemon_known(const char *name);
