@@ -74,6 +74,11 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 			ret->host_uid = e->info.uid;
 			ret->container_uid = e->info.ns_uid;
 		}
+		if (e->info.has_ns_gid) {
+			ret->has_container_gid = true;
+			ret->host_gid = e->info.gid;
+			ret->container_gid = e->info.ns_gid;
+		}
 	}
 	/* The record's ppid first: the table's may be older. */
 	parent = f->ppid ? f->ppid : e ? e->info.ppid : 0;
