@@ -8,7 +8,7 @@
  *
  * Each file is read with one bounded read (PROCINFO_READ_MAX), so a
  * process with a huge command line costs no more than any other; each
- * namespace costs one stat. The facts a short-lived process loses first
+ * namespace costs one readlink. The facts a short-lived process loses first
  * when it exits are read first (procinfo_read).
  */
 #ifndef NEEDLE_PROCINFO_H
