@@ -234,6 +234,27 @@ static void print_nats(const struct page *pg)
 	}
 }
 
+/* The share of events whose process was known, and the kernel's process
+ * events feeding the table (or why not). */
+static void print_process_events(const struct page *pg)
+{
+	double known = get(pg, METRIC_CONTEXT_EVENTS, "known", NULL);
+	double all = known + get(pg, METRIC_CONTEXT_EVENTS, "unknown", NULL);
+
+	printf("%-9s known %.0f of %.0f events (%.1f%%)", "context", known, all,
+	       all > 0 ? 100.0 * known / all : 100.0);
+	if (get(pg, METRIC_PROCESS_EVENTS_FOLLOWED, NULL, NULL) < 1) {
+		printf("  process events not followed (process_events, or no proc connector)\n");
+		return;
+	}
+	printf("  process events: fork %.0f exec %.0f exit %.0f, snapshots %.0f (gone %.0f), "
+	       "overruns %.0f\n",
+	       get(pg, METRIC_PROCESS_EVENTS, "fork", NULL), get(pg, METRIC_PROCESS_EVENTS, "exec", NULL),
+	       get(pg, METRIC_PROCESS_EVENTS, "exit", NULL), get(pg, METRIC_PROCESS_SNAPSHOTS, NULL, NULL),
+	       get(pg, METRIC_PROCESS_SNAPSHOTS_GONE, NULL, NULL),
+	       get(pg, METRIC_PROCESS_EVENTS_OVERRUNS, NULL, NULL));
+}
+
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -429,6 +450,7 @@ static void print_table(struct page *pg)
 			       *capacity, a, get(pg, METRIC_PROCESS_TABLE_LOADS, NULL, NULL),
 			       get(pg, METRIC_PROCESS_TABLE_LOAD_FAILURES, NULL, NULL),
 			       get(pg, METRIC_PROCESS_TABLE_FULL, NULL, NULL));
+			print_process_events(pg);
 		}
 	}
 	for (unsigned i = 0; i < METRIC_OUTPUT_COUNT; i++) {

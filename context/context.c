@@ -30,10 +30,68 @@ static const struct proc_entry *proc_at(struct proctable *t, uint32_t pid, uint6
 	return e;
 }
 
+/* The version of pid at the event's time when the process events feed the
+ * table; the table's guess from /proc when they never told it of pid. An
+ * execve's process is the version its exec began. */
+static const struct proc_entry *followed_at(struct proctable *t, uint32_t pid, uint32_t ppid,
+					    const char *exe, uint64_t at_ms, bool execve,
+					    unsigned *budget)
+{
+	const struct proc_entry *e = execve ? proctable_exec_version(t, pid, at_ms, exe) : NULL;
+	uint64_t gone;
+
+	if (e)
+		return e;
+	e = proctable_version_at(t, pid, at_ms, ppid, exe);
+	if (e && !(e->since_ms == 0 && (gone = atomic_load_explicit(&e->gone_ms, memory_order_relaxed)) &&
+		   at_ms > gone + 1000))
+		return e;
+	if (proctable_lookup(t, pid, false) && !e)
+		return NULL; /* known, but not at that time: never guessed */
+	return proc_at(t, pid, at_ms / 1000, budget);
+}
+
 static bool is_fork(const char *syscall)
 {
 	return strcmp(syscall, "clone") == 0 || strcmp(syscall, "clone3") == 0 ||
 	       strcmp(syscall, "fork") == 0 || strcmp(syscall, "vfork") == 0;
+}
+
+/* CLONE_NEW* flags (linux/sched.h) as enum procinfo_ns bits. unshare's
+ * CLONE_NEWPID moves the caller's children, not the caller: left out. */
+static unsigned ns_of_flags(unsigned long long flags, bool with_pid)
+{
+	unsigned ns = 0;
+
+	if (flags & 0x00020000)
+		ns |= NS_MNT;
+	if (with_pid && (flags & 0x20000000))
+		ns |= NS_PID;
+	if (flags & 0x40000000)
+		ns |= NS_NET;
+	if (flags & 0x10000000)
+		ns |= NS_USER;
+	return ns;
+}
+
+/* What the event says the process did to its namespaces: unshare and
+ * setns change the caller's, clone the child's (x86_64's clone takes the
+ * flags first; clone3's are in memory the record does not show). */
+static void learn_namespaces(struct proctable *t, const struct format_facts *f)
+{
+	unsigned ns = 0;
+	uint32_t pid = f->pid;
+
+	if (strcmp(f->syscall, "unshare") == 0)
+		ns = ns_of_flags(f->a0, false);
+	else if (strcmp(f->syscall, "setns") == 0)
+		ns = ns_of_flags(f->a1, true); /* nstype 0 (any) says nothing */
+	else if (strcmp(f->syscall, "clone") == 0 && f->exit > 0 && f->exit <= UINT32_MAX) {
+		ns = ns_of_flags(f->a0, true);
+		pid = (uint32_t)f->exit;
+	}
+	if (ns)
+		proctable_add_ns(t, pid, ns);
 }
 
 bool context_for_event(struct proctable *t, unsigned depth, const struct format_facts *f,
@@ -42,26 +100,34 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 	unsigned budget = PROC_LOADS_PER_EVENT;
 	const struct proc_entry *e;
 	uint32_t parent;
-	uint64_t version;
+	uint64_t version, at_ms = f->sec * 1000 + f->msec;
+	bool followed = proctable_followed(t);
+	bool execve = f->syscall && f->success && strncmp(f->syscall, "execve", 6) == 0;
 	__typeof__(&cache->slot[0]) slot;
 
-	if (f->syscall && f->success) {
-		if (strncmp(f->syscall, "execve", 6) == 0)
+	/* Followed, the table has every fork, exec and exit already, as they
+	 * happened: the event only adds what they cannot say. */
+	if (f->syscall && f->success && !followed) {
+		if (execve)
 			proctable_exec(t, f->pid, f->ppid, f->exe, f->argv0, &budget);
 		else if (is_fork(f->syscall) && f->exit > 0 && f->exit <= UINT32_MAX)
 			proctable_fork(t, f->pid, (uint32_t)f->exit);
 	}
-	if (f->syscall && (strcmp(f->syscall, "exit_group") == 0 || strcmp(f->syscall, "exit") == 0))
+	if (f->syscall && f->success && (f->a0 || f->a1))
+		learn_namespaces(t, f);
+	if (f->syscall && !followed &&
+	    (strcmp(f->syscall, "exit_group") == 0 || strcmp(f->syscall, "exit") == 0))
 		proctable_exit(t, f->pid, now_ms);
 	version = proctable_version(t);
 	slot = &cache->slot[f->pid % CONTEXT_CACHE_SLOTS];
-	if (slot->valid && slot->version == version && slot->pid == f->pid &&
+	if (slot->valid && !execve && slot->version == version && slot->pid == f->pid &&
 	    slot->ppid == f->ppid && slot->sec == f->sec) {
 		*ret = slot->answer;
 		return true;
 	}
 	ret->generation = version; /* the strings are the table's of this version */
-	e = proc_at(t, f->pid, f->sec, &budget);
+	e = followed ? followed_at(t, f->pid, f->ppid, f->exe, at_ms, execve, &budget)
+		     : proc_at(t, f->pid, f->sec, &budget);
 	if (e) {
 		ret->known = true;
 		ret->start_time = proctable_start_time(t, e);
@@ -84,7 +150,9 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 	parent = f->ppid ? f->ppid : e ? e->info.ppid : 0;
 	while (parent && ret->nancestors < depth && ret->nancestors < FORMAT_MAX_ANCESTORS) {
 		struct format_ancestor *a = &ret->ancestors[ret->nancestors++];
-		const struct proc_entry *pe = proc_at(t, parent, f->sec, &budget);
+		const struct proc_entry *pe =
+			followed ? followed_at(t, parent, 0, NULL, at_ms, false, &budget)
+				 : proc_at(t, parent, f->sec, &budget);
 
 		a->pid = parent;
 		if (!pe)
@@ -94,7 +162,9 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 		a->argv0 = pe->info.argv0[0] ? pe->info.argv0 : NULL;
 		parent = pe->info.ppid;
 	}
-	slot->valid = true;
+	/* An answer from a version the process has since left is not the
+	 * answer for its next event. */
+	slot->valid = !followed || !e || e == proctable_lookup(t, f->pid, false);
 	slot->version = version;
 	slot->sec = f->sec;
 	slot->pid = f->pid;

@@ -14,6 +14,7 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,6 +39,59 @@ static int send_op(int fd, enum proc_cn_mcast_op op)
 	return 0;
 }
 
+/* The subscription's answer in a datagram: 1 with *ret_err (0: listening)
+ * when it holds the kernel's ack (a PROC_EVENT_NONE), else 0. */
+static int find_ack(const unsigned char *buf, size_t len, uint32_t *ret_err)
+{
+	size_t at = 0;
+
+	while (len - at >= NLMSG_HDRLEN) {
+		struct nlmsghdr nl;
+		struct cn_msg cn;
+		struct proc_event pe;
+
+		memcpy(&nl, buf + at, sizeof(nl));
+		if (nl.nlmsg_len < NLMSG_HDRLEN || nl.nlmsg_len > len - at)
+			return 0;
+		if (nl.nlmsg_len >= NLMSG_LENGTH(sizeof(cn) + sizeof(pe))) {
+			memcpy(&cn, buf + at + NLMSG_HDRLEN, sizeof(cn));
+			memcpy(&pe, buf + at + NLMSG_HDRLEN + sizeof(cn), sizeof(pe));
+			if (cn.id.idx == CN_IDX_PROC && cn.len >= sizeof(pe) &&
+			    pe.what == PROC_EVENT_NONE) {
+				*ret_err = pe.event_data.ack.err;
+				return 1;
+			}
+		}
+		at += NLMSG_ALIGN(nl.nlmsg_len);
+	}
+	return 0;
+}
+
+/* Waits for the kernel's answer to the subscription: the kernel sends it
+ * whatever happened (EPERM without CAP_NET_ADMIN: the socket opens and
+ * binds all the same, and would stay silent), and none at all to a
+ * process outside the initial user and pid namespaces. Events that come
+ * before it are passed over: the table is seeded from /proc afterwards. */
+static int wait_ack(int fd)
+{
+	unsigned char buf[1024];
+
+	for (int tries = 0; tries < 64; tries++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint32_t err;
+		ssize_t n;
+
+		if (poll(&p, 1, 1000) <= 0)
+			return -ETIMEDOUT;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno != ENOBUFS)
+			return -errno;
+		if (n > 0 && find_ack(buf, (size_t)n, &err))
+			return err ? -(int)err : 0;
+	}
+	return -ETIMEDOUT;
+}
+
 int procconn_open(int rcvbuf)
 {
 	struct sockaddr_nl me = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
@@ -52,6 +106,8 @@ int procconn_open(int rcvbuf)
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0)
 		goto close_socket;
 	r = send_op(fd, PROC_CN_MCAST_LISTEN);
+	if (r == 0)
+		r = wait_ack(fd);
 	if (r < 0) {
 		errno = -r;
 		goto close_socket;

@@ -41,10 +41,12 @@ struct procconn_event {
 	uint64_t timestamp_ns;            /* the kernel's, since boot */
 };
 
-/* A socket subscribed to the process events, close-on-exec; its fd, or
- * -errno (-EPERM without CAP_NET_ADMIN, -EPROTONOSUPPORT or -ENOENT where
- * the kernel has no proc connector). rcvbuf: bytes asked for the receive
- * buffer (0: the system's default). */
+/* A socket subscribed to the process events, close-on-exec; its fd once
+ * the kernel has acknowledged the subscription (within a second), or
+ * -errno: -EPERM without CAP_NET_ADMIN, -EPROTONOSUPPORT or -ENOENT where
+ * the kernel has no proc connector, -ETIMEDOUT with no answer (needle in
+ * a user or pid namespace of its own). rcvbuf: bytes asked for the
+ * receive buffer (0: the system's default). */
 int procconn_open(int rcvbuf);
 
 /* Unsubscribes and closes. fd < 0 is ignored. */

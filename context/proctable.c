@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,11 @@ struct node {
 
 struct proctable {
 	struct cds_lfht *ht;
+	/* Writers take it (readers never do): a version chain is changed by
+	 * one thread at a time, so no node is freed twice or kept by two. */
+	pthread_mutex_t write_lock;
+	_Atomic bool followed;
+	_Atomic uint64_t versions; /* nodes behind the heads */
 	struct procinfo_host host;
 	/* relaxed everywhere: a bound checked against a count that is itself
 	 * read relaxed; a reader may use the old bound for a few more adds. */
@@ -47,6 +53,23 @@ static void free_node(struct rcu_head *head)
 	free(caa_container_of(head, struct node, rcu));
 }
 
+static struct node *node_of(struct proc_entry *e)
+{
+	return caa_container_of(e, struct node, e);
+}
+
+/* Frees the versions from e on, after the readers' grace period. */
+static void free_versions(struct proctable *t, struct proc_entry *e)
+{
+	while (e) {
+		struct proc_entry *prev = e->prev;
+
+		call_rcu(&node_of(e)->rcu, free_node);
+		atomic_fetch_sub_explicit(&t->versions, 1, relaxed);
+		e = prev;
+	}
+}
+
 struct proctable *proctable_new(unsigned max_entries)
 {
 	struct proctable *t = calloc(1, sizeof(*t));
@@ -58,6 +81,7 @@ struct proctable *proctable_new(unsigned max_entries)
 		free(t);
 		return NULL;
 	}
+	pthread_mutex_init(&t->write_lock, NULL);
 	atomic_init(&t->max_entries, max_entries ? max_entries : 1);
 	t->boot_time = procinfo_boot_time();
 	t->ticks_per_second = (double)sysconf(_SC_CLK_TCK);
@@ -74,27 +98,72 @@ void proctable_free(struct proctable *t)
 		return;
 	rcu_read_lock();
 	cds_lfht_for_each_entry(t->ht, &it, n, ht)
-		if (cds_lfht_del(t->ht, &n->ht) == 0)
+		if (cds_lfht_del(t->ht, &n->ht) == 0) {
+			free_versions(t, n->e.prev);
 			call_rcu(&n->rcu, free_node);
+		}
 	rcu_read_unlock();
 	rcu_barrier();
 	cds_lfht_destroy(t->ht, NULL);
+	pthread_mutex_destroy(&t->write_lock);
 	free(t);
 }
 
-/* Puts n in for its pid, replacing any entry; takes ownership. */
-static void put(struct proctable *t, struct node *n)
+/* Drops the versions behind head that are too many or ended too long
+ * before it began. Under write_lock. */
+static void trim_versions(struct proctable *t, struct proc_entry *head)
+{
+	struct proc_entry *e = head;
+
+	for (unsigned kept = 1; e->prev; kept++) {
+		struct proc_entry *older = e->prev;
+
+		/* older ended when e began */
+		if (kept >= PROCTABLE_VERSIONS ||
+		    (head->since_ms && e->since_ms &&
+		     head->since_ms - e->since_ms > PROCTABLE_GONE_MS)) {
+			rcu_assign_pointer(e->prev, NULL);
+			free_versions(t, older);
+			return;
+		}
+		e = older;
+	}
+}
+
+/* Puts n in for its pid under write_lock, taking ownership. keep_old: the
+ * entry it replaces becomes its version before (a fork or an exec);
+ * otherwise n stands for that entry, takes its versions and it is freed. */
+static void put_locked(struct proctable *t, struct node *n, bool keep_old)
 {
 	struct cds_lfht_node *old;
+	struct node *o;
 
 	atomic_fetch_add(&t->version, 1);
 	rcu_read_lock();
 	old = cds_lfht_add_replace(t->ht, hash_pid(n->e.info.pid), match_pid, &n->e.info.pid, &n->ht);
 	rcu_read_unlock();
-	if (old)
-		call_rcu(&caa_container_of(old, struct node, ht)->rcu, free_node);
-	else
+	if (!old) {
 		atomic_fetch_add_explicit(&t->count, 1, relaxed);
+		return;
+	}
+	/* n is published before its prev is set: a reader may see no
+	 * versions behind it for a moment, never a freed one. */
+	o = caa_container_of(old, struct node, ht);
+	if (keep_old) {
+		rcu_assign_pointer(n->e.prev, &o->e);
+		atomic_fetch_add_explicit(&t->versions, 1, relaxed);
+		trim_versions(t, &n->e);
+	} else {
+		rcu_assign_pointer(n->e.prev, o->e.prev);
+		call_rcu(&o->rcu, free_node);
+	}
+}
+
+static void put(struct proctable *t, struct node *n)
+{
+	pthread_mutex_lock(&t->write_lock);
+	put_locked(t, n, false);
+	pthread_mutex_unlock(&t->write_lock);
 }
 
 /* A new node, unless the table is full (counted). */
@@ -180,14 +249,17 @@ const struct proc_entry *proctable_lookup(struct proctable *t, uint32_t pid, boo
 	n = load(t, pid);
 	if (!n)
 		return NULL;
-	/* Another decoder may have loaded it meanwhile: keep the first. */
+	/* Another thread may have added it meanwhile: keep the first. */
+	pthread_mutex_lock(&t->write_lock);
 	atomic_fetch_add(&t->version, 1);
 	won = cds_lfht_add_unique(t->ht, hash_pid(pid), match_pid, &pid, &n->ht);
+	if (won == &n->ht)
+		atomic_fetch_add_explicit(&t->count, 1, relaxed);
+	pthread_mutex_unlock(&t->write_lock);
 	if (won != &n->ht) {
 		free(n);
 		return &caa_container_of(won, struct node, ht)->e;
 	}
-	atomic_fetch_add_explicit(&t->count, 1, relaxed);
 	return &n->e;
 }
 
@@ -223,6 +295,7 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 	if (old) {
 		n->e.info = old->info;
 		n->e.start_known = old->start_known;
+		n->e.born_ms = old->born_ms;
 	}
 	rcu_read_unlock();
 	if (old && *load_budget) {
@@ -344,11 +417,16 @@ void proctable_expire(struct proctable *t, uint64_t now_ms)
 			atomic_store_explicit(&n->e.gone_ms, now_ms, relaxed);
 			continue;
 		}
-		if (gone && now_ms - gone >= PROCTABLE_GONE_MS &&
-		    (atomic_fetch_add(&t->version, 1), cds_lfht_del(t->ht, &n->ht) == 0)) {
-			call_rcu(&n->rcu, free_node);
-			atomic_fetch_sub_explicit(&t->count, 1, relaxed);
-			atomic_fetch_add_explicit(&t->expired, 1, relaxed);
+		if (gone && now_ms - gone >= PROCTABLE_GONE_MS) {
+			pthread_mutex_lock(&t->write_lock);
+			atomic_fetch_add(&t->version, 1);
+			if (cds_lfht_del(t->ht, &n->ht) == 0) {
+				free_versions(t, n->e.prev);
+				call_rcu(&n->rcu, free_node);
+				atomic_fetch_sub_explicit(&t->count, 1, relaxed);
+				atomic_fetch_add_explicit(&t->expired, 1, relaxed);
+			}
+			pthread_mutex_unlock(&t->write_lock);
 		}
 	}
 	rcu_read_unlock();
@@ -367,7 +445,8 @@ void proctable_set_max(struct proctable *t, unsigned max_entries)
 void proctable_get_stats(struct proctable *t, struct proctable_stats *ret)
 {
 	ret->entries = atomic_load_explicit(&t->count, relaxed);
-	ret->bytes = ret->entries * sizeof(struct node);
+	ret->versions = atomic_load_explicit(&t->versions, relaxed);
+	ret->bytes = (ret->entries + ret->versions) * sizeof(struct node);
 	ret->max_entries = atomic_load_explicit(&t->max_entries, relaxed);
 	ret->loads = atomic_load_explicit(&t->loads, relaxed);
 	ret->load_failures = atomic_load_explicit(&t->load_failures, relaxed);
@@ -380,7 +459,178 @@ void proctable_get_stats(struct proctable *t, struct proctable_stats *ret)
 
 double proctable_start_time(const struct proctable *t, const struct proc_entry *e)
 {
+	if (e->born_ms)
+		return (double)e->born_ms / 1000.0;
 	if (!e->start_known || t->ticks_per_second <= 0)
 		return 0;
 	return t->boot_time + (double)e->info.start_ticks / t->ticks_per_second;
+}
+
+void proctable_set_followed(struct proctable *t, bool followed)
+{
+	atomic_store(&t->followed, followed);
+}
+
+bool proctable_followed(const struct proctable *t)
+{
+	return atomic_load_explicit(&((struct proctable *)t)->followed, relaxed);
+}
+
+/* A new version of pid: a copy of its newest (or of from when given) with
+ * nothing behind it yet. NULL when the table is full or out of memory. */
+static struct node *new_version(struct proctable *t, const struct proc_entry *from)
+{
+	struct node *n = new_node(t);
+
+	if (n && from) {
+		n->e.info = from->info;
+		n->e.start_known = from->start_known;
+		n->e.born_ms = from->born_ms;
+	}
+	return n;
+}
+
+void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uint64_t at_ms)
+{
+	const struct proc_entry *p;
+	struct node *n;
+
+	atomic_fetch_add_explicit(&t->forks, 1, relaxed);
+	rcu_read_lock();
+	p = proctable_lookup(t, parent, true);
+	n = new_version(t, p);
+	rcu_read_unlock();
+	if (!n)
+		return;
+	n->e.info.pid = child;
+	n->e.info.ppid = parent;
+	n->e.info.start_ticks = 0;
+	n->e.start_known = false;
+	n->e.exec_began = false;
+	n->e.born_ms = n->e.since_ms = at_ms;
+	pthread_mutex_lock(&t->write_lock);
+	put_locked(t, n, true); /* the pid's previous process, if any, behind it */
+	pthread_mutex_unlock(&t->write_lock);
+}
+
+void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
+		       const struct procinfo *snap)
+{
+	const struct proc_entry *old;
+	struct node *n;
+
+	atomic_fetch_add_explicit(&t->execs, 1, relaxed);
+	/* Only the process events add versions, from one thread: the newest
+	 * read here is still the newest when n goes in. */
+	rcu_read_lock();
+	old = find(t, pid);
+	n = new_version(t, old);
+	rcu_read_unlock();
+	if (!n)
+		return;
+	if (snap) {
+		n->e.info = *snap;
+		n->e.start_known = true;
+	} else {
+		/* exec changes neither cgroup nor namespaces: those stay */
+		n->e.info.exe[0] = n->e.info.argv0[0] = '\0';
+	}
+	n->e.info.pid = pid;
+	n->e.exec_began = true;
+	n->e.since_ms = at_ms;
+	pthread_mutex_lock(&t->write_lock);
+	put_locked(t, n, true);
+	pthread_mutex_unlock(&t->write_lock);
+}
+
+void proctable_exit_at(struct proctable *t, uint32_t pid, uint64_t at_ms)
+{
+	proctable_exit(t, pid, at_ms);
+}
+
+void proctable_add_ns(struct proctable *t, uint32_t pid, unsigned ns)
+{
+	const struct proc_entry *old;
+	struct node *n = NULL;
+
+	pthread_mutex_lock(&t->write_lock);
+	rcu_read_lock();
+	old = find(t, pid);
+	if (old && (old->info.ns & ns) != ns && (n = calloc(1, sizeof(*n)))) {
+		n->e = *old;
+		atomic_store_explicit(&n->e.gone_ms, atomic_load_explicit(&old->gone_ms, relaxed),
+				      relaxed);
+		n->e.prev = NULL;
+		n->e.info.ns |= ns;
+	}
+	rcu_read_unlock();
+	if (n)
+		put_locked(t, n, false);
+	pthread_mutex_unlock(&t->write_lock);
+}
+
+/* Whether e's process (not a later version of it) was born within the
+ * slack of at_ms: an event then may belong to the pid's previous process. */
+static bool born_near(const struct proc_entry *e, uint64_t at_ms)
+{
+	return e->born_ms && e->born_ms == e->since_ms && e->born_ms + PROCTABLE_SLACK_MS > at_ms &&
+	       at_ms + PROCTABLE_SLACK_MS > e->born_ms;
+}
+
+/* Whether the version runs exe (unknown on either side: it may). */
+static bool runs(const struct proc_entry *e, const char *exe)
+{
+	return !exe || !e->info.exe[0] || strcmp(e->info.exe, exe) == 0;
+}
+
+const struct proc_entry *proctable_version_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
+					      uint32_t ppid, const char *exe)
+{
+	const struct proc_entry *e = find(t, pid), *before, *v;
+	uint64_t gone;
+
+	while (e && e->since_ms && e->since_ms > at_ms + PROCTABLE_SLACK_MS)
+		e = rcu_dereference(e->prev);
+	/* Execs within the slack of the event: the one whose program the
+	 * record names, else the newest that began by the event's time. */
+	for (v = e; v && v->exec_began && v->since_ms + PROCTABLE_SLACK_MS > at_ms;
+	     v = rcu_dereference(v->prev))
+		if (exe && v->info.exe[0] && strcmp(v->info.exe, exe) == 0) {
+			e = v;
+			break;
+		}
+	while (e && e->exec_began && e->since_ms > at_ms + 1 && !runs(e, exe) && e->prev)
+		e = rcu_dereference(e->prev);
+	if (!e || !born_near(e, at_ms))
+		return e;
+	/* Born about then: the pid's previous process, if it still lived,
+	 * may be the event's. Its own parent decides, or nobody. */
+	before = rcu_dereference(e->prev);
+	if (!before || ((gone = atomic_load_explicit(&before->gone_ms, relaxed)) &&
+			gone + PROCTABLE_SLACK_MS < at_ms))
+		return e;
+	if (ppid && e->info.ppid == ppid && before->info.ppid != ppid)
+		return e;
+	if (ppid && before->info.ppid == ppid && e->info.ppid != ppid)
+		return before;
+	return NULL;
+}
+
+const struct proc_entry *proctable_exec_version(struct proctable *t, uint32_t pid,
+						uint64_t at_ms, const char *exe)
+{
+	const struct proc_entry *e = find(t, pid), *best = NULL, *named = NULL;
+
+	/* The exec ends the syscall the event's time began, and that time is
+	 * the coarse clock's, up to a tick behind: of the execs from then,
+	 * the oldest of the program the record names, else the oldest. */
+	for (; e && e->since_ms && e->since_ms + PROCTABLE_SLACK_MS >= at_ms;
+	     e = rcu_dereference(e->prev)) {
+		if (!e->exec_began)
+			continue;
+		best = e;
+		if (exe && strcmp(e->info.exe, exe) == 0)
+			named = e;
+	}
+	return named ? named : best;
 }

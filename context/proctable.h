@@ -26,14 +26,32 @@
 
 #define PROCTABLE_GONE_MS 60000
 
+/* Versions: where the kernel's process events feed the table
+ * (procwatch.h), a fork and each exec begin a new version of the pid's
+ * entry and the one before is kept behind it (prev), so a decoder that
+ * meets an event late still finds the process as it was then, and a pid
+ * taken by another process does not lend its context to the events of the
+ * one before. At most PROCTABLE_VERSIONS per pid, none that ended more
+ * than PROCTABLE_GONE_MS before the newest began. */
+#define PROCTABLE_VERSIONS 4
+
+/* An audit event's time is the coarse clock at syscall entry, up to a
+ * clock tick (10 ms at HZ=100) before the instant; the process events'
+ * are exact. A version counts as begun by then within this slack. */
+#define PROCTABLE_SLACK_MS 12
+
 struct proc_entry {
 	struct procinfo info;
 	bool start_known;     /* info.start_ticks is the real start (not a fork seen in an event) */
+	bool exec_began;      /* this version began with an exec the connector saw */
+	uint64_t born_ms;     /* its fork as the connector saw it (wall ms); 0 unknown */
+	uint64_t since_ms;    /* this version's fork or exec (wall ms); 0: since before needle knew */
 	_Atomic uint64_t gone_ms; /* when it exited (wall ms), 0 while alive */
+	struct proc_entry *prev;  /* the version before (rcu_dereference), NULL when none kept */
 };
 
 struct proctable_stats {
-	uint64_t entries, bytes, max_entries;
+	uint64_t entries, versions, bytes, max_entries;
 	uint64_t loads, load_failures, full, expired, execs, forks, exits;
 };
 
@@ -68,6 +86,44 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 		    const char *argv0, unsigned *load_budget);
 void proctable_fork(struct proctable *t, uint32_t parent, uint32_t child);
 void proctable_exit(struct proctable *t, uint32_t pid, uint64_t now_ms);
+
+/* The process events (procwatch.c), at the kernel's time of each (wall
+ * ms). A fork of a process (not a thread) begins the child's first
+ * version, its parent's facts until its own exec; an exec begins a
+ * version with snap, what /proc said right after it, or, when the process
+ * was gone before it could be read (snap NULL), the version before's
+ * container and namespaces with exe and argv[0] unknown; an exit marks
+ * the newest version gone. The parent of a fork that the table does not
+ * know is read from /proc (one load). */
+void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uint64_t at_ms);
+void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
+		       const struct procinfo *snap);
+void proctable_exit_at(struct proctable *t, uint32_t pid, uint64_t at_ms);
+
+/* Namespaces an audited unshare, setns or clone says pid entered
+ * (enum procinfo_ns bits), added to its newest version. */
+void proctable_add_ns(struct proctable *t, uint32_t pid, unsigned ns);
+
+/* The version of pid that was running at at_ms (an event's time): the
+ * newest that began by then, within PROCTABLE_SLACK_MS (of execs within
+ * it, the one of exe, the program the record names; NULL: any). When that one is
+ * a new process born within the slack of at_ms and the pid's previous
+ * process was still alive then, the event's ppid chooses; NULL when it
+ * cannot (an event is never given the other process's context), or when
+ * no version is known. Call under rcu_read_lock(). */
+const struct proc_entry *proctable_version_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
+					      uint32_t ppid, const char *exe);
+
+/* The version an execve of pid at at_ms began: the oldest exec of exe
+ * (the record's; NULL: any) the connector saw from at_ms on, within
+ * PROCTABLE_SLACK_MS; NULL when none. Under rcu_read_lock(). */
+const struct proc_entry *proctable_exec_version(struct proctable *t, uint32_t pid,
+						uint64_t at_ms, const char *exe);
+
+/* Whether the process events are feeding the table (procwatch.c says so);
+ * while they are, the decoders leave fork, exec and exit to them. */
+void proctable_set_followed(struct proctable *t, bool followed);
+bool proctable_followed(const struct proctable *t);
 
 /* Marks gone the entries whose /proc/PID is no longer their process and
  * removes those gone for longer than PROCTABLE_GONE_MS. It opens one /proc

@@ -108,6 +108,7 @@ void conf_fill_pipeline(const struct conf *c, struct pipeline_settings *ret)
 		.flush = (enum sink_flush)c->flush,
 		.freq = c->freq,
 		.process_context = c->process_context,
+		.process_events = c->process_events,
 		.process_table_size = c->process_table_size,
 		.filtering = c->filter_file[0] != '\0',
 	};

@@ -36,6 +36,12 @@ const char *const metric_filter_action_names[METRIC_FILTER_ACTION_COUNT] = {
 	METRIC_FILTER_ACTIONS(NAME_)
 };
 const char *const metric_key_state_names[METRIC_KEY_STATE_COUNT] = { METRIC_KEY_STATES(NAME_) };
+const char *const metric_proc_event_kind_names[METRIC_PROC_EVENT_KIND_COUNT] = {
+	METRIC_PROC_EVENT_KINDS(NAME_)
+};
+const char *const metric_process_found_names[METRIC_PROCESS_FOUND_COUNT] = {
+	METRIC_PROCESS_FOUND(NAME_)
+};
 
 #define SET_(id, l1, v1, n1, l2, v2, n2) \
 	[METRIC_LABELS_##id] = { { l1, l2 }, { v1, v2 }, { n1, n2 } },

@@ -99,6 +99,22 @@
 	X(EVENTS_RESTART, "restart")         \
 	X(EVENTS_SINK, "sink")
 
+/* Process events by kind, in enum procconn_what's order (procconn.h),
+ * index 0 the events of threads (metrics.c checks the count). */
+#define METRIC_PROC_EVENT_KINDS(X)           \
+	X(PROC_THREAD, "thread")             \
+	X(PROC_FORK, "fork")                 \
+	X(PROC_EXEC, "exec")                 \
+	X(PROC_UID, "uid")                   \
+	X(PROC_GID, "gid")                   \
+	X(PROC_SID, "sid")                   \
+	X(PROC_COMM, "comm")                 \
+	X(PROC_EXIT, "exit")
+/* Whether a decoded event's process was found (format.h's known). */
+#define METRIC_PROCESS_FOUND(X)              \
+	X(PROCESS_KNOWN, "known")            \
+	X(PROCESS_UNKNOWN, "unknown")
+
 /* The label sets: X(id, first label, its values, how many, second label,
  * its values, how many). Values NULL: known at run time: a number
  * (shard), a bucket bound (le), a plugin's name (plugin_dir's file
@@ -133,6 +149,10 @@
 	  METRIC_FILTER_ACTION_COUNT)                                                      \
 	X(RULE, "rule", NULL, 0, NULL, NULL, 0)                                            \
 	X(KEY, "key", NULL, 0, NULL, NULL, 0)                                              \
+	X(PROC_KIND, "kind", metric_proc_event_kind_names, METRIC_PROC_EVENT_KIND_COUNT, NULL, \
+	  NULL, 0)                                                                         \
+	X(PROCESS_FOUND, "process", metric_process_found_names, METRIC_PROCESS_FOUND_COUNT, NULL, \
+	  NULL, 0)                                                                         \
 	X(KEY_STATE, "key", NULL, 0, "state", metric_key_state_names, METRIC_KEY_STATE_COUNT)
 
 /*
@@ -383,6 +403,27 @@
 	  "Processes not added because the table was full (raise process_table_size).")       \
 	X(PROCESS_TABLE_EXPIRED, "needle_process_table_expired_total", COUNTER, NONE,          \
 	  "Entries removed a while after their process exited.")                              \
+	X(PROCESS_TABLE_VERSIONS, "needle_process_table_versions", GAUGE, NONE,                \
+	  "Earlier versions kept behind the entries (a process before its exec, a pid's "     \
+	  "previous process) for events decoded late.")                                        \
+	X(CONTEXT_EVENTS, "needle_context_events_total", COUNTER, PROCESS_FOUND,               \
+	  "Decoded events with a process, by whether the table had it at the event's time "   \
+	  "(unknown: process_known false in JSON).")                                            \
+	/* the kernel's process events (process_events on) */                                  \
+	X(PROCESS_EVENTS_FOLLOWED, "needle_process_events_followed", GAUGE, NONE,              \
+	  "1 while the proc connector feeds the process table, 0 when it is off or not "       \
+	  "available.")                                                                        \
+	X(PROCESS_EVENTS, "needle_process_events_total", COUNTER, PROC_KIND,                   \
+	  "Process events received from the proc connector, by kind (thread: a thread's "     \
+	  "fork or exit, not applied).")                                                       \
+	X(PROCESS_SNAPSHOTS, "needle_process_snapshots_total", COUNTER, NONE,                  \
+	  "Reads of /proc/PID right after an exec.")                                           \
+	X(PROCESS_SNAPSHOTS_GONE, "needle_process_snapshots_gone_total", COUNTER, NONE,        \
+	  "Of them, those that found the process gone: its version has its parent's "         \
+	  "container and namespaces, and no exe.")                                             \
+	X(PROCESS_EVENTS_OVERRUNS, "needle_process_events_overruns_total", COUNTER, NONE,      \
+	  "Reads that found the connector's socket overrun (ENOBUFS): the kernel dropped "    \
+	  "process events; those processes are read from /proc when met.")                     \
 	/* needle run's own log (daemon/say.h) */                                              \
 	X(LOG_MESSAGES, "needle_log_messages_total", COUNTER, LOG_TO,                         \
 	  "Lines needle logged, by where they went: stderr (foreground, systemd's journal), "  \
@@ -406,6 +447,8 @@ enum metric_plugin_drop_reason {
 enum metric_nats_loss_reason { METRIC_NATS_LOSS_REASONS(METRIC_ENUM_) METRIC_NATS_LOSS_REASON_COUNT };
 enum metric_filter_action { METRIC_FILTER_ACTIONS(METRIC_ENUM_) METRIC_FILTER_ACTION_COUNT };
 enum metric_key_state { METRIC_KEY_STATES(METRIC_ENUM_) METRIC_KEY_STATE_COUNT };
+enum metric_proc_event_kind { METRIC_PROC_EVENT_KINDS(METRIC_ENUM_) METRIC_PROC_EVENT_KIND_COUNT };
+enum metric_process_found { METRIC_PROCESS_FOUND(METRIC_ENUM_) METRIC_PROCESS_FOUND_COUNT };
 enum metric { METRIC_TABLE(METRIC_ENUM_) METRIC_COUNT };
 
 #define METRIC_LABELS_ENUM_(id, ...) METRIC_LABELS_##id,
@@ -424,6 +467,8 @@ extern const char *const metric_plugin_drop_reason_names[METRIC_PLUGIN_DROP_REAS
 extern const char *const metric_nats_loss_reason_names[METRIC_NATS_LOSS_REASON_COUNT];
 extern const char *const metric_filter_action_names[METRIC_FILTER_ACTION_COUNT];
 extern const char *const metric_key_state_names[METRIC_KEY_STATE_COUNT];
+extern const char *const metric_proc_event_kind_names[METRIC_PROC_EVENT_KIND_COUNT];
+extern const char *const metric_process_found_names[METRIC_PROCESS_FOUND_COUNT];
 
 struct metric_def {
 	const char *name;

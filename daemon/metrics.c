@@ -545,6 +545,32 @@ static void render_procs(const struct proctable_stats *t, struct outbuf *o)
 	one(o, METRIC_PROCESS_TABLE_LOAD_FAILURES, (double)st.load_failures);
 	one(o, METRIC_PROCESS_TABLE_FULL, (double)st.full);
 	one(o, METRIC_PROCESS_TABLE_EXPIRED, (double)st.expired);
+	one(o, METRIC_PROCESS_TABLE_VERSIONS, (double)st.versions);
+}
+
+/* The decoders' share of events with a known process, and the kernel's
+ * process events (procwatch.h). */
+static void render_process_events(const struct pipeline_stats *p, struct outbuf *o)
+{
+	const struct procwatch_stats *w = &p->procwatch;
+
+	_Static_assert(METRIC_PROC_EVENT_KIND_COUNT == PROCCONN_EXIT + 1,
+		       "a label for each process event kind");
+	header(o, METRIC_CONTEXT_EVENTS);
+	sample(o, METRIC_CONTEXT_EVENTS, metric_process_found_names[METRIC_PROCESS_KNOWN], NULL,
+	       (double)p->decoder.context_known);
+	sample(o, METRIC_CONTEXT_EVENTS, metric_process_found_names[METRIC_PROCESS_UNKNOWN], NULL,
+	       (double)p->decoder.context_unknown);
+	one(o, METRIC_PROCESS_EVENTS_FOLLOWED, p->procs_followed ? 1 : 0);
+	if (!p->procs_followed)
+		return;
+	header(o, METRIC_PROCESS_EVENTS);
+	for (int i = 0; i < METRIC_PROC_EVENT_KIND_COUNT; i++)
+		sample(o, METRIC_PROCESS_EVENTS, metric_proc_event_kind_names[i], NULL,
+		       (double)w->events[i]);
+	one(o, METRIC_PROCESS_SNAPSHOTS, (double)w->snapshots);
+	one(o, METRIC_PROCESS_SNAPSHOTS_GONE, (double)w->snapshots_gone);
+	one(o, METRIC_PROCESS_EVENTS_OVERRUNS, (double)w->overruns);
 }
 
 /* needle run's log lines, by where they went (say.h). */
@@ -589,8 +615,10 @@ void metrics_render(const struct pipeline_stats *p, struct kernel_snapshot *k, s
 	render_losses(p, k, out);
 	if (p->plugins)
 		render_plugins(p, out);
-	if (p->have_procs)
+	if (p->have_procs) {
 		render_procs(&p->procs, out);
+		render_process_events(p, out);
+	}
 	render_log(out);
 }
 

@@ -265,6 +265,25 @@ static uint32_t field_u32(const struct audit_field *f)
 		       : 0;
 }
 
+/* A syscall argument (hex, as the kernel writes a0..a3); 0 when absent. */
+static unsigned long long field_hex(const struct audit_field *f)
+{
+	unsigned long long v = 0;
+
+	for (size_t i = 0; f && i < f->value_len && i < 16; i++) {
+		char c = f->value[i];
+		unsigned d = c >= '0' && c <= '9'	? (unsigned)(c - '0')
+			     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+			     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+						    : 16u;
+
+		if (d == 16)
+			return 0;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
 /* A field's decoded value as a C string in buf; NULL when absent. */
 static const char *field_cstr(const struct audit_field *f, struct outbuf *buf)
 {
@@ -282,7 +301,8 @@ void format_ask_process(struct format_ctx *ctx, const struct audit_event *ev)
 	const struct audit_field *success = SUBJ(ctx, S_SUCCESS), *exit_f = SUBJ(ctx, S_EXIT);
 	struct format_facts facts = { .pid = field_u32(SUBJ(ctx, S_PID)),
 				      .ppid = field_u32(SUBJ(ctx, S_PPID)),
-				      .sec = ev->stamp.sec };
+				      .sec = ev->stamp.sec,
+				      .msec = ev->stamp.msec };
 	long long n;
 
 	ctx->proc_valid = false;
@@ -294,10 +314,18 @@ void format_ask_process(struct format_ctx *ctx, const struct audit_event *ev)
 	facts.success = success && success->value_len == 3 && memcmp(success->value, "yes", 3) == 0;
 	if (exit_f && interp_number(exit_f->value, exit_f->value_len, false, &n))
 		facts.exit = n;
+	facts.exe = field_cstr(SUBJ(ctx, S_EXE), &ctx->exe_buf);
 	if (facts.syscall && facts.success && strncmp(facts.syscall, "execve", 6) == 0) {
-		facts.exe = field_cstr(SUBJ(ctx, S_EXE), &ctx->exe_buf);
 		facts.argv0 = field_cstr(find_field(find_record(ctx, ev, AUDIT_EXECVE), "a0"),
 					 &ctx->argv0_buf);
+	}
+	if (facts.syscall && facts.success &&
+	    (strcmp(facts.syscall, "unshare") == 0 || strcmp(facts.syscall, "setns") == 0 ||
+	     strncmp(facts.syscall, "clone", 5) == 0)) {
+		const struct audit_record *sc = find_record(ctx, ev, AUDIT_SYSCALL);
+
+		facts.a0 = field_hex(find_field(sc, "a0"));
+		facts.a1 = field_hex(find_field(sc, "a1"));
 	}
 	memset(&ctx->proc, 0, sizeof(ctx->proc));
 	ctx->proc_valid = ctx->process(ctx->process_arg, &facts, &ctx->proc);

@@ -39,10 +39,14 @@ typedef const char *(*format_id_name_fn)(void *arg, uint32_t id);
 struct format_facts {
 	uint32_t pid, ppid;       /* 0 when the event names none */
 	uint64_t sec;             /* the event's time */
+	unsigned msec;
+	/* unshare, setns, clone: the first two arguments (flags, nstype) */
+	unsigned long long a0, a1;
 	const char *syscall;      /* its name, NULL for a non-syscall event */
 	bool success;
 	long long exit;
-	const char *exe, *argv0;  /* decoded, only for execve/execveat; else NULL */
+	const char *exe;          /* decoded; NULL when the event names none */
+	const char *argv0;        /* decoded, only for execve/execveat; else NULL */
 };
 
 struct format_ancestor {

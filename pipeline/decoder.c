@@ -321,6 +321,7 @@ static bool process_context(void *arg, const struct format_facts *f, struct form
 	}
 	ok = context_for_event(d->p->procs, d->conf.ancestors_depth, f, clock_wall_ms(),
 			       &d->context_cache, ret);
+	stat_add(ret->known ? &d->st->context_known : &d->st->context_unknown, 1);
 	if (d->proc_memo == PROC_MEMO_RECORD) {
 		d->proc_memo_ret = *ret;
 		d->proc_memo_ok = ok;

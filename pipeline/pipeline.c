@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "fault.h"
 #include "proctable.h"
+#include "procwatch.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -233,6 +234,23 @@ static int open_rings(struct pipeline *p, uint64_t ring_size)
 	return 0;
 }
 
+/* The connector thread, started before the table is seeded so no process
+ * falls between the two. Unavailable, needle says so once and goes on
+ * as without it: context read from /proc when an event is decoded. */
+static void follow_process_events(struct pipeline *p)
+{
+	int r = procwatch_start(p->procs, &p->procwatch);
+
+	if (r < 0)
+		p->say("process events: the kernel's proc connector is not available (%s%s): "
+		       "process context is read from /proc when an event is decoded, and a "
+		       "process gone by then is unknown",
+		       strerror(-r),
+		       r == -EPERM ? ", needs CAP_NET_ADMIN"
+		       : r == -EPROTONOSUPPORT || r == -ENOENT ? ", a kernel without CONFIG_PROC_EVENTS"
+							      : "");
+}
+
 int pipeline_open(const struct pipeline_settings *s, pipeline_say_fn *say,
 		  struct pipeline **ret_pipeline)
 {
@@ -296,6 +314,8 @@ int pipeline_open(const struct pipeline_settings *s, pipeline_say_fn *say,
 			goto close_pipeline;
 		}
 		rcu_register_thread(); /* this thread expires entries */
+		if (s->process_events)
+			follow_process_events(p);
 		proctable_seed(p->procs);
 	}
 	*ret_pipeline = p;
@@ -500,6 +520,7 @@ int pipeline_close(struct pipeline *p)
 		ring_destroy(p->ring[i]);
 		free(p->damage[i]);
 	}
+	procwatch_stop(p->procwatch);
 	if (p->procs) {
 		proctable_free(p->procs);
 		rcu_unregister_thread();

@@ -31,6 +31,7 @@
 #include "logkeep.h"
 #include "nats-out.h"
 #include "proctable.h"
+#include "procwatch.h"
 #include "ring.h"
 #include "settings.h"
 #include "sink.h"
@@ -66,6 +67,7 @@ struct pipeline_settings {
 	unsigned freq;              /* events between fsyncs, incremental flush */
 	struct logkeep_settings logs; /* rotate_every, the space policy (logkeep.h) */
 	bool process_context;       /* keep a process table (context/) */
+	bool process_events;        /* and follow the kernel's process events (procwatch.h) */
 	unsigned process_table_size;
 	struct decoder_settings decoder; /* the first snapshot the decoders read */
 	struct dispatch_settings plugins; /* n 0: no plugin, no dispatcher */
@@ -228,7 +230,9 @@ uint64_t pipeline_progress_errors(const struct pipeline *p, int *ret_errno);
 	X(serial_gaps, "events missing from the serial sequence (socket or full ring)") \
 	X(restart_gaps, "events missing before this needle's first live one (no needle ran)") \
 	X(format_errors, "output batches lost to memory or compression errors")   \
-	X(abandoned_in_ring, "records left unread in its ring when this decoder failed")
+	X(abandoned_in_ring, "records left unread in its ring when this decoder failed") \
+	X(context_known, "events whose process the table had at the event's time")      \
+	X(context_unknown, "events with a pid whose process the table did not have")
 
 /* Delay from an event's own timestamp to the moment its decoder formats
  * it, as a histogram (upper bounds in milliseconds; the last is +Inf). */
@@ -301,6 +305,8 @@ struct pipeline_stats {
 	struct nats_out_stats nats;              /* when output_on[PIPELINE_OUTPUT_NATS] */
 	bool have_procs;                         /* process_context on */
 	struct proctable_stats procs;
+	bool procs_followed;                     /* the connector feeds it (procwatch.h) */
+	struct procwatch_stats procwatch;        /* when procs_followed */
 	bool have_log_dir_free;                  /* a log file, and statvfs answered */
 	uint64_t log_dir_free;                   /* bytes free in log_dir, at the last check */
 	unsigned plugins;                        /* the plugins' queues */

@@ -182,6 +182,8 @@ void pipeline_get_stats(const struct pipeline *p, struct pipeline_stats *ret)
 	filters_get_all_stats(p->filters, ret);
 	if ((ret->have_procs = p->procs != NULL))
 		proctable_get_stats(p->procs, &ret->procs);
+	if ((ret->procs_followed = p->procwatch != NULL))
+		procwatch_get_stats(p->procwatch, &ret->procwatch);
 	ret->have_log_dir_free = p->logkeep && logkeep_free_bytes(p->logkeep, &ret->log_dir_free);
 	ret->plugins = p->dispatch ? dispatch_plugins(p->dispatch) : 0;
 	for (unsigned i = 0; i < ret->plugins; i++)

@@ -96,6 +96,7 @@ struct pipeline {
 	struct ring *ring[PIPELINE_MAX_DECODERS];
 	struct damage *damage[PIPELINE_MAX_DECODERS]; /* one per ring */
 	struct proctable *procs;        /* process context; NULL when off */
+	struct procwatch *procwatch;    /* the process events; NULL when not followed */
 	struct sink *json_sink;         /* NULL when that output is off */
 	struct sink *raw_sink;
 	struct sink *enriched_sink;

@@ -209,6 +209,14 @@ static struct fake *fake_new(void)
 	proctable_lookup(f->procs, (uint32_t)getpid(), true);
 	proctable_get_stats(f->procs, &p->procs);
 	p->have_procs = true;
+	p->procs_followed = true;
+	p->decoder.context_known = 997;
+	p->decoder.context_unknown = 3;
+	for (int i = 0; i <= PROCCONN_EXIT; i++)
+		p->procwatch.events[i] = 100 + (uint64_t)i;
+	p->procwatch.snapshots = 102;
+	p->procwatch.snapshots_gone = 4;
+	p->procwatch.overruns = 1;
 	f->readlog.datagrams = v++;
 	f->readlog.records = v++;
 	f->readlog.bytes = v++;
@@ -725,6 +733,13 @@ TEST(values_under_their_names)
 	CHECK_VALUE(METRIC_PROCESS_TABLE_FULL, NULL, NULL, 0);
 	CHECK_VALUE(METRIC_PROCESS_TABLE_EXPIRED, NULL, NULL, 0);
 	CHECK(value_of(&s, METRIC_PROCESS_TABLE_BYTES, NULL, NULL) > 0);
+	CHECK_VALUE(METRIC_CONTEXT_EVENTS, "known", NULL, 997);
+	CHECK_VALUE(METRIC_CONTEXT_EVENTS, "unknown", NULL, 3);
+	CHECK_VALUE(METRIC_PROCESS_EVENTS_FOLLOWED, NULL, NULL, 1);
+	CHECK_VALUE(METRIC_PROCESS_EVENTS, "thread", NULL, 100);
+	CHECK_VALUE(METRIC_PROCESS_EVENTS, "exit", NULL, 107);
+	CHECK_VALUE(METRIC_PROCESS_SNAPSHOTS_GONE, NULL, NULL, 4);
+	CHECK_VALUE(METRIC_PROCESS_EVENTS_OVERRUNS, NULL, NULL, 1);
 }
 
 /* The delay quantiles needle stat prints and needle-bench records: the
@@ -841,6 +856,8 @@ TEST(stat_finds_every_figure_it_shows)
 	CHECK(strstr(out, "dropped records 5 (full) + 3 (rest of event)\n"));
 	CHECK(strstr(out, "delay     p50 <= 2.5 s p99 <= +Inf s  max 1.554 s"));
 	CHECK(strstr(out, "processes entries 1 of 100"));
+	CHECK(strstr(out, "context   known 997 of 1000 events (99.7%)  process events: fork 101 "
+			  "exec 102 exit 107, snapshots 102 (gone 4), overruns 1\n"));
 	snprintf(want, sizeof(want), "lost      kernel 50 socket %" PRIu64 " ring %" PRIu64 " ",
 		 (uint64_t)(f->dec[0].serial_gaps + f->dec[1].serial_gaps -
 			    f->p.listener.ring_events_whole),

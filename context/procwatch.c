@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * procwatch.c: one thread reads the proc connector's datagrams in batches
+ * (recvmmsg) and applies each event to the process table. The kernel's
+ * timestamps are CLOCK_MONOTONIC; the table speaks wall time (the audit
+ * records' clock), so each batch turns them with the offset between the
+ * two clocks read right then (a step of the wall clock is followed at the
+ * next batch).
+ */
+#include "procwatch.h"
+
+#include "procsnap.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <time.h>
+#include <urcu.h>
+
+#define BATCH 64
+#define PROCWATCH_NICE -10
+#define DATAGRAM_MAX 512 /* one proc event is 76 bytes with its headers */
+
+#define relaxed memory_order_relaxed
+
+struct procwatch {
+	struct proctable *t;
+	struct procinfo_host host;
+	int fd;
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+	_Atomic uint64_t events[PROCCONN_EXIT + 1];
+	_Atomic uint64_t snapshots, snapshots_gone, overruns;
+	unsigned char buf[BATCH][DATAGRAM_MAX];
+	struct mmsghdr msgs[BATCH];
+	struct sockaddr_nl from[BATCH];
+	struct iovec iov[BATCH];
+	struct procinfo snap; /* the snapshot being taken: no allocation per event */
+};
+
+static void count(_Atomic uint64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, relaxed);
+}
+
+struct procwatch *procwatch_new(struct proctable *t)
+{
+	struct procwatch *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->t = t;
+	w->fd = -1;
+	procinfo_host_init(&w->host);
+	return w;
+}
+
+void procwatch_free(struct procwatch *w)
+{
+	free(w);
+}
+
+/* Whether snap is of the process the version was born as: a process gone
+ * and its pid taken again between the exec and the read is not. */
+static bool same_process(struct procwatch *w, uint32_t pid, const struct procinfo *snap)
+{
+	const struct proc_entry *e;
+	bool same = true;
+
+	rcu_read_lock();
+	e = proctable_lookup(w->t, pid, false);
+	if (e && e->born_ms) {
+		struct proc_entry probe = { .info = *snap, .start_known = true };
+		double start = proctable_start_time(w->t, &probe), born = (double)e->born_ms / 1000;
+
+		/* start is to the clock tick (10 ms) */
+		same = start > born - 0.05 && start < born + 0.05;
+	}
+	rcu_read_unlock();
+	return same;
+}
+
+void procwatch_apply(struct procwatch *w, const struct procconn_event *ev, uint64_t at_ms)
+{
+	switch (ev->what) {
+	case PROCCONN_FORK:
+		if (ev->pid != ev->tgid) {
+			count(&w->events[0]); /* a thread */
+			return;
+		}
+		proctable_fork_at(w->t, ev->parent_tgid, ev->tgid, at_ms);
+		break;
+	case PROCCONN_EXEC:
+		count(&w->snapshots);
+		if (procsnap_read(&w->host, ev->tgid, &w->snap) == 0 &&
+		    same_process(w, ev->tgid, &w->snap)) {
+			proctable_exec_at(w->t, ev->tgid, at_ms, &w->snap);
+		} else {
+			count(&w->snapshots_gone);
+			proctable_exec_at(w->t, ev->tgid, at_ms, NULL);
+		}
+		break;
+	case PROCCONN_EXIT:
+		if (ev->pid != ev->tgid) {
+			count(&w->events[0]);
+			return;
+		}
+		proctable_exit_at(w->t, ev->tgid, at_ms);
+		break;
+	default:
+		break;
+	}
+	count(&w->events[ev->what]);
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Applies the events of n received datagrams. */
+static void apply_batch(struct procwatch *w, unsigned n)
+{
+	/* wall = monotonic + offset, read now */
+	int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+
+	for (unsigned i = 0; i < n; i++) {
+		size_t off = 0;
+		struct procconn_event ev;
+
+		if (w->from[i].nl_pid != 0)
+			continue; /* only the kernel speaks for the processes */
+		while (procconn_next(w->buf[i], w->msgs[i].msg_len, &off, &ev) == 1) {
+			int64_t wall = (int64_t)ev.timestamp_ns + offset;
+
+			procwatch_apply(w, &ev, wall > 0 ? (uint64_t)wall / 1000000 : 0);
+		}
+	}
+}
+
+static void *watch(void *arg)
+{
+	struct procwatch *w = arg;
+
+	rcu_register_thread();
+	/* Ahead of the machine's ordinary work: an exec's snapshot races the
+	 * process's exit (a /bin/true lives about a millisecond). */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), PROCWATCH_NICE);
+	for (unsigned i = 0; i < BATCH; i++) {
+		w->iov[i] = (struct iovec){ .iov_base = w->buf[i], .iov_len = DATAGRAM_MAX };
+		w->msgs[i].msg_hdr = (struct msghdr){ .msg_name = &w->from[i],
+						      .msg_namelen = sizeof(w->from[i]),
+						      .msg_iov = &w->iov[i],
+						      .msg_iovlen = 1 };
+	}
+	while (!atomic_load(&w->stop)) {
+		struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
+		int n;
+
+		/* a quarter second at most between looks at stop */
+		if (poll(&pfd, 1, 250) <= 0)
+			continue;
+		n = recvmmsg(w->fd, w->msgs, BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				count(&w->overruns);
+			continue;
+		}
+		apply_batch(w, (unsigned)n);
+	}
+	rcu_unregister_thread();
+	return NULL;
+}
+
+int procwatch_start(struct proctable *t, struct procwatch **ret)
+{
+	struct procwatch *w = procwatch_new(t);
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	w->fd = procconn_open(PROCWATCH_RCVBUF);
+	if (w->fd < 0) {
+		r = w->fd;
+		goto free_watch;
+	}
+	/* Followed from before the first event is read: a decoder must not
+	 * apply a fork the thread applies too. */
+	proctable_set_followed(t, true);
+	r = -pthread_create(&w->thread, NULL, watch, w);
+	if (r < 0)
+		goto unfollow;
+	pthread_setname_np(w->thread, "needle-procev");
+	w->started = true;
+	*ret = w;
+	return 0;
+
+unfollow:
+	proctable_set_followed(t, false);
+	procconn_close(w->fd);
+free_watch:
+	free(w);
+	return r;
+}
+
+void procwatch_stop(struct procwatch *w)
+{
+	if (!w)
+		return;
+	atomic_store(&w->stop, true);
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	proctable_set_followed(w->t, false);
+	procconn_close(w->fd);
+	free(w);
+}
+
+void procwatch_get_stats(struct procwatch *w, struct procwatch_stats *ret)
+{
+	for (int i = 0; i <= PROCCONN_EXIT; i++)
+		ret->events[i] = atomic_load_explicit(&w->events[i], relaxed);
+	ret->snapshots = atomic_load_explicit(&w->snapshots, relaxed);
+	ret->snapshots_gone = atomic_load_explicit(&w->snapshots_gone, relaxed);
+	ret->overruns = atomic_load_explicit(&w->overruns, relaxed);
+}

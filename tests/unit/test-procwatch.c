@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process table fed by process events: the versions a fork and an
+ * exec begin and what each inherits, the version an event of a given time
+ * gets (pid reuse, the audit clock's slack, the record's exe), their bound;
+ * procwatch_apply's handling of threads and snapshots; the snapshot of a
+ * live, a zombie and a reaped process; the connector refused (a user
+ * namespace gets no answer) leaving the table unfollowed.
+ */
+#include "harness.h"
+#include "context.h"
+#include "procsnap.h"
+#include "proctable.h"
+#include "procwatch.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <urcu.h>
+
+#define PARENT 4000001u
+#define CHILD 4000002u
+
+/* A made-up process in a docker container, in a user namespace. */
+static void put_parent(struct proctable *t, uint32_t pid, uint32_t ppid, const char *cid)
+{
+	struct procinfo info = { .pid = pid, .ppid = ppid, .uid = 65534, .has_ns_uid = true,
+				 .ns_uid = 0, .ns = NS_USER | NS_PID };
+
+	snprintf(info.exe, sizeof(info.exe), "/usr/bin/bash");
+	snprintf(info.argv0, sizeof(info.argv0), "bash");
+	snprintf(info.container.runtime, sizeof(info.container.runtime), "docker");
+	snprintf(info.container.id, sizeof(info.container.id), "%s", cid);
+	CHECK(proctable_put(t, &info, true));
+}
+
+static struct procinfo snapshot(uint32_t pid, const char *exe, const char *cid)
+{
+	struct procinfo s = { .pid = pid, .ppid = PARENT, .start_ticks = 1 };
+
+	snprintf(s.exe, sizeof(s.exe), "%s", exe);
+	snprintf(s.container.runtime, sizeof(s.container.runtime), "docker");
+	snprintf(s.container.id, sizeof(s.container.id), "%s", cid);
+	return s;
+}
+
+TEST(fork_inherits_until_exec)
+{
+	struct proctable *t = proctable_new(1024);
+	struct procinfo snap = snapshot(CHILD, "/usr/bin/true", "bbbb");
+	const struct proc_entry *e;
+
+	rcu_register_thread();
+	put_parent(t, PARENT, 1, "aaaa");
+	proctable_fork_at(t, PARENT, CHILD, 100000);
+	rcu_read_lock();
+	e = proctable_version_at(t, CHILD, 100005, PARENT, NULL);
+	CHECK(e && e->born_ms == 100000 && !e->exec_began);
+	if (e) { /* the parent's facts, its own pid */
+		CHECK_STR(e->info.container.id, "aaaa");
+		CHECK_STR(e->info.exe, "/usr/bin/bash");
+		CHECK(e->info.has_ns_uid && e->info.ns == (NS_USER | NS_PID));
+		CHECK_EQ(e->info.pid, CHILD);
+		CHECK_EQ(e->info.ppid, PARENT);
+	}
+	rcu_read_unlock();
+
+	proctable_exec_at(t, CHILD, 100050, &snap);
+	rcu_read_lock();
+	e = proctable_version_at(t, CHILD, 100020, PARENT, "/usr/bin/bash"); /* before it */
+	CHECK(e && !e->exec_began && strcmp(e->info.container.id, "aaaa") == 0);
+	e = proctable_version_at(t, CHILD, 100100, PARENT, "/usr/bin/true"); /* after it */
+	CHECK(e && e->exec_began && strcmp(e->info.container.id, "bbbb") == 0);
+	CHECK(e && e->born_ms == 100000); /* still the process born at its fork */
+	e = proctable_exec_version(t, CHILD, 100045, "/usr/bin/true"); /* its execve event */
+	CHECK(e && e->since_ms == 100050);
+	rcu_read_unlock();
+
+	/* Gone before the snapshot: the container stays, the program is unknown. */
+	proctable_exec_at(t, CHILD, 100200, NULL);
+	rcu_read_lock();
+	e = proctable_version_at(t, CHILD, 100300, PARENT, NULL);
+	CHECK(e && e->exec_began && strcmp(e->info.container.id, "bbbb") == 0 &&
+	      e->info.exe[0] == '\0');
+	rcu_read_unlock();
+	proctable_exit_at(t, CHILD, 100400);
+	rcu_read_lock();
+	e = proctable_lookup(t, CHILD, false);
+	CHECK(e && atomic_load(&e->gone_ms) == 100400);
+	rcu_read_unlock();
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
+/* Two execs within a tick of the coarse clock (unshare, then the program
+ * it runs): the execve event takes the exec of the program it names. */
+TEST(execs_within_a_tick_chosen_by_exe)
+{
+	struct proctable *t = proctable_new(1024);
+	struct procinfo a = snapshot(CHILD, "/usr/bin/unshare", "aaaa");
+	struct procinfo b = snapshot(CHILD, "/usr/bin/true", "aaaa");
+	const struct proc_entry *e;
+
+	rcu_register_thread();
+	put_parent(t, PARENT, 1, "aaaa");
+	proctable_fork_at(t, PARENT, CHILD, 200000);
+	proctable_exec_at(t, CHILD, 200002, &a);
+	b.ns = NS_USER;
+	proctable_exec_at(t, CHILD, 200009, &b);
+	rcu_read_lock();
+	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/true");
+	CHECK(e && e->since_ms == 200009 && e->info.ns == NS_USER);
+	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/unshare");
+	CHECK(e && e->since_ms == 200002);
+	e = proctable_version_at(t, CHILD, 200003, PARENT, "/usr/bin/true");
+	CHECK(e && e->since_ms == 200009);
+	e = proctable_version_at(t, CHILD, 200003, PARENT, "/usr/bin/unshare");
+	CHECK(e && e->since_ms == 200002);
+	rcu_read_unlock();
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
+/* A pid taken by another process: each event gets its own process, and
+ * when the two are too close to tell by time, the ppid tells or nobody. */
+TEST(reused_pid_never_lends_context)
+{
+	struct proctable *t = proctable_new(1024);
+	const uint32_t other_parent = PARENT + 10;
+	const struct proc_entry *e;
+
+	rcu_register_thread();
+	put_parent(t, PARENT, 1, "aaaa");
+	put_parent(t, other_parent, 1, "cccc");
+	proctable_fork_at(t, PARENT, CHILD, 300000);   /* A */
+	proctable_exit_at(t, CHILD, 301000);
+	proctable_fork_at(t, other_parent, CHILD, 305000); /* B, long after */
+	rcu_read_lock();
+	e = proctable_version_at(t, CHILD, 300500, 0, NULL);
+	CHECK(e && strcmp(e->info.container.id, "aaaa") == 0);
+	e = proctable_version_at(t, CHILD, 305001, 0, NULL);
+	CHECK(e && strcmp(e->info.container.id, "cccc") == 0);
+	e = proctable_version_at(t, CHILD, 304995, 0, NULL); /* A long gone: B's clock slack */
+	CHECK(e && strcmp(e->info.container.id, "cccc") == 0);
+	CHECK(proctable_version_at(t, CHILD, 299000, 0, NULL) == NULL); /* before A */
+	rcu_read_unlock();
+
+	/* B exits, C takes the pid 2 ms later: an event between is either's. */
+	proctable_exit_at(t, CHILD, 306000);
+	proctable_fork_at(t, PARENT, CHILD, 306002);
+	rcu_read_lock();
+	e = proctable_version_at(t, CHILD, 305999, other_parent, NULL);
+	CHECK(e && strcmp(e->info.container.id, "cccc") == 0);
+	e = proctable_version_at(t, CHILD, 305999, PARENT, NULL);
+	CHECK(e && strcmp(e->info.container.id, "aaaa") == 0);
+	CHECK(proctable_version_at(t, CHILD, 305999, 0, NULL) == NULL);
+	rcu_read_unlock();
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
+/* Through context_for_event, as a decoder asks: B's event never shows A's
+ * container, and an execve event while followed does not touch the table. */
+TEST(decoder_gets_the_process_of_its_time)
+{
+	struct proctable *t = proctable_new(1024);
+	struct context_cache cache = { 0 };
+	struct format_process p;
+	struct format_facts f = { .pid = CHILD, .ppid = PARENT, .sec = 400, .msec = 500,
+				  .syscall = "openat", .success = true };
+	struct proctable_stats st;
+
+	rcu_register_thread();
+	proctable_set_followed(t, true);
+	put_parent(t, PARENT, 1, "aaaa");
+	put_parent(t, PARENT + 10, 1, "cccc");
+	proctable_fork_at(t, PARENT, CHILD, 400000);
+	proctable_exit_at(t, CHILD, 401000);
+	proctable_fork_at(t, PARENT + 10, CHILD, 402000);
+	rcu_read_lock();
+	memset(&p, 0, sizeof(p));
+	CHECK(context_for_event(t, 4, &f, 403000, &cache, &p));
+	CHECK(p.known && p.container_id && strcmp(p.container_id, "aaaa") == 0);
+	f.sec = 402;
+	f.ppid = PARENT + 10;
+	memset(&p, 0, sizeof(p));
+	CHECK(context_for_event(t, 4, &f, 403000, &cache, &p));
+	CHECK(p.known && p.container_id && strcmp(p.container_id, "cccc") == 0);
+	CHECK(p.nancestors >= 1 && p.ancestors[0].pid == PARENT + 10);
+	f.syscall = "execve";
+	f.exe = "/usr/bin/true";
+	memset(&p, 0, sizeof(p));
+	CHECK(context_for_event(t, 4, &f, 403000, &cache, &p));
+	rcu_read_unlock();
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.execs, 0); /* followed: the connector applies execs */
+	CHECK_EQ(st.forks, 2);
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
+TEST(versions_are_bounded)
+{
+	struct proctable *t = proctable_new(1024);
+	struct procinfo s = snapshot(CHILD, "/usr/bin/x", "aaaa");
+	struct proctable_stats st;
+
+	rcu_register_thread();
+	put_parent(t, PARENT, 1, "aaaa");
+	proctable_fork_at(t, PARENT, CHILD, 500000);
+	for (int i = 1; i <= 10; i++)
+		proctable_exec_at(t, CHILD, 500000 + (uint64_t)i, &s);
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.versions, PROCTABLE_VERSIONS - 1);
+	CHECK_EQ(st.entries, 2);
+	/* one more, a minute later: the version it ends stays (late events of
+	 * it), those behind it ended a minute before and go */
+	proctable_exec_at(t, CHILD, 500010 + PROCTABLE_GONE_MS + 1, &s);
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.versions, 1);
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
+TEST(apply_counts_threads_and_snapshots)
+{
+	struct proctable *t = proctable_new(1024);
+	struct procwatch *w = procwatch_new(t);
+	struct procwatch_stats st;
+	const uint32_t self = (uint32_t)getpid();
+	struct procconn_event thread = { .what = PROCCONN_FORK, .pid = CHILD + 1, .tgid = CHILD,
+					 .parent_pid = PARENT, .parent_tgid = PARENT };
+	struct procconn_event fork_ev = { .what = PROCCONN_FORK, .pid = CHILD, .tgid = CHILD,
+					  .parent_pid = PARENT, .parent_tgid = PARENT };
+	struct procconn_event exec_gone = { .what = PROCCONN_EXEC, .pid = CHILD, .tgid = CHILD };
+	struct procconn_event exec_self = { .what = PROCCONN_EXEC, .pid = self, .tgid = self };
+	const struct proc_entry *e;
+
+	rcu_register_thread();
+	put_parent(t, PARENT, 1, "aaaa");
+	procwatch_apply(w, &thread, 600000);
+	rcu_read_lock();
+	CHECK(proctable_lookup(t, CHILD, false) == NULL); /* a thread is no process */
+	rcu_read_unlock();
+	procwatch_apply(w, &fork_ev, 600001);
+	procwatch_apply(w, &exec_gone, 600002); /* made-up pid: /proc has none */
+	procwatch_apply(w, &exec_self, 600003); /* this test: /proc has it */
+	rcu_read_lock();
+	e = proctable_lookup(t, CHILD, false);
+	CHECK(e && e->exec_began && e->info.exe[0] == '\0' &&
+	      strcmp(e->info.container.id, "aaaa") == 0);
+	e = proctable_lookup(t, self, false);
+	CHECK(e && e->exec_began && e->info.exe[0] == '/' && e->info.ppid == (uint32_t)getppid());
+	rcu_read_unlock();
+	procwatch_get_stats(w, &st);
+	CHECK_EQ(st.events[0], 1);
+	CHECK_EQ(st.events[PROCCONN_FORK], 1);
+	CHECK_EQ(st.events[PROCCONN_EXEC], 2);
+	CHECK_EQ(st.snapshots, 2);
+	CHECK_EQ(st.snapshots_gone, 1);
+	procwatch_free(w);
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
+TEST(snapshot_of_live_zombie_and_reaped)
+{
+	struct procinfo_host host;
+	struct procinfo s;
+	pid_t child = fork();
+	char self_exe[PROCINFO_NAME_MAX] = "";
+	ssize_t n;
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	procinfo_host_init(&host);
+	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
+	self_exe[n > 0 ? n : 0] = '\0';
+	CHECK_EQ(procsnap_read(&host, (uint32_t)child, &s), 0);
+	CHECK_STR(s.exe, self_exe);
+	CHECK_EQ(s.ppid, (uint32_t)getpid());
+	CHECK_EQ(s.ns, 0); /* the host's namespaces */
+	kill(child, SIGKILL);
+	for (int i = 0; i < 200; i++) { /* until it is a zombie */
+		siginfo_t si = { 0 };
+
+		if (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT | WNOHANG) == 0 && si.si_pid)
+			break;
+		usleep(5000);
+	}
+	CHECK_EQ(procsnap_read(&host, (uint32_t)child, &s), -ENOENT);
+	CHECK_EQ(waitpid(child, NULL, 0), child);
+	CHECK_EQ(procsnap_read(&host, (uint32_t)child, &s), -ENOENT);
+}
+
+/* The connector refused: in a user namespace of its own a process gets no
+ * answer to its subscription; the table must not be marked followed. */
+TEST(connector_unavailable_leaves_table_unfollowed)
+{
+	pid_t child = fork();
+	int status = 0;
+
+	if (child == 0) {
+		struct proctable *t;
+		struct procwatch *w = NULL;
+		int r;
+
+		if (unshare(CLONE_NEWUSER) < 0)
+			_exit(77);
+		t = proctable_new(64);
+		r = procwatch_start(t, &w);
+		_exit(r == -ETIMEDOUT && !w && !proctable_followed(t) ? 0 : 1);
+	}
+	CHECK_EQ(waitpid(child, &status, 0), child);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+		SKIP("unshare(CLONE_NEWUSER) refused here");
+		return;
+	}
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The real connector, as needle run starts it: a child forked and exec'd
+ * here is in the table with its own exe before the test reaps it. */
+TEST(started_watch_sees_a_real_child)
+{
+	struct proctable *t = proctable_new(4096);
+	struct procwatch *w = NULL;
+	struct procwatch_stats st;
+	const struct proc_entry *e = NULL;
+	pid_t child;
+	int r;
+	bool found = false;
+
+	rcu_register_thread();
+	r = procwatch_start(t, &w);
+	if (r < 0) {
+		SKIP("no proc connector here: %s", strerror(-r));
+		goto out;
+	}
+	CHECK(proctable_followed(t));
+	child = fork();
+	if (child == 0) {
+		execl("/bin/sleep", "sleep", "0.3", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200 && !found; i++) {
+		usleep(5000);
+		rcu_read_lock();
+		e = proctable_lookup(t, (uint32_t)child, false);
+		found = e && e->exec_began && strstr(e->info.exe, "sleep") != NULL;
+		rcu_read_unlock();
+	}
+	CHECK(found);
+	CHECK_EQ(waitpid(child, NULL, 0), child);
+	procwatch_get_stats(w, &st);
+	CHECK(st.events[PROCCONN_FORK] >= 1 && st.events[PROCCONN_EXEC] >= 1);
+	procwatch_stop(w);
+	CHECK(!proctable_followed(t));
+out:
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
+int main(int argc, char **argv)
+{
+	return harness_main(argc, argv,
+			    CASES(CASE(fork_inherits_until_exec), CASE(execs_within_a_tick_chosen_by_exe),
+				  CASE(reused_pid_never_lends_context),
+				  CASE(decoder_gets_the_process_of_its_time),
+				  CASE(versions_are_bounded), CASE(apply_counts_threads_and_snapshots),
+				  CASE(snapshot_of_live_zombie_and_reaped),
+				  CASE(connector_unavailable_leaves_table_unfollowed),
+				  CASE(started_watch_sees_a_real_child)));
+}
