@@ -14,10 +14,7 @@
 static const char *const ns_names[PROCINFO_NS_COUNT] = { "pid",  "mnt", "net",   "user",
 							  "uts", "ipc", "cgroup" };
 
-/* One read of at most PROCINFO_READ_MAX - 1 bytes of dir/name (dir a
- * /proc/PID directory, or AT_FDCWD for a whole path), NUL-terminated; the
- * length, or -errno. */
-static ssize_t read_small_at(int dir, const char *name, char buf[PROCINFO_READ_MAX])
+ssize_t procinfo_read_at(int dir, const char *name, char buf[PROCINFO_READ_MAX])
 {
 	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -165,12 +162,13 @@ static bool identity_map(const char *uid_map)
 	       outside == 0 && count == 4294967295ull;
 }
 
-/* dir's stat (dir as read_small_at takes it): procinfo_read_stat. */
+/* dir's stat (dir as procinfo_read_at takes it, or AT_FDCWD and a whole
+ * path): procinfo_read_stat. */
 static int read_stat_at(int dir, const char *name, uint32_t *ret_ppid,
 			uint64_t *ret_start_ticks)
 {
 	char buf[PROCINFO_READ_MAX];
-	ssize_t n = read_small_at(dir, name, buf);
+	ssize_t n = procinfo_read_at(dir, name, buf);
 
 	if (n < 0)
 		return (int)n;
@@ -234,30 +232,87 @@ static bool map_inside(int dir, const char *map, uint32_t host_id, uint32_t *ret
 	char buf[PROCINFO_READ_MAX];
 	uint32_t inside;
 
-	if (read_small_at(dir, map, buf) <= 0 || identity_map(buf) ||
+	if (procinfo_read_at(dir, map, buf) <= 0 || identity_map(buf) ||
 	    !procinfo_map_uid(buf, host_id, &inside) || inside == host_id)
 		return false;
 	*ret_inside = inside;
 	return true;
 }
 
+bool procinfo_read_ns_at(const struct procinfo_host *host, int dir, unsigned *ret_ns)
+{
+	bool all = true;
+
+	*ret_ns = 0;
+	for (int i = 0; i < PROCINFO_NS_COUNT; i++) {
+		uint64_t ino;
+
+		if (!host->ns_ino[i])
+			continue; /* a kind this kernel lacks (or out of reach) */
+		ino = ns_inode_at(dir, ns_names[i]);
+		if (!ino)
+			all = false;
+		else if (ino != host->ns_ino[i])
+			*ret_ns |= 1u << i;
+	}
+	return all;
+}
+
+void procinfo_read_ids_at(int dir, unsigned ns, struct procinfo *ret)
+{
+	char buf[PROCINFO_READ_MAX];
+
+	if (procinfo_read_at(dir, "status", buf) > 0)
+		procinfo_parse_ids(buf, &ret->uid, &ret->gid);
+	if (ns & NS_USER) {
+		ret->has_ns_uid = map_inside(dir, "uid_map", ret->uid, &ret->ns_uid);
+		ret->has_ns_gid = map_inside(dir, "gid_map", ret->gid, &ret->ns_gid);
+	}
+}
+
+bool procinfo_read_program_at(int dir, struct procinfo *ret)
+{
+	char buf[PROCINFO_READ_MAX];
+	ssize_t n;
+
+	if (procinfo_read_at(dir, "cmdline", buf) > 0) {
+		size_t len = strnlen(buf, sizeof(ret->argv0) - 1); /* up to the first NUL */
+
+		memcpy(ret->argv0, buf, len);
+		ret->argv0[len] = '\0';
+	}
+	n = readlinkat(dir, "exe", ret->exe, sizeof(ret->exe) - 1);
+	ret->exe[n > 0 ? n : 0] = '\0';
+	return n >= 0;
+}
+
+int procinfo_open(uint32_t pid, struct procinfo *ret)
+{
+	char path[32];
+	int dir;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->pid = pid;
+	/* Every read through it is relative to this one directory: one path
+	 * walk, and a later process given the same pid is never read in its
+	 * place (the directory stays the first one's, and fails once it is
+	 * reaped). */
+	snprintf(path, sizeof(path), "/proc/%" PRIu32, pid);
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return dir < 0 ? -errno : dir;
+}
+
 int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret)
 {
-	char path[32], buf[PROCINFO_READ_MAX];
+	char buf[PROCINFO_READ_MAX];
 	uint32_t ppid;
 	uint64_t start;
 	ssize_t n;
 	int dir, r;
 
-	memset(ret, 0, sizeof(*ret));
-	ret->pid = pid;
-	/* Every read below is relative to this one directory: one path walk,
-	 * and a later process given the same pid is never read in its place
-	 * (the directory stays the first one's, and fails once it is reaped). */
-	snprintf(path, sizeof(path), "/proc/%" PRIu32, pid);
-	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	dir = procinfo_open(pid, ret);
 	if (dir < 0)
-		return -errno;
+		return dir;
 	r = read_stat_at(dir, "stat", &ret->ppid, &ret->start_ticks);
 	if (r < 0)
 		goto out_close;
@@ -265,34 +320,16 @@ int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinf
 	 * namespaces, then its cgroups: the namespaces, ids and cgroup
 	 * first, so that a process exiting meanwhile is most likely still
 	 * whole when they are read; the exe last, as the proof (below). */
-	for (int i = 0; i < PROCINFO_NS_COUNT; i++) {
-		uint64_t ino = ns_inode_at(dir, ns_names[i]);
-
-		if (ino && host->ns_ino[i] && ino != host->ns_ino[i])
-			ret->ns |= 1u << i;
-	}
-	if (read_small_at(dir, "status", buf) > 0)
-		procinfo_parse_ids(buf, &ret->uid, &ret->gid);
-	if (ret->ns & NS_USER) {
-		ret->has_ns_uid = map_inside(dir, "uid_map", ret->uid, &ret->ns_uid);
-		ret->has_ns_gid = map_inside(dir, "gid_map", ret->gid, &ret->ns_gid);
-	}
-	n = read_small_at(dir, "cgroup", buf);
+	procinfo_read_ns_at(host, dir, &ret->ns); /* one unreadable: not flagged */
+	procinfo_read_ids_at(dir, ret->ns, ret);
+	n = procinfo_read_at(dir, "cgroup", buf);
 	if (n > 0)
 		container_parse_cgroup(buf, (size_t)n, &ret->container);
-	if (read_small_at(dir, "cmdline", buf) > 0) {
-		size_t len = strnlen(buf, sizeof(ret->argv0) - 1); /* up to the first NUL */
-
-		memcpy(ret->argv0, buf, len);
-		ret->argv0[len] = '\0';
-	}
 	/* The exe link goes first when a process exits: readable after all
 	 * the reads above, they saw the process before its exit began. Kernel
 	 * threads (kthreadd and its children) have none. */
-	n = readlinkat(dir, "exe", ret->exe, sizeof(ret->exe) - 1);
-	ret->exe[n > 0 ? n : 0] = '\0';
 	r = -ENOENT;
-	if (n < 0 && pid != 2 && ret->ppid != 2)
+	if (!procinfo_read_program_at(dir, ret) && pid != 2 && ret->ppid != 2)
 		goto out_close;
 	/* Gone while we read it (a zombie now, or another process). */
 	if (read_stat_at(dir, "stat", &ppid, &start) < 0 || start != ret->start_ticks)

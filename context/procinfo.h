@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define PROCINFO_READ_MAX 4096
 #define PROCINFO_NAME_MAX 256
@@ -62,6 +63,30 @@ void procinfo_host_init(struct procinfo_host *host);
  * process exiting loses them last. 25 system calls (31 for a process in
  * a user namespace: its uid_map and gid_map), no allocation. */
 int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret);
+
+/* The parts of procinfo_read, for a reader of its own (procsnap.h) that
+ * reads them in another order. dir is an open /proc/PID directory. */
+
+/* Clears ret for pid and opens /proc/PID: the directory's fd (O_PATH, the
+ * caller closes it), or -errno. */
+int procinfo_open(uint32_t pid, struct procinfo *ret);
+
+/* One read of at most PROCINFO_READ_MAX - 1 bytes of dir's file name,
+ * NUL-terminated: its length, or -errno. */
+ssize_t procinfo_read_at(int dir, const char *name, char buf[PROCINFO_READ_MAX]);
+
+/* The namespaces not the host's (one readlink each) into *ret_ns; false
+ * when one the host has could not be read (the process left it, exiting,
+ * or is out of reach): *ret_ns then has those that could. */
+bool procinfo_read_ns_at(const struct procinfo_host *host, int dir, unsigned *ret_ns);
+
+/* uid and gid (status) into ret and, when ns has NS_USER, those inside the
+ * user namespace (uid_map, gid_map): has_ns_uid, has_ns_gid. */
+void procinfo_read_ids_at(int dir, unsigned ns, struct procinfo *ret);
+
+/* argv[0] (cmdline) and exe into ret, "" when unreadable; false when the
+ * exe link could not be read (exiting, or a kernel thread). */
+bool procinfo_read_program_at(int dir, struct procinfo *ret);
 
 /* Reads /proc/PID/stat: ppid and start time; -errno when gone, -ENOENT
  * also when it has exited and not been reaped yet (a zombie). */

@@ -4,10 +4,13 @@
  * a child of this test unshares namespaces (unshare(2), root only: the case
  * skips when the kernel says EPERM) and reports what it sees of itself,
  * /proc/self/ns/ and getuid/getgid inside; procinfo_read of that child,
- * from outside, must agree. The text parsers are tested on their own.
+ * from outside, must agree, and so must procsnap_read (the connector
+ * thread's reader, the same parts in another order). The text parsers are
+ * tested on their own.
  */
 #include "harness.h"
 #include "procinfo.h"
+#include "procsnap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -161,6 +164,43 @@ static void write_file(const char *path, const char *text)
 	close(fd);
 }
 
+/* As root, a child in a user namespace (and extra, more flags) whose
+ * parent writes its uid_map and gid_map; false (the case skips) where
+ * that is refused. */
+static bool mapped_child_start(struct ns_child *c, int extra, const char *uid_map,
+			       const char *gid_map)
+{
+	char path[64];
+
+	if (getuid() != 0 || getgid() != 0)
+		SKIP("needs uid and gid 0 (the maps map them)");
+	if (!ns_child_start(c, CLONE_NEWUSER | extra))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)c->pid);
+	write_file(path, uid_map);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)c->pid);
+	write_file(path, gid_map);
+	ns_child_ids(c);
+	return true;
+}
+
+/* procsnap_read finds what procinfo_read found. */
+static void same_as_snapshot(const struct procinfo_host *host, const struct ns_child *c,
+			     const struct procinfo *info)
+{
+	struct procinfo snap;
+
+	CHECK_EQ(procsnap_read(host, (uint32_t)c->pid, &snap), 0);
+	CHECK_EQ(snap.ns, info->ns);
+	CHECK_EQ(snap.uid, info->uid);
+	CHECK_EQ(snap.gid, info->gid);
+	CHECK_EQ(snap.has_ns_uid, info->has_ns_uid);
+	CHECK_EQ(snap.ns_uid, info->ns_uid);
+	CHECK_EQ(snap.has_ns_gid, info->has_ns_gid);
+	CHECK_EQ(snap.ns_gid, info->ns_gid);
+	CHECK_STR(snap.exe, info->exe);
+}
+
 TEST(uts_ipc_cgroup_namespaces)
 {
 	static struct ns_child c = { .report = -1, .go = -1 };
@@ -179,6 +219,7 @@ TEST(uts_ipc_cgroup_namespaces)
 	CHECK(!info.has_ns_uid && !info.has_ns_gid);
 	CHECK_EQ(info.uid, c.ids[0]);
 	CHECK_EQ(info.gid, c.ids[1]);
+	same_as_snapshot(&host, &c, &info);
 }
 
 /* Root makes a user namespace and its parent maps its own uid 0 to 1000
@@ -189,19 +230,10 @@ TEST(user_namespace_uid_and_gid)
 	static struct ns_child c = { .report = -1, .go = -1 };
 	struct procinfo_host host;
 	struct procinfo info;
-	char path[64], map[64];
 
 	procinfo_host_init(&host);
-	if (getuid() != 0 || getgid() != 0)
-		SKIP("needs uid and gid 0 (the maps below map them)");
-	if (!ns_child_start(&c, CLONE_NEWUSER | CLONE_NEWUTS))
+	if (!mapped_child_start(&c, CLONE_NEWUTS, "1000 0 1\n", "2000 0 1\n"))
 		SKIP("unshare(user, uts): EPERM (not allowed here)");
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)c.pid);
-	write_file(path, "1000 0 1\n");
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)c.pid);
-	snprintf(map, sizeof(map), "2000 %u 1\n", (unsigned)getgid());
-	write_file(path, map);
-	ns_child_ids(&c);
 	CHECK_EQ(c.ids[0], 1000);
 	CHECK_EQ(c.ids[1], 2000);
 	CHECK_EQ(procinfo_read(&host, (uint32_t)c.pid, &info), 0);
@@ -213,6 +245,7 @@ TEST(user_namespace_uid_and_gid)
 	CHECK_EQ(info.ns_uid, c.ids[0]);
 	CHECK(info.has_ns_gid);
 	CHECK_EQ(info.ns_gid, c.ids[1]);
+	same_as_snapshot(&host, &c, &info);
 }
 
 /* gid mapped to itself: the user namespace is there, the gid the same. */
@@ -221,18 +254,10 @@ TEST(user_namespace_gid_unchanged)
 	static struct ns_child c = { .report = -1, .go = -1 };
 	struct procinfo_host host;
 	struct procinfo info;
-	char path[64];
 
 	procinfo_host_init(&host);
-	if (getuid() != 0 || getgid() != 0)
-		SKIP("needs uid and gid 0 (the maps below map them)");
-	if (!ns_child_start(&c, CLONE_NEWUSER))
+	if (!mapped_child_start(&c, 0, "0 0 1\n1 100000 1000\n", "0 0 1\n"))
 		SKIP("unshare(user): EPERM (not allowed here)");
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)c.pid);
-	write_file(path, "0 0 1\n1 100000 1000\n");
-	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)c.pid);
-	write_file(path, "0 0 1\n");
-	ns_child_ids(&c);
 	CHECK_EQ(procinfo_read(&host, (uint32_t)c.pid, &info), 0);
 	CHECK(info.ns & NS_USER);
 	CHECK(!info.has_ns_uid);
