@@ -16,8 +16,18 @@
 struct node {
 	struct cds_lfht_node ht;
 	struct rcu_head rcu;
+	/* Set (release) once filled, before the node is published; read
+	 * (acquire) by whoever finds it. The hash table's own publication is
+	 * enough on the hardware, but is invisible to ThreadSanitizer. */
+	atomic_int ready;
 	struct proc_entry e;
 };
+
+/* The version behind e, as its writer left it. */
+static struct proc_entry *prev_of(const struct proc_entry *e)
+{
+	return atomic_load_explicit(&((struct proc_entry *)e)->prev, memory_order_acquire);
+}
 
 struct proctable {
 	struct cds_lfht *ht;
@@ -62,7 +72,7 @@ static struct node *node_of(struct proc_entry *e)
 static void free_versions(struct proctable *t, struct proc_entry *e)
 {
 	while (e) {
-		struct proc_entry *prev = e->prev;
+		struct proc_entry *prev = prev_of(e);
 
 		call_rcu(&node_of(e)->rcu, free_node);
 		atomic_fetch_sub_explicit(&t->versions, 1, relaxed);
@@ -99,7 +109,7 @@ void proctable_free(struct proctable *t)
 	rcu_read_lock();
 	cds_lfht_for_each_entry(t->ht, &it, n, ht)
 		if (cds_lfht_del(t->ht, &n->ht) == 0) {
-			free_versions(t, n->e.prev);
+			free_versions(t, prev_of(&n->e));
 			call_rcu(&n->rcu, free_node);
 		}
 	rcu_read_unlock();
@@ -115,14 +125,14 @@ static void trim_versions(struct proctable *t, struct proc_entry *head)
 {
 	struct proc_entry *e = head;
 
-	for (unsigned kept = 1; e->prev; kept++) {
-		struct proc_entry *older = e->prev;
+	for (unsigned kept = 1; prev_of(e); kept++) {
+		struct proc_entry *older = prev_of(e);
 
 		/* older ended when e began */
 		if (kept >= PROCTABLE_VERSIONS ||
 		    (head->since_ms && e->since_ms &&
 		     head->since_ms - e->since_ms > PROCTABLE_GONE_MS)) {
-			rcu_assign_pointer(e->prev, NULL);
+			atomic_store_explicit(&e->prev, NULL, memory_order_release);
 			free_versions(t, older);
 			return;
 		}
@@ -138,6 +148,7 @@ static void put_locked(struct proctable *t, struct node *n, bool keep_old)
 	struct cds_lfht_node *old;
 	struct node *o;
 
+	atomic_store_explicit(&n->ready, 1, memory_order_release);
 	atomic_fetch_add(&t->version, 1);
 	rcu_read_lock();
 	old = cds_lfht_add_replace(t->ht, hash_pid(n->e.info.pid), match_pid, &n->e.info.pid, &n->ht);
@@ -150,11 +161,11 @@ static void put_locked(struct proctable *t, struct node *n, bool keep_old)
 	 * versions behind it for a moment, never a freed one. */
 	o = caa_container_of(old, struct node, ht);
 	if (keep_old) {
-		rcu_assign_pointer(n->e.prev, &o->e);
+		atomic_store_explicit(&n->e.prev, &o->e, memory_order_release);
 		atomic_fetch_add_explicit(&t->versions, 1, relaxed);
 		trim_versions(t, &n->e);
 	} else {
-		rcu_assign_pointer(n->e.prev, o->e.prev);
+		atomic_store_explicit(&n->e.prev, prev_of(&o->e), memory_order_release);
 		call_rcu(&o->rcu, free_node);
 	}
 }
@@ -197,9 +208,15 @@ static const struct proc_entry *find(struct proctable *t, uint32_t pid)
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *hn;
 
+	struct node *n;
+
 	cds_lfht_lookup(t->ht, hash_pid(pid), match_pid, &pid, &it);
 	hn = cds_lfht_iter_get_node(&it);
-	return hn ? &caa_container_of(hn, struct node, ht)->e : NULL;
+	if (!hn)
+		return NULL;
+	n = caa_container_of(hn, struct node, ht);
+	(void)atomic_load_explicit(&n->ready, memory_order_acquire);
+	return &n->e;
 }
 
 static struct node *load(struct proctable *t, uint32_t pid)
@@ -251,6 +268,7 @@ const struct proc_entry *proctable_lookup(struct proctable *t, uint32_t pid, boo
 		return NULL;
 	/* Another thread may have added it meanwhile: keep the first. */
 	pthread_mutex_lock(&t->write_lock);
+	atomic_store_explicit(&n->ready, 1, memory_order_release);
 	atomic_fetch_add(&t->version, 1);
 	won = cds_lfht_add_unique(t->ht, hash_pid(pid), match_pid, &pid, &n->ht);
 	if (won == &n->ht)
@@ -421,7 +439,7 @@ void proctable_expire(struct proctable *t, uint64_t now_ms)
 			pthread_mutex_lock(&t->write_lock);
 			atomic_fetch_add(&t->version, 1);
 			if (cds_lfht_del(t->ht, &n->ht) == 0) {
-				free_versions(t, n->e.prev);
+				free_versions(t, prev_of(&n->e));
 				call_rcu(&n->rcu, free_node);
 				atomic_fetch_sub_explicit(&t->count, 1, relaxed);
 				atomic_fetch_add_explicit(&t->expired, 1, relaxed);
@@ -560,7 +578,7 @@ void proctable_add_ns(struct proctable *t, uint32_t pid, unsigned ns)
 		n->e = *old;
 		atomic_store_explicit(&n->e.gone_ms, atomic_load_explicit(&old->gone_ms, relaxed),
 				      relaxed);
-		n->e.prev = NULL;
+		atomic_store_explicit(&n->e.prev, NULL, relaxed);
 		n->e.info.ns |= ns;
 	}
 	rcu_read_unlock();
@@ -590,22 +608,22 @@ const struct proc_entry *proctable_version_at(struct proctable *t, uint32_t pid,
 	uint64_t gone;
 
 	while (e && e->since_ms && e->since_ms > at_ms + PROCTABLE_SLACK_MS)
-		e = rcu_dereference(e->prev);
+		e = prev_of(e);
 	/* Execs within the slack of the event: the one whose program the
 	 * record names, else the newest that began by the event's time. */
 	for (v = e; v && v->exec_began && v->since_ms + PROCTABLE_SLACK_MS > at_ms;
-	     v = rcu_dereference(v->prev))
+	     v = prev_of(v))
 		if (exe && v->info.exe[0] && strcmp(v->info.exe, exe) == 0) {
 			e = v;
 			break;
 		}
-	while (e && e->exec_began && e->since_ms > at_ms + 1 && !runs(e, exe) && e->prev)
-		e = rcu_dereference(e->prev);
+	while (e && e->exec_began && e->since_ms > at_ms + 1 && !runs(e, exe) && prev_of(e))
+		e = prev_of(e);
 	if (!e || !born_near(e, at_ms))
 		return e;
 	/* Born about then: the pid's previous process, if it still lived,
 	 * may be the event's. Its own parent decides, or nobody. */
-	before = rcu_dereference(e->prev);
+	before = prev_of(e);
 	if (!before || ((gone = atomic_load_explicit(&before->gone_ms, relaxed)) &&
 			gone + PROCTABLE_SLACK_MS < at_ms))
 		return e;
@@ -625,7 +643,7 @@ const struct proc_entry *proctable_exec_version(struct proctable *t, uint32_t pi
 	 * the coarse clock's, up to a tick behind: of the execs from then,
 	 * the oldest of the program the record names, else the oldest. */
 	for (; e && e->since_ms && e->since_ms + PROCTABLE_SLACK_MS >= at_ms;
-	     e = rcu_dereference(e->prev)) {
+	     e = prev_of(e)) {
 		if (!e->exec_began)
 			continue;
 		best = e;

@@ -47,7 +47,7 @@ struct proc_entry {
 	uint64_t born_ms;     /* its fork as the connector saw it (wall ms); 0 unknown */
 	uint64_t since_ms;    /* this version's fork or exec (wall ms); 0: since before needle knew */
 	_Atomic uint64_t gone_ms; /* when it exited (wall ms), 0 while alive */
-	struct proc_entry *prev;  /* the version before (rcu_dereference), NULL when none kept */
+	struct proc_entry *_Atomic prev; /* the version before (acquire), NULL when none kept */
 };
 
 struct proctable_stats {

@@ -303,21 +303,28 @@ TEST(snapshot_of_live_zombie_and_reaped)
  * answer to its subscription; the table must not be marked followed. */
 TEST(connector_unavailable_leaves_table_unfollowed)
 {
+	/* made here: the child must start no thread (ThreadSanitizer) */
+	struct proctable *t = proctable_new(64);
 	pid_t child = fork();
 	int status = 0;
 
 	if (child == 0) {
-		struct proctable *t;
 		struct procwatch *w = NULL;
 		int r;
 
 		if (unshare(CLONE_NEWUSER) < 0)
 			_exit(77);
-		t = proctable_new(64);
 		r = procwatch_start(t, &w);
-		_exit(r == -ETIMEDOUT && !w && !proctable_followed(t) ? 0 : 1);
+		if (r == 0)
+			_exit(1); /* it started */
+		_exit(r == -ETIMEDOUT && !w && !proctable_followed(t) ? 0 : 100 + (-r & 0x7f));
 	}
 	CHECK_EQ(waitpid(child, &status, 0), child);
+	NOTE("child's exit status %d (0: -ETIMEDOUT, 100+N: -N)",
+	     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	rcu_register_thread();
+	proctable_free(t);
+	rcu_unregister_thread();
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
 		SKIP("unshare(CLONE_NEWUSER) refused here");
 		return;
