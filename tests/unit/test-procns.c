@@ -184,12 +184,16 @@ static bool mapped_child_start(struct ns_child *c, int extra, const char *uid_ma
 	return true;
 }
 
-/* procsnap_read finds what procinfo_read found. */
-static void same_as_snapshot(const struct procinfo_host *host, const struct ns_child *c,
-			     const struct procinfo *info)
+/* procinfo_read of the child: its namespaces as it sees them itself, and
+ * procsnap_read finds the same. */
+static void read_child(const struct procinfo_host *host, const struct ns_child *c,
+		       struct procinfo *info)
 {
 	struct procinfo snap;
 
+	CHECK_EQ(procinfo_read(host, (uint32_t)c->pid, info), 0);
+	NOTE("child %d: ns 0x%x, its own view 0x%x", (int)c->pid, info->ns, expected_ns(host, c));
+	CHECK_EQ(info->ns, expected_ns(host, c));
 	CHECK_EQ(procsnap_read(host, (uint32_t)c->pid, &snap), 0);
 	CHECK_EQ(snap.ns, info->ns);
 	CHECK_EQ(snap.uid, info->uid);
@@ -211,15 +215,12 @@ TEST(uts_ipc_cgroup_namespaces)
 	if (!ns_child_start(&c, CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP))
 		SKIP("unshare(uts, ipc, cgroup): EPERM (not root, or not allowed here)");
 	ns_child_ids(&c);
-	CHECK_EQ(procinfo_read(&host, (uint32_t)c.pid, &info), 0);
-	NOTE("child %d: ns 0x%x, its own view 0x%x", (int)c.pid, info.ns, expected_ns(&host, &c));
-	CHECK_EQ(info.ns, expected_ns(&host, &c));
+	read_child(&host, &c, &info);
 	CHECK_EQ(info.ns & (NS_UTS | NS_IPC | NS_CGROUP), NS_UTS | NS_IPC | NS_CGROUP);
 	CHECK(!(info.ns & NS_USER));
 	CHECK(!info.has_ns_uid && !info.has_ns_gid);
 	CHECK_EQ(info.uid, c.ids[0]);
 	CHECK_EQ(info.gid, c.ids[1]);
-	same_as_snapshot(&host, &c, &info);
 }
 
 /* Root makes a user namespace and its parent maps its own uid 0 to 1000
@@ -236,8 +237,7 @@ TEST(user_namespace_uid_and_gid)
 		SKIP("unshare(user, uts): EPERM (not allowed here)");
 	CHECK_EQ(c.ids[0], 1000);
 	CHECK_EQ(c.ids[1], 2000);
-	CHECK_EQ(procinfo_read(&host, (uint32_t)c.pid, &info), 0);
-	CHECK_EQ(info.ns, expected_ns(&host, &c));
+	read_child(&host, &c, &info);
 	CHECK_EQ(info.ns & (NS_USER | NS_UTS), NS_USER | NS_UTS);
 	CHECK_EQ(info.uid, 0);
 	CHECK_EQ(info.gid, 0);
@@ -245,7 +245,6 @@ TEST(user_namespace_uid_and_gid)
 	CHECK_EQ(info.ns_uid, c.ids[0]);
 	CHECK(info.has_ns_gid);
 	CHECK_EQ(info.ns_gid, c.ids[1]);
-	same_as_snapshot(&host, &c, &info);
 }
 
 /* gid mapped to itself: the user namespace is there, the gid the same. */
@@ -258,7 +257,7 @@ TEST(user_namespace_gid_unchanged)
 	procinfo_host_init(&host);
 	if (!mapped_child_start(&c, 0, "0 0 1\n1 100000 1000\n", "0 0 1\n"))
 		SKIP("unshare(user): EPERM (not allowed here)");
-	CHECK_EQ(procinfo_read(&host, (uint32_t)c.pid, &info), 0);
+	read_child(&host, &c, &info);
 	CHECK(info.ns & NS_USER);
 	CHECK(!info.has_ns_uid);
 	CHECK(!info.has_ns_gid);
