@@ -71,6 +71,12 @@ static unsigned ns_of_flags(unsigned long long flags, bool with_pid)
 		ns |= NS_NET;
 	if (flags & 0x10000000)
 		ns |= NS_USER;
+	if (flags & 0x04000000)
+		ns |= NS_UTS;
+	if (flags & 0x08000000)
+		ns |= NS_IPC;
+	if (flags & 0x02000000)
+		ns |= NS_CGROUP;
 	return ns;
 }
 
