@@ -7,9 +7,13 @@
  * against the baseline and against the bare drain (null), events
  * generated, delivered, lost by the kernel and by the daemon's own count,
  * and what none of these explains; the daemon's CPU per event, peak memory
- * and (needle) delay quantiles; each daemon's configuration.
+ * and (needle) delay quantiles; each daemon's configuration. With needle
+ * and needle-noprocev in the run, the proc connector's cost
+ * (connector-cost.h) and its thread's share of needle's CPU.
  */
 #include "bench.h"
+#include "connector-cost.h"
+#include "needle-conf.h"
 #include "session.h"
 
 #include <inttypes.h>
@@ -39,6 +43,9 @@ static void print_run(FILE *f, const struct run *r)
 			fprintf(f, ", %" PRIu64 " records", a->records_unexplained);
 		fprintf(f, "  %.2f us/event%s", r->cpu_us_per_event,
 			a->reconciled ? "" : "  NOT RECONCILED");
+		if (r->sampled_cpu_seconds > 0)
+			fprintf(f, "; connector thread %.2f of %.2f s", r->connector_cpu_seconds,
+				r->sampled_cpu_seconds);
 		if (r->nats)
 			fprintf(f, "; into the stream %" PRIu64 " messages%s, %.0f/s; nats-server "
 				   "%.2f us/event",
@@ -87,6 +94,101 @@ static void print_stream(const char *dn, const struct run *runs, unsigned n)
 	       dn, messages, delivered, messages >= delivered ? "" : " (FEWER: events missing)",
 	       median_of(runs, n, dn, offsetof(struct run, stream_rate)),
 	       median_of(runs, n, dn, offsetof(struct run, server_us_per_event)));
+}
+
+/* The connector's threads in the runs of dn (daemons.h): their share of
+ * needle's CPU over the same span (median of the rounds), and their us per
+ * delivered event. */
+static void print_connector_thread(const char *dn, const struct run *runs, unsigned n)
+{
+	double share[BENCH_MAX_ROUNDS], us[BENCH_MAX_ROUNDS];
+	unsigned k = 0, found = 0, most = 0;
+
+	for (unsigned i = 0; i < n && k < BENCH_MAX_ROUNDS; i++) {
+		const struct run *r = &runs[i];
+
+		if (!r->daemon || strcmp(r->daemon, dn) != 0 || r->sampled_cpu_seconds <= 0)
+			continue;
+		found += r->connector_threads > 0;
+		most = r->connector_threads > most ? r->connector_threads : most;
+		share[k] = r->connector_cpu_seconds / r->sampled_cpu_seconds;
+		us[k++] = r->delivered ? r->connector_cpu_seconds * 1e6 / (double)r->delivered : 0;
+	}
+	if (!k)
+		printf("; its threads were not read\n");
+	else if (!found)
+		printf("; no thread %s\n", BENCH_CONNECTOR_THREAD);
+	else
+		printf("; threads %s (up to %u) %.2f us/event, %.1f%% of needle's CPU\n",
+		       BENCH_CONNECTOR_THREAD, most, bench_median(us, k),
+		       100 * bench_median(share, k));
+}
+
+/* The cost from the medians of field, and round by round (each pair ran
+ * back to back); the medians' share, printed. */
+static double print_cost(const char *what, const char *on, const char *off,
+			 const struct run *runs, unsigned n, size_t field)
+{
+	double cost = connector_cost(median_of(runs, n, on, field), median_of(runs, n, off, field));
+	unsigned k = 0;
+
+	printf("  connector cost %s = %.1f%%", what, 100 * cost);
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < n && runs[i].daemon == on; j++)
+			if (runs[j].daemon == off && runs[j].round == runs[i].round)
+				printf("%s%.1f%%", k++ ? ", " : " (rounds: ",
+				       100 * connector_cost(
+						     *(const double *)((const char *)&runs[i] + field),
+						     *(const double *)((const char *)&runs[j] + field)));
+	printf("%s\n", k ? ")" : "");
+	return cost;
+}
+
+/* needle against needle-noprocev (connector-cost.h): both, the cost over
+ * the whole run (the table's us/event) and from the load's start, and the
+ * target, judged on the latter (the start's fixed cost, the same in both,
+ * would make the share look smaller) on an execve-only mix. */
+static void print_connector(const struct options *o, const struct run *runs, unsigned n)
+{
+	const char *on = NULL, *off = NULL;
+	double cost;
+
+	for (unsigned i = 0; i < o->ndaemons; i++)
+		if (strcmp(o->daemons[i], "needle-noprocev") == 0)
+			off = o->daemons[i];
+		else if (strcmp(o->daemons[i], "needle") == 0)
+			on = o->daemons[i];
+	if (!on || !off)
+		return;
+	printf("\nproc connector (process_events), mix %s; us/event: the whole run, and from the "
+	       "load's start:\n", o->mix);
+	for (unsigned i = 0; i < 2; i++) {
+		const char *dn = i ? off : on;
+
+		printf("  %-16s %9.0f events/s %8.2f us/event %8.2f from the load's start", dn,
+		       median_of(runs, n, dn, offsetof(struct run, workload_rate)),
+		       median_of(runs, n, dn, offsetof(struct run, cpu_us_per_event)),
+		       median_of(runs, n, dn, offsetof(struct run, load_us_per_event)));
+		print_connector_thread(dn, runs, n);
+	}
+	for (unsigned i = 0; i < o->ndaemons; i++)
+		if ((o->daemons[i] == on) != bench_needle_config_procev(session_daemon_config(i))) {
+			printf("  no cost: %s ran with process_events = %s (--needle-set?)\n",
+			       o->daemons[i], o->daemons[i] == on ? "no" : "yes");
+			return;
+		}
+	printf("  connector cost = (us/event on - us/event off) / us/event on\n");
+	print_cost("over the whole run", on, off, runs, n, offsetof(struct run, cpu_us_per_event));
+	cost = print_cost("from the load's start", on, off, runs, n,
+			  offsetof(struct run, load_us_per_event));
+	if (!connector_mix_execve_only(o->mix))
+		printf("  target: at most %.0f%% on --mix execve=1; not judged on mix %s\n",
+		       100 * CONNECTOR_COST_TARGET, o->mix);
+	else
+		printf("  target: at most %.0f%% of needle's CPU per event from the load's start: "
+		       "%s\n",
+		       100 * CONNECTOR_COST_TARGET,
+		       isfinite(cost) && cost <= CONNECTOR_COST_TARGET ? "met" : "MISSED");
 }
 
 static void print_table(const struct options *o, const struct run *runs, unsigned n)
@@ -157,6 +259,7 @@ static void print_table(const struct options *o, const struct run *runs, unsigne
 	for (unsigned i = 0; i < o->ndaemons; i++)
 		if (strcmp(o->daemons[i], "needle-nats") == 0)
 			print_stream(o->daemons[i], runs, n);
+	print_connector(o, runs, n);
 	for (unsigned i = 0; i < o->ndaemons; i++)
 		printf("\n%s ran with:\n%s", o->daemons[i], session_daemon_config(i));
 }

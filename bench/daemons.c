@@ -4,8 +4,10 @@
 #include "bench-nats.h"
 #include "control.h"
 #include "metric-read.h"
+#include "needle-conf.h"
 #include "outbuf.h"
 #include "tally.h"
+#include "threadcpu.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +38,7 @@ bool bench_daemon_known(const char *name)
 
 bool bench_daemon_is_needle(const char *name)
 {
-	return strcmp(name, "needle") == 0 || strcmp(name, "needle-nats") == 0;
+	return bench_needle_known(name);
 }
 
 static void pause_ms(unsigned ms)
@@ -203,66 +205,19 @@ static void drain_main(int out, const char *key, const char *record_path, unsign
 
 /* ---- starting ---- */
 
-/* needle's configuration for the bench, with --needle-set lines in place
- * of the defaults they name (needle refuses a key set twice). */
+/* needle.conf in its directory (needle-conf.h). */
 static int needle_config(struct bench_daemon *d, const struct bench_setup *s, char *err,
 			 size_t err_size)
 {
-	char path[600], backlog[16], wait[16], log_dir[600], control[600], outputs[256], url[64];
-	/* No plugin: auditd in the bench gets none either. */
-	const char *keys[32] = { "output", "compress", "max_log_file", "enabled", "backlog_limit",
-				 "backlog_wait_time", "default_rules", "log_dir", "metrics_listen",
-				 "control_socket", "plugin_dir" };
-	const char *values[32] = { "json,raw", "lz4", "0", "1", backlog, wait, "no", log_dir, "",
-				   control, "" };
-	char extra[1024];
-	unsigned n = 11;
-	size_t off = 0;
+	char path[600], url[64] = "";
+	int r;
 
-	snprintf(backlog, sizeof(backlog), "%u", s->backlog_limit);
-	snprintf(wait, sizeof(wait), "%u", s->backlog_wait_time);
-	snprintf(log_dir, sizeof(log_dir), "%s/log", d->dir);
-	snprintf(control, sizeof(control), "%s/control", d->dir);
-	snprintf(extra, sizeof(extra), "%s", s->needle_extra ? s->needle_extra : "");
-	for (char *save, *line = strtok_r(extra, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '='), *k = line, *v, *end;
-		unsigned i;
-
-		if (!eq)
-			continue;
-		v = eq + 1;
-		for (end = eq; end > k && (end[-1] == ' ' || end[-1] == '\t'); end--)
-			;
-		*end = '\0';
-		while (*v == ' ' || *v == '\t')
-			v++;
-		for (i = 0; i < n && strcmp(keys[i], k) != 0; i++)
-			;
-		if (i == n && n == 32)
-			return -E2BIG;
-		keys[i] = k;
-		values[i] = v;
-		n += i == n;
-	}
-	if (strcmp(d->name, "needle-nats") == 0) {
-		/* The same outputs, and the stream of a server of the bench's own. */
-		int r = bench_nats_url(s->top, url, sizeof(url), err, err_size);
-
-		if (r < 0)
-			return r;
-		snprintf(outputs, sizeof(outputs), "%s,nats", values[0]);
-		values[0] = outputs;
-		if (n + 1 > 32)
-			return -E2BIG;
-		keys[n] = "nats_url";
-		values[n++] = url;
-	}
-	for (unsigned i = 0; i < n; i++)
-		off += (size_t)snprintf(d->config + off, sizeof(d->config) - off, "%s = %s\n", keys[i],
-					values[i]);
-	if (off >= sizeof(d->config))
-		return -E2BIG;
+	if (strcmp(d->name, "needle-nats") == 0 &&
+	    (r = bench_nats_url(s->top, url, sizeof(url), err, err_size)) < 0)
+		return r;
+	r = bench_needle_config(d->name, s, d->dir, url, d->config, sizeof(d->config));
+	if (r < 0)
+		return r;
 	snprintf(path, sizeof(path), "%s/needle.conf", d->dir);
 	return write_file(path, d->config, 0600);
 }
@@ -453,14 +408,31 @@ static double delay_quantile(const struct metric_samples *s, double q)
 	return isfinite(bound) ? bound : -1;
 }
 
+void bench_daemon_mark(struct bench_daemon *d)
+{
+	struct thread_cpu cpu;
+
+	if (bench_daemon_is_needle(d->name) &&
+	    thread_cpu_read(d->pid, BENCH_CONNECTOR_THREAD, &cpu) == 0) {
+		d->mark_cpu = cpu.total;
+		d->mark_connector_cpu = cpu.named;
+	}
+}
+
 void bench_daemon_scrape(struct bench_daemon *d)
 {
 	struct outbuf text = { 0 };
 	struct metric_samples s = { 0 };
+	struct thread_cpu cpu;
 	char path[600];
 
 	if (!bench_daemon_is_needle(d->name))
 		return;
+	if (thread_cpu_read(d->pid, BENCH_CONNECTOR_THREAD, &cpu) == 0) {
+		d->sampled_cpu = cpu.total - d->mark_cpu;
+		d->connector_cpu = cpu.named - d->mark_connector_cpu;
+		d->connector_threads = cpu.named_threads;
+	}
 	snprintf(path, sizeof(path), "%s/control", d->dir);
 	if (control_query(path, &text) == 0 &&
 	    metric_samples_parse(&s, text.data, text.len) == 0) {

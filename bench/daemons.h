@@ -8,7 +8,10 @@
  *   needle  needle run --foreground; JSON and RAW, LZ4; counted from the
  *           RAW log (SYSCALL records with the run's key); needle-nats the
  *           same with output ...,nats to a nats-server of the bench's own
- *           (bench-nats.h), counted the same way
+ *           (bench-nats.h), counted the same way; needle-noprocev the same
+ *           as needle with the proc connector off (needle-conf.h). Just
+ *           before the stop, needle's CPU and its connector thread's
+ *           (threadcpu.h)
  *   auditd  Debian's auditd -n -c DIR; RAW (or --auditd-format), flush
  *           INCREMENTAL_ASYNC as shipped; counted from its log the same way;
  *           auditd-enriched is the same with log_format ENRICHED
@@ -54,12 +57,25 @@ struct bench_daemon {
 			     * failed writes; auditd and null count none) */
 	uint64_t lost_records; /* records it counted dropped (needle: full rings) */
 	double delay_p50, delay_p99; /* seconds; < 0 when the daemon does not say */
+	/* needle, read from /proc (threadcpu.h) when the load starts and just
+	 * before the stop: its CPU in between, and the part of it its proc
+	 * connector's thread spent; 0 unread. Without the start's fixed cost
+	 * (the process table's first walk of /proc), which the rusage has. */
+	double sampled_cpu, connector_cpu;
+	unsigned connector_threads;
+	double mark_cpu, mark_connector_cpu;
 	int exit_status;
 };
 
+/* The name needle gives its proc connector's thread (context/procwatch.c).
+ * liburcu's call_rcu worker, which frees the process table's replaced
+ * entries, takes it too when the connector's thread made it (a new thread
+ * has its creator's name): counted with it, as the connector's work. */
+#define BENCH_CONNECTOR_THREAD "needle-procev"
+
 bool bench_daemon_known(const char *name);
-/* "needle", or "needle-nats": needle with output = ...,nats, sending to a
- * nats-server the bench starts (bench-nats.h). */
+/* "needle", "needle-nats" (output = ...,nats, sending to a nats-server the
+ * bench starts: bench-nats.h) or "needle-noprocev" (process_events = no). */
 bool bench_daemon_is_needle(const char *name);
 
 /* Starts it and waits until the kernel names it the audit daemon.
@@ -70,7 +86,11 @@ int bench_daemon_start(struct bench_daemon *d, const char *name, const struct be
 /* Bytes written to its output so far (to see when it has caught up). */
 uint64_t bench_daemon_output_bytes(const struct bench_daemon *d);
 
-/* Reads what only a running daemon can say (needle: delay quantiles). */
+/* needle: its CPU and its connector thread's, now (the load starts). */
+void bench_daemon_mark(struct bench_daemon *d);
+
+/* Reads what only a running daemon can say (needle: delay quantiles, and
+ * its CPU by thread since the mark). */
 void bench_daemon_scrape(struct bench_daemon *d);
 
 /* SIGTERM, wait, count its output. 0, or -errno with a message in err. */

@@ -306,6 +306,7 @@ int session_run(const struct options *o, int index, unsigned round, unsigned seq
 		goto kill_daemon;
 	if ((r = kernel_status(&before)) < 0)
 		goto kill_daemon;
+	bench_daemon_mark(&d);
 	load_start = bench_now();
 	r = run_load(o, true, &ret->generated, &ret->workload_rate, err, err_size);
 	rules(o, false, err, err_size);
@@ -344,6 +345,10 @@ int session_run(const struct options *o, int index, unsigned round, unsigned seq
 	ret->rss_mib = (double)d.usage.ru_maxrss / 1024.0;
 	ret->delay_p50 = d.delay_p50;
 	ret->delay_p99 = d.delay_p99;
+	ret->sampled_cpu_seconds = d.sampled_cpu;
+	ret->connector_cpu_seconds = d.connector_cpu;
+	ret->connector_threads = d.connector_threads;
+	ret->load_us_per_event = ret->delivered ? d.sampled_cpu * 1e6 / (double)ret->delivered : 0;
 	ret->status = d.exit_status;
 	if (ret->nats) {
 		ret->stream_messages = nats_after.messages - nats_before.messages;
@@ -399,13 +404,15 @@ static int write_csv(const char *path, const struct options *o, const struct run
 		   "missing,kernel_lost,short_records,kernel_events_max,daemon_lost,"
 		   "daemon_lost_records,unexplained_min,unexplained_max,records_unexplained,"
 		   "reconciled,waited,cpu_seconds,cpu_us_per_event,rss_mib,delay_p50,delay_p99,"
-		   "stream_messages,stream_rate,server_cpu_seconds,server_us_per_event\n");
+		   "stream_messages,stream_rate,server_cpu_seconds,server_us_per_event,"
+		   "sampled_cpu_seconds,load_us_per_event,connector_cpu_seconds,connector_threads\n");
 	for (unsigned i = 0; i < n; i++) {
 		const struct run *r = &runs[i];
 
 		fprintf(f, "%s,%s,%u,%u,\"%s\",%.0f,%.0f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-			   ",%" PRIu64 ",%s,%" PRIu64 ",%.4f,%.3f,%.1f,%g,%g,%" PRIu64 ",%.0f,%.4f,%.3f\n",
+			   ",%" PRIu64 ",%s,%" PRIu64 ",%.4f,%.3f,%.1f,%g,%g,%" PRIu64 ",%.0f,%.4f,%.3f"
+			   ",%.2f,%.3f,%.2f,%u\n",
 			session_name_of(r), o->policy, r->round + 1, o->threads, o->mix, r->offered,
 			r->workload_rate, r->generated, r->delivered, r->acct.missing, r->kernel_lost,
 			r->short_records, r->acct.kernel_events_max, r->daemon_lost,
@@ -413,7 +420,8 @@ static int write_csv(const char *path, const struct options *o, const struct run
 			r->acct.records_unexplained, !r->daemon || r->acct.reconciled ? "yes" : "no",
 			r->waited, r->cpu_seconds, r->cpu_us_per_event, r->rss_mib, r->delay_p50,
 			r->delay_p99, r->stream_messages, r->stream_rate, r->server_cpu_seconds,
-			r->server_us_per_event);
+			r->server_us_per_event, r->sampled_cpu_seconds, r->load_us_per_event,
+			r->connector_cpu_seconds, r->connector_threads);
 	}
 	return fclose(f) == 0 ? 0 : -errno;
 }
@@ -445,6 +453,11 @@ static int write_json(const char *path, const struct options *o, const struct ru
 			r->acct.unexplained_min, r->acct.unexplained_max, r->acct.records_unexplained,
 			!r->daemon || r->acct.reconciled ? "true" : "false", r->waited,
 			r->cpu_seconds, r->cpu_us_per_event, r->rss_mib, r->delay_p50, r->delay_p99);
+		if (r->daemon && bench_daemon_is_needle(r->daemon))
+			fprintf(f, ",\"sampled_cpu_seconds\":%.2f,\"load_us_per_event\":%.3f,"
+				   "\"connector_cpu_seconds\":%.2f,\"connector_threads\":%u",
+				r->sampled_cpu_seconds, r->load_us_per_event, r->connector_cpu_seconds,
+				r->connector_threads);
 		if (r->nats)
 			fprintf(f, ",\"stream_messages\":%" PRIu64 ",\"stream_rate\":%.0f,"
 				   "\"server_cpu_seconds\":%.4f,\"server_us_per_event\":%.3f",
@@ -461,7 +474,8 @@ static int write_json(const char *path, const struct options *o, const struct ru
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: needle-bench live [--compare needle,needle-nats,auditd,auditd-enriched,null]\n"
+		"usage: needle-bench live [--compare needle,needle-nats,needle-noprocev,auditd,\n"
+		"                                    auditd-enriched,null]\n"
 		"                         [--policy wait|drop]\n"
 		"                         [--threads N] [--calls N] [--mix openat=W,connect=W,execve=W]\n"
 		"                         [--rate CALLS/S] [--rounds N] [--auditd-format raw|enriched]\n"
@@ -477,7 +491,8 @@ static void usage(FILE *f)
 		"  (default 2 threads x 50000). --keep keeps the daemons' directories there.\n"
 		"  needle-nats: needle with output = ...,nats to a nats-server needle-bench\n"
 		"  starts (127.0.0.1, a free port, its data with the runs); --nats adds it to\n"
-		"  --compare.\n"
+		"  --compare. needle-noprocev: needle with process_events = no; with needle\n"
+		"  in the run, the proc connector's share of needle's CPU per event.\n"
 		"  Each run is accounted in events of the load (see README, Benchmarks):\n"
 		"  one whose numbers do not reconcile is marked NOT RECONCILED.\n"
 		"  --test-drain-forgets N: the bare drain does not count every Nth event of\n"
@@ -656,7 +671,7 @@ int session_parse_options(int argc, char **argv, struct options *o, bool knee)
 	for (char *save, *d = strtok_r(list, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
 		if (!bench_daemon_known(d)) {
 			fprintf(stderr, "needle-bench: --compare: '%s' is not needle, needle-nats, "
-					"auditd, auditd-enriched or null\n",
+					"needle-noprocev, auditd, auditd-enriched or null\n",
 				d);
 			return -EINVAL;
 		}

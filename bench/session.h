@@ -47,6 +47,11 @@ struct run {
 	struct account acct;          /* whether the numbers reconcile (account.h) */
 	double cpu_seconds, cpu_us_per_event, rss_mib, delay_p50, delay_p99;
 	uint64_t records; /* null: all records received (needle-bench record) */
+	/* needle: its CPU from the load's start to just before the stop, read
+	 * from /proc, and its proc connector thread's part of it (daemons.h) */
+	double sampled_cpu_seconds, connector_cpu_seconds;
+	double load_us_per_event; /* sampled_cpu_seconds a delivered event */
+	unsigned connector_threads;
 	/* needle-nats: the central side, sampled around the run (bench-nats.h) */
 	bool nats;
 	uint64_t stream_messages;   /* messages the streams gained */

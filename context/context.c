@@ -71,6 +71,12 @@ static unsigned ns_of_flags(unsigned long long flags, bool with_pid)
 		ns |= NS_NET;
 	if (flags & 0x10000000)
 		ns |= NS_USER;
+	if (flags & 0x04000000)
+		ns |= NS_UTS;
+	if (flags & 0x08000000)
+		ns |= NS_IPC;
+	if (flags & 0x02000000)
+		ns |= NS_CGROUP;
 	return ns;
 }
 
@@ -139,6 +145,11 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 			ret->has_container_uid = true;
 			ret->host_uid = e->info.uid;
 			ret->container_uid = e->info.ns_uid;
+		}
+		if (e->info.has_ns_gid) {
+			ret->has_container_gid = true;
+			ret->host_gid = e->info.gid;
+			ret->container_gid = e->info.ns_gid;
 		}
 	}
 	/* The record's ppid first: the table's may be older. */

@@ -17,17 +17,21 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The subscription message: a netlink header, a cn_msg, the operation,
  * laid out in bytes (cn_msg ends in a flexible array: it cannot be a
  * member of a struct). */
-static int send_op(int fd, enum proc_cn_mcast_op op)
+static int send_op(int fd, enum proc_cn_mcast_op op, uint32_t seq)
 {
 	unsigned char m[NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(op))];
 	struct nlmsghdr nl = { .nlmsg_len = sizeof(m), .nlmsg_type = NLMSG_DONE,
 			       .nlmsg_pid = (uint32_t)getpid() };
-	struct cn_msg cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC }, .len = sizeof(op) };
+	struct cn_msg cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC },
+			     .seq = seq,
+			     .ack = seq,
+			     .len = sizeof(op) };
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = 0 };
 
 	memset(m, 0, sizeof(m));
@@ -40,8 +44,12 @@ static int send_op(int fd, enum proc_cn_mcast_op op)
 }
 
 /* The subscription's answer in a datagram: 1 with *ret_err (0: listening)
- * when it holds the kernel's ack (a PROC_EVENT_NONE), else 0. */
-static int find_ack(const unsigned char *buf, size_t len, uint32_t *ret_err)
+ * when it holds the kernel's ack (a PROC_EVENT_NONE) to the message of
+ * seq, else 0. The kernel sends acks to every socket bound to the group:
+ * another process's (err 0) must not pass for ours, so the ack is told by
+ * its ack field: the ack we sent plus one (its seq is the kernel's
+ * counter). */
+static int find_ack(const unsigned char *buf, size_t len, uint32_t seq, uint32_t *ret_err)
 {
 	size_t at = 0;
 
@@ -57,7 +65,7 @@ static int find_ack(const unsigned char *buf, size_t len, uint32_t *ret_err)
 			memcpy(&cn, buf + at + NLMSG_HDRLEN, sizeof(cn));
 			memcpy(&pe, buf + at + NLMSG_HDRLEN + sizeof(cn), sizeof(pe));
 			if (cn.id.idx == CN_IDX_PROC && cn.len >= sizeof(pe) &&
-			    pe.what == PROC_EVENT_NONE) {
+			    pe.what == PROC_EVENT_NONE && cn.ack == seq + 1) {
 				*ret_err = pe.event_data.ack.err;
 				return 1;
 			}
@@ -72,7 +80,7 @@ static int find_ack(const unsigned char *buf, size_t len, uint32_t *ret_err)
  * binds all the same, and would stay silent), and none at all to a
  * process outside the initial user and pid namespaces. Events that come
  * before it are passed over: the table is seeded from /proc afterwards. */
-static int wait_ack(int fd)
+static int wait_ack(int fd, uint32_t seq)
 {
 	unsigned char buf[1024];
 
@@ -86,7 +94,7 @@ static int wait_ack(int fd)
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0 && errno != ENOBUFS)
 			return -errno;
-		if (n > 0 && find_ack(buf, (size_t)n, &err))
+		if (n > 0 && find_ack(buf, (size_t)n, seq, &err))
 			return err ? -(int)err : 0;
 	}
 	return -ETIMEDOUT;
@@ -95,8 +103,13 @@ static int wait_ack(int fd)
 int procconn_open(int rcvbuf)
 {
 	struct sockaddr_nl me = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
+	struct timespec now;
+	uint32_t seq;
 	int fd, r;
 
+	/* ours alone among the acks of processes subscribing meanwhile */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	seq = (uint32_t)getpid() * 2654435761u ^ (uint32_t)now.tv_nsec;
 	fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 	if (fd < 0)
 		return -errno;
@@ -105,9 +118,9 @@ int procconn_open(int rcvbuf)
 		goto close_socket;
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0)
 		goto close_socket;
-	r = send_op(fd, PROC_CN_MCAST_LISTEN);
+	r = send_op(fd, PROC_CN_MCAST_LISTEN, seq);
 	if (r == 0)
-		r = wait_ack(fd);
+		r = wait_ack(fd, seq);
 	if (r < 0) {
 		errno = -r;
 		goto close_socket;
@@ -123,7 +136,7 @@ void procconn_close(int fd)
 {
 	if (fd < 0)
 		return;
-	(void)send_op(fd, PROC_CN_MCAST_IGNORE);
+	(void)send_op(fd, PROC_CN_MCAST_IGNORE, 0);
 	close(fd);
 }
 

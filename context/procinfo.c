@@ -7,17 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-static const char *const ns_names[4] = { "pid", "mnt", "net", "user" };
+/* enum procinfo_ns's order. */
+static const char *const ns_names[PROCINFO_NS_COUNT] = { "pid",  "mnt", "net",   "user",
+							  "uts", "ipc", "cgroup" };
 
-/* One read of at most PROCINFO_READ_MAX - 1 bytes, NUL-terminated; the
- * length, or -errno. */
-static ssize_t read_small(const char *path, char buf[PROCINFO_READ_MAX])
+ssize_t procinfo_read_at(int dir, const char *name, char buf[PROCINFO_READ_MAX])
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
@@ -31,28 +30,46 @@ static ssize_t read_small(const char *path, char buf[PROCINFO_READ_MAX])
 	return n;
 }
 
-static uint64_t ns_inode(uint32_t pid, const char *ns)
+/* The inode of dir's ns/NAME, from its link text "NAME:[INODE]": one
+ * readlink, about a third cheaper than a stat (which makes the kernel find
+ * or make the namespace's dentry); 0 when unreadable. */
+static uint64_t ns_inode_at(int dir, const char *ns)
 {
-	char path[64];
-	struct stat st;
+	char name[16], link[64], *end;
+	const char *open;
+	unsigned long long ino;
+	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/ns/%s", pid, ns);
-	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	snprintf(name, sizeof(name), "ns/%s", ns);
+	n = readlinkat(dir, name, link, sizeof(link) - 1);
+	if (n <= 0)
+		return 0;
+	link[n] = '\0';
+	open = strchr(link, '[');
+	if (!open)
+		return 0;
+	ino = strtoull(open + 1, &end, 10);
+	return end > open + 1 && *end == ']' ? (uint64_t)ino : 0;
 }
 
 void procinfo_host_init(struct procinfo_host *host)
 {
-	char path[64];
-	struct stat st;
+	int init = open("/proc/1", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int self = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	/* pid 1's, or needle's own where pid 1 is out of reach (needle then
-	 * runs in a container itself, and "host" means its namespaces). */
-	for (int i = 0; i < 4; i++) {
-		host->ns_ino[i] = ns_inode(1, ns_names[i]);
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_names[i]);
-		if (!host->ns_ino[i] && stat(path, &st) == 0)
-			host->ns_ino[i] = (uint64_t)st.st_ino;
+	 * runs in a container itself, and "host" means its namespaces). A
+	 * kernel without one kind (cgroup before 4.6) leaves 0: never "not
+	 * the host's". */
+	for (int i = 0; i < PROCINFO_NS_COUNT; i++) {
+		host->ns_ino[i] = init >= 0 ? ns_inode_at(init, ns_names[i]) : 0;
+		if (!host->ns_ino[i] && self >= 0)
+			host->ns_ino[i] = ns_inode_at(self, ns_names[i]);
 	}
+	if (init >= 0)
+		close(init);
+	if (self >= 0)
+		close(self);
 }
 
 bool procinfo_parse_stat(const char *text, size_t len, uint32_t *ret_ppid,
@@ -145,13 +162,14 @@ static bool identity_map(const char *uid_map)
 	       outside == 0 && count == 4294967295ull;
 }
 
-int procinfo_read_stat(uint32_t pid, uint32_t *ret_ppid, uint64_t *ret_start_ticks)
+/* dir's stat (dir as procinfo_read_at takes it, or AT_FDCWD and a whole
+ * path): procinfo_read_stat. */
+static int read_stat_at(int dir, const char *name, uint32_t *ret_ppid,
+			uint64_t *ret_start_ticks)
 {
-	char path[64], buf[PROCINFO_READ_MAX];
-	ssize_t n;
+	char buf[PROCINFO_READ_MAX];
+	ssize_t n = procinfo_read_at(dir, name, buf);
 
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/stat", pid);
-	n = read_small(path, buf);
 	if (n < 0)
 		return (int)n;
 	if (!procinfo_parse_stat(buf, (size_t)n, ret_ppid, ret_start_ticks))
@@ -159,6 +177,14 @@ int procinfo_read_stat(uint32_t pid, uint32_t *ret_ppid, uint64_t *ret_start_tic
 	/* A zombie has left its cgroups and namespaces and lost its exe:
 	 * what its /proc shows now is not what it was, so it counts as gone. */
 	return procinfo_stat_exited(buf, (size_t)n) ? -ENOENT : 0;
+}
+
+int procinfo_read_stat(uint32_t pid, uint32_t *ret_ppid, uint64_t *ret_start_ticks)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/stat", pid);
+	return read_stat_at(AT_FDCWD, path, ret_ppid, ret_start_ticks);
 }
 
 bool procinfo_stat_exited(const char *text, size_t len)
@@ -173,62 +199,143 @@ bool procinfo_stat_exited(const char *text, size_t len)
 	return p[2] == 'Z' || p[2] == 'X' || p[2] == 'x';
 }
 
-int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret)
+/* The first number of status's line KEY (Uid:, Gid: give real, effective,
+ * saved, filesystem). A command name cannot fake a line: status shows a
+ * newline in it as "\\n". */
+static bool status_first(const char *status, const char *key, uint32_t *ret)
 {
-	char path[64], buf[PROCINFO_READ_MAX];
+	const char *p = strstr(status, key);
+	unsigned long long v;
+	char *end;
+
+	if (!p)
+		return false;
+	p += strlen(key);
+	v = strtoull(p, &end, 10);
+	if (end == p || v > UINT32_MAX)
+		return false;
+	*ret = (uint32_t)v;
+	return true;
+}
+
+bool procinfo_parse_ids(const char *status, uint32_t *ret_uid, uint32_t *ret_gid)
+{
+	bool uid = status_first(status, "\nUid:", ret_uid);
+
+	return status_first(status, "\nGid:", ret_gid) && uid;
+}
+
+/* The id inside pid's user namespace for host id, from dir's map (uid_map
+ * or gid_map); false when the same, unmapped, or the host's identity map. */
+static bool map_inside(int dir, const char *map, uint32_t host_id, uint32_t *ret_inside)
+{
+	char buf[PROCINFO_READ_MAX];
+	uint32_t inside;
+
+	if (procinfo_read_at(dir, map, buf) <= 0 || identity_map(buf) ||
+	    !procinfo_map_uid(buf, host_id, &inside) || inside == host_id)
+		return false;
+	*ret_inside = inside;
+	return true;
+}
+
+bool procinfo_read_ns_at(const struct procinfo_host *host, int dir, unsigned *ret_ns)
+{
+	bool all = true;
+
+	*ret_ns = 0;
+	for (int i = 0; i < PROCINFO_NS_COUNT; i++) {
+		uint64_t ino;
+
+		if (!host->ns_ino[i])
+			continue; /* a kind this kernel lacks (or out of reach) */
+		ino = ns_inode_at(dir, ns_names[i]);
+		if (!ino)
+			all = false;
+		else if (ino != host->ns_ino[i])
+			*ret_ns |= 1u << i;
+	}
+	return all;
+}
+
+void procinfo_read_ids_at(int dir, unsigned ns, struct procinfo *ret)
+{
+	char buf[PROCINFO_READ_MAX];
+
+	if (procinfo_read_at(dir, "status", buf) > 0)
+		procinfo_parse_ids(buf, &ret->uid, &ret->gid);
+	if (ns & NS_USER) {
+		ret->has_ns_uid = map_inside(dir, "uid_map", ret->uid, &ret->ns_uid);
+		ret->has_ns_gid = map_inside(dir, "gid_map", ret->gid, &ret->ns_gid);
+	}
+}
+
+bool procinfo_read_program_at(int dir, struct procinfo *ret)
+{
+	char buf[PROCINFO_READ_MAX];
 	ssize_t n;
 
-	memset(ret, 0, sizeof(*ret));
-	ret->pid = pid;
-	n = procinfo_read_stat(pid, &ret->ppid, &ret->start_ticks);
-	if (n < 0)
-		return (int)n;
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/exe", pid);
-	n = readlink(path, ret->exe, sizeof(ret->exe) - 1);
-	ret->exe[n > 0 ? n : 0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/cmdline", pid);
-	if (read_small(path, buf) > 0) {
+	if (procinfo_read_at(dir, "cmdline", buf) > 0) {
 		size_t len = strnlen(buf, sizeof(ret->argv0) - 1); /* up to the first NUL */
 
 		memcpy(ret->argv0, buf, len);
 		ret->argv0[len] = '\0';
 	}
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", pid);
-	if (read_small(path, buf) > 0) {
-		const char *uid = strstr(buf, "\nUid:");
+	n = readlinkat(dir, "exe", ret->exe, sizeof(ret->exe) - 1);
+	ret->exe[n > 0 ? n : 0] = '\0';
+	return n >= 0;
+}
 
-		if (uid)
-			ret->uid = (uint32_t)strtoul(uid + 5, NULL, 10);
-	}
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/cgroup", pid);
-	n = read_small(path, buf);
+int procinfo_open(uint32_t pid, struct procinfo *ret)
+{
+	char path[32];
+	int dir;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->pid = pid;
+	/* Every read through it is relative to this one directory: one path
+	 * walk, and a later process given the same pid is never read in its
+	 * place (the directory stays the first one's, and fails once it is
+	 * reaped). */
+	snprintf(path, sizeof(path), "/proc/%" PRIu32, pid);
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return dir < 0 ? -errno : dir;
+}
+
+int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret)
+{
+	char buf[PROCINFO_READ_MAX];
+	uint32_t ppid;
+	uint64_t start;
+	ssize_t n;
+	int dir, r;
+
+	dir = procinfo_open(pid, ret);
+	if (dir < 0)
+		return dir;
+	r = read_stat_at(dir, "stat", &ret->ppid, &ret->start_ticks);
+	if (r < 0)
+		goto out_close;
+	/* Exiting, a process drops its memory (exe, cmdline), then its
+	 * namespaces, then its cgroups: the namespaces, ids and cgroup
+	 * first, so that a process exiting meanwhile is most likely still
+	 * whole when they are read; the exe last, as the proof (below). */
+	procinfo_read_ns_at(host, dir, &ret->ns); /* one unreadable: not flagged */
+	procinfo_read_ids_at(dir, ret->ns, ret);
+	n = procinfo_read_at(dir, "cgroup", buf);
 	if (n > 0)
 		container_parse_cgroup(buf, (size_t)n, &ret->container);
-	for (int i = 0; i < 4; i++) {
-		uint64_t ino = ns_inode(pid, ns_names[i]);
-
-		if (ino && host->ns_ino[i] && ino != host->ns_ino[i])
-			ret->ns |= 1u << i;
-	}
-	if (ret->ns & NS_USER) {
-		snprintf(path, sizeof(path), "/proc/%" PRIu32 "/uid_map", pid);
-		if (read_small(path, buf) > 0 && !identity_map(buf) &&
-		    procinfo_map_uid(buf, ret->uid, &ret->ns_uid))
-			ret->has_ns_uid = ret->ns_uid != ret->uid;
-	}
-	/* Gone while we read it: a later process may hold the pid. */
-	{
-		uint32_t ppid;
-		uint64_t start;
-
-		if (procinfo_read_stat(pid, &ppid, &start) < 0 || start != ret->start_ticks)
-			return -ENOENT;
-	}
-	/* Exiting: the kernel drops a process's memory (its exe link) before
-	 * its cgroups, so with the exe gone the cgroup read may already be
-	 * the root's. Kernel threads (kthreadd and its children) have none. */
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/exe", pid);
-	if (pid != 2 && ret->ppid != 2 && readlink(path, buf, sizeof(buf)) < 0)
-		return -ENOENT;
-	return 0;
+	/* The exe link goes first when a process exits: readable after all
+	 * the reads above, they saw the process before its exit began. Kernel
+	 * threads (kthreadd and its children) have none. */
+	r = -ENOENT;
+	if (!procinfo_read_program_at(dir, ret) && pid != 2 && ret->ppid != 2)
+		goto out_close;
+	/* Gone while we read it (a zombie now, or another process). */
+	if (read_stat_at(dir, "stat", &ppid, &start) < 0 || start != ret->start_ticks)
+		goto out_close;
+	r = 0;
+out_close:
+	close(dir);
+	return r;
 }

@@ -62,9 +62,12 @@ struct format_process {
 	unsigned nancestors;      /* parent first */
 	struct format_ancestor ancestors[FORMAT_MAX_ANCESTORS];
 	const char *runtime, *container_id, *pod; /* NULL when none */
-	unsigned namespaces;      /* 1 pid, 2 mnt, 4 net, 8 user: not the host's */
+	unsigned namespaces;      /* not the host's: 1 pid, 2 mnt, 4 net, 8 user,
+				   * 16 uts, 32 ipc, 64 cgroup */
 	bool has_container_uid;   /* in a user namespace that maps the uid: */
 	uint32_t host_uid, container_uid;
+	bool has_container_gid;   /* in a user namespace that maps the gid: */
+	uint32_t host_gid, container_gid;
 };
 
 /* Fills ret for facts; false when there is nothing to add. */

@@ -16,16 +16,28 @@
 #include <libaudit.h>
 #include <string.h>
 
+/* Writes "name": after a comma unless it is the object's first member. */
+static void put_key(struct outbuf *out, bool *first, const char *name)
+{
+	outbuf_puts(out, *first ? "\"" : ",\"");
+	*first = false;
+	outbuf_puts(out, name);
+	outbuf_puts(out, "\":");
+}
+
+static void put_u32_field(struct outbuf *out, bool *first, const char *name, uint32_t v)
+{
+	put_key(out, first, name);
+	outbuf_put_u64(out, v);
+}
+
 /* Writes "name":number when the value is a decimal number, else a string. */
 static void put_number_field(struct outbuf *out, bool *first, const char *name,
 			     const struct audit_field *f)
 {
 	if (!f)
 		return;
-	outbuf_puts(out, *first ? "\"" : ",\"");
-	*first = false;
-	outbuf_puts(out, name);
-	outbuf_puts(out, "\":");
+	put_key(out, first, name);
 	if (json_integer(f->value, f->value_len))
 		outbuf_put(out, f->value, f->value_len);
 	else
@@ -37,10 +49,7 @@ static void put_string_field(struct format_ctx *ctx, struct outbuf *out, bool *f
 {
 	if (!f)
 		return;
-	outbuf_puts(out, *first ? "\"" : ",\"");
-	*first = false;
-	outbuf_puts(out, name);
-	outbuf_puts(out, "\":");
+	put_key(out, first, name);
 	put_value(ctx, f, out);
 }
 
@@ -56,10 +65,7 @@ static void put_id_name(struct format_ctx *ctx, struct outbuf *out, bool *first,
 	name = fn(ctx->id_arg, (uint32_t)v);
 	if (!name)
 		return;
-	outbuf_puts(out, *first ? "\"" : ",\"");
-	*first = false;
-	outbuf_puts(out, key);
-	outbuf_puts(out, "\":");
+	put_key(out, first, key);
 	outbuf_json_string(out, name, strlen(name));
 }
 
@@ -85,13 +91,15 @@ static void put_who(struct format_ctx *ctx, const struct audit_event *ev, struct
 	}
 	if (ctx->gid_name)
 		put_id_name(ctx, out, &first, "gid_name", SUBJ(ctx, S_GID), ctx->gid_name);
+	/* The record's uid and gid are the host's; inside its user namespace
+	 * the process sees others (root, often). */
 	if (ctx->proc_valid && ctx->proc.has_container_uid) {
-		/* The record's uid is the host's; inside its user namespace the
-		 * process sees another (root, often). */
-		outbuf_puts(out, first ? "\"host_uid\":" : ",\"host_uid\":");
-		outbuf_put_u64(out, ctx->proc.host_uid);
-		outbuf_puts(out, ",\"container_uid\":");
-		outbuf_put_u64(out, ctx->proc.container_uid);
+		put_u32_field(out, &first, "host_uid", ctx->proc.host_uid);
+		put_u32_field(out, &first, "container_uid", ctx->proc.container_uid);
+	}
+	if (ctx->proc_valid && ctx->proc.has_container_gid) {
+		put_u32_field(out, &first, "host_gid", ctx->proc.host_gid);
+		put_u32_field(out, &first, "container_gid", ctx->proc.container_gid);
 	}
 	outbuf_putc(out, '}');
 }
@@ -168,17 +176,16 @@ static void put_opt_string(struct outbuf *out, const char *name, const char *val
 {
 	if (!value)
 		return;
-	outbuf_puts(out, *first ? "\"" : ",\"");
-	*first = false;
-	outbuf_puts(out, name);
-	outbuf_puts(out, "\":");
+	put_key(out, first, name);
 	outbuf_json_string(out, value, strlen(value));
 }
 
 /* where's process context: start time, ancestors, container, namespaces. */
 static void put_process(const struct format_process *p, struct outbuf *out, bool first)
 {
-	static const char *const ns_names[] = { "pid", "mnt", "net", "user" };
+	/* The bits of format_process.namespaces, in order. */
+	static const char *const ns_names[] = { "pid", "mnt", "net",   "user",
+						"uts", "ipc", "cgroup" };
 
 	if (!p->known) {
 		/* Gone before needle met it: nothing is guessed. */
@@ -222,7 +229,7 @@ static void put_process(const struct format_process *p, struct outbuf *out, bool
 		bool f = true;
 
 		outbuf_puts(out, first ? "\"namespaces\":[" : ",\"namespaces\":[");
-		for (unsigned i = 0; i < 4; i++)
+		for (unsigned i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++)
 			if (p->namespaces & (1u << i)) {
 				outbuf_puts(out, f ? "\"" : ",\"");
 				f = false;

@@ -7,10 +7,14 @@
 # load that needle decode --eoe and needle-bench replay --from read back
 # whole; then a run that loses on purpose without a counter (the bare drain
 # forgets every 10th event of the load) must be shown NOT RECONCILED with
-# exactly those events unexplained; then needle-nats (needle with output
-# json,nats to a nats-server the bench starts): every event of the load
-# delivered and in the stream, the server's CPU sampled, the server gone
-# afterwards. No speed is asserted.
+# exactly those events unexplained; then needle against needle-noprocev
+# (process_events = no) on an execve-only load: both deliver every event,
+# only needle has the proc connector's thread, the printed connector cost
+# is the one recomputed from --json, and a --needle-set that turns
+# needle's connector off is refused a cost; then needle-nats (needle with
+# output json,nats to a nats-server the bench starts): every event of the
+# load delivered and in the stream, the server's CPU sampled, the server
+# gone afterwards. No speed is asserted.
 # usage: test-bench.sh NEEDLE_BENCH NEEDLE   (TAP)
 set -u
 bench=$1 needle=$2
@@ -20,7 +24,7 @@ live_setup "needle-bench-test-$$"
 rules_before=$(auditctl -l)
 
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 fail() { echo "not ok $1 - $2"; shift 2; for l in "$@"; do echo "# $l"; done; exit 1; }
 
 "$bench" live --compare needle,null --threads 2 --calls 2000 --rounds 1 \
@@ -119,11 +123,59 @@ grep -q "null .*NOT RECONCILED" "$LIVE_TOP/err4" && grep -q "^null .*NOT RECONCI
 	fail 4 "kernel unchanged"
 echo "ok 4 - a drain that forgets 400 of 4000 events: NOT RECONCILED, 400 events unexplained"
 
+# needle against needle-noprocev, each process of the load a fork, an exec
+# and an exit: the connector's cost, and its thread seen in needle only.
+"$bench" live --compare needle,needle-noprocev --threads 2 --calls 100 --rounds 1 \
+	--mix execve=1 --json "$LIVE_TOP/procev.json" > "$LIVE_TOP/out6" 2> "$LIVE_TOP/err6"; status=$?
+check=$(/usr/bin/python3 - "$LIVE_TOP/procev.json" "$LIVE_TOP/out6" <<'PY'
+import json, re, sys
+runs = {r["daemon"]: r for r in json.load(open(sys.argv[1]))["runs"]}
+out = open(sys.argv[2]).read()
+on, off = runs["needle"], runs["needle-noprocev"]
+bad = [f'{r["daemon"]}: generated {r["generated"]} delivered {r["delivered"]}'
+       for r in (on, off) if r["generated"] != 200 or r["delivered"] != 200 or not r["reconciled"]]
+# needle-procev, and liburcu's call_rcu worker when the connector's thread
+# made it (a thread takes its creator's name): 1 or 2; none without it.
+if on["connector_threads"] not in (1, 2) or off["connector_threads"] != 0:
+    bad.append(f'connector threads: needle {on["connector_threads"]}, '
+               f'needle-noprocev {off["connector_threads"]} (want 1 or 2, and 0)')
+for r in (on, off):
+    if not 0 < r["sampled_cpu_seconds"] or r["connector_cpu_seconds"] > r["sampled_cpu_seconds"]:
+        bad.append(f'{r["daemon"]}: CPU from the load {r["sampled_cpu_seconds"]} s, '
+                   f'connector {r["connector_cpu_seconds"]} s')
+want = 100 * (on["load_us_per_event"] - off["load_us_per_event"]) / on["load_us_per_event"]
+m = re.search(r"connector cost from the load's start = (-?[0-9.]+)%", out)
+if not m or abs(float(m.group(1)) - want) > 0.06:
+    bad.append(f'printed cost {m and m.group(1)}%, from --json {want:.2f}%')
+if not re.search(r"target: at most 10% of needle's CPU per event from the load's start: (met|MISSED)", out):
+    bad.append("no target line")
+for name, value in (("needle", "yes"), ("needle-noprocev", "no")):
+    if not re.search(rf"^{name} ran with:\n(.+\n)*process_events = {value}\n", out, re.M):
+        bad.append(f"{name} not shown with process_events = {value}")
+print(f'cost {m and m.group(1)}% (from --json {want:.2f}%), needle {on["load_us_per_event"]} '
+      f'us/event with {on["connector_cpu_seconds"]} of {on["sampled_cpu_seconds"]} s in its '
+      f'connector thread, needle-noprocev {off["load_us_per_event"]}; ' + ("; ".join(bad) or "ok"))
+sys.exit(1 if bad else 0)
+PY
+); checked=$?
+echo "# exit $status: $check"
+[ "$status" = 0 ] && [ "$checked" = 0 ] ||
+	fail 5 "needle against needle-noprocev" "$(cat "$LIVE_TOP/out6" "$LIVE_TOP/err6")"
+# Told to run needle without its connector, the bench computes no cost.
+"$bench" live --compare needle,needle-noprocev --calls 10 --rounds 1 --mix execve=1 \
+	--needle-set 'process_events = no' > "$LIVE_TOP/out6b" 2> "$LIVE_TOP/err6b"; status=$?
+[ "$status" = 0 ] && grep -q "^  no cost: needle ran with process_events = no" "$LIVE_TOP/out6b" &&
+	! grep -q "connector cost =" "$LIVE_TOP/out6b" ||
+	fail 5 "no cost when needle's connector is off" "exit $status" "$(cat "$LIVE_TOP/out6b" "$LIVE_TOP/err6b")"
+[ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
+	fail 5 "kernel unchanged"
+echo "ok 5 - needle and needle-noprocev: 200 of 200 events each, the connector's thread in needle only, the printed cost is the JSON's; no cost with needle's connector off"
+
 # needle-nats: the stream, read by the bench through libnats, holds the
 # load's events (and the few other events of the run: needle's DAEMON_START,
 # the rules' CONFIG_CHANGE), counted apart from needle's JSON log.
 if ! command -v nats-server >/dev/null; then
-	echo "ok 5 - needle-nats # SKIP no nats-server (Debian package nats-server)"
+	echo "ok 6 - needle-nats # SKIP no nats-server (Debian package nats-server)"
 	exit 0
 fi
 "$bench" live --compare needle-nats --threads 2 --calls 2000 --rounds 1 \
@@ -144,10 +196,10 @@ PY
 left=$(pgrep -f "^nats-server .*/needle-bench-" | tr '\n' ' ')
 echo "# exit $status: $check; bench's nats-server left running: ${left:-none}"
 [ "$status" = 0 ] && [ "$checked" = 0 ] ||
-	fail 5 "needle-nats: the load's events in the stream" "$(cat "$LIVE_TOP/out5" "$LIVE_TOP/err5")"
+	fail 6 "needle-nats: the load's events in the stream" "$(cat "$LIVE_TOP/out5" "$LIVE_TOP/err5")"
 grep -q "^needle-nats into the stream: [0-9]* messages for 4000 events of the load delivered;" \
-	"$LIVE_TOP/out5" || fail 5 "the table's stream line" "$(cat "$LIVE_TOP/out5")"
-[ -z "$left" ] || fail 5 "the bench's nats-server stopped" "$(ps -o pid,args -p ${left// /,})"
+	"$LIVE_TOP/out5" || fail 6 "the table's stream line" "$(cat "$LIVE_TOP/out5")"
+[ -z "$left" ] || fail 6 "the bench's nats-server stopped" "$(ps -o pid,args -p ${left// /,})"
 [ "$(ks_settings)" = "$SETTINGS_BEFORE" ] && [ "$(auditctl -l)" = "$rules_before" ] ||
-	fail 5 "kernel unchanged"
-echo "ok 5 - needle-nats: 4000 events delivered, all in the stream, nats-server's CPU sampled and the server stopped"
+	fail 6 "kernel unchanged"
+echo "ok 6 - needle-nats: 4000 events delivered, all in the stream, nats-server's CPU sampled and the server stopped"

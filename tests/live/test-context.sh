@@ -7,10 +7,13 @@
 #    the resolved absolute path, its owner (nobody) not the reader (root),
 #    both in the summary;
 #  3 an interpreter running a script: the script's name in how.argv;
-#  4 a program run as uid 0 inside new pid, mount and user namespaces and a
-#    cgroup named like a docker container, by user nobody under a login uid
-#    of the test: where.container docker and the id, who.auid the login,
-#    who.host_uid nobody and who.container_uid 0.
+#  4 a program run as uid 0 inside new pid, mount, user, uts and ipc
+#    namespaces and a cgroup named like a docker container, by user nobody
+#    and group nogroup under a login uid of the test: where.container docker
+#    and the id, who.auid the login, who.host_uid nobody and
+#    who.container_uid 0, who.host_gid nogroup and who.container_gid 0
+#    (unshare --map-root-user writes gid_map "0 GID 1" after setgroups
+#    deny), where.namespaces those five.
 # Rules are narrow (ppid of this shell, or the test's login uid), under the
 # test's key; the cgroup is removed and the kernel restored afterwards.
 # usage: test-context.sh NEEDLE   (TAP)
@@ -24,6 +27,7 @@ py=/usr/bin/python3
 login=$((420000 + $$ % 10000)) # a login uid nobody else has
 cid=$(printf '%s' "$LIVE_KEY" | sha256sum | cut -c1-64)
 nobody=$(id -u nobody)
+nogroup=$(getent group nogroup | cut -d: -f3)
 
 echo "TAP version 13"
 echo "1..5"
@@ -62,8 +66,8 @@ trap 'live_remove_cgroup; live_cleanup' EXIT
 live_docker_cgroup "$cid"
 rule -S execve -F auid=$login
 sh -c "echo $login > /proc/self/loginuid && echo \$\$ > $cg/cgroup.procs &&
-	exec setpriv --reuid=$nobody --regid=$nobody --clear-groups \
-		unshare --user --map-root-user --pid --mount --fork sleep 3" &
+	exec setpriv --reuid=$nobody --regid=$nogroup --clear-groups \
+		unshare --user --map-root-user --pid --mount --uts --ipc --fork sleep 3" &
 ns_job=$!
 sleep 1.5 # needle meets sleep while it runs
 wait "$ns_job"
@@ -73,10 +77,10 @@ live_stop "$needle_pid"; status=$?
 live_remove_cgroup
 "$NEEDLE" decode -f summary "$dir/log/needle.log" > "$dir/summary" 2>/dev/null
 
-/usr/bin/python3 - "$dir/log/needle.json" "$dir/summary" "$LIVE_KEY" "$port" "$$" "$LIVE_TOP" "$login" "$cid" "$nobody" <<'PY'
+/usr/bin/python3 - "$dir/log/needle.json" "$dir/summary" "$LIVE_KEY" "$port" "$$" "$LIVE_TOP" "$login" "$cid" "$nobody" "$nogroup" <<'PY'
 import json, sys
-path, summary, key, port, shell, top, login, cid, nobody = sys.argv[1:]
-port, shell, login, nobody = int(port), int(shell), int(login), int(nobody)
+path, summary, key, port, shell, top, login, cid, nobody, nogroup = sys.argv[1:]
+port, shell, login, nobody, nogroup = int(port), int(shell), int(login), int(nobody), int(nogroup)
 events = [json.loads(l) for l in open(path, encoding="utf-8")]
 ours = [e for e in events if key in (e.get("why", {}).get("keys") or [])]
 lines = open(summary, encoding="utf-8").read().splitlines()
@@ -121,8 +125,10 @@ who = (e or {}).get("who", {})
 ok = bool(e) and w.get("container", {}).get("runtime") == "docker" and \
     w.get("container", {}).get("id") == cid and who.get("auid") == login and \
     who.get("host_uid") == nobody and who.get("container_uid") == 0 and \
-    set(w.get("namespaces", [])) >= {"pid", "mnt", "user"}
-check(ok, "container: docker and its id, auid the login, host uid nobody, container uid 0", e)
+    who.get("host_gid") == nogroup and who.get("container_gid") == 0 and \
+    set(w.get("namespaces", [])) >= {"pid", "mnt", "user", "uts", "ipc"}
+check(ok, "container: docker and its id, auid the login, host uid nobody, container uid 0, "
+      "host gid nogroup, container gid 0, pid mnt user uts ipc namespaces", e)
 sys.exit(1 if failed else 0)
 PY
 [ $? = 0 ] || failures=$((failures + 1))

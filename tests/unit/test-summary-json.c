@@ -37,10 +37,13 @@ static bool process(void *arg, const struct format_facts *facts, struct format_p
 		.known = true,
 		.runtime = "docker",
 		.container_id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-		.namespaces = 1 | 8,
+		.namespaces = 1 | 8 | 32,
 		.has_container_uid = true,
 		.host_uid = 100000,
 		.container_uid = 0,
+		.has_container_gid = true,
+		.host_gid = 100000,
+		.container_gid = 0,
 	};
 	return true;
 }
