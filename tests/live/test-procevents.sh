@@ -9,7 +9,7 @@
 #     probe's execve must carry where.container (docker, the id),
 #     where.namespaces with user, who.host_uid nobody and who.container_uid 0.
 #  2-4. the storm: a bash loop runs STORM_RUNS (10,000) copies of true, or
-#     as many as it can in STORM_SECONDS (60), counting them (execve rule
+#     as many as it can in STORM_SECONDS (65), counting them (execve rule
 #     on ppid = the loop's shell). 2: needle writes one event
 #     for each run the loop counted; 3: at least 99% of them with
 #     process_known not false (the share is printed); 4: for 200 of them
@@ -38,10 +38,10 @@ cid=$(printf '%s' "$LIVE_KEY" | sha256sum | cut -c1-64)
 nobody=$(id -u nobody)
 probe_runs=${PROBE_RUNS:-20}
 storm_runs=${STORM_RUNS:-10000}
-# A fork and exec of true takes 3 to 20 ms on this project's 2-core VMs,
+# A fork and exec of true takes 6 to 20 ms on this project's 2-core VMs,
 # as busy as the machine is: the loop stops after STORM_SECONDS, and the
 # checks count what it ran.
-storm_secs=${STORM_SECONDS:-60}
+storm_secs=${STORM_SECONDS:-65}
 
 echo "TAP version 13"
 echo "1..7"
