@@ -2,6 +2,7 @@
 #include "context.h"
 
 #include <string.h>
+#include <unistd.h>
 
 /* The entry for pid if it is the process of an event at sec: an entry
  * that started later is another process that took the pid; one that was
@@ -30,16 +31,31 @@ static const struct proc_entry *proc_at(struct proctable *t, uint32_t pid, uint6
 	return e;
 }
 
+/* An execve decoded before the connector thread applied its exec (it
+ * was busy with a snapshot): waits, a few milliseconds at most, until the
+ * thread has applied all the kernel sent by now, then looks again. Only
+ * for recent events: a decoder behind must not slow down further. */
+static const struct proc_entry *exec_after_catch_up(struct proctable *t, uint32_t pid,
+						    uint64_t at_ms, const char *exe,
+						    uint64_t now_ms)
+{
+	for (unsigned i = 0; i < CONTEXT_CATCH_UP_MS * 5 && proctable_caught_up(t) < now_ms; i++)
+		usleep(200);
+	return proctable_exec_version(t, pid, at_ms, exe);
+}
+
 /* The version of pid at the event's time when the process events feed the
  * table; the table's guess from /proc when they never told it of pid. An
  * execve's process is the version its exec began. */
 static const struct proc_entry *followed_at(struct proctable *t, uint32_t pid, uint32_t ppid,
 					    const char *exe, uint64_t at_ms, bool execve,
-					    unsigned *budget)
+					    uint64_t now_ms, unsigned *budget)
 {
 	const struct proc_entry *e = execve ? proctable_exec_version(t, pid, at_ms, exe) : NULL;
 	uint64_t gone;
 
+	if (!e && execve && at_ms + CONTEXT_CATCH_UP_RECENT_MS > now_ms)
+		e = exec_after_catch_up(t, pid, at_ms, exe, now_ms);
 	if (e)
 		return e;
 	e = proctable_version_at(t, pid, at_ms, ppid, exe);
@@ -132,7 +148,7 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 		return true;
 	}
 	ret->generation = version; /* the strings are the table's of this version */
-	e = followed ? followed_at(t, f->pid, f->ppid, f->exe, at_ms, execve, &budget)
+	e = followed ? followed_at(t, f->pid, f->ppid, f->exe, at_ms, execve, now_ms, &budget)
 		     : proc_at(t, f->pid, f->sec, &budget);
 	if (e) {
 		ret->known = true;
@@ -157,7 +173,7 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 	while (parent && ret->nancestors < depth && ret->nancestors < FORMAT_MAX_ANCESTORS) {
 		struct format_ancestor *a = &ret->ancestors[ret->nancestors++];
 		const struct proc_entry *pe =
-			followed ? followed_at(t, parent, 0, NULL, at_ms, false, &budget)
+			followed ? followed_at(t, parent, 0, NULL, at_ms, false, now_ms, &budget)
 				 : proc_at(t, parent, f->sec, &budget);
 
 		a->pid = parent;

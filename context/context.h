@@ -24,6 +24,12 @@
  * holds the decoder longer than a few of them. */
 #define PROC_LOADS_PER_EVENT 4
 
+/* An execve event met before the connector thread applied its exec waits
+ * for the thread at most this long, when the event is younger than
+ * CONTEXT_CATCH_UP_RECENT_MS (procwatch.h). */
+#define CONTEXT_CATCH_UP_MS 20
+#define CONTEXT_CATCH_UP_RECENT_MS 2000
+
 /* One thread's recent answers (direct-mapped by pid), reused while the
  * table has not changed (proctable_version) for the next event of the same
  * process in the same second: events come in bursts per process. Zero it

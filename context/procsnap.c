@@ -4,27 +4,47 @@
 #include <errno.h>
 #include <unistd.h>
 
+/* Whether dir's process is still in its namespaces (one link: an exit
+ * drops them all at once). */
+static bool still_in_namespaces(int dir)
+{
+	char link[64];
+
+	return readlinkat(dir, "ns/mnt", link, sizeof(link)) > 0;
+}
+
 int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret)
 {
 	char buf[PROCINFO_READ_MAX];
+	uint32_t ppid;
+	uint64_t start;
 	ssize_t n;
-	int dir = procinfo_open(pid, ret), r = -ENOENT;
+	int dir = procinfo_open(pid, ret), r = -ENOENT, whole = 0;
 
 	if (dir < 0)
 		return -ENOENT;
-	n = procinfo_read_at(dir, "stat", buf);
-	if (n < 0 || !procinfo_parse_stat(buf, (size_t)n, &ret->ppid, &ret->start_ticks) ||
-	    procinfo_stat_exited(buf, (size_t)n))
-		goto close_dir;
-	n = procinfo_read_at(dir, "cgroup", buf);
-	if (n > 0)
-		container_parse_cgroup(buf, (size_t)n, &ret->container);
-	/* still in its namespaces after the cgroup read: the cgroup was its own */
+	/* What a process that unshares before its exec loses at its exit
+	 * first: the namespaces, then (credentials last) the ids and maps. */
 	if (!procinfo_read_ns_at(host, dir, &ret->ns))
 		goto close_dir;
 	procinfo_read_ids_at(dir, ret->ns, ret);
+	n = procinfo_read_at(dir, "cgroup", buf);
+	/* still in its namespaces after the cgroup read: the cgroup was its
+	 * own (an exiting one leaves them before its cgroups); else the
+	 * version keeps its parent's container */
+	if (n > 0 && still_in_namespaces(dir))
+		container_parse_cgroup(buf, (size_t)n, &ret->container);
+	else
+		whole = PROCSNAP_NO_CGROUP;
 	procinfo_read_program_at(dir, ret);
-	r = 0;
+	/* Last, the proof these reads were of one process: a pid reaped and
+	 * taken again before the directory was opened shows a later start. */
+	n = procinfo_read_at(dir, "stat", buf);
+	if (n < 0 || !procinfo_parse_stat(buf, (size_t)n, &ppid, &start))
+		goto close_dir;
+	ret->ppid = ppid;
+	ret->start_ticks = start;
+	r = whole;
 close_dir:
 	close(dir);
 	return r;

@@ -5,9 +5,11 @@
  * order (do_exit): its memory first (exe, cmdline), then its namespaces,
  * then its cgroups (v1 moves it to the root), then it is a zombie; its
  * credentials (uid, the user namespace's maps) stay until it is reaped.
- * So the cgroup is read before the namespaces, and namespaces still there
- * afterwards prove the cgroup was its own; exe and argv[0] come last and
- * may be missing (the audit record has them) without losing the rest.
+ * So the namespaces go first, then the ids and maps, then the cgroup, and
+ * namespaces still there after it prove the cgroup was its own; exe and
+ * argv[0] come next and may be missing (the audit record has them)
+ * without losing the rest; stat last, whose start time proves all the
+ * reads were of the one process.
  *
  * Every file is read through one open /proc/PID directory: a process
  * reaped meanwhile fails the reads instead of lending its pid's next
@@ -18,8 +20,12 @@
 
 #include "procinfo.h"
 
-/* 0 with ret filled (exe and argv0 "" when its memory was gone already),
- * -ENOENT when it was gone before its cgroup and namespaces could be read. */
+#define PROCSNAP_NO_CGROUP 1
+
+/* 0 with ret filled (exe and argv0 "" when its memory was gone already);
+ * PROCSNAP_NO_CGROUP when all but its container could be read (it began
+ * to exit meanwhile); -ENOENT when it was gone before its namespaces
+ * could be read, or the pid is another process's by the end. */
 int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret);
 
 #endif

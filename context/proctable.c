@@ -35,6 +35,7 @@ struct proctable {
 	 * one thread at a time, so no node is freed twice or kept by two. */
 	pthread_mutex_t write_lock;
 	_Atomic bool followed;
+	_Atomic uint64_t caught_up_ms;
 	_Atomic uint64_t versions; /* nodes behind the heads */
 	struct procinfo_host host;
 	/* relaxed everywhere: a bound checked against a count that is itself
@@ -494,6 +495,16 @@ bool proctable_followed(const struct proctable *t)
 	return atomic_load_explicit(&((struct proctable *)t)->followed, relaxed);
 }
 
+void proctable_set_caught_up(struct proctable *t, uint64_t ms)
+{
+	atomic_store_explicit(&t->caught_up_ms, ms, memory_order_release);
+}
+
+uint64_t proctable_caught_up(const struct proctable *t)
+{
+	return atomic_load_explicit(&((struct proctable *)t)->caught_up_ms, memory_order_acquire);
+}
+
 /* A new version of pid: a copy of its newest (or of from when given) with
  * nothing behind it yet. NULL when the table is full or out of memory. */
 static struct node *new_version(struct proctable *t, const struct proc_entry *from)
@@ -532,7 +543,7 @@ void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uin
 }
 
 void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
-		       const struct procinfo *snap)
+		       const struct procinfo *snap, bool keep_container)
 {
 	const struct proc_entry *old;
 	struct node *n;
@@ -547,8 +558,12 @@ void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
 	if (!n)
 		return;
 	if (snap) {
+		struct container_info before = n->e.info.container;
+
 		n->e.info = *snap;
 		n->e.start_known = true;
+		if (keep_container)
+			n->e.info.container = before;
 	} else {
 		/* exec changes neither cgroup nor namespaces: those stay */
 		n->e.info.exe[0] = n->e.info.argv0[0] = '\0';

@@ -92,12 +92,13 @@ void proctable_exit(struct proctable *t, uint32_t pid, uint64_t now_ms);
  * version, its parent's facts until its own exec; an exec begins a
  * version with snap, what /proc said right after it, or, when the process
  * was gone before it could be read (snap NULL), the version before's
- * container and namespaces with exe and argv[0] unknown; an exit marks
+ * container and namespaces with exe and argv[0] unknown (keep_container:
+ * the snapshot's but the version before's container); an exit marks
  * the newest version gone. The parent of a fork that the table does not
  * know is read from /proc (one load). */
 void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uint64_t at_ms);
 void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
-		       const struct procinfo *snap);
+		       const struct procinfo *snap, bool keep_container);
 void proctable_exit_at(struct proctable *t, uint32_t pid, uint64_t at_ms);
 
 /* Namespaces an audited unshare, setns or clone says pid entered
@@ -124,6 +125,11 @@ const struct proc_entry *proctable_exec_version(struct proctable *t, uint32_t pi
  * while they are, the decoders leave fork, exec and exit to them. */
 void proctable_set_followed(struct proctable *t, bool followed);
 bool proctable_followed(const struct proctable *t);
+
+/* The wall time (ms) by which every process event the kernel sent has been
+ * applied: procwatch.c sets it each time it finds its socket empty. */
+void proctable_set_caught_up(struct proctable *t, uint64_t ms);
+uint64_t proctable_caught_up(const struct proctable *t);
 
 /* Marks gone the entries whose /proc/PID is no longer their process and
  * removes those gone for longer than PROCTABLE_GONE_MS. It opens one /proc

@@ -91,6 +91,8 @@ static bool same_process(struct procwatch *w, uint32_t pid, const struct procinf
 
 void procwatch_apply(struct procwatch *w, const struct procconn_event *ev, uint64_t at_ms)
 {
+	int r;
+
 	switch (ev->what) {
 	case PROCCONN_FORK:
 		if (ev->pid != ev->tgid) {
@@ -101,12 +103,13 @@ void procwatch_apply(struct procwatch *w, const struct procconn_event *ev, uint6
 		break;
 	case PROCCONN_EXEC:
 		count(&w->snapshots);
-		if (procsnap_read(&w->host, ev->tgid, &w->snap) == 0 &&
+		if ((r = procsnap_read(&w->host, ev->tgid, &w->snap)) >= 0 &&
 		    same_process(w, ev->tgid, &w->snap)) {
-			proctable_exec_at(w->t, ev->tgid, at_ms, &w->snap);
+			proctable_exec_at(w->t, ev->tgid, at_ms, &w->snap,
+					  r == PROCSNAP_NO_CGROUP);
 		} else {
 			count(&w->snapshots_gone);
-			proctable_exec_at(w->t, ev->tgid, at_ms, NULL);
+			proctable_exec_at(w->t, ev->tgid, at_ms, NULL, true);
 		}
 		break;
 	case PROCCONN_EXIT:
@@ -167,18 +170,19 @@ static void *watch(void *arg)
 	}
 	while (!atomic_load(&w->stop)) {
 		struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
-		int n;
+		uint64_t before = (uint64_t)(clock_ns(CLOCK_REALTIME) / 1000000);
+		int n = recvmmsg(w->fd, w->msgs, BATCH, MSG_DONTWAIT, NULL);
 
+		if (n > 0)
+			apply_batch(w, (unsigned)n);
+		if (n < 0 && errno == ENOBUFS)
+			count(&w->overruns);
+		if (n == BATCH || (n < 0 && errno == ENOBUFS))
+			continue; /* more waiting */
+		/* All the kernel sent before the read is applied now. */
+		proctable_set_caught_up(w->t, before);
 		/* a quarter second at most between looks at stop */
-		if (poll(&pfd, 1, 250) <= 0)
-			continue;
-		n = recvmmsg(w->fd, w->msgs, BATCH, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			if (errno == ENOBUFS)
-				count(&w->overruns);
-			continue;
-		}
-		apply_batch(w, (unsigned)n);
+		(void)poll(&pfd, 1, 250);
 	}
 	rcu_unregister_thread();
 	return NULL;

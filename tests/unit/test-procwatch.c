@@ -14,6 +14,7 @@
 #include "procwatch.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -69,7 +70,7 @@ TEST(fork_inherits_until_exec)
 	}
 	rcu_read_unlock();
 
-	proctable_exec_at(t, CHILD, 100050, &snap);
+	proctable_exec_at(t, CHILD, 100050, &snap, false);
 	rcu_read_lock();
 	e = proctable_version_at(t, CHILD, 100020, PARENT, "/usr/bin/bash"); /* before it */
 	CHECK(e && !e->exec_began && strcmp(e->info.container.id, "aaaa") == 0);
@@ -80,8 +81,17 @@ TEST(fork_inherits_until_exec)
 	CHECK(e && e->since_ms == 100050);
 	rcu_read_unlock();
 
+	/* Read but for its cgroup (it began to exit): the version before's container. */
+	snap.ns = NS_NET;
+	snprintf(snap.container.id, sizeof(snap.container.id), "dddd"); /* not its own: read late */
+	proctable_exec_at(t, CHILD, 100150, &snap, true);
+	rcu_read_lock();
+	e = proctable_version_at(t, CHILD, 100160, PARENT, NULL);
+	CHECK(e && e->exec_began && e->info.ns == NS_NET &&
+	      strcmp(e->info.container.id, "bbbb") == 0);
+	rcu_read_unlock();
 	/* Gone before the snapshot: the container stays, the program is unknown. */
-	proctable_exec_at(t, CHILD, 100200, NULL);
+	proctable_exec_at(t, CHILD, 100200, NULL, false);
 	rcu_read_lock();
 	e = proctable_version_at(t, CHILD, 100300, PARENT, NULL);
 	CHECK(e && e->exec_began && strcmp(e->info.container.id, "bbbb") == 0 &&
@@ -108,9 +118,9 @@ TEST(execs_within_a_tick_chosen_by_exe)
 	rcu_register_thread();
 	put_parent(t, PARENT, 1, "aaaa");
 	proctable_fork_at(t, PARENT, CHILD, 200000);
-	proctable_exec_at(t, CHILD, 200002, &a);
+	proctable_exec_at(t, CHILD, 200002, &a, false);
 	b.ns = NS_USER;
-	proctable_exec_at(t, CHILD, 200009, &b);
+	proctable_exec_at(t, CHILD, 200009, &b, false);
 	rcu_read_lock();
 	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/true");
 	CHECK(e && e->since_ms == 200009 && e->info.ns == NS_USER);
@@ -203,6 +213,53 @@ TEST(decoder_gets_the_process_of_its_time)
 	rcu_unregister_thread();
 }
 
+struct late_exec {
+	struct proctable *t;
+	uint64_t now_ms;
+};
+
+/* The connector thread, late: the exec applied 5 ms after the decoder met
+ * its execve, then caught up. */
+static void *apply_late(void *arg)
+{
+	struct late_exec *l = arg;
+	struct procinfo s = snapshot(CHILD, "/usr/bin/true", "eeee");
+
+	rcu_register_thread();
+	usleep(5000);
+	proctable_exec_at(l->t, CHILD, l->now_ms - 1, &s, false);
+	proctable_set_caught_up(l->t, l->now_ms + 1);
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* An execve met before its exec is applied waits for the connector thread
+ * to catch up, and gets the exec's version, not the fork's. */
+TEST(execve_waits_for_the_connector_to_catch_up)
+{
+	struct proctable *t = proctable_new(1024);
+	struct context_cache cache = { 0 };
+	struct format_process p = { 0 };
+	struct late_exec l = { .t = t, .now_ms = 700000 };
+	struct format_facts f = { .pid = CHILD, .ppid = PARENT, .sec = 699, .msec = 990,
+				  .syscall = "execve", .success = true, .exe = "/usr/bin/true" };
+	pthread_t late;
+
+	rcu_register_thread();
+	proctable_set_followed(t, true);
+	put_parent(t, PARENT, 1, "aaaa");
+	proctable_fork_at(t, PARENT, CHILD, 699980);
+	proctable_set_caught_up(t, 699985);
+	CHECK_EQ(pthread_create(&late, NULL, apply_late, &l), 0);
+	rcu_read_lock();
+	CHECK(context_for_event(t, 4, &f, l.now_ms, &cache, &p));
+	rcu_read_unlock();
+	pthread_join(late, NULL);
+	CHECK(p.known && p.container_id && strcmp(p.container_id, "eeee") == 0);
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
 TEST(versions_are_bounded)
 {
 	struct proctable *t = proctable_new(1024);
@@ -213,13 +270,13 @@ TEST(versions_are_bounded)
 	put_parent(t, PARENT, 1, "aaaa");
 	proctable_fork_at(t, PARENT, CHILD, 500000);
 	for (int i = 1; i <= 10; i++)
-		proctable_exec_at(t, CHILD, 500000 + (uint64_t)i, &s);
+		proctable_exec_at(t, CHILD, 500000 + (uint64_t)i, &s, false);
 	proctable_get_stats(t, &st);
 	CHECK_EQ(st.versions, PROCTABLE_VERSIONS - 1);
 	CHECK_EQ(st.entries, 2);
 	/* one more, a minute later: the version it ends stays (late events of
 	 * it), those behind it ended a minute before and go */
-	proctable_exec_at(t, CHILD, 500010 + PROCTABLE_GONE_MS + 1, &s);
+	proctable_exec_at(t, CHILD, 500010 + PROCTABLE_GONE_MS + 1, &s, false);
 	proctable_get_stats(t, &st);
 	CHECK_EQ(st.versions, 1);
 	proctable_free(t);
@@ -389,6 +446,7 @@ int main(int argc, char **argv)
 			    CASES(CASE(fork_inherits_until_exec), CASE(execs_within_a_tick_chosen_by_exe),
 				  CASE(reused_pid_never_lends_context),
 				  CASE(decoder_gets_the_process_of_its_time),
+				  CASE(execve_waits_for_the_connector_to_catch_up),
 				  CASE(versions_are_bounded), CASE(apply_counts_threads_and_snapshots),
 				  CASE(snapshot_of_live_zombie_and_reaped),
 				  CASE(connector_unavailable_leaves_table_unfollowed),
