@@ -54,7 +54,10 @@ static const struct proc_entry *followed_at(struct proctable *t, uint32_t pid, u
 	const struct proc_entry *e = execve ? proctable_exec_version(t, pid, at_ms, exe) : NULL;
 	uint64_t gone;
 
-	if (!e && execve && at_ms + CONTEXT_CATCH_UP_RECENT_MS > now_ms)
+	/* Not yet there, or only one whose program is unknown (a snapshot
+	 * late or skipped): the connector may still be applying this exec. */
+	if ((!e || (exe && strcmp(e->info.exe, exe) != 0)) && execve &&
+	    at_ms + CONTEXT_CATCH_UP_RECENT_MS > now_ms)
 		e = exec_after_catch_up(t, pid, at_ms, exe, now_ms);
 	if (e)
 		return e;

@@ -239,9 +239,11 @@ static bool map_inside(int dir, const char *map, uint32_t host_id, uint32_t *ret
 	return true;
 }
 
-bool procinfo_read_ns_at(const struct procinfo_host *host, int dir, unsigned *ret_ns)
+bool procinfo_read_ns_at(const struct procinfo_host *host, int dir, unsigned *ret_ns,
+			 unsigned *ret_unread)
 {
 	bool all = true;
+	unsigned unread = 0;
 
 	*ret_ns = 0;
 	for (int i = 0; i < PROCINFO_NS_COUNT; i++) {
@@ -250,11 +252,15 @@ bool procinfo_read_ns_at(const struct procinfo_host *host, int dir, unsigned *re
 		if (!host->ns_ino[i])
 			continue; /* a kind this kernel lacks (or out of reach) */
 		ino = ns_inode_at(dir, ns_names[i]);
-		if (!ino)
+		if (!ino) {
 			all = false;
-		else if (ino != host->ns_ino[i])
+			unread |= 1u << i;
+		} else if (ino != host->ns_ino[i]) {
 			*ret_ns |= 1u << i;
+		}
 	}
+	if (ret_unread)
+		*ret_unread = unread;
 	return all;
 }
 
@@ -320,7 +326,7 @@ int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinf
 	 * namespaces, then its cgroups: the namespaces, ids and cgroup
 	 * first, so that a process exiting meanwhile is most likely still
 	 * whole when they are read; the exe last, as the proof (below). */
-	procinfo_read_ns_at(host, dir, &ret->ns); /* one unreadable: not flagged */
+	procinfo_read_ns_at(host, dir, &ret->ns, NULL); /* one unreadable: not flagged */
 	procinfo_read_ids_at(dir, ret->ns, ret);
 	n = procinfo_read_at(dir, "cgroup", buf);
 	if (n > 0)

@@ -77,8 +77,12 @@ ssize_t procinfo_read_at(int dir, const char *name, char buf[PROCINFO_READ_MAX])
 
 /* The namespaces not the host's (one readlink each) into *ret_ns; false
  * when one the host has could not be read (the process left it, exiting,
- * or is out of reach): *ret_ns then has those that could. */
-bool procinfo_read_ns_at(const struct procinfo_host *host, int dir, unsigned *ret_ns);
+ * or is out of reach): *ret_ns then has those that could, and
+ * *ret_unread (when not NULL) the kinds that could not. An exiting
+ * process keeps its user and pid namespaces (they hang on its credentials
+ * and its pid) after it has left the others. */
+bool procinfo_read_ns_at(const struct procinfo_host *host, int dir, unsigned *ret_ns,
+			 unsigned *ret_unread);
 
 /* uid and gid (status) into ret and, when ns has NS_USER, those inside the
  * user namespace (uid_map, gid_map): has_ns_uid, has_ns_gid. */

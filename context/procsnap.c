@@ -13,7 +13,8 @@ static bool still_in_namespaces(int dir)
 	return readlinkat(dir, "ns/mnt", link, sizeof(link)) > 0;
 }
 
-int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret)
+int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret,
+		  unsigned *ret_unread_ns)
 {
 	char buf[PROCINFO_READ_MAX];
 	uint32_t ppid;
@@ -24,9 +25,14 @@ int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinf
 	if (dir < 0)
 		return -ENOENT;
 	/* What a process that unshares before its exec loses at its exit
-	 * first: the namespaces, then (credentials last) the ids and maps. */
-	if (!procinfo_read_ns_at(host, dir, &ret->ns))
-		goto close_dir;
+	 * first: the namespaces, then (credentials last) the ids and maps. An
+	 * exiting one still shows its user and pid namespaces: kept, with the
+	 * maps, and the rest left to the version before. */
+	if (!procinfo_read_ns_at(host, dir, &ret->ns, ret_unread_ns)) {
+		if ((*ret_unread_ns & NS_USER) && (*ret_unread_ns & NS_PID))
+			goto close_dir;
+		whole = PROCSNAP_NO_CGROUP;
+	}
 	procinfo_read_ids_at(dir, ret->ns, ret);
 	n = procinfo_read_at(dir, "cgroup", buf);
 	/* still in its namespaces after the cgroup read: the cgroup was its

@@ -23,9 +23,11 @@
 #define PROCSNAP_NO_CGROUP 1
 
 /* 0 with ret filled (exe and argv0 "" when its memory was gone already);
- * PROCSNAP_NO_CGROUP when all but its container could be read (it began
- * to exit meanwhile); -ENOENT when it was gone before its namespaces
+ * PROCSNAP_NO_CGROUP when it began to exit meanwhile: its container, and
+ * the namespaces *ret_unread_ns names (enum procinfo_ns), could not be
+ * read; -ENOENT when it was gone before even its user and pid namespaces
  * could be read, or the pid is another process's by the end. */
-int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret);
+int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret,
+		  unsigned *ret_unread_ns);
 
 #endif

@@ -543,7 +543,7 @@ void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uin
 }
 
 void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
-		       const struct procinfo *snap, bool keep_container)
+		       const struct procinfo *snap, bool keep_container, unsigned keep_ns)
 {
 	const struct proc_entry *old;
 	struct node *n;
@@ -559,11 +559,13 @@ void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
 		return;
 	if (snap) {
 		struct container_info before = n->e.info.container;
+		unsigned ns_before = n->e.info.ns;
 
 		n->e.info = *snap;
 		n->e.start_known = true;
 		if (keep_container)
 			n->e.info.container = before;
+		n->e.info.ns = (snap->ns & ~keep_ns) | (ns_before & keep_ns);
 	} else {
 		/* exec changes neither cgroup nor namespaces: those stay */
 		n->e.info.exe[0] = n->e.info.argv0[0] = '\0';
@@ -656,13 +658,15 @@ const struct proc_entry *proctable_exec_version(struct proctable *t, uint32_t pi
 
 	/* The exec ends the syscall the event's time began, and that time is
 	 * the coarse clock's, up to a tick behind: of the execs from then,
-	 * the oldest of the program the record names, else the oldest. */
+	 * the oldest of the program the record names, else the oldest whose
+	 * program is unknown (its snapshot came too late for the exe); never
+	 * one of another program. */
 	for (; e && e->since_ms && e->since_ms + PROCTABLE_SLACK_MS >= at_ms;
 	     e = prev_of(e)) {
-		if (!e->exec_began)
+		if (!e->exec_began || !runs(e, exe))
 			continue;
 		best = e;
-		if (exe && strcmp(e->info.exe, exe) == 0)
+		if (exe && e->info.exe[0])
 			named = e;
 	}
 	return named ? named : best;

@@ -92,13 +92,14 @@ void proctable_exit(struct proctable *t, uint32_t pid, uint64_t now_ms);
  * version, its parent's facts until its own exec; an exec begins a
  * version with snap, what /proc said right after it, or, when the process
  * was gone before it could be read (snap NULL), the version before's
- * container and namespaces with exe and argv[0] unknown (keep_container:
- * the snapshot's but the version before's container); an exit marks
+ * container and namespaces with exe and argv[0] unknown (keep_container,
+ * keep_ns: the snapshot's but the version before's container, and its
+ * namespaces of those kinds); an exit marks
  * the newest version gone. The parent of a fork that the table does not
  * know is read from /proc (one load). */
 void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uint64_t at_ms);
 void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
-		       const struct procinfo *snap, bool keep_container);
+		       const struct procinfo *snap, bool keep_container, unsigned keep_ns);
 void proctable_exit_at(struct proctable *t, uint32_t pid, uint64_t at_ms);
 
 /* Namespaces an audited unshare, setns or clone says pid entered

@@ -27,6 +27,7 @@
 
 #define BATCH 64
 #define PROCWATCH_NICE -10
+#define PROCWATCH_IDLE_MS 10
 #define DATAGRAM_MAX 512 /* one proc event is 76 bytes with its headers */
 
 #define relaxed memory_order_relaxed
@@ -45,6 +46,7 @@ struct procwatch {
 	struct sockaddr_nl from[BATCH];
 	struct iovec iov[BATCH];
 	struct procinfo snap; /* the snapshot being taken: no allocation per event */
+	struct procconn_event evs[BATCH]; /* the batch's events, one a datagram */
 };
 
 static void count(_Atomic uint64_t *c)
@@ -89,8 +91,10 @@ static bool same_process(struct procwatch *w, uint32_t pid, const struct procinf
 	return same;
 }
 
-void procwatch_apply(struct procwatch *w, const struct procconn_event *ev, uint64_t at_ms)
+static void apply(struct procwatch *w, const struct procconn_event *ev, uint64_t at_ms,
+		  bool snapshot)
 {
+	unsigned unread = 0;
 	int r;
 
 	switch (ev->what) {
@@ -102,14 +106,18 @@ void procwatch_apply(struct procwatch *w, const struct procconn_event *ev, uint6
 		proctable_fork_at(w->t, ev->parent_tgid, ev->tgid, at_ms);
 		break;
 	case PROCCONN_EXEC:
+		if (!snapshot) {
+			proctable_exec_at(w->t, ev->tgid, at_ms, NULL, true, 0);
+			break;
+		}
 		count(&w->snapshots);
-		if ((r = procsnap_read(&w->host, ev->tgid, &w->snap)) >= 0 &&
+		if ((r = procsnap_read(&w->host, ev->tgid, &w->snap, &unread)) >= 0 &&
 		    same_process(w, ev->tgid, &w->snap)) {
 			proctable_exec_at(w->t, ev->tgid, at_ms, &w->snap,
-					  r == PROCSNAP_NO_CGROUP);
+					  r == PROCSNAP_NO_CGROUP, unread);
 		} else {
 			count(&w->snapshots_gone);
-			proctable_exec_at(w->t, ev->tgid, at_ms, NULL, true);
+			proctable_exec_at(w->t, ev->tgid, at_ms, NULL, true, 0);
 		}
 		break;
 	case PROCCONN_EXIT:
@@ -125,6 +133,11 @@ void procwatch_apply(struct procwatch *w, const struct procconn_event *ev, uint6
 	count(&w->events[ev->what]);
 }
 
+void procwatch_apply(struct procwatch *w, const struct procconn_event *ev, uint64_t at_ms)
+{
+	apply(w, ev, at_ms, true);
+}
+
 static int64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -134,6 +147,20 @@ static int64_t clock_ns(clockid_t id)
 }
 
 /* Applies the events of n received datagrams. */
+/* Whether the batch's events after the i-th hold another exec of pid. */
+static bool exec_again(const struct procwatch *w, unsigned i, unsigned n, uint32_t pid)
+{
+	while (++i < n)
+		if (w->evs[i].what == PROCCONN_EXEC && w->evs[i].tgid == pid)
+			return true;
+	return false;
+}
+
+/* Applies the events of n received datagrams (the kernel sends one event
+ * a datagram). An exec the same batch shows superseded by another exec of
+ * its process gets no snapshot: /proc already shows the later program, and
+ * the time its read would take is the next one's race with the exit
+ * (setpriv, then unshare, then a program that lives a millisecond). */
 static void apply_batch(struct procwatch *w, unsigned n)
 {
 	/* wall = monotonic + offset, read now */
@@ -141,15 +168,21 @@ static void apply_batch(struct procwatch *w, unsigned n)
 
 	for (unsigned i = 0; i < n; i++) {
 		size_t off = 0;
-		struct procconn_event ev;
 
+		w->evs[i].what = 0;
 		if (w->from[i].nl_pid != 0)
 			continue; /* only the kernel speaks for the processes */
-		while (procconn_next(w->buf[i], w->msgs[i].msg_len, &off, &ev) == 1) {
-			int64_t wall = (int64_t)ev.timestamp_ns + offset;
+		/* one event: cn_proc sends each in a datagram of its own */
+		if (procconn_next(w->buf[i], w->msgs[i].msg_len, &off, &w->evs[i]) != 1)
+			w->evs[i].what = 0;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct procconn_event *ev = &w->evs[i];
+		int64_t wall = (int64_t)ev->timestamp_ns + offset;
 
-			procwatch_apply(w, &ev, wall > 0 ? (uint64_t)wall / 1000000 : 0);
-		}
+		if (ev->what)
+			apply(w, ev, wall > 0 ? (uint64_t)wall / 1000000 : 0,
+			      !(ev->what == PROCCONN_EXEC && exec_again(w, i, n, ev->tgid)));
 	}
 }
 
@@ -181,8 +214,9 @@ static void *watch(void *arg)
 			continue; /* more waiting */
 		/* All the kernel sent before the read is applied now. */
 		proctable_set_caught_up(w->t, before);
-		/* a quarter second at most between looks at stop */
-		(void)poll(&pfd, 1, 250);
+		/* Idle, it still says so every PROCWATCH_IDLE_MS: a decoder
+		 * waiting for an exec learns there is none to come. */
+		(void)poll(&pfd, 1, PROCWATCH_IDLE_MS);
 	}
 	rcu_unregister_thread();
 	return NULL;

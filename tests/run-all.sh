@@ -46,10 +46,15 @@ try:
         ok = re.findall(r"^ok \d+ - (.*)$", out, re.M)
         bad = re.findall(r"^not ok \d+ - (.*)$", out, re.M)
         skips = [c for c in ok if "# SKIP" in c]
+        # TAP TODO: a known weakness, shown and counted with the skipped
+        todos = [c for c in bad if "# TODO" in c]
+        bad = [c for c in bad if "# TODO" not in c]
         p += len(ok) - len(skips)
-        s += len(skips)
+        s += len(skips) + len(todos)
         for c in skips:
             print(f"SKIPPED [{label}] {t.get('name')}: {c}", file=sys.stderr)
+        for c in todos:
+            print(f"TODO [{label}] {t.get('name')}: {c}", file=sys.stderr)
         for c in bad:
             failed(f"{t.get('name')}: {c}")
         if r not in ("OK", "EXPECTEDFAIL", "SKIP") and not bad:

@@ -194,7 +194,7 @@ static void read_child(const struct procinfo_host *host, const struct ns_child *
 	CHECK_EQ(procinfo_read(host, (uint32_t)c->pid, info), 0);
 	NOTE("child %d: ns 0x%x, its own view 0x%x", (int)c->pid, info->ns, expected_ns(host, c));
 	CHECK_EQ(info->ns, expected_ns(host, c));
-	CHECK_EQ(procsnap_read(host, (uint32_t)c->pid, &snap), 0);
+	CHECK_EQ(procsnap_read(host, (uint32_t)c->pid, &snap, &(unsigned){ 0 }), 0);
 	CHECK_EQ(snap.ns, info->ns);
 	CHECK_EQ(snap.uid, info->uid);
 	CHECK_EQ(snap.gid, info->gid);

@@ -70,7 +70,7 @@ TEST(fork_inherits_until_exec)
 	}
 	rcu_read_unlock();
 
-	proctable_exec_at(t, CHILD, 100050, &snap, false);
+	proctable_exec_at(t, CHILD, 100050, &snap, false, 0);
 	rcu_read_lock();
 	e = proctable_version_at(t, CHILD, 100020, PARENT, "/usr/bin/bash"); /* before it */
 	CHECK(e && !e->exec_began && strcmp(e->info.container.id, "aaaa") == 0);
@@ -82,16 +82,16 @@ TEST(fork_inherits_until_exec)
 	rcu_read_unlock();
 
 	/* Read but for its cgroup (it began to exit): the version before's container. */
-	snap.ns = NS_NET;
+	snap.ns = NS_NET | NS_USER;
 	snprintf(snap.container.id, sizeof(snap.container.id), "dddd"); /* not its own: read late */
-	proctable_exec_at(t, CHILD, 100150, &snap, true);
+	proctable_exec_at(t, CHILD, 100150, &snap, true, NS_NET); /* its net ns unread */
 	rcu_read_lock();
 	e = proctable_version_at(t, CHILD, 100160, PARENT, NULL);
-	CHECK(e && e->exec_began && e->info.ns == NS_NET &&
+	CHECK(e && e->exec_began && e->info.ns == NS_USER &&
 	      strcmp(e->info.container.id, "bbbb") == 0);
 	rcu_read_unlock();
 	/* Gone before the snapshot: the container stays, the program is unknown. */
-	proctable_exec_at(t, CHILD, 100200, NULL, false);
+	proctable_exec_at(t, CHILD, 100200, NULL, false, 0);
 	rcu_read_lock();
 	e = proctable_version_at(t, CHILD, 100300, PARENT, NULL);
 	CHECK(e && e->exec_began && strcmp(e->info.container.id, "bbbb") == 0 &&
@@ -118,14 +118,21 @@ TEST(execs_within_a_tick_chosen_by_exe)
 	rcu_register_thread();
 	put_parent(t, PARENT, 1, "aaaa");
 	proctable_fork_at(t, PARENT, CHILD, 200000);
-	proctable_exec_at(t, CHILD, 200002, &a, false);
+	proctable_exec_at(t, CHILD, 200002, &a, false, 0);
 	b.ns = NS_USER;
-	proctable_exec_at(t, CHILD, 200009, &b, false);
+	proctable_exec_at(t, CHILD, 200009, &b, false, 0);
 	rcu_read_lock();
 	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/true");
 	CHECK(e && e->since_ms == 200009 && e->info.ns == NS_USER);
 	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/unshare");
 	CHECK(e && e->since_ms == 200002);
+	rcu_read_unlock();
+	/* the program's snapshot too late for its exe: never unshare's version */
+	b.exe[0] = '\0';
+	proctable_exec_at(t, CHILD, 200011, &b, true, 0);
+	rcu_read_lock();
+	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/env");
+	CHECK(e && e->since_ms == 200011 && e->info.ns == NS_USER);
 	e = proctable_version_at(t, CHILD, 200003, PARENT, "/usr/bin/true");
 	CHECK(e && e->since_ms == 200009);
 	e = proctable_version_at(t, CHILD, 200003, PARENT, "/usr/bin/unshare");
@@ -227,7 +234,7 @@ static void *apply_late(void *arg)
 
 	rcu_register_thread();
 	usleep(5000);
-	proctable_exec_at(l->t, CHILD, l->now_ms - 1, &s, false);
+	proctable_exec_at(l->t, CHILD, l->now_ms - 1, &s, false, 0);
 	proctable_set_caught_up(l->t, l->now_ms + 1);
 	rcu_unregister_thread();
 	return NULL;
@@ -270,13 +277,13 @@ TEST(versions_are_bounded)
 	put_parent(t, PARENT, 1, "aaaa");
 	proctable_fork_at(t, PARENT, CHILD, 500000);
 	for (int i = 1; i <= 10; i++)
-		proctable_exec_at(t, CHILD, 500000 + (uint64_t)i, &s, false);
+		proctable_exec_at(t, CHILD, 500000 + (uint64_t)i, &s, false, 0);
 	proctable_get_stats(t, &st);
 	CHECK_EQ(st.versions, PROCTABLE_VERSIONS - 1);
 	CHECK_EQ(st.entries, 2);
 	/* one more, a minute later: the version it ends stays (late events of
 	 * it), those behind it ended a minute before and go */
-	proctable_exec_at(t, CHILD, 500010 + PROCTABLE_GONE_MS + 1, &s, false);
+	proctable_exec_at(t, CHILD, 500010 + PROCTABLE_GONE_MS + 1, &s, false, 0);
 	proctable_get_stats(t, &st);
 	CHECK_EQ(st.versions, 1);
 	proctable_free(t);
@@ -330,6 +337,7 @@ TEST(snapshot_of_live_zombie_and_reaped)
 	struct procinfo s;
 	pid_t child = fork();
 	char self_exe[PROCINFO_NAME_MAX] = "";
+	unsigned unread = 0;
 	ssize_t n;
 
 	if (child == 0) {
@@ -339,7 +347,7 @@ TEST(snapshot_of_live_zombie_and_reaped)
 	procinfo_host_init(&host);
 	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
 	self_exe[n > 0 ? n : 0] = '\0';
-	CHECK_EQ(procsnap_read(&host, (uint32_t)child, &s), 0);
+	CHECK_EQ(procsnap_read(&host, (uint32_t)child, &s, &unread), 0);
 	CHECK_STR(s.exe, self_exe);
 	CHECK_EQ(s.ppid, (uint32_t)getpid());
 	CHECK_EQ(s.ns, 0); /* the host's namespaces */
@@ -351,9 +359,14 @@ TEST(snapshot_of_live_zombie_and_reaped)
 			break;
 		usleep(5000);
 	}
-	CHECK_EQ(procsnap_read(&host, (uint32_t)child, &s), -ENOENT);
+	/* A zombie: its user and pid namespaces, ids and maps still there
+	 * (they hang on its credentials and pid), the rest gone. */
+	CHECK_EQ(procsnap_read(&host, (uint32_t)child, &s, &unread), PROCSNAP_NO_CGROUP);
+	CHECK(unread & NS_MNT);
+	CHECK(!(unread & (NS_USER | NS_PID)));
+	CHECK_STR(s.exe, "");
 	CHECK_EQ(waitpid(child, NULL, 0), child);
-	CHECK_EQ(procsnap_read(&host, (uint32_t)child, &s), -ENOENT);
+	CHECK_EQ(procsnap_read(&host, (uint32_t)child, &s, &unread), -ENOENT);
 }
 
 /* The connector refused: in a user namespace of its own a process gets no
