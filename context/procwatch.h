@@ -6,9 +6,10 @@
  * decoder meets its first event.
  *
  *   fork  -> the child's first version: its parent's facts (no I/O)
- *   exec  -> a snapshot of /proc/PID right away (procinfo_read: exe,
- *            argv[0], start, cgroup, namespaces, uid map), or, gone
- *            already, the version before's container and namespaces
+ *   exec  -> a snapshot of /proc/PID right away (procsnap.h: namespaces,
+ *            ids and maps, cgroup, exe, argv[0], start), or, gone
+ *            already, the version before's container and namespaces; an
+ *            exec the same batch shows superseded gets none
  *   exit  -> the newest version marked gone, at the kernel's time
  *
  * Threads of a process (a fork whose child is not a process leader, an
