@@ -39,10 +39,10 @@ enum procinfo_ns {
 struct procinfo {
 	uint32_t pid, ppid;
 	uint64_t start_ticks;  /* since boot, in clock ticks (/proc/PID/stat field 22) */
-	uint32_t uid;          /* real uid, as the host sees it */
+	uint32_t uid;          /* real uid, as the host sees it (read only with NS_USER) */
 	bool has_ns_uid;       /* in a user namespace that maps uid differently: */
 	uint32_t ns_uid;       /* the uid inside it */
-	uint32_t gid;          /* real gid, as the host sees it */
+	uint32_t gid;          /* real gid, as the host sees it (read only with NS_USER) */
 	bool has_ns_gid;       /* in a user namespace that maps gid differently: */
 	uint32_t ns_gid;       /* the gid inside it */
 	unsigned ns;           /* enum procinfo_ns: namespaces not the host's */
@@ -60,8 +60,8 @@ void procinfo_host_init(struct procinfo_host *host);
 
 /* Reads pid's facts; -ENOENT when it is gone (or exited meanwhile). The
  * namespaces, ids and cgroup are read before the exe and command line: a
- * process exiting loses them last. 25 system calls (31 for a process in
- * a user namespace: its uid_map and gid_map), no allocation. */
+ * process exiting loses them last. 22 system calls (31 for a process in
+ * a user namespace: its status, uid_map and gid_map), no allocation. */
 int procinfo_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret);
 
 /* The parts of procinfo_read, for a reader of its own (procsnap.h) that
@@ -84,8 +84,9 @@ ssize_t procinfo_read_at(int dir, const char *name, char buf[PROCINFO_READ_MAX])
 bool procinfo_read_ns_at(const struct procinfo_host *host, int dir, unsigned *ret_ns,
 			 unsigned *ret_unread);
 
-/* uid and gid (status) into ret and, when ns has NS_USER, those inside the
- * user namespace (uid_map, gid_map): has_ns_uid, has_ns_gid. */
+/* When ns has NS_USER: uid and gid (status) into ret, and those inside
+ * the user namespace (uid_map, gid_map): has_ns_uid, has_ns_gid. Else
+ * nothing (the audit record has the host's ids). */
 void procinfo_read_ids_at(int dir, unsigned ns, struct procinfo *ret);
 
 /* argv[0] (cmdline) and exe into ret, "" when unreadable; false when the

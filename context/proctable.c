@@ -9,13 +9,32 @@
 #include <string.h>
 #include <unistd.h>
 #include <urcu.h>
+#include <urcu/lfstack.h>
 #include <urcu/rculfhash.h>
 
 #define relaxed memory_order_relaxed
 
+/* Free nodes kept for the next fork or exec (a node is about 1.3 KB): the
+ * connector thread makes two nodes per process, and malloc's heap grew
+ * and shrank under it at every grace period. ThreadSanitizer cannot see
+ * grace periods, and a reused node would look like a race with its last
+ * readers: under it, nodes go back to malloc (tests/tsan.supp). */
+#if defined(__SANITIZE_THREAD__)
+#define PROCTABLE_POOL_MAX 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PROCTABLE_POOL_MAX 0
+#endif
+#endif
+#ifndef PROCTABLE_POOL_MAX
+#define PROCTABLE_POOL_MAX 4096
+#endif
+
 struct node {
 	struct cds_lfht_node ht;
 	struct rcu_head rcu;
+	struct cds_lfs_node spare; /* in the owner's pool, once free */
+	struct proctable *owner;
 	/* Set (release) once filled, before the node is published; read
 	 * (acquire) by whoever finds it. The hash table's own publication is
 	 * enough on the hardware, but is invisible to ThreadSanitizer. */
@@ -45,6 +64,8 @@ struct proctable {
 	_Atomic uint64_t version; /* bumped before any entry is added, replaced or removed */
 	double boot_time, ticks_per_second;
 	_Atomic uint64_t loads, load_failures, full, expired, execs, forks, exits;
+	struct cds_lfs_stack pool; /* free nodes; popped under its own mutex */
+	_Atomic unsigned pooled;
 };
 
 static unsigned long hash_pid(uint32_t pid)
@@ -59,9 +80,42 @@ static int match_pid(struct cds_lfht_node *n, const void *key)
 	return caa_container_of(n, struct node, ht)->e.info.pid == *(const uint32_t *)key;
 }
 
+/* A zeroed node: one from the pool, else from malloc. */
+static struct node *node_alloc(struct proctable *t)
+{
+	struct cds_lfs_node *spare = PROCTABLE_POOL_MAX ? cds_lfs_pop_blocking(&t->pool) : NULL;
+	struct node *n;
+
+	if (spare) {
+		atomic_fetch_sub_explicit(&t->pooled, 1, relaxed);
+		n = caa_container_of(spare, struct node, spare);
+		memset(n, 0, sizeof(*n));
+	} else {
+		n = calloc(1, sizeof(*n));
+	}
+	if (n)
+		n->owner = t;
+	return n;
+}
+
+/* Gives back a node no reader can hold: never published, or after the
+ * grace period that followed its removal. */
+static void node_release(struct node *n)
+{
+	struct proctable *t = n->owner;
+
+	if (atomic_fetch_add_explicit(&t->pooled, 1, relaxed) >= PROCTABLE_POOL_MAX) {
+		atomic_fetch_sub_explicit(&t->pooled, 1, relaxed);
+		free(n);
+		return;
+	}
+	cds_lfs_node_init(&n->spare);
+	cds_lfs_push(&t->pool, &n->spare);
+}
+
 static void free_node(struct rcu_head *head)
 {
-	free(caa_container_of(head, struct node, rcu));
+	node_release(caa_container_of(head, struct node, rcu));
 }
 
 static struct node *node_of(struct proc_entry *e)
@@ -93,6 +147,7 @@ struct proctable *proctable_new(unsigned max_entries)
 		return NULL;
 	}
 	pthread_mutex_init(&t->write_lock, NULL);
+	cds_lfs_init(&t->pool);
 	atomic_init(&t->max_entries, max_entries ? max_entries : 1);
 	t->boot_time = procinfo_boot_time();
 	t->ticks_per_second = (double)sysconf(_SC_CLK_TCK);
@@ -114,8 +169,11 @@ void proctable_free(struct proctable *t)
 			call_rcu(&n->rcu, free_node);
 		}
 	rcu_read_unlock();
-	rcu_barrier();
+	rcu_barrier(); /* every node back in the pool, or freed */
 	cds_lfht_destroy(t->ht, NULL);
+	for (struct cds_lfs_node *s; (s = cds_lfs_pop_blocking(&t->pool));)
+		free(caa_container_of(s, struct node, spare));
+	cds_lfs_destroy(&t->pool);
 	pthread_mutex_destroy(&t->write_lock);
 	free(t);
 }
@@ -181,15 +239,12 @@ static void put(struct proctable *t, struct node *n)
 /* A new node, unless the table is full (counted). */
 static struct node *new_node(struct proctable *t)
 {
-	struct node *n;
-
 	if (atomic_load_explicit(&t->count, relaxed) >=
 	    atomic_load_explicit(&t->max_entries, relaxed)) {
 		atomic_fetch_add_explicit(&t->full, 1, relaxed);
 		return NULL;
 	}
-	n = calloc(1, sizeof(*n));
-	return n;
+	return node_alloc(t);
 }
 
 bool proctable_put(struct proctable *t, const struct procinfo *info, bool start_known)
@@ -229,7 +284,7 @@ static struct node *load(struct proctable *t, uint32_t pid)
 	atomic_fetch_add_explicit(&t->loads, 1, relaxed);
 	if (procinfo_read(&t->host, pid, &n->e.info) < 0) {
 		atomic_fetch_add_explicit(&t->load_failures, 1, relaxed);
-		free(n);
+		node_release(n);
 		return NULL;
 	}
 	n->e.start_known = true;
@@ -276,7 +331,7 @@ const struct proc_entry *proctable_lookup(struct proctable *t, uint32_t pid, boo
 		atomic_fetch_add_explicit(&t->count, 1, relaxed);
 	pthread_mutex_unlock(&t->write_lock);
 	if (won != &n->ht) {
-		free(n);
+		node_release(n);
 		return &caa_container_of(won, struct node, ht)->e;
 	}
 	return &n->e;
@@ -304,7 +359,7 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 		    const char *argv0, unsigned *load_budget)
 {
 	const struct proc_entry *old;
-	struct node *n = calloc(1, sizeof(*n));
+	struct node *n = node_alloc(t);
 
 	if (!n)
 		return;
@@ -326,7 +381,7 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 		--*load_budget;
 		loaded = load(t, pid);
 		if (loaded) {
-			free(n);
+			node_release(n);
 			n = loaded;
 		}
 	}
@@ -341,12 +396,12 @@ void proctable_exec(struct proctable *t, uint32_t pid, uint32_t ppid, const char
 		}
 
 		if (loaded) {
-			free(n);
+			node_release(n);
 			n = loaded;
 		} else if (atomic_load_explicit(&t->count, relaxed) >=
 			   atomic_load_explicit(&t->max_entries, relaxed)) {
 			atomic_fetch_add_explicit(&t->full, 1, relaxed);
-			free(n);
+			node_release(n);
 			return;
 		} else if (ppid) {
 			/* Gone before we read it: exec kept the cgroup and the
@@ -591,7 +646,7 @@ void proctable_add_ns(struct proctable *t, uint32_t pid, unsigned ns)
 	pthread_mutex_lock(&t->write_lock);
 	rcu_read_lock();
 	old = find(t, pid);
-	if (old && (old->info.ns & ns) != ns && (n = calloc(1, sizeof(*n)))) {
+	if (old && (old->info.ns & ns) != ns && (n = node_alloc(t))) {
 		n->e = *old;
 		atomic_store_explicit(&n->e.gone_ms, atomic_load_explicit(&old->gone_ms, relaxed),
 				      relaxed);

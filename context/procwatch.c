@@ -13,13 +13,13 @@
 
 #include <errno.h>
 #include <linux/netlink.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <time.h>
@@ -201,10 +201,21 @@ static void *watch(void *arg)
 						      .msg_iov = &w->iov[i],
 						      .msg_iovlen = 1 };
 	}
+	/* One system call a wake-up: recvmmsg waits for the first datagram
+	 * and takes what else is queued; idle, it returns every
+	 * PROCWATCH_IDLE_MS (SO_RCVTIMEO), so the thread still says it has
+	 * caught up (a decoder waiting for an exec learns there is none to
+	 * come) and sees a stop. */
+	(void)setsockopt(w->fd, SOL_SOCKET, SO_RCVTIMEO,
+			 &(struct timeval){ .tv_usec = PROCWATCH_IDLE_MS * 1000 },
+			 sizeof(struct timeval));
 	while (!atomic_load(&w->stop)) {
-		struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
-		uint64_t before = (uint64_t)(clock_ns(CLOCK_REALTIME) / 1000000);
-		int n = recvmmsg(w->fd, w->msgs, BATCH, MSG_DONTWAIT, NULL);
+		int n = recvmmsg(w->fd, w->msgs, BATCH, MSG_WAITFORONE, NULL);
+		/* The queue was empty when the read ended (fewer than BATCH, or
+		 * none): all sent before now is read. An event in the few
+		 * microseconds since is no exec a decoder waits for: that one
+		 * was queued before its audit record left the kernel. */
+		uint64_t read_ms = (uint64_t)(clock_ns(CLOCK_REALTIME) / 1000000);
 
 		if (n > 0)
 			apply_batch(w, (unsigned)n);
@@ -212,11 +223,9 @@ static void *watch(void *arg)
 			count(&w->overruns);
 		if (n == BATCH || (n < 0 && errno == ENOBUFS))
 			continue; /* more waiting */
-		/* All the kernel sent before the read is applied now. */
-		proctable_set_caught_up(w->t, before);
-		/* Idle, it still says so every PROCWATCH_IDLE_MS: a decoder
-		 * waiting for an exec learns there is none to come. */
-		(void)poll(&pfd, 1, PROCWATCH_IDLE_MS);
+		/* Fewer than asked for, or none in PROCWATCH_IDLE_MS: all the
+		 * kernel sent before the read is applied now. */
+		proctable_set_caught_up(w->t, read_ms);
 	}
 	rcu_unregister_thread();
 	return NULL;
