@@ -2,6 +2,7 @@
 #include "context.h"
 
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The entry for pid if it is the process of an event at sec: an entry
@@ -37,28 +38,40 @@ static const struct proc_entry *proc_at(struct proctable *t, uint32_t pid, uint6
  * for recent events: a decoder behind must not slow down further. */
 static const struct proc_entry *exec_after_catch_up(struct proctable *t, uint32_t pid,
 						    uint64_t at_ms, const char *exe,
-						    uint64_t now_ms)
+						    const char *comm)
 {
-	for (unsigned i = 0; i < CONTEXT_CATCH_UP_MS * 5 && proctable_caught_up(t) < now_ms; i++)
+	struct timespec ts;
+	uint64_t now_ns;
+
+	/* The exec's process event was queued before its audit record left
+	 * the kernel, so before now: precise, where the decoders' coarse
+	 * clock may be a tick behind the connector's reads. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	for (unsigned i = 0; i < CONTEXT_CATCH_UP_MS * 5 && proctable_caught_up(t) < now_ns; i++)
 		usleep(200);
-	return proctable_exec_version(t, pid, at_ms, exe);
+	return proctable_exec_version(t, pid, at_ms, exe, comm);
 }
 
 /* The version of pid at the event's time when the process events feed the
  * table; the table's guess from /proc when they never told it of pid. An
  * execve's process is the version its exec began. */
 static const struct proc_entry *followed_at(struct proctable *t, uint32_t pid, uint32_t ppid,
-					    const char *exe, uint64_t at_ms, bool execve,
-					    uint64_t now_ms, unsigned *budget)
+					    const char *exe, const char *comm, uint64_t at_ms,
+					    bool execve, uint64_t now_ms, unsigned *budget)
 {
-	const struct proc_entry *e = execve ? proctable_exec_version(t, pid, at_ms, exe) : NULL;
+	const struct proc_entry *e =
+		execve ? proctable_exec_version(t, pid, at_ms, exe, comm) : NULL;
 	uint64_t gone;
 
 	/* Not yet there, or only one whose program is unknown (a snapshot
-	 * late or skipped): the connector may still be applying this exec. */
-	if ((!e || (exe && strcmp(e->info.exe, exe) != 0)) && execve &&
+	 * late or skipped), not even by name: the connector may still be
+	 * applying this exec. */
+	if ((!e || (exe && strcmp(e->info.exe, exe) != 0 &&
+		    !(comm && e->info.comm[0] && strncmp(e->info.comm, comm, 15) == 0))) &&
+	    execve &&
 	    at_ms + CONTEXT_CATCH_UP_RECENT_MS > now_ms)
-		e = exec_after_catch_up(t, pid, at_ms, exe, now_ms);
+		e = exec_after_catch_up(t, pid, at_ms, exe, comm);
 	if (e)
 		return e;
 	e = proctable_version_at(t, pid, at_ms, ppid, exe);
@@ -151,7 +164,8 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 		return true;
 	}
 	ret->generation = version; /* the strings are the table's of this version */
-	e = followed ? followed_at(t, f->pid, f->ppid, f->exe, at_ms, execve, now_ms, &budget)
+	e = followed ? followed_at(t, f->pid, f->ppid, f->exe, f->comm, at_ms, execve, now_ms,
+				       &budget)
 		     : proc_at(t, f->pid, f->sec, &budget);
 	if (e) {
 		ret->known = true;
@@ -176,7 +190,7 @@ bool context_for_event(struct proctable *t, unsigned depth, const struct format_
 	while (parent && ret->nancestors < depth && ret->nancestors < FORMAT_MAX_ANCESTORS) {
 		struct format_ancestor *a = &ret->ancestors[ret->nancestors++];
 		const struct proc_entry *pe =
-			followed ? followed_at(t, parent, 0, NULL, at_ms, false, now_ms, &budget)
+			followed ? followed_at(t, parent, 0, NULL, NULL, at_ms, false, now_ms, &budget)
 				 : proc_at(t, parent, f->sec, &budget);
 
 		a->pid = parent;

@@ -106,6 +106,26 @@ bool procinfo_parse_stat(const char *text, size_t len, uint32_t *ret_ppid,
 	return field > 22;
 }
 
+bool procinfo_parse_comm(const char *text, size_t len, char comm[16])
+{
+	const char *open = memchr(text, '(', len), *close = NULL;
+	size_t n;
+
+	for (const char *q = text + len; q-- > text;)
+		if (*q == ')') {
+			close = q;
+			break;
+		}
+	if (!open || !close || close <= open)
+		return false;
+	n = (size_t)(close - open - 1);
+	if (n > 15)
+		n = 15;
+	memcpy(comm, open + 1, n);
+	comm[n] = '\0';
+	return true;
+}
+
 static double seconds(clockid_t id)
 {
 	struct timespec ts;

@@ -48,6 +48,8 @@ struct procinfo {
 	unsigned ns;           /* enum procinfo_ns: namespaces not the host's */
 	char exe[PROCINFO_NAME_MAX];   /* "" when unreadable (kernel thread, gone) */
 	char argv0[PROCINFO_NAME_MAX];
+	char comm[16];         /* its name (stat); "" unknown. An exiting process
+				* keeps it after its exe is gone. */
 	struct container_info container;
 };
 
@@ -109,6 +111,10 @@ bool procinfo_stat_exited(const char *text, size_t len);
 /* The real uid and gid in the text of /proc/PID/status (the first of the
  * four numbers on its Uid: and Gid: lines); false when either is missing,
  * and the missing one is left as it was. */
+/* The name between the first '(' and the last ')' of stat's text into
+ * comm (15 bytes at most, NUL-terminated); false when there is none. */
+bool procinfo_parse_comm(const char *text, size_t len, char comm[16]);
+
 bool procinfo_parse_ids(const char *status, uint32_t *ret_uid, uint32_t *ret_gid);
 
 /* The wall-clock time the machine booted, in seconds since the epoch, to

@@ -50,6 +50,9 @@ int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinf
 		goto close_dir;
 	ret->ppid = ppid;
 	ret->start_ticks = start;
+	/* the program's name even when its exe went with the exit: what tells
+	 * its version from an exec before it the same batch skipped */
+	procinfo_parse_comm(buf, (size_t)n, ret->comm);
 	r = whole;
 close_dir:
 	close(dir);

@@ -54,7 +54,7 @@ struct proctable {
 	 * one thread at a time, so no node is freed twice or kept by two. */
 	pthread_mutex_t write_lock;
 	_Atomic bool followed;
-	_Atomic uint64_t caught_up_ms;
+	_Atomic uint64_t caught_up_ns;
 	_Atomic uint64_t versions; /* nodes behind the heads */
 	struct procinfo_host host;
 	/* relaxed everywhere: a bound checked against a count that is itself
@@ -550,14 +550,14 @@ bool proctable_followed(const struct proctable *t)
 	return atomic_load_explicit(&((struct proctable *)t)->followed, relaxed);
 }
 
-void proctable_set_caught_up(struct proctable *t, uint64_t ms)
+void proctable_set_caught_up(struct proctable *t, uint64_t wall_ns)
 {
-	atomic_store_explicit(&t->caught_up_ms, ms, memory_order_release);
+	atomic_store_explicit(&t->caught_up_ns, wall_ns, memory_order_release);
 }
 
 uint64_t proctable_caught_up(const struct proctable *t)
 {
-	return atomic_load_explicit(&((struct proctable *)t)->caught_up_ms, memory_order_acquire);
+	return atomic_load_explicit(&((struct proctable *)t)->caught_up_ns, memory_order_acquire);
 }
 
 /* A new version of pid: a copy of its newest (or of from when given) with
@@ -623,7 +623,7 @@ void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
 		n->e.info.ns = (snap->ns & ~keep_ns) | (ns_before & keep_ns);
 	} else {
 		/* exec changes neither cgroup nor namespaces: those stay */
-		n->e.info.exe[0] = n->e.info.argv0[0] = '\0';
+		n->e.info.exe[0] = n->e.info.argv0[0] = n->e.info.comm[0] = '\0';
 	}
 	n->e.info.pid = pid;
 	n->e.exec_began = true;
@@ -706,23 +706,32 @@ const struct proc_entry *proctable_version_at(struct proctable *t, uint32_t pid,
 	return NULL;
 }
 
-const struct proc_entry *proctable_exec_version(struct proctable *t, uint32_t pid,
-						uint64_t at_ms, const char *exe)
+/* Whether the version's name may be comm (unknown on either side: it may). */
+static bool named_alike(const struct proc_entry *e, const char *comm)
 {
-	const struct proc_entry *e = find(t, pid), *best = NULL, *named = NULL;
+	return !comm || !e->info.comm[0] || strncmp(e->info.comm, comm, 15) == 0;
+}
+
+const struct proc_entry *proctable_exec_version(struct proctable *t, uint32_t pid,
+						uint64_t at_ms, const char *exe, const char *comm)
+{
+	const struct proc_entry *e = find(t, pid), *best = NULL, *named = NULL, *alike = NULL;
 
 	/* The exec ends the syscall the event's time began, and that time is
 	 * the coarse clock's, up to a tick behind: of the execs from then,
-	 * the oldest of the program the record names, else the oldest whose
-	 * program is unknown (its snapshot came too late for the exe); never
-	 * one of another program. */
+	 * the oldest of the program the record names; else the oldest of its
+	 * name (a snapshot that came as the process exited has its name, not
+	 * its exe); else the oldest whose program is unknown (an exec the
+	 * batch showed superseded); never one of another program. */
 	for (; e && e->since_ms && e->since_ms + PROCTABLE_SLACK_MS >= at_ms;
 	     e = prev_of(e)) {
-		if (!e->exec_began || !runs(e, exe))
+		if (!e->exec_began || !runs(e, exe) || !named_alike(e, comm))
 			continue;
 		best = e;
 		if (exe && e->info.exe[0])
 			named = e;
+		else if (comm && e->info.comm[0])
+			alike = e;
 	}
-	return named ? named : best;
+	return named ? named : alike ? alike : best;
 }

@@ -117,19 +117,22 @@ const struct proc_entry *proctable_version_at(struct proctable *t, uint32_t pid,
 					      uint32_t ppid, const char *exe);
 
 /* The version an execve of pid at at_ms began: the oldest exec of exe
- * (the record's; NULL: any) the connector saw from at_ms on, within
- * PROCTABLE_SLACK_MS; NULL when none. Under rcu_read_lock(). */
+ * (the record's; NULL: any), else of comm (the record's name; NULL: any),
+ * the connector saw from at_ms on, within PROCTABLE_SLACK_MS; NULL when
+ * none. Under rcu_read_lock(). */
 const struct proc_entry *proctable_exec_version(struct proctable *t, uint32_t pid,
-						uint64_t at_ms, const char *exe);
+						uint64_t at_ms, const char *exe, const char *comm);
 
 /* Whether the process events are feeding the table (procwatch.c says so);
  * while they are, the decoders leave fork, exec and exit to them. */
 void proctable_set_followed(struct proctable *t, bool followed);
 bool proctable_followed(const struct proctable *t);
 
-/* The wall time (ms) by which every process event the kernel sent has been
- * applied: procwatch.c sets it each time it finds its socket empty. */
-void proctable_set_caught_up(struct proctable *t, uint64_t ms);
+/* The wall time (CLOCK_REALTIME, ns: never the coarse clock, a tick
+ * behind) by which every process event the kernel sent has been applied:
+ * procwatch.c sets it, to when it began a read that left its socket
+ * empty. */
+void proctable_set_caught_up(struct proctable *t, uint64_t wall_ns);
 uint64_t proctable_caught_up(const struct proctable *t);
 
 /* Marks gone the entries whose /proc/PID is no longer their process and

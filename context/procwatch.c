@@ -210,12 +210,10 @@ static void *watch(void *arg)
 			 &(struct timeval){ .tv_usec = PROCWATCH_IDLE_MS * 1000 },
 			 sizeof(struct timeval));
 	while (!atomic_load(&w->stop)) {
+		/* Taken before the read, not after: an event queued between the
+		 * read's end and a clock reading would pass for applied. */
+		uint64_t began_ns = (uint64_t)clock_ns(CLOCK_REALTIME);
 		int n = recvmmsg(w->fd, w->msgs, BATCH, MSG_WAITFORONE, NULL);
-		/* The queue was empty when the read ended (fewer than BATCH, or
-		 * none): all sent before now is read. An event in the few
-		 * microseconds since is no exec a decoder waits for: that one
-		 * was queued before its audit record left the kernel. */
-		uint64_t read_ms = (uint64_t)(clock_ns(CLOCK_REALTIME) / 1000000);
 
 		if (n > 0)
 			apply_batch(w, (unsigned)n);
@@ -223,9 +221,12 @@ static void *watch(void *arg)
 			count(&w->overruns);
 		if (n == BATCH || (n < 0 && errno == ENOBUFS))
 			continue; /* more waiting */
-		/* Fewer than asked for, or none in PROCWATCH_IDLE_MS: all the
-		 * kernel sent before the read is applied now. */
-		proctable_set_caught_up(w->t, read_ms);
+		/* Fewer than asked for, or none in PROCWATCH_IDLE_MS: the read
+		 * left the socket empty, and all the kernel sent before it
+		 * began is applied now. (After a wait, that is stale by the
+		 * wait: a decoder waiting meanwhile learns at the next read,
+		 * within PROCWATCH_IDLE_MS.) */
+		proctable_set_caught_up(w->t, began_ns);
 	}
 	rcu_unregister_thread();
 	return NULL;

@@ -43,6 +43,7 @@ void format_ctx_free(struct format_ctx *ctx)
 	outbuf_free(&ctx->path);
 	outbuf_free(&ctx->exe_buf);
 	outbuf_free(&ctx->argv0_buf);
+	outbuf_free(&ctx->comm_buf);
 	outbuf_free(&ctx->proc_json);
 	memset(ctx, 0, sizeof(*ctx));
 }
@@ -53,7 +54,7 @@ void format_ctx_free(struct format_ctx *ctx)
 bool format_scratch_failed(struct format_ctx *ctx)
 {
 	struct outbuf *bufs[] = { &ctx->value, &ctx->value2, &ctx->path, &ctx->exe_buf,
-				  &ctx->argv0_buf, &ctx->proc_json };
+				  &ctx->argv0_buf, &ctx->comm_buf, &ctx->proc_json };
 	bool failed = false;
 
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) {
@@ -318,6 +319,7 @@ void format_ask_process(struct format_ctx *ctx, const struct audit_event *ev)
 	if (facts.syscall && facts.success && strncmp(facts.syscall, "execve", 6) == 0) {
 		facts.argv0 = field_cstr(find_field(find_record(ctx, ev, AUDIT_EXECVE), "a0"),
 					 &ctx->argv0_buf);
+		facts.comm = field_cstr(SUBJ(ctx, S_COMM), &ctx->comm_buf);
 	}
 	if (facts.syscall && facts.success &&
 	    (strcmp(facts.syscall, "unshare") == 0 || strcmp(facts.syscall, "setns") == 0 ||

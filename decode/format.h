@@ -47,6 +47,7 @@ struct format_facts {
 	long long exit;
 	const char *exe;          /* decoded; NULL when the event names none */
 	const char *argv0;        /* decoded, only for execve/execveat; else NULL */
+	const char *comm;         /* decoded, only for execve/execveat; else NULL */
 };
 
 struct format_ancestor {
@@ -96,7 +97,7 @@ struct format_ctx {
 	 * reuse it instead of rendering it again. */
 	struct format_process proc_rendered;
 	struct outbuf proc_json;
-	struct outbuf exe_buf, argv0_buf;
+	struct outbuf exe_buf, argv0_buf, comm_buf;
 };
 
 void format_ctx_free(struct format_ctx *ctx);

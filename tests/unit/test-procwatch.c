@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <urcu.h>
 
@@ -77,7 +78,7 @@ TEST(fork_inherits_until_exec)
 	e = proctable_version_at(t, CHILD, 100100, PARENT, "/usr/bin/true"); /* after it */
 	CHECK(e && e->exec_began && strcmp(e->info.container.id, "bbbb") == 0);
 	CHECK(e && e->born_ms == 100000); /* still the process born at its fork */
-	e = proctable_exec_version(t, CHILD, 100045, "/usr/bin/true"); /* its execve event */
+	e = proctable_exec_version(t, CHILD, 100045, "/usr/bin/true", NULL); /* its execve event */
 	CHECK(e && e->since_ms == 100050);
 	rcu_read_unlock();
 
@@ -122,16 +123,16 @@ TEST(execs_within_a_tick_chosen_by_exe)
 	b.ns = NS_USER;
 	proctable_exec_at(t, CHILD, 200009, &b, false, 0);
 	rcu_read_lock();
-	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/true");
+	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/true", NULL);
 	CHECK(e && e->since_ms == 200009 && e->info.ns == NS_USER);
-	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/unshare");
+	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/unshare", NULL);
 	CHECK(e && e->since_ms == 200002);
 	rcu_read_unlock();
 	/* the program's snapshot too late for its exe: never unshare's version */
 	b.exe[0] = '\0';
 	proctable_exec_at(t, CHILD, 200011, &b, true, 0);
 	rcu_read_lock();
-	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/env");
+	e = proctable_exec_version(t, CHILD, 200001, "/usr/bin/env", NULL);
 	CHECK(e && e->since_ms == 200011 && e->info.ns == NS_USER);
 	e = proctable_version_at(t, CHILD, 200003, PARENT, "/usr/bin/true");
 	CHECK(e && e->since_ms == 200009);
@@ -220,6 +221,45 @@ TEST(decoder_gets_the_process_of_its_time)
 	rcu_unregister_thread();
 }
 
+/* unshare's exec skipped (the batch showed it superseded), then the
+ * probe's snapshot taken as it exited: its exe gone, its name and user
+ * namespace still there. Each execve event takes its own exec's version,
+ * told apart by the record's comm. */
+TEST(exec_without_exe_chosen_by_comm)
+{
+	struct proctable *t = proctable_new(1024);
+	struct procinfo probe = snapshot(CHILD, "", "aaaa");
+	const struct proc_entry *e;
+
+	rcu_register_thread();
+	put_parent(t, PARENT, 1, "aaaa");
+	proctable_fork_at(t, PARENT, CHILD, 300000);
+	proctable_exec_at(t, CHILD, 300002, NULL, true, 0); /* unshare, superseded */
+	probe.ns = NS_USER;
+	memcpy(probe.comm, "probe-012345678", 16); /* the kernel's 15 bytes of the name */
+	proctable_exec_at(t, CHILD, 300003, &probe, true, 0);
+	rcu_read_lock();
+	e = proctable_exec_version(t, CHILD, 300001, "/tmp/probe-0123456789abcdef",
+				   "probe-012345678");
+	CHECK(e && e->since_ms == 300003 && e->info.ns == NS_USER);
+	e = proctable_exec_version(t, CHILD, 300001, "/usr/bin/unshare", "unshare");
+	CHECK(e && e->since_ms == 300002 && e->info.ns == (NS_USER | NS_PID));
+	/* without a comm to go by: the oldest of unknown program, as before */
+	e = proctable_exec_version(t, CHILD, 300001, "/tmp/probe-0123456789abcdef", NULL);
+	CHECK(e && e->since_ms == 300002);
+	rcu_read_unlock();
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
+static uint64_t wall_ns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 struct late_exec {
 	struct proctable *t;
 	uint64_t now_ms;
@@ -235,28 +275,33 @@ static void *apply_late(void *arg)
 	rcu_register_thread();
 	usleep(5000);
 	proctable_exec_at(l->t, CHILD, l->now_ms - 1, &s, false, 0);
-	proctable_set_caught_up(l->t, l->now_ms + 1);
+	proctable_set_caught_up(l->t, wall_ns_now());
 	rcu_unregister_thread();
 	return NULL;
 }
 
 /* An execve met before its exec is applied waits for the connector thread
- * to catch up, and gets the exec's version, not the fork's. */
+ * to catch up, and gets the exec's version, not the fork's. The decoder's
+ * clock is the coarse one, here 3 ms behind, and the thread's last read
+ * began 1 ms ago, before the exec: by the coarse clock it would pass for
+ * caught up. */
 TEST(execve_waits_for_the_connector_to_catch_up)
 {
 	struct proctable *t = proctable_new(1024);
 	struct context_cache cache = { 0 };
 	struct format_process p = { 0 };
-	struct late_exec l = { .t = t, .now_ms = 700000 };
-	struct format_facts f = { .pid = CHILD, .ppid = PARENT, .sec = 699, .msec = 990,
+	uint64_t real_ms = wall_ns_now() / 1000000;
+	struct late_exec l = { .t = t, .now_ms = real_ms - 3 };
+	struct format_facts f = { .pid = CHILD, .ppid = PARENT, .sec = (real_ms - 10) / 1000,
+				  .msec = (unsigned)((real_ms - 10) % 1000),
 				  .syscall = "execve", .success = true, .exe = "/usr/bin/true" };
 	pthread_t late;
 
 	rcu_register_thread();
 	proctable_set_followed(t, true);
 	put_parent(t, PARENT, 1, "aaaa");
-	proctable_fork_at(t, PARENT, CHILD, 699980);
-	proctable_set_caught_up(t, 699985);
+	proctable_fork_at(t, PARENT, CHILD, real_ms - 20);
+	proctable_set_caught_up(t, wall_ns_now() - 1000000);
 	CHECK_EQ(pthread_create(&late, NULL, apply_late, &l), 0);
 	rcu_read_lock();
 	CHECK(context_for_event(t, 4, &f, l.now_ms, &cache, &p));
@@ -457,6 +502,7 @@ int main(int argc, char **argv)
 {
 	return harness_main(argc, argv,
 			    CASES(CASE(fork_inherits_until_exec), CASE(execs_within_a_tick_chosen_by_exe),
+				  CASE(exec_without_exe_chosen_by_comm),
 				  CASE(reused_pid_never_lends_context),
 				  CASE(decoder_gets_the_process_of_its_time),
 				  CASE(execve_waits_for_the_connector_to_catch_up),
