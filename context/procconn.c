@@ -16,31 +16,74 @@
 #include <linux/netlink.h>
 #include <poll.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
-/* The subscription message: a netlink header, a cn_msg, the operation,
- * laid out in bytes (cn_msg ends in a flexible array: it cannot be a
- * member of a struct). */
-static int send_op(int fd, enum proc_cn_mcast_op op, uint32_t seq)
+/* The event bits of a subscription's filter (linux/cn_proc.h of 6.6,
+ * newer than the headers needle may be built with): each event's type. */
+#define EVENT_FORK 0x1u
+#define EVENT_EXEC 0x2u
+#define EVENT_UID 0x4u
+#define EVENT_GID 0x40u
+#define EVENT_SID 0x80u
+#define EVENT_PTRACE 0x100u
+#define EVENT_COMM 0x200u
+#define EVENT_COREDUMP 0x40000000u
+#define EVENT_EXIT 0x80000000u
+
+static uint32_t event_bits(enum procconn_events which)
 {
-	unsigned char m[NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(op))];
-	struct nlmsghdr nl = { .nlmsg_len = sizeof(m), .nlmsg_type = NLMSG_DONE,
+	switch (which) {
+	case PROCCONN_EXECS:
+		return EVENT_EXEC;
+	case PROCCONN_ALL_BUT_EXECS:
+		return EVENT_FORK | EVENT_UID | EVENT_GID | EVENT_SID | EVENT_PTRACE | EVENT_COMM |
+		       EVENT_COREDUMP | EVENT_EXIT;
+	default:
+		return 0;
+	}
+}
+
+/* The subscription message: a netlink header, a cn_msg, the operation and,
+ * for a filter, the event bits after it (the kernel tells the two forms by
+ * their length), laid out in bytes (cn_msg ends in a flexible array: it
+ * cannot be a member of a struct). */
+static int send_op(int fd, enum proc_cn_mcast_op op, uint32_t events, uint32_t seq)
+{
+	uint32_t input[2] = { (uint32_t)op, events };
+	size_t len = events ? sizeof(input) : sizeof(input[0]);
+	unsigned char m[NLMSG_LENGTH(sizeof(struct cn_msg) + sizeof(input))];
+	struct nlmsghdr nl = { .nlmsg_len = (uint32_t)NLMSG_LENGTH(sizeof(struct cn_msg) + len),
+			       .nlmsg_type = NLMSG_DONE,
 			       .nlmsg_pid = (uint32_t)getpid() };
 	struct cn_msg cn = { .id = { .idx = CN_IDX_PROC, .val = CN_VAL_PROC },
 			     .seq = seq,
 			     .ack = seq,
-			     .len = sizeof(op) };
+			     .len = (uint16_t)len };
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = 0 };
 
 	memset(m, 0, sizeof(m));
 	memcpy(m, &nl, sizeof(nl));
 	memcpy(m + NLMSG_HDRLEN, &cn, sizeof(cn));
-	memcpy(m + NLMSG_HDRLEN + sizeof(cn), &op, sizeof(op));
-	if (sendto(fd, m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+	memcpy(m + NLMSG_HDRLEN + sizeof(cn), input, len);
+	if (sendto(fd, m, nl.nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		return -errno;
 	return 0;
+}
+
+bool procconn_can_filter(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	/* Before 6.6 the kernel passes a filter over: the socket would get
+	 * every event. */
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 6);
 }
 
 /* The subscription's answer in a datagram: 1 with *ret_err (0: listening)
@@ -100,7 +143,7 @@ static int wait_ack(int fd, uint32_t seq)
 	return -ETIMEDOUT;
 }
 
-int procconn_open(int rcvbuf)
+int procconn_open(int rcvbuf, enum procconn_events which)
 {
 	struct sockaddr_nl me = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC };
 	struct timespec now;
@@ -118,9 +161,14 @@ int procconn_open(int rcvbuf)
 		goto close_socket;
 	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0)
 		goto close_socket;
-	r = send_op(fd, PROC_CN_MCAST_LISTEN, seq);
+	r = send_op(fd, PROC_CN_MCAST_LISTEN, 0, seq);
 	if (r == 0)
 		r = wait_ack(fd, seq);
+	/* The filter second: the kernel filters its acks too (an ack is no
+	 * event type), so a filtered subscription is never answered. A second
+	 * LISTEN only sets the socket's filter. */
+	if (r == 0 && event_bits(which))
+		r = send_op(fd, PROC_CN_MCAST_LISTEN, event_bits(which), seq + 2);
 	if (r < 0) {
 		errno = -r;
 		goto close_socket;
@@ -136,7 +184,7 @@ void procconn_close(int fd)
 {
 	if (fd < 0)
 		return;
-	(void)send_op(fd, PROC_CN_MCAST_IGNORE, 0);
+	(void)send_op(fd, PROC_CN_MCAST_IGNORE, 0, 0);
 	close(fd);
 }
 

@@ -16,6 +16,7 @@
 #ifndef NEEDLE_PROCCONN_H
 #define NEEDLE_PROCCONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,13 +42,26 @@ struct procconn_event {
 	uint64_t timestamp_ns;            /* the kernel's, since boot */
 };
 
+/* Which events a socket is subscribed to. The kernel filters them for it
+ * from 6.6 on (procconn_can_filter); before, every socket gets them all,
+ * and a reader keeps only the kinds it asked for. */
+enum procconn_events {
+	PROCCONN_ALL,
+	PROCCONN_EXECS,
+	PROCCONN_ALL_BUT_EXECS,
+};
+
+/* Whether the running kernel filters a subscription (6.6 and later). */
+bool procconn_can_filter(void);
+
 /* A socket subscribed to the process events, close-on-exec; its fd once
  * the kernel has acknowledged the subscription (within a second), or
  * -errno: -EPERM without CAP_NET_ADMIN, -EPROTONOSUPPORT or -ENOENT where
  * the kernel has no proc connector, -ETIMEDOUT with no answer (needle in
  * a user or pid namespace of its own). rcvbuf: bytes asked for the
- * receive buffer (0: the system's default). */
-int procconn_open(int rcvbuf);
+ * receive buffer (0: the system's default). which: the events it gets
+ * (a filter is set after the kernel's answer: it filters its own acks). */
+int procconn_open(int rcvbuf, enum procconn_events which);
 
 /* Unsubscribes and closes. fd < 0 is ignored. */
 void procconn_close(int fd);

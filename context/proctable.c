@@ -574,10 +574,24 @@ static struct node *new_version(struct proctable *t, const struct proc_entry *fr
 	return n;
 }
 
+/* Whether e is a /proc reading (no process event began it) of a process
+ * that started at at_ms: stat's start is to the clock tick. Under
+ * write_lock (e is not freed meanwhile). */
+static bool loaded_as(const struct proctable *t, const struct proc_entry *e, uint64_t at_ms)
+{
+	double start;
+
+	if (!e || e->since_ms || e->born_ms || !e->start_known)
+		return false;
+	start = proctable_start_time(t, e);
+	return start > (double)at_ms / 1000 - 0.05 && start < (double)at_ms / 1000 + 0.05;
+}
+
 void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uint64_t at_ms)
 {
 	const struct proc_entry *p;
 	struct node *n;
+	bool keep_old;
 
 	atomic_fetch_add_explicit(&t->forks, 1, relaxed);
 	rcu_read_lock();
@@ -593,7 +607,13 @@ void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uin
 	n->e.exec_began = false;
 	n->e.born_ms = n->e.since_ms = at_ms;
 	pthread_mutex_lock(&t->write_lock);
-	put_locked(t, n, true); /* the pid's previous process, if any, behind it */
+	/* the pid's previous process, if any, behind it; but the child itself,
+	 * read from /proc by a decoder that met it before its fork was
+	 * applied, is replaced */
+	rcu_read_lock();
+	keep_old = !loaded_as(t, find(t, child), at_ms);
+	rcu_read_unlock();
+	put_locked(t, n, keep_old);
 	pthread_mutex_unlock(&t->write_lock);
 }
 

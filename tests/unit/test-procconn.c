@@ -148,7 +148,7 @@ static uint64_t now_ms(void)
  * child's pid, before the test has even reaped it. */
 TEST(kernel_reports_a_short_child)
 {
-	int fd = procconn_open(1 << 20);
+	int fd = procconn_open(1 << 20, PROCCONN_ALL);
 	unsigned forks = 0, execs = 0, exits = 0;
 	uint64_t deadline;
 	pid_t child;

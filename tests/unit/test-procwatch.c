@@ -252,6 +252,44 @@ TEST(exec_without_exe_chosen_by_comm)
 	rcu_unregister_thread();
 }
 
+/* A decoder read the child from /proc before the connector applied its
+ * fork (the fork waits for the thread's next wake-up): the fork replaces
+ * that reading instead of keeping it behind as the pid's previous
+ * process, which would leave the child's first events to nobody. */
+TEST(fork_replaces_its_own_proc_reading)
+{
+	struct proctable *t = proctable_new(1024);
+	struct procinfo info = { .pid = CHILD, .ppid = PARENT, .start_ticks = 123456 };
+	const struct proc_entry *e;
+	struct proctable_stats st;
+	uint64_t born_ms;
+
+	rcu_register_thread();
+	put_parent(t, PARENT, 1, "aaaa");
+	CHECK(proctable_put(t, &info, true));
+	rcu_read_lock();
+	e = proctable_lookup(t, CHILD, false);
+	born_ms = e ? (uint64_t)(proctable_start_time(t, e) * 1000) + 3 : 0;
+	rcu_read_unlock();
+	proctable_fork_at(t, PARENT, CHILD, born_ms);
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.versions, 0);
+	rcu_read_lock();
+	e = proctable_version_at(t, CHILD, born_ms + 1, PARENT, NULL);
+	CHECK(e && e->born_ms == born_ms);
+	rcu_read_unlock();
+	/* a reading of another process (started a second before): kept behind */
+	proctable_exit_at(t, CHILD, born_ms + 10);
+	info.pid = PARENT + 1;
+	info.start_ticks = 123456 - 100;
+	CHECK(proctable_put(t, &info, true));
+	proctable_fork_at(t, PARENT, PARENT + 1, born_ms + 20);
+	proctable_get_stats(t, &st);
+	CHECK_EQ(st.versions, 1);
+	proctable_free(t);
+	rcu_unregister_thread();
+}
+
 static uint64_t wall_ns_now(void)
 {
 	struct timespec ts;
@@ -439,7 +477,7 @@ TEST(connector_unavailable_leaves_table_unfollowed)
 	 * every socket bound to the group, the child's too, and must not pass
 	 * for the answer it never gets. */
 	while (waitpid(child, &status, WNOHANG) == 0) {
-		int fd = procconn_open(0);
+		int fd = procconn_open(0, PROCCONN_ALL);
 
 		procconn_close(fd);
 		usleep(1000);
@@ -503,6 +541,7 @@ int main(int argc, char **argv)
 	return harness_main(argc, argv,
 			    CASES(CASE(fork_inherits_until_exec), CASE(execs_within_a_tick_chosen_by_exe),
 				  CASE(exec_without_exe_chosen_by_comm),
+				  CASE(fork_replaces_its_own_proc_reading),
 				  CASE(reused_pid_never_lends_context),
 				  CASE(decoder_gets_the_process_of_its_time),
 				  CASE(execve_waits_for_the_connector_to_catch_up),
