@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * procwatch.c: one thread reads the proc connector's datagrams in batches
- * (recvmmsg) and applies each event to the process table. The kernel's
+ * (recvmmsg; the execs, then the other events: procwatch.h) and applies
+ * each event to the process table. The kernel's
  * timestamps are CLOCK_MONOTONIC; the table speaks wall time (the audit
  * records' clock), so each batch turns them with the offset between the
  * two clocks read right then (a step of the wall clock is followed at the

@@ -14,10 +14,18 @@
  *
  * Threads of a process (a fork whose child is not a process leader, an
  * exit of one) are not processes: counted, not applied. uid, gid, sid and
- * comm changes are counted only. The socket is lossy: a full receive
- * buffer makes the kernel drop events, and the next read says ENOBUFS
- * (counted as an overrun; the events are gone, and the processes they
- * were about are read from /proc when met, as without the connector).
+ * comm changes are counted only.
+ *
+ * Only execs wake the thread where the kernel filters subscriptions (6.6):
+ * the other events come on a second socket, read at each wake-up, and are
+ * applied merged with the execs in the kernel's order, up to the last exec
+ * read (later ones wait for the next wake-up); idle, the thread wakes
+ * every 10 ms. Before 6.6 one socket carries every event.
+ *
+ * The sockets are lossy: a full receive buffer makes the kernel drop
+ * events, and the next read says ENOBUFS (counted as an overrun; the
+ * events are gone, and the processes they were about are read from /proc
+ * when met, as without the connector).
  */
 #ifndef NEEDLE_PROCWATCH_H
 #define NEEDLE_PROCWATCH_H
