@@ -207,16 +207,35 @@ int procinfo_read_stat(uint32_t pid, uint32_t *ret_ppid, uint64_t *ret_start_tic
 	return read_stat_at(AT_FDCWD, path, ret_ppid, ret_start_ticks);
 }
 
+#define PF_EXITING 0x4 /* linux/sched.h: set as do_exit() begins */
+
 bool procinfo_stat_exited(const char *text, size_t len)
 {
 	const char *p = NULL, *end = text + len;
+	unsigned long long flags;
+	char *e;
 
 	for (const char *q = text; q < end; q++)
 		if (*q == ')')
 			p = q;
 	if (!p || end - p < 3)
 		return false;
-	return p[2] == 'Z' || p[2] == 'X' || p[2] == 'x';
+	if (p[2] == 'Z' || p[2] == 'X' || p[2] == 'x')
+		return true;
+	/* Exiting: the kernel shows an exiting task in the root cgroup of
+	 * every v1 hierarchy (a hybrid machine's docker cgroups are v1)
+	 * before it drops its namespaces. Field 9, after the state (3). */
+	p += 2;
+	for (int field = 3; field < 9; field++) {
+		while (p < end && *p != ' ')
+			p++;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	if (p >= end)
+		return false;
+	flags = strtoull(p, &e, 10);
+	return e != p && (flags & PF_EXITING);
 }
 
 /* The first number of status's line KEY (Uid:, Gid: give real, effective,

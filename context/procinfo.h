@@ -105,7 +105,8 @@ bool procinfo_parse_stat(const char *text, size_t len, uint32_t *ret_ppid,
 			 uint64_t *ret_start_ticks);
 
 /* Whether the text of /proc/PID/stat is of a process that has exited
- * (state Z, zombie, or X, dead). */
+ * (state Z, zombie, or X, dead) or is exiting (PF_EXITING in its flags:
+ * its v1 cgroups then read as the root). */
 bool procinfo_stat_exited(const char *text, size_t len);
 
 /* The real uid and gid in the text of /proc/PID/status (the first of the

@@ -4,15 +4,6 @@
 #include <errno.h>
 #include <unistd.h>
 
-/* Whether dir's process is still in its namespaces (one link: an exit
- * drops them all at once). */
-static bool still_in_namespaces(int dir)
-{
-	char link[64];
-
-	return readlinkat(dir, "ns/mnt", link, sizeof(link)) > 0;
-}
-
 int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinfo *ret,
 		  unsigned *ret_unread_ns)
 {
@@ -35,10 +26,7 @@ int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinf
 	}
 	procinfo_read_ids_at(dir, ret->ns, ret);
 	n = procinfo_read_at(dir, "cgroup", buf);
-	/* still in its namespaces after the cgroup read: the cgroup was its
-	 * own (an exiting one leaves them before its cgroups); else the
-	 * version keeps its parent's container */
-	if (n > 0 && still_in_namespaces(dir))
+	if (n > 0)
 		container_parse_cgroup(buf, (size_t)n, &ret->container);
 	else
 		whole = PROCSNAP_NO_CGROUP;
@@ -48,6 +36,12 @@ int procsnap_read(const struct procinfo_host *host, uint32_t pid, struct procinf
 	n = procinfo_read_at(dir, "stat", buf);
 	if (n < 0 || !procinfo_parse_stat(buf, (size_t)n, &ppid, &start))
 		goto close_dir;
+	/* Not exiting yet when stat was read, after the cgroup: the cgroup was
+	 * its own. Exiting (or a zombie), it may read as the root of a v1
+	 * hierarchy, while its namespaces are still there: the version keeps
+	 * its parent's container, which exec does not change. */
+	if (procinfo_stat_exited(buf, (size_t)n))
+		whole = PROCSNAP_NO_CGROUP;
 	ret->ppid = ppid;
 	ret->start_ticks = start;
 	/* the program's name even when its exe went with the exit: what tells

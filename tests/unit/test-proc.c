@@ -74,6 +74,10 @@ TEST(zombie_counts_as_gone)
 	CHECK(!procinfo_stat_exited("77 (a) Z) S 1", 13)); /* the name's ')' is not the end */
 	CHECK(procinfo_stat_exited("77 (a) Z) X 1", 13));
 	CHECK(!procinfo_stat_exited("77 (sh)", 7));
+	/* running, but exiting (PF_EXITING, 0x4, in field 9): its v1
+	 * cgroups already read as the root */
+	CHECK(procinfo_stat_exited("77 (s h) R 1 77 77 0 -1 4194564 0", 33));
+	CHECK(!procinfo_stat_exited("77 (s h) R 1 77 77 0 -1 4194560 0", 33));
 	procinfo_host_init(&host);
 	child = fork();
 	if (child == 0)
