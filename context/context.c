@@ -40,17 +40,26 @@ static const struct proc_entry *exec_after_catch_up(struct proctable *t, uint32_
 						    uint64_t at_ms, const char *exe,
 						    const char *comm)
 {
+	const struct proc_entry *e = NULL;
 	struct timespec ts;
 	uint64_t now_ns;
 
 	/* The exec's process event was queued before its audit record left
 	 * the kernel, so before now: precise, where the decoders' coarse
-	 * clock may be a tick behind the connector's reads. */
+	 * clock may be a tick behind the connector's reads. The version is
+	 * looked for again at each turn: the thread marks a read caught up
+	 * only at the next one (up to PROCWATCH_IDLE_MS later, idle). */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	for (unsigned i = 0; i < CONTEXT_CATCH_UP_MS * 5 && proctable_caught_up(t) < now_ns; i++)
+	for (unsigned i = 0; i < CONTEXT_CATCH_UP_MS * 5; i++) {
+		bool caught_up = proctable_caught_up(t) >= now_ns;
+
+		e = proctable_exec_version(t, pid, at_ms, exe, comm);
+		if (caught_up || !proctable_exec_may_follow(t, pid, e))
+			break;
 		usleep(200);
-	return proctable_exec_version(t, pid, at_ms, exe, comm);
+	}
+	return e;
 }
 
 /* The version of pid at the event's time when the process events feed the
@@ -65,11 +74,9 @@ static const struct proc_entry *followed_at(struct proctable *t, uint32_t pid, u
 	uint64_t gone;
 
 	/* Not yet there, or only one whose program is unknown (a snapshot
-	 * late or skipped), not even by name: the connector may still be
-	 * applying this exec. */
-	if ((!e || (exe && strcmp(e->info.exe, exe) != 0 &&
-		    !(comm && e->info.comm[0] && strncmp(e->info.comm, comm, 15) == 0))) &&
-	    execve &&
+	 * late or skipped), not even by name, after which another exec may
+	 * still come: the connector may still be applying this exec. */
+	if (execve && proctable_exec_may_follow(t, pid, e) &&
 	    at_ms + CONTEXT_CATCH_UP_RECENT_MS > now_ms)
 		e = exec_after_catch_up(t, pid, at_ms, exe, comm);
 	if (e)

@@ -16,13 +16,14 @@
 
 /* Free nodes kept for the next fork or exec (a node is about 1.3 KB): the
  * connector thread makes two nodes per process, and malloc's heap grew
- * and shrank under it at every grace period. ThreadSanitizer cannot see
- * grace periods, and a reused node would look like a race with its last
- * readers: under it, nodes go back to malloc (tests/tsan.supp). */
-#if defined(__SANITIZE_THREAD__)
+ * and shrank under it at every grace period. Under the sanitizers nodes
+ * go back to malloc: ThreadSanitizer cannot see grace periods (a reused
+ * node would look like a race with its last readers, tests/tsan.supp),
+ * and AddressSanitizer would not see a use after the free. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define PROCTABLE_POOL_MAX 0
 #elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
 #define PROCTABLE_POOL_MAX 0
 #endif
 #endif
@@ -617,8 +618,9 @@ void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uin
 	pthread_mutex_unlock(&t->write_lock);
 }
 
-void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
-		       const struct procinfo *snap, bool keep_container, unsigned keep_ns)
+static void put_exec(struct proctable *t, uint32_t pid, uint64_t at_ms,
+		     const struct procinfo *snap, bool keep_container, unsigned keep_ns,
+		     bool missed)
 {
 	const struct proc_entry *old;
 	struct node *n;
@@ -647,15 +649,32 @@ void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
 	}
 	n->e.info.pid = pid;
 	n->e.exec_began = true;
+	n->e.exec_missed = missed;
 	n->e.since_ms = at_ms;
 	pthread_mutex_lock(&t->write_lock);
 	put_locked(t, n, true);
 	pthread_mutex_unlock(&t->write_lock);
 }
 
+void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
+		       const struct procinfo *snap, bool keep_container, unsigned keep_ns)
+{
+	put_exec(t, pid, at_ms, snap, keep_container, keep_ns, false);
+}
+
 void proctable_exit_at(struct proctable *t, uint32_t pid, uint64_t at_ms)
 {
 	proctable_exit(t, pid, at_ms);
+}
+
+void proctable_exec_missed_at(struct proctable *t, uint32_t pid, uint64_t at_ms)
+{
+	put_exec(t, pid, at_ms, NULL, true, 0, true);
+}
+
+bool proctable_exec_may_follow(struct proctable *t, uint32_t pid, const struct proc_entry *e)
+{
+	return !e || (!e->info.exe[0] && !e->info.comm[0] && !e->exec_missed && e == find(t, pid));
 }
 
 void proctable_add_ns(struct proctable *t, uint32_t pid, unsigned ns)
@@ -745,7 +764,9 @@ const struct proc_entry *proctable_exec_version(struct proctable *t, uint32_t pi
 	 * batch showed superseded); never one of another program. */
 	for (; e && e->since_ms && e->since_ms + PROCTABLE_SLACK_MS >= at_ms;
 	     e = prev_of(e)) {
-		if (!e->exec_began || !runs(e, exe) || !named_alike(e, comm))
+		/* the name only where the exe is unknown: a process may rename
+		 * itself (prctl) before its snapshot */
+		if (!e->exec_began || !runs(e, exe) || (!e->info.exe[0] && !named_alike(e, comm)))
 			continue;
 		best = e;
 		if (exe && e->info.exe[0])

@@ -44,6 +44,8 @@ struct proc_entry {
 	struct procinfo info;
 	bool start_known;     /* info.start_ticks is the real start (not a fork seen in an event) */
 	bool exec_began;      /* this version began with an exec the connector saw */
+	bool exec_missed;     /* ... whose snapshot found the process gone: no later
+			       * exec of it can come */
 	uint64_t born_ms;     /* its fork as the connector saw it (wall ms); 0 unknown */
 	uint64_t since_ms;    /* this version's fork or exec (wall ms); 0: since before needle knew */
 	_Atomic uint64_t gone_ms; /* when it exited (wall ms), 0 while alive */
@@ -101,6 +103,17 @@ void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uin
 void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
 		       const struct procinfo *snap, bool keep_container, unsigned keep_ns);
 void proctable_exit_at(struct proctable *t, uint32_t pid, uint64_t at_ms);
+/* An exec whose snapshot found the process gone (exec_missed). */
+void proctable_exec_missed_at(struct proctable *t, uint32_t pid, uint64_t at_ms);
+
+/* Whether a decoder that met an execve of pid and found e
+ * (proctable_exec_version; NULL: none) should wait for the connector: no
+ * exec of pid in the slack is applied yet, or only one of unknown program
+ * (neither exe nor name) that is pid's newest and whose process was not
+ * seen gone: its own exec may still come. One with a newer version after
+ * it was superseded in the connector's batch by an exec applied with it:
+ * none is pending. Under rcu_read_lock(). */
+bool proctable_exec_may_follow(struct proctable *t, uint32_t pid, const struct proc_entry *e);
 
 /* Namespaces an audited unshare, setns or clone says pid entered
  * (enum procinfo_ns bits), added to its newest version. */

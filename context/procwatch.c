@@ -140,7 +140,7 @@ static void apply(struct procwatch *w, const struct procconn_event *ev, uint64_t
 					  s->r == PROCSNAP_NO_CGROUP, s->unread);
 		} else {
 			count(&w->snapshots_gone);
-			proctable_exec_at(w->t, ev->tgid, at_ms, NULL, true, 0);
+			proctable_exec_missed_at(w->t, ev->tgid, at_ms);
 		}
 		break;
 	case PROCCONN_EXIT:
@@ -240,7 +240,9 @@ static uint64_t wall_ms(const struct procconn_event *ev, int64_t offset)
 static void apply_execs_before(struct procwatch *w, unsigned *next, uint64_t timestamp_ns,
 			       int64_t offset)
 {
-	for (; *next < w->execs.n && w->execs.evs[*next].timestamp_ns <= timestamp_ns; ++*next) {
+	for (; *next < w->execs.n &&
+	       (!w->execs.evs[*next].what || w->execs.evs[*next].timestamp_ns <= timestamp_ns);
+	     ++*next) {
 		const struct procconn_event *ev = &w->execs.evs[*next];
 
 		if (ev->what)
@@ -323,13 +325,15 @@ static void *watch(void *arg)
 		uint64_t began_ns = (uint64_t)clock_ns(CLOCK_REALTIME);
 		int n = read_batch(w, w->fd, &w->execs, MSG_WAITFORONE,
 				   w->rest_fd >= 0 ? PROCCONN_EXECS : PROCCONN_ALL);
+		bool more = n == BATCH || (n < 0 && errno == ENOBUFS);
 		/* Every exec the kernel sent before now is read, unless the
-		 * batch is full: then up to its last. */
-		uint64_t until_ns = n == BATCH ? last_timestamp(&w->execs)
-					       : (uint64_t)clock_ns(CLOCK_MONOTONIC);
+		 * batch is full or the socket overran (its queue may be full):
+		 * then up to the last read. */
+		uint64_t until_ns = more ? last_timestamp(&w->execs)
+					 : (uint64_t)clock_ns(CLOCK_MONOTONIC);
 
 		apply_wake(w, until_ns);
-		if (n == BATCH || (n < 0 && errno == ENOBUFS))
+		if (more)
 			continue; /* more waiting */
 		/* Fewer than asked for, or none in PROCWATCH_IDLE_MS: the read
 		 * left the socket empty, and all the kernel sent before it

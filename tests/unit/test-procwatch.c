@@ -244,9 +244,30 @@ TEST(exec_without_exe_chosen_by_comm)
 	CHECK(e && e->since_ms == 300003 && e->info.ns == NS_USER);
 	e = proctable_exec_version(t, CHILD, 300001, "/usr/bin/unshare", "unshare");
 	CHECK(e && e->since_ms == 300002 && e->info.ns == (NS_USER | NS_PID));
-	/* without a comm to go by: the oldest of unknown program, as before */
+	/* without a comm to go by: the oldest of unknown program, as before;
+	 * a later exec applied after it: no decoder waits for another */
 	e = proctable_exec_version(t, CHILD, 300001, "/tmp/probe-0123456789abcdef", NULL);
 	CHECK(e && e->since_ms == 300002);
+	CHECK(!proctable_exec_may_follow(t, CHILD, e));
+	CHECK(proctable_exec_may_follow(t, CHILD, NULL));
+	rcu_read_unlock();
+	/* renamed (prctl) before its snapshot: its exe still chooses it */
+	memcpy(probe.comm, "renamed", 8);
+	snprintf(probe.exe, sizeof(probe.exe), "/usr/bin/x");
+	proctable_exec_at(t, CHILD, 300105, &probe, true, 0);
+	/* the newest, of unknown program: its own exec may still come, unless
+	 * its snapshot found the process gone */
+	proctable_exec_at(t, CHILD, 300107, NULL, true, 0);
+	rcu_read_lock();
+	e = proctable_exec_version(t, CHILD, 300104, "/usr/bin/x", "x");
+	CHECK(e && e->since_ms == 300105);
+	e = proctable_exec_version(t, CHILD, 300106, "/usr/bin/y", "y");
+	CHECK(e && e->since_ms == 300107 && proctable_exec_may_follow(t, CHILD, e));
+	rcu_read_unlock();
+	proctable_exec_missed_at(t, CHILD, 300130);
+	rcu_read_lock();
+	e = proctable_exec_version(t, CHILD, 300125, "/usr/bin/z", "z");
+	CHECK(e && e->since_ms == 300130 && !proctable_exec_may_follow(t, CHILD, e));
 	rcu_read_unlock();
 	proctable_free(t);
 	rcu_unregister_thread();
