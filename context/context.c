@@ -55,7 +55,7 @@ static const struct proc_entry *exec_after_catch_up(struct proctable *t, uint32_
 		bool caught_up = proctable_caught_up(t) >= now_ns;
 
 		e = proctable_exec_version(t, pid, at_ms, exe, comm);
-		if (caught_up || !proctable_exec_may_follow(t, pid, e))
+		if (caught_up || !proctable_exec_may_follow(e))
 			break;
 		usleep(200);
 	}
@@ -76,7 +76,7 @@ static const struct proc_entry *followed_at(struct proctable *t, uint32_t pid, u
 	/* Not yet there, or only one whose program is unknown (a snapshot
 	 * late or skipped), not even by name, after which another exec may
 	 * still come: the connector may still be applying this exec. */
-	if (execve && proctable_exec_may_follow(t, pid, e) &&
+	if (execve && proctable_exec_may_follow(e) &&
 	    at_ms + CONTEXT_CATCH_UP_RECENT_MS > now_ms)
 		e = exec_after_catch_up(t, pid, at_ms, exe, comm);
 	if (e)

@@ -72,16 +72,23 @@ void procinfo_host_init(struct procinfo_host *host)
 		close(self);
 }
 
+/* The last ')' of stat's text, which ends the name (a name may hold
+ * ')' itself); NULL when none. */
+static const char *name_end(const char *text, size_t len)
+{
+	for (const char *q = text + len; q-- > text;)
+		if (*q == ')')
+			return q;
+	return NULL;
+}
+
 bool procinfo_parse_stat(const char *text, size_t len, uint32_t *ret_ppid,
 			 uint64_t *ret_start_ticks)
 {
-	const char *p = NULL, *end = text + len;
+	const char *p = name_end(text, len), *end = text + len;
 	unsigned long long v = 0;
 	int field;
 
-	for (const char *q = text; q < end; q++)
-		if (*q == ')')
-			p = q;
 	if (!p)
 		return false;
 	/* After "pid (comm)": field 3 is the state, 4 the ppid, 22 the start. */
@@ -108,14 +115,9 @@ bool procinfo_parse_stat(const char *text, size_t len, uint32_t *ret_ppid,
 
 bool procinfo_parse_comm(const char *text, size_t len, char comm[16])
 {
-	const char *open = memchr(text, '(', len), *close = NULL;
+	const char *open = memchr(text, '(', len), *close = name_end(text, len);
 	size_t n;
 
-	for (const char *q = text + len; q-- > text;)
-		if (*q == ')') {
-			close = q;
-			break;
-		}
 	if (!open || !close || close <= open)
 		return false;
 	n = (size_t)(close - open - 1);
@@ -211,13 +213,10 @@ int procinfo_read_stat(uint32_t pid, uint32_t *ret_ppid, uint64_t *ret_start_tic
 
 bool procinfo_stat_exited(const char *text, size_t len)
 {
-	const char *p = NULL, *end = text + len;
+	const char *p = name_end(text, len), *end = text + len;
 	unsigned long long flags;
 	char *e;
 
-	for (const char *q = text; q < end; q++)
-		if (*q == ')')
-			p = q;
 	if (!p || end - p < 3)
 		return false;
 	if (p[2] == 'Z' || p[2] == 'X' || p[2] == 'x')

@@ -575,17 +575,21 @@ static struct node *new_version(struct proctable *t, const struct proc_entry *fr
 	return n;
 }
 
+bool proctable_started_at(const struct proctable *t, const struct procinfo *info, uint64_t at_ms)
+{
+	struct proc_entry probe = { .info = *info, .start_known = true };
+	double start = proctable_start_time(t, &probe), at = (double)at_ms / 1000;
+
+	/* stat's start is to the clock tick (10 ms) */
+	return start > at - 0.05 && start < at + 0.05;
+}
+
 /* Whether e is a /proc reading (no process event began it) of a process
- * that started at at_ms: stat's start is to the clock tick. Under
- * write_lock (e is not freed meanwhile). */
+ * that started at at_ms. Under write_lock (e is not freed meanwhile). */
 static bool loaded_as(const struct proctable *t, const struct proc_entry *e, uint64_t at_ms)
 {
-	double start;
-
-	if (!e || e->since_ms || e->born_ms || !e->start_known)
-		return false;
-	start = proctable_start_time(t, e);
-	return start > (double)at_ms / 1000 - 0.05 && start < (double)at_ms / 1000 + 0.05;
+	return e && !e->since_ms && !e->born_ms && e->start_known &&
+	       proctable_started_at(t, &e->info, at_ms);
 }
 
 void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uint64_t at_ms)
@@ -672,9 +676,9 @@ void proctable_exec_missed_at(struct proctable *t, uint32_t pid, uint64_t at_ms)
 	put_exec(t, pid, at_ms, NULL, true, 0, true);
 }
 
-bool proctable_exec_may_follow(struct proctable *t, uint32_t pid, const struct proc_entry *e)
+bool proctable_exec_may_follow(const struct proc_entry *e)
 {
-	return !e || (!e->info.exe[0] && !e->info.comm[0] && !e->exec_missed && e == find(t, pid));
+	return !e || (!e->info.exe[0] && !e->info.comm[0] && !e->exec_missed);
 }
 
 void proctable_add_ns(struct proctable *t, uint32_t pid, unsigned ns)

@@ -103,17 +103,22 @@ void proctable_fork_at(struct proctable *t, uint32_t parent, uint32_t child, uin
 void proctable_exec_at(struct proctable *t, uint32_t pid, uint64_t at_ms,
 		       const struct procinfo *snap, bool keep_container, unsigned keep_ns);
 void proctable_exit_at(struct proctable *t, uint32_t pid, uint64_t at_ms);
+/* Whether info's start (stat's, to the clock tick) is at_ms (wall ms),
+ * within 50 ms. */
+bool proctable_started_at(const struct proctable *t, const struct procinfo *info,
+			  uint64_t at_ms);
+
 /* An exec whose snapshot found the process gone (exec_missed). */
 void proctable_exec_missed_at(struct proctable *t, uint32_t pid, uint64_t at_ms);
 
-/* Whether a decoder that met an execve of pid and found e
+/* Whether a decoder that met an execve and found e
  * (proctable_exec_version; NULL: none) should wait for the connector: no
  * exec of pid in the slack is applied yet, or only one of unknown program
- * (neither exe nor name) that is pid's newest and whose process was not
- * seen gone: its own exec may still come. One with a newer version after
- * it was superseded in the connector's batch by an exec applied with it:
- * none is pending. Under rcu_read_lock(). */
-bool proctable_exec_may_follow(struct proctable *t, uint32_t pid, const struct proc_entry *e);
+ * (neither exe nor name) whose process was not seen gone: its own exec may
+ * still come. Even one superseded in its batch may be another syscall's
+ * (setpriv, then unshare, then the probe: the probe's exec may be in the
+ * next batch). */
+bool proctable_exec_may_follow(const struct proc_entry *e);
 
 /* Namespaces an audited unshare, setns or clone says pid entered
  * (enum procinfo_ns bits), added to its newest version. */

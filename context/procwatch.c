@@ -96,13 +96,8 @@ static bool same_process(struct procwatch *w, uint32_t pid, const struct procinf
 
 	rcu_read_lock();
 	e = proctable_lookup(w->t, pid, false);
-	if (e && e->born_ms) {
-		struct proc_entry probe = { .info = *snap, .start_known = true };
-		double start = proctable_start_time(w->t, &probe), born = (double)e->born_ms / 1000;
-
-		/* start is to the clock tick (10 ms) */
-		same = start > born - 0.05 && start < born + 0.05;
-	}
+	if (e && e->born_ms)
+		same = proctable_started_at(w->t, snap, e->born_ms);
 	rcu_read_unlock();
 	return same;
 }
